@@ -1,0 +1,331 @@
+"""Typed ORM models for every table of the data contract.
+
+Surrogate integer ids join the fact tables; the contract's natural keys
+(employee_no, account_no, ...) are unique columns. Editable rows carry a
+`version` used for optimistic locking (see data_access.writes).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from itertools import combinations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SPECIALTIES = (
+    "hv_operation",
+    "hv_fault",
+    "lv_fault",
+    "equipment_om",
+    "tariff_billing",
+    "energy_efficiency",
+    "safety_assessment",
+    "training",
+)
+TRAINING_KINDS = ("skill", "other")
+MARKET_STATUSES = ("agency", "retail", "direct")
+BILLING_MODES = ("capacity", "demand", "single")
+LOG_STATUSES = ("open", "in_progress", "done")
+CALL_MODES = ("onsite", "remote")
+APPLICATION_KINDS = ("new", "increase")
+SUPPLY_KINDS = ("single", "dual")
+ROLES = ("leader", "office", "manager")
+# Stage dates of a connection application, in process order.
+APPLICATION_STAGES = (
+    "applied_on",
+    "surveyed_on",
+    "plan_replied_on",
+    "design_reviewed_on",
+    "mid_inspected_on",
+    "completion_inspected_on",
+    "energized_on",
+)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Versioned:
+    """Editable rows: `version` increments on every update."""
+
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+    updated_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime, server_default=func.current_timestamp(), onupdate=func.current_timestamp()
+    )
+
+
+class Manager(Versioned, Base):
+    __tablename__ = "managers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_no: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    team: Mapped[str | None] = mapped_column(String(64), index=True)
+
+
+class Training(Versioned, Base):
+    __tablename__ = "training"
+    __table_args__ = (
+        UniqueConstraint("manager_id", "date", "kind", "topic"),
+        CheckConstraint("hours > 0 AND hours <= 12", name="hours_range"),
+        CheckConstraint(_in("kind", TRAINING_KINDS), name="kind"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    manager_id: Mapped[int] = mapped_column(ForeignKey("managers.id", ondelete="CASCADE"), index=True)
+    date: Mapped[dt.date] = mapped_column(Date)
+    hours: Mapped[float] = mapped_column(Float)
+    kind: Mapped[str] = mapped_column(String(8))
+    # '' rather than NULL so that the unique key treats blank topics as equal.
+    topic: Mapped[str] = mapped_column(String(200), default="", server_default="")
+
+
+class Assessment(Versioned, Base):
+    __tablename__ = "assessments"
+    __table_args__ = (
+        UniqueConstraint("manager_id", "date"),
+        CheckConstraint("score IS NULL OR (score >= 0 AND score <= 100)", name="score_range"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    manager_id: Mapped[int] = mapped_column(ForeignKey("managers.id", ondelete="CASCADE"), index=True)
+    date: Mapped[dt.date] = mapped_column(Date)
+    score: Mapped[float | None] = mapped_column(Float)
+    passed: Mapped[bool] = mapped_column(Boolean)
+
+
+class Customer(Versioned, Base):
+    __tablename__ = "customers"
+    __table_args__ = (
+        CheckConstraint("voltage_kv > 0", name="voltage_positive"),
+        CheckConstraint("capacity_kva > 0", name="capacity_positive"),
+        CheckConstraint("annual_kwh IS NULL OR annual_kwh >= 0", name="annual_kwh_nonneg"),
+        CheckConstraint("star_rating >= 0 AND star_rating <= 5", name="star_range"),
+        CheckConstraint(_in("market_status", MARKET_STATUSES), name="market_status"),
+        CheckConstraint(_in("billing_mode", BILLING_MODES), name="billing_mode"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_no: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    industry: Mapped[str | None] = mapped_column(String(64))
+    town: Mapped[str | None] = mapped_column(String(64), index=True)
+    voltage_kv: Mapped[float] = mapped_column(Float)
+    capacity_kva: Mapped[float] = mapped_column(Float)
+    annual_kwh: Mapped[float | None] = mapped_column(Float)
+    star_rating: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    potential_reason: Mapped[str | None] = mapped_column(String(200))
+    churn_risk: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    market_status: Mapped[str] = mapped_column(String(8), default="agency", server_default="agency")
+    billing_mode: Mapped[str] = mapped_column(String(8))
+
+
+class Posting(Versioned, Base):
+    __tablename__ = "postings"
+    __table_args__ = (
+        UniqueConstraint("manager_id", "customer_id", "start_date"),
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="end_after_start"),
+        Index("ix_postings_customer_dates", "customer_id", "start_date", "end_date"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    manager_id: Mapped[int] = mapped_column(ForeignKey("managers.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    handover_note: Mapped[str | None] = mapped_column(Text)
+
+
+class WorkLog(Versioned, Base):
+    __tablename__ = "work_logs"
+    __table_args__ = (
+        UniqueConstraint("manager_id", "customer_id", "date"),
+        CheckConstraint("hours IS NULL OR (hours >= 0 AND hours <= 24)", name="hours_range"),
+        CheckConstraint(_in("status", LOG_STATUSES), name="status"),
+        Index("ix_work_logs_date_manager", "date", "manager_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    manager_id: Mapped[int] = mapped_column(ForeignKey("managers.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    date: Mapped[dt.date] = mapped_column(Date)
+    on_site: Mapped[bool] = mapped_column(Boolean)
+    hours: Mapped[float | None] = mapped_column(Float)
+    content: Mapped[str] = mapped_column(Text)
+    problems: Mapped[str | None] = mapped_column(Text)
+    measures: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12))
+
+
+class MonthlyPlan(Versioned, Base):
+    __tablename__ = "monthly_plans"
+    __table_args__ = (UniqueConstraint("manager_id", "month"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    manager_id: Mapped[int] = mapped_column(ForeignKey("managers.id", ondelete="CASCADE"))
+    # First day of the plan's month (the contract's YYYY-MM).
+    month: Mapped[dt.date] = mapped_column(Date, index=True)
+    submitted_on: Mapped[dt.date] = mapped_column(Date)
+    content: Mapped[str | None] = mapped_column(Text)
+
+
+class Expert(Versioned, Base):
+    __tablename__ = "experts"
+    __table_args__ = (CheckConstraint(_in("specialty", SPECIALTIES), name="specialty"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_no: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    specialty: Mapped[str] = mapped_column(String(24), index=True)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+
+
+class ExpertCall(Versioned, Base):
+    __tablename__ = "expert_calls"
+    __table_args__ = (
+        CheckConstraint(_in("mode", CALL_MODES), name="mode"),
+        CheckConstraint("responded_at IS NULL OR responded_at >= requested_at", name="responded_after"),
+        CheckConstraint("closed_at IS NULL OR closed_at >= requested_at", name="closed_after"),
+        CheckConstraint("hours IS NULL OR hours >= 0", name="hours_nonneg"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_no: Mapped[str] = mapped_column(String(32), unique=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("experts.id", ondelete="CASCADE"), index=True)
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("managers.id", ondelete="SET NULL"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    mode: Mapped[str] = mapped_column(String(8))
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    responded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    hours: Mapped[float | None] = mapped_column(Float)
+    summary: Mapped[str | None] = mapped_column(Text)
+
+
+def _stage_order_checks() -> list[CheckConstraint]:
+    """Stage dates, where given, never go backwards (every ordered pair)."""
+    checks = []
+    for i, j in combinations(range(len(APPLICATION_STAGES)), 2):
+        early, late = APPLICATION_STAGES[i], APPLICATION_STAGES[j]
+        checks.append(
+            CheckConstraint(
+                f"{early} IS NULL OR {late} IS NULL OR {late} >= {early}",
+                name=f"order_{i}{j}",
+            )
+        )
+    return checks
+
+
+class Application(Versioned, Base):
+    __tablename__ = "applications"
+    __table_args__ = (
+        CheckConstraint(_in("kind", APPLICATION_KINDS), name="kind"),
+        CheckConstraint(_in("supply", SUPPLY_KINDS), name="supply"),
+        CheckConstraint("capacity_kva > 0", name="capacity_positive"),
+        *_stage_order_checks(),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    app_no: Mapped[str] = mapped_column(String(32), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    capacity_kva: Mapped[float] = mapped_column(Float)
+    supply: Mapped[str] = mapped_column(String(8), default="single", server_default="single")
+    resident_served: Mapped[bool] = mapped_column(Boolean)
+    applied_on: Mapped[dt.date] = mapped_column(Date)
+    surveyed_on: Mapped[dt.date | None] = mapped_column(Date)
+    plan_replied_on: Mapped[dt.date | None] = mapped_column(Date)
+    design_reviewed_on: Mapped[dt.date | None] = mapped_column(Date)
+    mid_inspected_on: Mapped[dt.date | None] = mapped_column(Date)
+    completion_inspected_on: Mapped[dt.date | None] = mapped_column(Date)
+    energized_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+
+
+class Consumption(Versioned, Base):
+    __tablename__ = "consumption"
+    __table_args__ = (
+        UniqueConstraint("customer_id", "month"),
+        CheckConstraint("kwh >= 0", name="kwh_nonneg"),
+        CheckConstraint("max_demand_kw IS NULL OR max_demand_kw >= 0", name="demand_nonneg"),
+        Index("ix_consumption_month_customer", "month", "customer_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    month: Mapped[dt.date] = mapped_column(Date)  # first day of the month
+    kwh: Mapped[float] = mapped_column(Float)
+    max_demand_kw: Mapped[float | None] = mapped_column(Float)
+
+
+class User(Versioned, Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(_in("role", ROLES), name="role"),
+        CheckConstraint("role <> 'manager' OR manager_id IS NOT NULL", name="manager_link"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(8))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("managers.id", ondelete="SET NULL"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+
+
+class Setting(Versioned, Base):
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[float] = mapped_column(Float)
+
+
+class CalendarOverride(Versioned, Base):
+    __tablename__ = "calendar_overrides"
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    is_workday: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(String(200))
+
+
+class CalendarDay(Base):
+    """Derived from chinese-calendar plus overrides; rebuilt by data_access.calendar."""
+
+    __tablename__ = "calendar_days"
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    is_workday: Mapped[bool] = mapped_column(Boolean)
+    # Number of workdays from the table's first day up to and including this one:
+    # workdays in [a, b] = seq(b) - seq(a) + is_workday(a).
+    workday_seq: Mapped[int] = mapped_column(Integer)
+    week_start: Mapped[dt.date] = mapped_column(Date, index=True)  # the ISO week's Monday
+    month_start: Mapped[dt.date] = mapped_column(Date, index=True)
+    # True where chinese-calendar has no data and Monday-Friday was assumed.
+    fallback: Mapped[bool] = mapped_column(Boolean)
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.current_timestamp(), index=True)
+    username: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))  # insert / update / delete
+    table_name: Mapped[str] = mapped_column(String(32), index=True)
+    row_key: Mapped[str] = mapped_column(String(200))
+    before: Mapped[str | None] = mapped_column(Text)  # JSON
+    after: Mapped[str | None] = mapped_column(Text)  # JSON
+    source: Mapped[str] = mapped_column(String(16), default="form", server_default="form")  # form / bulk / import / cli

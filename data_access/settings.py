@@ -1,0 +1,48 @@
+"""The office-changeable thresholds and prices of the data contract ([brackets])."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from data_access.models import Setting
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    key: str
+    default: float
+    label_zh: str
+    label_en: str
+    minimum: float = 0.0
+    maximum: float | None = None
+
+
+SETTING_SPECS: tuple[SettingSpec, ...] = (
+    SettingSpec("min_onsite_days", 2, "每周最少驻点工作日", "Minimum on-site days per week", 1, 7),
+    SettingSpec("min_training_hours", 16, "岗前培训最少学时", "Minimum pre-posting training hours", 0, 200),
+    SettingSpec("min_skill_share", 0.6, "技能操作学时最低占比", "Minimum share of skill hours", 0, 1),
+    SettingSpec("plan_deadline_day", 5, "月度计划提交截止日", "Monthly plan deadline (day of month)", 1, 28),
+    SettingSpec("min_experts_per_specialty", 2, "每专业最少专家人数", "Minimum experts per specialty", 1, 50),
+    SettingSpec("star_min", 2, "星级客户最低星级", "Minimum star rating of a star customer", 0, 5),
+    SettingSpec("trading_min_kwh", 5_000_000, "市场化交易年用电量门槛 kWh", "Annual kWh for market trading", 0),
+    SettingSpec("risk_min_kv", 35, "风险客户电压门槛 kV", "Voltage of a high-voltage risk customer (kV)", 0),
+    SettingSpec("risk_min_kwh", 10_000_000, "风险客户年用电量门槛 kWh", "Annual kWh of a large risk customer", 0),
+    SettingSpec("capacity_watch_ratio", 0.85, "增容关注负载率", "Capacity-watch load ratio", 0, 2),
+    SettingSpec("capacity_price", 28, "容量电价 元/kVA·月", "Capacity price (yuan per kVA·month)", 0),
+    SettingSpec("demand_price", 38, "需量电价 元/kW·月", "Demand price (yuan per kW·month)", 0),
+    SettingSpec("mode_saving_share", 0.05, "基本电费节省比例门槛", "Basic-charge saving share to flag", 0, 1),
+    SettingSpec("surge_ratio", 1.3, "用电激增倍数", "Consumption surge ratio", 1),
+)
+DEFAULTS: dict[str, float] = {spec.key: float(spec.default) for spec in SETTING_SPECS}
+SPECS_BY_KEY = {spec.key: spec for spec in SETTING_SPECS}
+
+
+def load_settings(conn: Connection) -> dict[str, float]:
+    """Defaults overlaid with the office's stored values."""
+    values = dict(DEFAULTS)
+    for key, value in conn.execute(select(Setting.key, Setting.value)):
+        if key in values:
+            values[key] = float(value)
+    return values

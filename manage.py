@@ -1,0 +1,211 @@
+#!/usr/bin/env python
+"""Command line for the resident-manager dashboard.
+
+The database is DATABASE_URL, or the embedded SQLite file data/dashboard.db.
+Run `python manage.py COMMAND --help` for each command.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from data_access.db import database_url, get_engine
+
+
+def progress_printer(label: str):
+    """A progress callback that redraws one line on stderr: step text and percent."""
+    started = time.perf_counter()
+
+    def report(step: str, fraction: float) -> None:
+        elapsed = time.perf_counter() - started
+        end = "\n" if fraction >= 1 else ""
+        print(f"\r{label}: {fraction:6.1%}  {step:<40} {elapsed:6.1f}s", end=end, file=sys.stderr, flush=True)
+
+    return report
+
+
+def cmd_init_db(args) -> int:
+    get_engine()
+    print(f"schema ready: {database_url()}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from data_access.demo import generate_demo
+
+    engine = get_engine()
+    started = time.perf_counter()
+    counts = generate_demo(engine, args.scale, seed=args.seed, progress=progress_printer("demo"))
+    elapsed = time.perf_counter() - started
+    for table, count in counts.items():
+        print(f"{table:16} {count:>10,}")
+    print(f"demo {args.scale} seed {args.seed}: {elapsed:.1f}s")
+    return 0
+
+
+def cmd_import(args) -> int:
+    from data_access.importer import import_path
+
+    result = import_path(get_engine(), Path(args.path), dry_run=args.dry_run,
+                         progress=progress_printer("import"))
+    if result.errors:
+        print("sheet, row, column, reason", file=sys.stderr)
+        for error in result.errors:
+            print(f"{error.sheet}, {error.row}, {error.column}, {error.reason}", file=sys.stderr)
+        print(f"{len(result.errors)} problem(s); nothing was written.", file=sys.stderr)
+        return 1
+    for sheet, (inserted, updated) in result.counts.items():
+        print(f"{sheet:16} inserted {inserted:>8,}  updated {updated:>8,}")
+    print("dry run: valid, nothing written." if args.dry_run else "import committed.")
+    return 0
+
+
+def cmd_template(args) -> int:
+    from data_access.template import write_template
+
+    write_template(Path(args.path))
+    print(f"template written: {args.path}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from data_access.exporter import export_workbook
+
+    counts = export_workbook(get_engine(), Path(args.path))
+    for sheet, count in counts.items():
+        print(f"{sheet:16} {count:>10,}")
+    print(f"exported: {args.path}")
+    return 0
+
+
+def cmd_kpis(args) -> int:
+    from data_access.settings import load_settings
+    from metrics.report import build_report, format_table
+    from metrics.window import WindowError, parse_window
+
+    try:
+        window = parse_window(args.date_from, args.date_to)
+    except WindowError as error:
+        print(f"bad window: {error}", file=sys.stderr)
+        return 2
+    with get_engine().connect() as conn:
+        report = build_report(conn, window, load_settings(conn))
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print(format_table(report))
+    return 0
+
+
+def cmd_users(args) -> int:
+    from data_access.models import User
+    from data_access.users import active_users, manager_id_for, upsert_user
+
+    engine = get_engine()
+    with engine.begin() as conn:
+        if args.action == "list":
+            for user in active_users(conn):
+                print(f"{user['username']:16} {user['role']:8} {user['display_name']}")
+            return 0
+        if args.action == "deactivate":
+            conn.execute(User.__table__.update().where(User.username == args.username)
+                         .values(active=False, version=User.version + 1))
+            print(f"deactivated {args.username}")
+            return 0
+        password = args.password or getpass.getpass("password: ")
+        if args.action == "passwd":
+            from data_access.users import hash_password
+
+            done = conn.execute(User.__table__.update().where(User.username == args.username)
+                                .values(password_hash=hash_password(password), version=User.version + 1))
+            print(f"password changed for {args.username}" if done.rowcount else f"no user {args.username}")
+            return 0 if done.rowcount else 1
+        manager_id = manager_id_for(conn, args.employee_no) if args.employee_no else None
+        upsert_user(conn, args.username, args.name or args.username, password, args.role, manager_id)
+        print(f"saved {args.username} ({args.role})")
+    return 0
+
+
+def cmd_backup(args) -> int:
+    url = database_url()
+    target = Path(args.path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if url.startswith("sqlite"):
+        get_engine()  # make sure the file exists and is migrated
+        source = sqlite3.connect(url.split("///", 1)[-1])
+        with sqlite3.connect(target) as copy:
+            source.backup(copy)
+        source.close()
+    else:
+        if not shutil.which("pg_dump"):
+            print("pg_dump not found: install the PostgreSQL client", file=sys.stderr)
+            return 1
+        plain_url = url.replace("+psycopg", "")
+        subprocess.run(["pg_dump", "-Fc", "-f", str(target), plain_url], check=True)
+    print(f"backup written: {target} ({target.stat().st_size:,} bytes)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init-db", help="create or upgrade the schema (no demo data)")
+    p.set_defaults(func=cmd_init_db)
+
+    p = sub.add_parser("demo", help="load synthetic demo data and the demo users")
+    p.add_argument("--scale", choices=["county", "city", "province"], default="county")
+    p.add_argument("--seed", type=int, default=2019)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("import", help="import the contract's template (.xlsx or a CSV folder), all or nothing")
+    p.add_argument("path")
+    p.add_argument("--dry-run", action="store_true", help="validate only, write nothing")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("template", help="write an empty import template")
+    p.add_argument("path", help="e.g. template.xlsx")
+    p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("export", help="write all data in the import template's format")
+    p.add_argument("path", help="e.g. export.xlsx")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("kpis", help="the KPI report of the data contract for a window")
+    p.add_argument("--from", dest="date_from", required=True, help="YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", required=True, help="YYYY-MM-DD")
+    p.add_argument("--json", action="store_true", help="print the contract's JSON")
+    p.set_defaults(func=cmd_kpis)
+
+    p = sub.add_parser("users", help="list, add or change login accounts")
+    p.add_argument("action", choices=["list", "add", "passwd", "deactivate"])
+    p.add_argument("username", nargs="?")
+    p.add_argument("--role", choices=["leader", "office", "manager"], default="leader")
+    p.add_argument("--name", help="display name")
+    p.add_argument("--password", help="prompted when omitted")
+    p.add_argument("--employee-no", help="link a manager account to this manager")
+    p.set_defaults(func=cmd_users)
+
+    p = sub.add_parser("backup", help="copy the database (SQLite file copy, or pg_dump)")
+    p.add_argument("path")
+    p.set_defaults(func=cmd_backup)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "users" and args.action != "list" and not args.username:
+        print("users: a username is required", file=sys.stderr)
+        return 2
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
