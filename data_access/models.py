@@ -329,3 +329,35 @@ class AuditLog(Base):
     before: Mapped[str | None] = mapped_column(Text)  # JSON
     after: Mapped[str | None] = mapped_column(Text)  # JSON
     source: Mapped[str] = mapped_column(String(16), default="form", server_default="form")  # form / bulk / import / cli
+
+
+ACTION_STATUSES = ("open", "done")
+
+
+class Meeting(Versioned, Base):
+    """A joint meeting 联席会议: who came and what was decided."""
+
+    __tablename__ = "meetings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    held_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    attendees: Mapped[str | None] = mapped_column(Text)
+    decisions: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class ActionItem(Versioned, Base):
+    """An action item of a meeting; shown on every later agenda until closed."""
+
+    __tablename__ = "action_items"
+    __table_args__ = (
+        CheckConstraint(_in("status", ACTION_STATUSES), name="status"),
+        CheckConstraint("closed_on IS NULL OR status = 'done'", name="closed_means_done"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(64))
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(8), default="open", server_default="open")
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)
