@@ -1,6 +1,8 @@
 """Portable SQL pieces: the same expression on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import Float, Integer, and_, func, literal_column, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement
@@ -121,3 +123,30 @@ def scoped_customer_ids(scope: Scope, window: Window):
 def blank(column) -> ColumnElement[bool]:
     """NULL, empty or whitespace-only text."""
     return or_(column.is_(None), func.trim(column) == literal_column("''"))
+
+
+class month_index(FunctionElement):
+    """year * 12 + month of a date: consecutive integers for consecutive months."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(month_index)
+def _month_index_default(element, compiler, **kw):
+    (value,) = list(element.clauses)
+    value = compiler.process(value, **kw)
+    return f"(CAST(EXTRACT(YEAR FROM {value}) AS INTEGER) * 12 + CAST(EXTRACT(MONTH FROM {value}) AS INTEGER))"
+
+
+@compiles(month_index, "sqlite")
+def _month_index_sqlite(element, compiler, **kw):
+    (value,) = list(element.clauses)
+    value = compiler.process(value, **kw)
+    return f"(CAST(strftime('%Y', {value}) AS INTEGER) * 12 + CAST(strftime('%m', {value}) AS INTEGER))"
+
+
+def month_from_index(index: int) -> dt.date:
+    """The first day of the month whose month_index is `index`."""
+    year, month = divmod(int(index) - 1, 12)
+    return dt.date(year, month + 1, 1)
