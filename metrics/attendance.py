@@ -1,0 +1,150 @@
+"""Attendance compliance 驻点考勤合规率 (data contract, section 3).
+
+Per manager and ISO week wholly inside the window: required = min(min_onsite_days,
+posted workdays of the week); due when required >= 1; compliant when the distinct
+posted dates of the week with an on-site log reach `required`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.selectable import Subquery
+
+from data_access.models import Manager, WorkLog
+from metrics import calendar as cal
+from metrics.sql import scoped_manager_ids
+from metrics.window import Scope, Window
+
+BY_MANAGER_COLUMNS = ["employee_no", "name", "team", "due", "compliant", "rate"]
+MATRIX_COLUMNS = ["employee_no", "name", "team", "week_start", "required", "on_site_days", "compliant"]
+MISSED_COLUMNS = ["employee_no", "name", "team", "due", "missed", "missed_weeks"]
+
+
+@dataclass(frozen=True)
+class AttendanceResult:
+    due: int
+    compliant: int
+    rate: float | None
+    by_manager: pd.DataFrame  # BY_MANAGER_COLUMNS, sorted by employee_no
+
+
+def manager_weeks(window: Window, settings: dict, scope: Scope = Scope()) -> Subquery | None:
+    """Due manager-weeks: manager_id, week_start, required, on_site_days, compliant (0/1).
+
+    None when no ISO week lies wholly inside the window.
+    """
+    bounds = cal.full_weeks(window)
+    if bounds is None:
+        return None
+    first, last = bounds
+    spans = cal.posting_spans(first, last, scoped_manager_ids(scope, window))
+    posted = cal.posted_workdays_by_period(spans, cal.weeks(first, last))
+    on_site = _on_site_days(spans, first, last)
+
+    min_days = int(settings["min_onsite_days"])
+    required = cal.least(posted.c.posted_workdays, min_days)
+    days = func.coalesce(on_site.c.on_site_days, 0)
+    return (
+        select(
+            posted.c.manager_id,
+            posted.c.period_start.label("week_start"),
+            required.label("required"),
+            days.label("on_site_days"),
+            case((days >= required, 1), else_=0).label("compliant"),
+        )
+        .join_from(
+            posted,
+            on_site,
+            and_(on_site.c.manager_id == posted.c.manager_id, on_site.c.week_start == posted.c.period_start),
+            isouter=True,
+        )
+        .where(posted.c.posted_workdays >= 1)
+        .subquery("manager_weeks")
+    )
+
+
+def _on_site_days(spans: Subquery, first, last) -> Subquery:
+    """Per manager and week: distinct posted dates with an on-site log (any customer)."""
+    # Distinct (manager, date) first: two customers on one day count once, and the
+    # span and calendar joins then run once per day rather than once per log.
+    days = (
+        select(WorkLog.manager_id, WorkLog.date)
+        .where(WorkLog.date.between(first, last), WorkLog.on_site.is_(True))
+        .distinct()
+        .subquery("on_site_logs")
+    )
+    return (
+        select(days.c.manager_id, cal.calendar.c.week_start, func.count().label("on_site_days"))
+        .join_from(days, spans, cal.on_posted_day(spans, days.c.manager_id, days.c.date))
+        .join(cal.calendar, cal.calendar.c.date == days.c.date)
+        .group_by(days.c.manager_id, cal.calendar.c.week_start)
+        .subquery("on_site_days")
+    )
+
+
+def compliance(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> AttendanceResult:
+    weeks = manager_weeks(window, settings, scope)
+    if weeks is None:
+        return AttendanceResult(0, 0, None, pd.DataFrame(columns=BY_MANAGER_COLUMNS))
+    query = (
+        select(
+            Manager.employee_no, Manager.name, Manager.team,
+            func.count().label("due"), func.sum(weeks.c.compliant).label("compliant"),
+        )
+        .join_from(weeks, Manager, Manager.id == weeks.c.manager_id)
+        .group_by(Manager.id, Manager.employee_no, Manager.name, Manager.team)
+    )
+    rows = [
+        {**row, "due": int(row["due"]), "compliant": int(row["compliant"]),
+         "rate": cal.rate(row["compliant"], row["due"])}
+        for row in conn.execute(query).mappings()
+    ]
+    by_manager = pd.DataFrame(sorted(rows, key=lambda r: r["employee_no"]), columns=BY_MANAGER_COLUMNS)
+    due, compliant = int(by_manager["due"].sum()), int(by_manager["compliant"].sum())
+    return AttendanceResult(due, compliant, cal.rate(compliant, due), by_manager)
+
+
+def weekly_matrix(conn: Connection, window: Window, settings: dict, scope: Scope = Scope(),
+                  only_missed: bool = False) -> pd.DataFrame:
+    """One row per due manager-week (a heat map): MATRIX_COLUMNS, compliant as bool."""
+    weeks = manager_weeks(window, settings, scope)
+    if weeks is None:
+        return pd.DataFrame(columns=MATRIX_COLUMNS)
+    query = select(
+        Manager.employee_no, Manager.name, Manager.team,
+        weeks.c.week_start, weeks.c.required, weeks.c.on_site_days, weeks.c.compliant,
+    ).join_from(weeks, Manager, Manager.id == weeks.c.manager_id)
+    if only_missed:
+        query = query.where(weeks.c.compliant == 0)
+    frame = pd.DataFrame(conn.execute(query).all(), columns=MATRIX_COLUMNS)
+    frame["compliant"] = frame["compliant"].astype(bool)
+    return frame.sort_values(["employee_no", "week_start"], ignore_index=True)
+
+
+def non_compliant(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
+    """Managers with at least one missed week: MISSED_COLUMNS, missed_weeks = list of Mondays.
+
+    Most missed weeks first, then by employee_no.
+    """
+    result = compliance(conn, window, settings, scope)
+    missed = weekly_matrix(conn, window, settings, scope, only_missed=True)
+    if missed.empty:
+        return pd.DataFrame(columns=MISSED_COLUMNS)
+    weeks_by_manager = missed.groupby("employee_no")["week_start"].agg(list).rename("missed_weeks")
+    frame = result.by_manager.join(weeks_by_manager, on="employee_no", how="inner")
+    frame["missed"] = frame["due"] - frame["compliant"]
+    frame = frame.sort_values(["missed", "employee_no"], ascending=[False, True], ignore_index=True)
+    return frame[MISSED_COLUMNS]
+
+
+def section(conn: Connection, window: Window, settings: dict) -> dict:
+    """The report's `attendance` section."""
+    result = compliance(conn, window, settings)
+    by_manager = [
+        {"employee_no": row.employee_no, "due": int(row.due), "compliant": int(row.compliant), "rate": row.rate}
+        for row in result.by_manager.itertuples()
+    ]
+    return {"due": result.due, "compliant": result.compliant, "rate": result.rate, "by_manager": by_manager}

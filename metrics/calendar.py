@@ -1,0 +1,173 @@
+"""Posted-day arithmetic shared by the manager KPIs, in SQL against calendar_days.
+
+A manager's postings are merged into disjoint *spans* (gaps and islands), so
+overlapping postings never count a day twice. Workdays of a span inside a
+period (an ISO week, a month, the window) are counted by interval arithmetic
+on the cumulative `calendar_days.workday_seq`:
+workdays in [a, b] = seq(b) - seq(a) + is_workday(a). That keeps the row count
+at spans x periods instead of postings x days.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, and_, case, func, literal, or_, select
+from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql.selectable import Subquery
+
+from data_access.models import CalendarDay, Posting
+from metrics.window import Window
+
+calendar = CalendarDay.__table__
+
+
+def rate(numerator: int | float, denominator: int | float) -> float | None:
+    """The contract's rate: a fraction, None when the denominator is 0."""
+    return float(numerator) / denominator if denominator else None
+
+
+def date_param(day: dt.date) -> ColumnElement:
+    return literal(day, Date)
+
+
+def greatest(a, b) -> ColumnElement:
+    """The later/larger of two values (GREATEST is not portable to SQLite)."""
+    return case((a > b, a), else_=b)
+
+
+def least(a, b) -> ColumnElement:
+    return case((a < b, a), else_=b)
+
+
+def full_weeks(window: Window) -> tuple[dt.date, dt.date] | None:
+    """(first Monday, last Sunday) of the ISO weeks lying wholly inside the window, or None."""
+    first = window.start + dt.timedelta(days=(7 - window.start.weekday()) % 7)
+    last = window.end - dt.timedelta(days=(window.end.weekday() + 1) % 7)
+    return (first, last) if first < last else None
+
+
+def full_months(window: Window) -> tuple[dt.date, dt.date] | None:
+    """(first day, last day) of the calendar months lying wholly inside the window, or None."""
+    first = window.start if window.start.day == 1 else _next_month(window.start)
+    end_next = window.end + dt.timedelta(days=1)
+    last = window.end if end_next.day == 1 else window.end.replace(day=1) - dt.timedelta(days=1)
+    return (first, last) if first < last else None
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def posting_spans(start: dt.date, end: dt.date, manager_ids: Select | None = None) -> Subquery:
+    """Each manager's postings clipped to [start, end] and merged into disjoint spans.
+
+    Columns: manager_id, span_start, span_end (inclusive dates).
+    """
+    lo, hi = date_param(start), date_param(end)
+    query = select(
+        Posting.manager_id,
+        greatest(Posting.start_date, lo).label("start"),
+        least(func.coalesce(Posting.end_date, hi), hi).label("end"),
+    ).where(Posting.start_date <= end, or_(Posting.end_date.is_(None), Posting.end_date >= start))
+    if manager_ids is not None:
+        query = query.where(Posting.manager_id.in_(manager_ids))
+    clipped = query.subquery("clipped")
+
+    order = (clipped.c.start, clipped.c.end)
+    # A posting opens a new island when no earlier posting of the manager reaches its start.
+    reach = func.max(clipped.c.end).over(partition_by=clipped.c.manager_id, order_by=order, rows=(None, -1))
+    flagged = select(
+        clipped.c.manager_id, clipped.c.start, clipped.c.end,
+        case((or_(reach.is_(None), reach < clipped.c.start), 1), else_=0).label("opens"),
+    ).subquery("flagged")
+    island = func.sum(flagged.c.opens).over(
+        partition_by=flagged.c.manager_id, order_by=(flagged.c.start, flagged.c.end), rows=(None, 0)
+    )
+    numbered = select(flagged.c.manager_id, flagged.c.start, flagged.c.end, island.label("island")).subquery("numbered")
+    return (
+        select(
+            numbered.c.manager_id,
+            func.min(numbered.c.start).label("span_start"),
+            func.max(numbered.c.end).label("span_end"),
+        )
+        .group_by(numbered.c.manager_id, numbered.c.island)
+        .subquery("spans")
+    )
+
+
+def workdays_in(a_day: ColumnElement, b_day: ColumnElement):
+    """(expression, calendar alias for a, calendar alias for b): workdays in [a, b].
+
+    The caller joins both aliases on their date (primary-key lookups).
+    """
+    cal_a, cal_b = calendar.alias("cal_a"), calendar.alias("cal_b")
+    count = cal_b.c.workday_seq - cal_a.c.workday_seq + case((cal_a.c.is_workday, 1), else_=0)
+    return count, cal_a, cal_b
+
+
+def weeks(first: dt.date, last: dt.date) -> Subquery:
+    """ISO weeks between first (a Monday) and last (a Sunday): period_start, period_end."""
+    return (
+        select(calendar.c.week_start.label("period_start"), func.max(calendar.c.date).label("period_end"))
+        .where(calendar.c.date.between(first, last))
+        .group_by(calendar.c.week_start)
+        .subquery("weeks")
+    )
+
+
+def months(first: dt.date, last: dt.date, deadline_day: int = 1) -> Subquery:
+    """Months between first and last: period_start, period_end, deadline (day `deadline_day`)."""
+    day_of_month = func.row_number().over(partition_by=calendar.c.month_start, order_by=calendar.c.date)
+    days = (
+        select(calendar.c.month_start, calendar.c.date, day_of_month.label("day"))
+        .where(calendar.c.date.between(first, last))
+        .subquery("month_days")
+    )
+    return (
+        select(
+            days.c.month_start.label("period_start"),
+            func.max(days.c.date).label("period_end"),
+            func.max(case((days.c.day == deadline_day, days.c.date))).label("deadline"),
+        )
+        .group_by(days.c.month_start)
+        .subquery("months")
+    )
+
+
+def posted_workdays_by_period(spans: Subquery, periods: Subquery) -> Subquery:
+    """Per manager and period: the workdays of the period on which the manager is posted.
+
+    Columns: manager_id, period_start, posted_workdays (only pairs where a span meets the period).
+    """
+    overlap = and_(periods.c.period_start <= spans.c.span_end, periods.c.period_end >= spans.c.span_start)
+    pieces = select(
+        spans.c.manager_id,
+        periods.c.period_start,
+        greatest(spans.c.span_start, periods.c.period_start).label("a"),
+        least(spans.c.span_end, periods.c.period_end).label("b"),
+    ).join_from(spans, periods, overlap).subquery("pieces")
+    count, cal_a, cal_b = workdays_in(pieces.c.a, pieces.c.b)
+    return (
+        select(pieces.c.manager_id, pieces.c.period_start, func.sum(count).label("posted_workdays"))
+        .join_from(pieces, cal_a, cal_a.c.date == pieces.c.a)
+        .join(cal_b, cal_b.c.date == pieces.c.b)
+        .group_by(pieces.c.manager_id, pieces.c.period_start)
+        .subquery("posted_by_period")
+    )
+
+
+def posted_workdays_by_manager(spans: Subquery) -> Subquery:
+    """Per manager: workdays inside their spans. Columns: manager_id, posted_workdays."""
+    count, cal_a, cal_b = workdays_in(spans.c.span_start, spans.c.span_end)
+    return (
+        select(spans.c.manager_id, func.sum(count).label("posted_workdays"))
+        .join_from(spans, cal_a, cal_a.c.date == spans.c.span_start)
+        .join(cal_b, cal_b.c.date == spans.c.span_end)
+        .group_by(spans.c.manager_id)
+        .subquery("posted_by_manager")
+    )
+
+
+def on_posted_day(spans: Subquery, manager_id, day) -> ColumnElement[bool]:
+    """Join condition: `day` lies in one of the manager's spans."""
+    return and_(spans.c.manager_id == manager_id, spans.c.span_start <= day, spans.c.span_end >= day)
