@@ -1,0 +1,368 @@
+"""Connection lead time (data contract §3) and the stages of each application.
+
+Lead time: applications whose `energized_on` is in the window; lead days =
+energized_on - applied_on in calendar days, for resident-served and other
+applications separately; reduction = mean(other) - mean(resident).
+
+Stages, against the State Grid time limits in working days (domain.md).
+Each stage ends at its own milestone and starts at the latest milestone
+recorded before it:
+
+| stage                 | ends at                  | starts at                             | limit (working days) |
+|-----------------------|--------------------------|---------------------------------------|----------------------|
+| plan_reply            | plan_replied_on          | applied_on (acceptance; survey inside)| 15 single / 30 dual  |
+| design_review         | design_reviewed_on       | plan_replied_on                       | 10                   |
+| mid_inspection        | mid_inspected_on         | design_reviewed_on                    | 5                    |
+| completion_inspection | completion_inspected_on  | mid_inspected_on                      | 5                    |
+| energization          | energized_on             | completion_inspected_on (passed)      | 5                    |
+
+The plan-reply limit runs from the acceptance of the application (受理之日起),
+as in State Grid's rule, so the site survey is inside it. When a start
+milestone is blank, the stage starts at the latest earlier recorded one
+(down to applied_on); a stage whose own milestone is blank has no duration.
+The marketing system does not record when the customer submitted the
+design or asked for the inspections, so design review and the two
+inspections include the customer's own design and construction time: an
+over-limit there means "longer than the grid's limit since the previous
+milestone", a prompt to look, not proof of a grid-side delay. Energization
+and plan reply are fully grid-side.
+
+Working days of a stage = workdays after its start date up to and including
+its end date (calendar_days.workday_seq(end) - workday_seq(start)), the
+usual reading of "within N working days of". A stage is over its limit when
+its working days exceed the limit. An application not yet energized at the
+window's end is *stalled* when its current stage (the one after its latest
+milestone on or before that day) has already run longer than its limit.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import aliased
+
+from data_access.models import APPLICATION_STAGES, Application, CalendarDay, Customer
+from metrics.sql import days_between, month_from_index, month_index, scoped_customer_ids
+from metrics.window import Scope, Window
+
+DAY_DECIMALS = 2
+STAGES = ("plan_reply", "design_review", "mid_inspection", "completion_inspection", "energization")
+STAGE_ENDS = dict(zip(STAGES, APPLICATION_STAGES[2:]))  # plan_replied_on ... energized_on
+# State Grid limits in working days (domain.md, *ext.*): defaults, overridable through settings.
+STAGE_LIMIT_DEFAULTS = {
+    "stage_limit_plan_reply_single": 15,
+    "stage_limit_plan_reply_dual": 30,
+    "stage_limit_design_review": 10,
+    "stage_limit_mid_inspection": 5,
+    "stage_limit_completion_inspection": 5,
+    "stage_limit_energization": 5,
+}
+GROUPS = {True: "resident", False: "other"}
+
+
+@dataclass(frozen=True)
+class GroupStats:
+    count: int
+    mean_days: float | None
+    median_days: float | None
+
+
+@dataclass(frozen=True)
+class LeadTimeSummary:
+    resident: GroupStats
+    other: GroupStats
+    reduction_days: float | None  # mean(other) - mean(resident)
+
+
+def _days(value) -> float | None:
+    return None if value is None else round(float(value), DAY_DECIMALS)
+
+
+def _in_scope(query, scope: Scope, window: Window):
+    customers = scoped_customer_ids(scope, window)
+    return query if customers is None else query.where(Application.customer_id.in_(customers))
+
+
+def energized_in(window: Window):
+    return Application.energized_on.between(window.start, window.end)
+
+
+def lead_days():
+    return days_between(Application.applied_on, Application.energized_on)
+
+
+def grouped_median(values, *groups: str):
+    """SELECT groups..., median(value) per group from a subquery with those columns and `value`."""
+    keys = [values.c[name] for name in groups]
+    ranked = select(
+        *keys,
+        values.c.value,
+        func.row_number().over(partition_by=keys, order_by=values.c.value).label("rn"),
+        func.count().over(partition_by=keys).label("cnt"),
+    ).subquery()
+    ranked_keys = [ranked.c[name] for name in groups]
+    middle = or_(ranked.c.rn == (ranked.c.cnt + 1) // 2, ranked.c.rn == (ranked.c.cnt + 2) // 2)
+    return (
+        select(*ranked_keys, func.avg(ranked.c.value * 1.0).label("median"))
+        .where(middle)
+        .group_by(*ranked_keys)
+    )
+
+
+def summary(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> LeadTimeSummary:
+    """Count, mean and median lead days of resident-served vs other applications energized in the window."""
+    apps = _in_scope(
+        select(Application.resident_served.label("resident"), lead_days().label("value"))
+        .where(energized_in(window)),
+        scope, window,
+    ).subquery()
+    stats = conn.execute(
+        select(apps.c.resident, func.count(), func.avg(apps.c.value * 1.0)).group_by(apps.c.resident)
+    ).all()
+    medians = {bool(resident): median for resident, median in conn.execute(grouped_median(apps, "resident"))}
+    means = {bool(resident): mean for resident, _count, mean in stats}
+    counts = {bool(resident): int(count) for resident, count, _mean in stats}
+
+    def group(resident: bool) -> GroupStats:
+        return GroupStats(counts.get(resident, 0), _days(means.get(resident)), _days(medians.get(resident)))
+
+    reduction = None
+    if means.get(True) is not None and means.get(False) is not None:
+        reduction = _days(float(means[False]) - float(means[True]))
+    return LeadTimeSummary(group(True), group(False), reduction)
+
+
+def distribution(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
+    """One row per application energized in the window: app_no, account_no, resident_served, supply, lead_days."""
+    query = _in_scope(
+        select(Application.app_no, Customer.account_no, Application.resident_served, Application.supply,
+               lead_days().label("lead_days"))
+        .join(Customer, Customer.id == Application.customer_id)
+        .where(energized_in(window))
+        .order_by(Application.app_no),
+        scope, window,
+    )
+    frame = pd.DataFrame(conn.execute(query).all(),
+                         columns=["app_no", "account_no", "resident_served", "supply", "lead_days"])
+    frame["resident_served"] = frame["resident_served"].astype(bool)
+    frame["lead_days"] = frame["lead_days"].astype(int)
+    return frame
+
+
+def window_months(window: Window) -> list[dt.date]:
+    """First days of the calendar months the window touches."""
+    months = []
+    month = window.start.replace(day=1)
+    while month <= window.end:
+        months.append(month)
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def monthly_trend(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
+    """Per energization month of the window: resident_mean, other_mean, reduction, resident_count, other_count."""
+    month = month_index(Application.energized_on)
+    query = _in_scope(
+        select(month.label("month"), Application.resident_served, func.count(), func.avg(lead_days() * 1.0))
+        .where(energized_in(window))
+        .group_by(month, Application.resident_served),
+        scope, window,
+    )
+    found = {(month_from_index(index), bool(resident)): (int(count), _days(mean))
+             for index, resident, count, mean in conn.execute(query)}
+    rows = []
+    for first_day in window_months(window):
+        resident_count, resident_mean = found.get((first_day, True), (0, None))
+        other_count, other_mean = found.get((first_day, False), (0, None))
+        reduction = None if resident_mean is None or other_mean is None else _days(other_mean - resident_mean)
+        rows.append({"month": first_day, "resident_mean": resident_mean, "other_mean": other_mean,
+                     "reduction": reduction, "resident_count": resident_count, "other_count": other_count})
+    return pd.DataFrame(rows, columns=["month", "resident_mean", "other_mean", "reduction",
+                                       "resident_count", "other_count"])
+
+
+# --- stages -------------------------------------------------------------------------------------
+
+
+def stage_limits(settings: dict) -> dict[str, float]:
+    return {key: settings.get(key, default) for key, default in STAGE_LIMIT_DEFAULTS.items()}
+
+
+def _stage_limit(stage: str, limits: dict):
+    if stage == "plan_reply":
+        return case((Application.supply == "dual", limits["stage_limit_plan_reply_dual"]),
+                    else_=limits["stage_limit_plan_reply_single"])
+    return literal(limits[f"stage_limit_{stage}"])
+
+
+def _start_candidates(stage: str) -> list[str]:
+    """Milestones that may start the stage, latest first (plan reply: acceptance only)."""
+    if stage == "plan_reply":
+        return ["applied_on"]
+    before = list(APPLICATION_STAGES[: APPLICATION_STAGES.index(STAGE_ENDS[stage])])
+    return before[::-1]
+
+
+class _Milestones:
+    """Milestone dates and workday_seq as known on `as_of` (later dates read as not yet happened)."""
+
+    def __init__(self, as_of: dt.date):
+        self.as_of = as_of
+        self.calendars = {name: aliased(CalendarDay, name=f"cal_{name}") for name in APPLICATION_STAGES}
+
+    def joined(self, query):
+        for name, calendar in self.calendars.items():
+            query = query.outerjoin(calendar, calendar.date == getattr(Application, name))
+        return query
+
+    def known(self, name: str):
+        return getattr(Application, name) <= self.as_of
+
+    def date(self, name: str):
+        return case((self.known(name), getattr(Application, name)))
+
+    def seq(self, name: str):
+        return case((self.known(name), self.calendars[name].workday_seq))
+
+    def start_date(self, stage: str):
+        return self._latest_known(stage, lambda name: getattr(Application, name))
+
+    def start_seq(self, stage: str):
+        return self._latest_known(stage, lambda name: self.calendars[name].workday_seq)
+
+    def _latest_known(self, stage: str, value):
+        """`value` of the latest start candidate known on as_of (applied_on when none is)."""
+        *candidates, first = _start_candidates(stage)
+        if not candidates:
+            return value(first)
+        return case(*((self.known(name), value(name)) for name in candidates), else_=value(first))
+
+    def not_reached(self, stage: str):
+        """The stage's milestone and all later ones are not recorded on as_of."""
+        later = STAGES[STAGES.index(stage):]
+        return and_(*(or_(getattr(Application, STAGE_ENDS[s]).is_(None), ~self.known(STAGE_ENDS[s]))
+                      for s in later))
+
+
+def _flag(condition):
+    return case((condition, 1), else_=0)
+
+
+def _stage_select(window: Window, settings: dict, scope: Scope, include_open: bool):
+    """Wide SELECT: one row per application with per-stage days, workdays, limit and over flags."""
+    limits = stage_limits(settings)
+    marks = _Milestones(window.end)
+    as_of_seq = select(CalendarDay.workday_seq).where(CalendarDay.date == window.end).scalar_subquery()
+    columns = [
+        Application.app_no, Customer.account_no, Customer.name, Application.kind, Application.supply,
+        Application.resident_served, Application.applied_on, marks.date("energized_on").label("energized_on"),
+        days_between(Application.applied_on, marks.date("energized_on")).label("lead_days"),
+    ]
+    over_any = []
+    current_stage, current_workdays, current_limit = [], [], []
+    for stage in STAGES:
+        end = STAGE_ENDS[stage]
+        workdays = marks.seq(end) - marks.start_seq(stage)
+        limit = _stage_limit(stage, limits)
+        over = and_(marks.date(end).is_not(None), workdays > limit)
+        columns += [
+            days_between(marks.start_date(stage), marks.date(end)).label(f"{stage}_days"),
+            workdays.label(f"{stage}_workdays"),
+            limit.label(f"{stage}_limit"),
+            _flag(over).label(f"{stage}_over"),
+        ]
+        over_any.append(over)
+        reached = marks.not_reached(stage)
+        current_stage.append((reached, stage))
+        current_workdays.append((reached, as_of_seq - marks.start_seq(stage)))
+        current_limit.append((reached, limit))
+    elapsed = case(*current_workdays)
+    stalled = elapsed > case(*current_limit)
+    columns += [
+        case(*current_stage).label("current_stage"),
+        elapsed.label("current_workdays"),
+        _flag(stalled).label("stalled"),
+        _flag(or_(*over_any, stalled)).label("over_limit"),
+    ]
+    population = energized_in(window)
+    if include_open:
+        not_energized_yet = or_(Application.energized_on.is_(None), Application.energized_on > window.end)
+        population = or_(population, and_(Application.applied_on <= window.end, not_energized_yet))
+    query = marks.joined(
+        select(*columns).select_from(Application).join(Customer, Customer.id == Application.customer_id)
+    ).where(population)
+    return _in_scope(query, scope, window)
+
+
+STAGE_COLUMN_KINDS = ("days", "workdays", "limit", "over")
+
+
+def _stage_frame(conn: Connection, query) -> pd.DataFrame:
+    result = conn.execute(query)
+    frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+    for column in ["resident_served", "stalled", "over_limit", *(f"{s}_over" for s in STAGES)]:
+        frame[column] = frame[column].astype(bool)
+    return frame
+
+
+def stage_durations(conn: Connection, window: Window, settings: dict, scope: Scope = Scope(),
+                    include_open: bool = False) -> pd.DataFrame:
+    """Per application energized in the window (and, with include_open, those still open at its end):
+
+    app_no, account_no, name, kind, supply, resident_served, applied_on, energized_on, lead_days,
+    then for each stage of STAGES: <stage>_days (calendar), <stage>_workdays, <stage>_limit, <stage>_over;
+    then current_stage / current_workdays (open applications: the stage under way and its working
+    days so far), stalled, over_limit (any stage over, or stalled). Sorted by app_no.
+    """
+    query = _stage_select(window, settings, scope, include_open).order_by(Application.app_no)
+    return _stage_frame(conn, query)
+
+
+def over_limit(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
+    """Applications energized in the window, or open at its end, with a stage over its limit or stalled."""
+    stages = _stage_select(window, settings, scope, include_open=True).subquery()
+    query = select(stages).where(stages.c.over_limit == 1).order_by(stages.c.app_no)
+    return _stage_frame(conn, query)
+
+
+def stage_summary(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
+    """Per stage and group (resident / other), over applications energized in the window:
+
+    count (applications with that stage recorded), mean_workdays, median_workdays, mean_days, over_limit.
+    """
+    stages = _stage_select(window, settings, scope, include_open=False).subquery()
+    long = union_all(*(
+        select(literal(stage).label("stage"), stages.c.resident_served.label("resident"),
+               stages.c[f"{stage}_workdays"].label("value"), stages.c[f"{stage}_days"].label("days"),
+               stages.c[f"{stage}_over"].label("over"))
+        .where(stages.c[f"{stage}_days"].is_not(None), stages.c[f"{stage}_workdays"].is_not(None))
+        for stage in STAGES
+    )).subquery()
+    stats = select(long.c.stage, long.c.resident, func.count(), func.avg(long.c.value * 1.0),
+                   func.avg(long.c.days * 1.0), func.sum(long.c.over)).group_by(long.c.stage, long.c.resident)
+    found = {(stage, bool(resident)): (int(count), _days(mean), _days(mean_days), int(over))
+             for stage, resident, count, mean, mean_days, over in conn.execute(stats)}
+    medians = {(stage, bool(resident)): _days(median)
+               for stage, resident, median in conn.execute(grouped_median(long, "stage", "resident"))}
+    rows = []
+    for stage in STAGES:
+        for resident, group in GROUPS.items():
+            count, mean, mean_days, over = found.get((stage, resident), (0, None, None, 0))
+            rows.append({"stage": stage, "group": group, "count": count, "mean_workdays": mean,
+                         "median_workdays": medians.get((stage, resident)), "mean_days": mean_days,
+                         "over_limit": over})
+    return pd.DataFrame(rows)
+
+
+def section(conn: Connection, window: Window, settings: dict) -> dict:
+    """The report's "lead_time" section."""
+    result = summary(conn, window, settings)
+
+    def group(stats: GroupStats) -> dict:
+        return {"count": stats.count, "mean_days": stats.mean_days, "median_days": stats.median_days}
+
+    return {"resident": group(result.resident), "other": group(result.other),
+            "reduction_days": result.reduction_days}
