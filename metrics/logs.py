@@ -1,0 +1,137 @@
+"""Work-log KPIs: log completeness 日志填报率, problem closure 问题整改闭环率, open problems."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import case, func, not_, select
+from sqlalchemy.engine import Connection
+
+from data_access.models import Customer, Manager, WorkLog
+from metrics import calendar as cal
+from metrics.sql import blank, days_between, scoped_manager_ids
+from metrics.window import Scope, Window
+
+COMPLETENESS_COLUMNS = ["employee_no", "name", "team", "posted_workdays", "logged_workdays", "rate"]
+CLOSURE_COLUMNS = ["employee_no", "name", "team", "with_problems", "closed", "rate"]
+OPEN_PROBLEM_COLUMNS = ["employee_no", "name", "account_no", "customer", "date", "problems", "measures",
+                        "status", "age_days"]
+
+
+@dataclass(frozen=True)
+class CompletenessResult:
+    posted_workdays: int
+    logged_workdays: int
+    rate: float | None
+    by_manager: pd.DataFrame  # COMPLETENESS_COLUMNS, sorted by employee_no
+
+
+@dataclass(frozen=True)
+class ClosureResult:
+    with_problems: int
+    closed: int
+    rate: float | None
+    by_manager: pd.DataFrame  # CLOSURE_COLUMNS, sorted by employee_no
+
+
+def completeness(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> CompletenessResult:
+    """(manager, workday) pairs in the window while posted; logged when >= 1 log that day."""
+    spans = cal.posting_spans(window.start, window.end, scoped_manager_ids(scope, window))
+    posted = cal.posted_workdays_by_manager(spans)
+    # Distinct (manager, date) first: several logs (customers) on one day count once.
+    log_days = (
+        select(WorkLog.manager_id, WorkLog.date)
+        .where(WorkLog.date.between(window.start, window.end))
+        .distinct()
+        .subquery("log_days")
+    )
+    logged = (
+        select(log_days.c.manager_id, func.count().label("logged_workdays"))
+        .join_from(log_days, cal.calendar, cal.calendar.c.date == log_days.c.date)
+        .join(spans, cal.on_posted_day(spans, log_days.c.manager_id, log_days.c.date))
+        .where(cal.calendar.c.is_workday.is_(True))
+        .group_by(log_days.c.manager_id)
+        .subquery("logged")
+    )
+    query = (
+        select(
+            Manager.employee_no, Manager.name, Manager.team, posted.c.posted_workdays,
+            func.coalesce(logged.c.logged_workdays, 0).label("logged_workdays"),
+        )
+        .join_from(posted, Manager, Manager.id == posted.c.manager_id)
+        .join(logged, logged.c.manager_id == posted.c.manager_id, isouter=True)
+        .where(posted.c.posted_workdays > 0)
+    )
+    frame = _with_rates(conn, query, "logged_workdays", "posted_workdays", COMPLETENESS_COLUMNS)
+    posted_total, logged_total = int(frame["posted_workdays"].sum()), int(frame["logged_workdays"].sum())
+    return CompletenessResult(posted_total, logged_total, cal.rate(logged_total, posted_total), frame)
+
+
+def problem_closure(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> ClosureResult:
+    """Logs dated in the window with non-blank problems; closed = status done."""
+    query = (
+        select(
+            Manager.employee_no, Manager.name, Manager.team,
+            func.count().label("with_problems"),
+            func.sum(case((WorkLog.status == "done", 1), else_=0)).label("closed"),
+        )
+        .join_from(WorkLog, Manager, Manager.id == WorkLog.manager_id)
+        .where(WorkLog.date.between(window.start, window.end), not_(blank(WorkLog.problems)))
+        .group_by(Manager.id, Manager.employee_no, Manager.name, Manager.team)
+    )
+    manager_ids = scoped_manager_ids(scope, window)
+    if manager_ids is not None:
+        query = query.where(WorkLog.manager_id.in_(manager_ids))
+    frame = _with_rates(conn, query, "closed", "with_problems", CLOSURE_COLUMNS)
+    total, closed = int(frame["with_problems"].sum()), int(frame["closed"].sum())
+    return ClosureResult(total, closed, cal.rate(closed, total), frame)
+
+
+def open_problems(conn: Connection, as_of: dt.date, scope: Scope = Scope()) -> pd.DataFrame:
+    """Logs dated <= as_of with non-blank problems not yet done, oldest first.
+
+    The rows belong to customers, so the town filter applies to the log's
+    customer and the team filter to the log's manager.
+    """
+    query = (
+        select(
+            Manager.employee_no, Manager.name, Customer.account_no, Customer.name.label("customer"),
+            WorkLog.date, WorkLog.problems, WorkLog.measures, WorkLog.status,
+            days_between(WorkLog.date, cal.date_param(as_of)).label("age_days"),
+        )
+        .join_from(WorkLog, Manager, Manager.id == WorkLog.manager_id)
+        .join(Customer, Customer.id == WorkLog.customer_id)
+        .where(WorkLog.date <= as_of, WorkLog.status != "done", not_(blank(WorkLog.problems)))
+        .order_by(WorkLog.date, Manager.employee_no, Customer.account_no)
+    )
+    if scope.team is not None:
+        query = query.where(Manager.team == scope.team)
+    if scope.town is not None:
+        query = query.where(Customer.town == scope.town)
+    frame = pd.DataFrame(conn.execute(query).all(), columns=OPEN_PROBLEM_COLUMNS)
+    frame["age_days"] = frame["age_days"].astype(int)
+    return frame
+
+
+def completeness_section(conn: Connection, window: Window, settings: dict) -> dict:
+    """The report's `log_completeness` section."""
+    result = completeness(conn, window, settings)
+    return {"posted_workdays": result.posted_workdays, "logged_workdays": result.logged_workdays,
+            "rate": result.rate}
+
+
+def closure_section(conn: Connection, window: Window, settings: dict) -> dict:
+    """The report's `problem_closure` section."""
+    result = problem_closure(conn, window, settings)
+    return {"with_problems": result.with_problems, "closed": result.closed, "rate": result.rate}
+
+
+def _with_rates(conn: Connection, query, numerator: str, denominator: str, columns: list[str]) -> pd.DataFrame:
+    """Per-manager counts as ints plus their rate, sorted by employee_no."""
+    rows = []
+    for row in conn.execute(query).mappings():
+        row = dict(row, **{numerator: int(row[numerator]), denominator: int(row[denominator])})
+        row["rate"] = cal.rate(row[numerator], row[denominator])
+        rows.append(row)
+    return pd.DataFrame(sorted(rows, key=lambda r: r["employee_no"]), columns=columns)
