@@ -1,0 +1,137 @@
+"""The KPI report of the data contract (section 4): one dict, and a text table for the CLI."""
+from __future__ import annotations
+
+import importlib
+import unicodedata
+
+from sqlalchemy.engine import Connection
+
+from metrics.window import Window
+
+# Report key -> (module, function); the order is the contract's key order.
+SECTIONS: tuple[tuple[str, str, str], ...] = (
+    ("attendance", "metrics.attendance", "section"),
+    ("log_completeness", "metrics.logs", "completeness_section"),
+    ("problem_closure", "metrics.logs", "closure_section"),
+    ("training", "metrics.training", "section"),
+    ("monthly_plans", "metrics.plans", "section"),
+    ("experts", "metrics.experts", "section"),
+    ("segments", "metrics.segments", "section"),
+    ("lead_time", "metrics.lead_time", "section"),
+    ("needs", "metrics.needs", "section"),
+)
+
+
+def section_function(key: str):
+    """The function computing report section `key`: f(conn, window, settings) -> dict."""
+    for name, module, function in SECTIONS:
+        if name == key:
+            return getattr(importlib.import_module(module), function)
+    raise KeyError(key)
+
+
+def build_report(conn: Connection, window: Window, settings: dict) -> dict:
+    """The contract's report JSON as a dict, keys in the contract's order."""
+    report: dict = {"window": {"from": window.start.isoformat(), "to": window.end.isoformat()}}
+    for key, _module, _function in SECTIONS:
+        report[key] = section_function(key)(conn, window, settings)
+    return report
+
+
+# ---- text table -------------------------------------------------------------
+
+RATE_ROWS = (
+    # (label, section, numerator, denominator)
+    ("驻点考勤合规率 attendance", "attendance", "compliant", "due"),
+    ("日志填报率 log completeness", "log_completeness", "logged_workdays", "posted_workdays"),
+    ("问题整改闭环率 problem closure", "problem_closure", "closed", "with_problems"),
+    ("岗前培训合规率 training", "training", "compliant", "managers"),
+    ("月度计划按时率 monthly plans", "monthly_plans", "on_time", "due"),
+)
+WORST_MANAGERS = 10
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters take two columns."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    gap = " " * max(width - _width(text), 0)
+    return gap + text if right else text + gap
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(_width(cell) for cell in column) for column in zip(header, *rows)]
+    line = lambda cells: "  ".join(_pad(c, w, right=i > 0) for i, (c, w) in enumerate(zip(cells, widths)))  # noqa: E731
+    return [line(header), "  ".join("-" * w for w in widths), *(line(row) for row in rows)]
+
+
+def _percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate:.1%}"
+
+
+def _number(value: float | None, unit: str = "") -> str:
+    return "—" if value is None else f"{value:,.1f}{unit}"
+
+
+def format_table(report: dict) -> str:
+    """A readable text rendering of build_report's dict."""
+    window = report["window"]
+    out = [f"KPI report 指标报告  {window['from']} – {window['to']}", ""]
+    rows = [[label, _percent(report[key]["rate"]), f"{report[key][num]:,}", f"{report[key][den]:,}"]
+            for label, key, num, den in RATE_ROWS if key in report]
+    if "experts" in report:
+        coverage = report["experts"]["coverage"]
+        rows.append(["专家配置达标率 expert coverage", _percent(coverage["rate"]), str(coverage["covered"]),
+                     str(len(coverage["by_specialty"]))])
+    out += _table(["KPI", "rate", "count", "of"], rows)
+    out += _attendance_lines(report)
+    out += _training_lines(report)
+    out += _other_lines(report)
+    return "\n".join(out)
+
+
+def _attendance_lines(report: dict) -> list[str]:
+    by_manager = report.get("attendance", {}).get("by_manager", [])
+    behind = sorted((m for m in by_manager if m["compliant"] < m["due"]),
+                    key=lambda m: (m["rate"], m["employee_no"]))
+    if not behind:
+        return []
+    rows = [[m["employee_no"], f"{m['compliant']}/{m['due']}", _percent(m["rate"])] for m in behind[:WORST_MANAGERS]]
+    title = f"考勤未达标经理 managers behind on attendance: {len(behind):,}"
+    if len(behind) > WORST_MANAGERS:
+        title += f" (lowest {WORST_MANAGERS} shown; --json lists all)"
+    return ["", title, *_table(["employee_no", "weeks ok", "rate"], rows)]
+
+
+def _training_lines(report: dict) -> list[str]:
+    ids = report.get("training", {}).get("non_compliant", [])
+    if not ids:
+        return []
+    shown = ", ".join(ids[:20]) + (" …" if len(ids) > 20 else "")
+    return ["", f"岗前培训不合规 training non-compliant: {len(ids):,}", f"  {shown}"]
+
+
+def _other_lines(report: dict) -> list[str]:
+    out: list[str] = []
+    if "experts" in report:
+        experts = report["experts"]
+        out += ["", "专家 experts",
+                "  " + "  ".join(f"{code} {count}" for code, count in experts["coverage"]["by_specialty"].items()),
+                f"  calls {experts['calls']:,}  closed {experts['closed']:,}  "
+                f"median response {_number(experts['median_response_minutes'], ' min')}"]
+    if "segments" in report:
+        out += ["", "客户分层 segments",
+                "  " + "  ".join(f"{key} {value:,}" for key, value in report["segments"].items())]
+    if "lead_time" in report:
+        lead = report["lead_time"]
+        out += ["", "接电时长 lead time (days)"]
+        out += _table(["group", "count", "mean", "median"], [
+            [group, f"{lead[group]['count']:,}", _number(lead[group]["mean_days"]),
+             _number(lead[group]["median_days"])] for group in ("resident", "other")])
+        out.append(f"reduction 缩短 {_number(lead['reduction_days'])} days (target 18)")
+    if "needs" in report:
+        out += ["", "需求筛查 needs",
+                "  " + "  ".join(f"{key} {len(ids):,}" for key, ids in report["needs"].items())]
+    return out
