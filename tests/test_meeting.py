@@ -105,3 +105,189 @@ def test_list_meetings_newest_first_with_item_counts(engine):
         meetings = list_meetings(conn)
     assert meetings["held_on"].tolist() == [D(2025, 9, 1), D(2025, 8, 1)]
     assert meetings[["action_items", "open_items"]].values.tolist() == [[0, 0], [2, 1]]
+
+
+# --- the agenda --------------------------------------------------------------------------------
+
+from data_access.models import SPECIALTIES  # noqa: E402
+from data_access.settings import load_settings  # noqa: E402
+from metrics import meeting  # noqa: E402
+from metrics.window import Scope  # noqa: E402
+from tests import builders as b  # noqa: E402
+
+AS_OF = D(2025, 9, 10)  # a Wednesday; last full week 2025-09-01..07; plan deadline (5th) passed
+T = dt.datetime
+
+
+def seed_agenda_db(conn) -> dict:
+    """A small program with exactly the open items listed in EXPECTED below."""
+    m1 = b.manager(conn, "M1", "张三", team="一班")
+    m2 = b.manager(conn, "M2", "李四", team="二班")
+    m3 = b.manager(conn, "M3", "王五", team="一班")
+    c1, c2, c3, c4 = (b.customer(conn, no, name=f"客户{no}") for no in ("C1", "C2", "C3", "C4"))
+    b.posting(conn, m1, c1, D(2025, 1, 1))
+    b.posting(conn, m2, c2, D(2025, 1, 1))
+    b.posting(conn, m3, c3, D(2025, 1, 1), D(2025, 6, 30))  # no longer posted
+    # Work logs: M1 compliant last week, M2 on site once; problems open, done, blank, future.
+    b.log(conn, m1, c1, D(2025, 9, 1))
+    b.log(conn, m1, c1, D(2025, 9, 2))
+    b.log(conn, m2, c2, D(2025, 9, 3))
+    b.log(conn, m1, c1, D(2025, 8, 20), problems="配电房漏水")
+    b.log(conn, m2, c2, D(2025, 9, 5), on_site=False, problems="电容器异常", status="in_progress")
+    b.log(conn, m1, c1, D(2025, 8, 21), problems="已处理的问题", status="done")
+    b.log(conn, m2, c2, D(2025, 8, 22), problems="  ", status="open")
+    b.log(conn, m3, c3, D(2025, 9, 15), problems="日后的问题")
+    b.plan(conn, m1, D(2025, 9, 1), D(2025, 9, 3))
+    b.plan(conn, m2, D(2025, 8, 1), D(2025, 8, 2))  # August only: September's is missing
+    # Applications: A1 stalled at plan reply (no manager posted), A2 stalled at design review,
+    # A3 young and within limits, A4 energized (history, not an agenda item).
+    b.application(conn, "A1", c3, D(2025, 6, 2), resident_served=False)
+    b.application(conn, "A2", c1, D(2025, 8, 1), resident_served=True, plan_replied_on=D(2025, 8, 5))
+    b.application(conn, "A3", c2, D(2025, 9, 1), resident_served=True)
+    b.application(conn, "A4", c2, D(2025, 3, 3), resident_served=True, energized_on=D(2025, 8, 20),
+                  plan_replied_on=D(2025, 6, 30))
+    # Experts: two active per specialty except tariff_billing (one active, one inactive).
+    ids = {}
+    for code in SPECIALTIES:
+        for n in (1, 2):
+            no = f"{code}-{n}"
+            ids[no] = b.expert(conn, no, code, active=not (code == "tariff_billing" and n == 2),
+                               name=f"专家{code[:2]}{n}")
+    e1, e2 = ids["hv_operation-1"], ids["hv_fault-1"]
+    b.expert_call(conn, "K1", e1, T(2025, 9, 8, 9, 0), manager_id=m1, customer_id=c1)
+    b.expert_call(conn, "K2", e1, T(2025, 9, 1, 9, 0), manager_id=m2, closed_at=T(2025, 9, 2, 9, 0))
+    b.expert_call(conn, "K3", e2, T(2025, 9, 11, 9, 0), manager_id=m2)
+    b.expert_call(conn, "K4", e2, T(2025, 9, 9, 14, 0), mode="remote", responded_at=T(2025, 9, 9, 14, 30),
+                  closed_at=T(2025, 9, 12, 9, 0))
+    # Consumption: C4 over capacity in September; C2 cheaper by demand; C1 surges; C2 was
+    # over capacity in August, before the needs window (2025-08-16..09-10).
+    b.consumption(conn, c4, D(2025, 9, 1), 300_000, max_demand_kw=1100)
+    b.consumption(conn, c2, D(2025, 8, 1), 300_000, max_demand_kw=1200)
+    b.consumption(conn, c2, D(2025, 9, 1), 100_000, max_demand_kw=300)
+    for month in (6, 7, 8):
+        b.consumption(conn, c1, D(2025, month, 1), 100_000)
+    b.consumption(conn, c1, D(2025, 9, 1), 150_000)
+    # Meetings: the last one before AS_OF left two open items and one closed; a later one is ignored.
+    meeting_id = record_meeting(conn, OFFICE, held_on=D(2025, 8, 15), title="八月联席会议", action_items=[
+        NewActionItem("协调 A1 方案答复", "业扩班", D(2025, 9, 1)),
+        NewActionItem("补充能效专家", "派驻经理工作办公室"),
+        NewActionItem("已完成的事项", "一班", D(2025, 8, 30)),
+    ])
+    done_id = conn.execute(select(ActionItem.id).where(ActionItem.meeting_id == meeting_id,
+                                                       ActionItem.description == "已完成的事项")).scalar()
+    close_action_item(conn, OFFICE, done_id, 1, D(2025, 8, 29))
+    record_meeting(conn, OFFICE, held_on=D(2025, 9, 20), title="九月联席会议",
+                   action_items=[NewActionItem("将来的事项", "二班")])
+    return {"m1": m1, "m2": m2}
+
+
+EXPECTED = {
+    "open_problems": [("配电房漏水", "张三", 21), ("电容器异常", "李四", 5)],
+    "applications": [("A1", "业扩班"), ("A2", "张三")],
+    "expert_calls": [("K1", "专家hv1、张三"), ("K4", "专家hv1")],
+    "expert_coverage": [("tariff_billing", meeting.OFFICE_OWNER)],
+    "managers_behind": [("李四", "attendance", "二班"), ("李四", "plan", "二班")],
+    "new_needs": [("C2", "basic_charge", "李四"), ("C1", "surge", "张三"),
+                  ("C4", "capacity_increase", meeting.OFFICE_OWNER)],
+    "action_items": [("协调 A1 方案答复", "业扩班", True), ("补充能效专家", "派驻经理工作办公室", False)],
+}
+
+
+def agenda_items(agenda) -> dict:
+    """The agenda reduced to (identifying fields, owner) per item, as in EXPECTED."""
+    s = agenda.sections
+    return {
+        "open_problems": list(zip(s["open_problems"]["problems"], s["open_problems"]["owner"],
+                                  s["open_problems"]["age_days"])),
+        "applications": list(zip(s["applications"]["app_no"], s["applications"]["owner"])),
+        "expert_calls": list(zip(s["expert_calls"]["call_no"], s["expert_calls"]["owner"])),
+        "expert_coverage": list(zip(s["expert_coverage"]["specialty"], s["expert_coverage"]["owner"])),
+        "managers_behind": list(zip(s["managers_behind"]["name"], s["managers_behind"]["issue"],
+                                    s["managers_behind"]["owner"])),
+        "new_needs": sorted(zip(s["new_needs"]["account_no"], s["new_needs"]["kind"], s["new_needs"]["owner"])),
+        "action_items": list(zip(s["action_items"]["description"], s["action_items"]["owner"],
+                                 s["action_items"]["overdue"])),
+    }
+
+
+def test_agenda_lists_exactly_the_open_items_with_owners(engine):
+    with engine.begin() as conn:
+        seed_agenda_db(conn)
+    with engine.connect() as conn:
+        agenda = meeting.agenda(conn, AS_OF, load_settings(conn))
+    assert list(agenda.sections) == list(meeting.SECTIONS)
+    assert agenda.last_meeting == D(2025, 8, 15)
+    assert (agenda.needs_window.start, agenda.needs_window.end) == (D(2025, 8, 16), AS_OF)
+    assert (agenda.attendance_week.start, agenda.attendance_week.end) == (D(2025, 9, 1), D(2025, 9, 7))
+    items = agenda_items(agenda)
+    assert items["new_needs"] == sorted(EXPECTED["new_needs"])
+    assert {k: v for k, v in items.items() if k != "new_needs"} == {
+        k: v for k, v in EXPECTED.items() if k != "new_needs"}
+    assert agenda.counts() == {key: len(value) for key, value in EXPECTED.items()}
+
+
+def test_agenda_details_ages_and_display_lines(engine):
+    with engine.begin() as conn:
+        seed_agenda_db(conn)
+    with engine.connect() as conn:
+        agenda = meeting.agenda(conn, AS_OF, load_settings(conn))
+    apps = agenda.sections["applications"].set_index("app_no")
+    assert apps.loc["A1", "current_stage"] == "plan_reply" and bool(apps.loc["A1", "stalled"])
+    assert apps.loc["A2", "current_stage"] == "design_review"
+    assert apps.loc["A1", "age_days"] == (AS_OF - D(2025, 6, 2)).days
+    behind = agenda.sections["managers_behind"].set_index("issue")
+    assert (behind.loc["attendance", "on_site_days"], behind.loc["attendance", "required"]) == (1, 2)
+    assert behind.loc["attendance", "age_days"] == 3  # since Sunday 2025-09-07
+    assert behind.loc["plan", "deadline"] == D(2025, 9, 5) and behind.loc["plan", "age_days"] == 5
+    items = agenda.sections["action_items"]
+    assert items["due_date"].tolist() == [D(2025, 9, 1), None]
+    assert items["age_days"].tolist() == [26, 26]
+    for lang in ("zh", "en"):
+        for key, frame in agenda.sections.items():
+            table = meeting.display_table(key, frame, lang)
+            assert len(table) == len(frame) and table["detail"].map(bool).all(), (key, lang)
+    zh = meeting.display_table("applications", agenda.sections["applications"], "zh")
+    assert zh["detail"].iloc[0].startswith("供电方案答复已 ")
+    en_owners = meeting.display_table("expert_coverage", agenda.sections["expert_coverage"], "en")["owner"]
+    assert en_owners.tolist() == ["Resident-manager office"]
+
+
+def test_agenda_scope_by_team(engine):
+    with engine.begin() as conn:
+        seed_agenda_db(conn)
+    with engine.connect() as conn:
+        agenda = meeting.agenda(conn, AS_OF, load_settings(conn), Scope(team="一班"))
+    items = agenda_items(agenda)
+    assert items["open_problems"] == [("配电房漏水", "张三", 21)]
+    assert items["managers_behind"] == []
+    assert items["applications"] == [("A2", "张三")]
+    assert items["action_items"] == EXPECTED["action_items"]  # meeting items are not scoped
+
+
+def test_action_item_stays_on_agenda_until_closed(engine):
+    with engine.begin() as conn:
+        seed_agenda_db(conn)
+        record_meeting(conn, OFFICE, held_on=AS_OF, title="九月例会",
+                       action_items=[NewActionItem("督办 A2 设计审核", "张三", D(2025, 9, 12))])
+    for day in (AS_OF, D(2025, 9, 13), D(2025, 9, 19)):
+        with engine.connect() as conn:
+            items = meeting.agenda(conn, day, load_settings(conn)).sections["action_items"]
+        row = items[items["description"] == "督办 A2 设计审核"]
+        assert len(row) == 1 and row["owner"].item() == "张三"
+        assert bool(row["overdue"].item()) == (day > D(2025, 9, 12))
+    with engine.begin() as conn:
+        close_action_item(conn, OFFICE, int(row["id"].item()), int(row["version"].item()), D(2025, 9, 19))
+    with engine.connect() as conn:
+        later = meeting.agenda(conn, D(2025, 9, 19), load_settings(conn))
+    assert "督办 A2 设计审核" not in set(later.sections["action_items"]["description"])
+    # The meeting on AS_OF is now the last one: the needs window starts the day after.
+    assert later.last_meeting == AS_OF and later.needs_window.start == D(2025, 9, 11)
+
+
+def test_needs_window_without_meetings_is_last_30_days(engine):
+    with engine.connect() as conn:
+        agenda = meeting.agenda(conn, AS_OF, load_settings(conn))
+    assert agenda.last_meeting is None
+    assert (agenda.needs_window.start, agenda.needs_window.days) == (D(2025, 8, 12), 30)
+    assert all(frame.empty for key, frame in agenda.sections.items() if key != "expert_coverage")
+    assert len(agenda.sections["expert_coverage"]) == 8
