@@ -1,0 +1,1 @@
+"""Printable outputs (PDF) built from the metrics; no streamlit import."""

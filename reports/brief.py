@@ -1,0 +1,403 @@
+"""The joint-meeting brief 会议纪要材料: one PDF with the headline KPIs, charts and the agenda.
+
+The KPIs come from metrics.report.build_report (the same numbers as
+`manage.py kpis --json`), the agenda from metrics.meeting.agenda. Charts
+are drawn with fpdf2's own rectangles, so no browser or plotting backend
+is needed. Chinese text needs a CJK font: Noto Sans CJK (Debian package
+fonts-noto-cjk, a .ttc collection) or another one found by find_cjk_font().
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from fpdf import FPDF
+from fpdf.enums import WrapMode, XPos, YPos
+from fpdf.fonts import FontFace
+from sqlalchemy.engine import Connection
+
+from data_access.models import SPECIALTIES
+from metrics import meeting as meeting_metrics
+from metrics import report as report_metrics
+from metrics.window import Window
+
+LEAD_TIME_TARGET_DAYS = 18  # the seed's headline reduction
+MAX_ROWS_PER_SECTION = 25  # the brief lists the oldest items; the screen has them all
+
+FONT_ENV = "DASHBOARD_CJK_FONT"  # optional override: a .ttf/.otf/.ttc path
+# (path, face index in a collection). Noto Sans CJK .ttc: index 2 is Simplified Chinese (SC).
+FONT_CANDIDATES: tuple[tuple[str, str, int], ...] = (
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+     "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc", 2),
+    ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+     "/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc", 2),
+    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "", 0),
+    ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", "", 0),
+)
+
+
+class FontMissing(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class CjkFont:
+    regular: Path
+    bold: Path | None
+    index: int  # face number inside a .ttc collection
+
+
+def find_cjk_font() -> CjkFont:
+    """The first CJK font available; DASHBOARD_CJK_FONT overrides (path[:index])."""
+    override = os.environ.get(FONT_ENV)
+    if override:
+        path, _, index = override.partition(":")
+        if not Path(path).is_file():
+            raise FontMissing(f"{FONT_ENV}={override!r}: no such font file")
+        return CjkFont(Path(path), None, int(index or 0))
+    for regular, bold, index in FONT_CANDIDATES:
+        if Path(regular).is_file():
+            return CjkFont(Path(regular), Path(bold) if bold and Path(bold).is_file() else None, index)
+    raise FontMissing(
+        "No Chinese font found for the PDF brief. Install one: `apt-get install fonts-noto-cjk` "
+        f"(or set {FONT_ENV} to a .ttf/.otf/.ttc file, e.g. /path/font.ttc:2)."
+    )
+
+
+LABELS = {
+    "zh": {
+        "title": "联席会议材料",
+        "window": "统计区间",
+        "as_of": "议程截至",
+        "generated": "生成时间",
+        "kpis": "一、核心指标",
+        "indicator": "指标",
+        "value": "数值",
+        "basis": "口径/分子分母",
+        "attendance": "驻点考勤合规率",
+        "log_completeness": "日志填报率",
+        "problem_closure": "问题整改闭环率",
+        "training": "岗前培训合规率",
+        "monthly_plans": "月度计划按时率",
+        "coverage": "专家配置达标率",
+        "median_response": "专家响应时长中位数",
+        "lead_resident": "接电时长（派驻经理服务）",
+        "lead_other": "接电时长（非派驻）",
+        "reduction": "接电时长缩短",
+        "compliant_of_due": "{0} / {1} 人周合规",
+        "logged_of_posted": "{0} / {1} 个驻点工作日有日志",
+        "closed_of_problems": "{0} / {1} 条问题已整改",
+        "trained_of_managers": "{0} / {1} 名经理合规",
+        "on_time_of_due": "{0} / {1} 份按时提交",
+        "covered_of_8": "{0} / 8 个专业达标",
+        "calls": "{0} 次调用",
+        "apps": "{0} 件，中位数 {1}",
+        "target": "目标 {0} 天",
+        "days": "{0} 天",
+        "minutes": "{0} 分钟",
+        "none": "—",
+        "charts": "二、图表",
+        "chart_rates": "各项合规率",
+        "chart_lead": "平均接电时长（天）",
+        "chart_coverage": "各专业在岗专家人数（最低 {0} 人）",
+        "resident": "派驻经理服务",
+        "other": "非派驻",
+        "agenda": "三、会议议程",
+        "items": "{0} 项",
+        "more": "另有 {0} 项，详见看板",
+        "empty": "无",
+        "subject": "事项",
+        "detail": "说明",
+        "owner": "责任人",
+        "age_days": "天数",
+        "due_date": "截止日期",
+        "overdue": "逾期",
+        "yes": "是",
+        "no": "否",
+        "since": "新发现需求统计区间：{0} 至 {1}",
+    },
+    "en": {
+        "title": "Joint meeting brief",
+        "window": "Window",
+        "as_of": "Agenda as of",
+        "generated": "Generated",
+        "kpis": "1. Headline KPIs",
+        "indicator": "KPI",
+        "value": "Value",
+        "basis": "Basis",
+        "attendance": "Attendance compliance",
+        "log_completeness": "Log completeness",
+        "problem_closure": "Problem closure",
+        "training": "Training compliance",
+        "monthly_plans": "Monthly plans on time",
+        "coverage": "Expert coverage",
+        "median_response": "Median expert response",
+        "lead_resident": "Lead time (resident-served)",
+        "lead_other": "Lead time (other)",
+        "reduction": "Lead-time reduction",
+        "compliant_of_due": "{0} / {1} manager-weeks compliant",
+        "logged_of_posted": "{0} / {1} posted workdays logged",
+        "closed_of_problems": "{0} / {1} problems closed",
+        "trained_of_managers": "{0} / {1} managers compliant",
+        "on_time_of_due": "{0} / {1} plans on time",
+        "covered_of_8": "{0} / 8 specialties covered",
+        "calls": "{0} calls",
+        "apps": "{0} applications, median {1}",
+        "target": "target {0} days",
+        "days": "{0} days",
+        "minutes": "{0} min",
+        "none": "-",
+        "charts": "2. Charts",
+        "chart_rates": "Compliance rates",
+        "chart_lead": "Mean connection lead time (days)",
+        "chart_coverage": "Active experts per specialty (minimum {0})",
+        "resident": "Resident-served",
+        "other": "Other",
+        "agenda": "3. Agenda",
+        "items": "{0} items",
+        "more": "{0} more on the dashboard",
+        "empty": "None",
+        "subject": "Item",
+        "detail": "Detail",
+        "owner": "Owner",
+        "age_days": "Days",
+        "due_date": "Due",
+        "overdue": "Overdue",
+        "yes": "yes",
+        "no": "no",
+        "since": "New needs found from {0} to {1}",
+    },
+}
+
+INK = (33, 37, 41)
+ACCENT = (0, 94, 160)  # State Grid-like blue
+GOOD = (46, 125, 50)
+BAD = (198, 40, 40)
+GRID = (200, 200, 200)
+HEADING_FILL = (225, 236, 247)
+ROW_FILL = (246, 248, 250)  # every other table row
+
+
+class BriefPDF(FPDF):
+    def __init__(self, font: CjkFont, footer_text: str):
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.footer_text = footer_text
+        self.set_margins(15, 15, 15)
+        self.set_auto_page_break(True, margin=15)
+        self.add_font("cjk", "", str(font.regular), collection_font_number=font.index)
+        # Without a bold face, "B" falls back to the regular file (fpdf2 needs a face per style).
+        bold = font.bold or font.regular
+        self.add_font("cjk", "B", str(bold), collection_font_number=font.index)
+        self.set_text_color(*INK)
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("cjk", "", 8)
+        self.cell(0, 6, f"{self.footer_text}  ·  {self.page_no()}/{{nb}}", align="C")
+
+
+def _pct(rate: float | None, lab: dict) -> str:
+    return lab["none"] if rate is None else f"{rate * 100:.1f}%"
+
+
+def _num(value: float | None, lab: dict, unit_key: str) -> str:
+    return lab["none"] if value is None else lab[unit_key].format(f"{value:.1f}")
+
+
+def kpi_rows(report: dict, lab: dict) -> list[tuple[str, str, str]]:
+    """(name, value, basis) for the headline KPIs of the report JSON."""
+    att, logs, closure = report["attendance"], report["log_completeness"], report["problem_closure"]
+    train, plans = report["training"], report["monthly_plans"]
+    experts, lead = report["experts"], report["lead_time"]
+    resident, other = lead["resident"], lead["other"]
+    reduction = lead["reduction_days"]
+    return [
+        (lab["attendance"], _pct(att["rate"], lab), lab["compliant_of_due"].format(att["compliant"], att["due"])),
+        (lab["log_completeness"], _pct(logs["rate"], lab),
+         lab["logged_of_posted"].format(logs["logged_workdays"], logs["posted_workdays"])),
+        (lab["problem_closure"], _pct(closure["rate"], lab),
+         lab["closed_of_problems"].format(closure["closed"], closure["with_problems"])),
+        (lab["training"], _pct(train["rate"], lab),
+         lab["trained_of_managers"].format(train["compliant"], train["managers"])),
+        (lab["monthly_plans"], _pct(plans["rate"], lab), lab["on_time_of_due"].format(plans["on_time"], plans["due"])),
+        (lab["coverage"], f"{experts['coverage']['covered']}/8",
+         lab["covered_of_8"].format(experts["coverage"]["covered"])),
+        (lab["median_response"], _num(experts["median_response_minutes"], lab, "minutes"),
+         lab["calls"].format(experts["calls"])),
+        (lab["lead_resident"], _num(resident["mean_days"], lab, "days"),
+         lab["apps"].format(resident["count"], _num(resident["median_days"], lab, "days"))),
+        (lab["lead_other"], _num(other["mean_days"], lab, "days"),
+         lab["apps"].format(other["count"], _num(other["median_days"], lab, "days"))),
+        (lab["reduction"], _num(reduction, lab, "days"), lab["target"].format(LEAD_TIME_TARGET_DAYS)),
+    ]
+
+
+def _heading(pdf: BriefPDF, text: str, size: float = 14) -> None:
+    pdf.set_font("cjk", "B", size)
+    pdf.set_text_color(*ACCENT)
+    pdf.cell(0, size * 0.6, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(*INK)
+    pdf.ln(1.5)
+
+
+def _table(pdf: BriefPDF, header: list[str], rows: list[list[str]], col_widths: tuple[float, ...],
+           size: float = 9) -> None:
+    pdf.set_font("cjk", "", size)
+    # fpdf2 fills the row cells with the current fill colour: set it, the charts change it.
+    pdf.set_fill_color(*ROW_FILL)
+    style = FontFace(emphasis="BOLD", fill_color=HEADING_FILL)
+    with pdf.table(col_widths=col_widths, headings_style=style, line_height=size * 0.55,
+                   text_align="LEFT", wrapmode=WrapMode.CHAR, padding=1,
+                   cell_fill_color=ROW_FILL, cell_fill_mode="ROWS") as table:
+        for values in [header, *rows]:
+            row = table.row()
+            for value in values:
+                row.cell(value)
+    pdf.ln(3)
+
+
+def _bar_chart(pdf: BriefPDF, title: str, bars: list[tuple[str, float | None, str]], scale_max: float,
+               marker: float | None = None, colour_below_marker: bool = False) -> None:
+    """Horizontal bars: (label, value, value text); an optional vertical marker line (a target)."""
+    label_w, value_w, bar_h, gap = 48.0, 22.0, 5.0, 1.8
+    x0 = pdf.l_margin + label_w
+    width = pdf.epw - label_w - value_w
+    needed = 10 + len(bars) * (bar_h + gap)
+    if pdf.get_y() + needed > pdf.page_break_trigger:
+        pdf.add_page()
+    pdf.set_font("cjk", "B", 10)
+    pdf.cell(0, 6, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    top = pdf.get_y() + 1
+    pdf.set_font("cjk", "", 9)
+    for i, (label, value, text) in enumerate(bars):
+        y = top + i * (bar_h + gap)
+        pdf.set_xy(pdf.l_margin, y)
+        pdf.cell(label_w - 2, bar_h, label, align="R")
+        length = 0.0 if value is None or scale_max <= 0 else min(value / scale_max, 1.0) * width
+        below = colour_below_marker and marker is not None and value is not None and value < marker
+        pdf.set_fill_color(*(BAD if below else ACCENT))
+        if length > 0:
+            pdf.rect(x0, y, length, bar_h, style="F")
+        pdf.set_xy(x0 + length + 1, y)
+        pdf.cell(value_w, bar_h, text)
+    bottom = top + len(bars) * (bar_h + gap)
+    pdf.set_draw_color(*GRID)
+    pdf.line(x0, top - 1, x0, bottom - gap + 1)
+    if marker is not None and scale_max > 0:
+        mx = x0 + min(marker / scale_max, 1.0) * width
+        pdf.set_draw_color(*BAD)
+        pdf.set_line_width(0.5)
+        pdf.set_dash_pattern(dash=1.5, gap=1)
+        pdf.line(mx, top - 1, mx, bottom - gap + 1)
+        pdf.set_dash_pattern()
+        pdf.set_line_width(0.2)
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_y(bottom + 3)
+
+
+def _charts(pdf: BriefPDF, report: dict, settings: dict, lab: dict, lang: str) -> None:
+    _heading(pdf, lab["charts"])
+    rates = [
+        (lab[key], report[key]["rate"], _pct(report[key]["rate"], lab))
+        for key in ("attendance", "log_completeness", "problem_closure", "training", "monthly_plans")
+    ]
+    coverage_rate = report["experts"]["coverage"]["rate"]
+    rates.append((lab["coverage"], coverage_rate, _pct(coverage_rate, lab)))
+    _bar_chart(pdf, lab["chart_rates"], rates, 1.0)
+
+    lead = report["lead_time"]
+    means = [lead["resident"]["mean_days"], lead["other"]["mean_days"]]
+    lead_bars = [(lab["resident"], means[0], _num(means[0], lab, "days")),
+                 (lab["other"], means[1], _num(means[1], lab, "days"))]
+    top = max([m for m in means if m is not None], default=0)
+    _bar_chart(pdf, lab["chart_lead"], lead_bars, math.ceil(top / 10) * 10 or 10)
+    pdf.set_font("cjk", "", 9)
+    pdf.cell(0, 5, f"{lab['reduction']}: {_num(lead['reduction_days'], lab, 'days')}"
+                   f"（{lab['target'].format(LEAD_TIME_TARGET_DAYS)}）",
+             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(3)
+
+    minimum = settings["min_experts_per_specialty"]
+    by_specialty = report["experts"]["coverage"]["by_specialty"]
+    names = meeting_metrics.TEXT[lang]["specialties"]
+    cover_bars = [(names[code], float(by_specialty.get(code, 0)), str(by_specialty.get(code, 0)))
+                  for code in SPECIALTIES]
+    scale = max([minimum * 2, *(v for _, v, _ in cover_bars)])
+    _bar_chart(pdf, lab["chart_coverage"].format(int(minimum)), cover_bars, scale,
+               marker=minimum, colour_below_marker=True)
+
+
+def _cell_text(value, lab: dict) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return ""
+    if isinstance(value, bool):
+        return lab["yes"] if value else lab["no"]
+    if isinstance(value, (dt.datetime, pd.Timestamp)):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _agenda_tables(pdf: BriefPDF, agenda: "meeting_metrics.Agenda", lab: dict, lang: str) -> None:
+    _heading(pdf, lab["agenda"])
+    pdf.set_font("cjk", "", 9)
+    pdf.cell(0, 5, lab["since"].format(agenda.needs_window.start, agenda.needs_window.end),
+             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
+    for number, (key, frame) in enumerate(agenda.sections.items(), start=1):
+        title = meeting_metrics.SECTION_TITLES[key][lang]
+        if pdf.get_y() > pdf.page_break_trigger - 25:  # keep a section's heading with its first rows
+            pdf.add_page()
+        _heading(pdf, f"{number}. {title}（{lab['items'].format(len(frame))}）", size=11)
+        if frame.empty:
+            pdf.set_font("cjk", "", 9)
+            pdf.cell(0, 5, lab["empty"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.ln(2)
+            continue
+        table = meeting_metrics.display_table(key, frame.head(MAX_ROWS_PER_SECTION), lang)
+        widths = (22, 40, 16, 7, 11, 6) if key == "action_items" else (30, 44, 18, 8)
+        rows = [[_cell_text(value, lab) for value in row] for row in table.itertuples(index=False)]
+        _table(pdf, [lab[c] for c in table.columns], rows, widths)
+        if len(frame) > MAX_ROWS_PER_SECTION:
+            pdf.set_font("cjk", "", 8)
+            pdf.cell(0, 4, lab["more"].format(len(frame) - MAX_ROWS_PER_SECTION),
+                     new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.ln(2)
+
+
+def render_brief(report: dict, agenda: "meeting_metrics.Agenda", window: Window, settings: dict,
+                 lang: str = "zh", generated_at: dt.datetime | None = None) -> bytes:
+    """The PDF bytes from an already computed report dict and agenda."""
+    lab = LABELS[lang]
+    generated_at = generated_at or dt.datetime.now().replace(microsecond=0)
+    pdf = BriefPDF(find_cjk_font(), f"{lab['title']} {window.start} ~ {window.end}")
+    pdf.set_title(lab["title"])
+    pdf.set_creator("派驻经理服务看板")
+    pdf.add_page()
+    pdf.set_font("cjk", "B", 20)
+    pdf.cell(0, 12, lab["title"], align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("cjk", "", 10)
+    pdf.cell(0, 6, f"{lab['window']}: {window.start} ~ {window.end}    {lab['as_of']}: {agenda.as_of}    "
+                   f"{lab['generated']}: {generated_at:%Y-%m-%d %H:%M}",
+             align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(4)
+    _heading(pdf, lab["kpis"])
+    _table(pdf, [lab["indicator"], lab["value"], lab["basis"]],
+           [list(row) for row in kpi_rows(report, lab)], (34, 18, 48), size=10)
+    _charts(pdf, report, settings, lab, lang)
+    _agenda_tables(pdf, agenda, lab, lang)
+    return bytes(pdf.output())
+
+
+def build_brief(conn: Connection, window: Window, as_of: dt.date, settings: dict, lang: str = "zh") -> bytes:
+    """The meeting brief PDF for the KPI window and the agenda as of `as_of`."""
+    if lang not in LABELS:
+        raise ValueError(f"lang must be one of {sorted(LABELS)}")
+    report = report_metrics.build_report(conn, window, settings)
+    agenda = meeting_metrics.agenda(conn, as_of, settings)
+    return render_brief(report, agenda, window, settings, lang)
