@@ -20,11 +20,22 @@ from data_access.models import ActionItem, Meeting
 from data_access.permissions import Actor, check_write
 
 
-class MeetingInputError(ValueError):
+class MeetingError(Exception):
+    """Base of this module's errors; message(lang) is what the screen shows (zh / en)."""
+
+    def __init__(self, en: str, zh: str) -> None:
+        super().__init__(en)
+        self.en, self.zh = en, zh
+
+    def message(self, lang: str = "zh") -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+class MeetingInputError(MeetingError, ValueError):
     """Bad input for a meeting or an action item; the message names the field (and item row)."""
 
 
-class StaleActionItem(Exception):
+class StaleActionItem(MeetingError):
     """The action item was changed or closed by someone else since it was shown."""
 
 
@@ -39,22 +50,33 @@ def _text(value: str | None) -> str:
     return (value or "").strip()
 
 
+FIELDS = {"held_on": "会议日期", "title": "会议名称", "description": "事项", "owner": "责任人",
+          "due_date": "截止日期"}
+
+
+def _problem(field: str, en: str, zh: str, item: int | None = None) -> MeetingInputError:
+    """An input error naming the field, and the action item's row (from 1) when there is one."""
+    where_en = f"action item {item}, {field}" if item else field
+    where_zh = f"督办事项第 {item} 行 · {FIELDS[field]}" if item else FIELDS[field]
+    return MeetingInputError(f"{where_en}: {en}", f"{where_zh}：{zh}")
+
+
 def _validate(held_on, title: str, items: list[NewActionItem]) -> None:
     if not isinstance(held_on, dt.date):
-        raise MeetingInputError("held_on: a date is required")
+        raise _problem("held_on", "a date is required", "请填写日期")
     if not title:
-        raise MeetingInputError("title: required")
+        raise _problem("title", "required", "必填")
     if len(title) > 200:
-        raise MeetingInputError("title: at most 200 characters")
+        raise _problem("title", "at most 200 characters", "不超过 200 字")
     for row, item in enumerate(items, start=1):
         if not _text(item.description):
-            raise MeetingInputError(f"action item {row}, description: required")
+            raise _problem("description", "required", "必填", row)
         if not _text(item.owner):
-            raise MeetingInputError(f"action item {row}, owner: required")
+            raise _problem("owner", "required", "必填", row)
         if len(_text(item.owner)) > 64:
-            raise MeetingInputError(f"action item {row}, owner: at most 64 characters")
+            raise _problem("owner", "at most 64 characters", "不超过 64 字", row)
         if item.due_date is not None and item.due_date < held_on:
-            raise MeetingInputError(f"action item {row}, due_date: before the meeting date {held_on}")
+            raise _problem("due_date", f"before the meeting date {held_on}", f"早于会议日期 {held_on}", row)
 
 
 def record_meeting(conn: Connection, actor: Actor, *, held_on: dt.date, title: str,
@@ -95,7 +117,7 @@ def close_action_item(conn: Connection, actor: Actor, item_id: int, version: int
         select(ActionItem.status, ActionItem.closed_on, ActionItem.version).where(ActionItem.id == item_id)
     ).mappings().first()
     if before is None:
-        raise MeetingInputError(f"action item {item_id}: not found")
+        raise MeetingInputError(f"action item {item_id}: not found", f"督办事项 {item_id} 不存在，请刷新")
     changed = conn.execute(
         update(ActionItem)
         .where(ActionItem.id == item_id, ActionItem.version == version, ActionItem.status == "open")
@@ -104,7 +126,8 @@ def close_action_item(conn: Connection, actor: Actor, item_id: int, version: int
     if changed != 1:
         raise StaleActionItem(
             f"action item {item_id} was changed by someone else (now version {before['version']}, "
-            f"status {before['status']}); reload and try again"
+            f"status {before['status']}); reload and try again",
+            f"督办事项 {item_id} 在您打开后已被他人修改或关闭，请刷新后再操作",
         )
     after = {"status": "done", "closed_on": closed_on, "version": version + 1}
     audit.record(conn, actor.username, "update", "action_items", str(item_id), before=dict(before), after=after)

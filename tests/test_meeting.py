@@ -54,15 +54,18 @@ def test_only_office_may_record_or_close(engine, actor):
         assert conn.execute(select(ActionItem.status)).scalar() == "open"
 
 
-@pytest.mark.parametrize("title, items, field", [
-    ("  ", [], "title"),
-    ("会议", [NewActionItem("", "一班")], "action item 1, description"),
-    ("会议", [NewActionItem("a", "一班"), NewActionItem("b", " ")], "action item 2, owner"),
-    ("会议", [NewActionItem("a", "一班", D(2025, 8, 1))], "action item 1, due_date"),
+@pytest.mark.parametrize("title, items, field, zh", [
+    ("  ", [], "title", "会议名称：必填"),
+    ("会议", [NewActionItem("", "一班")], "action item 1, description", "督办事项第 1 行 · 事项：必填"),
+    ("会议", [NewActionItem("a", "一班"), NewActionItem("b", " ")], "action item 2, owner",
+     "督办事项第 2 行 · 责任人：必填"),
+    ("会议", [NewActionItem("a", "一班", D(2025, 8, 1))], "action item 1, due_date",
+     "督办事项第 1 行 · 截止日期：早于会议日期 2025-09-01"),
 ])
-def test_bad_input_names_the_field_and_writes_nothing(engine, title, items, field):
-    with pytest.raises(MeetingInputError, match=field), engine.begin() as conn:
+def test_bad_input_names_the_field_and_writes_nothing(engine, title, items, field, zh):
+    with pytest.raises(MeetingInputError, match=field) as error, engine.begin() as conn:
         record_meeting(conn, OFFICE, held_on=D(2025, 9, 1), title=title, action_items=items)
+    assert error.value.message("zh") == zh
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Meeting)).scalar() == 0
         assert conn.execute(select(func.count()).select_from(AuditLog)).scalar() == 0
