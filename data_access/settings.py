@@ -17,15 +17,16 @@ class SettingSpec:
     label_en: str
     minimum: float = 0.0
     maximum: float | None = None
+    integer: bool = False  # whole numbers only (days, counts, star ratings)
 
 
 SETTING_SPECS: tuple[SettingSpec, ...] = (
-    SettingSpec("min_onsite_days", 2, "每周最少驻点工作日", "Minimum on-site days per week", 1, 7),
+    SettingSpec("min_onsite_days", 2, "每周最少驻点工作日", "Minimum on-site days per week", 1, 7, integer=True),
     SettingSpec("min_training_hours", 16, "岗前培训最少学时", "Minimum pre-posting training hours", 0, 200),
     SettingSpec("min_skill_share", 0.6, "技能操作学时最低占比", "Minimum share of skill hours", 0, 1),
-    SettingSpec("plan_deadline_day", 5, "月度计划提交截止日", "Monthly plan deadline (day of month)", 1, 28),
-    SettingSpec("min_experts_per_specialty", 2, "每专业最少专家人数", "Minimum experts per specialty", 1, 50),
-    SettingSpec("star_min", 2, "星级客户最低星级", "Minimum star rating of a star customer", 0, 5),
+    SettingSpec("plan_deadline_day", 5, "月度计划提交截止日", "Monthly plan deadline (day of month)", 1, 28, integer=True),
+    SettingSpec("min_experts_per_specialty", 2, "每专业最少专家人数", "Minimum experts per specialty", 1, 50, integer=True),
+    SettingSpec("star_min", 2, "星级客户最低星级", "Minimum star rating of a star customer", 0, 5, integer=True),
     SettingSpec("trading_min_kwh", 5_000_000, "市场化交易年用电量门槛 kWh", "Annual kWh for market trading", 0),
     SettingSpec("risk_min_kv", 35, "风险客户电压门槛 kV", "Voltage of a high-voltage risk customer (kV)", 0),
     SettingSpec("risk_min_kwh", 10_000_000, "风险客户年用电量门槛 kWh", "Annual kWh of a large risk customer", 0),

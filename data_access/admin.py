@@ -1,0 +1,398 @@
+"""Office administration: user accounts, settings, calendar overrides.
+
+Same rules as data_access.writes: one transaction per call, office only,
+optimistic locking on `version`, audited (source "form"); errors are
+ValidationFailed / PermissionDenied / StaleRow / NotFound with message(lang).
+Password hashes never reach the audit trail.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from data_access.calendar import FIRST_YEAR, LAST_YEAR, rebuild_calendar
+from data_access.contract import CONTROL_CHARS, parse_yesno
+from data_access.models import ROLES, CalendarOverride, Manager, Setting, User
+from data_access.permissions import Actor, check_write
+from data_access.settings import SETTING_SPECS, SPECS_BY_KEY, SettingSpec
+from data_access.users import hash_password
+from data_access.writes import (
+    NotFound, SavedRow, StaleRow, UnitOfWork, ValidationFailed, WriteProblem, execute_write,
+    plain_value,
+)
+
+MIN_PASSWORD_LENGTH = 8
+# streamlit-authenticator lower-cases what is typed at login.
+USERNAME = re.compile(r"^[a-z0-9_.@-]{2,64}$")
+
+ROLE_LABELS = {"leader": ("领导", "Leader"), "office": ("办公室", "Office"), "manager": ("派驻经理", "Manager")}
+
+USER_LABELS = {
+    "username": ("用户名", "Username"),
+    "display_name": ("姓名", "Display name"),
+    "password": ("密码", "Password"),
+    "role": ("角色", "Role"),
+    "employee_no": ("工号", "Employee no."),
+    "active": ("启用", "Active"),
+}
+
+ADMIN_MESSAGES = {
+    "bad_username": ("只能用小写字母、数字和 _ . @ -，2–64 个字符",
+                     "2-64 characters: lower-case letters, digits, _ . @ -"),
+    "password_too_short": ("至少 {min} 个字符", "at least {min} characters"),
+    "bad_role": ("应为以下之一：{allowed}", "must be one of {allowed}"),
+    "manager_needs_employee_no": ("派驻经理账号须关联工号", "a manager account needs an employee no."),
+    "own_account": ("不能停用或降级自己的账号", "you cannot deactivate or demote your own account"),
+    "unknown_setting": ("未知的参数", "unknown setting"),
+    "out_of_calendar": ("日历只覆盖 {first}–{last} 年", "the calendar covers {first}-{last} only"),
+}
+
+
+class AdminProblem(WriteProblem):
+    def message(self, lang: str = "zh") -> str:
+        if self.code in ADMIN_MESSAGES:
+            zh, en = ADMIN_MESSAGES[self.code]
+            return (zh if lang == "zh" else en).format(**self.params)
+        return super().message(lang)
+
+
+def _problem(column: str, code: str, label: tuple[str, str] | None = None, **params) -> AdminProblem:
+    return AdminProblem(column, code, params, None, label or USER_LABELS.get(column))
+
+
+def _fail(table: str, *problems: AdminProblem) -> None:
+    raise ValidationFailed(list(problems), table)
+
+
+# ---------------------------------------------------------------- users
+
+USER_COLUMNS = (User.id, User.username, User.display_name, User.role, Manager.employee_no,
+                User.active, User.version)
+
+
+def list_users(conn: Connection) -> list[dict[str, Any]]:
+    """Every account (no password hashes), by username."""
+    query = select(*USER_COLUMNS).outerjoin(Manager, Manager.id == User.manager_id).order_by(User.username)
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def _user(conn: Connection, username: str) -> dict[str, Any] | None:
+    query = select(*USER_COLUMNS).outerjoin(Manager, Manager.id == User.manager_id)
+    row = conn.execute(query.where(User.username == username.strip().lower())).mappings().first()
+    return None if row is None else dict(row)
+
+
+def _audit_user(user: dict[str, Any]) -> dict[str, Any]:
+    return {key: user[key] for key in ("username", "display_name", "role", "employee_no", "active", "version")}
+
+
+def _check_password(password: str, problems: list[AdminProblem]) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        problems.append(_problem("password", "password_too_short", min=MIN_PASSWORD_LENGTH))
+
+
+def _role_and_manager(conn: Connection, role: str, employee_no: str | None,
+                      problems: list[AdminProblem]) -> int | None:
+    """Check the role and resolve employee_no; the manager id to link (managers only)."""
+    if role not in ROLES:
+        problems.append(_problem("role", "bad_role", allowed=", ".join(ROLES)))
+        return None
+    employee_no = (employee_no or "").strip()
+    if role != "manager":
+        return None
+    if not employee_no:
+        problems.append(_problem("employee_no", "manager_needs_employee_no"))
+        return None
+    manager_id = conn.execute(select(Manager.id).where(Manager.employee_no == employee_no)).scalar()
+    if manager_id is None:
+        problems.append(_problem("employee_no", "unknown_reference", value=employee_no,
+                                 sheet="managers", sheet_zh="派驻经理"))
+    return manager_id
+
+
+def create_user(engine: Engine, actor: Actor, *, username: str, display_name: str, password: str,
+                role: str, employee_no: str | None = None) -> SavedRow:
+    """Create an account (office only). Usernames are stored lower-case."""
+    check_write(actor, "users")
+    username = (username or "").strip().lower()
+    display_name = (display_name or "").strip()
+    with UnitOfWork(engine, actor) as uow:
+        problems: list[AdminProblem] = []
+        if not USERNAME.match(username):
+            problems.append(_problem("username", "bad_username"))
+        elif _user(uow.conn, username) is not None:
+            problems.append(_problem("username", "already_exists", key=username))
+        if not display_name:
+            problems.append(_problem("display_name", "required"))
+        elif CONTROL_CHARS.search(display_name):
+            problems.append(_problem("display_name", "control_chars"))
+        elif len(display_name) > 64:
+            problems.append(_problem("display_name", "too_long", max=64, length=len(display_name)))
+        _check_password(password, problems)
+        manager_id = _role_and_manager(uow.conn, role, employee_no, problems)
+        if problems:
+            _fail("users", *problems)
+        values = {"username": username, "display_name": display_name, "role": role,
+                  "manager_id": manager_id, "password_hash": hash_password(password), "active": True}
+        result = execute_write(uow, insert(User).values(**values), "users", "username", username)
+        user = _user(uow.conn, username)
+        uow.audit("insert", "users", username, None, _audit_user(user))
+        return SavedRow(result.inserted_primary_key[0], 1, "insert")
+
+
+def _change_user(uow: UnitOfWork, username: str, values: dict[str, Any],
+                 expected_version: int | None) -> SavedRow:
+    """Guarded UPDATE of one account; audited without the password hash."""
+    before = _user(uow.conn, username)
+    if before is None:
+        raise NotFound("users", username)
+    version = before["version"] if expected_version is None else expected_version
+    statement = (
+        update(User)
+        .where(User.id == before["id"], User.version == version)
+        .values(**values, version=User.version + 1)
+    )
+    if execute_write(uow, statement, "users", "username", username).rowcount != 1:
+        raise StaleRow("users", username)
+    after = _audit_user(_user(uow.conn, username))
+    if "password_hash" in values:
+        after["password_reset"] = True
+    uow.audit("update", "users", before["username"], _audit_user(before), after)
+    return SavedRow(before["id"], version + 1, "update")
+
+
+def _not_self(actor: Actor, username: str) -> None:
+    if username.strip().lower() == actor.username.lower():
+        _fail("users", _problem("username", "own_account"))
+
+
+def set_role(engine: Engine, actor: Actor, username: str, role: str, *, expected_version: int,
+             employee_no: str | None = None) -> SavedRow:
+    """Change an account's role (and its manager link: employee_no for role manager)."""
+    check_write(actor, "users")
+    with UnitOfWork(engine, actor) as uow:
+        if role != "office":
+            _not_self(actor, username)
+        problems: list[AdminProblem] = []
+        manager_id = _role_and_manager(uow.conn, role, employee_no, problems)
+        if problems:
+            _fail("users", *problems)
+        return _change_user(uow, username, {"role": role, "manager_id": manager_id}, expected_version)
+
+
+def reset_password(engine: Engine, actor: Actor, username: str, password: str, *,
+                   expected_version: int | None = None) -> SavedRow:
+    """Set a new password (bcrypt). expected_version is optional: a reset overwrites anyway."""
+    check_write(actor, "users")
+    problems: list[AdminProblem] = []
+    _check_password(password, problems)
+    if problems:
+        _fail("users", *problems)
+    with UnitOfWork(engine, actor) as uow:
+        return _change_user(uow, username, {"password_hash": hash_password(password)}, expected_version)
+
+
+def deactivate_user(engine: Engine, actor: Actor, username: str, *, expected_version: int) -> SavedRow:
+    """Block an account from logging in (the row and its history stay)."""
+    check_write(actor, "users")
+    _not_self(actor, username)
+    with UnitOfWork(engine, actor) as uow:
+        return _change_user(uow, username, {"active": False}, expected_version)
+
+
+def activate_user(engine: Engine, actor: Actor, username: str, *, expected_version: int) -> SavedRow:
+    check_write(actor, "users")
+    with UnitOfWork(engine, actor) as uow:
+        return _change_user(uow, username, {"active": True}, expected_version)
+
+
+# ---------------------------------------------------------------- settings
+
+def settings_rows(conn: Connection) -> list[dict[str, Any]]:
+    """Every setting with its spec and stored value/version (default when not stored)."""
+    stored = {key: (value, version) for key, value, version in
+              conn.execute(select(Setting.key, Setting.value, Setting.version))}
+    rows = []
+    for spec in SETTING_SPECS:
+        value, version = stored.get(spec.key, (float(spec.default), None))
+        rows.append({"key": spec.key, "value": float(value), "version": version, "default": float(spec.default),
+                     "label_zh": spec.label_zh, "label_en": spec.label_en, "minimum": spec.minimum,
+                     "maximum": spec.maximum, "integer": spec.integer})
+    return rows
+
+
+def _setting_value(spec: SettingSpec, value: Any) -> tuple[float | None, AdminProblem | None]:
+    label = (spec.label_zh, spec.label_en)
+    value = plain_value(value)
+    shown = str(value)[:40]
+    if isinstance(value, bool) or value is None:
+        return None, _problem(spec.key, "required" if value is None else "not_number", label, value=shown)
+    try:
+        number = float(str(value).strip().replace(",", "")) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        return None, _problem(spec.key, "not_number", label, value=shown)
+    if not math.isfinite(number):
+        return None, _problem(spec.key, "not_number", label, value=shown)
+    limit = lambda x: str(int(x)) if float(x).is_integer() else str(x)  # noqa: E731
+    if spec.integer and not number.is_integer():
+        return None, _problem(spec.key, "not_integer", label, value=shown)
+    if number < spec.minimum:
+        return None, _problem(spec.key, "below_min", label, limit=limit(spec.minimum), value=limit(number))
+    if spec.maximum is not None and number > spec.maximum:
+        return None, _problem(spec.key, "above_max", label, limit=limit(spec.maximum), value=limit(number))
+    return number, None
+
+
+def update_settings(engine: Engine, actor: Actor, values: dict[str, Any],
+                    expected_versions: dict[str, int | None]) -> dict[str, int]:
+    """Save changed settings in one transaction; returns key -> new version.
+
+    Each value is checked against its SettingSpec (range, whole number). A
+    stored setting is updated only with the version loaded (settings_rows);
+    unchanged values are left alone.
+    """
+    check_write(actor, "settings")
+    numbers: dict[str, float] = {}
+    problems: list[AdminProblem] = []
+    for key, value in values.items():
+        spec = SPECS_BY_KEY.get(key)
+        if spec is None:
+            problems.append(_problem(key, "unknown_setting", (key, key)))
+            continue
+        number, problem = _setting_value(spec, value)
+        if problem:
+            problems.append(problem)
+        else:
+            numbers[key] = number
+    if problems:
+        _fail("settings", *problems)
+    versions: dict[str, int] = {}
+    with UnitOfWork(engine, actor) as uow:
+        for key, number in numbers.items():
+            versions[key] = _save_setting(uow, key, number, expected_versions.get(key))
+    return versions
+
+
+def _save_setting(uow: UnitOfWork, key: str, number: float, expected_version: int | None) -> int:
+    stored = uow.conn.execute(select(Setting.value, Setting.version).where(Setting.key == key)).first()
+    if stored is None:
+        execute_write(uow, insert(Setting).values(key=key, value=number), "settings", key, key)
+        uow.audit("insert", "settings", key, None, {"key": key, "value": number, "version": 1})
+        return 1
+    value, version = stored
+    if float(value) == number:
+        return version
+    if expected_version != version:
+        raise StaleRow("settings", key)
+    statement = (update(Setting).where(Setting.key == key, Setting.version == expected_version)
+                 .values(value=number, version=Setting.version + 1))
+    if execute_write(uow, statement, "settings", key, key).rowcount != 1:
+        raise StaleRow("settings", key)
+    uow.audit("update", "settings", key, {"key": key, "value": float(value), "version": version},
+              {"key": key, "value": number, "version": version + 1})
+    return version + 1
+
+
+# ---------------------------------------------------------------- calendar overrides
+
+CALENDAR_LABELS = {
+    "date": ("日期", "Date"),
+    "is_workday": ("是否工作日", "Workday"),
+    "note": ("说明", "Note"),
+}
+
+
+def calendar_overrides(conn: Connection) -> list[dict[str, Any]]:
+    query = select(CalendarOverride.date, CalendarOverride.is_workday, CalendarOverride.note,
+                   CalendarOverride.version).order_by(CalendarOverride.date)
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def _override_row(conn: Connection, day: dt.date) -> dict[str, Any] | None:
+    query = select(CalendarOverride.date, CalendarOverride.is_workday, CalendarOverride.note,
+                   CalendarOverride.version).where(CalendarOverride.date == day)
+    row = conn.execute(query).mappings().first()
+    return None if row is None else dict(row)
+
+
+def _check_day(day: Any) -> dt.date:
+    day = plain_value(day)
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    if not isinstance(day, dt.date):
+        _fail("calendar_overrides", _problem("date", "bad_date", CALENDAR_LABELS["date"], value=str(day)[:40]))
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        _fail("calendar_overrides", _problem("date", "out_of_calendar", CALENDAR_LABELS["date"],
+                                             first=FIRST_YEAR, last=LAST_YEAR))
+    return day
+
+
+def set_calendar_override(engine: Engine, actor: Actor, day: dt.date, is_workday: bool,
+                          note: str | None = None, *, expected_version: int | None = None) -> int:
+    """Make `day` a workday or a day off, whatever chinese-calendar says; rebuilds
+    calendar_days in the same transaction. Returns the override's version.
+
+    A new override takes expected_version None; changing one takes its version.
+    """
+    check_write(actor, "calendar_overrides")
+    day = _check_day(day)
+    problems: list[AdminProblem] = []
+    try:
+        is_workday = parse_yesno(plain_value(is_workday))
+    except Exception:  # the contract's (private) error for a value that is not yes/no
+        problems.append(_problem("is_workday", "bad_yesno", CALENDAR_LABELS["is_workday"], value=str(is_workday)))
+    note = (note or "").strip() or None
+    if note and CONTROL_CHARS.search(note):
+        problems.append(_problem("note", "control_chars", CALENDAR_LABELS["note"]))
+    elif note and len(note) > 200:
+        problems.append(_problem("note", "too_long", CALENDAR_LABELS["note"], max=200, length=len(note)))
+    if problems:
+        _fail("calendar_overrides", *problems)
+    key = day.isoformat()
+    with UnitOfWork(engine, actor) as uow:
+        before = _override_row(uow.conn, day)
+        after = {"date": day, "is_workday": is_workday, "note": note}
+        if before is None:
+            if expected_version is not None:
+                raise NotFound("calendar_overrides", key)
+            execute_write(uow, insert(CalendarOverride).values(**after), "calendar_overrides", "date", key)
+            uow.audit("insert", "calendar_overrides", key, None, {**after, "version": 1})
+            version = 1
+        else:
+            if expected_version is None:
+                _fail("calendar_overrides", _problem("date", "already_exists", CALENDAR_LABELS["date"], key=key))
+            if {k: before[k] for k in after} == after:
+                return before["version"]
+            if before["version"] != expected_version:
+                raise StaleRow("calendar_overrides", key)
+            statement = (update(CalendarOverride)
+                         .where(CalendarOverride.date == day, CalendarOverride.version == expected_version)
+                         .values(is_workday=is_workday, note=note, version=CalendarOverride.version + 1))
+            if execute_write(uow, statement, "calendar_overrides", "date", key).rowcount != 1:
+                raise StaleRow("calendar_overrides", key)
+            version = expected_version + 1
+            uow.audit("update", "calendar_overrides", key, before, {**after, "version": version})
+        rebuild_calendar(uow.conn)
+        return version
+
+
+def remove_calendar_override(engine: Engine, actor: Actor, day: dt.date, *, expected_version: int) -> None:
+    """Drop the override of `day` (back to chinese-calendar) and rebuild calendar_days."""
+    check_write(actor, "calendar_overrides")
+    day = _check_day(day)
+    key = day.isoformat()
+    with UnitOfWork(engine, actor) as uow:
+        before = _override_row(uow.conn, day)
+        if before is None:
+            raise NotFound("calendar_overrides", key)
+        statement = delete(CalendarOverride).where(CalendarOverride.date == day,
+                                                   CalendarOverride.version == expected_version)
+        if execute_write(uow, statement, "calendar_overrides", "date", key).rowcount != 1:
+            raise StaleRow("calendar_overrides", key)
+        uow.audit("delete", "calendar_overrides", key, before, None)
+        rebuild_calendar(uow.conn)
