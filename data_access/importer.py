@@ -1,0 +1,579 @@
+"""Import the contract's template: an .xlsx workbook or a folder of CSV files.
+
+All or nothing. Everything is read and validated first; every problem is
+reported as (sheet, row, column, reason) and nothing is written if there is
+any. Otherwise all sheets are upserted in one transaction, in dependency order
+(managers, customers, experts before the rows that refer to them): a row whose
+key exists updates it (version + 1), a new key inserts it, a row identical to
+the stored one is left alone (counted as unchanged, no version bump, no audit
+row). Every insert and update is written to the audit trail (source "import").
+
+Reading rules (see also data_access.contract):
+- sheets (or CSV file names) are the sheet key or its Chinese label; the
+  sheet "说明 Instructions" (also "说明", "Instructions") is ignored, so is a
+  completely empty sheet; any other unknown sheet is an error. In a folder,
+  only *.csv files are read (hidden files and other files are ignored).
+- row 1 is the header (English keys or Chinese labels, optional trailing `*`);
+  row 2 is skipped when it only repeats the column names (the template's label
+  row, see contract.is_label_row); blank rows are skipped.
+- row numbers are the spreadsheet's own (header = row 1); sheet-level
+  problems (unknown sheet, unreadable file) have row 0.
+- CSV files are UTF-8 (BOM allowed); files that are not valid UTF-8 are read
+  as GB18030, what Chinese Excel writes by default.
+
+ImportProblem.reason is English (the CLI prints it); reason_zh and
+message(lang) give the Chinese text for the UI.
+
+Entry points: import_path (CLI), read_uploads + validate_source +
+import_source (an upload page: preview, then import).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+import openpyxl
+from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from data_access import audit
+from data_access.contract import (
+    REFERENCE_FK, SHEETS, SHEETS_BY_KEY, Column, Sheet, find_sheet, format_value,
+    is_blank, is_label_row, is_reserved_sheet, validate_row,
+)
+from data_access.models import Base
+from data_access.permissions import CLI_ACTOR, Actor, check_write
+
+Progress = Callable[[str, float], None]
+
+CHUNK = 1000  # keys per IN (...) query
+PROGRESS_EVERY = 20_000  # rows between progress reports inside a sheet
+
+
+# ---------------------------------------------------------------- results
+
+@dataclass
+class ImportProblem:
+    sheet: str
+    row: int
+    column: str
+    reason: str  # English
+    reason_zh: str = ""
+
+    def message(self, lang: str = "zh") -> str:
+        return (self.reason_zh or self.reason) if lang == "zh" else self.reason
+
+
+def _problem(sheet: str, row: int, column: str, en: str, zh: str) -> ImportProblem:
+    return ImportProblem(sheet, row, column, en, zh)
+
+
+@dataclass
+class ImportResult:
+    errors: list[ImportProblem] = field(default_factory=list)
+    # sheet key -> (inserted, updated); for a dry run what would be. Empty when
+    # there are errors.
+    counts: dict[str, tuple[int, int]] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)  # data rows read per sheet
+    dry_run: bool = False
+    committed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+# ---------------------------------------------------------------- reading
+
+@dataclass
+class SheetInput:
+    sheet: Sheet
+    name: str  # as given: sheet name or file name
+    columns: list[Column | None]  # per header position; None = blank header
+    rows: list[tuple[int, tuple]]  # (spreadsheet row number, cell values)
+    missing: frozenset[str] = frozenset()  # required columns absent from the header
+
+
+@dataclass
+class Source:
+    """What was read from a workbook or CSV files, before validation."""
+
+    label: str
+    sheets: list[SheetInput] = field(default_factory=list)
+    problems: list[ImportProblem] = field(default_factory=list)
+
+    def rows_per_sheet(self) -> dict[str, int]:
+        return {item.sheet.key: len(item.rows) for item in self.sheets}
+
+
+def _column_letter(index: int) -> str:
+    return openpyxl.utils.get_column_letter(index + 1)
+
+
+def _read_header(sheet: Sheet, name: str, header: tuple, source: Source) -> list[Column | None]:
+    columns: list[Column | None] = []
+    seen: set[str] = set()
+    for index, cell in enumerate(header):
+        if is_blank(cell):
+            columns.append(None)
+            continue
+        column = sheet.find_column(cell)
+        if column is None:
+            source.problems.append(_problem(
+                sheet.key, 1, str(cell).strip(),
+                f"unknown column in column {_column_letter(index)}",
+                f"第 {_column_letter(index)} 列的列名未知"))
+        elif column.key in seen:
+            source.problems.append(_problem(
+                sheet.key, 1, column.key, "column given twice", "列重复"))
+            column = None
+        else:
+            seen.add(column.key)
+        columns.append(column)
+    return columns
+
+
+def _read_sheet(sheet: Sheet, name: str, rows: Iterator[tuple], source: Source) -> None:
+    header = next(rows, None)
+    if header is None or all(is_blank(cell) for cell in header):
+        if any(not all(is_blank(cell) for cell in row) for row in rows):
+            source.problems.append(_problem(sheet.key, 1, "", "row 1 must be the header",
+                                            "第 1 行必须是表头"))
+        return
+    columns = _read_header(sheet, name, header, source)
+    present = {column.key for column in columns if column}
+    missing = frozenset(c.key for c in sheet.columns if c.required and c.key not in present)
+    for key in sorted(missing, key=sheet.column_keys.index):
+        source.problems.append(_problem(sheet.key, 1, key, "required column is missing",
+                                        "缺少必填列"))
+    width = len(columns)
+    headless = {i for i, cell in enumerate(header) if is_blank(cell)}
+    data: list[tuple[int, tuple]] = []
+    stray_reported = False
+    for number, values in enumerate(rows, start=2):
+        if all(is_blank(cell) for cell in values):
+            continue
+        if number == 2 and is_label_row(columns, values):
+            continue
+        if not stray_reported:
+            stray = [i for i, cell in enumerate(values) if not is_blank(cell) and (i >= width or i in headless)]
+            if stray:
+                source.problems.append(_problem(
+                    sheet.key, number, _column_letter(stray[0]),
+                    "value in a column without a header", "该列没有表头却有数据"))
+                stray_reported = True
+        data.append((number, tuple(values[:width])))
+    source.sheets.append(SheetInput(sheet, name, columns, data, missing))
+
+
+def _add_sheet(source: Source, name: str, rows: Callable[[], Iterator[tuple]], given: set[str]) -> None:
+    """Read one sheet or CSV file called `name` into `source`."""
+    if is_reserved_sheet(name):
+        return
+    sheet = find_sheet(name)
+    if sheet is None:
+        if any(not all(is_blank(cell) for cell in row) for row in rows()):
+            source.problems.append(_problem(name, 0, "", "unknown sheet", "未知的工作表"))
+        return
+    if sheet.key in given:
+        source.problems.append(_problem(sheet.key, 0, "", f"sheet given twice ({name})",
+                                        f"工作表重复（{name}）"))
+        return
+    given.add(sheet.key)
+    _read_sheet(sheet, name, rows(), source)
+
+
+def read_workbook(file: Path | io.BytesIO, label: str, progress: Progress | None = None) -> Source:
+    """Read an .xlsx workbook (a path or bytes in a BytesIO)."""
+    source = Source(label)
+    try:
+        workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as error:
+        source.problems.append(_problem(label, 0, "", f"not a readable .xlsx workbook: {error}",
+                                        f"无法读取的 .xlsx 工作簿：{error}"))
+        return source
+    try:
+        given: set[str] = set()
+        worksheets = workbook.worksheets
+        for index, worksheet in enumerate(worksheets):
+            _report(progress, f"reading {worksheet.title}", index / max(len(worksheets), 1))
+            # A sheet's stored <dimension> may be wrong (some tools write none or a stale one):
+            # read every row there is.
+            worksheet.reset_dimensions()
+            _add_sheet(source, worksheet.title, lambda ws=worksheet: ws.iter_rows(values_only=True), given)
+    finally:
+        workbook.close()
+    return source
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("gb18030", errors="replace")
+
+
+def read_csv_files(files: Iterable[tuple[str, bytes]], label: str,
+                   progress: Progress | None = None) -> Source:
+    """Read CSV files given as (file name, bytes); the name without .csv names the sheet."""
+    source = Source(label)
+    given: set[str] = set()
+    files = list(files)
+    for index, (filename, data) in enumerate(files):
+        _report(progress, f"reading {filename}", index / max(len(files), 1))
+        stem = Path(filename).name
+        if not stem.lower().endswith(".csv"):
+            source.problems.append(_problem(stem, 0, "", "not a .csv or .xlsx file",
+                                            "不是 .csv 或 .xlsx 文件"))
+            continue
+        text = _decode(data)
+        _add_sheet(source, stem[:-4], lambda text=text: iter(csv.reader(io.StringIO(text, newline=""))), given)
+    return source
+
+
+def read_path(path: Path, progress: Progress | None = None) -> Source:
+    """Read an .xlsx file or a folder of <sheet>.csv files."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir()
+                       if p.is_file() and not p.name.startswith(".") and p.suffix.lower() == ".csv")
+        return read_csv_files(((p.name, p.read_bytes()) for p in files), str(path), progress)
+    if path.suffix.lower() == ".csv":
+        return read_csv_files([(path.name, path.read_bytes())], str(path), progress)
+    if not path.exists():
+        return Source(str(path), problems=[_problem(str(path), 0, "", "no such file or folder",
+                                                     "文件或文件夹不存在")])
+    if path.suffix.lower() != ".xlsx":
+        return Source(str(path), problems=[_problem(path.name, 0, "", "expected an .xlsx file or a folder of .csv files",
+                                                     "应为 .xlsx 文件或 .csv 文件夹")])
+    return read_workbook(path, str(path), progress)
+
+
+def read_uploads(files: dict[str, bytes], progress: Progress | None = None) -> Source:
+    """Read uploaded files: one .xlsx workbook, or CSV files named <sheet>.csv."""
+    workbooks = [name for name in files if name.lower().endswith(".xlsx")]
+    if workbooks:
+        if len(files) > 1:
+            return Source("upload", problems=[_problem(
+                ", ".join(sorted(files)), 0, "", "upload one .xlsx workbook alone, or only .csv files",
+                "请只上传一个 .xlsx 工作簿，或只上传 .csv 文件")])
+        return read_workbook(io.BytesIO(files[workbooks[0]]), workbooks[0], progress)
+    return read_csv_files(sorted(files.items()), "upload", progress)
+
+
+# ---------------------------------------------------------------- database glue
+
+def _table(sheet: Sheet):
+    return Base.metadata.tables[sheet.key]
+
+
+def contract_select(sheet: Sheet):
+    """SELECT id, version and every contract column of `sheet`, references as natural keys."""
+    table = _table(sheet)
+    selected = [table.c.id.label("_id"), table.c.version.label("_version")]
+    joined = table
+    for column in sheet.columns:
+        if column.references:
+            parent_sheet = SHEETS_BY_KEY[column.references]
+            parent = _table(parent_sheet)
+            fk = table.c[REFERENCE_FK[column.references]]
+            joined = joined.join(parent, fk == parent.c.id, isouter=not column.required)
+            selected.append(parent.c[parent_sheet.key_columns[0]].label(column.key))
+        else:
+            selected.append(table.c[column.key].label(column.key))
+    return select(*selected).select_from(joined)
+
+
+def key_expressions(sheet: Sheet) -> list:
+    """The SQL expressions of the sheet's key columns (references as natural keys)."""
+    exprs = []
+    for key in sheet.key_columns:
+        column = sheet.column(key)
+        if column.references:
+            parent_sheet = SHEETS_BY_KEY[column.references]
+            exprs.append(_table(parent_sheet).c[parent_sheet.key_columns[0]])
+        else:
+            exprs.append(_table(sheet).c[key])
+    return exprs
+
+
+def _chunks(values: list, size: int = CHUNK) -> Iterator[list]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def lookup_ids(conn: Connection, sheet: Sheet, keys: Iterable[str]) -> dict[str, int]:
+    """natural key -> id for those of `keys` that exist (a query per 1,000 keys)."""
+    table = _table(sheet)
+    key_column = table.c[sheet.key_columns[0]]
+    found: dict[str, int] = {}
+    for chunk in _chunks(sorted(set(keys))):
+        found.update(conn.execute(select(key_column, table.c.id).where(key_column.in_(chunk))).tuples().all())
+    return found
+
+
+def existing_rows(conn: Connection, sheet: Sheet, rows: list[dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
+    """The stored rows whose keys are among `rows`' keys, by key (contract form).
+
+    One query per 1,000 distinct values of the first key column, narrowed by
+    the range of any date or month key column.
+    """
+    if not rows:
+        return {}
+    exprs = key_expressions(sheet)
+    narrowing = []
+    for key, expr in zip(sheet.key_columns[1:], exprs[1:]):
+        if sheet.column(key).type in ("date", "month"):
+            values = [row[key] for row in rows]
+            narrowing.append(expr.between(min(values), max(values)))
+    stmt = contract_select(sheet)
+    wanted = {sheet.row_key(row) for row in rows}
+    found: dict[tuple, dict[str, Any]] = {}
+    for chunk in _chunks(sorted({row[sheet.key_columns[0]] for row in rows})):
+        for record in conn.execute(stmt.where(and_(exprs[0].in_(chunk), *narrowing))).mappings():
+            stored = dict(record)
+            key = sheet.row_key(stored)
+            if key in wanted:
+                found[key] = stored
+    return found
+
+
+# ---------------------------------------------------------------- validation
+
+@dataclass
+class _SheetPlan:
+    sheet: Sheet
+    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # valid rows
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)  # (stored, new)
+    unchanged: int = 0
+
+
+def _report(progress: Progress | None, step: str, fraction: float) -> None:
+    if progress is not None:
+        progress(step, min(max(fraction, 0.0), 1.0))
+
+
+def _key_text(sheet: Sheet, values: tuple) -> str:
+    parts = [format_value(sheet.column(key), value) for key, value in zip(sheet.key_columns, values)]
+    return "|".join("" if part is None else str(part) for part in parts)[:200]
+
+
+def _validate_sheet(item: SheetInput, errors: list[ImportProblem], import_keys: dict[str, set],
+                    tick: Callable[[int], None]) -> _SheetPlan:
+    sheet = item.sheet
+    plan = _SheetPlan(sheet)
+    keys = [column.key if column else None for column in item.columns]
+    first_row_of_key: dict[tuple, int] = {}
+    own_keys = import_keys.setdefault(sheet.key, set()) if sheet.key in REFERENCE_FK else None
+    for count, (number, values) in enumerate(item.rows, start=1):
+        if count % PROGRESS_EVERY == 0:
+            tick(count)
+        raw = {key: value for key, value in zip(keys, values) if key is not None}
+        clean, problems = validate_row(sheet, raw)
+        problems = [p for p in problems if not (p.code == "required" and p.column in item.missing)]
+        for problem in problems:
+            errors.append(ImportProblem(sheet.key, number, problem.column,
+                                        problem.message("en"), problem.message("zh")))
+        key = sheet.row_key(clean)
+        if own_keys is not None and not is_blank(raw.get(sheet.key_columns[0])):
+            # Referenced sheets have one text key; even a bad row names it.
+            own_keys.add(key[0] if key[0] is not None else str(raw[sheet.key_columns[0]]).strip())
+        if any(part is None for part in key):
+            continue
+        if key in first_row_of_key:
+            errors.append(_problem(
+                sheet.key, number, sheet.key_columns[0],
+                f"duplicate key ({', '.join(sheet.key_columns)}): same as row {first_row_of_key[key]}",
+                f"键重复（{', '.join(sheet.key_columns)}）：与第 {first_row_of_key[key]} 行相同"))
+            continue
+        first_row_of_key[key] = number
+        if not problems:
+            plan.rows.append((number, clean))
+    return plan
+
+
+def _check_references(conn: Connection, plans: list[_SheetPlan], errors: list[ImportProblem],
+                      import_keys: dict[str, set]) -> None:
+    """Rows naming an employee_no / account_no / expert_no found neither in the
+    database nor in this import are bad rows; the rows are dropped from the plan."""
+    for plan in plans:
+        bad_numbers: set[int] = set()
+        for column_key, parent_key in plan.sheet.references.items():
+            used = {clean[column_key] for _, clean in plan.rows if clean[column_key] is not None}
+            outside = used - import_keys.get(parent_key, set())
+            known = set(lookup_ids(conn, SHEETS_BY_KEY[parent_key], outside)) if outside else set()
+            unknown = outside - known
+            if not unknown:
+                continue
+            parent_label = SHEETS_BY_KEY[parent_key].zh
+            for number, clean in plan.rows:
+                value = clean[column_key]
+                if value in unknown:
+                    errors.append(_problem(
+                        plan.sheet.key, number, column_key,
+                        f"unknown {column_key} '{value}': not in {parent_key} nor in this import",
+                        f"{column_key}“{value}”不存在：数据库和本次导入的{parent_label}中都没有"))
+                    bad_numbers.add(number)
+        if bad_numbers:
+            plan.rows = [(n, clean) for n, clean in plan.rows if n not in bad_numbers]
+
+
+def _classify(conn: Connection, plan: _SheetPlan) -> None:
+    """Split valid rows into inserts, updates (changed) and unchanged."""
+    clean_rows = [clean for _, clean in plan.rows]
+    stored = existing_rows(conn, plan.sheet, clean_rows)
+    columns = plan.sheet.column_keys
+    for clean in clean_rows:
+        old = stored.get(plan.sheet.row_key(clean))
+        if old is None:
+            plan.inserts.append(clean)
+        elif any(old[key] != clean[key] for key in columns):
+            plan.updates.append((old, clean))
+        else:
+            plan.unchanged += 1
+
+
+def _prepare(conn: Connection, source: Source, progress: Progress | None,
+             start: float = 0.0, end: float = 1.0) -> tuple[ImportResult, list[_SheetPlan]]:
+    result = ImportResult(errors=list(source.problems), rows=source.rows_per_sheet())
+    inputs = sorted(source.sheets, key=lambda item: SHEETS.index(item.sheet))
+    import_keys: dict[str, set] = {}
+    plans = []
+    total = sum(len(item.rows) for item in inputs) or 1
+    done = 0
+    for item in inputs:
+        def tick(count: int, key: str = item.sheet.key, before: int = done) -> None:
+            _report(progress, f"checking {key}", start + (end - start) * 0.8 * (before + count) / total)
+
+        tick(0)
+        plans.append(_validate_sheet(item, result.errors, import_keys, tick))
+        done += len(item.rows)
+    _report(progress, "checking references", start + (end - start) * 0.8)
+    _check_references(conn, plans, result.errors, import_keys)
+    if result.errors:
+        return result, plans
+    _report(progress, "comparing with the database", start + (end - start) * 0.9)
+    for plan in plans:
+        _classify(conn, plan)
+        result.counts[plan.sheet.key] = (len(plan.inserts), len(plan.updates))
+        result.unchanged[plan.sheet.key] = plan.unchanged
+    return result, plans
+
+
+def validate_source(conn: Connection, source: Source, progress: Progress | None = None) -> ImportResult:
+    """Validate everything and say what an import would do; writes nothing.
+
+    `result.rows` has the data rows per sheet (a preview); `result.counts`
+    and `result.unchanged` the would-be inserts/updates when there are no errors.
+    """
+    result, _ = _prepare(conn, source, progress)
+    result.dry_run = True
+    return result
+
+
+# ---------------------------------------------------------------- writing
+
+def _db_row(sheet: Sheet, clean: dict[str, Any], ids: dict[str, dict[str, int]]) -> dict[str, Any]:
+    row = {}
+    for column in sheet.columns:
+        value = clean[column.key]
+        if column.references:
+            row[REFERENCE_FK[column.references]] = None if value is None else ids[column.references][value]
+        else:
+            row[column.key] = value
+    return row
+
+
+def _resolve_ids(conn: Connection, plan: _SheetPlan, ids: dict[str, dict[str, int]]) -> None:
+    """Make sure ids[parent] knows every natural key the plan's rows refer to."""
+    rows = plan.inserts + [new for _, new in plan.updates]
+    for column_key, parent_key in plan.sheet.references.items():
+        known = ids.setdefault(parent_key, {})
+        needed = {row[column_key] for row in rows if row[column_key] is not None} - known.keys()
+        if needed:
+            known.update(lookup_ids(conn, SHEETS_BY_KEY[parent_key], needed))
+
+
+def _contract_only(sheet: Sheet, row: dict[str, Any]) -> dict[str, Any]:
+    return {key: row[key] for key in sheet.column_keys}
+
+
+def _write_sheet(conn: Connection, plan: _SheetPlan, ids: dict[str, dict[str, int]], username: str) -> None:
+    sheet, table = plan.sheet, _table(plan.sheet)
+    _resolve_ids(conn, plan, ids)
+    audit_rows = []
+    if plan.inserts:
+        conn.execute(insert(table), [_db_row(sheet, row, ids) for row in plan.inserts])
+        for row in plan.inserts:
+            audit_rows.append(audit.audit_row(username, "insert", sheet.key, _key_text(sheet, sheet.row_key(row)),
+                                              None, row, "import"))
+    if plan.updates:
+        db_columns = list(_db_row(sheet, plan.updates[0][1], ids))
+        stmt = (update(table).where(table.c.id == bindparam("_id"))
+                .values({**{name: bindparam(f"v_{name}") for name in db_columns},
+                         "version": table.c.version + 1}))
+        params = []
+        for old, new in plan.updates:
+            values = {f"v_{name}": value for name, value in _db_row(sheet, new, ids).items()}
+            params.append({"_id": old["_id"], **values})
+            audit_rows.append(audit.audit_row(username, "update", sheet.key, _key_text(sheet, sheet.row_key(new)),
+                                              _contract_only(sheet, old), new, "import"))
+        conn.execute(stmt, params)
+    audit.record_many(conn, audit_rows)
+
+
+def _write(conn: Connection, plans: list[_SheetPlan], username: str, progress: Progress | None,
+           start: float, end: float) -> None:
+    ids: dict[str, dict[str, int]] = {}
+    total = sum(len(p.inserts) + len(p.updates) for p in plans) or 1
+    done = 0
+    for plan in plans:
+        _report(progress, f"writing {plan.sheet.key}", start + (end - start) * done / total)
+        _write_sheet(conn, plan, ids, username)
+        done += len(plan.inserts) + len(plan.updates)
+
+
+def import_source(engine: Engine, source: Source, *, dry_run: bool = False,
+                  actor: Actor = CLI_ACTOR, progress: Progress | None = None,
+                  progress_start: float = 0.0) -> ImportResult:
+    """Validate `source` and, when it is clean and not a dry run, write it in one transaction.
+
+    Raises PermissionDenied unless the actor may write every sheet (the office).
+    """
+    for sheet in SHEETS:
+        check_write(actor, sheet.key)
+    middle = progress_start + (1 - progress_start) * 0.5
+    try:
+        with engine.begin() as conn:
+            result, plans = _prepare(conn, source, progress, progress_start, middle)
+            result.dry_run = dry_run
+            if not result.errors and not dry_run:
+                _write(conn, plans, actor.username, progress, middle, 1.0)
+        result.committed = not result.errors and not dry_run
+    except DBAPIError as error:
+        reason = str(error.orig or error).strip().splitlines()[0]
+        result = ImportResult(errors=[_problem(
+            "", 0, "", f"the database rejected the import, nothing was written: {reason}",
+            f"数据库拒绝了本次导入，未写入任何数据：{reason}")], rows=source.rows_per_sheet(), dry_run=dry_run)
+    _report(progress, "done" if result.ok else "problems found", 1.0)
+    return result
+
+
+def import_path(engine: Engine, path: Path, *, dry_run: bool = False, progress: Progress | None = None,
+                actor: Actor = CLI_ACTOR) -> ImportResult:
+    """Import an .xlsx workbook or a folder of CSV files (see the module docstring)."""
+    source = read_path(Path(path), _scaled(progress, 0.0, 0.3))
+    return import_source(engine, source, dry_run=dry_run, actor=actor, progress=progress, progress_start=0.3)
+
+
+def _scaled(progress: Progress | None, start: float, end: float) -> Progress | None:
+    if progress is None:
+        return None
+    return lambda step, fraction: progress(step, start + (end - start) * fraction)
