@@ -1,0 +1,45 @@
+"""派驻经理服务看板 · Resident Manager Dashboard — the entry script.
+
+    streamlit run app.py
+
+Every run: page config and projection styling (ui.theme), shared URL state
+(ui.state), the engine (ui.data), the login (ui.auth). Logged out, the only
+page is the hidden login page, whatever the URL. Logged in, the role's
+screens (ui.nav.SCREENS) and the shared sidebar (ui.sidebar) frame the
+page that runs. Screens live in views/, never in a pages/ folder.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ui import auth, components, data, nav, sidebar, state, theme  # noqa: E402
+
+
+def main() -> None:
+    state.sync_from_url()
+    theme.page_config()
+    theme.apply()
+    components.begin_run()
+    data.engine()
+    authenticator = auth.authenticator()
+    if not auth.restore_login(authenticator):
+        auth.settle_cookie(authenticator)
+        page = nav.login_navigation(auth.login_page)
+        state.push_to_url()
+        page.run()
+        return
+    auth.settle_cookie(authenticator)
+    page = nav.role_navigation(auth.current_role())
+    if nav.is_root(page):
+        page.run()  # switches to the home screen; the sidebar is drawn there
+    sidebar.render(authenticator)
+    state.push_to_url()
+    page.run()
+
+
+main()

@@ -1,0 +1,201 @@
+"""Login, logout, roles and the acting user.
+
+streamlit-authenticator 0.4.2 checks passwords against the users table
+(bcrypt hashes of data_access.users; inactive users are left out, so they
+cannot log in) and keeps a signed re-login cookie. After a login,
+`st.session_state` holds authentication_status, username, name and roles
+(a one-element list: leader / office / manager).
+
+For screens and forms:
+    current_role()  -> "leader" | "office" | "manager" | None
+    current_user()  -> the users-table row (dict) of the logged-in user, or None
+    current_actor() -> data_access.permissions.Actor for the write path
+    can_edit()      -> True for office and manager (leader is read-only)
+
+The cookie key comes from env DASHBOARD_COOKIE_KEY, else `cookie_key` in
+.streamlit/secrets.toml, else a random key generated once per installation
+and kept in data/cookie_key (mode 0600, git-ignored).
+"""
+from __future__ import annotations
+
+import copy
+import os
+import secrets
+from pathlib import Path
+
+import streamlit as st
+import streamlit_authenticator as stauth
+from streamlit_authenticator.utilities.exceptions import LoginError
+
+from data_access.db import ROOT
+from data_access.permissions import Actor
+from ui import data
+from ui.strings import t
+
+COOKIE_NAME = "rm_dashboard_auth"
+COOKIE_EXPIRY_DAYS = 7
+COOKIE_KEY_FILE = ROOT / "data" / "cookie_key"
+_AUTHENTICATOR = "_authenticator"
+_SET_COOKIE = "_auth_set_cookie"
+_DELETE_COOKIE = "_auth_delete_cookie"
+
+
+def _secrets_cookie_key() -> str | None:
+    try:
+        value = st.secrets.get("cookie_key")
+    except Exception:  # no secrets.toml: st.secrets raises on first access
+        return None
+    return str(value) if value else None
+
+
+def _stored_cookie_key(path: Path) -> str:
+    """The installation's key in `path`, created (0600) on first use; safe when processes race."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+        try:
+            os.link(temporary, path)  # atomic; fails if another process won the race
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
+    return path.read_text().strip()
+
+
+def cookie_key() -> str:
+    """The secret that signs the re-login cookie; never a constant."""
+    return os.environ.get("DASHBOARD_COOKIE_KEY") or _secrets_cookie_key() or _stored_cookie_key(COOKIE_KEY_FILE)
+
+
+def credentials() -> dict:
+    """The authenticator's credentials dict built from the active users."""
+    users = {}
+    for user in data.active_users():
+        users[user["username"].lower()] = {
+            "name": user["display_name"],
+            "password": user["password_hash"],
+            "roles": [user["role"]],
+            "email": None,
+        }
+    return {"usernames": users}
+
+
+def authenticator() -> stauth.Authenticate:
+    """This run's authenticator (its cookie component must be drawn on every run)."""
+    auth = stauth.Authenticate(
+        copy.deepcopy(credentials()),  # the library mutates the dict it gets
+        cookie_name=COOKIE_NAME,
+        cookie_key=cookie_key(),
+        cookie_expiry_days=COOKIE_EXPIRY_DAYS,
+        auto_hash=False,
+        login_sleep_time=0,
+    )
+    st.session_state[_AUTHENTICATOR] = auth
+    return auth
+
+
+def is_logged_in() -> bool:
+    return bool(st.session_state.get("authentication_status"))
+
+
+def restore_login(auth: stauth.Authenticate) -> bool:
+    """Log in from a valid cookie if there is one; True when logged in."""
+    if not is_logged_in():
+        try:
+            auth.login(location="unrendered")
+        except LoginError:  # the cookie names a user who is no longer active
+            _forget_login()
+    if is_logged_in() and current_user() is None:  # deactivated while logged in
+        _forget_login()
+        st.session_state["_auth_notice"] = "account_inactive"
+    return is_logged_in()
+
+
+def _forget_login() -> None:
+    for key in ("name", "username", "authentication_status", "email", "roles"):
+        st.session_state[key] = None
+    st.session_state["logout"] = True
+    st.session_state[_DELETE_COOKIE] = True
+
+
+def settle_cookie(auth: stauth.Authenticate) -> None:
+    """Set or delete the re-login cookie in a complete run after a login or logout.
+
+    The library draws its cookie component in the run where the user logged
+    in or out; that run ends at once with st.rerun(), so the component is
+    drawn again here, in a run that stays on screen.
+    """
+    if is_logged_in() and st.session_state.pop(_SET_COOKIE, False):
+        auth.cookie_controller.set_cookie()
+    if not is_logged_in() and st.session_state.pop(_DELETE_COOKIE, False):
+        auth.cookie_controller.delete_cookie()
+
+
+def login_page() -> None:
+    """The only page while logged out: the login form (any URL shows it)."""
+    from ui.sidebar import language_switch  # avoid a cycle: sidebar imports auth
+
+    auth: stauth.Authenticate = st.session_state[_AUTHENTICATOR]
+    left, _, right = st.columns([3, 1, 1])
+    left.title(t("app_title"))
+    left.caption(t("app_subtitle"))
+    with right:
+        language_switch()
+    notice = st.session_state.pop("_auth_notice", None)
+    if notice:
+        st.warning(t(notice))
+    fields = {"Form name": t("login_form"), "Username": t("login_username"),
+              "Password": t("login_password"), "Login": t("login_submit")}
+    _, middle, _ = st.columns([1, 2, 1])
+    with middle:
+        try:
+            auth.login(location="main", fields=fields, key="login")
+        except LoginError as error:
+            st.error(t("login_error", error=error))
+        if st.session_state.get("authentication_status") is False:
+            st.error(t("login_failed"))
+        elif is_logged_in():
+            st.session_state[_SET_COOKIE] = True
+            st.rerun()  # build the role's navigation; the requested screen opens
+        else:
+            st.caption(t("login_hint"))
+
+
+def logout_button(auth: stauth.Authenticate) -> None:
+    """The sidebar's logout button; logs out and shows the login page."""
+    auth.logout(t("logout"), location="sidebar", key="logout_button", use_container_width=True)
+    if not is_logged_in():
+        st.session_state[_DELETE_COOKIE] = True
+        st.rerun()
+
+
+def current_user() -> dict | None:
+    """The active users-table row of the logged-in user, or None."""
+    username = st.session_state.get("username")
+    if not is_logged_in() or not username:
+        return None
+    for user in data.active_users():
+        if user["username"].lower() == username.lower():
+            return user
+    return None
+
+
+def current_role() -> str | None:
+    roles = st.session_state.get("roles") or []
+    return roles[0] if is_logged_in() and roles else None
+
+
+def current_actor() -> Actor:
+    """The logged-in user as the write path's Actor (username, role, manager_id)."""
+    user = current_user()
+    if user is None:
+        raise PermissionError("not logged in")
+    return Actor(user["username"], user["role"], user["manager_id"])
+
+
+def can_edit() -> bool:
+    """Whether the current role may enter data at all (office: everything; manager: own rows)."""
+    return current_role() in ("office", "manager")

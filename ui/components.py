@@ -1,0 +1,238 @@
+"""Reusable screen pieces: KPI cards, tables with downloads, definitions, charts.
+
+    kpi_card(kpi, label, value, delta=..., status=...)   st.metric(border=True) card
+    definition(kpi)                                     expander 口径说明 with the KPI's definition
+    show_table(df, name)                                st.dataframe + CSV (BOM) and Excel downloads
+    plotly(fig)                                         st.plotly_chart styled for the current mode
+    trend_chart(frame, x, y, title, target=...)         small line chart with a dashed target line
+    fmt_rate / fmt_pp / fmt_number / fmt_minutes        number formatting for the current language
+
+`kpi` is a key of ui.definitions.DEFINITIONS; every card records its key so
+tests can check that each KPI on screen has a definition (shown_kpis()).
+"""
+from __future__ import annotations
+
+import io
+import re
+
+import pandas as pd
+import streamlit as st
+
+from ui import theme
+from ui.data import settings
+from ui.definitions import DEFINITIONS, definition_name, definition_text
+from ui.strings import language, t
+from ui.targets import TARGETS
+
+_SHOWN = "_kpis_shown"
+
+
+# --- Formatting -------------------------------------------------------------
+
+def fmt_rate(value: float | None, digits: int = 1) -> str:
+    """0.923 -> '92.3%'; None -> '—'."""
+    return "—" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def fmt_number(value: float | int | None, digits: int = 0) -> str:
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def fmt_minutes(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.0f} {t('unit_minutes')}"
+
+
+def fmt_days(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{value:,.{digits}f} {t('unit_days')}"
+
+
+def fmt_pp(delta: float | None) -> str | None:
+    """A change of a rate in percentage points: +0.032 -> '+3.2 pp' (None when unknown)."""
+    if delta is None:
+        return None
+    return f"{_signed(delta * 100, 1)} {t('unit_pp')}"
+
+
+def fmt_delta(delta: float | None, unit: str = "", digits: int = 1) -> str | None:
+    if delta is None:
+        return None
+    return f"{_signed(delta, digits)}{(' ' + unit) if unit else ''}"
+
+
+def _signed(value: float, digits: int) -> str:
+    """+1.5 / -1.5 / 0.0 (no sign when it rounds to zero)."""
+    if round(value, digits) == 0:
+        return f"{0:.{digits}f}"
+    return f"{value:+,.{digits}f}"
+
+
+def change(current: float | None, previous: float | None) -> float | None:
+    """current − previous, None when either is unknown."""
+    if current is None or previous is None:
+        return None
+    return current - previous
+
+
+# --- KPI cards and definitions ----------------------------------------------
+
+def begin_run() -> None:
+    """Reset the list of KPIs shown; app.py calls it at the start of each run."""
+    st.session_state[_SHOWN] = []
+
+
+def shown_kpis() -> list[str]:
+    """KPI keys drawn by kpi_card() in this run (for tests)."""
+    return list(st.session_state.get(_SHOWN, []))
+
+
+def _note_shown(kpi: str) -> None:
+    st.session_state.setdefault(_SHOWN, [])
+    if kpi not in st.session_state[_SHOWN]:
+        st.session_state[_SHOWN].append(kpi)
+
+
+def status_label(label: str, status: str | None) -> str:
+    """The card label with a coloured status badge (达标 / 关注 / 未达标)."""
+    if status is None:
+        return label
+    return f"{label} :{theme.STATUS_BADGE[status]}-badge[{t('status_' + status)}]"
+
+
+def kpi_card(kpi: str, label: str, value: str, *, delta: float | None = None, delta_text: str | None = None,
+             lower_is_better: bool = False, status: str | None = None, chart_data=None,
+             chart_type: str = "line", container=None) -> None:
+    """A bordered st.metric card for KPI `kpi` (a ui.definitions key).
+
+    value comes formatted (fmt_rate, fmt_days ...); delta is the raw change
+    against the previous window and delta_text its formatted form (fmt_pp,
+    fmt_delta); a change that rounds to zero is grey. lower_is_better turns
+    the delta colours round (response minutes, lead days). status comes from
+    ui.targets.status(). The definition is the card's tooltip; put
+    definition(kpi) near the card for the expander.
+    """
+    _note_shown(kpi)
+    target = container or st
+    flat = delta is not None and abs(delta) < 1e-9 or (delta_text is not None and _rounds_to_zero(delta_text))
+    target.metric(
+        status_label(label, status), value, delta=delta_text if delta is not None else None,
+        delta_color="off" if flat else ("inverse" if lower_is_better else "normal"),
+        delta_arrow="off" if flat else "auto",
+        delta_description=t("vs_previous") if delta is not None else None,
+        help=_definition_or_warning(kpi), border=True, chart_data=chart_data, chart_type=chart_type,
+    )
+
+
+def _rounds_to_zero(text: str) -> bool:
+    digits = re.sub(r"[^0-9]", "", text)
+    return bool(digits) and set(digits) == {"0"}
+
+
+def _definition_or_warning(kpi: str) -> str:
+    if kpi not in DEFINITIONS:
+        return t("definition_missing", key=kpi)
+    return definition_text(kpi, language(), settings())
+
+
+def target_text(kpi: str) -> str | None:
+    """'目标：≥ 90.0%（黄色 ≥ 75.0%）'-style line for a KPI with a target, else None."""
+    target = TARGETS.get(kpi)
+    if target is None:
+        return None
+    def show(value: float) -> str:
+        if target.unit == "rate":
+            return fmt_rate(value)
+        return f"{value:g} {t('unit_' + target.unit)}"
+    sign = "≥" if target.higher_is_better else "≤"
+    return (f"{t('target')}: :green-badge[{sign} {show(target.green)}] "
+            f":orange-badge[{sign} {show(target.amber)}] :red-badge[{t('status_red')}]")
+
+
+def definition(kpi: str, target_key: str | None = None, container=None) -> None:
+    """Expander 口径说明 / Definition with the KPI's definition (and target, if any)."""
+    _note_shown(kpi)
+    target = container or st
+    with target.expander(t("definition") + " · " + (definition_name(kpi, language()) if kpi in DEFINITIONS else kpi)):
+        if kpi not in DEFINITIONS:
+            st.error(t("definition_missing", key=kpi))
+            return
+        st.markdown(definition_text(kpi, language(), settings()))
+        line = target_text(target_key or kpi)
+        if line:
+            st.markdown(line)
+
+
+# --- Tables -----------------------------------------------------------------
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """CSV in UTF-8 with a BOM, so Excel opens the Chinese text correctly."""
+    return frame.to_csv(index=False).encode("utf-8-sig")
+
+
+def _sheet_name(name: str) -> str:
+    cleaned = re.sub(r"[\[\]:*?/\\]", "_", name).strip() or "data"
+    return cleaned[:31]
+
+
+def xlsx_bytes(frame: pd.DataFrame, name: str) -> bytes:
+    """An .xlsx workbook with one sheet named after the table."""
+    buffer = io.BytesIO()
+    plain = frame.copy()
+    for column in plain.columns:  # Excel cannot store time-zone-aware datetimes
+        if isinstance(plain[column].dtype, pd.DatetimeTZDtype):
+            plain[column] = plain[column].dt.tz_localize(None)
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        plain.to_excel(writer, sheet_name=_sheet_name(name), index=False)
+    return buffer.getvalue()
+
+
+def _file_stem(name: str) -> str:
+    return re.sub(r"[^\w\u4e00-\u9fff-]+", "_", name).strip("_") or "table"
+
+
+def show_table(frame: pd.DataFrame, name: str, *, column_config: dict | None = None,
+               height: int | str = "auto", key: str | None = None) -> None:
+    """A table with CSV and Excel download buttons; `name` titles the files and the sheet."""
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config, height=height)
+    stem = _file_stem(name)
+    key = key or stem
+    left, right, rest = st.columns([1, 1, 4])
+    left.download_button(t("tbl_download_csv"), data=lambda: csv_bytes(frame), file_name=f"{stem}.csv",
+                         mime="text/csv", key=f"{key}_csv", on_click="ignore", icon=":material/download:")
+    right.download_button(
+        t("tbl_download_xlsx"), data=lambda: xlsx_bytes(frame, name), file_name=f"{stem}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}_xlsx", on_click="ignore", icon=":material/table_view:",
+    )
+    rest.caption(t("tbl_rows", rows=len(frame)))
+
+
+# --- Charts -----------------------------------------------------------------
+
+def plotly(fig, height: int | None = None, key: str | None = None) -> None:
+    """Draw a plotly figure styled for the current mode (no mode bar)."""
+    st.plotly_chart(theme.plotly_layout(fig, height), theme=None, key=key,
+                    config={"displayModeBar": False, "locale": "zh-CN" if language() == "zh" else "en"})
+
+
+def trend_chart(frame: pd.DataFrame, x: str, y: str | list[str], title: str, *,
+                target: float | None = None, percent: bool = False, height: int = 220,
+                names: dict[str, str] | None = None, key: str | None = None) -> None:
+    """A small line chart over months, with an optional dashed target line."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for column in [y] if isinstance(y, str) else y:
+        values = frame[column].astype(float) * (100 if percent else 1)
+        fig.add_trace(go.Scatter(x=frame[x], y=values, mode="lines+markers",
+                                 name=(names or {}).get(column, column), connectgaps=False))
+    if target is not None:
+        shown = target * 100 if percent else target
+        fig.add_hline(y=shown, line_dash="dash", line_color=theme.STATUS_COLORS["green"],
+                      annotation_text=t("target_line", value=f"{shown:g}{'%' if percent else ''}"),
+                      annotation_position="top left")
+    fig.update_layout(title=dict(text=title, font=dict(size=15)), showlegend=isinstance(y, list),
+                      legend=dict(orientation="h", y=-0.25))
+    fig.update_xaxes(tickformat="%Y-%m", dtick="M2")
+    if percent:
+        fig.update_yaxes(ticksuffix="%", rangemode="tozero")
+    plotly(fig, height=height, key=key)

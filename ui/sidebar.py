@@ -1,0 +1,54 @@
+"""The shared sidebar of a logged-in user: who, filters, language, projection, logout.
+
+app.py calls `render(auth)` after st.navigation and before the page runs,
+so every screen has the same sidebar and the filters are ready for
+ui.filters.screen_filters().
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import auth as ui_auth
+from ui import filters, state
+from ui.strings import t
+
+LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+
+
+def _on_language_change() -> None:
+    chosen = st.session_state.get("w_lang")
+    state.set_value("lang", "en" if chosen == "en" else None)
+
+
+def language_switch(container=None) -> None:
+    """中文 / English radio; the choice is kept in the URL (lang=en)."""
+    container = container or st
+    st.session_state["w_lang"] = state.language()
+    container.radio(t("language"), list(LANGUAGE_NAMES), key="w_lang", horizontal=True,
+                    format_func=LANGUAGE_NAMES.get, on_change=_on_language_change)
+
+
+def _on_projection_change() -> None:
+    state.set_value("present", "1" if st.session_state.get("w_present") else None)
+
+
+def projection_toggle(container=None) -> None:
+    """Projection mode on/off; kept in the URL (present=1)."""
+    container = container or st
+    st.session_state["w_present"] = state.projection()
+    container.toggle(t("projection"), key="w_present", help=t("projection_help"),
+                     on_change=_on_projection_change)
+
+
+def render(auth) -> filters.Filters:
+    """Draw the sidebar; returns the current filters."""
+    sidebar = st.sidebar
+    user = ui_auth.current_user() or {}
+    role = ui_auth.current_role()
+    sidebar.caption(t("signed_in_as", name=user.get("display_name", ""), role=t(f"role_{role}") if role else ""))
+    current = filters.sidebar_filters()
+    sidebar.divider()
+    language_switch(sidebar)
+    projection_toggle(sidebar)
+    ui_auth.logout_button(auth)
+    return current

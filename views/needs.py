@@ -1,0 +1,7 @@
+"""Placeholder: the needs screen is being written (replace this file)."""
+import streamlit as st
+
+from ui.strings import t
+
+st.title(t("nav_needs"))
+st.info(t("under_construction"))
