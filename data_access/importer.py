@@ -314,7 +314,7 @@ def lookup_ids(conn: Connection, sheet: Sheet, keys: Iterable[str]) -> dict[str,
     key_column = table.c[sheet.key_columns[0]]
     found: dict[str, int] = {}
     for chunk in _chunks(sorted(set(keys))):
-        found.update(conn.execute(select(key_column, table.c.id).where(key_column.in_(chunk))).tuples().all())
+        found.update(conn.execute(select(key_column, table.c.id).where(key_column.in_(chunk))).all())
     return found
 
 
@@ -418,7 +418,7 @@ def _check_references(conn: Connection, plans: list[_SheetPlan], errors: list[Im
                 if value in unknown:
                     errors.append(_problem(
                         plan.sheet.key, number, column_key,
-                        f"unknown {column_key} '{value}': not in {parent_key} nor in this import",
+                        f"unknown {column_key} '{value}': neither in {parent_key} nor in this import",
                         f"{column_key}“{value}”不存在：数据库和本次导入的{parent_label}中都没有"))
                     bad_numbers.add(number)
         if bad_numbers:
@@ -440,6 +440,11 @@ def _classify(conn: Connection, plan: _SheetPlan) -> None:
             plan.unchanged += 1
 
 
+def _problem_order(problem: ImportProblem) -> tuple[int, int]:
+    sheet = SHEETS_BY_KEY.get(problem.sheet)
+    return (SHEETS.index(sheet) if sheet else -1, problem.row)
+
+
 def _prepare(conn: Connection, source: Source, progress: Progress | None,
              start: float = 0.0, end: float = 1.0) -> tuple[ImportResult, list[_SheetPlan]]:
     result = ImportResult(errors=list(source.problems), rows=source.rows_per_sheet())
@@ -458,6 +463,7 @@ def _prepare(conn: Connection, source: Source, progress: Progress | None,
     _report(progress, "checking references", start + (end - start) * 0.8)
     _check_references(conn, plans, result.errors, import_keys)
     if result.errors:
+        result.errors.sort(key=_problem_order)
         return result, plans
     _report(progress, "comparing with the database", start + (end - start) * 0.9)
     for plan in plans:
