@@ -166,6 +166,8 @@ class WorkLog(Versioned, Base):
         CheckConstraint("hours IS NULL OR (hours >= 0 AND hours <= 24)", name="hours_range"),
         CheckConstraint(_in("status", LOG_STATUSES), name="status"),
         Index("ix_work_logs_date_manager", "date", "manager_id"),
+        # Range scans per manager and period (attendance, log completeness; migration 0003).
+        Index("ix_work_logs_manager_date", "manager_id", "date", "on_site"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     manager_id: Mapped[int] = mapped_column(ForeignKey("managers.id", ondelete="CASCADE"))

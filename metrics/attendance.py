@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.selectable import Subquery
 
-from data_access.models import Manager, WorkLog
+from data_access.models import Manager
 from metrics import calendar as cal
 from metrics.sql import scoped_manager_ids
 from metrics.window import Scope, Window
@@ -41,47 +41,35 @@ def manager_weeks(window: Window, settings: dict, scope: Scope = Scope()) -> Sub
         return None
     first, last = bounds
     spans = cal.posting_spans(first, last, scoped_manager_ids(scope, window))
-    posted = cal.posted_workdays_by_period(spans, cal.weeks(first, last))
-    on_site = _on_site_days(spans, first, last)
-
-    min_days = int(settings["min_onsite_days"])
-    required = cal.least(posted.c.posted_workdays, min_days)
-    days = func.coalesce(on_site.c.on_site_days, 0)
+    # A piece is one span's posted days [a, b] inside one week; a week can hold two pieces.
+    pieces = cal.period_pieces(spans, cal.weeks(first, last))
+    workdays, cal_a, cal_b = cal.workdays_in(pieces.c.a, pieces.c.b)
+    on_site = cal.log_days_in(pieces.c.manager_id, pieces.c.a, pieces.c.b, lambda logs: logs.c.on_site.is_(True))
+    per_piece = (
+        select(pieces.c.manager_id, pieces.c.period_start, workdays.label("posted_workdays"),
+               on_site.label("on_site_days"))
+        .join_from(pieces, cal_a, cal_a.c.date == pieces.c.a)
+        .join(cal_b, cal_b.c.date == pieces.c.b)
+        .subquery("piece_counts")
+    )
+    per_week = (
+        select(per_piece.c.manager_id, per_piece.c.period_start.label("week_start"),
+               func.sum(per_piece.c.posted_workdays).label("posted_workdays"),
+               func.sum(per_piece.c.on_site_days).label("on_site_days"))
+        .group_by(per_piece.c.manager_id, per_piece.c.period_start)
+        .subquery("week_counts")
+    )
+    required = cal.least(per_week.c.posted_workdays, int(settings["min_onsite_days"]))
     return (
         select(
-            posted.c.manager_id,
-            posted.c.period_start.label("week_start"),
+            per_week.c.manager_id,
+            per_week.c.week_start,
             required.label("required"),
-            days.label("on_site_days"),
-            case((days >= required, 1), else_=0).label("compliant"),
+            per_week.c.on_site_days,
+            case((per_week.c.on_site_days >= required, 1), else_=0).label("compliant"),
         )
-        .join_from(
-            posted,
-            on_site,
-            and_(on_site.c.manager_id == posted.c.manager_id, on_site.c.week_start == posted.c.period_start),
-            isouter=True,
-        )
-        .where(posted.c.posted_workdays >= 1)
+        .where(per_week.c.posted_workdays >= 1)
         .subquery("manager_weeks")
-    )
-
-
-def _on_site_days(spans: Subquery, first, last) -> Subquery:
-    """Per manager and week: distinct posted dates with an on-site log (any customer)."""
-    # Distinct (manager, date) first: two customers on one day count once, and the
-    # span and calendar joins then run once per day rather than once per log.
-    days = (
-        select(WorkLog.manager_id, WorkLog.date)
-        .where(WorkLog.date.between(first, last), WorkLog.on_site.is_(True))
-        .distinct()
-        .subquery("on_site_logs")
-    )
-    return (
-        select(days.c.manager_id, cal.calendar.c.week_start, func.count().label("on_site_days"))
-        .join_from(days, spans, cal.on_posted_day(spans, days.c.manager_id, days.c.date))
-        .join(cal.calendar, cal.calendar.c.date == days.c.date)
-        .group_by(days.c.manager_id, cal.calendar.c.week_start)
-        .subquery("on_site_days")
     )
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, and_, case, func, literal, or_, select
+from sqlalchemy import Date, and_, case, distinct, func, literal, or_, select
 from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.selectable import Subquery
 
-from data_access.models import CalendarDay, Posting
+from data_access.models import CalendarDay, Posting, WorkLog
 from metrics.window import Window
 
 calendar = CalendarDay.__table__
@@ -134,18 +134,23 @@ def months(first: dt.date, last: dt.date, deadline_day: int = 1) -> Subquery:
     )
 
 
-def posted_workdays_by_period(spans: Subquery, periods: Subquery) -> Subquery:
-    """Per manager and period: the workdays of the period on which the manager is posted.
-
-    Columns: manager_id, period_start, posted_workdays (only pairs where a span meets the period).
-    """
+def period_pieces(spans: Subquery, periods: Subquery) -> Subquery:
+    """Each span cut at period bounds: manager_id, period_start, a, b (the posted days [a, b])."""
     overlap = and_(periods.c.period_start <= spans.c.span_end, periods.c.period_end >= spans.c.span_start)
-    pieces = select(
+    return select(
         spans.c.manager_id,
         periods.c.period_start,
         greatest(spans.c.span_start, periods.c.period_start).label("a"),
         least(spans.c.span_end, periods.c.period_end).label("b"),
     ).join_from(spans, periods, overlap).subquery("pieces")
+
+
+def posted_workdays_by_period(spans: Subquery, periods: Subquery) -> Subquery:
+    """Per manager and period: the workdays of the period on which the manager is posted.
+
+    Columns: manager_id, period_start, posted_workdays (only pairs where a span meets the period).
+    """
+    pieces = period_pieces(spans, periods)
     count, cal_a, cal_b = workdays_in(pieces.c.a, pieces.c.b)
     return (
         select(pieces.c.manager_id, pieces.c.period_start, func.sum(count).label("posted_workdays"))
@@ -156,18 +161,22 @@ def posted_workdays_by_period(spans: Subquery, periods: Subquery) -> Subquery:
     )
 
 
-def posted_workdays_by_manager(spans: Subquery) -> Subquery:
-    """Per manager: workdays inside their spans. Columns: manager_id, posted_workdays."""
-    count, cal_a, cal_b = workdays_in(spans.c.span_start, spans.c.span_end)
+def log_days_in(manager_id, a, b, *conditions) -> ColumnElement[int]:
+    """Correlated count of distinct dates in [a, b] on which the manager has a log meeting `conditions`.
+
+    Meant to run once per span or span piece: a range scan of the
+    (manager_id, date, on_site) index, which is far cheaper on SQLite than
+    joining every log day of the window back to the spans.
+    """
+    logs = WorkLog.__table__.alias("day_logs")
     return (
-        select(spans.c.manager_id, func.sum(count).label("posted_workdays"))
-        .join_from(spans, cal_a, cal_a.c.date == spans.c.span_start)
-        .join(cal_b, cal_b.c.date == spans.c.span_end)
-        .group_by(spans.c.manager_id)
-        .subquery("posted_by_manager")
+        select(func.count(distinct(logs.c.date)))
+        .where(logs.c.manager_id == manager_id, logs.c.date >= a, logs.c.date <= b,
+               *(condition(logs) for condition in conditions))
+        .scalar_subquery()
     )
 
 
-def on_posted_day(spans: Subquery, manager_id, day) -> ColumnElement[bool]:
-    """Join condition: `day` lies in one of the manager's spans."""
-    return and_(spans.c.manager_id == manager_id, spans.c.span_start <= day, spans.c.span_end >= day)
+def workday_dates(start: dt.date, end: dt.date) -> Select:
+    """The workday dates of [start, end] (for an IN list)."""
+    return select(calendar.c.date).where(calendar.c.date.between(start, end), calendar.c.is_workday.is_(True))

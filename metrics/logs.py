@@ -38,30 +38,25 @@ class ClosureResult:
 def completeness(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> CompletenessResult:
     """(manager, workday) pairs in the window while posted; logged when >= 1 log that day."""
     spans = cal.posting_spans(window.start, window.end, scoped_manager_ids(scope, window))
-    posted = cal.posted_workdays_by_manager(spans)
-    # Distinct (manager, date) first: several logs (customers) on one day count once.
-    log_days = (
-        select(WorkLog.manager_id, WorkLog.date)
-        .where(WorkLog.date.between(window.start, window.end))
-        .distinct()
-        .subquery("log_days")
-    )
-    logged = (
-        select(log_days.c.manager_id, func.count().label("logged_workdays"))
-        .join_from(log_days, cal.calendar, cal.calendar.c.date == log_days.c.date)
-        .join(spans, cal.on_posted_day(spans, log_days.c.manager_id, log_days.c.date))
-        .where(cal.calendar.c.is_workday.is_(True))
-        .group_by(log_days.c.manager_id)
-        .subquery("logged")
+    workdays, cal_a, cal_b = cal.workdays_in(spans.c.span_start, spans.c.span_end)
+    workday_dates = cal.workday_dates(window.start, window.end)
+    logged = cal.log_days_in(spans.c.manager_id, spans.c.span_start, spans.c.span_end,
+                             lambda logs: logs.c.date.in_(workday_dates))
+    per_span = (
+        select(spans.c.manager_id, workdays.label("posted_workdays"), logged.label("logged_workdays"))
+        .join_from(spans, cal_a, cal_a.c.date == spans.c.span_start)
+        .join(cal_b, cal_b.c.date == spans.c.span_end)
+        .subquery("span_counts")
     )
     query = (
         select(
-            Manager.employee_no, Manager.name, Manager.team, posted.c.posted_workdays,
-            func.coalesce(logged.c.logged_workdays, 0).label("logged_workdays"),
+            Manager.employee_no, Manager.name, Manager.team,
+            func.sum(per_span.c.posted_workdays).label("posted_workdays"),
+            func.sum(per_span.c.logged_workdays).label("logged_workdays"),
         )
-        .join_from(posted, Manager, Manager.id == posted.c.manager_id)
-        .join(logged, logged.c.manager_id == posted.c.manager_id, isouter=True)
-        .where(posted.c.posted_workdays > 0)
+        .join_from(per_span, Manager, Manager.id == per_span.c.manager_id)
+        .group_by(Manager.id, Manager.employee_no, Manager.name, Manager.team)
+        .having(func.sum(per_span.c.posted_workdays) > 0)
     )
     frame = _with_rates(conn, query, "logged_workdays", "posted_workdays", COMPLETENESS_COLUMNS)
     posted_total, logged_total = int(frame["posted_workdays"].sum()), int(frame["logged_workdays"].sum())
