@@ -36,6 +36,11 @@ def _cell(worksheet, column: Column, value: Any) -> Any:
             cell.data_type = "s"
             return cell
         return value
+    if isinstance(value, float) and float("%.16g" % value) != value:
+        # openpyxl writes 16 significant digits; keep all 17 so the import gets the same float.
+        cell = WriteOnlyCell(worksheet, value=repr(value))
+        cell.data_type = "n"
+        return cell
     if column.type == "datetime" and value is not None:
         cell = WriteOnlyCell(worksheet, value=value)
         cell.number_format = DATETIME_FORMAT
