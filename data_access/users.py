@@ -24,15 +24,18 @@ def manager_id_for(conn: Connection, employee_no: str) -> int:
 
 
 def upsert_user(conn: Connection, username: str, display_name: str, password: str,
-                role: str, manager_id: int | None = None) -> None:
-    """Create the user, or reset its name, role, link and password."""
+                role: str, manager_id: int | None = None, *, password_hash: str | None = None) -> None:
+    """Create the user, or reset its name, role, link and password.
+
+    `password_hash`: a bcrypt hash of `password` made earlier (bulk loads hash once).
+    """
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}")
     if role == "manager" and manager_id is None:
         raise ValueError("a manager account must be linked to a manager")
     values = {
         "display_name": display_name,
-        "password_hash": hash_password(password),
+        "password_hash": password_hash or hash_password(password),
         "role": role,
         "manager_id": manager_id,
         "active": True,
