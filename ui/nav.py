@@ -46,6 +46,7 @@ SCREENS: list[Screen] = [
     Screen("customers", "views/customers.py", "nav_customers", ":material/apartment:"),
     Screen("lead_time", "views/lead_time.py", "nav_lead_time", ":material/bolt:"),
     Screen("needs", "views/needs.py", "nav_needs", ":material/troubleshoot:"),
+    Screen("meeting", "views/meeting.py", "nav_meeting", ":material/groups:"),
 ]
 
 
