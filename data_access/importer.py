@@ -116,7 +116,7 @@ def _column_letter(index: int) -> str:
     return openpyxl.utils.get_column_letter(index + 1)
 
 
-def _read_header(sheet: Sheet, name: str, header: tuple, source: Source) -> list[Column | None]:
+def _read_header(sheet: Sheet, header: tuple, source: Source) -> list[Column | None]:
     columns: list[Column | None] = []
     seen: set[str] = set()
     for index, cell in enumerate(header):
@@ -146,7 +146,7 @@ def _read_sheet(sheet: Sheet, name: str, rows: Iterator[tuple], source: Source) 
             source.problems.append(_problem(sheet.key, 1, "", "row 1 must be the header",
                                             "第 1 行必须是表头"))
         return
-    columns = _read_header(sheet, name, header, source)
+    columns = _read_header(sheet, header, source)
     present = {column.key for column in columns if column}
     missing = frozenset(c.key for c in sheet.columns if c.required and c.key not in present)
     for key in sorted(missing, key=sheet.column_keys.index):
@@ -212,11 +212,13 @@ def read_workbook(file: Path | io.BytesIO, label: str, progress: Progress | None
     return source
 
 
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("gb18030", errors="replace")
+def _decode(data: bytes) -> str | None:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
 
 
 def read_csv_files(files: Iterable[tuple[str, bytes]], label: str,
@@ -233,6 +235,10 @@ def read_csv_files(files: Iterable[tuple[str, bytes]], label: str,
                                             "不是 .csv 或 .xlsx 文件"))
             continue
         text = _decode(data)
+        if text is None:
+            source.problems.append(_problem(stem, 0, "", "not UTF-8 (or GB18030) text",
+                                            "不是 UTF-8（或 GB18030）编码的文本"))
+            continue
         _add_sheet(source, stem[:-4], lambda text=text: iter(csv.reader(io.StringIO(text, newline=""))), given)
     return source
 
@@ -240,15 +246,15 @@ def read_csv_files(files: Iterable[tuple[str, bytes]], label: str,
 def read_path(path: Path, progress: Progress | None = None) -> Source:
     """Read an .xlsx file or a folder of <sheet>.csv files."""
     path = Path(path)
+    if not path.exists():
+        return Source(str(path), problems=[_problem(str(path), 0, "", "no such file or folder",
+                                                     "文件或文件夹不存在")])
     if path.is_dir():
         files = sorted(p for p in path.iterdir()
                        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() == ".csv")
         return read_csv_files(((p.name, p.read_bytes()) for p in files), str(path), progress)
     if path.suffix.lower() == ".csv":
         return read_csv_files([(path.name, path.read_bytes())], str(path), progress)
-    if not path.exists():
-        return Source(str(path), problems=[_problem(str(path), 0, "", "no such file or folder",
-                                                     "文件或文件夹不存在")])
     if path.suffix.lower() != ".xlsx":
         return Source(str(path), problems=[_problem(path.name, 0, "", "expected an .xlsx file or a folder of .csv files",
                                                      "应为 .xlsx 文件或 .csv 文件夹")])
