@@ -42,7 +42,7 @@ from data_access.permissions import (
 
 __all__ = [
     "NotFound", "PermissionDenied", "SavedRow", "StaleRow", "UnitOfWork", "ValidationFailed",
-    "WriteError", "WriteProblem", "close_call", "delete_in", "delete_row", "load_row", "load_rows",
+    "WRITE_ERRORS", "WriteError", "WriteProblem", "close_call", "delete_in", "delete_row", "load_row", "load_rows",
     "manager_logs", "manager_postings_on", "request_call", "respond_call", "save_monthly_plan",
     "save_in", "save_row", "save_rows", "save_work_log", "update_row",
 ]
@@ -173,6 +173,10 @@ class NotFound(WriteError):
         if lang == "zh":
             return f"{_row_prefix(self.row, lang)}{table_label(self.table)}“{self.key}”不存在（可能已被删除），请重新加载。"
         return f"{_row_prefix(self.row, lang)}{self.table} '{self.key}' does not exist (deleted?); reload."
+
+
+# What a form catches around a save (PermissionDenied lives in data_access.permissions).
+WRITE_ERRORS = (WriteError, PermissionDenied)
 
 
 @dataclass(frozen=True)
@@ -490,12 +494,17 @@ def save_rows(engine: Engine, actor: Actor, sheet: str, rows: list[dict[str, Any
 
     Each row carries its loaded `version` (blank for a new row) and may carry
     `id`. `deleted` lists rows to delete: each an `id` or natural key plus
-    `version`. Validation problems of all rows are collected and raised
-    together (each WriteProblem has .row); StaleRow / NotFound / PermissionDenied
-    stop at the first row (with .row). Unchanged rows are left alone.
+    `version`; they are deleted first (so a deleted key may be added again).
+    Validation problems of all rows are collected and raised together (each
+    WriteProblem has .row); StaleRow / NotFound / PermissionDenied stop at the
+    first row (with .row). For deletions .row is the position in `deleted`.
+    Unchanged rows are left alone.
     """
     contract_sheet = get_sheet(sheet)
     with UnitOfWork(engine, actor, "bulk") as uow:
+        for index, key in enumerate(deleted):
+            key = dict(key)
+            delete_in(uow, contract_sheet, key, _int_or_none(key.pop("version", None)), index)
         saved: list[SavedRow] = []
         problems: list[WriteProblem] = []
         for index, values in enumerate(rows):
@@ -511,9 +520,6 @@ def save_rows(engine: Engine, actor: Actor, sheet: str, rows: list[dict[str, Any
                 problems.extend(failed.problems)
         if problems:
             raise ValidationFailed(problems, sheet)
-        for index, key in enumerate(deleted):
-            key = dict(key)
-            delete_in(uow, contract_sheet, key, _int_or_none(key.pop("version", None)), index)
         return saved
 
 

@@ -471,6 +471,17 @@ def test_bulk_deletes_with_versions(engine, world):
     (entry,) = audit_entries(engine, "consumption")
     assert (entry["action"], entry["after"], entry["before"]["kwh"], entry["source"]) == (
         "delete", None, 1000.0, "bulk")
+    # delete a row and enter its key again as a new row, in one save
+    saved = writes.save_rows(engine, OFFICE, "consumption",
+                             [{"account_no": "C001", "month": "2025-02", "kwh": 7}],
+                             deleted=[{"account_no": "C001", "month": "2025-02", "version": 1}])
+    assert [s.action for s in saved] == ["insert"]
+    with pytest.raises(StaleRow) as stale:  # a stale deletion undoes the whole save
+        writes.save_rows(engine, OFFICE, "consumption",
+                         [{"account_no": "C002", "month": "2025-02", "kwh": 7}],
+                         deleted=[{"account_no": "C001", "month": "2025-02", "version": 9}])
+    assert stale.value.row == 0
+    assert counts(engine, "consumption")[0] == 1
 
 
 def test_delete_checks_version_and_dependent_rows(engine, world):
