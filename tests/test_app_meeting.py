@@ -167,3 +167,10 @@ def test_english_screen(read_url, monkeypatch):
     owners = [owner for frame in shown_tables(at) if EN["mt_col_owner"] in frame.columns
               for owner in frame[EN["mt_col_owner"]]]
     assert "Resident-manager office" in owners and "Connection team" in owners
+
+
+def test_projection_shows_plain_tables_without_downloads(read_url, monkeypatch):
+    at = open_meeting(read_url, monkeypatch, "leader", present="1")
+    assert len(at.table) == len(meeting.SECTIONS)  # every seeded section has items
+    assert not [b for b in at.download_button if b.key.startswith("mt_table_")]
+    assert [b.key for b in at.download_button if b.key == "mt_brief"] == ["mt_brief"]

@@ -18,6 +18,7 @@ from metrics import meeting
 from metrics.window import Scope
 from reports.brief import FontMissing, build_brief, find_cjk_font
 from ui import auth, data
+from ui.state import projection
 from ui.components import show_table
 from ui.filters import screen_filters, window_caption
 from ui.strings import language, t
@@ -112,7 +113,11 @@ def agenda_sections(agenda: meeting.Agenda) -> None:
             st.success(t("mt_none"))
             continue
         table = meeting.display_table(key, frame, lang).rename(columns=column_names())
-        show_table(table, f"{t('nav_meeting')}_{title}", key=f"mt_table_{key}")
+        if projection():
+            # On the wall screen: a plain HTML table takes the large projection type; no download buttons.
+            st.table(table, hide_index=True)
+        else:
+            show_table(table, f"{t('nav_meeting')}_{title}", key=f"mt_table_{key}")
 
 
 def done(message: str) -> None:
@@ -224,7 +229,7 @@ window_caption(filters)
 st.caption(t("mt_caption"))
 show_done()
 
-top = st.columns([1, 2])
+top = st.columns([1, 2], vertical_alignment="bottom")
 with top[0]:
     as_of = agenda_date()
 with top[1]:
