@@ -128,7 +128,8 @@ def open_problems(conn: Connection, as_of: dt.date, scope: Scope = Scope()) -> p
 
 
 APPLICATION_COLUMNS = ["app_no", "account_no", "name", "supply", "resident_served", "applied_on",
-                       "current_stage", "current_workdays", "current_limit", "stalled", "over_stages", "owner", "age_days"]
+                       "current_stage", "current_workdays", "current_limit", "stalled", "over_stages",
+                       "owner", "age_days"]
 
 
 def applications_behind(conn: Connection, as_of: dt.date, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
@@ -246,7 +247,7 @@ def open_action_items(conn: Connection, as_of: dt.date) -> pd.DataFrame:
         .order_by(ActionItem.due_date.is_(None), ActionItem.due_date, Meeting.held_on, ActionItem.id)
     )
     frame = pd.DataFrame(conn.execute(query).all(), columns=ACTION_COLUMNS[:8])
-    frame["overdue"] = [due is not None and not pd.isna(due) and due < as_of for due in frame["due_date"]]
+    frame["overdue"] = [pd.notna(due) and due < as_of for due in frame["due_date"]]
     frame["age_days"] = _age(as_of, frame["held_on"])
     return frame[ACTION_COLUMNS]
 

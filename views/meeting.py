@@ -18,9 +18,9 @@ from metrics import meeting
 from metrics.window import Scope
 from reports.brief import FontMissing, build_brief, find_cjk_font
 from ui import auth, data
-from ui.state import projection
 from ui.components import show_table
-from ui.filters import screen_filters, window_caption
+from ui.filters import MAX_DATE, MIN_DATE, screen_filters, window_caption
+from ui.state import projection
 from ui.strings import language, t
 
 MAX_ITEM_ROWS = 10
@@ -55,7 +55,9 @@ def agenda_date() -> dt.date:
         chosen = dt.date.fromisoformat(st.query_params.get("as_of", ""))
     except ValueError:
         chosen = dt.date.today()
-    value = st.date_input(t("mt_as_of"), value=chosen, format="YYYY-MM-DD", key="mt_as_of")
+    chosen = min(max(chosen, MIN_DATE), MAX_DATE)  # the calendar table's years
+    value = st.date_input(t("mt_as_of"), value=chosen, min_value=MIN_DATE, max_value=MAX_DATE,
+                          format="YYYY-MM-DD", key="mt_as_of")
     if value.isoformat() != st.query_params.get("as_of"):
         st.query_params["as_of"] = value.isoformat()
     return value
@@ -190,11 +192,13 @@ def close_form(agenda: meeting.Agenda) -> None:
         if items.empty:
             st.info(t("mt_nothing_to_close"))
             return
-        labels = {int(row.id): f"{row.description} · {row.owner}" + (f" · {row.due_date}" if pd.notna(row.due_date) else "")
+        labels = {int(row.id): " · ".join(str(part) for part in (row.description, row.owner, row.due_date)
+                                          if pd.notna(part))
                   for row in items.itertuples()}
         with st.form("mt_close_form"):
             item_id = st.selectbox(t("mt_close_pick"), list(labels), format_func=labels.get, key="mt_close_item")
-            closed_on = st.date_input(t("mt_closed_on"), value=agenda.as_of, format="YYYY-MM-DD", key="mt_closed_on")
+            closed_on = st.date_input(t("mt_closed_on"), value=agenda.as_of, format="YYYY-MM-DD",
+                                      key="mt_closed_on")
             submitted = st.form_submit_button(t("mt_close_button"), type="primary")
         if submitted:
             version = int(items.loc[items["id"] == item_id, "version"].item())
