@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -168,6 +169,9 @@ class WorkLog(Versioned, Base):
         Index("ix_work_logs_date_manager", "date", "manager_id"),
         # Range scans per manager and period (attendance, log completeness; migration 0003).
         Index("ix_work_logs_manager_date", "manager_id", "date", "on_site"),
+        # Logs with problems only (a few percent): problem closure, open problems (migration 0004).
+        Index("ix_work_logs_problems", "date", "manager_id", "status",
+              sqlite_where=text("problems IS NOT NULL"), postgresql_where=text("problems IS NOT NULL")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     manager_id: Mapped[int] = mapped_column(ForeignKey("managers.id", ondelete="CASCADE"))
