@@ -20,19 +20,24 @@ The plan-reply limit runs from the acceptance of the application (受理之日�
 as in State Grid's rule, so the site survey is inside it. When a start
 milestone is blank, the stage starts at the latest earlier recorded one
 (down to applied_on); a stage whose own milestone is blank has no duration.
-The marketing system does not record when the customer submitted the
-design or asked for the inspections, so design review and the two
-inspections include the customer's own design and construction time: an
-over-limit there means "longer than the grid's limit since the previous
-milestone", a prompt to look, not proof of a grid-side delay. Energization
-and plan reply are fully grid-side.
+
+Which limits are *checked*: plan reply and energization are timed by the
+grid company alone between recorded milestones (GRID_STAGES). The
+marketing system does not record when the customer submitted the design or
+asked for the inspections, so design review and the two inspections, read
+between recorded milestones, include the customer's own design and
+construction time; their `<stage>_over` flags mean "longer than the grid's
+limit since the previous milestone" and are shown, but by default they do
+not make an application over its limit (pass checked=STAGES to count them).
 
 Working days of a stage = workdays after its start date up to and including
 its end date (calendar_days.workday_seq(end) - workday_seq(start)), the
 usual reading of "within N working days of". A stage is over its limit when
 its working days exceed the limit. An application not yet energized at the
 window's end is *stalled* when its current stage (the one after its latest
-milestone on or before that day) has already run longer than its limit.
+milestone on or before that day) is a checked stage and has already run
+longer than its limit. Milestones after the window's end count as not yet
+reached.
 """
 from __future__ import annotations
 
@@ -51,6 +56,8 @@ from metrics.window import Scope, Window
 DAY_DECIMALS = 2
 STAGES = ("plan_reply", "design_review", "mid_inspection", "completion_inspection", "energization")
 STAGE_ENDS = dict(zip(STAGES, APPLICATION_STAGES[2:]))  # plan_replied_on ... energized_on
+# Stages timed by the grid company alone between recorded milestones (see the module docstring).
+GRID_STAGES = ("plan_reply", "energization")
 # State Grid limits in working days (domain.md, *ext.*): defaults, overridable through settings.
 STAGE_LIMIT_DEFAULTS = {
     "stage_limit_plan_reply_single": 15,
@@ -251,8 +258,11 @@ def _flag(condition):
     return case((condition, 1), else_=0)
 
 
-def _stage_select(window: Window, settings: dict, scope: Scope, include_open: bool):
+def _stage_select(window: Window, settings: dict, scope: Scope, include_open: bool, checked: tuple[str, ...]):
     """Wide SELECT: one row per application with per-stage days, workdays, limit and over flags."""
+    unknown = set(checked) - set(STAGES)
+    if unknown:
+        raise ValueError(f"unknown stages: {', '.join(sorted(unknown))}")
     limits = stage_limits(settings)
     marks = _Milestones(window.end)
     as_of_seq = select(CalendarDay.workday_seq).where(CalendarDay.date == window.end).scalar_subquery()
@@ -261,8 +271,8 @@ def _stage_select(window: Window, settings: dict, scope: Scope, include_open: bo
         Application.resident_served, Application.applied_on, marks.date("energized_on").label("energized_on"),
         days_between(Application.applied_on, marks.date("energized_on")).label("lead_days"),
     ]
-    over_any = []
-    current_stage, current_workdays, current_limit = [], [], []
+    checked_over = []
+    current_stage, current_workdays, current_limit, current_checked = [], [], [], []
     for stage in STAGES:
         end = STAGE_ENDS[stage]
         workdays = marks.seq(end) - marks.start_seq(stage)
@@ -274,18 +284,21 @@ def _stage_select(window: Window, settings: dict, scope: Scope, include_open: bo
             limit.label(f"{stage}_limit"),
             _flag(over).label(f"{stage}_over"),
         ]
-        over_any.append(over)
-        reached = marks.not_reached(stage)
-        current_stage.append((reached, stage))
-        current_workdays.append((reached, as_of_seq - marks.start_seq(stage)))
-        current_limit.append((reached, limit))
+        if stage in checked:
+            checked_over.append(over)
+        under_way = marks.not_reached(stage)
+        current_stage.append((under_way, stage))
+        current_workdays.append((under_way, as_of_seq - marks.start_seq(stage)))
+        current_limit.append((under_way, limit))
+        current_checked.append((under_way, 1 if stage in checked else 0))
     elapsed = case(*current_workdays)
-    stalled = elapsed > case(*current_limit)
+    stalled = and_(case(*current_checked) == 1, elapsed > case(*current_limit))
     columns += [
         case(*current_stage).label("current_stage"),
         elapsed.label("current_workdays"),
+        case(*current_limit).label("current_limit"),
         _flag(stalled).label("stalled"),
-        _flag(or_(*over_any, stalled)).label("over_limit"),
+        _flag(or_(*checked_over, stalled)).label("over_limit"),
     ]
     population = energized_in(window)
     if include_open:
@@ -309,21 +322,24 @@ def _stage_frame(conn: Connection, query) -> pd.DataFrame:
 
 
 def stage_durations(conn: Connection, window: Window, settings: dict, scope: Scope = Scope(),
-                    include_open: bool = False) -> pd.DataFrame:
+                    include_open: bool = False, checked: tuple[str, ...] = GRID_STAGES) -> pd.DataFrame:
     """Per application energized in the window (and, with include_open, those still open at its end):
 
     app_no, account_no, name, kind, supply, resident_served, applied_on, energized_on, lead_days,
     then for each stage of STAGES: <stage>_days (calendar), <stage>_workdays, <stage>_limit, <stage>_over;
-    then current_stage / current_workdays (open applications: the stage under way and its working
-    days so far), stalled, over_limit (any stage over, or stalled). Sorted by app_no.
+    then current_stage / current_workdays / current_limit (open applications: the stage under way,
+    its working days so far and its limit), stalled, over_limit (a checked stage over its limit, or
+    stalled). Sorted by app_no.
     """
-    query = _stage_select(window, settings, scope, include_open).order_by(Application.app_no)
+    query = _stage_select(window, settings, scope, include_open, checked).order_by(Application.app_no)
     return _stage_frame(conn, query)
 
 
-def over_limit(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
-    """Applications energized in the window, or open at its end, with a stage over its limit or stalled."""
-    stages = _stage_select(window, settings, scope, include_open=True).subquery()
+def over_limit(conn: Connection, window: Window, settings: dict, scope: Scope = Scope(),
+               checked: tuple[str, ...] = GRID_STAGES) -> pd.DataFrame:
+    """Applications energized in the window, or open at its end, with a checked stage over its
+    limit or stalled (same columns as stage_durations)."""
+    stages = _stage_select(window, settings, scope, True, checked).subquery()
     query = select(stages).where(stages.c.over_limit == 1).order_by(stages.c.app_no)
     return _stage_frame(conn, query)
 
@@ -333,7 +349,7 @@ def stage_summary(conn: Connection, window: Window, settings: dict, scope: Scope
 
     count (applications with that stage recorded), mean_workdays, median_workdays, mean_days, over_limit.
     """
-    stages = _stage_select(window, settings, scope, include_open=False).subquery()
+    stages = _stage_select(window, settings, scope, False, GRID_STAGES).subquery()
     long = union_all(*(
         select(literal(stage).label("stage"), stages.c.resident_served.label("resident"),
                stages.c[f"{stage}_workdays"].label("value"), stages.c[f"{stage}_days"].label("days"),

@@ -132,11 +132,12 @@ def q4_stages(engine):
                       completion_inspected_on=D(2025, 11, 10), energized_on=D(2025, 11, 12), resident_served=True)
         # S2 dual supply, other: plan reply 9-19 -> 10-31 is 26 wd (over 15, within the dual 30);
         #   design review not recorded: mid inspection starts at the plan reply, 10-31 -> 11-07 = 5 wd;
-        #   completion 11-07 -> 11-14 = 5 wd; energization 11-14 -> 11-21 = 5 wd. Nothing over.
+        #   completion 11-07 -> 11-14 = 5 wd; energization 11-14 -> 11-24 = 6 wd > 5: over (a grid stage).
         b.application(conn, "S2", c, D(2025, 9, 19), supply="dual", plan_replied_on=D(2025, 10, 31),
                       mid_inspected_on=D(2025, 11, 7), completion_inspected_on=D(2025, 11, 14),
-                      energized_on=D(2025, 11, 21), resident_served=False)
-        # S3 open: plan replied 11-10; design review under way since, 37 wd by 12-31 > 10: stalled.
+                      energized_on=D(2025, 11, 24), resident_served=False)
+        # S3 open: plan replied 11-10; design review under way since, 37 wd by 12-31 > 10
+        #   (stalled only when design review is checked: it includes the customer's design time).
         b.application(conn, "S3", c, D(2025, 11, 3), surveyed_on=D(2025, 11, 5), plan_replied_on=D(2025, 11, 10),
                       resident_served=False)
         # S4 like S3 but its later milestones fall after the window: as of 12-31 it is stalled the same way.
@@ -144,6 +145,8 @@ def q4_stages(engine):
                       design_reviewed_on=D(2026, 1, 5), energized_on=D(2026, 3, 2), resident_served=True)
         # S5 open: applied 12-24, plan reply due within 15 wd; 5 wd by 12-31: not stalled.
         b.application(conn, "S5", c, D(2025, 12, 24), resident_served=True)
+        # S8 open: applied 12-01, no plan reply by 12-31: 22 wd > 15, stalled in a grid stage.
+        b.application(conn, "S8", c, D(2025, 12, 1), resident_served=False)
         # S6 resident, quick: 4, 5, 1, 1, 1 wd (11-03 -> 11-07 -> 11-14 -> 11-17 -> 11-18 -> 11-19).
         b.application(conn, "S6", c, D(2025, 11, 3), plan_replied_on=D(2025, 11, 7),
                       design_reviewed_on=D(2025, 11, 14), mid_inspected_on=D(2025, 11, 17),
@@ -160,20 +163,26 @@ def test_stage_durations_across_national_day(q4_stages):
     assert [s1[f"{stage}_workdays"] for stage in lead_time.STAGES] == [10, 11, 5, 6, 2]
     assert [s1[f"{stage}_limit"] for stage in lead_time.STAGES] == [15, 10, 5, 5, 5]
     assert [s1[f"{stage}_over"] for stage in lead_time.STAGES] == [False, True, False, True, False]
-    assert s1["over_limit"] and not s1["stalled"]
+    # Only design review and completion inspection are over: they include customer time, so by
+    # default S1 is not over its limits; counting every stage it is.
+    assert not s1["over_limit"] and not s1["stalled"]
     assert s1["lead_days"] == 54
     s2 = frame.set_index("app_no").loc["S2"]
     assert s2["plan_reply_workdays"] == 26 and s2["plan_reply_limit"] == 30
     assert pd.isna(s2["design_review_days"]) and pd.isna(s2["design_review_workdays"])
     assert s2["mid_inspection_workdays"] == 5
-    assert not s2["over_limit"]
-
-
-def test_dual_supply_limit_is_a_setting(q4_stages):
+    assert s2["energization_workdays"] == 6 and s2["energization_over"] and s2["over_limit"]
     with q4_stages.connect() as conn:
-        settings = {**load_settings(conn), "stage_limit_plan_reply_dual": 25}
+        every_stage = lead_time.stage_durations(conn, Q4, load_settings(conn), checked=lead_time.STAGES)
+    assert every_stage.set_index("app_no").loc["S1", "over_limit"]
+
+
+def test_stage_limits_are_settings(q4_stages):
+    with q4_stages.connect() as conn:
+        settings = {**load_settings(conn), "stage_limit_plan_reply_dual": 25, "stage_limit_energization": 6}
         frame = lead_time.stage_durations(conn, Q4, settings).set_index("app_no")
-    assert frame.loc["S2", "plan_reply_over"] and frame.loc["S2", "over_limit"]
+    assert frame.loc["S2", "plan_reply_limit"] == 25 and frame.loc["S2", "plan_reply_over"]
+    assert not frame.loc["S2", "energization_over"]
 
 
 def test_office_override_changes_working_days(q4_stages):
@@ -189,8 +198,14 @@ def test_office_override_changes_working_days(q4_stages):
 def test_over_limit_includes_stalled_open_applications(q4_stages):
     with q4_stages.connect() as conn:
         frame = lead_time.over_limit(conn, Q4, load_settings(conn))
-    assert list(frame["app_no"]) == ["S1", "S3", "S4"]
-    rows = frame.set_index("app_no")
+        every_stage = lead_time.over_limit(conn, Q4, load_settings(conn), checked=lead_time.STAGES)
+    # S2: energization over; S8: stalled in plan reply (22 wd of 15 by 12-31).
+    assert list(frame["app_no"]) == ["S2", "S8"]
+    s8 = frame.set_index("app_no").loc["S8"]
+    assert (s8["current_stage"], s8["current_workdays"], s8["current_limit"], s8["stalled"]) == \
+        ("plan_reply", 22, 15, True)
+    assert list(every_stage["app_no"]) == ["S1", "S2", "S3", "S4", "S8"]
+    rows = every_stage.set_index("app_no")
     assert rows.loc["S3", "current_stage"] == "design_review"
     assert rows.loc["S3", "current_workdays"] == 37
     assert rows.loc["S3", "stalled"]
@@ -198,6 +213,11 @@ def test_over_limit_includes_stalled_open_applications(q4_stages):
     assert rows.loc["S4", "current_stage"] == "design_review"
     assert rows.loc["S4", "current_workdays"] == 37
     assert pd.isna(rows.loc["S4", "energized_on"])
+
+
+def test_unknown_checked_stage_is_refused(q4_stages):
+    with q4_stages.connect() as conn, pytest.raises(ValueError, match="unknown stages: survey"):
+        lead_time.over_limit(conn, Q4, {}, checked=("survey",))
 
 
 def test_open_application_within_its_limit(q4_stages):
