@@ -273,6 +273,8 @@ class Consumption(Versioned, Base):
         CheckConstraint("kwh >= 0", name="kwh_nonneg"),
         CheckConstraint("max_demand_kw IS NULL OR max_demand_kw >= 0", name="demand_nonneg"),
         Index("ix_consumption_month_customer", "month", "customer_id"),
+        # Needs screening reads each customer's months from this index alone (migration 0005).
+        Index("ix_consumption_customer_values", "customer_id", "month", "kwh", "max_demand_kw"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
