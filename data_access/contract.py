@@ -408,11 +408,12 @@ class FieldProblem:
 
 
 def is_blank(value: Any) -> bool:
+    """None, NaN, or text that is empty or only whitespace."""
     if value is None:
         return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
+    if isinstance(value, str):
+        return not value.strip()
+    return isinstance(value, float) and math.isnan(value)
 
 
 def _shown(value: Any) -> str:

@@ -53,6 +53,7 @@ Progress = Callable[[str, float], None]
 
 CHUNK = 1000  # keys per IN (...) query
 PROGRESS_EVERY = 20_000  # rows between progress reports inside a sheet
+WRITE_BATCH = 5_000  # rows per executemany
 
 
 # ---------------------------------------------------------------- results
@@ -161,7 +162,7 @@ def _read_sheet(sheet: Sheet, name: str, rows: Iterator[tuple], source: Source) 
             continue
         if number == 2 and is_label_row(columns, values):
             continue
-        if not stray_reported:
+        if not stray_reported and (headless or len(values) > width):
             stray = [i for i, cell in enumerate(values) if not is_blank(cell) and (i >= width or i in headless)]
             if stray:
                 source.problems.append(_problem(
@@ -517,39 +518,41 @@ def _contract_only(sheet: Sheet, row: dict[str, Any]) -> dict[str, Any]:
     return {key: row[key] for key in sheet.column_keys}
 
 
-def _write_sheet(conn: Connection, plan: _SheetPlan, ids: dict[str, dict[str, int]], username: str) -> None:
-    sheet, table = plan.sheet, _table(plan.sheet)
-    _resolve_ids(conn, plan, ids)
-    audit_rows = []
-    if plan.inserts:
-        conn.execute(insert(table), [_db_row(sheet, row, ids) for row in plan.inserts])
-        for row in plan.inserts:
-            audit_rows.append(audit.audit_row(username, "insert", sheet.key, _key_text(sheet, sheet.row_key(row)),
-                                              None, row, "import"))
-    if plan.updates:
-        db_columns = list(_db_row(sheet, plan.updates[0][1], ids))
-        stmt = (update(table).where(table.c.id == bindparam("_id"))
-                .values({**{name: bindparam(f"v_{name}") for name in db_columns},
-                         "version": table.c.version + 1}))
-        params = []
-        for old, new in plan.updates:
-            values = {f"v_{name}": value for name, value in _db_row(sheet, new, ids).items()}
-            params.append({"_id": old["_id"], **values})
-            audit_rows.append(audit.audit_row(username, "update", sheet.key, _key_text(sheet, sheet.row_key(new)),
-                                              _contract_only(sheet, old), new, "import"))
-        conn.execute(stmt, params)
-    audit.record_many(conn, audit_rows)
+def _insert_batch(conn: Connection, sheet: Sheet, rows: list[dict], ids: dict, username: str) -> None:
+    conn.execute(insert(_table(sheet)), [_db_row(sheet, row, ids) for row in rows])
+    audit.record_many(conn, (
+        audit.audit_row(username, "insert", sheet.key, _key_text(sheet, sheet.row_key(row)), None, row, "import")
+        for row in rows))
+
+
+def _update_batch(conn: Connection, sheet: Sheet, pairs: list[tuple[dict, dict]], ids: dict,
+                  username: str) -> None:
+    table = _table(sheet)
+    params = [{"_id": old["_id"], **{f"v_{name}": value for name, value in _db_row(sheet, new, ids).items()}}
+              for old, new in pairs]
+    names = [key[2:] for key in params[0] if key != "_id"]
+    stmt = (update(table).where(table.c.id == bindparam("_id"))
+            .values({**{name: bindparam(f"v_{name}") for name in names}, "version": table.c.version + 1}))
+    conn.execute(stmt, params)
+    audit.record_many(conn, (
+        audit.audit_row(username, "update", sheet.key, _key_text(sheet, sheet.row_key(new)),
+                        _contract_only(sheet, old), new, "import")
+        for old, new in pairs))
 
 
 def _write(conn: Connection, plans: list[_SheetPlan], username: str, progress: Progress | None,
            start: float, end: float) -> None:
+    """Write the plans in dependency order, in batches (bounded memory, progress per batch)."""
     ids: dict[str, dict[str, int]] = {}
     total = sum(len(p.inserts) + len(p.updates) for p in plans) or 1
     done = 0
     for plan in plans:
-        _report(progress, f"writing {plan.sheet.key}", start + (end - start) * done / total)
-        _write_sheet(conn, plan, ids, username)
-        done += len(plan.inserts) + len(plan.updates)
+        _resolve_ids(conn, plan, ids)
+        for write, rows in ((_insert_batch, plan.inserts), (_update_batch, plan.updates)):
+            for batch in _chunks(rows, WRITE_BATCH):
+                _report(progress, f"writing {plan.sheet.key}", start + (end - start) * done / total)
+                write(conn, plan.sheet, batch, ids, username)
+                done += len(batch)
 
 
 def import_source(engine: Engine, source: Source, *, dry_run: bool = False,
