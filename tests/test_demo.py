@@ -142,6 +142,34 @@ def test_same_seed_gives_identical_rows_in_another_database(demo):
             assert _rows(engine, table, columns) == _rows(demo.engine, table, columns), table
 
 
+GENERATE_SCRIPT = """
+import datetime as dt, sys
+from data_access.db import make_engine
+from data_access.demo import generate_demo
+generate_demo(make_engine(sys.argv[1]), "county", seed=11, until=dt.date(2024, 3, 31))
+"""
+
+
+def test_rows_do_not_depend_on_the_hash_seed(tmp_path, sqlite_template):
+    """Two processes with different PYTHONHASHSEED: set or dict order must not leak into the rows."""
+    urls = []
+    for hash_seed in ("1", "2"):
+        path = tmp_path / f"hash{hash_seed}.db"
+        shutil.copy(sqlite_template, path)
+        urls.append(f"sqlite:///{path}")
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(ROOT)}
+        done = subprocess.run([sys.executable, "-c", GENERATE_SCRIPT, urls[-1]], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+    engines = [make_engine(url) for url in urls]
+    try:
+        for table, columns in SNAPSHOT.items():
+            assert _rows(engines[0], table, columns) == _rows(engines[1], table, columns), table
+    finally:
+        for engine in engines:
+            engine.dispose()
+
+
 def test_rerun_replaces_everything_and_keeps_other_users(engine):
     generate_demo(engine, "county", seed=7, until=UNTIL)
     with engine.begin() as conn:
