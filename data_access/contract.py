@@ -5,10 +5,13 @@ type, required, allowed values, ranges, defaults, key columns and references.
 Validation (`validate_row`), the template, the importer, the exporter and the
 data-entry forms are all driven from these declarations.
 
-Column types: text, int, float, date, datetime, month, yesno, enum.
-Values in a clean row: text -> str (stripped) or None; int -> int; float ->
-float; date -> datetime.date; datetime -> datetime.datetime (naive); month ->
-datetime.date (first day of the month); yesno -> bool; enum -> the code.
+Column types: text, int, float, date, datetime, month, yesno, enum. Text is
+stripped of surrounding whitespace; a cell that is empty or only whitespace
+is blank, whatever the type. Values in a clean row: text -> str or None;
+int -> int; float -> float; date -> datetime.date; datetime ->
+datetime.datetime (naive); month -> datetime.date (first day of the month);
+yesno -> bool; enum -> the code. Problems come as FieldProblem, with
+message("zh") and message("en").
 
 A row from the contract names its references by natural key (employee_no,
 account_no, expert_no); in the database they are the foreign keys given by
@@ -584,19 +587,15 @@ def parse_value(column: Column, value: Any) -> Any:
     return _PARSERS[column.type](value)
 
 
-def _limit(number: float) -> str:
-    return _number_text(number)
-
-
 def _check_range(column: Column, number: float) -> None:
-    shown = _limit(number)
+    shown = _number_text(number)
     if column.minimum is not None:
         if column.min_exclusive and number <= column.minimum:
-            raise _Bad("not_above_min", limit=_limit(column.minimum), value=shown)
+            raise _Bad("not_above_min", limit=_number_text(column.minimum), value=shown)
         if number < column.minimum:
-            raise _Bad("below_min", limit=_limit(column.minimum), value=shown)
+            raise _Bad("below_min", limit=_number_text(column.minimum), value=shown)
     if column.maximum is not None and number > column.maximum:
-        raise _Bad("above_max", limit=_limit(column.maximum), value=shown)
+        raise _Bad("above_max", limit=_number_text(column.maximum), value=shown)
 
 
 def _shown_value(column: Column, value: Any) -> str:
@@ -691,9 +690,9 @@ def rule_text(column: Column, lang: str = "zh") -> str:
     parts = [TYPE_NOTES[column.type][0 if zh else 1]]
     if column.minimum is not None:
         sign = ">" if column.min_exclusive else "≥"
-        parts.append(f"{sign} {_limit(column.minimum)}")
+        parts.append(f"{sign} {_number_text(column.minimum)}")
     if column.maximum is not None:
-        parts.append(f"≤ {_limit(column.maximum)}")
+        parts.append(f"≤ {_number_text(column.maximum)}")
     if column.choices:
         sep = "、" if zh else ", "
         parts.append(sep.join(f"{c.code} {c.zh if zh else c.en}" for c in column.choices))
