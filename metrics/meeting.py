@@ -5,9 +5,10 @@ Every section is a small DataFrame built from the KPI modules' own queries
 assigns owners. Sections, in agenda order:
 
 - open_problems: work-log problems not done (logs.open_problems), oldest first; owner = the manager.
-- applications: connection applications not energized on as_of with a stage over its State Grid
-  limit or stalled in the current stage (lead_time.over_limit); owner = the manager(s) posted to
-  the customer on as_of, else the connection team 业扩班.
+- applications: connection applications not energized on as_of with a grid-side stage (plan reply,
+  energization: lead_time.GRID_STAGES) over its State Grid limit or stalled in it
+  (lead_time.over_limit); owner = the manager(s) posted to the customer on as_of, else the
+  connection team 业扩班.
 - expert_calls: expert calls open at the end of as_of (experts.open_calls); owner = expert / manager.
 - expert_coverage: specialties with fewer active experts than min_experts_per_specialty; owner = office.
 - managers_behind: managers who missed the on-site minimum in the last full ISO week before as_of's
@@ -133,20 +134,17 @@ APPLICATION_COLUMNS = ["app_no", "account_no", "name", "supply", "resident_serve
 
 
 def applications_behind(conn: Connection, as_of: dt.date, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
-    """Applications still open on as_of that have a stage over its limit or are stalled.
+    """Applications still open on as_of that have a checked stage over its limit or are stalled in one.
 
-    over_stages: the finished stages that took longer than their limit; age from applied_on.
-    Longest-running first.
+    The checked stages are lead_time's default (the grid-side ones), so the agenda counts what the
+    lead-time screen counts. over_stages: the finished checked stages that took longer than their
+    limit; age from applied_on. Longest-running first.
     """
-    found = lead_time.over_limit(conn, Window(as_of, as_of), settings, scope)
+    checked = lead_time.GRID_STAGES
+    found = lead_time.over_limit(conn, Window(as_of, as_of), settings, scope, checked=checked)
     frame = found[found["energized_on"].isna()].copy()
     frame["over_stages"] = [
-        [stage for stage in lead_time.STAGES if getattr(row, f"{stage}_over")]
-        for row in frame.itertuples()
-    ]
-    frame["current_limit"] = [
-        getattr(row, f"{row.current_stage}_limit") if isinstance(row.current_stage, str) else None
-        for row in frame.itertuples()
+        [stage for stage in checked if getattr(row, f"{stage}_over")] for row in frame.itertuples()
     ]
     frame["age_days"] = _age(as_of, frame["applied_on"])
     frame = _customer_owner(conn, frame, as_of, CONNECTION_TEAM_OWNER)

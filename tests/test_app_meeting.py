@@ -113,21 +113,21 @@ def test_recorded_action_item_stays_until_closed(seeded_url, monkeypatch):
     at = open_meeting(seeded_url, monkeypatch, "office")
     at.text_input(key="mt_title").set_value("九月联席会议")
     at.text_area(key="mt_attendees").set_value("办公室、营销部、运检部")
-    at.text_input(key="mt_item_desc_0").set_value("督办 A2 设计审核")
+    at.text_input(key="mt_item_desc_0").set_value("督办 A2 装表接电")
     at.text_input(key="mt_item_owner_0").set_value("张三")
     at.date_input(key="mt_item_due_0").set_value(dt.date(2025, 9, 12))
     at.form_submit_button[0].click().run()  # the record form comes first
     no_exception(at)
     assert [s.value for s in at.success if "九月联席会议" in s.value]
-    assert ("督办 A2 设计审核", "张三") in action_rows(at)
+    assert ("督办 A2 装表接电", "张三") in action_rows(at)
 
     # Still there on a later agenda (overdue by then), until the office closes it.
     at = open_meeting(seeded_url, monkeypatch, "office", as_of="2025-09-15")
-    assert ("督办 A2 设计审核", "张三") in action_rows(at)
-    at.selectbox(key="mt_close_item").set_value(action_item_id(seeded_url, "督办 A2 设计审核"))
+    assert ("督办 A2 装表接电", "张三") in action_rows(at)
+    at.selectbox(key="mt_close_item").set_value(action_item_id(seeded_url, "督办 A2 装表接电"))
     at.form_submit_button[1].click().run()
     no_exception(at)
-    assert ("督办 A2 设计审核", "张三") not in action_rows(at)
+    assert ("督办 A2 装表接电", "张三") not in action_rows(at)
     assert len(action_rows(at)) == len(EXPECTED["action_items"])
 
 

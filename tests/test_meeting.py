@@ -142,11 +142,15 @@ def seed_agenda_db(conn) -> dict:
     b.log(conn, m3, c3, D(2025, 9, 15), problems="日后的问题")
     b.plan(conn, m1, D(2025, 9, 1), D(2025, 9, 3))
     b.plan(conn, m2, D(2025, 8, 1), D(2025, 8, 2))  # August only: September's is missing
-    # Applications: A1 stalled at plan reply (no manager posted), A2 stalled at design review,
-    # A3 young and within limits, A4 energized (history, not an agenda item).
+    # Applications: A1 stalled at plan reply (no manager posted), A2 stalled at energization after
+    # passing completion inspection, A3 young and within limits, A4 energized (history, not an
+    # agenda item), A5 long in design review (the customer's own time: not a checked stage).
     b.application(conn, "A1", c3, D(2025, 6, 2), resident_served=False)
-    b.application(conn, "A2", c1, D(2025, 8, 1), resident_served=True, plan_replied_on=D(2025, 8, 5))
+    b.application(conn, "A2", c1, D(2025, 8, 1), resident_served=True, plan_replied_on=D(2025, 8, 5),
+                  design_reviewed_on=D(2025, 8, 11), mid_inspected_on=D(2025, 8, 13),
+                  completion_inspected_on=D(2025, 8, 20))
     b.application(conn, "A3", c2, D(2025, 9, 1), resident_served=True)
+    b.application(conn, "A5", c2, D(2025, 7, 1), resident_served=True, plan_replied_on=D(2025, 7, 4))
     b.application(conn, "A4", c2, D(2025, 3, 3), resident_served=True, energized_on=D(2025, 8, 20),
                   plan_replied_on=D(2025, 6, 30))
     # Experts: two active per specialty except tariff_billing (one active, one inactive).
@@ -236,7 +240,8 @@ def test_agenda_details_ages_and_display_lines(engine):
         agenda = meeting.agenda(conn, AS_OF, load_settings(conn))
     apps = agenda.sections["applications"].set_index("app_no")
     assert apps.loc["A1", "current_stage"] == "plan_reply" and bool(apps.loc["A1", "stalled"])
-    assert apps.loc["A2", "current_stage"] == "design_review"
+    assert apps.loc["A2", "current_stage"] == "energization" and bool(apps.loc["A2", "stalled"])
+    assert apps.loc["A2", "current_limit"] == 5
     assert apps.loc["A1", "age_days"] == (AS_OF - D(2025, 6, 2)).days
     behind = agenda.sections["managers_behind"].set_index("issue")
     assert (behind.loc["attendance", "on_site_days"], behind.loc["attendance", "required"]) == (1, 2)
@@ -271,18 +276,18 @@ def test_action_item_stays_on_agenda_until_closed(engine):
     with engine.begin() as conn:
         seed_agenda_db(conn)
         record_meeting(conn, OFFICE, held_on=AS_OF, title="九月例会",
-                       action_items=[NewActionItem("督办 A2 设计审核", "张三", D(2025, 9, 12))])
+                       action_items=[NewActionItem("督办 A2 装表接电", "张三", D(2025, 9, 12))])
     for day in (AS_OF, D(2025, 9, 13), D(2025, 9, 19)):
         with engine.connect() as conn:
             items = meeting.agenda(conn, day, load_settings(conn)).sections["action_items"]
-        row = items[items["description"] == "督办 A2 设计审核"]
+        row = items[items["description"] == "督办 A2 装表接电"]
         assert len(row) == 1 and row["owner"].item() == "张三"
         assert bool(row["overdue"].item()) == (day > D(2025, 9, 12))
     with engine.begin() as conn:
         close_action_item(conn, OFFICE, int(row["id"].item()), int(row["version"].item()), D(2025, 9, 19))
     with engine.connect() as conn:
         later = meeting.agenda(conn, D(2025, 9, 19), load_settings(conn))
-    assert "督办 A2 设计审核" not in set(later.sections["action_items"]["description"])
+    assert "督办 A2 装表接电" not in set(later.sections["action_items"]["description"])
     # The meeting on AS_OF is now the last one: the needs window starts the day after.
     assert later.last_meeting == AS_OF and later.needs_window.start == D(2025, 9, 11)
 
