@@ -751,7 +751,8 @@ def is_label_row(columns: list[Column | None], values: tuple) -> bool:
     for column, value in zip(columns, values):
         if is_blank(value):
             continue
-        if column is None or _header_text(value) not in (column.zh, column.key):
+        name = _header_text(value)
+        if column is None or (name != column.zh and name.lower() != column.key):
             return False
         named += 1
     return named > 0
