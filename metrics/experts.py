@@ -14,7 +14,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.engine import Connection
 
 from data_access.models import SPECIALTIES, Customer, Expert, ExpertCall, Manager
-from metrics.sql import median_select, minutes_between, scoped_customer_ids, scoped_manager_ids
+from metrics.sql import median_select, minutes_between, query_frame, scoped_customer_ids, scoped_manager_ids
 from metrics.window import Scope, Window
 
 # Response minutes are reported to 0.01 min; this also hides SQLite's julianday rounding.
@@ -110,7 +110,7 @@ def _by_expert(conn: Connection, window_calls) -> pd.DataFrame:
         .group_by(Expert.id, Expert.expert_no, Expert.name, Expert.specialty)
         .order_by(Expert.expert_no)
     )
-    frame = pd.DataFrame(conn.execute(query).all(), columns=["expert_no", "name", "specialty", "calls", "hours"])
+    frame = query_frame(conn, query, ["expert_no", "name", "specialty", "calls", "hours"])
     frame["calls"] = frame["calls"].astype(int)
     frame["hours"] = frame["hours"].astype(float)
     return frame
@@ -131,7 +131,7 @@ def calls_by_specialty(conn: Connection, window: Window, settings: dict, scope: 
         .group_by(Expert.specialty)
     )
     columns = ["specialty", "calls", "onsite", "remote", "hours"]
-    found = pd.DataFrame(conn.execute(query).all(), columns=columns).set_index("specialty")
+    found = query_frame(conn, query, columns).set_index("specialty")
     frame = found.reindex(list(SPECIALTIES), fill_value=0).reset_index()
     frame[["calls", "onsite", "remote"]] = frame[["calls", "onsite", "remote"]].astype(int)
     frame["hours"] = frame["hours"].astype(float)
@@ -156,7 +156,7 @@ def response_minutes(conn: Connection, window: Window, settings: dict, scope: Sc
         .order_by(window_calls.c.requested_at, window_calls.c.call_no)
     )
     columns = ["call_no", "expert_no", "specialty", "mode", "requested_at", "response_minutes"]
-    frame = pd.DataFrame(conn.execute(query).all(), columns=columns)
+    frame = query_frame(conn, query, columns)
     frame["response_minutes"] = frame["response_minutes"].astype(float).round(MINUTES_DECIMALS)
     return frame
 
@@ -195,7 +195,7 @@ def open_calls(conn: Connection, as_of: dt.date, scope: Scope = Scope()) -> pd.D
         query = query.where(condition)
     columns = ["call_no", "expert_no", "expert_name", "specialty", "employee_no", "manager_name",
                "account_no", "customer_name", "mode", "requested_at", "responded_at"]
-    frame = pd.DataFrame(conn.execute(query).all(), columns=columns)
+    frame = query_frame(conn, query, columns)
     request_days = pd.to_datetime(frame["requested_at"]).dt.normalize()
     frame["age_days"] = (pd.Timestamp(as_of) - request_days).dt.days.astype(int)
     return frame
@@ -221,8 +221,8 @@ def never_called(conn: Connection, window: Window, scope: Scope = Scope(), ever:
         .where(Expert.active.is_(True), Expert.id.not_in(called))
         .order_by(Expert.expert_no)
     )
-    return pd.DataFrame(conn.execute(query).all(),
-                        columns=["expert_no", "name", "specialty", "phone", "last_call_at"])
+    return query_frame(conn, query,
+                       ["expert_no", "name", "specialty", "phone", "last_call_at"])
 
 
 def section(conn: Connection, window: Window, settings: dict) -> dict:

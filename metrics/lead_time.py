@@ -50,7 +50,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
 from data_access.models import APPLICATION_STAGES, Application, CalendarDay, Customer
-from metrics.sql import days_between, month_from_index, month_index, scoped_customer_ids
+from metrics.sql import days_between, month_from_index, month_index, query_frame, scoped_customer_ids
 from metrics.window import Scope, Window
 
 DAY_DECIMALS = 2
@@ -152,8 +152,8 @@ def distribution(conn: Connection, window: Window, settings: dict, scope: Scope 
         .order_by(Application.app_no),
         scope, window,
     )
-    frame = pd.DataFrame(conn.execute(query).all(),
-                         columns=["app_no", "account_no", "resident_served", "supply", "lead_days"])
+    frame = query_frame(conn, query,
+                        ["app_no", "account_no", "resident_served", "supply", "lead_days"])
     frame["resident_served"] = frame["resident_served"].astype(bool)
     frame["lead_days"] = frame["lead_days"].astype(int)
     return frame
@@ -314,8 +314,7 @@ STAGE_COLUMN_KINDS = ("days", "workdays", "limit", "over")
 
 
 def _stage_frame(conn: Connection, query) -> pd.DataFrame:
-    result = conn.execute(query)
-    frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+    frame = query_frame(conn, query)
     for column in ["resident_served", "stalled", "over_limit", *(f"{s}_over" for s in STAGES)]:
         frame[column] = frame[column].astype(bool)
     return frame

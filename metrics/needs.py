@@ -25,7 +25,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from data_access.models import Consumption, Customer
 from metrics.segments import MARKET_MIN_KV, trading_eligible_on_agency
-from metrics.sql import scoped_customer_ids
+from metrics.sql import query_frame, scoped_customer_ids
 from metrics.window import Scope, Window
 
 # Contract: billed demand is never below 40% of capacity.
@@ -129,7 +129,7 @@ def _scoped(query, column, scope: Scope, window: Window):
 
 
 def _frame(conn: Connection, query, columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(conn.execute(query).all(), columns=columns)
+    return query_frame(conn, query, columns)
 
 
 # --- demand per customer: capacity increase and basic charge ---------------------------------

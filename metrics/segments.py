@@ -14,7 +14,7 @@ from sqlalchemy import and_, case, func, not_, or_, select
 from sqlalchemy.engine import Connection
 
 from data_access.models import Customer, Manager, Posting
-from metrics.sql import blank, scoped_customer_ids
+from metrics.sql import blank, query_frame, scoped_customer_ids
 from metrics.window import Scope, Window
 
 # Contract: customers of 10 kV and above are in the power market.
@@ -138,22 +138,28 @@ def breakdown(conn: Connection, as_of: dt.date, settings: dict, scope: Scope = S
         .group_by(flagged.c[by])
         .order_by(func.count().desc(), flagged.c[by])
     )
-    frame = pd.DataFrame(conn.execute(query).all(), columns=[by, *COUNT_KEYS])
+    frame = query_frame(conn, query, [by, *COUNT_KEYS])
     frame[list(COUNT_KEYS)] = frame[list(COUNT_KEYS)].astype(int)
     return frame
 
 
-def _current_manager(as_of: dt.date):
-    """Name of the manager posted to the customer on `as_of` (the latest posting start; None if none)."""
-    return (
-        select(Manager.name)
-        .join(Posting, Posting.manager_id == Manager.id)
-        .where(Posting.customer_id == Customer.id, Posting.start_date <= as_of,
-               or_(Posting.end_date.is_(None), Posting.end_date >= as_of))
-        .order_by(Posting.start_date.desc(), Manager.employee_no)
-        .limit(1)
-        .scalar_subquery()
+def _current_managers(as_of: dt.date):
+    """Subquery (customer_id, manager): the manager posted to each customer on `as_of`.
+
+    With several, the one whose posting started last (then the lowest employee_no).
+    """
+    ranked = (
+        select(
+            Posting.customer_id,
+            Manager.name.label("manager"),
+            func.row_number().over(partition_by=Posting.customer_id,
+                                   order_by=(Posting.start_date.desc(), Manager.employee_no)).label("rank"),
+        )
+        .join(Manager, Manager.id == Posting.manager_id)
+        .where(Posting.start_date <= as_of, or_(Posting.end_date.is_(None), Posting.end_date >= as_of))
+        .subquery()
     )
+    return select(ranked.c.customer_id, ranked.c.manager).where(ranked.c.rank == 1).subquery("current_manager")
 
 
 def _search_condition(search: str):
@@ -175,14 +181,16 @@ def customer_list(conn: Connection, as_of: dt.date, settings: dict, scope: Scope
     if segment is not None and segment not in LIST_FILTERS:
         raise ValueError(f"segment must be one of {', '.join(LIST_FILTERS)}, got {segment!r}")
     flagged = _flagged_customers(as_of, settings, scope, _risk_reasons_text(settings).label("risk_reasons"))
+    managers = _current_managers(as_of)
     query = (
         select(
             Customer.account_no, Customer.name, Customer.town, Customer.industry, Customer.voltage_kv,
             Customer.capacity_kva, Customer.annual_kwh, Customer.star_rating,
             flagged.c.star, flagged.c.potential, flagged.c.risk, flagged.c.risk_reasons,
-            _current_manager(as_of).label("manager"),
+            managers.c.manager,
         )
         .join(flagged, flagged.c.id == Customer.id)
+        .outerjoin(managers, managers.c.customer_id == Customer.id)
         .order_by(Customer.account_no)
     )
     if segment is not None:
@@ -191,7 +199,7 @@ def customer_list(conn: Connection, as_of: dt.date, settings: dict, scope: Scope
         query = query.where(_search_condition(search))
     if limit is not None:
         query = query.limit(limit)
-    frame = pd.DataFrame(conn.execute(query).all(), columns=LIST_COLUMNS)
+    frame = query_frame(conn, query, LIST_COLUMNS)
     for name in SEGMENTS:
         frame[f"is_{name}"] = frame[f"is_{name}"].astype(bool)
     return frame

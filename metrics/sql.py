@@ -150,3 +150,15 @@ def month_from_index(index: int) -> dt.date:
     """The first day of the month whose month_index is `index`."""
     year, month = divmod(int(index) - 1, 12)
     return dt.date(year, month + 1, 1)
+
+
+def query_frame(conn, query, columns: list[str] | None = None):
+    """Run `query` and return its rows as a DataFrame (columns: `columns`, else the result's keys).
+
+    Rows go in as plain tuples: pandas probing SQLAlchemy Row objects costs about 5 µs a row.
+    """
+    import pandas as pd
+
+    result = conn.execute(query)
+    names = columns if columns is not None else list(result.keys())
+    return pd.DataFrame([tuple(row) for row in result], columns=names)
