@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 from sqlalchemy import Float, Integer, and_, func, literal_column, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement
@@ -157,8 +158,6 @@ def query_frame(conn, query, columns: list[str] | None = None):
 
     Rows go in as plain tuples: pandas probing SQLAlchemy Row objects costs about 5 µs a row.
     """
-    import pandas as pd
-
     result = conn.execute(query)
     names = columns if columns is not None else list(result.keys())
     return pd.DataFrame([tuple(row) for row in result], columns=names)
