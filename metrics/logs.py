@@ -18,6 +18,8 @@ COMPLETENESS_COLUMNS = ["employee_no", "name", "team", "posted_workdays", "logge
 CLOSURE_COLUMNS = ["employee_no", "name", "team", "with_problems", "closed", "rate"]
 OPEN_PROBLEM_COLUMNS = ["employee_no", "name", "account_no", "customer", "date", "problems", "measures",
                         "status", "age_days"]
+MANAGER_LOG_COLUMNS = ["date", "account_no", "customer", "on_site", "hours", "content", "problems", "measures",
+                       "status"]
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,26 @@ def open_problems(conn: Connection, as_of: dt.date, scope: Scope = Scope()) -> p
         query = query.where(Customer.town == scope.town)
     frame = pd.DataFrame(conn.execute(query).all(), columns=OPEN_PROBLEM_COLUMNS)
     frame["age_days"] = frame["age_days"].astype(int)
+    return frame
+
+
+def manager_logs(conn: Connection, window: Window, employee_no: str, scope: Scope = Scope()) -> pd.DataFrame:
+    """One manager's work logs dated in the window (MANAGER_LOG_COLUMNS), oldest first.
+
+    As in open_problems, the town filter applies to the log's customer.
+    """
+    query = (
+        select(WorkLog.date, Customer.account_no, Customer.name.label("customer"), WorkLog.on_site,
+               WorkLog.hours, WorkLog.content, WorkLog.problems, WorkLog.measures, WorkLog.status)
+        .join_from(WorkLog, Manager, Manager.id == WorkLog.manager_id)
+        .join(Customer, Customer.id == WorkLog.customer_id)
+        .where(Manager.employee_no == employee_no, WorkLog.date.between(window.start, window.end))
+        .order_by(WorkLog.date, Customer.account_no)
+    )
+    if scope.town is not None:
+        query = query.where(Customer.town == scope.town)
+    frame = pd.DataFrame(conn.execute(query).all(), columns=MANAGER_LOG_COLUMNS)
+    frame["on_site"] = frame["on_site"].astype(bool)
     return frame
 
 

@@ -33,7 +33,7 @@ from data_access.db import database_url
 from data_access.models import Customer, Manager, WorkLog
 from data_access.settings import load_settings
 from data_access.users import active_users as db_active_users
-from metrics import attendance, experts, lead_time, logs, training
+from metrics import attendance, experts, lead_time, logs, plans, training
 from metrics.window import Scope, Window
 
 CACHE_TTL = 300  # seconds
@@ -192,3 +192,166 @@ def _headline_trend(url: str, start: dt.date, end: dt.date, town: str | None, te
 def headline_trend(window: Window, scope: Scope, months: int = TREND_MONTHS) -> pd.DataFrame:
     """One row per month (column `month` = its first day) with the headline numbers of that month."""
     return _headline_trend(database_url(), window.start, window.end, scope.town, scope.team, months)
+
+
+# --- Attendance screen (views/attendance.py) ---------------------------------
+
+# Open problems by age in days: (label key, first day, last day or None).
+AGE_BUCKETS = (("0_7", 0, 7), ("8_30", 8, 30), ("31_90", 31, 90), ("over_90", 91, None))
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _attendance_kpis(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> dict:
+    window, scope = Window(start, end), Scope(town, team)
+    with engine().connect() as conn:
+        current = load_settings(conn)
+        return {
+            "attendance": attendance.compliance(conn, window, current, scope),
+            "log_completeness": logs.completeness(conn, window, current, scope),
+            "problem_closure": logs.problem_closure(conn, window, current, scope),
+            "monthly_plans": plans.summary(conn, window, current, scope),
+            "training": training.compliance(conn, window, current, scope),
+        }
+
+
+def attendance_kpis(window: Window, scope: Scope) -> dict:
+    """The attendance screen's KPI results (the metrics dataclasses), keyed like the report's sections."""
+    return _attendance_kpis(database_url(), window.start, window.end, scope.town, scope.team)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _attendance_matrix(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> pd.DataFrame:
+    with engine().connect() as conn:
+        frame = attendance.weekly_matrix(conn, Window(start, end), load_settings(conn), Scope(town, team))
+    frame["state"] = "missed"
+    frame.loc[frame["on_site_days"] > 0, "state"] = "partial"
+    frame.loc[frame["compliant"], "state"] = "compliant"
+    return frame
+
+
+def attendance_matrix(window: Window, scope: Scope) -> pd.DataFrame:
+    """Due manager-weeks (metrics.attendance.weekly_matrix) plus `state`: compliant, partial
+    (some on-site days, fewer than required) or missed (none)."""
+    return _attendance_matrix(database_url(), window.start, window.end, scope.town, scope.team)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _attendance_missed(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return attendance.non_compliant(conn, Window(start, end), load_settings(conn), Scope(town, team))
+
+
+def attendance_missed(window: Window, scope: Scope) -> pd.DataFrame:
+    """Managers with a missed week (metrics.attendance.non_compliant), most missed first."""
+    return _attendance_missed(database_url(), window.start, window.end, scope.town, scope.team)
+
+
+def age_bucket(age_days: int) -> str:
+    """The AGE_BUCKETS label of an age in days."""
+    for label, first, last in AGE_BUCKETS:
+        if age_days >= first and (last is None or age_days <= last):
+            return label
+    return AGE_BUCKETS[0][0]  # a log dated after as_of cannot be open; keep it visible anyway
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _open_problems(url: str, as_of: dt.date, town: str | None, team: str | None) -> pd.DataFrame:
+    with engine().connect() as conn:
+        frame = logs.open_problems(conn, as_of, Scope(town, team))
+    frame["age_bucket"] = frame["age_days"].map(age_bucket)
+    return frame
+
+
+def open_problems(as_of: dt.date, scope: Scope) -> pd.DataFrame:
+    """Open problems on `as_of` (metrics.logs.open_problems, oldest first) plus `age_bucket`."""
+    return _open_problems(database_url(), as_of, scope.town, scope.team)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _plan_status(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> pd.DataFrame:
+    with engine().connect() as conn:
+        frame = plans.plan_status(conn, Window(start, end), load_settings(conn), Scope(town, team))
+    frame["state"] = "late"
+    frame.loc[frame["submitted_on"].isna(), "state"] = "missing"
+    frame.loc[frame["on_time"], "state"] = "on_time"
+    return frame
+
+
+def plan_status(window: Window, scope: Scope) -> pd.DataFrame:
+    """Due manager-months (metrics.plans.plan_status) plus `state`: on_time, late or missing."""
+    return _plan_status(database_url(), window.start, window.end, scope.town, scope.team)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _manager_logs(url: str, start: dt.date, end: dt.date, employee_no: str, town: str | None) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return logs.manager_logs(conn, Window(start, end), employee_no, Scope(town=town))
+
+
+def manager_logs(window: Window, employee_no: str, scope: Scope) -> pd.DataFrame:
+    """One manager's work logs in the window (metrics.logs.manager_logs)."""
+    return _manager_logs(database_url(), window.start, window.end, employee_no, scope.town)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _employee_no(url: str, manager_id: int) -> str | None:
+    with engine().connect() as conn:
+        return conn.execute(select(Manager.employee_no).where(Manager.id == manager_id)).scalar()
+
+
+def employee_no_of(manager_id: int | None) -> str | None:
+    """The employee_no of a manager id (a manager login's own), None for None."""
+    return None if manager_id is None else _employee_no(database_url(), manager_id)
+
+
+# --- Experts screen (views/experts.py) ---------------------------------------
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _expert_coverage(url: str) -> experts.CoverageResult:
+    with engine().connect() as conn:
+        return experts.coverage(conn, load_settings(conn))
+
+
+def expert_coverage() -> experts.CoverageResult:
+    """Active experts per specialty against the minimum (not windowed, not scoped)."""
+    return _expert_coverage(database_url())
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _expert_calls(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> experts.CallsResult:
+    with engine().connect() as conn:
+        return experts.calls(conn, Window(start, end), load_settings(conn), Scope(town, team))
+
+
+def expert_calls(window: Window, scope: Scope) -> experts.CallsResult:
+    """Calls requested in the window: count, closed, median response, per expert."""
+    return _expert_calls(database_url(), window.start, window.end, scope.town, scope.team)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _expert_activity(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> dict:
+    window, scope = Window(start, end), Scope(town, team)
+    with engine().connect() as conn:
+        current = load_settings(conn)
+        return {
+            "by_specialty": experts.calls_by_specialty(conn, window, current, scope),
+            "response_minutes": experts.response_minutes(conn, window, current, scope),
+            "never_called": experts.never_called(conn, window, scope),
+        }
+
+
+def expert_activity(window: Window, scope: Scope) -> dict[str, pd.DataFrame]:
+    """by_specialty (calls, onsite, remote, hours), response_minutes (one row per answered call)
+    and never_called (active experts without a call in the window)."""
+    return _expert_activity(database_url(), window.start, window.end, scope.town, scope.team)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _open_expert_calls(url: str, as_of: dt.date, town: str | None, team: str | None) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return experts.open_calls(conn, as_of, Scope(town, team))
+
+
+def open_expert_calls(as_of: dt.date, scope: Scope) -> pd.DataFrame:
+    """Calls still open at the end of `as_of`, oldest first, with age_days."""
+    return _open_expert_calls(database_url(), as_of, scope.town, scope.team)

@@ -1,7 +1,246 @@
-"""Placeholder: the attendance screen is being written (replace this file)."""
+"""驻点考勤 / Attendance: on-site weeks per manager, work logs, open problems, monthly plans, training.
+
+Every number comes from metrics/ through the cached loaders in ui.data; this
+script only lays them out. The cards match `manage.py kpis` for the same
+window when no town or team is chosen.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
+from ui import auth, data, state
+from ui.components import change, definition, fmt_pp, fmt_rate, kpi_card, plotly, show_table
+from ui.filters import screen_filters, window_caption
 from ui.strings import t
+from ui.targets import status
+from ui.theme import STATUS_COLORS
 
+HEATMAP_MAX_MANAGERS = 60  # more rows than a screen can show; the worst ones come first
+PROJECTION_ROWS = 15  # rows of a table on the wall screen
+WEEK_STATES = {"missed": "red", "partial": "amber", "compliant": "green"}  # state -> status colour
+PLAN_STATES = {"missing": "red", "late": "amber", "on_time": "green"}
+
+filters = screen_filters()
+window, scope = filters.window, filters.scope
 st.title(t("nav_attendance"))
-st.info(t("under_construction"))
+window_caption(filters)
+st.caption(t("att_caption"))
+
+now = data.attendance_kpis(window, scope)
+before = data.attendance_kpis(window.previous(), scope)
+
+
+# --- Pieces ------------------------------------------------------------------------------------
+
+def table(frame: pd.DataFrame, name: str, key: str, column_config: dict | None = None) -> None:
+    """A table with downloads; on the wall screen a plain large-type table of the first rows."""
+    if state.projection():
+        st.table(frame.head(PROJECTION_ROWS), hide_index=True)
+        if len(frame) > PROJECTION_ROWS:
+            st.caption(t("att_first_rows", shown=PROJECTION_ROWS, rows=len(frame)))
+        return
+    show_table(frame, name, key=key, column_config=column_config)
+
+
+def rate_card(container, kpi: str, counts: str) -> None:
+    """A rate KPI card with its change against the previous window, counts and definition."""
+    rate = now[kpi].rate
+    delta = change(rate, before[kpi].rate)
+    kpi_card(kpi, t(f"kpi_{kpi}"), fmt_rate(rate), delta=delta, delta_text=fmt_pp(delta),
+             status=status(kpi, rate), container=container)
+    container.caption(counts)
+    definition(kpi, container=container)
+
+
+def manager_label(employee_no: str, name: str) -> str:
+    return f"{employee_no} {name}"
+
+
+def state_heat_map(frame: pd.DataFrame, x: str, states: dict[str, str], cell_text: pd.Series,
+                   hover: pd.Series, managers: list[str], key: str) -> None:
+    """Manager (rows, in `managers` order) × period (columns) cells coloured by `state`."""
+    codes = {name: code for code, name in enumerate(states)}
+    cells = frame.assign(
+        manager=[manager_label(e, n) for e, n in zip(frame["employee_no"], frame["name"])],
+        period=frame[x].astype(str), code=frame["state"].map(codes), text=cell_text, hover=hover,
+    )
+    grid = lambda column: cells.pivot(index="manager", columns="period", values=column).reindex(managers)  # noqa: E731
+    fig = go.Figure(go.Heatmap(
+        z=grid("code").to_numpy(dtype=float), x=list(grid("code").columns), y=managers,
+        text=grid("text").to_numpy(dtype=object), texttemplate="%{text}",
+        hovertext=grid("hover").to_numpy(dtype=object), hoverinfo="text",
+        colorscale=_discrete_scale([STATUS_COLORS[colour] for colour in states.values()]),
+        zmin=-0.5, zmax=len(states) - 0.5, showscale=False, xgap=2, ygap=2,
+    ))
+    fig.update_yaxes(type="category", autorange="reversed")
+    fig.update_xaxes(type="category", side="top")
+    row_height = 34 if state.projection() else 26
+    plotly(fig, height=max(200, 90 + row_height * len(managers)), key=key)
+
+
+def _discrete_scale(colours: list[str]) -> list[list]:
+    """A plotly colorscale giving each integer code 0..n-1 (zmin=-0.5, zmax=n-0.5) one flat colour."""
+    scale = []
+    for index, colour in enumerate(colours):
+        scale += [[index / len(colours), colour], [(index + 1) / len(colours), colour]]
+    return scale
+
+
+def legend(states: dict[str, str], prefix: str) -> None:
+    badges = {"green": "green", "amber": "orange", "red": "red"}
+    st.markdown(" ".join(f":{badges[colour]}-badge[{t(prefix + name)}]" for name, colour in states.items()))
+
+
+# --- KPI cards -----------------------------------------------------------------------------------
+
+att, comp, closure = now["attendance"], now["log_completeness"], now["problem_closure"]
+plans_now, train = now["monthly_plans"], now["training"]
+row = st.columns(5)
+rate_card(row[0], "attendance", t("att_count_weeks", compliant=att.compliant, due=att.due))
+rate_card(row[1], "log_completeness", t("att_count_days", logged=comp.logged_workdays, posted=comp.posted_workdays))
+rate_card(row[2], "problem_closure", t("att_count_problems", closed=closure.closed, total=closure.with_problems))
+rate_card(row[3], "monthly_plans", t("att_count_plans", on_time=plans_now.on_time, due=plans_now.due))
+rate_card(row[4], "training", t("att_count_training", compliant=train.compliant, managers=train.managers))
+
+
+# --- Manager × week heat map and the managers behind ---------------------------------------------
+
+st.subheader(t("att_matrix_title"))
+matrix = data.attendance_matrix(window, scope)
+if matrix.empty:
+    st.info(t("att_no_weeks"))
+else:
+    ranked = att.by_manager.sort_values(["rate", "employee_no"], ignore_index=True)
+    managers = [manager_label(e, n) for e, n in zip(ranked["employee_no"], ranked["name"])]
+    if len(managers) > HEATMAP_MAX_MANAGERS:
+        st.caption(t("att_matrix_capped", shown=HEATMAP_MAX_MANAGERS, managers=len(managers)))
+        managers = managers[:HEATMAP_MAX_MANAGERS]
+    st.caption(t("att_matrix_caption", minimum=int(data.settings()["min_onsite_days"])))
+    legend(WEEK_STATES, "att_state_")
+    hover = [t("att_matrix_hover", manager=manager_label(e, n), week=w, on_site=o, required=r, state=t("att_state_" + s))
+             for e, n, w, o, r, s in matrix[["employee_no", "name", "week_start", "on_site_days", "required", "state"]]
+             .itertuples(index=False)]
+    text = matrix["on_site_days"].astype(str) + "/" + matrix["required"].astype(str)
+    state_heat_map(matrix, "week_start", WEEK_STATES, text.to_numpy(), hover, managers, key="att_matrix")
+
+st.subheader(t("att_missed_title"))
+missed = data.attendance_missed(window, scope)
+if missed.empty:
+    st.success(t("att_missed_none"))
+else:
+    shown = missed.merge(att.by_manager[["employee_no", "rate"]], on="employee_no", how="left")
+    shown["missed_weeks"] = shown["missed_weeks"].map(lambda weeks: ", ".join(str(week) for week in weeks))
+    shown = shown[["employee_no", "name", "team", "due", "missed", "rate", "missed_weeks"]]
+    table(shown.rename(columns=lambda c: t("att_col_" + c)), t("att_missed_title"), "att_missed",
+          {t("att_col_rate"): st.column_config.NumberColumn(format="percent")})
+
+
+# --- One manager's logs ------------------------------------------------------------------------
+
+st.subheader(t("att_drill_title"))
+names = pd.concat([att.by_manager[["employee_no", "name"]], comp.by_manager[["employee_no", "name"]]])
+names = names.drop_duplicates("employee_no").sort_values("employee_no")
+choices = dict(zip(names["employee_no"], names["name"]))
+if not choices:
+    st.info(t("att_drill_none"))
+else:
+    own = data.employee_no_of(auth.current_actor().manager_id) if auth.current_role() == "manager" else None
+    first = own if own in choices else (missed["employee_no"].iloc[0] if not missed.empty else next(iter(choices)))
+    options = list(choices)
+    chosen = st.selectbox(t("att_drill_pick"), options, index=options.index(first), key="att_manager",
+                          format_func=lambda e: manager_label(e, choices[e]))
+    weeks = att.by_manager.loc[att.by_manager["employee_no"] == chosen]
+    days = comp.by_manager.loc[comp.by_manager["employee_no"] == chosen]
+    parts = []
+    if not weeks.empty:
+        parts.append(t("att_drill_weeks", compliant=int(weeks["compliant"].iloc[0]), due=int(weeks["due"].iloc[0])))
+    if not days.empty:
+        parts.append(t("att_drill_days", logged=int(days["logged_workdays"].iloc[0]),
+                       posted=int(days["posted_workdays"].iloc[0])))
+    if parts:
+        st.caption(" · ".join(parts))
+    logs = data.manager_logs(window, chosen, scope)
+    if logs.empty:
+        st.info(t("att_drill_no_logs"))
+    else:
+        logs["status"] = logs["status"].map(lambda s: t("att_log_" + s))
+        table(logs.rename(columns=lambda c: t("att_col_" + c)), f"{t('att_drill_title')}_{chosen}", "att_logs",
+              {t("att_col_on_site"): st.column_config.CheckboxColumn()})
+
+
+# --- Log completeness per manager --------------------------------------------------------------
+
+st.subheader(t("att_completeness_title"))
+if comp.by_manager.empty:
+    st.info(t("att_no_posted_days"))
+else:
+    per_manager = comp.by_manager.sort_values(["rate", "employee_no"], ignore_index=True)
+    table(per_manager.rename(columns=lambda c: t("att_col_" + c)), t("att_completeness_title"), "att_completeness",
+          {t("att_col_rate"): st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)})
+
+
+# --- Open problems by age ----------------------------------------------------------------------
+
+st.subheader(t("att_problems_title"))
+problems = data.open_problems(window.end, scope)
+st.caption(t("att_problems_caption", as_of=window.end, count=len(problems)))
+if problems.empty:
+    st.success(t("att_problems_none"))
+else:
+    buckets = [label for label, _first, _last in data.AGE_BUCKETS]
+    counts = problems["age_bucket"].value_counts().reindex(buckets, fill_value=0)
+    colours = [STATUS_COLORS[c] for c in ("green", "amber", "red", "red")]
+    fig = go.Figure(go.Bar(x=[t("att_age_" + b) for b in buckets], y=counts.to_list(), marker_color=colours,
+                           text=counts.to_list(), textposition="outside"))
+    fig.update_layout(title=dict(text=t("att_problems_chart"), font=dict(size=15)))
+    fig.update_yaxes(rangemode="tozero", title=t("att_problems_axis"))
+    plotly(fig, height=260, key="att_problem_ages")
+    oldest = problems.sort_values(["age_days", "date"], ascending=[False, True], ignore_index=True)
+    oldest["age_bucket"] = oldest["age_bucket"].map(lambda b: t("att_age_" + b))
+    oldest["status"] = oldest["status"].map(lambda s: t("att_log_" + s))
+    oldest = oldest[["age_days", "age_bucket", "date", "employee_no", "name", "account_no", "customer",
+                     "problems", "measures", "status"]]
+    table(oldest.rename(columns=lambda c: t("att_col_" + c)), t("att_problems_title"), "att_problems")
+
+
+# --- Monthly plans -----------------------------------------------------------------------------
+
+st.subheader(t("att_plans_title"))
+plan_rows = data.plan_status(window, scope)
+if plan_rows.empty:
+    st.info(t("att_plans_none", day=int(data.settings()["plan_deadline_day"])))
+else:
+    st.caption(t("att_plans_caption", day=int(data.settings()["plan_deadline_day"])))
+    legend(PLAN_STATES, "att_plan_")
+    order = plan_rows.drop_duplicates("employee_no")
+    managers = [manager_label(e, n) for e, n in zip(order["employee_no"], order["name"])][:HEATMAP_MAX_MANAGERS]
+    month_text = plan_rows["month"].map(lambda m: str(m)[:7])
+    submitted = plan_rows["submitted_on"].map(lambda d: "—" if pd.isna(d) else str(d)[5:])
+    hover = [t("att_plan_hover", manager=manager_label(e, n), month=m, submitted=s, state=t("att_plan_" + code))
+             for e, n, m, s, code in zip(plan_rows["employee_no"], plan_rows["name"], month_text, submitted,
+                                        plan_rows["state"])]
+    state_heat_map(plan_rows.assign(month=month_text), "month", PLAN_STATES, submitted.to_numpy(), hover,
+                   managers, key="att_plans")
+    listed = plan_rows.assign(month=month_text, state=plan_rows["state"].map(lambda s: t("att_plan_" + s)))
+    listed = listed[["employee_no", "name", "month", "due", "submitted_on", "state"]]
+    table(listed.rename(columns=lambda c: t("att_col_plan_" + c)), t("att_plans_title"), "att_plans_table")
+
+
+# --- Training ------------------------------------------------------------------------------------
+
+st.subheader(t("att_training_title"))
+detail = train.detail
+failing = detail.loc[~detail["compliant"].astype(bool)].copy()
+if detail.empty:
+    st.info(t("att_training_no_managers"))
+elif failing.empty:
+    st.success(t("att_training_all_ok"))
+else:
+    failing["reasons"] = failing["reasons"].map(lambda codes: "；".join(t("att_reason_" + c) for c in codes))
+    failing = failing[["employee_no", "name", "reasons", "first_posting_start", "total_hours", "skill_hours",
+                       "skill_share", "passed"]]
+    table(failing.rename(columns=lambda c: t("att_col_" + c)), t("att_training_title"), "att_training",
+          {t("att_col_skill_share"): st.column_config.NumberColumn(format="percent"),
+           t("att_col_passed"): st.column_config.CheckboxColumn()})

@@ -1,7 +1,191 @@
-"""Placeholder: the experts screen is being written (replace this file)."""
+"""专家智库 / Expert pool: coverage per specialty, calls, on-site vs remote, response times, open calls.
+
+Every number comes from metrics.experts through the cached loaders in ui.data;
+this script only lays them out. The cards match `manage.py kpis` for the same
+window when no town or team is chosen (coverage is never scoped: the pool
+serves everyone).
+"""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
+from ui import data, state
+from ui.components import change, definition, fmt_delta, fmt_minutes, fmt_number, kpi_card, plotly, show_table
+from ui.filters import screen_filters, window_caption
 from ui.strings import t
+from ui.targets import TARGETS, status
+from ui.theme import SERIES_COLORS, STATUS_COLORS
 
+PROJECTION_ROWS = 15  # rows of a table on the wall screen
+TOP_EXPERTS = 20  # bars in the calls-per-expert chart
+
+filters = screen_filters()
+window, scope = filters.window, filters.scope
 st.title(t("nav_experts"))
-st.info(t("under_construction"))
+window_caption(filters)
+st.caption(t("exp_caption"))
+
+coverage = data.expert_coverage()
+calls = data.expert_calls(window, scope)
+calls_before = data.expert_calls(window.previous(), scope)
+activity = data.expert_activity(window, scope)
+minimum = data.settings()["min_experts_per_specialty"]
+
+
+def table(frame: pd.DataFrame, name: str, key: str, column_config: dict | None = None) -> None:
+    """A table with downloads; on the wall screen a plain large-type table of the first rows."""
+    if state.projection():
+        st.table(frame.head(PROJECTION_ROWS), hide_index=True)
+        if len(frame) > PROJECTION_ROWS:
+            st.caption(t("exp_first_rows", shown=PROJECTION_ROWS, rows=len(frame)))
+        return
+    show_table(frame, name, key=key, column_config=column_config)
+
+
+def specialty_names(codes: pd.Series) -> pd.Series:
+    return codes.map(lambda code: t("spec_" + code))
+
+
+# --- KPI cards -----------------------------------------------------------------------------------
+
+row = st.columns(3)
+thin = [code for code, count in coverage.by_specialty.items() if count < minimum]
+kpi_card("expert_coverage", t("kpi_expert_coverage"),
+         t("value_of_total", value=coverage.covered, total=len(coverage.by_specialty)),
+         status=status("expert_coverage", coverage.rate), container=row[0])
+row[0].caption(t("exp_thin", specialties="、".join(t("spec_" + c) for c in thin)) if thin else t("exp_thin_none"))
+definition("expert_coverage", container=row[0])
+
+delta = change(calls.count, calls_before.count)
+kpi_card("expert_calls", t("kpi_expert_calls"), fmt_number(calls.count), delta=delta,
+         delta_text=fmt_delta(delta, digits=0), container=row[1])
+row[1].caption(t("exp_closed", closed=calls.closed, count=calls.count))
+definition("expert_calls", container=row[1])
+
+response = calls.median_response_minutes
+delta = change(response, calls_before.median_response_minutes)
+kpi_card("expert_calls", t("kpi_expert_response"), fmt_minutes(response), delta=delta,
+         delta_text=fmt_delta(delta, t("unit_minutes"), 0), lower_is_better=True,
+         status=status("expert_response", response), container=row[2])
+row[2].caption(t("exp_answered", answered=len(activity["response_minutes"]), count=calls.count))
+definition("expert_calls", target_key="expert_response", container=row[2])
+
+
+# --- Coverage per specialty ----------------------------------------------------------------------
+
+st.subheader(t("exp_coverage_title"))
+codes = list(coverage.by_specialty)
+counts = list(coverage.by_specialty.values())
+fig = go.Figure(go.Bar(
+    x=[t("spec_" + code) for code in codes], y=counts, text=counts, textposition="outside",
+    marker_color=[STATUS_COLORS["red" if count < minimum else "green"] for count in counts],
+    hovertext=[t("exp_coverage_hover", specialty=t("spec_" + c), count=n, minimum=f"{minimum:g}")
+               for c, n in zip(codes, counts)], hoverinfo="text",
+))
+fig.add_hline(y=minimum, line_dash="dash", line_color=STATUS_COLORS["amber"],
+              annotation_text=t("exp_min_line", minimum=f"{minimum:g}"), annotation_position="top left")
+fig.update_yaxes(rangemode="tozero", title=t("exp_active_experts"))
+plotly(fig, height=300, key="exp_coverage")
+
+
+# --- Calls per specialty, on site vs remote --------------------------------------------------
+
+st.subheader(t("exp_calls_title"))
+by_specialty = activity["by_specialty"]
+if calls.count == 0:
+    st.info(t("exp_no_calls"))
+else:
+    left, right = st.columns([3, 2])
+    with left:
+        fig = go.Figure()
+        for mode, colour in (("onsite", SERIES_COLORS[0]), ("remote", SERIES_COLORS[1])):
+            fig.add_trace(go.Bar(x=specialty_names(by_specialty["specialty"]), y=by_specialty[mode],
+                                 name=t("exp_mode_" + mode), marker_color=colour))
+        fig.update_layout(barmode="stack", title=dict(text=t("exp_by_specialty_chart"), font=dict(size=15)),
+                          legend=dict(orientation="h", y=-0.3))
+        plotly(fig, height=320, key="exp_by_specialty")
+    with right:
+        split = [int(by_specialty["onsite"].sum()), int(by_specialty["remote"].sum())]
+        fig = go.Figure(go.Pie(labels=[t("exp_mode_onsite"), t("exp_mode_remote")], values=split, hole=0.5,
+                               marker=dict(colors=SERIES_COLORS[:2]), sort=False))
+        fig.update_layout(title=dict(text=t("exp_mode_chart"), font=dict(size=15)),
+                          legend=dict(orientation="h", y=-0.1))
+        plotly(fig, height=320, key="exp_mode_split")
+    specialty_table = by_specialty.assign(specialty=specialty_names(by_specialty["specialty"]))
+    table(specialty_table.rename(columns=lambda c: t("exp_col_" + c)), t("exp_by_specialty_chart"),
+          "exp_by_specialty_table", {t("exp_col_hours"): st.column_config.NumberColumn(format="%.1f")})
+
+
+# --- Calls per expert ------------------------------------------------------------------------
+
+st.subheader(t("exp_by_expert_title"))
+by_expert = calls.by_expert
+if by_expert.empty:
+    st.info(t("exp_no_calls"))
+else:
+    top = by_expert.sort_values(["calls", "expert_no"], ascending=[False, True]).head(TOP_EXPERTS)
+    labels = [f"{no} {name}" for no, name in zip(top["expert_no"].astype(str), top["name"])]
+    fig = go.Figure(go.Bar(x=top["calls"], y=labels, orientation="h", marker_color=SERIES_COLORS[0],
+                           text=top["calls"], textposition="outside",
+                           hovertext=[t("exp_expert_hover", expert=label, specialty=t("spec_" + s), calls=c,
+                                        hours=f"{h:.1f}")
+                                      for label, s, c, h in zip(labels, top["specialty"], top["calls"], top["hours"])],
+                           hoverinfo="text"))
+    fig.update_yaxes(type="category", autorange="reversed")
+    if len(by_expert) > TOP_EXPERTS:
+        st.caption(t("exp_top_experts", shown=TOP_EXPERTS, experts=len(by_expert)))
+    plotly(fig, height=max(200, 60 + 26 * len(top)), key="exp_by_expert")
+    expert_table = by_expert.assign(specialty=specialty_names(by_expert["specialty"]))
+    table(expert_table.rename(columns=lambda c: t("exp_col_" + c)), t("exp_by_expert_title"), "exp_by_expert_table",
+          {t("exp_col_hours"): st.column_config.NumberColumn(format="%.1f")})
+
+
+# --- Response times ------------------------------------------------------------------------------
+
+st.subheader(t("exp_response_title"))
+responses = activity["response_minutes"]
+if responses.empty:
+    st.info(t("exp_no_responses"))
+else:
+    fig = go.Figure()
+    fig.add_trace(go.Histogram(x=responses["response_minutes"], name=t("exp_calls_axis"),
+                               marker_color=SERIES_COLORS[1], yaxis="y"))
+    fig.add_trace(go.Box(x=responses["response_minutes"], name="", marker_color=SERIES_COLORS[1],
+                         boxpoints="outliers", yaxis="y2", hoverinfo="x"))
+    fig.update_layout(showlegend=False, bargap=0.05,
+                      yaxis=dict(domain=[0, 0.78], title=t("exp_calls_axis")),
+                      yaxis2=dict(domain=[0.82, 1], showticklabels=False),
+                      xaxis=dict(title=t("exp_minutes_axis"), rangemode="tozero"))
+    fig.add_vline(x=response, line_dash="dash", line_color=SERIES_COLORS[2],
+                  annotation_text=t("exp_median_line", minutes=f"{response:,.0f}"), annotation_position="top right")
+    fig.add_vline(x=TARGETS["expert_response"].green, line_dash="dot", line_color=STATUS_COLORS["green"],
+                  annotation_text=t("target_line", value=f"{TARGETS['expert_response'].green:g}"),
+                  annotation_position="top left")
+    plotly(fig, height=320, key="exp_response")
+
+
+# --- Open calls and experts never called --------------------------------------------------------
+
+st.subheader(t("exp_open_title"))
+open_calls = data.open_expert_calls(window.end, scope)
+st.caption(t("exp_open_caption", as_of=window.end, count=len(open_calls)))
+if open_calls.empty:
+    st.success(t("exp_open_none"))
+else:
+    shown = open_calls.sort_values(["age_days", "call_no"], ascending=[False, True], ignore_index=True)
+    shown = shown.assign(specialty=specialty_names(shown["specialty"]),
+                         mode=shown["mode"].map(lambda m: t("exp_mode_" + m)))
+    shown = shown[["call_no", "age_days", "expert_no", "expert_name", "specialty", "mode", "employee_no",
+                   "manager_name", "account_no", "customer_name", "requested_at", "responded_at"]]
+    table(shown.rename(columns=lambda c: t("exp_col_" + c)), t("exp_open_title"), "exp_open")
+
+st.subheader(t("exp_never_title"))
+never = activity["never_called"]
+if never.empty:
+    st.success(t("exp_never_none"))
+else:
+    st.caption(t("exp_never_caption", count=len(never)))
+    never = never.assign(specialty=specialty_names(never["specialty"]))
+    table(never.rename(columns=lambda c: t("exp_col_" + c)), t("exp_never_title"), "exp_never")
