@@ -136,20 +136,16 @@ def _frame(conn: Connection, query, columns: list[str]) -> pd.DataFrame:
 
 
 def _demand_stats(window: Window, settings: dict, scope: Scope):
-    """Per customer, over the window months that have max demand: counts, peak, last low month,
-    and the billed demand (never below the 40% floor) summed."""
+    """Per customer, over the window months that have max demand: how many, the peak, and the
+    billed demand (never below the 40% floor) summed. Kept to three aggregates: this pass reads
+    every window row."""
     demand = Consumption.max_demand_kw
-    capacity = Customer.capacity_kva
-    high = demand >= settings["capacity_watch_ratio"] * capacity - ROUNDING
-    floor = DEMAND_FLOOR_SHARE * capacity
+    floor = DEMAND_FLOOR_SHARE * Customer.capacity_kva
     query = (
         select(
             Consumption.customer_id,
             func.count().label("demand_months"),
             func.max(demand).label("peak_demand_kw"),
-            func.sum(case((demand > capacity, 1), else_=0)).label("over_months"),
-            func.sum(case((high, 1), else_=0)).label("high_months"),
-            func.max(case((~high, Consumption.month))).label("last_low_month"),
             func.sum(case((demand >= floor, demand), else_=floor)).label("billed_demand"),
         )
         .join(Customer, Customer.id == Consumption.customer_id)
@@ -159,32 +155,35 @@ def _demand_stats(window: Window, settings: dict, scope: Scope):
     return _scoped(query, Consumption.customer_id, scope, window).subquery("demand_stats")
 
 
-def _months_since_last_low(stats, window: Window):
-    """Window months with max demand after the customer's last month below the watch ratio.
+def _window_demand_rows(stats, window: Window):
+    """The customer's window months with max demand, as an alias and a condition (for subqueries)."""
+    months = aliased(Consumption)
+    condition = and_(months.customer_id == stats.c.customer_id, months.month.between(window.start, window.end),
+                     months.max_demand_kw.is_not(None))
+    return months, condition
 
-    A correlated count, so it is evaluated only where _sustained_load asks for it.
+
+def _last3_min_demand(stats, window: Window):
+    """The lowest max demand of the customer's last 3 window months with max demand (correlated)."""
+    months, condition = _window_demand_rows(stats, window)
+    # correlate() explicitly: the reference to stats sits two levels down.
+    last3 = (select(months.max_demand_kw.label("demand")).where(condition).correlate(stats)
+             .order_by(months.month.desc()).limit(WATCH_MONTHS).subquery())
+    return select(func.min(last3.c.demand)).scalar_subquery()
+
+
+def _sustained_load(stats, window: Window, settings: dict):
+    """The last 3 window months with max demand all at or above the watch ratio.
+
+    The correlated look-up runs only for customers that could qualify (3+ months, peak high enough).
     """
-    later = aliased(Consumption)
-    return (
-        select(func.count())
-        .where(later.customer_id == stats.c.customer_id, later.month.between(window.start, window.end),
-               later.month > stats.c.last_low_month, later.max_demand_kw.is_not(None))
-        .scalar_subquery()
-    )
+    watch = settings["capacity_watch_ratio"] * Customer.capacity_kva - ROUNDING
+    could = and_(stats.c.demand_months >= WATCH_MONTHS, stats.c.peak_demand_kw >= watch)
+    return case((could, _last3_min_demand(stats, window))) >= watch
 
 
-def _sustained_load(stats, window: Window):
-    """The last 3 window months with max demand all at or above the watch ratio."""
-    recent_high = case(
-        (stats.c.high_months < WATCH_MONTHS, 0),
-        (stats.c.last_low_month.is_(None), stats.c.demand_months),
-        else_=_months_since_last_low(stats, window),
-    )
-    return recent_high >= WATCH_MONTHS
-
-
-def _capacity_need(stats, window: Window):
-    return or_(stats.c.over_months > 0, _sustained_load(stats, window))
+def _capacity_need(stats, window: Window, settings: dict):
+    return or_(stats.c.peak_demand_kw > Customer.capacity_kva, _sustained_load(stats, window, settings))
 
 
 def _charge_costs(stats, settings: dict) -> dict:
@@ -223,20 +222,16 @@ def capacity_increase(conn: Connection, window: Window, settings: dict, scope: S
     """
     ratio = settings["capacity_watch_ratio"]
     stats = _demand_stats(window, settings, scope)
-    months = aliased(Consumption)
-    in_window = and_(months.customer_id == stats.c.customer_id, months.month.between(window.start, window.end),
-                     months.max_demand_kw.is_not(None))
+    months, in_window = _window_demand_rows(stats, window)
     peak_month = select(func.min(months.month)).where(in_window, months.max_demand_kw == stats.c.peak_demand_kw)
-    # correlate() explicitly: the reference to stats sits two levels down.
-    last3 = (select(months.max_demand_kw.label("demand")).where(in_window).correlate(stats)
-             .order_by(months.month.desc()).limit(WATCH_MONTHS).subquery())
-    last3_min = select(func.min(last3.c.demand)).where(stats.c.demand_months >= WATCH_MONTHS)
+    over_months = select(func.count()).where(in_window, months.max_demand_kw > Customer.capacity_kva)
+    last3_min = case((stats.c.demand_months >= WATCH_MONTHS, _last3_min_demand(stats, window)))
     query = (
         select(Customer.account_no, Customer.name, Customer.capacity_kva,
-               peak_month.scalar_subquery().label("peak_month"), stats.c.peak_demand_kw, stats.c.over_months,
-               last3_min.scalar_subquery().label("last3_min_demand"))
+               peak_month.scalar_subquery().label("peak_month"), stats.c.peak_demand_kw,
+               over_months.scalar_subquery().label("over_months"), last3_min.label("last3_min_demand"))
         .join(stats, stats.c.customer_id == Customer.id)
-        .where(_capacity_need(stats, window))
+        .where(_capacity_need(stats, window, settings))
         .order_by(Customer.account_no)
     )
     frame = _frame(conn, query, ["account_no", "name", "capacity_kva", "peak_month", "peak_demand_kw",
@@ -323,36 +318,59 @@ def _charge_rule(row, zh: bool) -> str:
 SURGE_COLUMNS = ["account_no", "name", "month", "kwh", "prior_mean_kwh", "ratio", "rule", "rule_zh"]
 
 
-def _surge_months(window: Window, settings: dict, scope: Scope):
-    """Subquery (customer_id, month, kwh, prior_total) of the surge months, or None without window months."""
+def _kwh_pivot(window: Window, scope: Scope):
+    """CTE with one row per customer and a column m0, m1, ... of kWh per month (NULL when missing),
+    from 3 months before the first window month to the last; and those months. None without
+    window months."""
     months = window_months(window)
     if not months:
-        return None
-    read = [add_months(months[0], -PRIOR_MONTHS + offset) for offset in range(len(months) + PRIOR_MONTHS)]
+        return None, []
+    read = [add_months(months[0], offset - PRIOR_MONTHS) for offset in range(len(months) + PRIOR_MONTHS)]
     by_customer = _scoped(
         select(Consumption.customer_id, month_map(Consumption.month, Consumption.kwh).label("kwh_by_month"))
         .where(month_in_customer_order().between(read[0], window.end))
         .group_by(Consumption.customer_id),
         Consumption.customer_id, scope, window,
     ).subquery("kwh_by_month")
-    # One row per customer with a column per month; used by every branch below, so materialized once.
+    # MATERIALIZED: read every month out of the JSON once, however often the columns are used.
     pivot = select(
         by_customer.c.customer_id,
         *(month_value(by_customer.c.kwh_by_month, literal(month.isoformat(), String)).label(f"m{i}")
           for i, month in enumerate(read)),
-    ).cte("kwh_pivot")
+    ).cte("kwh_pivot").prefix_with("MATERIALIZED")
+    return pivot, read
+
+
+def _surge_terms(pivot, read: list[dt.date], settings: dict):
+    """(month, kwh, prior_total, condition) per window month, on the pivot's columns."""
     ratio = settings["surge_ratio"]
-    branches = []
     for i in range(PRIOR_MONTHS, len(read)):
         kwh = pivot.c[f"m{i}"]
-        # NULL (a missing month) makes the sum NULL and the row drop out: all 3 must be present.
+        # A missing month (NULL) makes the sum NULL and the condition not true: all 3 must be present.
         prior = sum((pivot.c[f"m{i - back}"] for back in range(2, PRIOR_MONTHS + 1)), pivot.c[f"m{i - 1}"])
-        branches.append(
-            select(pivot.c.customer_id, literal(read[i], Date).label("month"), kwh.label("kwh"),
-                   prior.label("prior_total"))
-            .where(prior > 0, kwh * PRIOR_MONTHS >= ratio * prior - ROUNDING)
-        )
+        yield read[i], kwh, prior, and_(prior > 0, kwh * PRIOR_MONTHS >= ratio * prior - ROUNDING)
+
+
+def _surge_months(window: Window, settings: dict, scope: Scope):
+    """Subquery (customer_id, month, kwh, prior_total) of the surge months, or None without window months."""
+    pivot, read = _kwh_pivot(window, scope)
+    if pivot is None:
+        return None
+    branches = [
+        select(pivot.c.customer_id, literal(month, Date).label("month"), kwh.label("kwh"),
+               prior.label("prior_total")).where(condition)
+        for month, kwh, prior, condition in _surge_terms(pivot, read, settings)
+    ]
     return union_all(*branches).subquery("surge_months")
+
+
+def _surge_customers(window: Window, settings: dict, scope: Scope):
+    """SELECT of the customer ids with at least one surge month, or None without window months."""
+    pivot, read = _kwh_pivot(window, scope)
+    if pivot is None:
+        return None
+    conditions = [condition for *_, condition in _surge_terms(pivot, read, settings)]
+    return select(pivot.c.customer_id).where(or_(*conditions))
 
 
 def surge(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
@@ -417,15 +435,15 @@ def direct_trading(conn: Connection, settings: dict, scope: Scope = Scope(),
 def section(conn: Connection, window: Window, settings: dict) -> dict:
     """The report's "needs" section: sorted account_no lists (ids only, no rule texts)."""
     stats = _demand_stats(window, settings, Scope())
-    capacity = case((_capacity_need(stats, window), 1), else_=0)
+    capacity = case((_capacity_need(stats, window, settings), 1), else_=0)
     charge = case((_charge_need(stats, settings), 1), else_=0)
     demand_rows = conn.execute(
         select(Customer.account_no, capacity, charge).join(stats, stats.c.customer_id == Customer.id)
         .where(or_(capacity == 1, charge == 1))
     ).all()
-    surges = _surge_months(window, settings, Scope())
-    surge_ids = [] if surges is None else conn.execute(
-        select(Customer.account_no).where(Customer.id.in_(select(surges.c.customer_id)))
+    surging = _surge_customers(window, settings, Scope())
+    surge_ids = [] if surging is None else conn.execute(
+        select(Customer.account_no).where(Customer.id.in_(surging))
     ).scalars().all()
     trading_ids = conn.execute(select(Customer.account_no).where(trading_eligible_on_agency(settings))).scalars()
     return {
