@@ -28,16 +28,15 @@ def main() -> None:
     data.engine()
     authenticator = auth.authenticator()
     if not auth.restore_login(authenticator):
-        auth.settle_cookie(authenticator)
         page = nav.login_navigation(auth.login_page)
         state.push_to_url()
         page.run()
         return
-    auth.settle_cookie(authenticator)
     page = nav.role_navigation(auth.current_role())
     if nav.is_root(page):
         page.run()  # switches to the home screen; the sidebar is drawn there
     sidebar.render(authenticator)
+    auth.keep_cookie(st.sidebar)
     state.push_to_url()
     page.run()
 

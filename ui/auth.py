@@ -19,9 +19,13 @@ and kept in data/cookie_key (mode 0600, git-ignored).
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import json
 import os
 import secrets
 from pathlib import Path
+
+import jwt
 
 import streamlit as st
 import streamlit_authenticator as stauth
@@ -36,8 +40,6 @@ COOKIE_NAME = "rm_dashboard_auth"
 COOKIE_EXPIRY_DAYS = 7
 COOKIE_KEY_FILE = ROOT / "data" / "cookie_key"
 _AUTHENTICATOR = "_authenticator"
-_SET_COOKIE = "_auth_set_cookie"
-_DELETE_COOKIE = "_auth_delete_cookie"
 
 
 def _secrets_cookie_key() -> str | None:
@@ -117,21 +119,40 @@ def restore_login(auth: stauth.Authenticate) -> bool:
 def _forget_login() -> None:
     for key in ("name", "username", "authentication_status", "email", "roles"):
         st.session_state[key] = None
-    st.session_state["logout"] = True
-    st.session_state[_DELETE_COOKIE] = True
+    st.session_state["logout"] = True  # the library's flag: ignore the cookie in this session
 
 
-def settle_cookie(auth: stauth.Authenticate) -> None:
-    """Set or delete the re-login cookie in a complete run after a login or logout.
+def _cookie_html(token: str | None, expires: dt.datetime) -> str:
+    """A script that writes (or, with token None, removes) the re-login cookie in this browser."""
+    value = token or ""
+    stamp = expires.astimezone(dt.timezone.utc).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    cookie = f"{COOKIE_NAME}={value}; path=/; expires={stamp}; SameSite=Strict"
+    return f"<script>document.cookie = {json.dumps(cookie)};</script>"
 
-    The library draws its cookie component in the run where the user logged
-    in or out; that run ends at once with st.rerun(), so the component is
-    drawn again here, in a run that stays on screen.
+
+def _login_token(username: str, expires: dt.datetime) -> str:
+    """The signed token streamlit-authenticator reads back (CookieModel._token_decode)."""
+    return jwt.encode({"username": username, "exp_date": expires.timestamp()}, cookie_key(), algorithm="HS256")
+
+
+def keep_cookie(container=None) -> None:
+    """Write the re-login cookie on every logged-in run; remove it on logged-out runs after a logout.
+
+    The library sets and deletes its cookie from a component iframe that is
+    lost when the run ends at once (st.rerun after login and logout), so the
+    cookie is written here instead, by a script in the page itself, in the
+    same format the library reads. The expiry is counted from the next full
+    hour, so the script stays the same within the hour.
     """
-    if is_logged_in() and st.session_state.pop(_SET_COOKIE, False):
-        auth.cookie_controller.set_cookie()
-    if not is_logged_in() and st.session_state.pop(_DELETE_COOKIE, False):
-        auth.cookie_controller.delete_cookie()
+    target = container or st
+    if is_logged_in():
+        hour = dt.datetime.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
+        expires = hour + dt.timedelta(days=COOKIE_EXPIRY_DAYS)
+        target.html(_cookie_html(_login_token(st.session_state["username"], expires), expires),
+                    unsafe_allow_javascript=True)
+    elif st.session_state.get("logout") or COOKIE_NAME in st.context.cookies:
+        target.html(_cookie_html(None, dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)),
+                    unsafe_allow_javascript=True)
 
 
 def login_page() -> None:
@@ -158,17 +179,16 @@ def login_page() -> None:
         if st.session_state.get("authentication_status") is False:
             st.error(t("login_failed"))
         elif is_logged_in():
-            st.session_state[_SET_COOKIE] = True
             st.rerun()  # build the role's navigation; the requested screen opens
         else:
             st.caption(t("login_hint"))
+    keep_cookie()
 
 
 def logout_button(auth: stauth.Authenticate) -> None:
     """The sidebar's logout button; logs out and shows the login page."""
     auth.logout(t("logout"), location="sidebar", key="logout_button", use_container_width=True)
     if not is_logged_in():
-        st.session_state[_DELETE_COOKIE] = True
         st.rerun()
 
 

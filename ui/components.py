@@ -18,7 +18,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from ui import theme
+from ui import state, theme
 from ui.data import settings
 from ui.definitions import DEFINITIONS, definition_name, definition_text
 from ui.strings import language, t
@@ -112,6 +112,8 @@ def kpi_card(kpi: str, label: str, value: str, *, delta: float | None = None, de
     """
     _note_shown(kpi)
     target = container or st
+    if state.projection():  # the wall screen shows the large trend charts instead
+        chart_data = None
     flat = delta is not None and abs(delta) < 1e-9 or (delta_text is not None and _rounds_to_zero(delta_text))
     target.metric(
         status_label(label, status), value, delta=delta_text if delta is not None else None,

@@ -25,10 +25,11 @@ PROJECTION_CSS = """
 <style>
 /* Projection mode: high-contrast dark, large type (ui/theme.py) */
 .stApp, [data-testid="stHeader"], [data-testid="stSidebar"] { background: #000000 !important; }
-.stApp, .stApp p, .stApp span, .stApp label, .stApp li, .stApp h1, .stApp h2, .stApp h3,
-.stApp h4, .stApp [data-testid="stMarkdownContainer"], .stApp [data-testid="stCaptionContainer"] {
+.stApp, .stApp p, .stApp label, .stApp li, .stApp h1, .stApp h2, .stApp h3, .stApp h4,
+.stApp summary, [data-testid="stMetricValue"] div {
     color: #FFFFFF !important;
 }
+.stApp [data-testid="stCaptionContainer"], .stApp [data-testid="stCaptionContainer"] p { color: #E0E0E0 !important; }
 .stApp { font-size: 22px; }
 .stApp h1 { font-size: 3rem !important; }
 .stApp h2, .stApp h3 { font-size: 2.1rem !important; }
@@ -36,7 +37,7 @@ PROJECTION_CSS = """
 [data-testid="stMetricLabel"] p { font-size: 1.5rem !important; }
 [data-testid="stMetricValue"] { font-size: 3.6rem !important; color: #FFFFFF !important; }
 [data-testid="stMetricDelta"] { font-size: 1.4rem !important; }
-[data-testid="stMetricDelta"] div, [data-testid="stMetricDelta"] span { color: inherit !important; }
+[data-testid="stMetricDelta"] p { color: inherit !important; }
 [data-testid="stExpander"] details { border-color: #FFFFFF !important; }
 [data-testid="stExpander"] summary:hover { color: #FFD54F !important; }
 [data-testid="stVerticalBlockBorderWrapper"] { border-color: #FFFFFF !important; }

@@ -1,0 +1,110 @@
+"""The shell in a real browser: login, every screen by its URL, charts, logout, projection."""
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import login, screenshot, wait_for_cookie, wait_idle
+from tests.seed_small import PASSWORD
+from ui.nav import SCREENS
+from ui.strings import EN, ZH
+
+WINDOW = "from=2025-07-01&to=2025-09-30"
+EXCEPTION = '[data-testid="stException"]'
+NAV = '[data-testid="stSidebarNav"]'
+FORM = '[data-testid="stForm"]'
+
+
+def assert_login_only(page) -> None:
+    assert page.locator(FORM).count() == 1
+    assert page.locator(NAV).count() == 0
+    assert page.locator('[data-testid="stMetric"]').count() == 0
+    assert page.get_by_text("Page not found").count() == 0
+    assert page.locator(EXCEPTION).count() == 0
+
+
+def test_leader_opens_every_screen_by_its_url(page, server_url):
+    page.goto(f"{server_url}/?{WINDOW}")
+    wait_idle(page)
+    login(page, "leader", PASSWORD)
+    for screen in SCREENS:
+        # A full load: a new session that logs in again from the cookie.
+        page.goto(f"{server_url}/{screen.url_path}?{WINDOW}")
+        page.wait_for_selector(NAV)
+        wait_idle(page)
+        assert page.locator(EXCEPTION).count() == 0, screen.url_path
+        assert page.url.startswith(f"{server_url}/{screen.url_path}?"), page.url
+        assert "from=2025-07-01" in page.url
+        title = page.locator("h1").first.inner_text()
+        assert title == ZH[screen.title_key], (screen.url_path, title)
+        if screen.url_path == "overview":
+            page.wait_for_selector(".js-plotly-plot")
+            assert page.locator(".js-plotly-plot").count() >= 7
+            assert page.locator('[data-testid="stMetric"]').count() >= 7
+        screenshot(page, f"screen-{screen.url_path}")
+
+
+def test_fresh_server_first_session_logs_in_without_reload(page, start_server):
+    with start_server() as url:
+        page.goto(url)
+        wait_idle(page)
+        assert_login_only(page)
+        login(page, "office", PASSWORD)
+        assert page.locator(EXCEPTION).count() == 0
+        assert page.locator('[data-testid="stMetric"]').count() >= 7
+        assert page.url.startswith(f"{url}/overview")
+
+
+def test_logged_out_deep_link_shows_only_the_login_then_the_screen(page, server_url):
+    page.goto(f"{server_url}/attendance?{WINDOW}&town=城关街道")
+    wait_idle(page)
+    assert_login_only(page)
+    assert page.url.startswith(f"{server_url}/attendance?")
+    screenshot(page, "login-deep-link")
+    login(page, "manager", PASSWORD)
+    assert page.url.startswith(f"{server_url}/attendance?")
+    assert "town=" in page.url
+    assert page.locator("h1").first.inner_text() == ZH["nav_attendance"]
+
+
+def test_logout_forgets_the_login(page, server_url):
+    page.goto(server_url)
+    wait_idle(page)
+    login(page, "leader", PASSWORD)
+    page.locator('[data-testid="stSidebar"] button', has_text=ZH["logout"]).click()
+    page.wait_for_selector(FORM)
+    wait_idle(page)
+    assert_login_only(page)
+    wait_for_cookie(page, present=False)  # the re-login cookie is gone too
+    page.reload()
+    wait_idle(page)
+    assert_login_only(page)
+
+
+def test_wrong_password_is_refused(page, server_url):
+    page.goto(server_url)
+    wait_idle(page)
+    form = page.locator(FORM)
+    form.locator("input").nth(0).fill("leader")
+    form.locator("input").nth(1).fill("not-the-password")
+    form.locator('[data-testid="stBaseButton-secondaryFormSubmit"]').click()
+    page.wait_for_selector('[data-testid="stAlertContentError"]')
+    assert page.get_by_text(ZH["login_failed"]).count() == 1
+    assert page.locator(NAV).count() == 0
+
+
+@pytest.mark.parametrize("query,name", [("present=1", "projection"), ("lang=en", "english")])
+def test_projection_and_english_overview(page, server_url, query, name):
+    page.goto(server_url)
+    wait_idle(page)
+    login(page, "leader", PASSWORD)
+    page.goto(f"{server_url}/overview?{WINDOW}&{query}")
+    page.wait_for_selector(".js-plotly-plot")
+    wait_idle(page)
+    assert page.locator(EXCEPTION).count() == 0
+    if name == "projection":
+        assert page.locator('[data-testid="stSidebar"][data-collapsed="true"]').count() == 1
+        background = page.evaluate("getComputedStyle(document.querySelector('.stApp')).backgroundColor")
+        assert background == "rgb(0, 0, 0)"
+    else:
+        assert page.locator("h1").first.inner_text() == EN["ov_title"]
+    screenshot(page, f"overview-{name}")
