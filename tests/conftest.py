@@ -1,8 +1,8 @@
 """Shared fixtures: a real database per test, on SQLite and on PostgreSQL.
 
 `engine` is parametrized: every test that takes it runs on a fresh SQLite
-file and, when TEST_DATABASE_URL names a PostgreSQL server, on a fresh schema
-there. Without TEST_DATABASE_URL the PostgreSQL runs skip with the reason.
+file and, when TEST_DATABASE_URL names a PostgreSQL server, on a fresh database
+there (a copy of a migrated template database). Without TEST_DATABASE_URL the PostgreSQL runs skip with the reason.
 """
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ import os
 import shutil
 import sys
 import uuid
+from contextlib import contextmanager
+from typing import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -39,37 +40,68 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
-def pg_schema_url(base_url: str, schema: str) -> str:
-    separator = "&" if "?" in base_url else "?"
-    return f"{base_url}{separator}options={quote(f'-csearch_path={schema}')}"
+@pytest.fixture(scope="session")
+def pg_template():
+    """A migrated PostgreSQL template database; each test gets a copy (CREATE DATABASE ... TEMPLATE)."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield None
+        return
+    name = f"tmpl_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(make_url(base).set(database=name).render_as_string(hide_password=False))
+    ensure_schema(engine)
+    engine.dispose()
+    try:
+        yield name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
-@pytest.fixture
-def db_url(request, tmp_path, sqlite_template):
-    """URL of a fresh, migrated database (also usable by subprocesses)."""
-    kind = getattr(request, "param", "sqlite")
+@contextmanager
+def fresh_database(kind: str, directory: Path, sqlite_template: Path, pg_template: str | None) -> Iterator[str]:
+    """The URL of a new migrated database of `kind` (sqlite / postgresql), dropped afterwards."""
     if kind == "sqlite":
-        path = tmp_path / "test.db"
+        path = directory / f"{uuid.uuid4().hex[:8]}.db"
         shutil.copy(sqlite_template, path)
         yield f"sqlite:///{path}"
         return
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
         pytest.skip(PG_SKIP_REASON)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = pg_schema_url(base, schema)
-    engine = make_engine(url)
-    ensure_schema(engine)
-    engine.dispose()
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
     try:
-        yield url
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def fresh_engine(kind: str, directory: Path, sqlite_template: Path, pg_template: str | None) -> Iterator:
+    """An engine on a new migrated database of `kind`, dropped afterwards."""
+    with fresh_database(kind, directory, sqlite_template, pg_template) as url:
+        engine = make_engine(url)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture
+def db_url(request, tmp_path, sqlite_template, pg_template):
+    """URL of a fresh, migrated database (also usable by subprocesses)."""
+    kind = getattr(request, "param", "sqlite")
+    with fresh_database(kind, tmp_path, sqlite_template, pg_template) as url:
+        yield url
 
 
 def pytest_generate_tests(metafunc):

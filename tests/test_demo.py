@@ -11,20 +11,17 @@ import os
 import shutil
 import subprocess
 import sys
-import uuid
-from contextlib import contextmanager
-from pathlib import Path
 from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 from sqlalchemy import func, insert, select, text
 
-from data_access.db import ensure_schema, make_engine
+from data_access.db import make_engine
 from data_access.demo import DEMO_PASSWORD, generate_demo
 from data_access.models import APPLICATION_STAGES, SPECIALTIES, Customer, Manager, User
 from data_access.users import check_password, upsert_user
-from tests.conftest import PG_SKIP_REASON, ROOT, pg_schema_url
+from tests.conftest import ROOT, fresh_engine
 
 UNTIL = dt.date(2025, 6, 30)
 WINDOW_START = dt.date(2022, 7, 1)
@@ -32,42 +29,14 @@ DOMAIN_TABLES = ("managers", "customers", "experts", "training", "assessments", 
                  "monthly_plans", "work_logs", "expert_calls", "applications", "consumption")
 
 
-@contextmanager
-def fresh_database(kind: str, directory: Path, template: Path):
-    """A migrated empty database of `kind` (sqlite / postgresql), removed afterwards."""
-    if kind == "sqlite":
-        path = directory / f"{uuid.uuid4().hex[:8]}.db"
-        shutil.copy(template, path)
-        engine = make_engine(f"sqlite:///{path}")
-        yield engine
-        engine.dispose()
-        return
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        pytest.skip(PG_SKIP_REASON)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(pg_schema_url(base, schema))
-    try:
-        ensure_schema(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def demo(request, tmp_path_factory, sqlite_template):
-    with fresh_database(request.param, tmp_path_factory.mktemp("demo"), sqlite_template) as engine:
+def demo(request, tmp_path_factory, sqlite_template, pg_template):
+    with fresh_engine(request.param, tmp_path_factory.mktemp("demo"), sqlite_template, pg_template) as engine:
         steps: list[tuple[str, float]] = []
         counts = generate_demo(engine, "county", seed=2019, until=UNTIL,
                                progress=lambda step, fraction: steps.append((step, fraction)))
         yield SimpleNamespace(engine=engine, counts=counts, steps=steps, kind=request.param,
-                              directory=tmp_path_factory.mktemp("again"), template=sqlite_template)
+                              directory=tmp_path_factory.mktemp("again"), template=sqlite_template, pg_template=pg_template)
 
 
 def frame(engine, sql: str) -> pd.DataFrame:
@@ -135,7 +104,7 @@ SNAPSHOT = {
 
 
 def test_same_seed_gives_identical_rows_in_another_database(demo):
-    with fresh_database(demo.kind, demo.directory, demo.template) as engine:
+    with fresh_engine(demo.kind, demo.directory, demo.template, demo.pg_template) as engine:
         counts = generate_demo(engine, "county", seed=2019, until=UNTIL)
         assert counts == demo.counts
         for table, columns in SNAPSHOT.items():

@@ -2,52 +2,28 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 import openpyxl
 import pytest
-from sqlalchemy import text
 
 from data_access.contract import INSTRUCTIONS_SHEET, SHEETS, label_cell
-from data_access.db import ensure_schema, make_engine
 from data_access.exporter import export_workbook
 from data_access.importer import contract_select, import_path, key_expressions
 from data_access.template import write_template
 from tests import builders as b
+from tests.conftest import fresh_engine
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "import_zh"
 D, T = dt.date, dt.datetime
 
 
 @pytest.fixture
-def fresh_engine(db_url, tmp_path, sqlite_template):
+def second_engine(db_url, tmp_path, sqlite_template, pg_template):
     """A second fresh database of the same kind as `engine`'s."""
-    if db_url.startswith("sqlite"):
-        path = tmp_path / "fresh.db"
-        shutil.copy(sqlite_template, path)
-        engine = make_engine(f"sqlite:///{path}")
+    kind = "sqlite" if db_url.startswith("sqlite") else "postgresql"
+    with fresh_engine(kind, tmp_path, sqlite_template, pg_template) as engine:
         yield engine
-        engine.dispose()
-        return
-    base = os.environ["TEST_DATABASE_URL"]
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base else "?"
-    engine = make_engine(f"{base}{separator}options={quote(f'-csearch_path={schema}')}")
-    ensure_schema(engine)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def all_data(engine) -> dict[str, list[dict]]:
@@ -77,7 +53,7 @@ def add_awkward_rows(engine) -> None:
         b.plan(conn, manager, D(2024, 12, 1), D(2024, 11, 28), content=None)
 
 
-def test_export_then_import_into_a_fresh_db_gives_identical_data(engine, fresh_engine, tmp_path):
+def test_export_then_import_into_a_fresh_db_gives_identical_data(engine, second_engine, tmp_path):
     assert import_path(engine, FIXTURE).errors == []
     add_awkward_rows(engine)
     path = tmp_path / "export.xlsx"
@@ -86,9 +62,9 @@ def test_export_then_import_into_a_fresh_db_gives_identical_data(engine, fresh_e
     counts = export_workbook(engine, path)
     assert counts == {sheet: len(rows) for sheet, rows in original.items()}
 
-    result = import_path(fresh_engine, path)
+    result = import_path(second_engine, path)
     assert result.errors == []
-    assert all_data(fresh_engine) == original
+    assert all_data(second_engine) == original
 
     again = import_path(engine, path)  # into the source itself: nothing to change
     assert again.errors == []
