@@ -206,6 +206,18 @@ def test_bad_or_inactive_logins_are_refused(small_url, monkeypatch, username, pa
     assert not at.metric
 
 
+def test_a_user_deactivated_while_logged_in_is_logged_out(small_url, monkeypatch):
+    at = app(small_url, monkeypatch)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = INACTIVE_USER
+    at.session_state["name"] = "离职人员"
+    at.session_state["roles"] = ["leader"]
+    at.run()
+    no_exception(at)
+    assert shows_login_only(at)
+    assert ZH["account_inactive"] in [w.value for w in at.warning]
+
+
 def test_logout_returns_to_the_login(small_url, monkeypatch):
     at = login_as(app(small_url, monkeypatch), "office").run()
     assert at.metric

@@ -14,8 +14,9 @@ from what the app last wrote (a pasted link, the browser's back button) wins
 over the session. Call `sync_from_url()` once at the top of each run (app.py
 does) and `push_to_url()` after the sidebar has been drawn.
 
-Screens read values with `get(key)` and change them with `set_value(key, v)`;
-a widget bound with `bind(widget_key, param)` keeps both sides in step.
+Screens read values with `get(key)` and change them with `set_value(key, v)`
+(ui.filters and ui.sidebar show how a widget is kept in step: set the
+widget's session value before drawing it, and call set_value in on_change).
 Screen-specific parameters (e.g. a selected manager) can use st.query_params
 directly; they are not carried across screens.
 """

@@ -25,6 +25,7 @@ trend = data.headline_trend(window, scope)
 
 
 def spark(column: str, scale: float = 1.0) -> list[float]:
+    """The card's sparkline: the monthly values that exist."""
     return [float(v) * scale for v in trend[column] if v is not None and pd.notna(v)]
 
 
@@ -34,6 +35,21 @@ def rate_card(container, kpi: str, column: str) -> None:
              status=status(kpi, now[column]), chart_data=spark(column, 100), container=container)
     definition(kpi, container=container)
 
+
+def measure_card(container, kpi: str, label_key: str, value: str, column: str, unit: str, *,
+                 digits: int = 1, lower_is_better: bool = False, target_key: str | None = None) -> None:
+    delta = change(now[column], before[column])
+    kpi_card(kpi, t(label_key), value, delta=delta, delta_text=fmt_delta(delta, unit, digits),
+             lower_is_better=lower_is_better, status=status(target_key, now[column]) if target_key else None,
+             chart_data=spark(column), container=container)
+    definition(kpi, target_key=target_key, container=container)
+
+
+def days(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+# --- Cards --------------------------------------------------------------------------------------
 
 row = st.columns(4)
 rate_card(row[0], "attendance", "attendance_rate")
@@ -45,42 +61,28 @@ kpi_card("expert_coverage", t("kpi_expert_coverage"),
 definition("expert_coverage", container=row[3])
 
 row = st.columns(3)
-response = now["expert_median_response_minutes"]
-delta = change(response, before["expert_median_response_minutes"])
-kpi_card("expert_calls", t("kpi_expert_response"), fmt_minutes(response),
-         delta=delta, delta_text=fmt_delta(delta, t("unit_minutes"), 0), lower_is_better=True, status=status("expert_response", response),
-         chart_data=spark("expert_median_response_minutes"), container=row[0])
-definition("expert_calls", target_key="expert_response", container=row[0])
+measure_card(row[0], "expert_calls", "kpi_expert_response", fmt_minutes(now["expert_median_response_minutes"]),
+             "expert_median_response_minutes", t("unit_minutes"), digits=0, lower_is_better=True,
+             target_key="expert_response")
+measure_card(row[1], "lead_time", "kpi_lead_time",
+             t("lead_time_pair", resident=days(now["lead_resident_mean"]), other=days(now["lead_other_mean"])),
+             "lead_resident_mean", t("unit_days"), lower_is_better=True)
+measure_card(row[2], "lead_time", "kpi_lead_time_reduction", fmt_days(now["lead_reduction"]),
+             "lead_reduction", t("unit_days"), target_key="lead_time_reduction")
 
-
-def days(value) -> str:
-    return "—" if value is None else f"{value:.1f}"
-
-
-delta = change(now["lead_resident_mean"], before["lead_resident_mean"])
-kpi_card("lead_time", t("kpi_lead_time"),
-         t("lead_time_pair", resident=days(now["lead_resident_mean"]), other=days(now["lead_other_mean"])),
-         delta=delta, delta_text=fmt_delta(delta, t("unit_days")), lower_is_better=True, chart_data=spark("lead_resident_mean"), container=row[1])
-definition("lead_time", container=row[1])
-reduction = now["lead_reduction"]
-delta = change(reduction, before["lead_reduction"])
-kpi_card("lead_time", t("kpi_lead_time_reduction"), fmt_days(reduction),
-         delta=delta, delta_text=fmt_delta(delta, t("unit_days")),
-         status=status("lead_time_reduction", reduction), chart_data=spark("lead_reduction"), container=row[2])
-definition("lead_time", target_key="lead_time_reduction", container=row[2])
+# --- Trends -------------------------------------------------------------------------------------
 
 st.subheader(t("ov_trends"))
 st.caption(t("ov_trend_caption", months=len(trend)))
 charts = st.columns(3)
-with charts[0]:
-    trend_chart(trend, "month", "attendance_rate", t("kpi_attendance"), percent=True,
-                target=TARGETS["attendance"].green, key="trend_attendance")
-with charts[1]:
-    trend_chart(trend, "month", "log_completeness_rate", t("kpi_log_completeness"), percent=True,
-                target=TARGETS["log_completeness"].green, key="trend_logs")
-with charts[2]:
-    trend_chart(trend, "month", "training_rate", t("kpi_training"), percent=True,
-                target=TARGETS["training"].green, key="trend_training")
+for column, (value_column, label_key, target_key) in zip(charts, [
+    ("attendance_rate", "kpi_attendance", "attendance"),
+    ("log_completeness_rate", "kpi_log_completeness", "log_completeness"),
+    ("training_rate", "kpi_training", "training"),
+]):
+    with column:
+        trend_chart(trend, "month", value_column, t(label_key), percent=True,
+                    target=TARGETS[target_key].green, key=f"trend_{value_column}")
 charts = st.columns(3)
 with charts[0]:
     trend_chart(trend, "month", "expert_median_response_minutes", t("kpi_expert_response"),
