@@ -31,42 +31,31 @@ class AttendanceResult:
     by_manager: pd.DataFrame  # BY_MANAGER_COLUMNS, sorted by employee_no
 
 
-def manager_weeks(window: Window, settings: dict, scope: Scope = Scope()) -> Subquery | None:
+def manager_weeks(window: Window, settings: dict, scope: Scope = Scope(),
+                  dialect: str = "sqlite") -> Subquery | None:
     """Due manager-weeks: manager_id, week_start, required, on_site_days, compliant (0/1).
 
-    None when no ISO week lies wholly inside the window.
+    None when no ISO week lies wholly inside the window. `dialect` picks the
+    query shape that is fastest there (same result, see metrics.calendar).
     """
     bounds = cal.full_weeks(window)
     if bounds is None:
         return None
     first, last = bounds
     spans = cal.posting_spans(first, last, scoped_manager_ids(scope, window))
-    # A piece is one span's posted days [a, b] inside one week; a week can hold two pieces.
-    pieces = cal.period_pieces(spans, cal.weeks(first, last))
-    workdays, cal_a, cal_b = cal.workdays_in(pieces.c.a, pieces.c.b)
-    on_site = cal.log_days_in(pieces.c.manager_id, pieces.c.a, pieces.c.b, lambda logs: logs.c.on_site.is_(True))
-    per_piece = (
-        select(pieces.c.manager_id, pieces.c.period_start, workdays.label("posted_workdays"),
-               on_site.label("on_site_days"))
-        .join_from(pieces, cal_a, cal_a.c.date == pieces.c.a)
-        .join(cal_b, cal_b.c.date == pieces.c.b)
-        .subquery("piece_counts")
-    )
-    per_week = (
-        select(per_piece.c.manager_id, per_piece.c.period_start.label("week_start"),
-               func.sum(per_piece.c.posted_workdays).label("posted_workdays"),
-               func.sum(per_piece.c.on_site_days).label("on_site_days"))
-        .group_by(per_piece.c.manager_id, per_piece.c.period_start)
-        .subquery("week_counts")
-    )
+    on_site = lambda logs: logs.c.on_site.is_(True)  # noqa: E731
+    if dialect == "postgresql":
+        per_week = cal.week_counts_joining(spans, first, last, on_site)
+    else:
+        per_week = cal.week_counts_probing(spans, first, last, on_site)
     required = cal.least(per_week.c.posted_workdays, int(settings["min_onsite_days"]))
     return (
         select(
             per_week.c.manager_id,
             per_week.c.week_start,
             required.label("required"),
-            per_week.c.on_site_days,
-            case((per_week.c.on_site_days >= required, 1), else_=0).label("compliant"),
+            per_week.c.log_days.label("on_site_days"),
+            case((per_week.c.log_days >= required, 1), else_=0).label("compliant"),
         )
         .where(per_week.c.posted_workdays >= 1)
         .subquery("manager_weeks")
@@ -74,7 +63,7 @@ def manager_weeks(window: Window, settings: dict, scope: Scope = Scope()) -> Sub
 
 
 def compliance(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> AttendanceResult:
-    weeks = manager_weeks(window, settings, scope)
+    weeks = manager_weeks(window, settings, scope, conn.dialect.name)
     if weeks is None:
         return AttendanceResult(0, 0, None, pd.DataFrame(columns=BY_MANAGER_COLUMNS))
     query = (
@@ -98,7 +87,7 @@ def compliance(conn: Connection, window: Window, settings: dict, scope: Scope = 
 def weekly_matrix(conn: Connection, window: Window, settings: dict, scope: Scope = Scope(),
                   only_missed: bool = False) -> pd.DataFrame:
     """One row per due manager-week (a heat map): MATRIX_COLUMNS, compliant as bool."""
-    weeks = manager_weeks(window, settings, scope)
+    weeks = manager_weeks(window, settings, scope, conn.dialect.name)
     if weeks is None:
         return pd.DataFrame(columns=MATRIX_COLUMNS)
     query = select(

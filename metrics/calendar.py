@@ -6,6 +6,12 @@ period (an ISO week, a month, the window) are counted by interval arithmetic
 on the cumulative `calendar_days.workday_seq`:
 workdays in [a, b] = seq(b) - seq(a) + is_workday(a). That keeps the row count
 at spans x periods instead of postings x days.
+
+Days with a log are counted per span (or per span piece inside a week) by a
+correlated COUNT(DISTINCT date) over the (manager_id, date, on_site) index:
+one short range scan per piece. Joining every log day of the window back to
+the spans costs a lookup per log day instead and was 2-4 times slower on
+SQLite at province scale (docs/performance.md).
 """
 from __future__ import annotations
 
@@ -174,6 +180,62 @@ def log_days_in(manager_id, a, b, *conditions) -> ColumnElement[int]:
         .where(logs.c.manager_id == manager_id, logs.c.date >= a, logs.c.date <= b,
                *(condition(logs) for condition in conditions))
         .scalar_subquery()
+    )
+
+
+def week_counts_probing(spans: Subquery, first: dt.date, last: dt.date, *conditions) -> Subquery:
+    """Per manager and ISO week in [first, last]: posted workdays and posted days with a log.
+
+    Columns: manager_id, week_start, posted_workdays, log_days. The SQLite shape:
+    one correlated index range count per span piece (a week can hold two pieces).
+    """
+    pieces = period_pieces(spans, weeks(first, last))
+    workdays, cal_a, cal_b = workdays_in(pieces.c.a, pieces.c.b)
+    per_piece = (
+        select(pieces.c.manager_id, pieces.c.period_start, workdays.label("posted_workdays"),
+               log_days_in(pieces.c.manager_id, pieces.c.a, pieces.c.b, *conditions).label("log_days"))
+        .join_from(pieces, cal_a, cal_a.c.date == pieces.c.a)
+        .join(cal_b, cal_b.c.date == pieces.c.b)
+        .subquery("piece_counts")
+    )
+    return (
+        select(per_piece.c.manager_id, per_piece.c.period_start.label("week_start"),
+               func.sum(per_piece.c.posted_workdays).label("posted_workdays"),
+               func.sum(per_piece.c.log_days).label("log_days"))
+        .group_by(per_piece.c.manager_id, per_piece.c.period_start)
+        .subquery("week_counts")
+    )
+
+
+def week_counts_joining(spans: Subquery, first: dt.date, last: dt.date, *conditions) -> Subquery:
+    """The same columns as week_counts_probing, shaped for PostgreSQL's hash joins.
+
+    The window's distinct (manager, date) log days are joined to the spans
+    and the calendar once; PostgreSQL spends ~3 us per correlated probe,
+    which made the probing shape its slowest KPI.
+    """
+    posted = posted_workdays_by_period(spans, weeks(first, last))
+    logs = WorkLog.__table__.alias("day_logs")
+    days = (
+        select(logs.c.manager_id, logs.c.date)
+        .where(logs.c.date >= first, logs.c.date <= last, *(condition(logs) for condition in conditions))
+        .distinct()
+        .subquery("log_days")
+    )
+    per_week = (
+        select(days.c.manager_id, calendar.c.week_start, func.count().label("log_days"))
+        .join_from(days, spans, and_(spans.c.manager_id == days.c.manager_id,
+                                     spans.c.span_start <= days.c.date, spans.c.span_end >= days.c.date))
+        .join(calendar, calendar.c.date == days.c.date)
+        .group_by(days.c.manager_id, calendar.c.week_start)
+        .subquery("week_log_days")
+    )
+    return (
+        select(posted.c.manager_id, posted.c.period_start.label("week_start"), posted.c.posted_workdays,
+               func.coalesce(per_week.c.log_days, 0).label("log_days"))
+        .join_from(posted, per_week, and_(per_week.c.manager_id == posted.c.manager_id,
+                                          per_week.c.week_start == posted.c.period_start), isouter=True)
+        .subquery("week_counts")
     )
 
 

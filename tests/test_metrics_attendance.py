@@ -115,6 +115,22 @@ def test_make_up_sunday_is_a_workday(engine):
     assert matrix == {("M1", D(2025, 1, 20)): (1, 1, True), ("M1", D(2025, 1, 27)): (1, 1, True)}
 
 
+def test_make_up_saturday_is_a_workday(engine):
+    # National Day 2025: week of Oct 6 has workdays Thu 9, Fri 10 and make-up Sat 11.
+    # Posted from Sat Oct 11: one posted workday -> required 1; on site that Saturday.
+    # Posted from Fri Oct 10: two posted workdays (Fri, Sat) -> required 2; on site Sat only.
+    window = Window(D(2025, 10, 6), D(2025, 10, 12))
+    with engine.begin() as conn:
+        c1 = b.customer(conn, "C1")
+        m1, m2 = b.manager(conn, "M1"), b.manager(conn, "M2")
+        b.posting(conn, m1, c1, D(2025, 10, 11))
+        b.posting(conn, m2, c1, D(2025, 10, 10))
+        b.log(conn, m1, c1, D(2025, 10, 11))
+        b.log(conn, m2, c1, D(2025, 10, 11))
+    with engine.connect() as conn:
+        assert _matrix(conn, window) == {("M1", D(2025, 10, 6)): (1, 1, True), ("M2", D(2025, 10, 6)): (2, 1, False)}
+
+
 def test_calendar_override_turns_a_week_into_one_workday(engine):
     # The office declares Mon-Thu Mar 10-13 days off: Fri 14 is the week's only workday.
     window = Window(D(2025, 3, 10), D(2025, 3, 16))
