@@ -92,10 +92,6 @@ def _scoped(query, column, scope: Scope, window: Window):
     return query if customers is None else query.where(column.in_(customers))
 
 
-def _frame(conn: Connection, query, columns: list[str]) -> pd.DataFrame:
-    return query_frame(conn, query, columns)
-
-
 # --- demand per customer: capacity increase and basic charge ---------------------------------
 
 
@@ -198,8 +194,8 @@ def capacity_increase(conn: Connection, window: Window, settings: dict, scope: S
         .where(_capacity_need(stats, window, settings))
         .order_by(Customer.account_no)
     )
-    frame = _frame(conn, query, ["account_no", "name", "capacity_kva", "peak_month", "peak_demand_kw",
-                                 "over_months", "last3_min_demand"])
+    frame = query_frame(conn, query, ["account_no", "name", "capacity_kva", "peak_month", "peak_demand_kw",
+                                      "over_months", "last3_min_demand"])
     frame["over_months"] = frame["over_months"].astype(int)
     frame["peak_ratio"] = frame["peak_demand_kw"] / frame["capacity_kva"]
     frame["last3_min_ratio"] = frame["last3_min_demand"].astype(float) / frame["capacity_kva"]
@@ -249,8 +245,8 @@ def basic_charge(conn: Connection, window: Window, settings: dict, scope: Scope 
         .where(_charge_need(stats, settings))
         .order_by(Customer.account_no)
     )
-    frame = _frame(conn, query, ["account_no", "name", "capacity_kva", "billing_mode", "months",
-                                 "cost_by_capacity", "cost_by_demand"])
+    frame = query_frame(conn, query, ["account_no", "name", "capacity_kva", "billing_mode", "months",
+                                      "cost_by_capacity", "cost_by_demand"])
     frame["months"] = frame["months"].astype(int)
     by_capacity_mode = frame["billing_mode"] == "capacity"
     frame["suggested_mode"] = by_capacity_mode.map({True: "demand", False: "capacity"})
@@ -362,7 +358,7 @@ def surge(conn: Connection, window: Window, settings: dict, scope: Scope = Scope
         .join(surges, surges.c.customer_id == Customer.id)
         .order_by(Customer.account_no, surges.c.month)
     )
-    frame = _frame(conn, query, ["account_no", "name", "month", "kwh", "prior_mean_kwh"])
+    frame = query_frame(conn, query, ["account_no", "name", "month", "kwh", "prior_mean_kwh"])
     frame[["kwh", "prior_mean_kwh"]] = frame[["kwh", "prior_mean_kwh"]].astype(float)
     frame["ratio"] = frame["kwh"] / frame["prior_mean_kwh"]
     ratio = settings["surge_ratio"]
@@ -396,7 +392,7 @@ def direct_trading(conn: Connection, settings: dict, scope: Scope = Scope(),
         .order_by(Customer.account_no),
         Customer.id, scope, Window(day, day),
     )
-    frame = _frame(conn, query, TRADING_COLUMNS[:5])
+    frame = query_frame(conn, query, TRADING_COLUMNS[:5])
     minimum = settings["trading_min_kwh"]
     frame["rule"] = [
         f"{row.voltage_kv:g} kV ≥ {MARKET_MIN_KV} kV, {row.annual_kwh:,.0f} kWh/year ≥ {minimum:,.0f}, agency purchase"

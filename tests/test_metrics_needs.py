@@ -234,3 +234,17 @@ def test_scope_by_town(mixed):
         assert needs.basic_charge(conn, Q1, settings, scope).empty
         assert list(needs.surge(conn, Q1, settings, scope)["account_no"].unique()) == ["X4"]
         assert list(needs.direct_trading(conn, settings, scope)["account_no"]) == ["X3"]
+
+
+def test_section_lists_match_the_detail_functions(capacity_cases, charge_cases, surge_cases):
+    # The section runs its own lighter queries; on all the cases above together they must agree
+    # with the screen functions, for a quarter and for a window that starts mid-month.
+    engine = capacity_cases
+    with engine.connect() as conn:
+        settings = load_settings(conn)
+        for window in (Q1, Window(D(2025, 1, 15), D(2025, 4, 30))):
+            section = needs.section(conn, window, settings)
+            assert section["capacity_increase"] == list(needs.capacity_increase(conn, window, settings)["account_no"])
+            assert section["basic_charge_adjustment"] == list(needs.basic_charge(conn, window, settings)["account_no"])
+            assert section["surge"] == sorted(set(needs.surge(conn, window, settings)["account_no"]))
+            assert section["capacity_increase"] and section["basic_charge_adjustment"] and section["surge"]
