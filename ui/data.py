@@ -33,7 +33,7 @@ from data_access.db import database_url
 from data_access.models import Customer, Manager, WorkLog
 from data_access.settings import load_settings
 from data_access.users import active_users as db_active_users
-from metrics import attendance, experts, lead_time, logs, plans, training
+from metrics import attendance, experts, lead_time, logs, needs, plans, segments, training
 from metrics.window import Scope, Window
 
 CACHE_TTL = 300  # seconds
@@ -355,3 +355,181 @@ def _open_expert_calls(url: str, as_of: dt.date, town: str | None, team: str | N
 def open_expert_calls(as_of: dt.date, scope: Scope) -> pd.DataFrame:
     """Calls still open at the end of `as_of`, oldest first, with age_days."""
     return _open_expert_calls(database_url(), as_of, scope.town, scope.team)
+
+
+# --- Customers screen (views/customers.py) -----------------------------------
+
+CUSTOMER_LIST_ROWS = 200  # rows of the customer list on screen; the download has them all
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _segment_overview(url: str, as_of: dt.date, town: str | None, team: str | None) -> dict:
+    scope = Scope(town, team)
+    with engine().connect() as conn:
+        current = load_settings(conn)
+        counts = segments.segment_counts(conn, as_of, current, scope)
+        overlaps = segments.overlaps(conn, as_of, current, scope)
+    segmented = counts["total"] - counts["none"]
+    return {"counts": {**counts, "segmented": segmented,
+                       "coverage_rate": counts["covered"] / segmented if segmented else None},
+            "overlaps": overlaps}
+
+
+def segment_overview(as_of: dt.date, scope: Scope) -> dict:
+    """counts: metrics.segments.segment_counts on `as_of` plus segmented (customers in a segment)
+    and coverage_rate (covered ÷ segmented, None without segment customers); overlaps: customers
+    per combination of segments (metrics.segments.overlaps)."""
+    return _segment_overview(database_url(), as_of, scope.town, scope.team)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _segment_breakdown(url: str, as_of: dt.date, town: str | None, team: str | None, by: str) -> pd.DataFrame:
+    with engine().connect() as conn:
+        frame = segments.breakdown(conn, as_of, load_settings(conn), Scope(town, team), by=by)
+    frame["segmented"] = frame["total"] - frame["none"]
+    frame["coverage_rate"] = (frame["covered"] / frame["segmented"].where(frame["segmented"] > 0)).astype(float)
+    return frame
+
+
+def segment_breakdown(as_of: dt.date, scope: Scope, by: str) -> pd.DataFrame:
+    """Segment counts per town / industry / voltage_kv (metrics.segments.breakdown, largest first)
+    plus segmented and coverage_rate (covered ÷ segmented; NaN without segment customers)."""
+    return _segment_breakdown(database_url(), as_of, scope.town, scope.team, by)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _customer_page(url: str, as_of: dt.date, town: str | None, team: str | None, segment: str | None,
+                   search: str | None, limit: int) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return segments.customer_list(conn, as_of, load_settings(conn), Scope(town, team), segment, search, limit)
+
+
+def customer_page(as_of: dt.date, scope: Scope, segment: str | None, search: str | None,
+                  limit: int = CUSTOMER_LIST_ROWS) -> pd.DataFrame:
+    """The first `limit` customers of metrics.segments.customer_list (by account_no)."""
+    return _customer_page(database_url(), as_of, scope.town, scope.team, segment, search, limit)
+
+
+def customer_list_all(as_of: dt.date, scope: Scope, segment: str | None, search: str | None) -> pd.DataFrame:
+    """Every customer of metrics.segments.customer_list in scope (for downloads: not cached, as it
+    can hold the whole customer table; a download button calls it only when clicked)."""
+    with engine().connect() as conn:
+        return segments.customer_list(conn, as_of, load_settings(conn), scope, segment, search)
+
+
+# --- Lead-time screen (views/lead_time.py) ------------------------------------
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _lead_time_summary(url: str, start: dt.date, end: dt.date, town: str | None,
+                       team: str | None) -> lead_time.LeadTimeSummary:
+    with engine().connect() as conn:
+        return lead_time.summary(conn, Window(start, end), load_settings(conn), Scope(town, team))
+
+
+def lead_time_summary(window: Window, scope: Scope) -> lead_time.LeadTimeSummary:
+    """Count, mean and median lead days, resident vs other, and the reduction (metrics.lead_time.summary)."""
+    return _lead_time_summary(database_url(), window.start, window.end, scope.town, scope.team)
+
+
+def stage_limit_table(settings: dict) -> pd.DataFrame:
+    """stage, limit_single, limit_dual (working days; the same but for the plan reply) and checked
+    (whether the stage counts towards over-limit) for each stage of metrics.lead_time.STAGES."""
+    limits = lead_time.stage_limits(settings)
+    rows = []
+    for stage in lead_time.STAGES:
+        if stage == "plan_reply":
+            single, dual = limits["stage_limit_plan_reply_single"], limits["stage_limit_plan_reply_dual"]
+        else:
+            single = dual = limits[f"stage_limit_{stage}"]
+        rows.append({"stage": stage, "limit_single": single, "limit_dual": dual,
+                     "checked": stage in lead_time.GRID_STAGES})
+    return pd.DataFrame(rows)
+
+
+OVER_LIMIT_COLUMNS = ["app_no", "account_no", "name", "resident_served", "supply", "applied_on", "energized_on",
+                      "state", "stage", "workdays", "limit"]
+
+
+def over_limit_rows(applications: pd.DataFrame, checked: tuple[str, ...] = lead_time.GRID_STAGES) -> pd.DataFrame:
+    """One row per reason an application of metrics.lead_time.over_limit is over: state "over" for a
+    checked stage that took longer than its limit, "stalled" for the stage under way at the window's
+    end; with that stage's working days and limit."""
+    rows = []
+    for app in applications.to_dict("records"):
+        base = {column: app[column] for column in OVER_LIMIT_COLUMNS[:7]}
+        for stage in checked:
+            if app[f"{stage}_over"]:
+                rows.append({**base, "state": "over", "stage": stage, "workdays": app[f"{stage}_workdays"],
+                             "limit": app[f"{stage}_limit"]})
+        if app["stalled"]:
+            rows.append({**base, "state": "stalled", "stage": app["current_stage"],
+                         "workdays": app["current_workdays"], "limit": app["current_limit"]})
+    return pd.DataFrame(rows, columns=OVER_LIMIT_COLUMNS)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _lead_time_details(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> dict:
+    window, scope = Window(start, end), Scope(town, team)
+    with engine().connect() as conn:
+        current = load_settings(conn)
+        over = lead_time.over_limit(conn, window, current, scope)
+        return {
+            "distribution": lead_time.distribution(conn, window, current, scope),
+            "stages": lead_time.stage_summary(conn, window, current, scope),
+            "limits": stage_limit_table(current),
+            "over_limit_applications": len(over),
+            "stalled_applications": int(over["stalled"].sum()),
+            "over_limit": over_limit_rows(over),
+        }
+
+
+def lead_time_details(window: Window, scope: Scope) -> dict:
+    """distribution (one row per energized application), stages (metrics.lead_time.stage_summary),
+    limits (stage_limit_table), over_limit (over_limit_rows) with the number of applications over
+    their limit and of those stalled."""
+    return _lead_time_details(database_url(), window.start, window.end, scope.town, scope.team)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _lead_time_trend(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return lead_time.monthly_trend(conn, Window(start, end), load_settings(conn), Scope(town, team))
+
+
+def lead_time_trend(window: Window, scope: Scope, months: int = TREND_MONTHS) -> pd.DataFrame:
+    """metrics.lead_time.monthly_trend over the window's months, and at least the last `months`
+    months up to its end (the window's last month is cut at its end)."""
+    first = min(window.start, trend_months(window, months)[0].start).replace(day=1)
+    return _lead_time_trend(database_url(), first, window.end, scope.town, scope.team)
+
+
+# --- Needs screen (views/needs.py) ---------------------------------------------
+
+# The report's keys (metrics.needs.section), in the screen's order.
+NEEDS_RULES = ("capacity_increase", "basic_charge_adjustment", "direct_trading", "surge")
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _needs_findings(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> dict:
+    window, scope = Window(start, end), Scope(town, team)
+    with engine().connect() as conn:
+        current = load_settings(conn)
+        return {
+            "capacity_increase": needs.capacity_increase(conn, window, current, scope),
+            "basic_charge_adjustment": needs.basic_charge(conn, window, current, scope),
+            "direct_trading": needs.direct_trading(conn, current, scope, as_of=end),
+            "surge": needs.surge(conn, window, current, scope),
+        }
+
+
+def needs_findings(window: Window, scope: Scope) -> dict[str, pd.DataFrame]:
+    """The findings of each rule (NEEDS_RULES keys), one row per finding with its rule text:
+    metrics.needs.capacity_increase, basic_charge, direct_trading (team scope dated at the
+    window's end) and surge (one row per customer and surge month)."""
+    return _needs_findings(database_url(), window.start, window.end, scope.town, scope.team)
+
+
+def needs_customers(findings: dict[str, pd.DataFrame]) -> dict[str, int]:
+    """Distinct customers per rule (the report counts customers, surge has a row per month)."""
+    return {rule: int(frame["account_no"].nunique()) for rule, frame in findings.items()}
+

@@ -98,6 +98,37 @@ DEFINITIONS: dict[str, Definition] = {
         "median separately for resident-served and other customers; reduction = mean(other) − mean(resident), "
         "shown against the 18-day target.",
     ),
+    "segments_coverage": Definition(
+        "派驻经理覆盖", "Coverage by resident managers",
+        "不按时间区间统计。分层客户 = 至少属于星级、潜在、风险一类的客户；已覆盖 = 其中在区间结束日有派驻经理"
+        "派驻的客户。覆盖率 = 已覆盖 ÷ 分层客户（按乡镇分别计算）。",
+        "Not windowed. Segment customers = customers in at least one of star, potential, risk; covered = those "
+        "with a manager posted to them on the window's last day. Coverage = covered ÷ segment customers (also "
+        "per town).",
+    ),
+    "lead_time_stages": Definition(
+        "各环节用时", "Stage durations",
+        "送电日期在统计区间内的业扩报装，按营销系统记录的环节日期拆分：供电方案答复（自受理日起，含现场勘查）、"
+        "设计文件审核、中间检查、竣工检验、装表接电，每个环节从上一个已记录的环节日期起算。工作日 = 起算日之后"
+        "至环节完成日（含）的工作日数，按国家法定节假日和调休安排；对照国家电网时限（工作日，见图中标线和下表）。"
+        "设计审核和两次检验之间的时间包含客户自身的设计和施工，仅作展示。",
+        "Applications energized in the window, split at the stage dates of the marketing system: plan reply "
+        "(from acceptance, site survey included), design review, mid inspection, completion inspection, "
+        "energization; each stage starts at the latest earlier recorded date. Working days = workdays after the "
+        "start date up to and including the stage's date (Chinese statutory holidays and make-up days), against "
+        "State Grid's limits (working days, marked in the chart and listed below). Design review and the two "
+        "inspections include the customer's own design and construction time and are shown only.",
+    ),
+    "lead_time_over_limit": Definition(
+        "超时限与停滞", "Over limit and stalled",
+        "只考核由供电公司单独计时的环节（供电方案答复：单电源 / 双电源时限不同；装表接电）。超时限 = 送电日期在"
+        "统计区间内、或到区间结束日仍未送电的业扩报装中，有考核环节的工作日数超过时限；停滞 = 到区间结束日"
+        "仍未送电，当前所处环节为考核环节且已用工作日数超过时限。",
+        "Only the stages timed by the grid company alone count (plan reply, with its single / dual supply "
+        "limits; energization). Over limit: an application energized in the window, or still open at its end, "
+        "with such a stage taking more working days than its limit. Stalled: still open at the window's end, "
+        "with its current stage such a stage and already past its limit.",
+    ),
     "needs_capacity_increase": Definition(
         "增容需求", "Capacity increase",
         "看月份首日在统计区间内的月份：某月最大需量 > 合同容量；或最近 3 个有最大需量的月份（至少 3 个）"

@@ -1,7 +1,217 @@
-"""Placeholder: the lead_time screen is being written (replace this file)."""
+"""接电时长 / Connection lead time: resident-served vs other, the reduction against 18 days,
+distributions, the monthly trend, stage durations against State Grid's limits, over-limit
+and stalled applications.
+
+Every number comes from metrics.lead_time through the cached loaders in ui.data; the cards
+match `manage.py kpis` (section "lead_time") when no town or team is chosen.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
+from metrics.lead_time import STAGES
+from ui import data, state
+from ui.components import change, definition, fmt_days, fmt_delta, fmt_number, kpi_card, plotly, show_table
+from ui.filters import screen_filters, window_caption
 from ui.strings import t
+from ui.targets import LEAD_TIME_REDUCTION_TARGET_DAYS, TARGETS, status
+from ui.theme import SERIES_COLORS, STATUS_COLORS
 
+PROJECTION_ROWS = 15  # rows of a table on the wall screen
+GROUP_COLORS = {"resident": SERIES_COLORS[0], "other": SERIES_COLORS[1]}
+LIMIT_COLOR = STATUS_COLORS["red"]
+
+filters = screen_filters()
+window, scope = filters.window, filters.scope
 st.title(t("nav_lead_time"))
-st.info(t("under_construction"))
+window_caption(filters)
+st.caption(t("lt_caption"))
+
+now = data.lead_time_summary(window, scope)
+before = data.lead_time_summary(window.previous(), scope)
+details = data.lead_time_details(window, scope)
+
+
+# --- Pieces ------------------------------------------------------------------------------------
+
+def table(frame: pd.DataFrame, name: str, key: str, column_config: dict | None = None) -> None:
+    """A table with downloads; on the wall screen a plain large-type table of the first rows."""
+    if state.projection():
+        st.table(frame.head(PROJECTION_ROWS), hide_index=True)
+        if len(frame) > PROJECTION_ROWS:
+            st.caption(t("lt_first_rows", shown=PROJECTION_ROWS, rows=len(frame)))
+        return
+    show_table(frame, name, key=key, column_config=column_config)
+
+
+def days_card(container, label: str, value: float | None, previous: float | None) -> None:
+    """A lead-days card (lower is better) with its change against the previous window."""
+    delta = change(value, previous)
+    kpi_card("lead_time", label, fmt_days(value), delta=delta, delta_text=fmt_delta(delta, t("unit_days")),
+             lower_is_better=True, container=container)
+
+
+def group_name(group: str) -> str:
+    return t("resident_served") if group == "resident" else t("other_served")
+
+
+def stage_name(stage: str) -> str:
+    return t("lt_stage_" + stage)
+
+
+def whole(values: pd.Series) -> pd.Series:
+    return values.astype("Float64").round().astype("Int64")
+
+
+# --- KPI cards -----------------------------------------------------------------------------------
+
+row = st.columns(5)
+days_card(row[0], t("lt_resident_mean"), now.resident.mean_days, before.resident.mean_days)
+row[0].caption(t("lt_applications", count=fmt_number(now.resident.count)))
+days_card(row[1], t("lt_resident_median"), now.resident.median_days, before.resident.median_days)
+days_card(row[2], t("lt_other_mean"), now.other.mean_days, before.other.mean_days)
+row[2].caption(t("lt_applications", count=fmt_number(now.other.count)))
+days_card(row[3], t("lt_other_median"), now.other.median_days, before.other.median_days)
+reduction = now.reduction_days
+delta = change(reduction, before.reduction_days)
+kpi_card("lead_time", t("kpi_lead_time_reduction"), fmt_days(reduction), delta=delta,
+         delta_text=fmt_delta(delta, t("unit_days")), status=status("lead_time_reduction", reduction),
+         container=row[4])
+row[4].caption(t("lt_target", days=f"{LEAD_TIME_REDUCTION_TARGET_DAYS:g}"))
+definition("lead_time", target_key="lead_time_reduction")
+
+
+# --- Distributions -------------------------------------------------------------------------------
+
+st.subheader(t("lt_distribution_title"))
+distribution = details["distribution"]
+if distribution.empty:
+    st.info(t("lt_no_applications"))
+else:
+    groups = {"resident": distribution.loc[distribution["resident_served"], "lead_days"],
+              "other": distribution.loc[~distribution["resident_served"], "lead_days"]}
+    means = {"resident": now.resident.mean_days, "other": now.other.mean_days}
+    left, right = st.columns(2)
+    with left:
+        fig = go.Figure()
+        for group, values in groups.items():
+            fig.add_trace(go.Histogram(x=values, name=group_name(group), opacity=0.6, xbins=dict(size=5),
+                                       marker_color=GROUP_COLORS[group]))
+            if means[group] is not None:
+                fig.add_vline(x=means[group], line_dash="dash", line_color=GROUP_COLORS[group],
+                              annotation_text=t("lt_mean_line", days=f"{means[group]:.1f}"),
+                              annotation_position="top right" if group == "other" else "top left")
+        fig.update_layout(barmode="overlay", title=dict(text=t("lt_histogram"), font=dict(size=15)),
+                          legend=dict(orientation="h", y=-0.25))
+        fig.update_xaxes(title=t("lt_lead_days_axis"))
+        fig.update_yaxes(title=t("lt_applications_axis"))
+        plotly(fig, height=320, key="lt_histogram")
+    with right:
+        fig = go.Figure([go.Box(y=values, name=group_name(group), boxmean=True, marker_color=GROUP_COLORS[group])
+                         for group, values in groups.items()])
+        if reduction is not None:
+            fig.add_annotation(text=t("lt_reduction_note", days=f"{reduction:.1f}",
+                                      target=f"{LEAD_TIME_REDUCTION_TARGET_DAYS:g}"),
+                               xref="paper", yref="paper", x=0.5, y=1.0, showarrow=False, yanchor="bottom")
+        fig.update_layout(title=dict(text=t("lt_box"), font=dict(size=15)), showlegend=False,
+                          margin=dict(t=60))
+        fig.update_yaxes(title=t("lt_lead_days_axis"))
+        plotly(fig, height=320, key="lt_box")
+
+
+# --- Monthly trend and the reduction against 18 days ----------------------------------------------
+
+st.subheader(t("lt_trend_title"))
+trend = data.lead_time_trend(window, scope)
+st.caption(t("lt_trend_caption", start=f"{trend['month'].iloc[0]:%Y-%m}", end=f"{trend['month'].iloc[-1]:%Y-%m}"))
+left, right = st.columns(2)
+months = [f"{month:%Y-%m}" for month in trend["month"]]
+with left:
+    fig = go.Figure()
+    for group in ("resident", "other"):
+        fig.add_trace(go.Scatter(
+            x=months, y=trend[f"{group}_mean"].astype(float), mode="lines+markers", name=group_name(group),
+            line_color=GROUP_COLORS[group], connectgaps=False, customdata=trend[f"{group}_count"],
+            hovertemplate="%{x}: %{y:.1f} " + t("unit_days") + " (%{customdata})<extra>" + group_name(group) + "</extra>",
+        ))
+    fig.update_layout(title=dict(text=t("lt_trend_chart"), font=dict(size=15)), legend=dict(orientation="h", y=-0.25))
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(title=t("lt_lead_days_axis"), rangemode="tozero")
+    plotly(fig, height=320, key="lt_trend")
+with right:
+    reductions = trend["reduction"].astype(float)
+    colours = [STATUS_COLORS[status("lead_time_reduction", None if pd.isna(v) else v)] for v in reductions]
+    fig = go.Figure(go.Bar(x=months, y=reductions, marker_color=colours, name=t("kpi_lead_time_reduction"),
+                           text=[None if pd.isna(v) else f"{v:.1f}" for v in reductions], textposition="outside"))
+    fig.add_hline(y=LEAD_TIME_REDUCTION_TARGET_DAYS, line_dash="dash", line_color=STATUS_COLORS["green"],
+                  annotation_text=t("target_line", value=f"{LEAD_TIME_REDUCTION_TARGET_DAYS:g} {t('unit_days')}"),
+                  annotation_position="top left")
+    fig.add_hline(y=TARGETS["lead_time_reduction"].amber, line_dash="dot", line_color=STATUS_COLORS["amber"])
+    fig.update_layout(title=dict(text=t("lt_reduction_chart"), font=dict(size=15)))
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(title=t("lt_reduction_axis"))
+    plotly(fig, height=320, key="lt_reduction")
+
+
+# --- Stages against State Grid's limits ---------------------------------------------------------
+
+st.subheader(t("lt_stages_title"))
+row = st.columns(3)
+kpi_card("lead_time_over_limit", t("lt_over_limit_card"), fmt_number(details["over_limit_applications"]),
+         container=row[0])
+kpi_card("lead_time_over_limit", t("lt_stalled_card"), fmt_number(details["stalled_applications"]), container=row[1])
+definition("lead_time_over_limit", container=row[2])
+definition("lead_time_stages", container=row[2])
+
+stages, limits = details["stages"], details["limits"].set_index("stage")
+if stages["count"].sum() == 0:
+    st.info(t("lt_no_stages"))
+else:
+    names = [stage_name(stage) for stage in STAGES]
+    fig = go.Figure()
+    for group in ("resident", "other"):
+        rows = stages.loc[stages["group"] == group].set_index("stage").reindex(list(STAGES))
+        fig.add_trace(go.Bar(x=names, y=rows["mean_workdays"].astype(float), name=group_name(group),
+                             marker_color=GROUP_COLORS[group], customdata=rows["count"],
+                             hovertemplate="%{x}: %{y:.1f} (%{customdata})<extra>" + group_name(group) + "</extra>"))
+    fig.add_trace(go.Scatter(x=names, y=limits.loc[list(STAGES), "limit_single"], mode="markers",
+                             name=t("lt_limit_single"), marker=dict(symbol="line-ew-open", size=44,
+                                                                  line=dict(width=4, color=LIMIT_COLOR))))
+    dual = limits.loc[list(STAGES), "limit_dual"] != limits.loc[list(STAGES), "limit_single"]
+    fig.add_trace(go.Scatter(x=[n for n, d in zip(names, dual) if d], y=limits.loc[list(STAGES), "limit_dual"][dual],
+                             mode="markers", name=t("lt_limit_dual"),
+                             marker=dict(symbol="line-ew-open", size=44, line=dict(width=4, color=LIMIT_COLOR, dash="dot"))))
+    fig.update_layout(barmode="group", title=dict(text=t("lt_stages_chart"), font=dict(size=15)),
+                      legend=dict(orientation="h", y=-0.25))
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(title=t("lt_workdays_axis"), rangemode="tozero")
+    plotly(fig, height=360, key="lt_stages")
+    st.caption(t("lt_stages_caption"))
+    listed = stages.merge(limits.reset_index(), on="stage")
+    listed = listed.assign(
+        stage=listed["stage"].map(stage_name), group=listed["group"].map(group_name),
+        limit=[f"{s:g}" if s == d else f"{s:g} / {d:g}" for s, d in zip(listed["limit_single"], listed["limit_dual"])],
+        checked=listed["checked"].map({True: t("lt_checked_yes"), False: t("lt_checked_no")}),
+    )[["stage", "group", "count", "mean_workdays", "median_workdays", "mean_days", "limit", "over_limit", "checked"]]
+    table(listed.rename(columns=lambda c: t("lt_col_" + c)), t("lt_stages_title"), "lt_stages_table")
+
+
+# --- Over-limit and stalled applications -------------------------------------------------------------
+
+st.subheader(t("lt_over_title"))
+over = details["over_limit"]
+if over.empty:
+    st.success(t("lt_over_none"))
+else:
+    st.caption(t("lt_over_caption", applications=fmt_number(details["over_limit_applications"]),
+                 rows=fmt_number(len(over)), as_of=window.end))
+    listed = over.assign(
+        state=over["state"].map(lambda s: t("lt_state_" + s)), stage=over["stage"].map(stage_name),
+        workdays=whole(over["workdays"]), limit=whole(over["limit"]),
+        resident_served=over["resident_served"].map({True: t("resident_served"), False: t("other_served")}),
+        supply=over["supply"].map(lambda s: t("lt_supply_" + s) if isinstance(s, str) else ""),
+    )[["state", "stage", "workdays", "limit", "app_no", "account_no", "name", "resident_served", "supply",
+       "applied_on", "energized_on"]]
+    table(listed.rename(columns=lambda c: t("lt_col_" + c)), t("lt_over_title"), "lt_over_table")

@@ -1,7 +1,144 @@
-"""Placeholder: the needs screen is being written (replace this file)."""
+"""需求筛查 / Needs screening: capacity increase, basic-charge adjustment, direct trading, surge.
+
+Each rule has a tab with one row per finding: the rule in words and the numbers that
+raised it. Every number comes from metrics.needs through the cached loaders in ui.data;
+the card counts match `manage.py kpis` (section "needs") when no town or team is chosen.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
-from ui.strings import t
+from ui import data, state
+from ui.components import definition, fmt_number, kpi_card, plotly, show_table
+from ui.filters import screen_filters, window_caption
+from ui.strings import language, t
+from ui.theme import SERIES_COLORS
 
+PROJECTION_ROWS = 15  # rows of a table on the wall screen
+SAVING_CHART_ROWS = 15
+# Report key -> definition (KPI) key, card label key.
+RULE_KPIS = {
+    "capacity_increase": "needs_capacity_increase",
+    "basic_charge_adjustment": "needs_basic_charge",
+    "direct_trading": "needs_direct_trading",
+    "surge": "needs_surge",
+}
+COLUMNS = {
+    "capacity_increase": ["account_no", "name", "rule", "capacity_kva", "peak_month", "peak_demand_kw", "peak_ratio",
+                          "over_months", "last3_min_ratio"],
+    "basic_charge_adjustment": ["account_no", "name", "rule", "capacity_kva", "billing_mode", "suggested_mode",
+                                "months", "cost_by_capacity", "cost_by_demand", "current_cost", "saving",
+                                "saving_share", "annual_saving"],
+    "direct_trading": ["account_no", "name", "rule", "voltage_kv", "annual_kwh", "market_status"],
+    "surge": ["account_no", "name", "rule", "month", "kwh", "prior_mean_kwh", "ratio"],
+}
+PERCENT = ("peak_ratio", "last3_min_ratio", "saving_share")
+MONTHS = ("peak_month", "month")
+CODES = ("billing_mode", "suggested_mode", "market_status")
+
+filters = screen_filters()
+window, scope = filters.window, filters.scope
 st.title(t("nav_needs"))
-st.info(t("under_construction"))
+window_caption(filters)
+st.caption(t("nd_caption"))
+
+findings = data.needs_findings(window, scope)
+customers = data.needs_customers(findings)
+charges = findings["basic_charge_adjustment"]
+yearly_saving = float(charges["annual_saving"].sum())
+
+
+# --- Pieces ------------------------------------------------------------------------------------
+
+def table(frame: pd.DataFrame, name: str, key: str, column_config: dict | None = None) -> None:
+    """A table with downloads; on the wall screen a plain large-type table of the first rows."""
+    if state.projection():
+        st.table(frame.head(PROJECTION_ROWS), hide_index=True)
+        if len(frame) > PROJECTION_ROWS:
+            st.caption(t("nd_first_rows", shown=PROJECTION_ROWS, rows=len(frame)))
+        return
+    show_table(frame, name, key=key, column_config=column_config)
+
+
+def yuan(value: float) -> str:
+    return t("nd_yuan", value=f"{value:,.0f}")
+
+
+def findings_table(rule: str) -> pd.DataFrame:
+    """The rule's findings as shown: the rule text in the current language, months as YYYY-MM, codes in words."""
+    frame = findings[rule]
+    shown = frame.assign(rule=frame["rule_zh"] if language() == "zh" else frame["rule"])
+    for column in MONTHS:
+        if column in shown:
+            shown[column] = [None if pd.isna(month) else f"{month:%Y-%m}" for month in shown[column]]
+    for column in CODES:
+        if column in shown:
+            shown[column] = shown[column].map(lambda code: t(f"nd_{column}_{code}") if isinstance(code, str) else "")
+    return shown[COLUMNS[rule]]
+
+
+def column_config(columns: list[str]) -> dict:
+    number = st.column_config.NumberColumn
+    config = {}
+    for column in columns:
+        label = t("nd_col_" + column)
+        if column in PERCENT:
+            config[label] = number(format="percent")
+        elif column == "ratio":
+            config[label] = number(format="%.2f×")
+        elif column in ("kwh", "prior_mean_kwh", "annual_kwh", "capacity_kva", "peak_demand_kw",
+                        "cost_by_capacity", "cost_by_demand", "current_cost", "saving", "annual_saving"):
+            config[label] = number(format="localized")
+        elif column == "rule":
+            config[label] = st.column_config.TextColumn(width="large")
+    return config
+
+
+def rule_tab(rule: str) -> None:
+    frame = findings[rule]
+    if frame.empty:
+        st.success(t("nd_none", rule=t("kpi_" + RULE_KPIS[rule])))
+        return
+    st.caption(t("nd_rows_caption", customers=fmt_number(customers[rule]), rows=fmt_number(len(frame))))
+    shown = findings_table(rule)
+    table(shown.rename(columns=lambda c: t("nd_col_" + c)), t("kpi_" + RULE_KPIS[rule]), f"nd_{rule}",
+          column_config(list(shown.columns)))
+
+
+# --- KPI cards -----------------------------------------------------------------------------------
+
+row = st.columns(5)
+for column, rule in zip((row[0], row[1], row[3], row[4]), RULE_KPIS):
+    kpi = RULE_KPIS[rule]
+    kpi_card(kpi, t("kpi_" + kpi), fmt_number(customers[rule]), container=column)
+    column.caption(t("nd_months", months=fmt_number(len(findings[rule]))) if rule == "surge"
+                   else t("nd_customers"))
+    definition(kpi, container=column)
+kpi_card("needs_basic_charge", t("nd_yearly_saving"), yuan(yearly_saving), container=row[2])
+row[2].caption(t("nd_yearly_saving_caption", customers=fmt_number(customers["basic_charge_adjustment"])))
+
+
+# --- One tab per rule ----------------------------------------------------------------------------
+
+tabs = st.tabs([f"{t('kpi_' + RULE_KPIS[rule])} ({customers[rule]:,})" for rule in RULE_KPIS])
+with tabs[0]:
+    rule_tab("capacity_increase")
+with tabs[1]:
+    if not charges.empty:
+        top = charges.nlargest(SAVING_CHART_ROWS, "annual_saving").iloc[::-1]
+        fig = go.Figure(go.Bar(
+            y=[f"{no} {name}" for no, name in zip(top["account_no"], top["name"])], x=top["annual_saving"],
+            orientation="h", marker_color=SERIES_COLORS[0], text=[f"{v:,.0f}" for v in top["annual_saving"]],
+            textposition="outside",
+        ))
+        fig.update_layout(title=dict(text=t("nd_saving_chart", shown=len(top)), font=dict(size=15)))
+        fig.update_xaxes(title=t("nd_saving_axis"), rangemode="tozero")
+        fig.update_yaxes(type="category")
+        plotly(fig, height=max(220, 70 + 26 * len(top)), key="nd_saving_chart")
+    rule_tab("basic_charge_adjustment")
+with tabs[2]:
+    rule_tab("direct_trading")
+with tabs[3]:
+    rule_tab("surge")
