@@ -223,8 +223,11 @@ def test_cli_without_json_prints_a_table(engine, db_url):
     ("2025-02-30", "2025-03-31", "--from must be a date"),
     ("2025-03-01", "next week", "--to must be a date"),
 ])
-def test_cli_bad_window_exits_2(db_url, date_from, date_to, message):
-    run = _kpis(db_url, "--from", date_from, "--to", date_to, "--json")
+def test_cli_bad_window_exits_2(tmp_path, date_from, date_to, message):
+    # The window is checked before the database is opened: no database is created.
+    database = tmp_path / "never.db"
+    run = _kpis(f"sqlite:///{database}", "--from", date_from, "--to", date_to, "--json")
+    assert not database.exists()
     assert run.returncode == 2
     assert run.stdout == ""
     assert "bad window" in run.stderr and message in run.stderr
