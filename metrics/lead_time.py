@@ -101,22 +101,25 @@ def lead_days():
     return days_between(Application.applied_on, Application.energized_on)
 
 
-def grouped_median(values, *groups: str):
-    """SELECT groups..., median(value) per group from a subquery with those columns and `value`."""
+def grouped_stats(values, groups: tuple[str, ...], averaged: tuple[str, ...] = (), summed: tuple[str, ...] = ()):
+    """SELECT per group: groups..., n, mean and median of `value`, then avg_<c> / sum_<c> of the
+    other named columns; one pass over `values` (a subquery with those columns)."""
     keys = [values.c[name] for name in groups]
     ranked = select(
-        *keys,
-        values.c.value,
+        values,
         func.row_number().over(partition_by=keys, order_by=values.c.value).label("rn"),
         func.count().over(partition_by=keys).label("cnt"),
     ).subquery()
-    ranked_keys = [ranked.c[name] for name in groups]
     middle = or_(ranked.c.rn == (ranked.c.cnt + 1) // 2, ranked.c.rn == (ranked.c.cnt + 2) // 2)
-    return (
-        select(*ranked_keys, func.avg(ranked.c.value * 1.0).label("median"))
-        .where(middle)
-        .group_by(*ranked_keys)
-    )
+    ranked_keys = [ranked.c[name] for name in groups]
+    return select(
+        *ranked_keys,
+        func.count().label("n"),
+        func.avg(ranked.c.value * 1.0).label("mean"),
+        func.avg(case((middle, ranked.c.value * 1.0))).label("median"),
+        *(func.avg(ranked.c[name] * 1.0).label(f"avg_{name}") for name in averaged),
+        *(func.sum(ranked.c[name]).label(f"sum_{name}") for name in summed),
+    ).group_by(*ranked_keys)
 
 
 def summary(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> LeadTimeSummary:
@@ -126,19 +129,16 @@ def summary(conn: Connection, window: Window, settings: dict, scope: Scope = Sco
         .where(energized_in(window)),
         scope, window,
     ).subquery()
-    stats = conn.execute(
-        select(apps.c.resident, func.count(), func.avg(apps.c.value * 1.0)).group_by(apps.c.resident)
-    ).all()
-    medians = {bool(resident): median for resident, median in conn.execute(grouped_median(apps, "resident"))}
-    means = {bool(resident): mean for resident, _count, mean in stats}
-    counts = {bool(resident): int(count) for resident, count, _mean in stats}
+    found = {bool(row.resident): row for row in conn.execute(grouped_stats(apps, ("resident",)))}
 
     def group(resident: bool) -> GroupStats:
-        return GroupStats(counts.get(resident, 0), _days(means.get(resident)), _days(medians.get(resident)))
+        row = found.get(resident)
+        return GroupStats(0, None, None) if row is None else GroupStats(int(row.n), _days(row.mean),
+                                                                          _days(row.median))
 
     reduction = None
-    if means.get(True) is not None and means.get(False) is not None:
-        reduction = _days(float(means[False]) - float(means[True]))
+    if True in found and False in found:
+        reduction = _days(float(found[False].mean) - float(found[True].mean))
     return LeadTimeSummary(group(True), group(False), reduction)
 
 
@@ -348,7 +348,8 @@ def stage_summary(conn: Connection, window: Window, settings: dict, scope: Scope
 
     count (applications with that stage recorded), mean_workdays, median_workdays, mean_days, over_limit.
     """
-    stages = _stage_select(window, settings, scope, False, GRID_STAGES).subquery()
+    # MATERIALIZED: the wide per-application select is read once by the five branches.
+    stages = _stage_select(window, settings, scope, False, GRID_STAGES).cte("stages").prefix_with("MATERIALIZED")
     long = union_all(*(
         select(literal(stage).label("stage"), stages.c.resident_served.label("resident"),
                stages.c[f"{stage}_workdays"].label("value"), stages.c[f"{stage}_days"].label("days"),
@@ -356,19 +357,17 @@ def stage_summary(conn: Connection, window: Window, settings: dict, scope: Scope
         .where(stages.c[f"{stage}_days"].is_not(None), stages.c[f"{stage}_workdays"].is_not(None))
         for stage in STAGES
     )).subquery()
-    stats = select(long.c.stage, long.c.resident, func.count(), func.avg(long.c.value * 1.0),
-                   func.avg(long.c.days * 1.0), func.sum(long.c.over)).group_by(long.c.stage, long.c.resident)
-    found = {(stage, bool(resident)): (int(count), _days(mean), _days(mean_days), int(over))
-             for stage, resident, count, mean, mean_days, over in conn.execute(stats)}
-    medians = {(stage, bool(resident)): _days(median)
-               for stage, resident, median in conn.execute(grouped_median(long, "stage", "resident"))}
+    found = {(row.stage, bool(row.resident)): row
+             for row in conn.execute(grouped_stats(long, ("stage", "resident"), averaged=("days",), summed=("over",)))}
     rows = []
     for stage in STAGES:
         for resident, group in GROUPS.items():
-            count, mean, mean_days, over = found.get((stage, resident), (0, None, None, 0))
-            rows.append({"stage": stage, "group": group, "count": count, "mean_workdays": mean,
-                         "median_workdays": medians.get((stage, resident)), "mean_days": mean_days,
-                         "over_limit": over})
+            row = found.get((stage, resident))
+            rows.append({"stage": stage, "group": group, "count": int(row.n) if row else 0,
+                         "mean_workdays": _days(row.mean) if row else None,
+                         "median_workdays": _days(row.median) if row else None,
+                         "mean_days": _days(row.avg_days) if row else None,
+                         "over_limit": int(row.sum_over) if row else 0})
     return pd.DataFrame(rows)
 
 
