@@ -166,3 +166,14 @@ def test_scope_by_town_uses_the_customer_or_else_the_manager(engine):
         assert experts.calls(conn, MARCH, {}, Scope(town="东镇")).count == 2
         assert experts.calls(conn, MARCH, {}, Scope(town="西镇")).count == 1
         assert experts.calls(conn, MARCH, {}).count == 3
+
+
+def test_screen_functions_on_an_empty_database(engine):
+    with engine.connect() as conn:
+        settings = load_settings(conn)
+        assert experts.coverage(conn, settings).covered == 0
+        assert experts.calls(conn, MARCH, settings).by_expert.empty
+        assert experts.calls_by_specialty(conn, MARCH, settings)["calls"].sum() == 0
+        assert experts.response_minutes(conn, MARCH, settings).empty
+        assert list(experts.open_calls(conn, D(2025, 3, 31)).columns)[-1] == "age_days"
+        assert experts.never_called(conn, MARCH, ever=True).empty

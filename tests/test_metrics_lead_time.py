@@ -242,3 +242,13 @@ def test_stage_summary_resident_vs_other(q4_stages):
     assert rows.loc[("plan_reply", "other"), "mean_workdays"] == 26.0
     assert rows.loc[("design_review", "other"), "count"] == 0
     assert pd.isna(rows.loc[("design_review", "other"), "median_workdays"])
+
+
+def test_screen_functions_on_an_empty_database(engine):
+    with engine.connect() as conn:
+        settings = load_settings(conn)
+        assert lead_time.distribution(conn, Q1, settings).empty
+        assert lead_time.monthly_trend(conn, Q1, settings)["resident_count"].tolist() == [0, 0, 0]
+        assert lead_time.stage_durations(conn, Q1, settings, include_open=True).empty
+        assert lead_time.over_limit(conn, Q1, settings).empty
+        assert lead_time.stage_summary(conn, Q1, settings)["count"].sum() == 0

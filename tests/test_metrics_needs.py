@@ -248,3 +248,13 @@ def test_section_lists_match_the_detail_functions(capacity_cases, charge_cases, 
             assert section["basic_charge_adjustment"] == list(needs.basic_charge(conn, window, settings)["account_no"])
             assert section["surge"] == sorted(set(needs.surge(conn, window, settings)["account_no"]))
             assert section["capacity_increase"] and section["basic_charge_adjustment"] and section["surge"]
+
+
+def test_window_without_a_first_of_month_has_no_window_months(mixed):
+    with mixed.connect() as conn:
+        settings = load_settings(conn)
+        window = Window(D(2025, 1, 2), D(2025, 1, 31))  # January 1 is outside: no window month
+        section = needs.section(conn, window, settings)
+        assert needs.surge(conn, window, settings).empty
+    assert section == {"capacity_increase": [], "basic_charge_adjustment": [],
+                       "direct_trading": ["X0", "X3"], "surge": []}

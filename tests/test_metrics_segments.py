@@ -157,3 +157,11 @@ def test_scope_by_town(customers):
     with customers.connect() as conn:
         counts = segments.segment_counts(conn, AS_OF, load_settings(conn), Scope(town="东镇"))
     assert counts == {"total": 4, "star": 2, "potential": 2, "risk": 1, "none": 1, "covered": 2}
+
+
+def test_screen_functions_on_an_empty_database(engine):
+    with engine.connect() as conn:
+        settings = load_settings(conn)
+        assert segments.overlaps(conn, AS_OF, settings)["customers"].sum() == 0
+        assert segments.breakdown(conn, AS_OF, settings, by="industry").empty
+        assert segments.customer_list(conn, AS_OF, settings, segment="none").empty
