@@ -6,7 +6,7 @@ import decimal
 import json
 from typing import Any, Iterable
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
 from data_access.models import AuditLog
@@ -50,3 +50,46 @@ def record_many(conn: Connection, rows: Iterable[dict[str, Any]]) -> None:
     rows = list(rows)
     if rows:
         conn.execute(insert(AuditLog), rows)
+
+
+AUDIT_COLUMNS = ["id", "at", "username", "action", "table_name", "row_key", "source", "before", "after"]
+
+
+def query_audit(conn: Connection, start: dt.date, end: dt.date, *, username: str | None = None,
+                table: str | None = None, action: str | None = None, source: str | None = None,
+                limit: int = 1000) -> tuple[list[dict[str, Any]], int]:
+    """(entries, total): audit entries dated start..end (whole days), newest first, at most `limit`.
+
+    Each filter that is not None must match exactly; `total` counts every
+    match, so a screen can say when the list was cut.
+    """
+    conditions = [AuditLog.at >= dt.datetime.combine(start, dt.time.min),
+                  AuditLog.at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min)]
+    for column, value in ((AuditLog.username, username), (AuditLog.table_name, table),
+                          (AuditLog.action, action), (AuditLog.source, source)):
+        if value is not None:
+            conditions.append(column == value)
+    total = conn.execute(select(func.count()).select_from(AuditLog).where(*conditions)).scalar_one()
+    query = (select(*(getattr(AuditLog, name) for name in AUDIT_COLUMNS)).where(*conditions)
+             .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit))
+    return [dict(row) for row in conn.execute(query).mappings()], int(total)
+
+
+def audit_choices(conn: Connection, start: dt.date, end: dt.date) -> dict[str, list[str]]:
+    """The users, tables, actions and sources that occur in start..end (for filter pick lists)."""
+    in_range = (AuditLog.at >= dt.datetime.combine(start, dt.time.min),
+                AuditLog.at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
+    choices = {}
+    for key, column in (("username", AuditLog.username), ("table_name", AuditLog.table_name),
+                        ("action", AuditLog.action), ("source", AuditLog.source)):
+        query = select(column).distinct().where(*in_range).order_by(column)
+        choices[key] = list(conn.execute(query).scalars())
+    return choices
+
+
+def changed_fields(before: str | None, after: str | None) -> dict[str, tuple[Any, Any]]:
+    """field -> (before, after) for the fields an entry changed (all fields of an insert or delete)."""
+    old = json.loads(before) if before else {}
+    new = json.loads(after) if after else {}
+    return {key: (old.get(key), new.get(key)) for key in sorted(old.keys() | new.keys())
+            if old.get(key) != new.get(key)}

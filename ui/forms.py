@@ -1,0 +1,518 @@
+"""Shared pieces of the data-entry screens (views/entry_*.py, import, audit).
+
+Forms (st.form, clear_on_submit=False) keep every widget's value in
+st.session_state under its key, so nothing typed is lost when a save fails.
+The submit button saves in its on_click callback, which runs before the
+screen is drawn again; the outcome is remembered per form and drawn above
+the form and next to each field:
+
+    forms.require("office", "manager")                  # others see a notice, nothing writable
+    forms.show_toast()                                  # the confirmation of the last save
+    forms.messages("log", reload=reload_log)            # stale / refused / problems, above the form
+    with st.form("log_form", clear_on_submit=False):
+        forms.field("log", "work_logs", "content", "log_content", area=True)   # widget + its error
+        st.form_submit_button(t("fm_save"), on_click=forms.submit, args=("log", save))
+
+`save` returns the toast text and raises the write path's errors
+(ValidationFailed, StaleRow, NotFound, PermissionDenied). submit() turns them
+into messages in the UI language (nothing is written: each save is one
+transaction); after a successful write it clears the shared caches
+(ui.data.clear_caches) so every KPI screen shows the new numbers at once.
+
+Bulk edits: sheet_editor(Editor(...), rows) draws st.data_editor over rows of
+a contract sheet (in form shape, see data_access.lookups) and saves the
+edited, added and deleted rows in one transaction with writes.save_rows.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import select
+
+from data_access import admin, lookups, writes
+from data_access.contract import Column, Sheet, format_value, rule_text
+from data_access.db import database_url
+from data_access.models import Manager
+from data_access.writes import WRITE_ERRORS, StaleRow, ValidationFailed, get_sheet, plain_value
+from ui import auth, data
+from ui.filters import MAX_DATE, MIN_DATE
+from ui.strings import language, t
+
+_TOAST = "_fm_toast"
+_OUTCOME = "_fm_outcome_"
+_EDITING = "_fm_editing_"
+_GENERATION = "_fm_generation_"
+EDITOR_ROW_LIMIT = 500  # rows one bulk editor shows; filters narrow the rest
+
+
+# --- Who may use a screen ---------------------------------------------------------------------
+
+def require(*roles: str) -> str:
+    """The current role when it is one of `roles`; otherwise a notice and the screen stops.
+
+    The navigation already hides entry screens from other roles, and the write
+    path refuses them again; this keeps a screen from drawing any form at all.
+    """
+    role = auth.current_role()
+    if role not in roles:
+        st.warning(t("fm_not_allowed"), icon=":material/lock:")
+        st.stop()
+    return role
+
+
+# --- Outcome of a save ------------------------------------------------------------------------
+
+def _outcome(form: str) -> dict:
+    return st.session_state.setdefault(_OUTCOME + form, {})
+
+
+def clear_messages(form: str) -> None:
+    st.session_state.pop(_OUTCOME + form, None)
+
+
+def has_problems(form: str) -> bool:
+    outcome = _outcome(form)
+    return bool(outcome.get("lines") or outcome.get("error") or outcome.get("stale"))
+
+
+def submit(form: str, action: Callable[[], str | None], row_labels: list[str] | None = None,
+           deleted_labels: list[str] | None = None) -> None:
+    """Run a save (a submit button's on_click) and remember how it went.
+
+    On success: caches cleared, `action`'s text shown as a toast. On a write
+    error: the messages, per field where the error names one; the inputs stay.
+    row_labels / deleted_labels name the rows of a bulk save in its messages.
+    """
+    outcome = _outcome(form)
+    outcome.clear()
+    lang = language()
+    try:
+        message = action()
+    except ValidationFailed as failed:
+        outcome["problems"] = {}
+        for problem in failed.problems:
+            outcome["problems"].setdefault(problem.column, problem.message(lang))
+        outcome["lines"] = _problem_lines(failed, lang, row_labels, deleted_labels)
+    except StaleRow as stale:
+        outcome["stale"] = StaleRow(stale.table, stale.key).message(lang)  # the key names the row
+    except WRITE_ERRORS as error:
+        outcome["error"] = error.message(lang)
+    else:
+        data.clear_caches()
+        if message:
+            st.session_state[_TOAST] = message
+
+
+def _problem_lines(failed: ValidationFailed, lang: str, row_labels: list[str] | None,
+                   deleted_labels: list[str] | None) -> list[str]:
+    lines = []
+    separator = "：" if lang == "zh" else ": "
+    for problem in failed.problems:
+        text = f"{failed.column_label(problem, lang)}{separator}{problem.message(lang)}"
+        labels = deleted_labels if problem.code == "still_referenced" else row_labels
+        if problem.row is not None and labels and problem.row < len(labels):
+            text = f"{labels[problem.row]} · {text}"
+        lines.append(text)
+    return lines
+
+
+def messages(form: str, reload: Callable[[], None] | None = None) -> None:
+    """Draw the outcome of the last save of `form`: stale (with a reload button), refused, problems."""
+    outcome = _outcome(form)
+    if outcome.get("stale"):
+        st.warning(outcome["stale"], icon=":material/sync_problem:")
+        if reload is not None:
+            st.button(t("fm_reload"), key=f"{form}_reload", icon=":material/refresh:",
+                      on_click=_reload, args=(form, reload))
+    if outcome.get("error"):
+        st.error(outcome["error"], icon=":material/block:")
+    if outcome.get("lines"):
+        st.error("\n".join([t("fm_not_saved"), *(f"- {line}" for line in outcome["lines"])]),
+                 icon=":material/error:")
+    if outcome.get("info"):
+        st.info(outcome["info"])
+
+
+def _reload(form: str, reload: Callable[[], None]) -> None:
+    data.clear_caches()
+    clear_messages(form)
+    reload()
+
+
+def field_error(form: str, column: str) -> None:
+    """The message for `column` from the last save of `form`, right below its field."""
+    message = _outcome(form).get("problems", {}).get(column)
+    if message:
+        st.error(message, icon=":material/error:")
+
+
+def show_toast() -> None:
+    """The confirmation of the save that just happened (once)."""
+    message = st.session_state.pop(_TOAST, None)
+    if message:
+        st.toast(message, icon=":material/check_circle:")
+
+
+def note_saved(message: str) -> None:
+    """Queue a confirmation toast (for saves that do not go through submit())."""
+    st.session_state[_TOAST] = message
+
+
+# --- Rows being edited (id and version) -------------------------------------------------------
+
+def editing(form: str) -> dict | None:
+    """{"id", "version", ...} of the row the form is editing, None for a new row."""
+    return st.session_state.get(_EDITING + form)
+
+
+def start_editing(form: str, row: dict | None) -> None:
+    if row is None:
+        st.session_state.pop(_EDITING + form, None)
+    else:
+        st.session_state[_EDITING + form] = dict(row)
+
+
+def saved_version(form: str, saved: writes.SavedRow) -> None:
+    """After a save: the form now edits that row at its new version."""
+    current = editing(form) or {}
+    st.session_state[_EDITING + form] = {**current, "id": saved.id, "version": saved.version}
+
+
+def fill(prefix: str, values: dict[str, Any], columns: tuple[str, ...]) -> None:
+    """Put a loaded row into the form's widgets (keys prefix_column); call before they are drawn."""
+    for column in columns:
+        st.session_state[f"{prefix}_{column}"] = values.get(column)
+
+
+def forget(prefix: str, columns: tuple[str, ...]) -> None:
+    """Empty the form's widgets (after a save that starts a new entry)."""
+    for column in columns:
+        st.session_state.pop(f"{prefix}_{column}", None)
+
+
+def values(prefix: str, columns: tuple[str, ...]) -> dict[str, Any]:
+    """What the form's widgets hold: column -> value (blank text as None)."""
+    found = {}
+    for column in columns:
+        value = st.session_state.get(f"{prefix}_{column}")
+        found[column] = None if isinstance(value, str) and not value.strip() else value
+    return found
+
+
+# --- Fields driven by the data contract -------------------------------------------------------
+
+def label(column: Column) -> str:
+    """The column's label in the UI language, with * when it is required."""
+    return column.label(language()) + (" *" if column.required else "")
+
+
+def choice_label(column: Column) -> Callable[[Any], str]:
+    lang = language()
+    return lambda code: "" if code is None else column.choice_label(code, lang)
+
+
+# What an empty field holds: text widgets hold "", toggles False, the others None.
+EMPTY = {"text": "", "yesno": False}
+
+
+def field(form: str, sheet: str, column_key: str, key: str, *, default: Any = None, area: bool = False,
+          options: list | None = None, format_func: Callable | None = None, **widget: Any) -> Any:
+    """One input for a contract column (label, type, range and choices from the contract), then its error.
+
+    The value lives in st.session_state[key]; `default` is used only when the
+    key holds nothing yet, so what the user typed survives every rerun.
+    """
+    column = get_sheet(sheet).column(column_key)
+    if key not in st.session_state:
+        st.session_state[key] = default if default is not None else EMPTY.get(column.type)
+    common = dict(key=key, help=widget.pop("help", rule_text(column, language())), **widget)
+    if options is not None or column.type == "enum":
+        value = st.selectbox(label(column), list(options if options is not None else column.codes),
+                             format_func=format_func or choice_label(column), index=None,
+                             placeholder=t("fm_choose"), **common)
+    elif column.type == "yesno":
+        value = st.toggle(label(column), **common)
+    elif column.type in ("int", "float"):
+        value = _number_input(column, common)
+    elif column.type == "date":
+        value = st.date_input(label(column), min_value=MIN_DATE, max_value=MAX_DATE, format="YYYY-MM-DD", **common)
+    elif column.type == "datetime":
+        value = st.datetime_input(label(column), min_value=dt.datetime.combine(MIN_DATE, dt.time.min),
+                                  max_value=dt.datetime.combine(MAX_DATE, dt.time.max),
+                                  format="YYYY-MM-DD", step=dt.timedelta(minutes=5), **common)
+    elif area:
+        value = st.text_area(label(column), max_chars=column.max_length, height=90, **common)
+    else:
+        value = st.text_input(label(column), max_chars=column.max_length, **common)
+    field_error(form, column_key)
+    return value
+
+
+def _number_input(column: Column, common: dict) -> Any:
+    integer = column.type == "int"
+    cast = int if integer else float
+    limits = {}
+    if column.minimum is not None:
+        limits["min_value"] = cast(column.minimum)
+    if column.maximum is not None:
+        limits["max_value"] = cast(column.maximum)
+    step = 1 if integer else 0.5
+    return st.number_input(label(column), value=None, step=step, format="%d" if integer else "%.1f",
+                           **limits, **common)
+
+
+# --- Cached reads (cleared with every other cache after a write) -------------------------------
+
+@st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
+def _rows(url: str, sheet: str, equals: tuple, search: str | None, search_columns: tuple,
+          limit: int) -> tuple[list[dict], int]:
+    with data.engine().connect() as conn:
+        return lookups.find_rows(conn, sheet, equals=dict(equals), search=search,
+                                 search_columns=search_columns, limit=limit)
+
+
+def rows(sheet: str, equals: dict | None = None, search: str | None = None,
+         search_columns: tuple[str, ...] = (), limit: int = EDITOR_ROW_LIMIT) -> tuple[list[dict], int]:
+    """(rows, total) of a contract sheet in form shape (data_access.lookups.find_rows)."""
+    return _rows(database_url(), sheet, tuple(sorted((equals or {}).items())), search, search_columns, limit)
+
+
+@st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
+def _distinct(url: str, sheet: str, column: str) -> list:
+    with data.engine().connect() as conn:
+        return lookups.distinct_values(conn, sheet, column)
+
+
+def distinct(sheet: str, column: str) -> list:
+    return _distinct(database_url(), sheet, column)
+
+
+@st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
+def _postings_on(url: str, manager_id: int, day: dt.date) -> list[tuple[str, str]]:
+    with data.engine().connect() as conn:
+        return writes.manager_postings_on(conn, manager_id, day)
+
+
+def postings_on(manager_id: int, day: dt.date) -> list[tuple[str, str]]:
+    """(account_no, name) of the customers the manager is posted to on `day`."""
+    return _postings_on(database_url(), manager_id, day)
+
+
+@st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
+def _manager_logs(url: str, manager_id: int, start: dt.date, end: dt.date) -> list[dict]:
+    with data.engine().connect() as conn:
+        return writes.manager_logs(conn, manager_id, start, end)
+
+
+def manager_logs(manager_id: int, start: dt.date, end: dt.date) -> list[dict]:
+    """A manager's logs dated start..end, newest first, in form shape (with id and version)."""
+    return _manager_logs(database_url(), manager_id, start, end)
+
+
+@st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
+def _manager_ids(url: str) -> dict[str, int]:
+    with data.engine().connect() as conn:
+        return dict(conn.execute(select(Manager.employee_no, Manager.id).order_by(Manager.employee_no)).all())
+
+
+def manager_ids() -> dict[str, int]:
+    """employee_no -> manager id of every manager (the office picks whose entry it makes)."""
+    return _manager_ids(database_url())
+
+
+@st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
+def _admin_read(url: str, what: str) -> list[dict]:
+    readers = {"users": admin.list_users, "settings": admin.settings_rows,
+               "calendar": admin.calendar_overrides}
+    with data.engine().connect() as conn:
+        return readers[what](conn)
+
+
+def users() -> list[dict]:
+    return _admin_read(database_url(), "users")
+
+
+def settings_rows() -> list[dict]:
+    return _admin_read(database_url(), "settings")
+
+
+def calendar_overrides() -> list[dict]:
+    return _admin_read(database_url(), "calendar")
+
+
+def manager_picker(key: str, label_text: str | None = None) -> str | None:
+    """The office's pick of a manager (employee_no and name), None until one is chosen."""
+    managers, _ = rows("managers", limit=10_000)
+    names = {row["employee_no"]: row["name"] for row in managers}
+    return st.selectbox(label_text or t("fm_manager"), list(names), index=None, key=key,
+                        format_func=lambda no: f"{no} {names.get(no, '')}", placeholder=t("fm_choose"))
+
+
+# --- Bulk editors (st.data_editor) ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Editor:
+    """A bulk editor over one contract sheet.
+
+    name: widget-key prefix and the outcome's name; columns: shown, in order;
+    editable: the columns that may change (None: all shown); num_rows "dynamic"
+    lets rows be added and deleted; new_row: values every added row gets
+    (e.g. the manager of a sub-table) as (column, value) pairs.
+    """
+
+    name: str
+    sheet: str
+    columns: tuple[str, ...]
+    editable: tuple[str, ...] | None = None
+    num_rows: str = "dynamic"
+    new_row: tuple[tuple[str, Any], ...] = ()
+
+
+_DTYPES = {"int": "Int64", "float": "Float64", "yesno": "boolean", "text": "string", "enum": "string",
+           "month": "string"}
+
+
+def editor_frame(sheet: Sheet, rows: list[dict]) -> pd.DataFrame:
+    """id, version and every contract column, typed for st.data_editor (months as YYYY-MM text)."""
+    frame = pd.DataFrame(rows, columns=["id", "version", *sheet.column_keys])
+    frame[["id", "version"]] = frame[["id", "version"]].astype("Int64")
+    for column in sheet.columns:
+        values = frame[column.key]
+        if column.type == "month":
+            frame[column.key] = [None if pd.isna(v) else format_value(column, v) for v in values]
+        elif column.type == "date":
+            frame[column.key] = pd.Series([None if pd.isna(v) else v for v in values], dtype=object)
+        elif column.type == "datetime":
+            frame[column.key] = pd.to_datetime(values)
+        if column.type in _DTYPES:
+            frame[column.key] = frame[column.key].astype(_DTYPES[column.type])
+    return frame.reset_index(drop=True)
+
+
+def column_config(sheet: Sheet, editor: Editor) -> dict[str, Any]:
+    """st.column_config per shown column, from the contract: label, help, type, range, choices."""
+    lang = language()
+    editable = set(editor.columns if editor.editable is None else editor.editable)
+    config: dict[str, Any] = {}
+    for key in editor.columns:
+        column = sheet.column(key)
+        common = dict(label=label(column), help=rule_text(column, lang), disabled=key not in editable,
+                      required=column.required)
+        if column.type == "enum":
+            config[key] = st.column_config.SelectboxColumn(options=list(column.codes),
+                                                           format_func=choice_label(column), **common)
+        elif column.type in ("int", "float"):
+            integer = column.type == "int"
+            config[key] = st.column_config.NumberColumn(
+                min_value=column.minimum, max_value=column.maximum, step=1 if integer else None,
+                format="%d" if integer else None, **common)
+        elif column.type == "date":
+            config[key] = st.column_config.DateColumn(format="YYYY-MM-DD", **common)
+        elif column.type == "datetime":
+            config[key] = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", **common)
+        elif column.type == "yesno":
+            config[key] = st.column_config.CheckboxColumn(**common)
+        else:
+            config[key] = st.column_config.TextColumn(max_chars=column.max_length, **common)
+    return config
+
+
+def editor_key(name: str, scope: tuple = ()) -> str:
+    """The widget key of editor `name` for one set of filters; a new key after each save."""
+    generation = st.session_state.get(_GENERATION + name, 0)
+    digest = hashlib.sha1(repr(scope).encode()).hexdigest()[:8]
+    return f"{name}_{generation}_{digest}"
+
+
+def reset_editor(name: str) -> None:
+    """Drop the editor's pending edits: the next run shows the stored rows afresh."""
+    st.session_state[_GENERATION + name] = st.session_state.get(_GENERATION + name, 0) + 1
+
+
+def sheet_editor(editor: Editor, rows: list[dict], *, scope: tuple = (), total: int | None = None,
+                 height: int | str = "auto") -> None:
+    """A bulk editor with its save button and messages. `scope` names the filters that chose
+    the rows (edits belong to one set of rows); total > len(rows) says the list was cut."""
+    sheet = get_sheet(editor.sheet)
+    frame = editor_frame(sheet, rows)
+    key = editor_key(editor.name, scope)
+    messages(editor.name, reload=lambda: reset_editor(editor.name))
+    if total is not None and total > len(rows):
+        st.caption(t("fm_rows_cut", shown=len(rows), total=total))
+    editable = editor.columns if editor.editable is None else editor.editable
+    st.data_editor(frame, key=key, column_order=list(editor.columns), column_config=column_config(sheet, editor),
+                   num_rows=editor.num_rows, disabled=[c for c in editor.columns if c not in editable],
+                   hide_index=True, width="stretch", height=height)
+    st.button(t("fm_save_table"), key=f"{key}_save", type="primary", icon=":material/save:",
+              on_click=save_editor, args=(editor, frame, key))
+
+
+_ISO_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2})?(\.\d+)?Z?$")
+
+
+def _edited_value(column: Column, value: Any) -> Any:
+    """A cell value from the editor's state as the contract reads it (ISO texts trimmed)."""
+    if isinstance(value, str):
+        match = _ISO_DATETIME.match(value.strip())
+        if match and column.type == "date":
+            return match.group(1)
+        if match and column.type == "datetime":
+            return f"{match.group(1)} {match.group(2)}{match.group(3) or ''}"
+    return value
+
+
+def _typed(sheet: Sheet, cells: dict[str, Any]) -> dict[str, Any]:
+    return {key: _edited_value(sheet.column(key), value) for key, value in cells.items()
+            if key in sheet.column_key_set}
+
+
+def _frame_row(frame: pd.DataFrame, position: int) -> dict[str, Any]:
+    return {key: plain_value(value) for key, value in frame.iloc[position].items()}
+
+
+def _row_label(sheet: Sheet, row: dict[str, Any], position: int) -> str:
+    key = "|".join(str(format_value(sheet.column(k), row.get(k)) or "") for k in sheet.key_columns)
+    return t("fm_row", number=position + 1, key=key)
+
+
+def pending_changes(editor: Editor, frame: pd.DataFrame, state: dict) -> tuple[list[dict], list[str], list[dict], list[str]]:
+    """(rows to save, their labels, rows to delete, their labels) from a data_editor's edit state."""
+    sheet = get_sheet(editor.sheet)
+    rows, labels = [], []
+    for position, cells in sorted((int(p), c) for p, c in (state.get("edited_rows") or {}).items()):
+        base = _frame_row(frame, position)
+        rows.append({**base, **_typed(sheet, cells)})
+        labels.append(_row_label(sheet, base, position))
+    for number, cells in enumerate(state.get("added_rows") or [], start=1):
+        rows.append({**dict(editor.new_row), **_typed(sheet, cells)})
+        labels.append(t("fm_new_row", number=number))
+    deleted, deleted_labels = [], []
+    for position in sorted(int(p) for p in state.get("deleted_rows") or []):
+        base = _frame_row(frame, position)
+        deleted.append({"id": base["id"], "version": base["version"]})
+        deleted_labels.append(_row_label(sheet, base, position))
+    return rows, labels, deleted, deleted_labels
+
+
+def save_editor(editor: Editor, frame: pd.DataFrame, key: str) -> None:
+    """The editor's save button (on_click): all changes in one transaction, or nothing."""
+    rows, labels, deleted, deleted_labels = pending_changes(editor, frame, st.session_state.get(key) or {})
+    if not rows and not deleted:
+        clear_messages(editor.name)
+        _outcome(editor.name)["info"] = t("fm_nothing_changed")
+        return
+
+    def save() -> str:
+        saved = writes.save_rows(data.engine(), auth.current_actor(), editor.sheet, rows, deleted)
+        reset_editor(editor.name)
+        actions = [row.action for row in saved]
+        return t("fm_saved_rows", added=actions.count("insert"), changed=actions.count("update"),
+                 deleted=len(deleted))
+
+    submit(editor.name, save, labels, deleted_labels)

@@ -1,0 +1,60 @@
+"""派驻经理维护 / Managers (office): the roster, and per manager training, assessments and postings.
+
+A handover is two posting rows: the leaving manager's posting gets an end
+date, the successor's posting starts with a handover note; the tab
+"postings of a customer" shows both sides of a customer's handovers.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import forms
+from ui.strings import t
+
+ROSTER = forms.Editor("ema", "managers", columns=("employee_no", "name", "phone", "team"))
+
+
+def manager_tables(employee_no: str) -> None:
+    own = (("employee_no", employee_no),)
+    tables = (
+        ("ema_tab_training", forms.Editor("ema_training", "training", ("date", "hours", "kind", "topic"), new_row=own)),
+        ("ema_tab_assessments", forms.Editor("ema_assessments", "assessments", ("date", "score", "passed"),
+                                             new_row=own)),
+        ("ema_tab_postings", forms.Editor("ema_postings", "postings",
+                                          ("account_no", "start_date", "end_date", "handover_note"), new_row=own)),
+    )
+    for tab, (title, editor) in zip(st.tabs([t(title) for title, _ in tables]), tables):
+        with tab:
+            rows, total = forms.rows(editor.sheet, equals={"employee_no": employee_no})
+            forms.sheet_editor(editor, rows, scope=(employee_no,), total=total)
+
+
+def customer_postings() -> None:
+    """Every posting of one customer (both sides of a handover)."""
+    account_no = st.text_input(t("ema_customer"), key="ema_customer", placeholder="C001").strip()
+    if not account_no:
+        return
+    editor = forms.Editor("ema_customer_postings", "postings",
+                          ("employee_no", "start_date", "end_date", "handover_note"),
+                          new_row=(("account_no", account_no),))
+    rows, total = forms.rows("postings", equals={"account_no": account_no})
+    if not rows:
+        st.caption(t("ema_no_postings", account_no=account_no))
+    forms.sheet_editor(editor, rows, scope=(account_no,), total=total)
+
+
+forms.require("office")
+forms.show_toast()
+st.title(t("nav_entry_managers"))
+st.caption(t("ema_caption"))
+search = st.text_input(t("fm_search"), key="ema_search", placeholder=t("ema_search_hint"))
+roster, total = forms.rows("managers", search=search, search_columns=("employee_no", "name", "team"))
+forms.sheet_editor(ROSTER, roster, scope=(search,), total=total)
+
+st.subheader(t("ema_one_manager"))
+employee_no = forms.manager_picker("ema_pick")
+if employee_no:
+    manager_tables(employee_no)
+st.subheader(t("ema_handover"))
+st.caption(t("ema_handover_caption"))
+customer_postings()
