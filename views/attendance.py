@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ui import auth, data, state
-from ui.components import change, definition, fmt_pp, fmt_rate, kpi_card, plotly, show_table
+from ui.components import change, definition, fmt_number, fmt_pp, fmt_rate, kpi_card, plotly, show_table
 from ui.filters import screen_filters, window_caption
 from ui.strings import t
 from ui.targets import status
@@ -34,14 +34,29 @@ before = data.attendance_kpis(window.previous(), scope)
 
 # --- Pieces ------------------------------------------------------------------------------------
 
-def table(frame: pd.DataFrame, name: str, key: str, column_config: dict | None = None) -> None:
-    """A table with downloads; on the wall screen a plain large-type table of the first rows."""
+def table(frame: pd.DataFrame, name: str, key: str, *, columns: str = "att_col_", percent=(), flags=(),
+          decimals=(), blank=()) -> None:
+    """A table with headers t(columns + column) and downloads; on the wall screen a plain
+    large-type table of the first rows. percent / flags / decimals / blank name the columns
+    shown as 92.3% / ✓ / 1 decimal / empty text when missing."""
+    frame = frame.fillna({column: "" for column in blank})
+    header = {column: t(columns + column) for column in frame.columns}
     if state.projection():
-        st.table(frame.head(PROJECTION_ROWS), hide_index=True)
+        shown = frame.head(PROJECTION_ROWS).copy()
+        for column in percent:
+            shown[column] = shown[column].map(fmt_rate)
+        for column in flags:
+            shown[column] = shown[column].map(lambda value: "✓" if value else "")
+        for column in decimals:
+            shown[column] = shown[column].map(lambda value: fmt_number(value, 1))
+        st.table(shown.rename(columns=header), hide_index=True)
         if len(frame) > PROJECTION_ROWS:
             st.caption(t("att_first_rows", shown=PROJECTION_ROWS, rows=len(frame)))
         return
-    show_table(frame, name, key=key, column_config=column_config)
+    config = {header[c]: st.column_config.NumberColumn(format="percent") for c in percent}
+    config |= {header[c]: st.column_config.CheckboxColumn() for c in flags}
+    config |= {header[c]: st.column_config.NumberColumn(format="%.1f") for c in decimals}
+    show_table(frame.rename(columns=header), name, key=key, column_config=config)
 
 
 def rate_card(container, kpi: str, counts: str) -> None:
@@ -133,8 +148,7 @@ else:
     shown = missed.merge(att.by_manager[["employee_no", "rate"]], on="employee_no", how="left")
     shown["missed_weeks"] = shown["missed_weeks"].map(lambda weeks: ", ".join(str(week) for week in weeks))
     shown = shown[["employee_no", "name", "team", "due", "missed", "rate", "missed_weeks"]]
-    table(shown.rename(columns=lambda c: t("att_col_" + c)), t("att_missed_title"), "att_missed",
-          {t("att_col_rate"): st.column_config.NumberColumn(format="percent")})
+    table(shown, t("att_missed_title"), "att_missed", percent=["rate"])
 
 
 # --- One manager's logs ------------------------------------------------------------------------
@@ -166,8 +180,8 @@ else:
         st.info(t("att_drill_no_logs"))
     else:
         logs["status"] = logs["status"].map(lambda s: t("att_log_" + s))
-        table(logs.rename(columns=lambda c: t("att_col_" + c)), f"{t('att_drill_title')}_{chosen}", "att_logs",
-              {t("att_col_on_site"): st.column_config.CheckboxColumn()})
+        table(logs, f"{t('att_drill_title')}_{chosen}", "att_logs", flags=["on_site"], decimals=["hours"],
+              blank=["problems", "measures"])
 
 
 # --- Log completeness per manager --------------------------------------------------------------
@@ -177,8 +191,7 @@ if comp.by_manager.empty:
     st.info(t("att_no_posted_days"))
 else:
     per_manager = comp.by_manager.sort_values(["rate", "employee_no"], ignore_index=True)
-    table(per_manager.rename(columns=lambda c: t("att_col_" + c)), t("att_completeness_title"), "att_completeness",
-          {t("att_col_rate"): st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)})
+    table(per_manager, t("att_completeness_title"), "att_completeness", percent=["rate"])
 
 
 # --- Open problems by age ----------------------------------------------------------------------
@@ -195,14 +208,14 @@ else:
     fig = go.Figure(go.Bar(x=[t("att_age_" + b) for b in buckets], y=counts.to_list(), marker_color=colours,
                            text=counts.to_list(), textposition="outside"))
     fig.update_layout(title=dict(text=t("att_problems_chart"), font=dict(size=15)))
-    fig.update_yaxes(rangemode="tozero", title=t("att_problems_axis"))
+    fig.update_yaxes(rangemode="tozero", title=t("att_problems_axis"), tick0=0, dtick=max(1, int(counts.max()) // 5))
     plotly(fig, height=260, key="att_problem_ages")
     oldest = problems.sort_values(["age_days", "date"], ascending=[False, True], ignore_index=True)
     oldest["age_bucket"] = oldest["age_bucket"].map(lambda b: t("att_age_" + b))
     oldest["status"] = oldest["status"].map(lambda s: t("att_log_" + s))
     oldest = oldest[["age_days", "age_bucket", "date", "employee_no", "name", "account_no", "customer",
                      "problems", "measures", "status"]]
-    table(oldest.rename(columns=lambda c: t("att_col_" + c)), t("att_problems_title"), "att_problems")
+    table(oldest, t("att_problems_title"), "att_problems", blank=["measures"])
 
 
 # --- Monthly plans -----------------------------------------------------------------------------
@@ -225,7 +238,7 @@ else:
                    managers, key="att_plans")
     listed = plan_rows.assign(month=month_text, state=plan_rows["state"].map(lambda s: t("att_plan_" + s)))
     listed = listed[["employee_no", "name", "month", "due", "submitted_on", "state"]]
-    table(listed.rename(columns=lambda c: t("att_col_plan_" + c)), t("att_plans_title"), "att_plans_table")
+    table(listed, t("att_plans_title"), "att_plans_table", columns="att_col_plan_")
 
 
 # --- Training ------------------------------------------------------------------------------------
@@ -238,9 +251,8 @@ if detail.empty:
 elif failing.empty:
     st.success(t("att_training_all_ok"))
 else:
-    failing["reasons"] = failing["reasons"].map(lambda codes: "；".join(t("att_reason_" + c) for c in codes))
+    failing["reasons"] = failing["reasons"].map(lambda codes: t("att_list_sep").join(t("att_reason_" + c) for c in codes))
     failing = failing[["employee_no", "name", "reasons", "first_posting_start", "total_hours", "skill_hours",
                        "skill_share", "passed"]]
-    table(failing.rename(columns=lambda c: t("att_col_" + c)), t("att_training_title"), "att_training",
-          {t("att_col_skill_share"): st.column_config.NumberColumn(format="percent"),
-           t("att_col_passed"): st.column_config.CheckboxColumn()})
+    table(failing, t("att_training_title"), "att_training", percent=["skill_share"], flags=["passed"],
+          decimals=["total_hours", "skill_hours"])

@@ -34,14 +34,27 @@ activity = data.expert_activity(window, scope)
 minimum = data.settings()["min_experts_per_specialty"]
 
 
-def table(frame: pd.DataFrame, name: str, key: str, column_config: dict | None = None) -> None:
-    """A table with downloads; on the wall screen a plain large-type table of the first rows."""
+def table(frame: pd.DataFrame, name: str, key: str, *, decimals=(), blank=()) -> None:
+    """A table with headers t("exp_col_" + column) and downloads; on the wall screen a plain
+    large-type table of the first rows. decimals / blank name the columns shown with 1 decimal /
+    as empty text when missing."""
+    frame = frame.fillna({column: "" for column in blank})
+    header = {column: t("exp_col_" + column) for column in frame.columns}
     if state.projection():
-        st.table(frame.head(PROJECTION_ROWS), hide_index=True)
+        shown = frame.head(PROJECTION_ROWS).copy()
+        for column in decimals:
+            shown[column] = shown[column].map(lambda value: fmt_number(value, 1))
+        st.table(shown.rename(columns=header), hide_index=True)
         if len(frame) > PROJECTION_ROWS:
             st.caption(t("exp_first_rows", shown=PROJECTION_ROWS, rows=len(frame)))
         return
-    show_table(frame, name, key=key, column_config=column_config)
+    config = {header[c]: st.column_config.NumberColumn(format="%.1f") for c in decimals}
+    show_table(frame.rename(columns=header), name, key=key, column_config=config)
+
+
+def whole_numbers(top: float) -> dict:
+    """Axis ticks on whole numbers (counts), about five of them."""
+    return dict(tick0=0, dtick=max(1, int(top) // 5), rangemode="tozero")
 
 
 def specialty_names(codes: pd.Series) -> pd.Series:
@@ -55,7 +68,7 @@ thin = [code for code, count in coverage.by_specialty.items() if count < minimum
 kpi_card("expert_coverage", t("kpi_expert_coverage"),
          t("value_of_total", value=coverage.covered, total=len(coverage.by_specialty)),
          status=status("expert_coverage", coverage.rate), container=row[0])
-row[0].caption(t("exp_thin", specialties="、".join(t("spec_" + c) for c in thin)) if thin else t("exp_thin_none"))
+row[0].caption(t("exp_thin", specialties=t("exp_list_sep").join(t("spec_" + c) for c in thin)) if thin else t("exp_thin_none"))
 definition("expert_coverage", container=row[0])
 
 delta = change(calls.count, calls_before.count)
@@ -85,8 +98,8 @@ fig = go.Figure(go.Bar(
                for c, n in zip(codes, counts)], hoverinfo="text",
 ))
 fig.add_hline(y=minimum, line_dash="dash", line_color=STATUS_COLORS["amber"],
-              annotation_text=t("exp_min_line", minimum=f"{minimum:g}"), annotation_position="top left")
-fig.update_yaxes(rangemode="tozero", title=t("exp_active_experts"))
+              annotation_text=t("exp_min_line", minimum=f"{minimum:g}"), annotation_position="top right")
+fig.update_yaxes(title=t("exp_active_experts"), **whole_numbers(max(counts + [minimum])))
 plotly(fig, height=300, key="exp_coverage")
 
 
@@ -104,7 +117,8 @@ else:
             fig.add_trace(go.Bar(x=specialty_names(by_specialty["specialty"]), y=by_specialty[mode],
                                  name=t("exp_mode_" + mode), marker_color=colour))
         fig.update_layout(barmode="stack", title=dict(text=t("exp_by_specialty_chart"), font=dict(size=15)),
-                          legend=dict(orientation="h", y=-0.3))
+                          legend=dict(orientation="h", y=-0.3, traceorder="normal"))
+        fig.update_yaxes(**whole_numbers(by_specialty["calls"].max()))
         plotly(fig, height=320, key="exp_by_specialty")
     with right:
         split = [int(by_specialty["onsite"].sum()), int(by_specialty["remote"].sum())]
@@ -114,8 +128,7 @@ else:
                           legend=dict(orientation="h", y=-0.1))
         plotly(fig, height=320, key="exp_mode_split")
     specialty_table = by_specialty.assign(specialty=specialty_names(by_specialty["specialty"]))
-    table(specialty_table.rename(columns=lambda c: t("exp_col_" + c)), t("exp_by_specialty_chart"),
-          "exp_by_specialty_table", {t("exp_col_hours"): st.column_config.NumberColumn(format="%.1f")})
+    table(specialty_table, t("exp_by_specialty_chart"), "exp_by_specialty_table", decimals=["hours"])
 
 
 # --- Calls per expert ------------------------------------------------------------------------
@@ -134,12 +147,13 @@ else:
                                       for label, s, c, h in zip(labels, top["specialty"], top["calls"], top["hours"])],
                            hoverinfo="text"))
     fig.update_yaxes(type="category", autorange="reversed")
+    fig.update_xaxes(**whole_numbers(top["calls"].max()))
     if len(by_expert) > TOP_EXPERTS:
         st.caption(t("exp_top_experts", shown=TOP_EXPERTS, experts=len(by_expert)))
-    plotly(fig, height=max(200, 60 + 26 * len(top)), key="exp_by_expert")
+    row_height = 34 if state.projection() else 26
+    plotly(fig, height=max(200, 60 + row_height * len(top)), key="exp_by_expert")
     expert_table = by_expert.assign(specialty=specialty_names(by_expert["specialty"]))
-    table(expert_table.rename(columns=lambda c: t("exp_col_" + c)), t("exp_by_expert_title"), "exp_by_expert_table",
-          {t("exp_col_hours"): st.column_config.NumberColumn(format="%.1f")})
+    table(expert_table, t("exp_by_expert_title"), "exp_by_expert_table", decimals=["hours"])
 
 
 # --- Response times ------------------------------------------------------------------------------
@@ -179,7 +193,8 @@ else:
                          mode=shown["mode"].map(lambda m: t("exp_mode_" + m)))
     shown = shown[["call_no", "age_days", "expert_no", "expert_name", "specialty", "mode", "employee_no",
                    "manager_name", "account_no", "customer_name", "requested_at", "responded_at"]]
-    table(shown.rename(columns=lambda c: t("exp_col_" + c)), t("exp_open_title"), "exp_open")
+    table(shown, t("exp_open_title"), "exp_open", blank=["employee_no", "manager_name", "account_no",
+                                                         "customer_name"])
 
 st.subheader(t("exp_never_title"))
 never = activity["never_called"]
@@ -188,4 +203,4 @@ if never.empty:
 else:
     st.caption(t("exp_never_caption", count=len(never)))
     never = never.assign(specialty=specialty_names(never["specialty"]))
-    table(never.rename(columns=lambda c: t("exp_col_" + c)), t("exp_never_title"), "exp_never")
+    table(never, t("exp_never_title"), "exp_never", blank=["phone"])
