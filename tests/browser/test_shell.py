@@ -5,7 +5,7 @@ import pytest
 
 from tests.browser.conftest import login, screenshot, wait_for_cookie, wait_idle
 from tests.seed_small import PASSWORD
-from ui.nav import SCREENS
+from ui.nav import screens_for
 from ui.strings import EN, ZH
 
 WINDOW = "from=2025-07-01&to=2025-09-30"
@@ -26,7 +26,7 @@ def test_leader_opens_every_screen_by_its_url(page, server_url):
     page.goto(f"{server_url}/?{WINDOW}")
     wait_idle(page)
     login(page, "leader", PASSWORD)
-    for screen in SCREENS:
+    for screen in screens_for("leader"):  # the entry screens: tests/browser/test_entry.py
         # A full load: a new session that logs in again from the cookie.
         page.goto(f"{server_url}/{screen.url_path}?{WINDOW}")
         page.wait_for_selector(NAV)
