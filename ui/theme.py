@@ -50,7 +50,7 @@ def page_config() -> None:
     """Wide layout always; projection starts with the sidebar collapsed."""
     st.set_page_config(
         page_title="派驻经理服务看板",
-        page_icon=":material/bolt:",
+        page_icon="⚡",  # an emoji: a Material icon favicon is fetched from the internet
         layout="wide",
         initial_sidebar_state="collapsed" if state.projection() else "auto",
     )
