@@ -11,7 +11,10 @@ Days with a log are counted per span (or per span piece inside a week) by a
 correlated COUNT(DISTINCT date) over the (manager_id, date, on_site) index:
 one short range scan per piece. Joining every log day of the window back to
 the spans costs a lookup per log day instead and was 2-4 times slower on
-SQLite at province scale (docs/performance.md).
+SQLite at province scale. PostgreSQL is the other way round for the ~100k
+week pieces of attendance (each correlated probe costs it ~3 us), so
+attendance has a joining shape for it (week_counts_joining). Figures in
+docs/performance.md.
 """
 from __future__ import annotations
 
@@ -170,9 +173,9 @@ def posted_workdays_by_period(spans: Subquery, periods: Subquery) -> Subquery:
 def log_days_in(manager_id, a, b, *conditions) -> ColumnElement[int]:
     """Correlated count of distinct dates in [a, b] on which the manager has a log meeting `conditions`.
 
-    Meant to run once per span or span piece: a range scan of the
-    (manager_id, date, on_site) index, which is far cheaper on SQLite than
-    joining every log day of the window back to the spans.
+    Meant to run once per span or span piece: a short range scan of the
+    (manager_id, date, on_site) index. Keep `conditions` to columns of that
+    index; a condition on another table becomes a semi-join per probe on PostgreSQL.
     """
     logs = WorkLog.__table__.alias("day_logs")
     return (
@@ -215,17 +218,9 @@ def week_counts_joining(spans: Subquery, first: dt.date, last: dt.date, *conditi
     which made the probing shape its slowest KPI.
     """
     posted = posted_workdays_by_period(spans, weeks(first, last))
-    logs = WorkLog.__table__.alias("day_logs")
-    days = (
-        select(logs.c.manager_id, logs.c.date)
-        .where(logs.c.date >= first, logs.c.date <= last, *(condition(logs) for condition in conditions))
-        .distinct()
-        .subquery("log_days")
-    )
+    days = _posted_log_days(spans, first, last, conditions)
     per_week = (
         select(days.c.manager_id, calendar.c.week_start, func.count().label("log_days"))
-        .join_from(days, spans, and_(spans.c.manager_id == days.c.manager_id,
-                                     spans.c.span_start <= days.c.date, spans.c.span_end >= days.c.date))
         .join(calendar, calendar.c.date == days.c.date)
         .group_by(days.c.manager_id, calendar.c.week_start)
         .subquery("week_log_days")
@@ -239,6 +234,60 @@ def week_counts_joining(spans: Subquery, first: dt.date, last: dt.date, *conditi
     )
 
 
-def workday_dates(start: dt.date, end: dt.date) -> Select:
-    """The workday dates of [start, end] (for an IN list)."""
-    return select(calendar.c.date).where(calendar.c.date.between(start, end), calendar.c.is_workday.is_(True))
+def manager_counts_probing(spans: Subquery, *conditions) -> Subquery:
+    """Per manager: posted workdays of the spans and posted days with a log meeting `conditions`.
+
+    Columns: manager_id, posted_workdays, log_days. One correlated index
+    range count per span (a few thousand at province scale): fast on both databases.
+    """
+    workdays, cal_a, cal_b = workdays_in(spans.c.span_start, spans.c.span_end)
+    logged = log_days_in(spans.c.manager_id, spans.c.span_start, spans.c.span_end, *conditions)
+    per_span = (
+        select(spans.c.manager_id, workdays.label("posted_workdays"), logged.label("log_days"))
+        .join_from(spans, cal_a, cal_a.c.date == spans.c.span_start)
+        .join(cal_b, cal_b.c.date == spans.c.span_end)
+        .subquery("span_counts")
+    )
+    return (
+        select(per_span.c.manager_id, func.sum(per_span.c.posted_workdays).label("posted_workdays"),
+               func.sum(per_span.c.log_days).label("log_days"))
+        .group_by(per_span.c.manager_id)
+        .subquery("manager_counts")
+    )
+
+
+def posted_log_days_by_manager(spans: Subquery, start: dt.date, end: dt.date, *conditions) -> Subquery:
+    """Per manager: posted days in [start, end] with a log meeting `conditions` (joined, not probed).
+
+    Columns: manager_id, log_days. Meant for conditions that keep few logs
+    (e.g. logs on non-workdays): both databases then read only those logs.
+    """
+    days = _posted_log_days(spans, start, end, conditions)
+    return (
+        select(days.c.manager_id, func.count().label("log_days"))
+        .group_by(days.c.manager_id)
+        .subquery("manager_log_days")
+    )
+
+
+def _posted_log_days(spans: Subquery, start: dt.date, end: dt.date, conditions) -> Subquery:
+    """Distinct (manager_id, date) in [start, end] with a log meeting `conditions`, on a posted day."""
+    logs = WorkLog.__table__.alias("day_logs")
+    days = (
+        select(logs.c.manager_id, logs.c.date)
+        .where(logs.c.date >= start, logs.c.date <= end, *(condition(logs) for condition in conditions))
+        .distinct()
+        .subquery("log_days")
+    )
+    # Spans of one manager are disjoint: each day meets at most one span.
+    return (
+        select(days.c.manager_id, days.c.date)
+        .join_from(days, spans, and_(spans.c.manager_id == days.c.manager_id,
+                                     spans.c.span_start <= days.c.date, spans.c.span_end >= days.c.date))
+        .subquery("posted_log_days")
+    )
+
+
+def workday_dates(start: dt.date, end: dt.date, workday: bool = True) -> Select:
+    """The workday (or, with workday=False, the other) dates of [start, end], for an IN list."""
+    return select(calendar.c.date).where(calendar.c.date.between(start, end), calendar.c.is_workday.is_(workday))

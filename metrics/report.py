@@ -63,7 +63,7 @@ def _pad(text: str, width: int, right: bool = False) -> str:
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(_width(cell) for cell in column) for column in zip(header, *rows)]
-    line = lambda cells: "  ".join(_pad(c, w, right=i > 0) for i, (c, w) in enumerate(zip(cells, widths)))  # noqa: E731
+    line = lambda cells: "  ".join(_pad(c, w, right=i > 0) for i, (c, w) in enumerate(zip(cells, widths)))
     return [line(header), "  ".join("-" * w for w in widths), *(line(row) for row in rows)]
 
 

@@ -346,7 +346,8 @@ def _brute_force(managers, postings, logs, plans, window, min_days=2, deadline_d
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_sql_matches_day_by_day_brute_force(engine, seed):
-    from metrics import logs as log_metrics, plans as plan_metrics
+    from metrics import logs as log_metrics
+    from metrics import plans as plan_metrics
 
     rng = random.Random(seed)
     with engine.begin() as conn:
