@@ -258,3 +258,16 @@ def test_window_without_a_first_of_month_has_no_window_months(mixed):
         assert needs.surge(conn, window, settings).empty
     assert section == {"capacity_increase": [], "basic_charge_adjustment": [],
                        "direct_trading": ["X0", "X3"], "surge": []}
+
+
+def test_surge_reads_fractional_kwh_alike_on_both_databases(engine):
+    # kWh are compared as whole Wh (to 0.001 kWh). 1.501 kWh is 1,501 Wh on both databases (a
+    # plain CAST would round 1501.5 up on PostgreSQL); 3 x 1,952 = 5,856 >= 1.3 x 4,503 = 5,853.9.
+    with engine.begin() as conn:
+        kwh_months(conn, b.customer(conn, "F1"), {OCT: 1.501, NOV: 1.501, DEC: 1.501, JAN: 1.952})
+        kwh_months(conn, b.customer(conn, "F2"), {OCT: 1.501, NOV: 1.501, DEC: 1.501, JAN: 1.951})
+    with engine.connect() as conn:
+        frame = needs.surge(conn, Q1, load_settings(conn))
+    assert list(frame["account_no"]) == ["F1"]
+    assert frame.loc[0, "kwh"] == pytest.approx(1.952)
+    assert frame.loc[0, "prior_mean_kwh"] == pytest.approx(1.501)
