@@ -183,6 +183,13 @@ def test_every_screen_path_logged_out_shows_the_login(small_url, monkeypatch, sc
     assert nav.SCREENS[screen_scripts().index(script)].url_path in registered_paths(at) - {""}
 
 
+def test_an_empty_database_says_how_to_create_an_account(db_url, monkeypatch):
+    at = app(db_url, monkeypatch).run()
+    no_exception(at)
+    assert shows_login_only(at)
+    assert ZH["login_no_users"] in [i.value for i in at.info]
+
+
 def test_login_form_logs_in_and_opens_the_overview(small_url, monkeypatch):
     at = app(small_url, monkeypatch).run()
     at.text_input[0].input("leader")

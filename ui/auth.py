@@ -168,6 +168,8 @@ def login_page() -> None:
     notice = st.session_state.pop("_auth_notice", None)
     if notice:
         st.warning(t(notice))
+    if not data.active_users():
+        st.info(t("login_no_users"))
     fields = {"Form name": t("login_form"), "Username": t("login_username"),
               "Password": t("login_password"), "Login": t("login_submit")}
     _, middle, _ = st.columns([1, 2, 1])
