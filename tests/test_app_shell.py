@@ -225,6 +225,15 @@ def test_a_user_deactivated_while_logged_in_is_logged_out(small_url, monkeypatch
     assert ZH["account_inactive"] in [w.value for w in at.warning]
 
 
+def test_a_changed_role_takes_effect_on_the_next_run(small_url, monkeypatch):
+    at = app(small_url, monkeypatch)
+    login_as(at, "leader")
+    at.session_state["roles"] = ["office"]  # what the session remembered
+    at.run()
+    no_exception(at)
+    assert at.session_state["roles"] == ["leader"]  # what the users table says
+
+
 def test_logout_returns_to_the_login(small_url, monkeypatch):
     at = login_as(app(small_url, monkeypatch), "office").run()
     assert at.metric

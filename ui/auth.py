@@ -4,7 +4,8 @@ streamlit-authenticator 0.4.2 checks passwords against the users table
 (bcrypt hashes of data_access.users; inactive users are left out, so they
 cannot log in) and keeps a signed re-login cookie. After a login,
 `st.session_state` holds authentication_status, username, name and roles
-(a one-element list: leader / office / manager).
+(a one-element list: leader / office / manager, refreshed from the users
+table on every run). The re-login cookie is written by keep_cookie().
 
 For screens and forms:
     current_role()  -> "leader" | "office" | "manager" | None
@@ -110,9 +111,13 @@ def restore_login(auth: stauth.Authenticate) -> bool:
             auth.login(location="unrendered")
         except LoginError:  # the cookie names a user who is no longer active
             _forget_login()
-    if is_logged_in() and current_user() is None:  # deactivated while logged in
-        _forget_login()
-        st.session_state["_auth_notice"] = "account_inactive"
+    if is_logged_in():
+        user = current_user()
+        if user is None:  # deactivated while logged in
+            _forget_login()
+            st.session_state["_auth_notice"] = "account_inactive"
+        elif st.session_state.get("roles") != [user["role"]]:  # the office changed the role
+            st.session_state["roles"] = [user["role"]]
     return is_logged_in()
 
 
