@@ -357,8 +357,8 @@ def stage_summary(conn: Connection, window: Window, settings: dict, scope: Scope
         .where(stages.c[f"{stage}_days"].is_not(None), stages.c[f"{stage}_workdays"].is_not(None))
         for stage in STAGES
     )).subquery()
-    found = {(row.stage, bool(row.resident)): row
-             for row in conn.execute(grouped_stats(long, ("stage", "resident"), averaged=("days",), summed=("over",)))}
+    stats = grouped_stats(long, ("stage", "resident"), averaged=("days",), summed=("over",))
+    found = {(row.stage, bool(row.resident)): row for row in conn.execute(stats)}
     rows = []
     for stage in STAGES:
         for resident, group in GROUPS.items():

@@ -216,7 +216,8 @@ def _capacity_rule(row, ratio: float, zh: bool) -> str:
             parts.append(f"{month} 最大需量 {row.peak_demand_kw:,.0f} kW > 合同容量 {row.capacity_kva:,.0f} kVA"
                          + (f"(共 {row.over_months} 个月超容)" if row.over_months > 1 else ""))
         else:
-            parts.append(f"max demand {row.peak_demand_kw:,.0f} kW > capacity {row.capacity_kva:,.0f} kVA in {month}"
+            parts.append(f"max demand {row.peak_demand_kw:,.0f} kW > capacity {row.capacity_kva:,.0f} kVA "
+                         f"in {month}"
                          + (f" ({row.over_months} months over)" if row.over_months > 1 else ""))
     if row.last3_min_ratio >= ratio - ROUNDING:  # NaN (fewer than 3 months) compares False
         parts.append(f"近 3 个月最大需量均 ≥ 容量的 {ratio:.0%}" if zh
@@ -407,7 +408,8 @@ def direct_trading(conn: Connection, settings: dict, scope: Scope = Scope(),
     frame = query_frame(conn, query, TRADING_COLUMNS[:5])
     minimum = settings["trading_min_kwh"]
     frame["rule"] = [
-        f"{row.voltage_kv:g} kV ≥ {MARKET_MIN_KV} kV, {row.annual_kwh:,.0f} kWh/year ≥ {minimum:,.0f}, agency purchase"
+        f"{row.voltage_kv:g} kV ≥ {MARKET_MIN_KV} kV, {row.annual_kwh:,.0f} kWh/year ≥ {minimum:,.0f}, "
+        "agency purchase"
         for row in frame.itertuples()
     ]
     frame["rule_zh"] = [
@@ -430,7 +432,8 @@ def section(conn: Connection, window: Window, settings: dict) -> dict:
     surge_ids = [] if surging is None else conn.execute(
         select(Customer.account_no).where(Customer.id.in_(surging))
     ).scalars().all()
-    trading_ids = conn.execute(select(Customer.account_no).where(trading_eligible_on_agency(settings))).scalars()
+    trading = select(Customer.account_no).where(trading_eligible_on_agency(settings))
+    trading_ids = conn.execute(trading).scalars().all()
     return {
         "capacity_increase": sorted(no for no, needs_capacity, _ in demand_rows if needs_capacity),
         "basic_charge_adjustment": sorted(no for no, _, needs_charge in demand_rows if needs_charge),

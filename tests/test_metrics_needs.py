@@ -110,8 +110,8 @@ def test_basic_charge(charge_cases):
         frame = needs.basic_charge(conn, Q1, load_settings(conn))
     assert list(frame["account_no"]) == ["B1", "B3", "B4", "B6"]
     rows = frame.set_index("account_no")
-    assert rows.loc["B1", ["cost_by_capacity", "cost_by_demand", "current_cost", "saving", "annual_saving"]].tolist() \
-        == [84_000, 79_800, 84_000, 4_200, 16_800]  # 4,200 x 12 / 3
+    money = ["cost_by_capacity", "cost_by_demand", "current_cost", "saving", "annual_saving"]
+    assert rows.loc["B1", money].tolist() == [84_000, 79_800, 84_000, 4_200, 16_800]  # 4,200 x 12 / 3
     assert rows.loc["B1", "suggested_mode"] == "demand"
     assert rows.loc["B3", "cost_by_demand"] == 45_600  # the 40% floor, not 3 x 100 x 38
     assert rows.loc["B3", "saving"] == 38_400
@@ -244,8 +244,10 @@ def test_section_lists_match_the_detail_functions(capacity_cases, charge_cases, 
         settings = load_settings(conn)
         for window in (Q1, Window(D(2025, 1, 15), D(2025, 4, 30))):
             section = needs.section(conn, window, settings)
-            assert section["capacity_increase"] == list(needs.capacity_increase(conn, window, settings)["account_no"])
-            assert section["basic_charge_adjustment"] == list(needs.basic_charge(conn, window, settings)["account_no"])
+            capacity = needs.capacity_increase(conn, window, settings)
+            charge = needs.basic_charge(conn, window, settings)
+            assert section["capacity_increase"] == list(capacity["account_no"])
+            assert section["basic_charge_adjustment"] == list(charge["account_no"])
             assert section["surge"] == sorted(set(needs.surge(conn, window, settings)["account_no"]))
             assert section["capacity_increase"] and section["basic_charge_adjustment"] and section["surge"]
 
