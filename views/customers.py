@@ -7,6 +7,9 @@ match `manage.py kpis` (section "segments") when no town or team is chosen.
 """
 from __future__ import annotations
 
+import numbers
+
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -43,14 +46,35 @@ def badge(segment: str) -> str:
     return f"{BADGES[segment]} {t('cus_seg_' + segment)}"
 
 
-def table(frame: pd.DataFrame, name: str, key: str, column_config: dict | None = None) -> None:
-    """A table with downloads; on the wall screen a plain large-type table of the first rows."""
+def wall_text(frame: pd.DataFrame, percent: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The rows as text for st.table on the wall screen (st.table has no column formats)."""
+    def text(value, as_percent: bool) -> str:
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return ""
+        if as_percent:
+            return fmt_rate(float(value))
+        if isinstance(value, (bool, np.bool_)):
+            return "✓" if value else ""
+        if isinstance(value, numbers.Integral):
+            return f"{value:,}"
+        if isinstance(value, numbers.Real):
+            return f"{value:,.1f}"
+        return str(value)
+
+    return pd.DataFrame({column: [text(v, column in percent) for v in frame[column]] for column in frame.columns})
+
+
+def table(frame: pd.DataFrame, name: str, key: str, column_config: dict | None = None,
+          percent: tuple[str, ...] = ()) -> None:
+    """A table with downloads; on the wall screen a plain large-type table of the first rows.
+    percent: columns holding fractions, shown as percentages."""
     if state.projection():
-        st.table(frame.head(PROJECTION_ROWS), hide_index=True)
+        st.table(wall_text(frame.head(PROJECTION_ROWS), percent), hide_index=True)
         if len(frame) > PROJECTION_ROWS:
             st.caption(t("cus_first_rows", shown=PROJECTION_ROWS, rows=len(frame)))
         return
-    show_table(frame, name, key=key, column_config=column_config)
+    config = {column: st.column_config.NumberColumn(format="percent") for column in percent}
+    show_table(frame, name, key=key, column_config={**config, **(column_config or {})})
 
 
 def share_of_total(count: int) -> str:
@@ -93,24 +117,21 @@ overlaps = overlaps.loc[overlaps["customers"] > 0].assign(
 if overlaps.empty:
     st.info(t("cus_no_customers"))
 else:
-    chart, listing = st.columns([3, 2])
-    with chart:
-        order = overlaps.iloc[::-1]  # largest at the top of a horizontal bar chart
-        fig = go.Figure([
-            go.Bar(y=order["combination"], x=order["covered"], orientation="h", name=t("cus_covered_bar"),
-                   marker_color=STATUS_COLORS["green"]),
-            go.Bar(y=order["combination"], x=order["customers"] - order["covered"], orientation="h",
-                   name=t("cus_not_covered_bar"), marker_color="#9AA0A6",
-                   text=order["customers"], textposition="outside"),
-        ])
-        fig.update_layout(barmode="stack", title=dict(text=t("cus_overlaps_chart"), font=dict(size=15)),
-                          legend=dict(orientation="h", y=-0.2))
-        fig.update_xaxes(title=t("cus_customers_axis"), rangemode="tozero")
-        fig.update_yaxes(type="category")
-        plotly(fig, height=max(240, 70 + 40 * len(order)), key="cus_overlaps")
-    with listing:
-        venn = overlaps[["combination", "customers", "covered"]].rename(columns=lambda c: t("cus_col_" + c))
-        table(venn, t("cus_overlaps_title"), "cus_overlaps_table")
+    order = overlaps.iloc[::-1]  # largest at the top of a horizontal bar chart
+    fig = go.Figure([
+        go.Bar(y=order["combination"], x=order["covered"], orientation="h", name=t("cus_covered_bar"),
+               marker_color=STATUS_COLORS["green"]),
+        go.Bar(y=order["combination"], x=order["customers"] - order["covered"], orientation="h",
+               name=t("cus_not_covered_bar"), marker_color="#9AA0A6", text=order["customers"],
+               textposition="outside", cliponaxis=False),
+    ])
+    fig.update_layout(barmode="stack", title=dict(text=t("cus_overlaps_chart"), font=dict(size=15)),
+                      legend=dict(orientation="h", y=-0.2))
+    fig.update_xaxes(title=t("cus_customers_axis"), range=[0, 1.12 * float(order["customers"].max())])
+    fig.update_yaxes(type="category")
+    plotly(fig, height=max(240, 90 + 36 * len(order)), key="cus_overlaps")
+    venn = overlaps[["combination", "customers", "covered"]].rename(columns=lambda c: t("cus_col_" + c))
+    table(venn, t("cus_overlaps_title"), "cus_overlaps_table")
 
 
 # --- Breakdown by town / industry / voltage ------------------------------------------------------
@@ -137,7 +158,8 @@ else:
     listed = listed[[by, "total", *SEGMENTS, "none", "segmented", "covered", "coverage_rate"]]
     table(listed.rename(columns=lambda c: t("cus_col_" + ("group" if c == by else c))),
           f"{t('cus_breakdown_title')}_{t('cus_by_' + by)}", "cus_breakdown_table",
-          {t("cus_col_coverage_rate"): st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)})
+          {t("cus_col_coverage_rate"): st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)},
+          percent=(t("cus_col_coverage_rate"),))
 
 
 # --- Coverage by resident managers, per town -------------------------------------------------------
@@ -155,7 +177,7 @@ else:
     fig = go.Figure([
         go.Bar(x=names, y=shown["covered"], name=t("cus_covered_bar"), marker_color=STATUS_COLORS["green"]),
         go.Bar(x=names, y=shown["segmented"] - shown["covered"], name=t("cus_not_covered_bar"),
-               marker_color="#9AA0A6", text=rates, textposition="outside"),
+               marker_color="#9AA0A6", text=rates, textposition="outside", cliponaxis=False),
     ])
     fig.update_layout(barmode="stack", title=dict(text=t("cus_coverage_chart"), font=dict(size=15)),
                       legend=dict(orientation="h", y=-0.25))
@@ -183,7 +205,7 @@ def list_table(frame: pd.DataFrame, labels: dict) -> pd.DataFrame:
     badges = [" ".join(labels["badges"][s] for s, on in zip(SEGMENTS, row) if on) for row in flags]
     reasons = [("、".join(labels["reasons"][code] for code in codes.split(",") if code) if isinstance(codes, str)
                 else "") for codes in frame["risk_reasons"]]
-    listed = frame.assign(segments=badges, risk_reasons=reasons)[LIST_COLUMNS]
+    listed = frame.assign(segments=badges, risk_reasons=reasons, manager=frame["manager"].fillna(""))[LIST_COLUMNS]
     return listed.rename(columns=labels["columns"])
 
 
@@ -201,7 +223,7 @@ known_total = None if search else counts[segment or "total"]
 if page.empty:
     st.info(t("cus_list_empty"))
 elif state.projection():
-    st.table(shown.head(PROJECTION_ROWS), hide_index=True)
+    st.table(wall_text(shown.head(PROJECTION_ROWS)), hide_index=True)
     st.caption(t("cus_first_rows", shown=min(PROJECTION_ROWS, len(shown)),
                  rows=fmt_number(known_total) if known_total is not None else "…"))
 else:

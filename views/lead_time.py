@@ -7,13 +7,18 @@ match `manage.py kpis` (section "lead_time") when no town or team is chosen.
 """
 from __future__ import annotations
 
+import numbers
+
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from metrics.lead_time import STAGES
 from ui import data, state
-from ui.components import change, definition, fmt_days, fmt_delta, fmt_number, kpi_card, plotly, show_table
+from ui.components import (
+    change, definition, fmt_days, fmt_delta, fmt_number, fmt_rate, kpi_card, plotly, show_table,
+)
 from ui.filters import screen_filters, window_caption
 from ui.strings import t
 from ui.targets import LEAD_TIME_REDUCTION_TARGET_DAYS, TARGETS, status
@@ -22,6 +27,7 @@ from ui.theme import SERIES_COLORS, STATUS_COLORS
 PROJECTION_ROWS = 15  # rows of a table on the wall screen
 GROUP_COLORS = {"resident": SERIES_COLORS[0], "other": SERIES_COLORS[1]}
 LIMIT_COLOR = STATUS_COLORS["red"]
+DUAL_LIMIT_COLOR = "#7B1FA2"
 
 filters = screen_filters()
 window, scope = filters.window, filters.scope
@@ -36,14 +42,35 @@ details = data.lead_time_details(window, scope)
 
 # --- Pieces ------------------------------------------------------------------------------------
 
-def table(frame: pd.DataFrame, name: str, key: str, column_config: dict | None = None) -> None:
-    """A table with downloads; on the wall screen a plain large-type table of the first rows."""
+def wall_text(frame: pd.DataFrame, percent: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The rows as text for st.table on the wall screen (st.table has no column formats)."""
+    def text(value, as_percent: bool) -> str:
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return ""
+        if as_percent:
+            return fmt_rate(float(value))
+        if isinstance(value, (bool, np.bool_)):
+            return "✓" if value else ""
+        if isinstance(value, numbers.Integral):
+            return f"{value:,}"
+        if isinstance(value, numbers.Real):
+            return f"{value:,.1f}"
+        return str(value)
+
+    return pd.DataFrame({column: [text(v, column in percent) for v in frame[column]] for column in frame.columns})
+
+
+def table(frame: pd.DataFrame, name: str, key: str, column_config: dict | None = None,
+          percent: tuple[str, ...] = ()) -> None:
+    """A table with downloads; on the wall screen a plain large-type table of the first rows.
+    percent: columns holding fractions, shown as percentages."""
     if state.projection():
-        st.table(frame.head(PROJECTION_ROWS), hide_index=True)
+        st.table(wall_text(frame.head(PROJECTION_ROWS), percent), hide_index=True)
         if len(frame) > PROJECTION_ROWS:
             st.caption(t("lt_first_rows", shown=PROJECTION_ROWS, rows=len(frame)))
         return
-    show_table(frame, name, key=key, column_config=column_config)
+    config = {column: st.column_config.NumberColumn(format="percent") for column in percent}
+    show_table(frame, name, key=key, column_config={**config, **(column_config or {})})
 
 
 def days_card(container, label: str, value: float | None, previous: float | None) -> None:
@@ -59,6 +86,11 @@ def group_name(group: str) -> str:
 
 def stage_name(stage: str) -> str:
     return t("lt_stage_" + stage)
+
+
+def limit_marker(colour: str) -> dict:
+    """A short horizontal line across a stage's bars marking its limit."""
+    return dict(symbol="line-ew-open", size=44, color=colour, line=dict(width=4, color=colour))
 
 
 def whole(values: pd.Series) -> pd.Series:
@@ -97,7 +129,7 @@ else:
     with left:
         fig = go.Figure()
         for group, values in groups.items():
-            fig.add_trace(go.Histogram(x=values, name=group_name(group), opacity=0.6, xbins=dict(size=5),
+            fig.add_trace(go.Histogram(x=values, name=group_name(group), opacity=0.6, xbins=dict(size=5), histnorm="percent",
                                        marker_color=GROUP_COLORS[group]))
             if means[group] is not None:
                 fig.add_vline(x=means[group], line_dash="dash", line_color=GROUP_COLORS[group],
@@ -106,7 +138,7 @@ else:
         fig.update_layout(barmode="overlay", title=dict(text=t("lt_histogram"), font=dict(size=15)),
                           legend=dict(orientation="h", y=-0.25))
         fig.update_xaxes(title=t("lt_lead_days_axis"))
-        fig.update_yaxes(title=t("lt_applications_axis"))
+        fig.update_yaxes(title=t("lt_share_axis"), ticksuffix="%")
         plotly(fig, height=320, key="lt_histogram")
     with right:
         fig = go.Figure([go.Box(y=values, name=group_name(group), boxmean=True, marker_color=GROUP_COLORS[group])
@@ -177,12 +209,11 @@ else:
                              marker_color=GROUP_COLORS[group], customdata=rows["count"],
                              hovertemplate="%{x}: %{y:.1f} (%{customdata})<extra>" + group_name(group) + "</extra>"))
     fig.add_trace(go.Scatter(x=names, y=limits.loc[list(STAGES), "limit_single"], mode="markers",
-                             name=t("lt_limit_single"), marker=dict(symbol="line-ew-open", size=44,
-                                                                  line=dict(width=4, color=LIMIT_COLOR))))
+                             name=t("lt_limit_single"), marker=limit_marker(LIMIT_COLOR)))
     dual = limits.loc[list(STAGES), "limit_dual"] != limits.loc[list(STAGES), "limit_single"]
     fig.add_trace(go.Scatter(x=[n for n, d in zip(names, dual) if d], y=limits.loc[list(STAGES), "limit_dual"][dual],
                              mode="markers", name=t("lt_limit_dual"),
-                             marker=dict(symbol="line-ew-open", size=44, line=dict(width=4, color=LIMIT_COLOR, dash="dot"))))
+                             marker=limit_marker(DUAL_LIMIT_COLOR)))
     fig.update_layout(barmode="group", title=dict(text=t("lt_stages_chart"), font=dict(size=15)),
                       legend=dict(orientation="h", y=-0.25))
     fig.update_xaxes(type="category")

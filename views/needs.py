@@ -6,12 +6,15 @@ the card counts match `manage.py kpis` (section "needs") when no town or team is
 """
 from __future__ import annotations
 
+import numbers
+
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from ui import data, state
-from ui.components import definition, fmt_number, kpi_card, plotly, show_table
+from ui.components import definition, fmt_number, fmt_rate, kpi_card, plotly, show_table
 from ui.filters import screen_filters, window_caption
 from ui.strings import language, t
 from ui.theme import SERIES_COLORS
@@ -52,18 +55,43 @@ yearly_saving = float(charges["annual_saving"].sum())
 
 # --- Pieces ------------------------------------------------------------------------------------
 
-def table(frame: pd.DataFrame, name: str, key: str, column_config: dict | None = None) -> None:
-    """A table with downloads; on the wall screen a plain large-type table of the first rows."""
+def wall_text(frame: pd.DataFrame, percent: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The rows as text for st.table on the wall screen (st.table has no column formats)."""
+    def text(value, as_percent: bool) -> str:
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return ""
+        if as_percent:
+            return fmt_rate(float(value))
+        if isinstance(value, (bool, np.bool_)):
+            return "✓" if value else ""
+        if isinstance(value, numbers.Integral):
+            return f"{value:,}"
+        if isinstance(value, numbers.Real):
+            return f"{value:,.1f}"
+        return str(value)
+
+    return pd.DataFrame({column: [text(v, column in percent) for v in frame[column]] for column in frame.columns})
+
+
+def table(frame: pd.DataFrame, name: str, key: str, column_config: dict | None = None,
+          percent: tuple[str, ...] = ()) -> None:
+    """A table with downloads; on the wall screen a plain large-type table of the first rows.
+    percent: columns holding fractions, shown as percentages."""
     if state.projection():
-        st.table(frame.head(PROJECTION_ROWS), hide_index=True)
+        st.table(wall_text(frame.head(PROJECTION_ROWS), percent), hide_index=True)
         if len(frame) > PROJECTION_ROWS:
             st.caption(t("nd_first_rows", shown=PROJECTION_ROWS, rows=len(frame)))
         return
-    show_table(frame, name, key=key, column_config=column_config)
+    config = {column: st.column_config.NumberColumn(format="percent") for column in percent}
+    show_table(frame, name, key=key, column_config={**config, **(column_config or {})})
 
 
-def yuan(value: float) -> str:
-    return t("nd_yuan", value=f"{value:,.0f}")
+def yuan_short(value: float) -> str:
+    """A sum for a card: 万元 (10,000 yuan) in Chinese, millions in English, when that large."""
+    unit = 1e4 if language() == "zh" else 1e6
+    if abs(value) < unit:
+        return t("nd_yuan", value=f"{value:,.0f}")
+    return t("nd_yuan_short", value=f"{value / unit:,.{1 if unit == 1e4 else 2}f}")
 
 
 def findings_table(rule: str) -> pd.DataFrame:
@@ -84,9 +112,7 @@ def column_config(columns: list[str]) -> dict:
     config = {}
     for column in columns:
         label = t("nd_col_" + column)
-        if column in PERCENT:
-            config[label] = number(format="percent")
-        elif column == "ratio":
+        if column == "ratio":
             config[label] = number(format="%.2f×")
         elif column in ("kwh", "prior_mean_kwh", "annual_kwh", "capacity_kva", "peak_demand_kw",
                         "cost_by_capacity", "cost_by_demand", "current_cost", "saving", "annual_saving"):
@@ -104,7 +130,7 @@ def rule_tab(rule: str) -> None:
     st.caption(t("nd_rows_caption", customers=fmt_number(customers[rule]), rows=fmt_number(len(frame))))
     shown = findings_table(rule)
     table(shown.rename(columns=lambda c: t("nd_col_" + c)), t("kpi_" + RULE_KPIS[rule]), f"nd_{rule}",
-          column_config(list(shown.columns)))
+          column_config(list(shown.columns)), percent=tuple(t("nd_col_" + c) for c in PERCENT if c in shown))
 
 
 # --- KPI cards -----------------------------------------------------------------------------------
@@ -113,11 +139,12 @@ row = st.columns(5)
 for column, rule in zip((row[0], row[1], row[3], row[4]), RULE_KPIS):
     kpi = RULE_KPIS[rule]
     kpi_card(kpi, t("kpi_" + kpi), fmt_number(customers[rule]), container=column)
-    column.caption(t("nd_months", months=fmt_number(len(findings[rule]))) if rule == "surge"
-                   else t("nd_customers"))
+    if rule == "surge":
+        column.caption(t("nd_months", months=fmt_number(len(findings[rule]))))
     definition(kpi, container=column)
-kpi_card("needs_basic_charge", t("nd_yearly_saving"), yuan(yearly_saving), container=row[2])
-row[2].caption(t("nd_yearly_saving_caption", customers=fmt_number(customers["basic_charge_adjustment"])))
+kpi_card("needs_basic_charge", t("nd_yearly_saving"), yuan_short(yearly_saving), container=row[2])
+row[2].caption(t("nd_yearly_saving_caption", customers=fmt_number(customers["basic_charge_adjustment"]),
+                 yuan=f"{yearly_saving:,.0f}"))
 
 
 # --- One tab per rule ----------------------------------------------------------------------------

@@ -1,0 +1,190 @@
+"""The 客户分层 screen under AppTest: cards against the KPI report, the town filter against the
+scoped metrics, the customer list (segment filter, search, cap on screen, the full download),
+each role, definitions, and no write widgets for the leader. Expected values come from
+metrics/, never from constants.
+"""
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
+
+from data_access.db import make_engine
+from data_access.settings import load_settings
+from metrics import segments
+from metrics.report import build_report
+from metrics.window import Scope, Window
+from tests.seed_small import Q3, TOWNS, USERS
+from tests.test_app_shell import app, login_as, metric_by_label, no_exception, seed
+from ui.definitions import DEFINITIONS, definition_name
+from ui.strings import EN, ZH
+
+SCRIPT = "views/customers.py"
+CARDS = {  # report key -> card label
+    "total": ZH["cus_total"],
+    "star": "⭐ " + ZH["cus_seg_star"],
+    "potential": "🌱 " + ZH["cus_seg_potential"],
+    "risk": "⚠️ " + ZH["cus_seg_risk"],
+    "none": "○ " + ZH["cus_seg_none"],
+    "covered": "👤 " + ZH["cus_seg_covered"],
+}
+
+
+@pytest.fixture(scope="module")
+def small_url(tmp_path_factory, sqlite_template) -> str:
+    path = tmp_path_factory.mktemp("customers") / "small.db"
+    path.write_bytes(sqlite_template.read_bytes())
+    url = f"sqlite:///{path}"
+    seed(url)
+    return url
+
+
+@pytest.fixture(autouse=True)
+def _app_env(monkeypatch):
+    monkeypatch.setenv("DASHBOARD_COOKIE_KEY", "only-for-tests-" + "x" * 32)
+
+
+def open_screen(url: str, monkeypatch, username: str = "leader", **query):
+    at = login_as(app(url, monkeypatch, **query), username).run()
+    at.switch_page(SCRIPT).run()
+    no_exception(at)
+    return at
+
+
+def scoped(url: str, function, *args, **kwargs):
+    """Run a metrics function on the seeded database as of the window's end (Q3 2025)."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        result = function(conn, Q3[1], load_settings(conn), *args, **kwargs)
+    engine.dispose()
+    return result
+
+
+def customer_list(at) -> pd.DataFrame:
+    return at.dataframe[-1].value
+
+
+# --- Against the report --------------------------------------------------------------------------
+
+def test_cards_match_the_report(db_url, monkeypatch):
+    seed(db_url)
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        report = build_report(conn, Window(*Q3), load_settings(conn))
+    engine.dispose()
+    at = open_screen(db_url, monkeypatch)
+    assert at.title[0].value == ZH["nav_customers"]
+    for key, label in CARDS.items():
+        assert metric_by_label(at, label).value == f"{report['segments'][key]:,}", key
+    counts = report["segments"]
+    segmented = counts["total"] - counts["none"]
+    coverage = f"{counts['covered'] / segmented * 100:.1f}%"
+    assert ZH["cus_coverage_of"].format(rate=coverage, segmented=f"{segmented:,}") in [c.value for c in at.caption]
+
+
+def test_overlaps_and_breakdown_follow_the_metrics(small_url, monkeypatch):
+    at = open_screen(small_url, monkeypatch)
+    overlaps = scoped(small_url, segments.overlaps)
+    shown = at.dataframe[0].value
+    expected = overlaps.loc[overlaps["customers"] > 0]
+    assert list(shown[ZH["cus_col_customers"]]) == list(expected["customers"])
+    assert list(shown[ZH["cus_col_covered"]]) == list(expected["covered"])
+    star_and_risk = expected.loc[expected["star"] & expected["risk"] & ~expected["potential"], "customers"].iloc[0]
+    row = shown.loc[shown[ZH["cus_col_combination"]] == f"⭐ {ZH['cus_seg_star']} + ⚠️ {ZH['cus_seg_risk']}"]
+    assert list(row[ZH["cus_col_customers"]]) == [star_and_risk]
+
+    at.radio(key="cus_breakdown_by").set_value("industry").run()
+    no_exception(at)
+    by_industry = scoped(small_url, segments.breakdown, by="industry")
+    table = at.dataframe[1].value
+    assert list(table[ZH["cus_col_total"]]) == list(by_industry["total"])
+    assert list(table[ZH["cus_col_risk"]]) == list(by_industry["risk"])
+
+
+def test_a_town_filter_changes_the_numbers_as_the_scoped_metrics_do(small_url, monkeypatch):
+    everywhere = scoped(small_url, segments.segment_counts)
+    for town in TOWNS:
+        at = open_screen(small_url, monkeypatch, town=town)
+        expected = scoped(small_url, segments.segment_counts, Scope(town=town))
+        assert expected != everywhere
+        for key, label in CARDS.items():
+            assert metric_by_label(at, label).value == f"{expected[key]:,}", (town, key)
+        assert len(customer_list(at)) == expected["total"]
+
+
+# --- The customer list ------------------------------------------------------------------------------
+
+def test_list_filters_by_segment_and_search_with_badges(small_url, monkeypatch):
+    at = open_screen(small_url, monkeypatch)
+    assert len(customer_list(at)) == scoped(small_url, segments.segment_counts)["total"]
+    at.selectbox(key="cus_segment").set_value("risk").run()
+    no_exception(at)
+    shown = customer_list(at)
+    expected = scoped(small_url, segments.customer_list, segment="risk")
+    assert list(shown[ZH["cus_col_account_no"]]) == list(expected["account_no"])
+    first = shown.loc[shown[ZH["cus_col_account_no"]] == "C001"].iloc[0]
+    assert first[ZH["cus_col_segments"]] == f"⭐ {ZH['cus_seg_star']} ⚠️ {ZH['cus_seg_risk']}"
+    assert first[ZH["cus_col_risk_reasons"]] == ZH["cus_reason_trading_eligible"]
+
+    at.selectbox(key="cus_segment").set_value("").run()
+    at.text_input(key="cus_search").input("c003").run()
+    no_exception(at)
+    assert list(customer_list(at)[ZH["cus_col_account_no"]]) == ["C003"]
+    at.text_input(key="cus_search").input("没有这个客户").run()
+    assert ZH["cus_list_empty"] in [i.value for i in at.info]
+
+
+def test_the_screen_caps_the_list_and_the_download_has_every_row(small_url, monkeypatch):
+    """A cap of 2 rows on screen; the CSV and Excel files, made when clicked, hold all customers."""
+    monkeypatch.setattr("ui.data.CUSTOMER_LIST_ROWS", 2)
+    made: dict[str, object] = {}
+    original = MediaFileManager.add_deferred
+
+    def spy(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        made[file_name] = data_callable
+        return original(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
+    at = open_screen(small_url, monkeypatch)
+    total = scoped(small_url, segments.segment_counts)["total"]
+    assert len(customer_list(at)) == 2
+    assert ZH["cus_list_capped"].format(shown=2, rows=total) in [c.value for c in at.caption]
+    csv_name, xlsx_name = f"{ZH['cus_list_file']}.csv", f"{ZH['cus_list_file']}.xlsx"
+    # Called outside the script run, as the server does when the button is clicked.
+    from_csv = pd.read_csv(io.BytesIO(made[csv_name]()), encoding="utf-8-sig", dtype=str)
+    from_xlsx = pd.read_excel(io.BytesIO(made[xlsx_name]()), dtype=str)
+    expected = list(scoped(small_url, segments.customer_list)["account_no"])
+    assert list(from_csv[ZH["cus_col_account_no"]]) == expected and len(expected) == total > 2
+    assert list(from_xlsx[ZH["cus_col_account_no"]]) == expected
+    assert list(from_csv.columns) == list(customer_list(at).columns)
+
+
+# --- Roles, language, definitions, projection ---------------------------------------------------------
+
+@pytest.mark.parametrize("username", list(USERS))
+def test_every_role_sees_the_screen_and_every_card_has_a_definition(small_url, monkeypatch, username):
+    at = open_screen(small_url, monkeypatch, username)
+    assert len(at.metric) == len(CARDS)
+    shown = at.session_state["_kpis_shown"]
+    assert set(shown) == {"segments", "segments_coverage"} and set(shown) <= set(DEFINITIONS)
+    labels = [e.label for e in at.expander]
+    for kpi in shown:
+        assert any(definition_name(kpi, "zh") in label and ZH["definition"] in label for label in labels), kpi
+    assert len(at.get("plotly_chart")) == 3
+
+
+def test_the_leader_gets_no_write_widgets(small_url, monkeypatch):
+    at = open_screen(small_url, monkeypatch, "leader")
+    assert not at.main.button and not at.form_submit_button and not at.get("data_editor")
+    assert not at.get("form")
+
+
+def test_english_and_projection(small_url, monkeypatch):
+    at = open_screen(small_url, monkeypatch, lang="en", present="1")
+    assert at.title[0].value == EN["nav_customers"]
+    assert metric_by_label(at, EN["cus_total"])
+    assert not at.dataframe and not at.download_button  # plain tables on the wall screen
+    assert len(at.table) == 3
+    assert any(EN["definition"] in e.label for e in at.expander)

@@ -1,0 +1,188 @@
+"""The 接电时长 screen under AppTest: cards against the KPI report (and their change against the
+previous window), the town filter against the scoped metrics, stages against the limits, the
+over-limit and stalled table, each role, definitions, no write widgets for the leader.
+
+The small seed plus two applications of this file: S001, resident-served on dual supply with
+every milestone and a plan reply slower than its limit; S002, still waiting for its plan reply.
+Expected values come from metrics/, never from constants.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from data_access.db import make_engine
+from data_access.settings import load_settings
+from metrics import lead_time
+from metrics.report import build_report
+from metrics.window import Scope, Window
+from tests import builders as b
+from tests.seed_small import Q3, TOWNS, USERS, populate_small
+from tests.test_app_shell import app, login_as, metric_by_label, no_exception
+from ui.definitions import DEFINITIONS, definition_name
+from ui.strings import EN, ZH
+from ui.targets import status
+
+D = dt.date
+SCRIPT = "views/lead_time.py"
+WINDOW = Window(*Q3)
+
+
+def seed(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        ids = populate_small(conn)
+        b.application(conn, "S001", ids["C003"], D(2025, 6, 3), resident_served=True, supply="dual",
+                      surveyed_on=D(2025, 6, 5), plan_replied_on=D(2025, 7, 25), design_reviewed_on=D(2025, 8, 1),
+                      mid_inspected_on=D(2025, 8, 15), completion_inspected_on=D(2025, 9, 1),
+                      energized_on=D(2025, 9, 4))
+        b.application(conn, "S002", ids["C005"], D(2025, 7, 1), resident_served=False, surveyed_on=D(2025, 7, 3))
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def small_url(tmp_path_factory, sqlite_template) -> str:
+    path = tmp_path_factory.mktemp("lead_time") / "small.db"
+    path.write_bytes(sqlite_template.read_bytes())
+    url = f"sqlite:///{path}"
+    seed(url)
+    return url
+
+
+@pytest.fixture(autouse=True)
+def _app_env(monkeypatch):
+    monkeypatch.setenv("DASHBOARD_COOKIE_KEY", "only-for-tests-" + "x" * 32)
+
+
+def open_screen(url: str, monkeypatch, username: str = "leader", **query):
+    at = login_as(app(url, monkeypatch, **query), username).run()
+    at.switch_page(SCRIPT).run()
+    no_exception(at)
+    return at
+
+
+def computed(url: str, function, window: Window = WINDOW, scope: Scope = Scope()):
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        result = function(conn, window, load_settings(conn), scope)
+    engine.dispose()
+    return result
+
+
+def days(value) -> str:
+    return "—" if value is None else f"{value:,.1f} 天"
+
+
+def cards(summary) -> dict[str, str]:
+    return {
+        ZH["lt_resident_mean"]: days(summary.resident.mean_days),
+        ZH["lt_resident_median"]: days(summary.resident.median_days),
+        ZH["lt_other_mean"]: days(summary.other.mean_days),
+        ZH["lt_other_median"]: days(summary.other.median_days),
+        ZH["kpi_lead_time_reduction"]: days(summary.reduction_days),
+    }
+
+
+# --- Against the report --------------------------------------------------------------------------
+
+def test_cards_match_the_report(db_url, monkeypatch):
+    seed(db_url)
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        settings = load_settings(conn)
+        report = build_report(conn, WINDOW, settings)["lead_time"]
+        previous = build_report(conn, WINDOW.previous(), settings)["lead_time"]
+    engine.dispose()
+    at = open_screen(db_url, monkeypatch)
+    assert at.title[0].value == ZH["nav_lead_time"]
+    expected = {
+        ZH["lt_resident_mean"]: days(report["resident"]["mean_days"]),
+        ZH["lt_resident_median"]: days(report["resident"]["median_days"]),
+        ZH["lt_other_mean"]: days(report["other"]["mean_days"]),
+        ZH["lt_other_median"]: days(report["other"]["median_days"]),
+        ZH["kpi_lead_time_reduction"]: days(report["reduction_days"]),
+    }
+    for label, value in expected.items():
+        assert metric_by_label(at, label).value == value, label
+    reduction = metric_by_label(at, ZH["kpi_lead_time_reduction"])
+    assert ZH["status_" + status("lead_time_reduction", report["reduction_days"])] in reduction.label
+    change = report["reduction_days"] - previous["reduction_days"]
+    assert reduction.delta == f"{change:+.1f} 天"
+    change = report["resident"]["mean_days"] - previous["resident"]["mean_days"]
+    assert metric_by_label(at, ZH["lt_resident_mean"]).delta == f"{change:+.1f} 天"
+    counts = [c.value for c in at.caption]
+    assert ZH["lt_applications"].format(count=report["resident"]["count"]) in counts
+
+
+def test_a_town_filter_changes_the_numbers_as_the_scoped_metrics_do(small_url, monkeypatch):
+    everywhere = computed(small_url, lead_time.summary)
+    for town in TOWNS:
+        expected = computed(small_url, lead_time.summary, scope=Scope(town=town))
+        assert expected != everywhere
+        at = open_screen(small_url, monkeypatch, town=town)
+        for label, value in cards(expected).items():
+            assert metric_by_label(at, label).value == value, (town, label)
+
+
+# --- Stages, over limit, stalled -----------------------------------------------------------------------
+
+def test_over_limit_and_stalled_applications(small_url, monkeypatch):
+    at = open_screen(small_url, monkeypatch)
+    over = computed(small_url, lead_time.over_limit)
+    assert {"S001", "S002"} <= set(over["app_no"])
+    assert metric_by_label(at, ZH["lt_over_limit_card"]).value == f"{len(over):,}"
+    assert metric_by_label(at, ZH["lt_stalled_card"]).value == f"{int(over['stalled'].sum()):,}"
+    table = at.dataframe[-1].value
+    assert set(table[ZH["lt_col_app_no"]]) == set(over["app_no"])
+    s001 = over.set_index("app_no").loc["S001"]
+    row = table.loc[table[ZH["lt_col_app_no"]] == "S001"].iloc[0]
+    assert (row[ZH["lt_col_state"]], row[ZH["lt_col_stage"]]) == (ZH["lt_state_over"], ZH["lt_stage_plan_reply"])
+    assert row[ZH["lt_col_workdays"]] == s001["plan_reply_workdays"] > row[ZH["lt_col_limit"]] == s001["plan_reply_limit"]
+    assert row[ZH["lt_col_supply"]] == ZH["lt_supply_dual"]
+    stalled = table.loc[table[ZH["lt_col_app_no"]] == "S002"].iloc[0]
+    s002 = over.set_index("app_no").loc["S002"]
+    assert (stalled[ZH["lt_col_state"]], stalled[ZH["lt_col_stage"]]) == (ZH["lt_state_stalled"],
+                                                                        ZH["lt_stage_plan_reply"])
+    assert stalled[ZH["lt_col_workdays"]] == s002["current_workdays"]
+
+
+def test_stage_table_follows_the_stage_summary_with_limits(small_url, monkeypatch):
+    at = open_screen(small_url, monkeypatch)
+    summary = computed(small_url, lead_time.stage_summary)
+    table = at.dataframe[0].value
+    assert len(table) == len(summary)
+    assert list(table[ZH["lt_col_count"]]) == list(summary["count"])
+    assert list(table[ZH["lt_col_over_limit"]]) == list(summary["over_limit"])
+    limits = lead_time.stage_limits({})
+    plan_reply = table.loc[table[ZH["lt_col_stage"]] == ZH["lt_stage_plan_reply"], ZH["lt_col_limit"]].iloc[0]
+    assert plan_reply == (f"{limits['stage_limit_plan_reply_single']:g} / "
+                          f"{limits['stage_limit_plan_reply_dual']:g}")
+
+
+# --- Roles, language, definitions, projection ---------------------------------------------------------
+
+@pytest.mark.parametrize("username", list(USERS))
+def test_every_role_sees_the_screen_and_every_card_has_a_definition(small_url, monkeypatch, username):
+    at = open_screen(small_url, monkeypatch, username)
+    assert len(at.metric) == 7
+    shown = at.session_state["_kpis_shown"]
+    assert {"lead_time", "lead_time_over_limit", "lead_time_stages"} == set(shown) and set(shown) <= set(DEFINITIONS)
+    labels = [e.label for e in at.expander]
+    for kpi in shown:
+        assert any(definition_name(kpi, "zh") in label and ZH["definition"] in label for label in labels), kpi
+    assert len(at.get("plotly_chart")) == 5
+
+
+def test_the_leader_gets_no_write_widgets(small_url, monkeypatch):
+    at = open_screen(small_url, monkeypatch, "leader")
+    assert not at.main.button and not at.form_submit_button and not at.get("data_editor")
+    assert not at.get("form")
+
+
+def test_english_and_projection(small_url, monkeypatch):
+    at = open_screen(small_url, monkeypatch, lang="en", present="1")
+    assert at.title[0].value == EN["nav_lead_time"]
+    assert metric_by_label(at, EN["lt_resident_mean"]).value.endswith(" days")
+    assert not at.dataframe and not at.download_button
+    assert len(at.table) == 2
