@@ -476,9 +476,18 @@ def _frame_row(frame: pd.DataFrame, position: int) -> dict[str, Any]:
     return {key: plain_value(value) for key, value in frame.iloc[position].items()}
 
 
+def _cell_text(column: Column, value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (dt.date, bool)):  # months as YYYY-MM, yes/no as words
+        return str(format_value(column, value))
+    return str(value)
+
+
 def _row_label(sheet: Sheet, row: dict[str, Any], position: int) -> str:
-    key = "|".join(str(format_value(sheet.column(k), row.get(k)) or "") for k in sheet.key_columns)
-    return t("fm_row", number=position + 1, key=key)
+    """'第 3 行（C001|2025-09）': the row as the table shows it, and its key."""
+    key = "|".join(_cell_text(sheet.column(k), row.get(k)) for k in sheet.key_columns)
+    return t("fm_row", number=position + 1, row_key=key)
 
 
 def pending_changes(editor: Editor, frame: pd.DataFrame, state: dict) -> tuple[list[dict], list[str], list[dict], list[str]]:
