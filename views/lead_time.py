@@ -143,14 +143,12 @@ else:
     with right:
         fig = go.Figure([go.Box(y=values, name=group_name(group), boxmean=True, marker_color=GROUP_COLORS[group])
                          for group, values in groups.items()])
-        if reduction is not None:
-            fig.add_annotation(text=t("lt_reduction_note", days=f"{reduction:.1f}",
-                                      target=f"{LEAD_TIME_REDUCTION_TARGET_DAYS:g}"),
-                               xref="paper", yref="paper", x=0.5, y=1.0, showarrow=False, yanchor="bottom")
-        fig.update_layout(title=dict(text=t("lt_box"), font=dict(size=15)), showlegend=False,
-                          margin=dict(t=60))
+        fig.update_layout(title=dict(text=t("lt_box"), font=dict(size=15)), showlegend=False)
         fig.update_yaxes(title=t("lt_lead_days_axis"))
         plotly(fig, height=320, key="lt_box")
+    if reduction is not None:
+        st.caption(t("lt_reduction_note", resident=f"{now.resident.mean_days:.1f}", other=f"{now.other.mean_days:.1f}",
+                     days=f"{reduction:.1f}", target=f"{LEAD_TIME_REDUCTION_TARGET_DAYS:g}"))
 
 
 # --- Monthly trend and the reduction against 18 days ----------------------------------------------
@@ -199,7 +197,7 @@ definition("lead_time_stages", container=row[2])
 
 stages, limits = details["stages"], details["limits"].set_index("stage")
 if stages["count"].sum() == 0:
-    st.info(t("lt_no_stages"))
+    st.info(t("lt_no_applications" if distribution.empty else "lt_no_stages"))
 else:
     names = [stage_name(stage) for stage in STAGES]
     fig = go.Figure()

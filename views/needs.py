@@ -103,7 +103,7 @@ def findings_table(rule: str) -> pd.DataFrame:
             shown[column] = [None if pd.isna(month) else f"{month:%Y-%m}" for month in shown[column]]
     for column in CODES:
         if column in shown:
-            shown[column] = shown[column].map(lambda code: t(f"nd_{column}_{code}") if isinstance(code, str) else "")
+            shown[column] = [t(f"nd_{column}_{code}") if isinstance(code, str) else "" for code in shown[column]]
     return shown[COLUMNS[rule]]
 
 
