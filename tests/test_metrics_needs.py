@@ -99,6 +99,9 @@ def charge_cases(engine):
         # demand mode, Mar without max demand: 2 months, 2 x 900 x 38 = 68,400 vs 2 x 28,000 = 56,000;
         # saving 12,400, annualised 12,400 x 12 / 2 = 74,400
         demand_months(conn, c("B6", "demand"), {JAN: 900, FEB: 900, MAR: None})
+        # months on both sides of the 400 kW floor: billed 400 + 500 + 900 = 1,800 kW -> 68,400 yuan;
+        # saving 84,000 - 68,400 = 15,600 -> flagged
+        demand_months(conn, c("B8", "capacity"), {JAN: 300, FEB: 500, MAR: 900})
         # single-part tariff: never screened, however low its demand
         demand_months(conn, b.customer(conn, "B7", capacity_kva=200, billing_mode="single"),
                       {JAN: 10, FEB: 10, MAR: 10})
@@ -108,8 +111,9 @@ def charge_cases(engine):
 def test_basic_charge(charge_cases):
     with charge_cases.connect() as conn:
         frame = needs.basic_charge(conn, Q1, load_settings(conn))
-    assert list(frame["account_no"]) == ["B1", "B3", "B4", "B6"]
+    assert list(frame["account_no"]) == ["B1", "B3", "B4", "B6", "B8"]
     rows = frame.set_index("account_no")
+    assert rows.loc["B8", ["cost_by_demand", "saving"]].tolist() == [68_400, 15_600]
     money = ["cost_by_capacity", "cost_by_demand", "current_cost", "saving", "annual_saving"]
     assert rows.loc["B1", money].tolist() == [84_000, 79_800, 84_000, 4_200, 16_800]  # 4,200 x 12 / 3
     assert rows.loc["B1", "suggested_mode"] == "demand"
@@ -127,8 +131,8 @@ def test_basic_charge_prices_are_settings(charge_cases):
         settings = {**load_settings(conn), "demand_price": 40}
         frame = needs.basic_charge(conn, Q1, settings)
     # B1: 3 x 700 x 40 = 84,000 = by capacity: no saving. B4: 96,000 vs 84,000. B5 (300 -> floor 400):
-    # 48,000, still cheaper than 84,000. B6: 72,000 vs 56,000.
-    assert list(frame["account_no"]) == ["B3", "B4", "B6"]
+    # 48,000, still cheaper than 84,000. B6: 72,000 vs 56,000. B8: 72,000 vs 84,000 (14%).
+    assert list(frame["account_no"]) == ["B3", "B4", "B6", "B8"]
 
 
 # --- surge -------------------------------------------------------------------------------------
