@@ -35,6 +35,13 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("demand_price", 38, "需量电价 元/kW·月", "Demand price (yuan per kW·month)", 0),
     SettingSpec("mode_saving_share", 0.05, "基本电费节省比例门槛", "Basic-charge saving share to flag", 0, 1),
     SettingSpec("surge_ratio", 1.3, "用电激增倍数", "Consumption surge ratio", 1),
+    # State Grid time limits of the connection stages, in working days (domain.md, ext.).
+    SettingSpec("stage_limit_plan_reply_single", 15, "方案答复时限（单电源）工作日", "Plan reply limit, single supply (working days)", 1, 120, integer=True),
+    SettingSpec("stage_limit_plan_reply_dual", 30, "方案答复时限（双电源）工作日", "Plan reply limit, dual supply (working days)", 1, 120, integer=True),
+    SettingSpec("stage_limit_design_review", 10, "设计审核时限 工作日", "Design review limit (working days)", 1, 120, integer=True),
+    SettingSpec("stage_limit_mid_inspection", 5, "中间检查时限 工作日", "Mid-construction inspection limit (working days)", 1, 120, integer=True),
+    SettingSpec("stage_limit_completion_inspection", 5, "竣工检验时限 工作日", "Completion inspection limit (working days)", 1, 120, integer=True),
+    SettingSpec("stage_limit_energization", 5, "装表接电时限 工作日", "Energization limit (working days)", 1, 120, integer=True),
 )
 DEFAULTS: dict[str, float] = {spec.key: float(spec.default) for spec in SETTING_SPECS}
 SPECS_BY_KEY = {spec.key: spec for spec in SETTING_SPECS}

@@ -49,6 +49,7 @@ from sqlalchemy import and_, case, func, literal, or_, select, union_all
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
+from data_access.settings import DEFAULTS
 from data_access.models import APPLICATION_STAGES, Application, CalendarDay, Customer
 from metrics.sql import days_between, month_from_index, month_index, query_frame, scoped_customer_ids
 from metrics.window import Scope, Window
@@ -59,14 +60,7 @@ STAGE_ENDS = dict(zip(STAGES, APPLICATION_STAGES[2:]))  # plan_replied_on ... en
 # Stages timed by the grid company alone between recorded milestones (see the module docstring).
 GRID_STAGES = ("plan_reply", "energization")
 # State Grid limits in working days (domain.md, *ext.*): defaults, overridable through settings.
-STAGE_LIMIT_DEFAULTS = {
-    "stage_limit_plan_reply_single": 15,
-    "stage_limit_plan_reply_dual": 30,
-    "stage_limit_design_review": 10,
-    "stage_limit_mid_inspection": 5,
-    "stage_limit_completion_inspection": 5,
-    "stage_limit_energization": 5,
-}
+STAGE_LIMIT_DEFAULTS = {key: value for key, value in DEFAULTS.items() if key.startswith("stage_limit_")}
 GROUPS = {True: "resident", False: "other"}
 
 
