@@ -32,11 +32,12 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 from sqlalchemy import select
 
 from data_access import admin, lookups, writes
-from data_access.contract import Column, Sheet, format_value, rule_text
+from data_access.contract import TYPE_NOTES, Column, Sheet, format_value, rule_text
 from data_access.db import database_url
 from data_access.models import Manager
 from data_access.writes import WRITE_ERRORS, StaleRow, ValidationFailed, get_sheet, plain_value
@@ -231,7 +232,8 @@ def field(form: str, sheet: str, column_key: str, key: str, *, default: Any = No
     column = get_sheet(sheet).column(column_key)
     if key not in st.session_state:
         st.session_state[key] = default if default is not None else EMPTY.get(column.type)
-    common = dict(key=key, help=widget.pop("help", rule_text(column, language())), **widget)
+    # A pick list offers only valid values: its rules need no tooltip.
+    common = dict(key=key, help=widget.pop("help", None if options is not None else field_help(column)), **widget)
     if options is not None or column.type == "enum":
         value = st.selectbox(label(column), list(options if options is not None else column.codes),
                              format_func=format_func or choice_label(column), index=None,
@@ -252,6 +254,13 @@ def field(form: str, sheet: str, column_key: str, key: str, *, default: Any = No
         value = st.text_input(label(column), max_chars=column.max_length, **common)
     field_error(form, column_key)
     return value
+
+
+def field_help(column: Column) -> str | None:
+    """The column's rules as a tooltip, unless they only name the type (e.g. just "text")."""
+    lang = language()
+    rules = rule_text(column, lang)
+    return None if rules == TYPE_NOTES[column.type][0 if lang == "zh" else 1] else rules
 
 
 def _number_input(column: Column, common: dict) -> Any:
@@ -387,7 +396,9 @@ def editor_frame(sheet: Sheet, rows: list[dict]) -> pd.DataFrame:
         if column.type == "month":
             frame[column.key] = [None if pd.isna(v) else format_value(column, v) for v in values]
         elif column.type == "date":
-            frame[column.key] = pd.Series([None if pd.isna(v) else v for v in values], dtype=object)
+            # Arrow dates even when every cell is empty: an all-blank column stays editable as dates.
+            frame[column.key] = pd.Series([None if pd.isna(v) else v for v in values],
+                                          dtype=pd.ArrowDtype(pa.date32()))
         elif column.type == "datetime":
             frame[column.key] = pd.to_datetime(values)
         if column.type in _DTYPES:
@@ -448,7 +459,7 @@ def sheet_editor(editor: Editor, rows: list[dict], *, scope: tuple = (), total: 
     editable = editor.columns if editor.editable is None else editor.editable
     st.data_editor(frame, key=key, column_order=list(editor.columns), column_config=column_config(sheet, editor),
                    num_rows=editor.num_rows, disabled=[c for c in editor.columns if c not in editable],
-                   hide_index=True, width="stretch", height=height)
+                   hide_index=True, width="stretch", height=height, placeholder="—")
     st.button(t("fm_save_table"), key=f"{key}_save", type="primary", icon=":material/save:",
               on_click=save_editor, args=(editor, frame, key))
 

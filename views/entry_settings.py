@@ -58,8 +58,9 @@ def number_field(row: dict) -> None:
     else:
         small = row["maximum"] is not None and row["maximum"] <= 2
         limits = {name: float(value) for name, value in limits.items()}
+        digits = "%.2f" if small else ("%.1f" if row["default"] < 1000 else "%.0f")
         st.number_input(spec_label(row), key=key, step=0.01 if small else _step(row["default"]),
-                        format="%.2f" if small else "%.0f", **limits,
+                        format=digits, **limits,
                         help=t("est_default", value=f"{row['default']:,g}"))
     forms.field_error(SETTINGS, row["key"])
 
