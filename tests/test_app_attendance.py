@@ -6,6 +6,7 @@ query the screen added, metrics.logs.manager_logs, on both databases.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -83,13 +84,11 @@ def table_with(at: AppTest, column: str):
 
 def heat_map_cells(at: AppTest) -> list[tuple[str, str, str]]:
     """(manager, week, 'on/required') of the heat map's filled cells."""
-    import json
-
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
     assert spec["type"] == "heatmap"
     return [(manager, week, cell)
             for manager, row in zip(spec["y"], spec["text"])
-            for week, cell in zip(spec["x"], row) if cell is not None]
+            for week, cell in zip(spec["x"], row) if cell]
 
 
 # --- The cards against the report ---------------------------------------------------------------
@@ -133,6 +132,16 @@ def test_heat_map_and_missed_list_follow_the_report(small_url, monkeypatch):
     # Lowest compliance first: the worst manager is the heat map's top row.
     worst = min(report["attendance"]["by_manager"], key=lambda m: (m["rate"], m["employee_no"]))
     assert cells[0][0].startswith(worst["employee_no"])
+
+
+def test_weeks_a_manager_was_not_posted_stay_blank(small_url, monkeypatch):
+    q2 = WINDOW.previous()  # M003 is posted from 2 June only
+    due = with_conn(small_url, lambda conn, settings: attendance.compliance(conn, q2, settings).due)
+    at = open_screen(small_url, monkeypatch, **{"from": q2.start.isoformat(), "to": q2.end.isoformat()})
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    texts = [cell for row in spec["text"] for cell in row]
+    assert len([cell for cell in texts if cell]) == due
+    assert "" in texts and None not in texts
 
 
 def test_detail_tables_follow_the_metrics(small_url, monkeypatch):

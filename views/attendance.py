@@ -84,8 +84,9 @@ def state_heat_map(frame: pd.DataFrame, x: str, states: dict[str, str], cell_tex
     grid = lambda column: cells.pivot(index="manager", columns="period", values=column).reindex(managers)  # noqa: E731
     fig = go.Figure(go.Heatmap(
         z=grid("code").to_numpy(dtype=float), x=list(grid("code").columns), y=managers,
-        text=grid("text").to_numpy(dtype=object), texttemplate="%{text}",
-        hovertext=grid("hover").to_numpy(dtype=object), hoverinfo="text",
+        # Weeks (months) a manager was not due stay blank, not "null".
+        text=grid("text").fillna("").to_numpy(dtype=object), texttemplate="%{text}",
+        hovertext=grid("hover").fillna("").to_numpy(dtype=object), hoverinfo="text",
         colorscale=_discrete_scale([STATUS_COLORS[colour] for colour in states.values()]),
         zmin=-0.5, zmax=len(states) - 0.5, showscale=False, xgap=2, ygap=2,
     ))
@@ -227,8 +228,13 @@ if plan_rows.empty:
 else:
     st.caption(t("att_plans_caption", day=int(data.settings()["plan_deadline_day"])))
     legend(PLAN_STATES, "att_plan_")
-    order = plan_rows.drop_duplicates("employee_no")
-    managers = [manager_label(e, n) for e, n in zip(order["employee_no"], order["name"])][:HEATMAP_MAX_MANAGERS]
+    # Most months not on time first, like the attendance heat map.
+    behind = (plan_rows.assign(behind=~plan_rows["on_time"]).groupby(["employee_no", "name"], as_index=False)["behind"]
+              .sum().sort_values(["behind", "employee_no"], ascending=[False, True]))
+    managers = [manager_label(e, n) for e, n in zip(behind["employee_no"], behind["name"])]
+    if len(managers) > HEATMAP_MAX_MANAGERS:
+        st.caption(t("att_plans_capped", shown=HEATMAP_MAX_MANAGERS, managers=len(managers)))
+        managers = managers[:HEATMAP_MAX_MANAGERS]
     month_text = plan_rows["month"].map(lambda m: str(m)[:7])
     submitted = plan_rows["submitted_on"].map(lambda d: "—" if pd.isna(d) else str(d)[5:])
     hover = [t("att_plan_hover", manager=manager_label(e, n), month=m, submitted=s, state=t("att_plan_" + code))

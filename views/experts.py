@@ -92,7 +92,7 @@ st.subheader(t("exp_coverage_title"))
 codes = list(coverage.by_specialty)
 counts = list(coverage.by_specialty.values())
 fig = go.Figure(go.Bar(
-    x=[t("spec_" + code) for code in codes], y=counts, text=counts, textposition="outside",
+    x=[t("spec_" + code) for code in codes], y=counts, text=counts, textposition="inside",
     marker_color=[STATUS_COLORS["red" if count < minimum else "green"] for count in counts],
     hovertext=[t("exp_coverage_hover", specialty=t("spec_" + c), count=n, minimum=f"{minimum:g}")
                for c, n in zip(codes, counts)], hoverinfo="text",
