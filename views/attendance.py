@@ -73,15 +73,18 @@ def manager_label(employee_no: str, name: str) -> str:
     return f"{employee_no} {name}"
 
 
-def state_heat_map(frame: pd.DataFrame, x: str, states: dict[str, str], cell_text: pd.Series,
-                   hover: pd.Series, managers: list[str], key: str) -> None:
+def state_heat_map(frame: pd.DataFrame, x: str, states: dict[str, str], cell_text: list[str],
+                   hover: list[str], managers: list[str], key: str) -> None:
     """Manager (rows, in `managers` order) × period (columns) cells coloured by `state`."""
     codes = {name: code for code, name in enumerate(states)}
     cells = frame.assign(
         manager=[manager_label(e, n) for e, n in zip(frame["employee_no"], frame["name"])],
         period=frame[x].astype(str), code=frame["state"].map(codes), text=cell_text, hover=hover,
     )
-    grid = lambda column: cells.pivot(index="manager", columns="period", values=column).reindex(managers)  # noqa: E731
+
+    def grid(column: str) -> pd.DataFrame:
+        return cells.pivot(index="manager", columns="period", values=column).reindex(managers)
+
     fig = go.Figure(go.Heatmap(
         z=grid("code").to_numpy(dtype=float), x=list(grid("code").columns), y=managers,
         # Weeks (months) a manager was not due stay blank, not "null".
@@ -139,7 +142,7 @@ else:
              for e, n, w, o, r, s in matrix[["employee_no", "name", "week_start", "on_site_days", "required", "state"]]
              .itertuples(index=False)]
     text = matrix["on_site_days"].astype(str) + "/" + matrix["required"].astype(str)
-    state_heat_map(matrix, "week_start", WEEK_STATES, text.to_numpy(), hover, managers, key="att_matrix")
+    state_heat_map(matrix, "week_start", WEEK_STATES, text.to_list(), hover, managers, key="att_matrix")
 
 st.subheader(t("att_missed_title"))
 missed = data.attendance_missed(window, scope)
@@ -240,7 +243,7 @@ else:
     hover = [t("att_plan_hover", manager=manager_label(e, n), month=m, submitted=s, state=t("att_plan_" + code))
              for e, n, m, s, code in zip(plan_rows["employee_no"], plan_rows["name"], month_text, submitted,
                                         plan_rows["state"])]
-    state_heat_map(plan_rows.assign(month=month_text), "month", PLAN_STATES, submitted.to_numpy(), hover,
+    state_heat_map(plan_rows.assign(month=month_text), "month", PLAN_STATES, submitted.to_list(), hover,
                    managers, key="att_plans")
     listed = plan_rows.assign(month=month_text, state=plan_rows["state"].map(lambda s: t("att_plan_" + s)))
     listed = listed[["employee_no", "name", "month", "due", "submitted_on", "state"]]
