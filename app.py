@@ -6,7 +6,9 @@ Every run: page config and projection styling (ui.theme), shared URL state
 (ui.state), the engine (ui.data), the login (ui.auth). Logged out, the only
 page is the hidden login page, whatever the URL. Logged in, the role's
 screens (ui.nav.SCREENS) and the shared sidebar (ui.sidebar) frame the
-page that runs. Screens live in views/, never in a pages/ folder.
+page that runs; with the wall-screen playlist on (ui.playlist, ?rotate=N)
+its footer and timer come before the screen. Screens live in views/, never
+in a pages/ folder.
 """
 from __future__ import annotations
 
@@ -17,11 +19,12 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ui import auth, components, data, nav, sidebar, state, theme  # noqa: E402
+from ui import auth, components, data, nav, playlist, sidebar, state, theme  # noqa: E402
 
 
 def main() -> None:
     state.sync_from_url()
+    playlist.prepare()
     theme.page_config()
     theme.apply()
     components.begin_run()
@@ -35,9 +38,11 @@ def main() -> None:
     page = nav.role_navigation(auth.current_role())
     if nav.is_root(page):
         page.run()  # switches to the home screen; the sidebar is drawn there
-    sidebar.render(authenticator)
+    playlist.begin(auth.current_role())  # before the sidebar: a new cycle reads fresh data
+    filters = sidebar.render(authenticator)
     auth.keep_cookie(st.sidebar)
     state.push_to_url()
+    playlist.frame(page, filters)
     page.run()
 
 

@@ -282,12 +282,13 @@ def test_english(small_url, monkeypatch):
     assert any(e.label.startswith(EN["definition"]) for e in at.expander)
 
 
-def test_projection_mode_shows_plain_tables_without_downloads(small_url, monkeypatch):
+def test_projection_mode_shows_the_cards_and_the_heat_map_only(small_url, monkeypatch):
+    # The wall screen fits 1920×1080 without scrolling (tests/browser/test_playlist.py measures it).
     at = open_screen(small_url, monkeypatch, present="1")
-    assert not at.dataframe and not at.download_button
-    assert at.table and len(at.metric) == len(RATE_KPIS)
-    missed = at.table[0].value
-    assert missed[ZH["att_col_rate"]].str.endswith("%").all()
+    assert not at.dataframe and not at.download_button and not at.table
+    assert len(at.metric) == len(RATE_KPIS)
+    assert [s.value for s in at.main.subheader] == [ZH["att_matrix_title"]]
+    assert len(at.get("plotly_chart")) == 1
 
 
 def test_a_window_without_full_weeks_says_so(small_url, monkeypatch):

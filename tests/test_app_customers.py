@@ -185,6 +185,7 @@ def test_english_and_projection(small_url, monkeypatch):
     at = open_screen(small_url, monkeypatch, lang="en", present="1")
     assert at.title[0].value == EN["nav_customers"]
     assert metric_by_label(at, EN["cus_total"])
-    assert not at.dataframe and not at.download_button  # plain tables on the wall screen
-    assert len(at.table) == 3
+    # The wall screen (1920×1080 without scrolling): the cards and the overlaps chart, no tables.
+    assert not at.dataframe and not at.download_button and not at.table
+    assert [s.value for s in at.main.subheader] == [EN["cus_overlaps_title"]]
     assert any(EN["definition"] in e.label for e in at.expander)

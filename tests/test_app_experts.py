@@ -245,10 +245,13 @@ def test_english(small_url, monkeypatch):
     assert table_with(at, EN["exp_col_expert_no"]) is not None
 
 
-def test_projection_mode_shows_plain_tables_without_downloads(small_url, monkeypatch):
+def test_projection_mode_shows_the_cards_coverage_and_calls_only(small_url, monkeypatch):
+    # The wall screen fits 1920×1080 without scrolling (tests/browser/test_playlist.py measures it).
     at = open_screen(small_url, monkeypatch, present="1")
-    assert not at.dataframe and not at.download_button
-    assert at.table and len(at.metric) == 3
+    assert not at.dataframe and not at.download_button and not at.table
+    assert len(at.metric) == 3
+    assert [s.value for s in at.main.subheader] == [ZH["exp_coverage_title"], ZH["exp_calls_title"]]
+    assert len(at.get("plotly_chart")) == 3
 
 
 def test_a_window_without_calls_says_so(small_url, monkeypatch):

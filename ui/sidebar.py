@@ -1,4 +1,4 @@
-"""The shared sidebar of a logged-in user: who, filters, language, projection, logout.
+"""The shared sidebar of a logged-in user: who, filters, language, projection, playlist, logout.
 
 app.py calls `render(auth)` after st.navigation and before the page runs,
 so every screen has the same sidebar and the filters are ready for
@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import auth as ui_auth
-from ui import filters, state
+from ui import filters, playlist, state
 from ui.strings import t
 
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
@@ -29,7 +29,10 @@ def language_switch(container=None) -> None:
 
 
 def _on_projection_change() -> None:
-    state.set_value("present", "1" if st.session_state.get("w_present") else None)
+    on = bool(st.session_state.get("w_present"))
+    state.set_value("present", "1" if on else None)
+    if not on:  # the playlist runs in projection mode only (ui.playlist.prepare)
+        state.set_value("rotate", None)
 
 
 def projection_toggle(container=None) -> None:
@@ -50,5 +53,6 @@ def render(auth) -> filters.Filters:
     sidebar.divider()
     language_switch(sidebar)
     projection_toggle(sidebar)
+    playlist.controls(sidebar)
     ui_auth.logout_button(auth)
     return current

@@ -7,6 +7,8 @@ The state is a few query parameters that every screen understands:
     from/to  the reporting window, YYYY-MM-DD
     town     customer town filter
     team     manager team filter
+    rotate   seconds per screen of the wall-screen playlist (ui.playlist)
+    screens  the playlist's screens, comma-separated URL paths
 
 The session holds the current values (page switches in st.navigation drop
 the query string); the URL mirrors them after every run. A URL that differs
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-PARAMS = ("lang", "present", "from", "to", "town", "team")
+PARAMS = ("lang", "present", "from", "to", "town", "team", "rotate", "screens")
 _STATE = "_url_state"
 _WRITTEN = "_url_written"
 

@@ -2,8 +2,11 @@
 
 The everyday theme and fonts are in .streamlit/config.toml. Projection mode
 (`?present=1` or the sidebar toggle) adds large type and a high-contrast dark
-look on top of it, and the page starts with the sidebar collapsed. Charts
-take their colours from `plotly_layout()` so they follow the mode.
+look on top of it, and the page starts with the sidebar collapsed; screens
+show a compact version that fits 1920x1080 without scrolling. The wall-screen
+playlist (ui.playlist, `?rotate=N`) adds a fixed footer and, while it runs,
+hides the sidebar and the header. Charts take their colours from
+`plotly_layout()` so they follow the mode.
 
     page_config()        call first in app.py (layout, sidebar state)
     apply()              once per run, after page_config()
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import state
+from ui import playlist, state
 
 STATUS_COLORS = {"green": "#1E8E3E", "amber": "#E8A317", "red": "#D93025", None: "#80868B"}
 # st.metric / badge colour names for the same statuses.
@@ -23,16 +26,19 @@ SERIES_COLORS = ["#0B6E4F", "#1F77B4", "#E8A317", "#9467BD", "#D93025", "#17BECF
 
 PROJECTION_CSS = """
 <style>
-/* Projection mode: high-contrast dark, large type (ui/theme.py) */
-.stApp, [data-testid="stHeader"], [data-testid="stSidebar"] { background: #000000 !important; }
+/* Projection mode: high-contrast dark, large type, no scrolling at 1920x1080 (ui/theme.py) */
+.stApp, [data-testid="stSidebar"] { background: #000000 !important; }
+[data-testid="stHeader"] { background: transparent !important; }
 .stApp, .stApp p, .stApp label, .stApp li, .stApp h1, .stApp h2, .stApp h3, .stApp h4,
 .stApp summary, [data-testid="stMetricValue"] div {
     color: #FFFFFF !important;
 }
-.stApp [data-testid="stCaptionContainer"], .stApp [data-testid="stCaptionContainer"] p { color: #E0E0E0 !important; }
+.stApp [data-testid="stCaptionContainer"], .stApp [data-testid="stCaptionContainer"] p {
+    color: #E0E0E0 !important; font-size: 1.15rem !important;
+}
 .stApp { font-size: 22px; }
-.stApp h1 { font-size: 3rem !important; }
-.stApp h2, .stApp h3 { font-size: 2.1rem !important; }
+.stApp h1 { font-size: 2.6rem !important; padding: 0 0 0.2rem 0 !important; }
+.stApp h2, .stApp h3 { font-size: 1.8rem !important; padding: 0.2rem 0 !important; }
 [data-testid="stMetric"] { background: #111111; border-color: #FFFFFF !important; }
 [data-testid="stMetricLabel"] p { font-size: 1.5rem !important; }
 [data-testid="stMetricValue"] { font-size: 3.6rem !important; color: #FFFFFF !important; }
@@ -41,7 +47,55 @@ PROJECTION_CSS = """
 [data-testid="stExpander"] details { border-color: #FFFFFF !important; }
 [data-testid="stExpander"] summary:hover { color: #FFD54F !important; }
 [data-testid="stVerticalBlockBorderWrapper"] { border-color: #FFFFFF !important; }
-.block-container { padding-top: 2rem; max-width: 100% !important; }
+[data-baseweb="tab"] p { font-size: 1.35rem !important; }
+/* Tables: large light type on black */
+[data-testid="stTable"] th, [data-testid="stTable"] td {
+    font-size: 1.35rem !important; color: #FFFFFF !important; background: #000000 !important;
+    border-color: #555555 !important; padding: 0.25rem 0.6rem !important;
+}
+[data-testid="stTable"] th { background: #1A1A1A !important; }
+/* Data frames are drawn on a canvas in the light theme's colours: invert them to dark */
+[data-testid="stDataFrame"] { filter: invert(1) hue-rotate(180deg); }
+/* Buttons and inputs: light text on dark */
+.stApp button[data-testid^="stBaseButton-secondary"], .stApp button[data-testid^="stBaseButton-tertiary"] {
+    background: #111111 !important; color: #FFFFFF !important; border-color: #FFFFFF !important;
+}
+.stApp [data-testid="stDateInputField"], .stApp [data-testid="stNumberInputContainer"],
+.stApp [data-testid="stTextInputRootElement"], .stApp [data-testid="stTextAreaRootElement"],
+.stApp [data-testid="stSelectbox"] [role="group"], .stApp [data-testid="stMultiSelect"] [role="group"],
+.stApp input, .stApp textarea {
+    background: #111111 !important; border-color: #888888 !important;
+}
+.stApp input, .stApp textarea, .stApp [role="group"] { color: #FFFFFF !important; -webkit-text-fill-color: #FFFFFF; }
+/* No clutter on the wall: no downloads, no definition expanders (the cards' tooltips keep them) */
+[data-testid="stDownloadButton"], [data-testid="stMain"] [data-testid="stExpander"] { display: none !important; }
+/* Room: invisible helpers (styles, the login cookie's component) taken out of the flow */
+[data-testid="stMain"] [data-testid="stElementContainer"]:has(iframe[height="0"]),
+[data-testid="stMain"] [data-testid="stElementContainer"]:has([data-testid="stMarkdown"] style) {
+    position: absolute !important; height: 0; overflow: hidden;
+}
+.block-container, [data-testid="stMainBlockContainer"] {
+    padding: 1rem 3rem 1rem 3rem !important; max-width: 100% !important;
+}
+</style>
+"""
+
+# The playlist (ui.playlist) on top of projection: a footer fixed to the bottom.
+PLAYLIST_CSS = """
+<style>
+.st-key-playlist_footer {
+    position: fixed; left: 0; right: 0; bottom: 0; z-index: 999990;
+    background: #000000; border-top: 1px solid #555555; padding: 0.2rem 3rem;
+}
+.st-key-playlist_footer [data-testid="stCaptionContainer"] p { white-space: nowrap; margin: 0; }
+.block-container, [data-testid="stMainBlockContainer"] { padding-bottom: 4rem !important; }
+</style>
+"""
+
+# The playlist while it runs: nothing but the screen (pause it to reach the sidebar).
+PLAYLIST_RUNNING_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stHeader"] { display: none !important; }
 </style>
 """
 
@@ -57,9 +111,13 @@ def page_config() -> None:
 
 
 def apply() -> None:
-    """Add the projection styling when projection mode is on."""
+    """Add the projection styling when projection mode is on, and the playlist's when it is on."""
     if state.projection():
         st.markdown(PROJECTION_CSS, unsafe_allow_html=True)
+    if state.get("rotate") is not None:
+        st.markdown(PLAYLIST_CSS, unsafe_allow_html=True)
+        if playlist.running():
+            st.markdown(PLAYLIST_RUNNING_CSS, unsafe_allow_html=True)
 
 
 def plotly_layout(fig, height: int | None = None):

@@ -18,6 +18,7 @@ from ui.targets import status
 from ui.theme import STATUS_COLORS
 
 HEATMAP_MAX_MANAGERS = 60  # more rows than a screen can show; the worst ones come first
+WALL_MANAGERS = 8  # heat-map rows on the wall screen (1920×1080 without scrolling)
 PROJECTION_ROWS = 15  # rows of a table on the wall screen
 WEEK_STATES = {"missed": "red", "partial": "amber", "compliant": "green"}  # state -> status colour
 PLAN_STATES = {"missing": "red", "late": "amber", "on_time": "green"}
@@ -133,9 +134,10 @@ if matrix.empty:
 else:
     ranked = att.by_manager.sort_values(["rate", "employee_no"], ignore_index=True)
     managers = [manager_label(e, n) for e, n in zip(ranked["employee_no"], ranked["name"])]
-    if len(managers) > HEATMAP_MAX_MANAGERS:
-        st.caption(t("att_matrix_capped", shown=HEATMAP_MAX_MANAGERS, managers=len(managers)))
-        managers = managers[:HEATMAP_MAX_MANAGERS]
+    shown_managers = WALL_MANAGERS if state.projection() else HEATMAP_MAX_MANAGERS
+    if len(managers) > shown_managers:
+        st.caption(t("att_matrix_capped", shown=shown_managers, managers=len(managers)))
+        managers = managers[:shown_managers]
     st.caption(t("att_matrix_caption", minimum=int(data.settings()["min_onsite_days"])))
     legend(WEEK_STATES, "att_state_")
     hover = [t("att_matrix_hover", manager=manager_label(e, n), week=w, on_site=o, required=r, state=t("att_state_" + s))
@@ -143,6 +145,8 @@ else:
              .itertuples(index=False)]
     text = matrix["on_site_days"].astype(str) + "/" + matrix["required"].astype(str)
     state_heat_map(matrix, "week_start", WEEK_STATES, text.to_list(), hover, managers, key="att_matrix")
+if state.projection():
+    st.stop()  # the wall screen (1920×1080, no scrolling) ends with the cards and the managers behind
 
 st.subheader(t("att_missed_title"))
 missed = data.attendance_missed(window, scope)

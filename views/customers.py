@@ -130,6 +130,9 @@ else:
     fig.update_xaxes(title=t("cus_customers_axis"), range=[0, 1.12 * float(order["customers"].max())])
     fig.update_yaxes(type="category")
     plotly(fig, height=max(240, 90 + 36 * len(order)), key="cus_overlaps")
+if state.projection():
+    st.stop()  # the wall screen (1920×1080, no scrolling) ends with the cards and the overlaps
+if not overlaps.empty:
     venn = overlaps[["combination", "customers", "covered"]].rename(columns=lambda c: t("cus_col_" + c))
     table(venn, t("cus_overlaps_title"), "cus_overlaps_table")
 

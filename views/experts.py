@@ -20,6 +20,7 @@ from ui.theme import SERIES_COLORS, STATUS_COLORS
 
 PROJECTION_ROWS = 15  # rows of a table on the wall screen
 TOP_EXPERTS = 20  # bars in the calls-per-expert chart
+WALL_CHART_HEIGHT = 240  # coverage and calls charts on the wall screen (1920×1080 without scrolling)
 
 filters = screen_filters()
 window, scope = filters.window, filters.scope
@@ -100,7 +101,7 @@ fig = go.Figure(go.Bar(
 fig.add_hline(y=minimum, line_dash="dash", line_color=STATUS_COLORS["amber"],
               annotation_text=t("exp_min_line", minimum=f"{minimum:g}"), annotation_position="top right")
 fig.update_yaxes(title=t("exp_active_experts"), **whole_numbers(max(counts + [minimum])))
-plotly(fig, height=300, key="exp_coverage")
+plotly(fig, height=WALL_CHART_HEIGHT if state.projection() else 300, key="exp_coverage")
 
 
 # --- Calls per specialty, on site vs remote --------------------------------------------------
@@ -119,16 +120,19 @@ else:
         fig.update_layout(barmode="stack", title=dict(text=t("exp_by_specialty_chart"), font=dict(size=15)),
                           legend=dict(orientation="h", y=-0.3, traceorder="normal"))
         fig.update_yaxes(**whole_numbers(by_specialty["calls"].max()))
-        plotly(fig, height=320, key="exp_by_specialty")
+        plotly(fig, height=WALL_CHART_HEIGHT if state.projection() else 320, key="exp_by_specialty")
     with right:
         split = [int(by_specialty["onsite"].sum()), int(by_specialty["remote"].sum())]
         fig = go.Figure(go.Pie(labels=[t("exp_mode_onsite"), t("exp_mode_remote")], values=split, hole=0.5,
                                marker=dict(colors=SERIES_COLORS[:2]), sort=False))
         fig.update_layout(title=dict(text=t("exp_mode_chart"), font=dict(size=15)),
                           legend=dict(orientation="h", y=-0.1))
-        plotly(fig, height=320, key="exp_mode_split")
-    specialty_table = by_specialty.assign(specialty=specialty_names(by_specialty["specialty"]))
-    table(specialty_table, t("exp_by_specialty_chart"), "exp_by_specialty_table", decimals=["hours"])
+        plotly(fig, height=WALL_CHART_HEIGHT if state.projection() else 320, key="exp_mode_split")
+    if not state.projection():
+        specialty_table = by_specialty.assign(specialty=specialty_names(by_specialty["specialty"]))
+        table(specialty_table, t("exp_by_specialty_chart"), "exp_by_specialty_table", decimals=["hours"])
+if state.projection():
+    st.stop()  # the wall screen (1920×1080, no scrolling) ends with the cards, coverage and calls
 
 
 # --- Calls per expert ------------------------------------------------------------------------

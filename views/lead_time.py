@@ -151,6 +151,10 @@ else:
                      days=f"{reduction:.1f}", target=f"{LEAD_TIME_REDUCTION_TARGET_DAYS:g}"))
 
 
+if state.projection():
+    st.stop()  # the wall screen (1920×1080, no scrolling) ends with the cards and the distributions
+
+
 # --- Monthly trend and the reduction against 18 days ----------------------------------------------
 
 st.subheader(t("lt_trend_title"))

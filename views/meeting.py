@@ -7,6 +7,8 @@ data_access.meetings enforces that again when writing.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import unicodedata
 
 import pandas as pd
 import streamlit as st
@@ -24,6 +26,11 @@ from ui.state import projection
 from ui.strings import language, t
 
 MAX_ITEM_ROWS = 10
+WALL_COLUMNS = 2  # agenda sections side by side on the wall screen
+WALL_LINES = 16  # table lines (title, header, rows) of one column of the wall screen at 1920×1080
+# The wall screen's columns and their widths in half-width characters (a Chinese character takes two):
+# one line per row, so the rows that fit can be counted.
+WALL_TEXT = {"subject": 30, "detail": 28, "owner": 12}
 SHORT_LABELS = {key: f"mt_short_{key}" for key in meeting.SECTIONS}
 _DONE = "_mt_done"  # the confirmation shown after the rerun that follows a write
 
@@ -66,8 +73,8 @@ def agenda_date() -> dt.date:
 def section_counts(agenda: meeting.Agenda) -> None:
     counts = agenda.counts()
     keys = list(meeting.SECTIONS)
-    for row_keys in (keys[:4], keys[4:]):
-        for column, key in zip(st.columns(4), row_keys):
+    for row_keys in ([keys] if projection() else [keys[:4], keys[4:]]):  # the wall screen: one row
+        for column, key in zip(st.columns(len(keys) if projection() else 4), row_keys):
             column.metric(t(SHORT_LABELS[key]), counts[key], border=True)
 
 
@@ -103,11 +110,51 @@ def column_names() -> dict[str, str]:
             "age_days": t("mt_col_age"), "due_date": t("mt_col_due"), "overdue": t("mt_col_overdue")}
 
 
+def section_title(number: int, key: str, frame: pd.DataFrame, lang: str) -> str:
+    title = meeting.SECTION_TITLES[key][lang]
+    return f"{number}. {title}（{len(frame)}）" if lang == "zh" else f"{number}. {title} ({len(frame)})"
+
+
+def clip(value, width: int) -> str:
+    """`value` as text of at most `width` half-width characters, cut with "…" when longer."""
+    text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+    widths = [2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text]
+    if sum(widths) <= width:
+        return text
+    kept, used = [], 0
+    for char, char_width in zip(text, widths):
+        if used + char_width > width - 2:  # room for the ellipsis
+            break
+        kept.append(char)
+        used += char_width
+    return "".join(kept) + "…"
+
+
+def wall_agenda(agenda: meeting.Agenda) -> None:
+    """The agenda on the wall screen (1920×1080, no scrolling): the sections with items, side by
+    side, each with as many of its first (oldest) rows as fit; the cards above count them all."""
+    lang = language()
+    sections = [(number, key, frame) for number, (key, frame) in enumerate(agenda.sections.items(), start=1)
+                if not frame.empty]
+    if not sections:
+        st.success(t("mt_none"))
+        return
+    grid_rows = math.ceil(len(sections) / WALL_COLUMNS)
+    rows_each = max(1, WALL_LINES // grid_rows - 3)  # a section also shows its title and a header
+    for first in range(0, len(sections), WALL_COLUMNS):
+        for column, (number, key, frame) in zip(st.columns(WALL_COLUMNS), sections[first:first + WALL_COLUMNS]):
+            column.subheader(section_title(number, key, frame, lang))
+            table = meeting.display_table(key, frame.head(rows_each), lang)[[*WALL_TEXT, "age_days"]]
+            for name, width in WALL_TEXT.items():
+                table[name] = [clip(value, width) for value in table[name]]
+            column.table(table.rename(columns=column_names()), hide_index=True)
+
+
 def agenda_sections(agenda: meeting.Agenda) -> None:
     lang = language()
     for number, (key, frame) in enumerate(agenda.sections.items(), start=1):
         title = meeting.SECTION_TITLES[key][lang]
-        st.subheader(f"{number}. {title}（{len(frame)}）" if lang == "zh" else f"{number}. {title} ({len(frame)})")
+        st.subheader(section_title(number, key, frame, lang))
         caption = section_caption(key, agenda)
         if caption:
             st.caption(caption)
@@ -115,11 +162,7 @@ def agenda_sections(agenda: meeting.Agenda) -> None:
             st.success(t("mt_none"))
             continue
         table = meeting.display_table(key, frame, lang).rename(columns=column_names())
-        if projection():
-            # On the wall screen: a plain HTML table takes the large projection type; no download buttons.
-            st.table(table, hide_index=True)
-        else:
-            show_table(table, f"{t('nav_meeting')}_{title}", key=f"mt_table_{key}")
+        show_table(table, f"{t('nav_meeting')}_{title}", key=f"mt_table_{key}")
 
 
 def done(message: str) -> None:
@@ -241,6 +284,9 @@ with top[1]:
 
 agenda = _agenda(database_url(), as_of, scope.town, scope.team)
 section_counts(agenda)
+if projection():
+    wall_agenda(agenda)  # no forms, downloads or history on the wall screen
+    st.stop()
 if auth.current_role() == "office":
     record_form(as_of)
     close_form(agenda)

@@ -19,7 +19,7 @@ from ui.filters import screen_filters, window_caption
 from ui.strings import language, t
 from ui.theme import SERIES_COLORS
 
-PROJECTION_ROWS = 15  # rows of a table on the wall screen
+PROJECTION_ROWS = 10  # rows of a table on the wall screen (1920×1080 without scrolling)
 SAVING_CHART_ROWS = 15
 # Report key -> definition (KPI) key, card label key.
 RULE_KPIS = {
@@ -153,7 +153,7 @@ tabs = st.tabs([f"{t('kpi_' + RULE_KPIS[rule])} ({customers[rule]:,})" for rule 
 with tabs[0]:
     rule_tab("capacity_increase")
 with tabs[1]:
-    if not charges.empty:
+    if not charges.empty and not state.projection():  # the wall screen: the table only, no scrolling
         top = charges.nlargest(SAVING_CHART_ROWS, "annual_saving").iloc[::-1]
         fig = go.Figure(go.Bar(
             y=[f"{no} {name}" for no, name in zip(top["account_no"], top["name"])], x=top["annual_saving"],

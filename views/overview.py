@@ -5,7 +5,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui import data
+from ui import data, state
 from ui.components import (
     change, definition, fmt_days, fmt_delta, fmt_minutes, fmt_pp, fmt_rate, kpi_card, plotly, trend_chart,
 )
@@ -75,6 +75,18 @@ measure_card(row[2], "lead_time", "kpi_lead_time_reduction", fmt_days(now["lead_
 st.subheader(t("ov_trends"))
 st.caption(t("ov_trend_caption", months=len(trend)))
 charts = st.columns(3)
+if state.projection():
+    # The wall screen (1920×1080, no scrolling) has room for one row: one trend per pillar.
+    with charts[0]:
+        trend_chart(trend, "month", "attendance_rate", t("kpi_attendance"), percent=True,
+                    target=TARGETS["attendance"].green, height=260, key="trend_attendance_rate")
+    with charts[1]:
+        trend_chart(trend, "month", "expert_median_response_minutes", t("kpi_expert_response"),
+                    target=TARGETS["expert_response"].green, height=260, key="trend_response")
+    with charts[2]:
+        trend_chart(trend, "month", "lead_reduction", t("kpi_lead_time_reduction"),
+                    target=LEAD_TIME_REDUCTION_TARGET_DAYS, height=260, key="trend_reduction")
+    st.stop()
 for column, (value_column, label_key, target_key) in zip(charts, [
     ("attendance_rate", "kpi_attendance", "attendance"),
     ("log_completeness_rate", "kpi_log_completeness", "log_completeness"),
