@@ -122,10 +122,10 @@ def test_manager_logs_today_and_the_attendance_screen_counts_it(page, entry_url,
     form.locator('[data-testid="stNumberInput"] input').fill("6")
     form.locator("textarea").first.fill(content)
     form.get_by_role("button", name=ZH["fm_save"]).click()
-    page.wait_for_selector('[data-testid="stToast"]')
+    toast = page.wait_for_selector('[data-testid="stToast"]').inner_text()  # read it before it fades
+    assert "已保存" in toast and str(dt.date.today()) in toast, toast
     wait_idle(page)
     assert page.locator(EXCEPTION).count() == 0
-    assert "已保存" in page.locator('[data-testid="stToast"]').first.inner_text()
     screenshot(page, "entry-log-saved")
     engine = make_engine(entry_db_url)
     with engine.connect() as conn:
@@ -181,8 +181,10 @@ def test_office_opens_every_entry_screen_and_saves_a_table(page, entry_url, entr
     # The template download is a workbook with one sheet per table.
     page.goto(f"{entry_url}/import_data")
     wait_idle(page)
-    with page.expect_download() as download:
-        page.get_by_role("button", name=ZH["imp_template"]).click()
+    button = page.locator('[data-testid="stDownloadButton"] button', has_text=ZH["imp_template"])
+    button.wait_for(state="visible")
+    with page.expect_download(timeout=60_000) as download:  # the workbook is built on the click
+        button.click()
     book = openpyxl.load_workbook(io.BytesIO(open(download.value.path(), "rb").read()))
     assert {"customers", "work_logs", "applications"} <= set(book.sheetnames)
 
@@ -195,7 +197,8 @@ def test_office_opens_every_entry_screen_and_saves_a_table(page, entry_url, entr
     energized_column = 12  # app_no is column 0; energized_on is the last stage
     fill_grid_cell(page, grid, 0, energized_column, "2025-09-20")
     page.get_by_role("button", name=ZH["fm_save_table"]).click()
-    page.wait_for_selector('[data-testid="stToast"]')
+    toast = page.wait_for_selector('[data-testid="stToast"]').inner_text()
+    assert ZH["fm_saved_rows"].format(added=0, changed=1, deleted=0) in toast, toast
     wait_idle(page)
     screenshot(page, "entry-applications-saved")
     engine = make_engine(entry_db_url)
