@@ -21,6 +21,7 @@ from metrics.window import Scope, Window
 BY_MANAGER_COLUMNS = ["employee_no", "name", "team", "due", "compliant", "rate"]
 MATRIX_COLUMNS = ["employee_no", "name", "team", "week_start", "required", "on_site_days", "compliant"]
 MISSED_COLUMNS = ["employee_no", "name", "team", "due", "missed", "missed_weeks"]
+WEEK_TOTAL_COLUMNS = ["week_start", "due", "compliant"]
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,25 @@ def compliance(conn: Connection, window: Window, settings: dict, scope: Scope = 
     by_manager = pd.DataFrame(sorted(rows, key=lambda r: r["employee_no"]), columns=BY_MANAGER_COLUMNS)
     due, compliant = int(by_manager["due"].sum()), int(by_manager["compliant"].sum())
     return AttendanceResult(due, compliant, cal.rate(compliant, due), by_manager)
+
+
+def weekly_totals(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
+    """Due and compliant manager-weeks per ISO week wholly inside the window (WEEK_TOTAL_COLUMNS).
+
+    A week's counts do not depend on the window around it, so compliance() of any window inside
+    this one sums the weeks lying wholly inside it: a trend of many windows reads the weeks once.
+    Not so with a town scope (the managers posted in the town during the window).
+    """
+    weeks = manager_weeks(window, settings, scope, conn.dialect.name)
+    if weeks is None:
+        return pd.DataFrame(columns=WEEK_TOTAL_COLUMNS)
+    query = (
+        select(weeks.c.week_start, func.count().label("due"), func.sum(weeks.c.compliant).label("compliant"))
+        .group_by(weeks.c.week_start)
+        .order_by(weeks.c.week_start)
+    )
+    frame = pd.DataFrame(conn.execute(query).all(), columns=WEEK_TOTAL_COLUMNS)
+    return frame.astype({"due": int, "compliant": int})
 
 
 def weekly_matrix(conn: Connection, window: Window, settings: dict, scope: Scope = Scope(),

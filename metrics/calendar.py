@@ -270,6 +270,18 @@ def posted_log_days_by_manager(spans: Subquery, start: dt.date, end: dt.date, *c
     )
 
 
+def posted_log_days_by_month(spans: Subquery, start: dt.date, end: dt.date, *conditions) -> Subquery:
+    """Per calendar month: posted days in [start, end] with a log meeting `conditions` (joined, not
+    probed, as in posted_log_days_by_manager). Columns: month_start, log_days."""
+    days = _posted_log_days(spans, start, end, conditions)
+    return (
+        select(calendar.c.month_start, func.count().label("log_days"))
+        .join_from(days, calendar, calendar.c.date == days.c.date)
+        .group_by(calendar.c.month_start)
+        .subquery("month_log_days")
+    )
+
+
 def _posted_log_days(spans: Subquery, start: dt.date, end: dt.date, conditions) -> Subquery:
     """Distinct (manager_id, date) in [start, end] with a log meeting `conditions`, on a posted day."""
     logs = WorkLog.__table__.alias("day_logs")

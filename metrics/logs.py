@@ -18,6 +18,7 @@ COMPLETENESS_COLUMNS = ["employee_no", "name", "team", "posted_workdays", "logge
 CLOSURE_COLUMNS = ["employee_no", "name", "team", "with_problems", "closed", "rate"]
 OPEN_PROBLEM_COLUMNS = ["employee_no", "name", "account_no", "customer", "date", "problems", "measures",
                         "status", "age_days"]
+MONTHLY_COMPLETENESS_COLUMNS = ["month", "posted_workdays", "logged_workdays"]
 MANAGER_LOG_COLUMNS = ["date", "account_no", "customer", "on_site", "hours", "content", "problems", "measures",
                        "status"]
 
@@ -65,6 +66,43 @@ def completeness(conn: Connection, window: Window, settings: dict, scope: Scope 
     frame = _with_rates(conn, query, "logged_workdays", "posted_workdays", COMPLETENESS_COLUMNS)
     posted_total, logged_total = int(frame["posted_workdays"].sum()), int(frame["logged_workdays"].sum())
     return CompletenessResult(posted_total, logged_total, cal.rate(logged_total, posted_total), frame)
+
+
+def monthly_completeness(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
+    """completeness() totals per calendar month of the window, the first and last month cut at the
+    window's ends (MONTHLY_COMPLETENESS_COLUMNS; month = its first day, months without posted days
+    left out). Each month's counts equal completeness() on that month, so a monthly trend reads the
+    logs once; not so with a town scope (the managers posted in the town during the window).
+    """
+    spans = cal.posting_spans(window.start, window.end, scoped_manager_ids(scope, window))
+    pieces = cal.period_pieces(spans, cal.months(window.start, window.end))
+    workdays, cal_a, cal_b = cal.workdays_in(pieces.c.a, pieces.c.b)
+    per_piece = (
+        select(pieces.c.period_start, workdays.label("posted_workdays"),
+               cal.log_days_in(pieces.c.manager_id, pieces.c.a, pieces.c.b).label("log_days"))
+        .join_from(pieces, cal_a, cal_a.c.date == pieces.c.a)
+        .join(cal_b, cal_b.c.date == pieces.c.b)
+        .subquery("piece_counts")
+    )
+    per_month = (
+        select(per_piece.c.period_start.label("month"), func.sum(per_piece.c.posted_workdays).label("posted"),
+               func.sum(per_piece.c.log_days).label("log_days"))
+        .group_by(per_piece.c.period_start)
+        .subquery("month_counts")
+    )
+    # As in completeness(): all posted days with a log, minus the few that are not workdays.
+    off_days = cal.workday_dates(window.start, window.end, workday=False)
+    logged_off = cal.posted_log_days_by_month(spans, window.start, window.end,
+                                              lambda logs: logs.c.date.in_(off_days))
+    query = (
+        select(per_month.c.month, per_month.c.posted,
+               per_month.c.log_days - func.coalesce(logged_off.c.log_days, 0))
+        .join_from(per_month, logged_off, logged_off.c.month_start == per_month.c.month, isouter=True)
+        .where(per_month.c.posted > 0)
+        .order_by(per_month.c.month)
+    )
+    frame = pd.DataFrame(conn.execute(query).all(), columns=MONTHLY_COMPLETENESS_COLUMNS)
+    return frame.astype({"posted_workdays": int, "logged_workdays": int})
 
 
 def problem_closure(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> ClosureResult:

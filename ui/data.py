@@ -34,6 +34,7 @@ from data_access.models import Customer, Manager, WorkLog
 from data_access.settings import load_settings
 from data_access.users import active_users as db_active_users
 from metrics import attendance, experts, lead_time, logs, needs, plans, segments, training
+from metrics.calendar import rate
 from metrics.window import Scope, Window
 
 CACHE_TTL = 300  # seconds
@@ -124,19 +125,53 @@ def calendar_fallback_days(window: Window) -> int:
 
 def _headline_values(conn, window: Window, settings: dict, scope: Scope) -> dict[str, float | int | None]:
     """The overview's windowed headline numbers, computed by metrics/."""
-    values: dict[str, float | int | None] = {}
     att = attendance.compliance(conn, window, settings, scope)
-    values.update(attendance_rate=att.rate, attendance_due=att.due, attendance_compliant=att.compliant)
     comp = logs.completeness(conn, window, settings, scope)
-    values.update(log_completeness_rate=comp.rate, log_posted_workdays=comp.posted_workdays,
-                  log_logged_workdays=comp.logged_workdays)
     train = training.compliance(conn, window, settings, scope)
-    values.update(training_rate=train.rate, training_managers=train.managers,
-                  training_compliant=train.compliant)
-    calls = experts.calls(conn, window, settings, scope)
-    values.update(expert_calls=calls.count, expert_median_response_minutes=calls.median_response_minutes)
-    values.update(_lead_time_values(conn, window, settings, scope))
+    values = _manager_values(att.due, att.compliant, comp.posted_workdays, comp.logged_workdays,
+                             train.managers, train.compliant)
+    values.update(_call_and_lead_time_values(conn, window, settings, scope))
     return values
+
+
+def _manager_values(due: int, compliant: int, posted: int, logged: int, managers: int,
+                    trained: int) -> dict[str, float | int | None]:
+    return {"attendance_rate": rate(compliant, due), "attendance_due": due, "attendance_compliant": compliant,
+            "log_completeness_rate": rate(logged, posted), "log_posted_workdays": posted,
+            "log_logged_workdays": logged, "training_rate": rate(trained, managers),
+            "training_managers": managers, "training_compliant": trained}
+
+
+def _call_and_lead_time_values(conn, window: Window, settings: dict, scope: Scope) -> dict:
+    calls = experts.calls(conn, window, settings, scope)
+    return {"expert_calls": calls.count, "expert_median_response_minutes": calls.median_response_minutes,
+            **_lead_time_values(conn, window, settings, scope)}
+
+
+def _trend_values(conn, months: list[Window], settings: dict, scope: Scope) -> list[dict]:
+    """_headline_values of each month (consecutive, as trend_months gives them).
+
+    The manager KPIs are read once for all the months (per ISO week, per month, per manager) and
+    summed per month: 12 separate reads cost the overview seconds at province scale. A town scope
+    picks the managers posted in the town during each month, so it reads month by month.
+    """
+    if scope.town is not None:
+        return [_headline_values(conn, month, settings, scope) for month in months]
+    span = Window(months[0].start, months[-1].end)
+    weeks = attendance.weekly_totals(conn, span, settings, scope)
+    monthly = logs.monthly_completeness(conn, span, settings, scope).set_index("month")
+    first_postings = training.compliance(conn, span, settings, scope).detail
+    rows = []
+    for month in months:
+        inside = weeks[(weeks["week_start"] >= month.start)
+                       & (weeks["week_start"] <= month.end - dt.timedelta(days=6))]
+        posted, logged = monthly.loc[month.start].tolist() if month.start in monthly.index else (0, 0)
+        trained = first_postings[first_postings["first_posting_start"] <= month.end]
+        values = _manager_values(int(inside["due"].sum()), int(inside["compliant"].sum()), int(posted),
+                                 int(logged), len(trained), int(trained["compliant"].sum()))
+        values.update(_call_and_lead_time_values(conn, month, settings, scope))
+        rows.append(values)
+    return rows
 
 
 def _lead_time_values(conn, window: Window, settings: dict, scope: Scope) -> dict:
@@ -180,13 +215,10 @@ def trend_months(window: Window, months: int = TREND_MONTHS) -> list[Window]:
 def _headline_trend(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None,
                     months: int) -> pd.DataFrame:
     scope = Scope(town, team)
-    rows = []
+    windows = trend_months(Window(start, end), months)
     with engine().connect() as conn:
-        current_settings = load_settings(conn)
-        for month in trend_months(Window(start, end), months):
-            values = _headline_values(conn, month, current_settings, scope)
-            rows.append({"month": month.start, **values})
-    return pd.DataFrame(rows)
+        values = _trend_values(conn, windows, load_settings(conn), scope)
+    return pd.DataFrame([{"month": month.start, **row} for month, row in zip(windows, values)])
 
 
 def headline_trend(window: Window, scope: Scope, months: int = TREND_MONTHS) -> pd.DataFrame:

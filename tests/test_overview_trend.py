@@ -1,0 +1,68 @@
+"""The overview's monthly trend reads the manager KPIs once (per week, per month, per manager) and
+sums them per month; the sums must equal the KPIs computed month by month, on SQLite and PostgreSQL.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from data_access.settings import load_settings
+from metrics import attendance, logs
+from metrics.window import Scope, Window
+from tests import builders as b
+from tests.seed_small import TEAMS, TOWNS, populate_small
+from ui import data
+
+D = dt.date
+SPAN = Window(D(2025, 3, 1), D(2025, 9, 17))  # the last month cut in the middle of a week
+SCOPES = [Scope(), Scope(team=TEAMS[0]), Scope(town=TOWNS[1])]
+
+
+@pytest.fixture
+def seeded(engine):
+    """The small seed, plus weekend duty (an off-day log) and a mid-month change of posting."""
+    with engine.begin() as conn:
+        populate_small(conn)
+        manager = conn.exec_driver_sql("SELECT id FROM managers WHERE employee_no = 'M002'").scalar()
+        customers = dict(conn.exec_driver_sql("SELECT account_no, id FROM customers").all())
+        conn.exec_driver_sql(f"UPDATE postings SET end_date = '2025-07-16' WHERE manager_id = {manager}")
+        b.posting(conn, manager, customers["C004"], D(2025, 7, 21))
+        b.log(conn, manager, customers["C004"], D(2025, 7, 26), on_site=True, hours=3)  # a Saturday
+        b.log(conn, manager, customers["C002"], D(2025, 7, 18), on_site=True, hours=3)  # between postings
+    return engine
+
+
+def test_weekly_totals_sum_to_each_months_attendance(seeded):
+    with seeded.connect() as conn:
+        settings = load_settings(conn)
+        for scope in SCOPES[:2]:
+            weeks = attendance.weekly_totals(conn, SPAN, settings, scope)
+            assert weeks["due"].sum() > 0
+            for month in data.trend_months(SPAN, 7):
+                inside = weeks[(weeks["week_start"] >= month.start)
+                               & (weeks["week_start"] <= month.end - dt.timedelta(days=6))]
+                direct = attendance.compliance(conn, month, settings, scope)
+                assert (int(inside["due"].sum()), int(inside["compliant"].sum())) == (direct.due, direct.compliant)
+
+
+def test_monthly_completeness_equals_each_months_completeness(seeded):
+    with seeded.connect() as conn:
+        settings = load_settings(conn)
+        for scope in SCOPES[:2]:
+            monthly = logs.monthly_completeness(conn, SPAN, settings, scope).set_index("month")
+            for month in data.trend_months(SPAN, 7):
+                direct = logs.completeness(conn, month, settings, scope)
+                found = tuple(monthly.loc[month.start]) if month.start in monthly.index else (0, 0)
+                assert found == (direct.posted_workdays, direct.logged_workdays), month
+
+
+@pytest.mark.parametrize("scope", SCOPES, ids=["all", "team", "town"])
+def test_trend_equals_the_headline_of_each_month(seeded, scope):
+    months = data.trend_months(SPAN, 7)
+    with seeded.connect() as conn:
+        settings = load_settings(conn)
+        trend = data._trend_values(conn, months, settings, scope)
+        month_by_month = [data._headline_values(conn, month, settings, scope) for month in months]
+    assert trend == month_by_month
+    assert any(row["attendance_due"] for row in trend) and any(row["log_posted_workdays"] for row in trend)
