@@ -23,6 +23,8 @@ STATUS_COLORS = {"green": "#1E8E3E", "amber": "#E8A317", "red": "#D93025", None:
 # st.metric / badge colour names for the same statuses.
 STATUS_BADGE = {"green": "green", "amber": "orange", "red": "red", None: "gray"}
 SERIES_COLORS = ["#0B6E4F", "#1F77B4", "#E8A317", "#9467BD", "#D93025", "#17BECF"]
+# The same series brighter, for lines on the projection's black background.
+PROJECTION_SERIES_COLORS = ["#34D399", "#60A5FA", "#FBBF24", "#C084FC", "#F87171", "#22D3EE"]
 
 PROJECTION_CSS = """
 <style>
@@ -129,8 +131,11 @@ def plotly_layout(fig, height: int | None = None):
         plot_bgcolor="#000000" if projection else "rgba(0,0,0,0)",
         font=dict(size=20 if projection else 13, color="#FFFFFF" if projection else "#1B2631"),
         margin=dict(l=8, r=8, t=36, b=8),
-        colorway=SERIES_COLORS,
+        colorway=PROJECTION_SERIES_COLORS if projection else SERIES_COLORS,
         height=height,
     )
+    if projection:  # chart titles and lines readable from the back of the room
+        fig.update_layout(title_font_size=22)
+        fig.update_traces(line_width=3, selector={"type": "scatter", "mode": "lines+markers"})
     return fig
 

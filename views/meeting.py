@@ -30,7 +30,7 @@ WALL_COLUMNS = 2  # agenda sections side by side on the wall screen
 WALL_LINES = 16  # table lines (title, header, rows) of one column of the wall screen at 1920×1080
 # The wall screen's columns and their widths in half-width characters (a Chinese character takes two):
 # one line per row, so the rows that fit can be counted.
-WALL_TEXT = {"subject": 30, "detail": 28, "owner": 12}
+WALL_TEXT = {"subject": 26, "detail": 32, "owner": 12}
 SHORT_LABELS = {key: f"mt_short_{key}" for key in meeting.SECTIONS}
 _DONE = "_mt_done"  # the confirmation shown after the rerun that follows a write
 
