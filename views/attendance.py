@@ -140,6 +140,8 @@ else:
         managers = managers[:shown_managers]
     st.caption(t("att_matrix_caption", minimum=int(data.settings()["min_onsite_days"])))
     legend(WEEK_STATES, "att_state_")
+    # Only the rows of the managers shown: a province has ~30k manager-weeks, each a hover text.
+    matrix = matrix[matrix["employee_no"].isin(ranked["employee_no"].iloc[:len(managers)])]
     hover = [t("att_matrix_hover", manager=manager_label(e, n), week=w, on_site=o, required=r, state=t("att_state_" + s))
              for e, n, w, o, r, s in matrix[["employee_no", "name", "week_start", "on_site_days", "required", "state"]]
              .itertuples(index=False)]
@@ -219,8 +221,8 @@ else:
     fig.update_yaxes(rangemode="tozero", title=t("att_problems_axis"), tick0=0, dtick=max(1, int(counts.max()) // 5))
     plotly(fig, height=260, key="att_problem_ages")
     oldest = problems.sort_values(["age_days", "date"], ascending=[False, True], ignore_index=True)
-    oldest["age_bucket"] = oldest["age_bucket"].map(lambda b: t("att_age_" + b))
-    oldest["status"] = oldest["status"].map(lambda s: t("att_log_" + s))
+    oldest["age_bucket"] = oldest["age_bucket"].map({b: t("att_age_" + b) for b in buckets})
+    oldest["status"] = oldest["status"].map({s: t("att_log_" + s) for s in oldest["status"].unique()})
     oldest = oldest[["age_days", "age_bucket", "date", "employee_no", "name", "account_no", "customer",
                      "problems", "measures", "status"]]
     table(oldest, t("att_problems_title"), "att_problems", blank=["measures"])
@@ -242,14 +244,15 @@ else:
     if len(managers) > HEATMAP_MAX_MANAGERS:
         st.caption(t("att_plans_capped", shown=HEATMAP_MAX_MANAGERS, managers=len(managers)))
         managers = managers[:HEATMAP_MAX_MANAGERS]
-    month_text = plan_rows["month"].map(lambda m: str(m)[:7])
-    submitted = plan_rows["submitted_on"].map(lambda d: "—" if pd.isna(d) else str(d)[5:])
+    months = plan_rows["month"].map(lambda m: str(m)[:7])
+    drawn = plan_rows[plan_rows["employee_no"].isin(behind["employee_no"].iloc[:len(managers)])].assign(month=months)
+    submitted = drawn["submitted_on"].map(lambda d: "—" if pd.isna(d) else str(d)[5:])
     hover = [t("att_plan_hover", manager=manager_label(e, n), month=m, submitted=s, state=t("att_plan_" + code))
-             for e, n, m, s, code in zip(plan_rows["employee_no"], plan_rows["name"], month_text, submitted,
-                                        plan_rows["state"])]
-    state_heat_map(plan_rows.assign(month=month_text), "month", PLAN_STATES, submitted.to_list(), hover,
-                   managers, key="att_plans")
-    listed = plan_rows.assign(month=month_text, state=plan_rows["state"].map(lambda s: t("att_plan_" + s)))
+             for e, n, m, s, code in zip(drawn["employee_no"], drawn["name"], drawn["month"], submitted,
+                                        drawn["state"])]
+    state_heat_map(drawn, "month", PLAN_STATES, submitted.to_list(), hover, managers, key="att_plans")
+    states = {code: t("att_plan_" + code) for code in PLAN_STATES}
+    listed = plan_rows.assign(month=months, state=plan_rows["state"].map(states))
     listed = listed[["employee_no", "name", "month", "due", "submitted_on", "state"]]
     table(listed, t("att_plans_title"), "att_plans_table", columns="att_col_plan_")
 
