@@ -29,7 +29,7 @@ from metrics.window import Window
 from tests.conftest import ROOT
 from tests.seed_small import Q3, USERS, populate_small
 from ui import nav
-from ui.strings import ZH
+from ui.strings import EN, ZH
 
 APP = str(ROOT / "app.py")
 Q3_WINDOW = Window(*Q3)
@@ -174,6 +174,9 @@ def test_log_rules_refuse_bad_input_and_keep_it(engine, seeded_url, monkeypatch)
     assert [e.value for e in at.error][1:] == ["必填，不能为空", "必填，不能为空"]
     assert at.text_area(key="el_new_problems").value == "电缆沟积水"  # what was typed stays
     assert at.number_input(key="el_new_hours").value == 7.5
+    at.radio(key="el_mode").set_value("edit").run()  # away to the list of logs and back
+    at.radio(key="el_mode").set_value("new").run()
+    assert at.text_area(key="el_new_problems").value == "电缆沟积水"
     # The same customer and day twice: refused, the first log stays as it was.
     at.selectbox(key="el_new_account_no").set_value("C001")
     at.number_input(key="el_new_hours").set_value(4)
@@ -679,3 +682,35 @@ def test_manager_sees_only_own_entry_screens(seeded_url, monkeypatch):
     assert registered & ENTRY_PATHS == {"entry_log", "entry_plan", "entry_calls"}
     direct = login(AppTest.from_file(str(ROOT / "views/entry_customers.py"), default_timeout=60), "manager").run()
     assert [w.value for w in direct.warning] == [ZH["fm_not_allowed"]] and not direct.data_editor
+
+
+def test_bulk_edit_of_a_row_changed_meanwhile_is_refused_and_kept(engine, seeded_url, monkeypatch):
+    at = open_screen(seeded_url, monkeypatch, "office", CUSTOMERS)
+    stored = customer(engine, "C002")
+    writes.update_row(engine, Actor("office2", "office"), "customers", {"account_no": "C002"},
+                      {"potential_reason": "园区重点项目"}, stored["version"])
+    edits = {1: {"star_rating": 5}}
+    edit_table(at, edited=edits)
+    assert "客户“C002”在您打开后已被他人修改" in " ".join(w.value for w in at.warning)
+    assert customer(engine, "C002")["star_rating"] == 0
+    assert at.session_state[at.data_editor[0].key]["edited_rows"] == edits  # the edit is still there
+    submit(at, ZH["fm_reload"])
+    no_exception(at)
+    assert at.data_editor[0].value.loc[1, "potential_reason"] == "园区重点项目"
+    assert not at.session_state[at.data_editor[0].key]["edited_rows"]
+
+
+def test_english_screens_and_messages(engine, seeded_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", seeded_url)
+    at = login(AppTest.from_file(APP, default_timeout=120), "office")
+    at.query_params["lang"] = "en"
+    at.switch_page(CUSTOMERS).run()
+    no_exception(at)
+    assert at.title[0].value == EN["nav_entry_customers"]
+    edit_table(at, edited={0: {"star_rating": 8}})
+    assert "row 1 (C001) · Star rating: must be <= 5, got 8" in errors(at)
+    at.switch_page(LOG).run()
+    at.selectbox(key="el_manager").set_value("M001").run()
+    at.date_input(key="el_day").set_value(FRIDAY).run()
+    submit(at, EN["fm_save"])
+    assert "Service content: is required" in errors(at)

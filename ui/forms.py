@@ -197,6 +197,17 @@ def forget(prefix: str, columns: tuple[str, ...]) -> None:
         st.session_state.pop(f"{prefix}_{column}", None)
 
 
+def keep_typed(*prefixes: str) -> None:
+    """Keep what was typed into forms that are not drawn in this run (another tab or step).
+
+    Streamlit forgets a widget's value when the widget is not drawn; writing
+    the value back at the top of the screen makes it plain session state, so
+    it is still there when the user comes back to that form.
+    """
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefixes)]:
+        st.session_state[key] = st.session_state[key]
+
+
 def values(prefix: str, columns: tuple[str, ...]) -> dict[str, Any]:
     """What the form's widgets hold: column -> value (blank text as None)."""
     found = {}
@@ -429,6 +440,8 @@ def column_config(sheet: Sheet, editor: Editor) -> dict[str, Any]:
             config[key] = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", **common)
         elif column.type == "yesno":
             config[key] = st.column_config.CheckboxColumn(**common)
+        elif column.type == "month":
+            config[key] = st.column_config.TextColumn(max_chars=7, validate=r"^\d{4}-\d{2}$", **common)
         else:
             config[key] = st.column_config.TextColumn(max_chars=column.max_length, **common)
     return config

@@ -140,6 +140,7 @@ def close_form(employee_no: str | None, role: str) -> None:
 
 
 role = forms.require("office", "manager")
+forms.keep_typed(f"{REQUEST}_", f"{RESPOND}_", f"{CLOSE}_")
 forms.show_toast()
 st.title(t("nav_entry_calls"))
 st.caption(t("ec_caption"))

@@ -139,6 +139,7 @@ def log_table(logs: list[dict]) -> pd.DataFrame:
 
 
 role = forms.require("office", "manager")
+forms.keep_typed(f"{FORM}_", f"{EDIT}_")
 forms.show_toast()
 st.title(t("nav_entry_log"))
 st.caption(t("el_caption"))
