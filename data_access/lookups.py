@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection
 
+from data_access.models import Manager
 from data_access.writes import form_select, get_sheet
 
 
@@ -52,3 +53,8 @@ def distinct_values(conn: Connection, sheet: str, column: str) -> list[Any]:
     values = conn.execute(select(query.c[column]).distinct().where(query.c[column].is_not(None))
                           .order_by(query.c[column])).scalars()
     return [value for value in values if value != ""]
+
+
+def manager_ids(conn: Connection) -> dict[str, int]:
+    """employee_no -> id of every manager, by employee_no."""
+    return dict(conn.execute(select(Manager.employee_no, Manager.id).order_by(Manager.employee_no)).all())

@@ -714,3 +714,20 @@ def test_english_screens_and_messages(engine, seeded_url, monkeypatch):
     at.date_input(key="el_day").set_value(FRIDAY).run()
     submit(at, EN["fm_save"])
     assert "Service content: is required" in errors(at)
+
+
+def test_find_rows_filters_searches_and_limits_in_sql(engine):
+    from data_access import lookups
+
+    with engine.connect() as conn:
+        rows, total = lookups.find_rows(conn, "customers", search="c00", search_columns=("account_no", "name"),
+                                        limit=2)
+        assert total == 5 and [row["account_no"] for row in rows] == ["C001", "C002"]
+        assert {"id", "version"} <= set(rows[0]) and not any(key.startswith("_fk_") for key in rows[0])
+        open_apps, _ = lookups.find_rows(conn, "applications", equals={"energized_on": None})
+        assert [row["app_no"] for row in open_apps] == ["A999"]
+        postings, _ = lookups.find_rows(conn, "postings", equals={"account_no": "C003"})
+        assert [(row["employee_no"], row["handover_note"]) for row in postings] == [("M003", "接替前任")]
+        assert lookups.find_rows(conn, "customers", search="100%_", search_columns=("name",))[1] == 0
+        assert lookups.distinct_values(conn, "customers", "town") == ["城关街道", "舜王街道"]
+        assert list(lookups.manager_ids(conn)) == ["M001", "M002", "M003"]

@@ -34,12 +34,10 @@ from typing import Any, Callable
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
-from sqlalchemy import select
 
 from data_access import admin, lookups, writes
 from data_access.contract import TYPE_NOTES, Column, Sheet, format_value, rule_text
 from data_access.db import database_url
-from data_access.models import Manager
 from data_access.writes import WRITE_ERRORS, StaleRow, ValidationFailed, get_sheet, plain_value
 from ui import auth, data
 from ui.filters import MAX_DATE, MIN_DATE
@@ -338,7 +336,7 @@ def manager_logs(manager_id: int, start: dt.date, end: dt.date) -> list[dict]:
 @st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
 def _manager_ids(url: str) -> dict[str, int]:
     with data.engine().connect() as conn:
-        return dict(conn.execute(select(Manager.employee_no, Manager.id).order_by(Manager.employee_no)).all())
+        return lookups.manager_ids(conn)
 
 
 def manager_ids() -> dict[str, int]:
