@@ -126,12 +126,19 @@ def non_compliant(conn: Connection, window: Window, settings: dict, scope: Scope
 
     Most missed weeks first, then by employee_no.
     """
-    result = compliance(conn, window, settings, scope)
-    missed = weekly_matrix(conn, window, settings, scope, only_missed=True)
-    if missed.empty:
+    return non_compliant_in(weekly_matrix(conn, window, settings, scope))
+
+
+def non_compliant_in(matrix: pd.DataFrame) -> pd.DataFrame:
+    """non_compliant() from the rows of weekly_matrix() (a screen that has them needs no query)."""
+    compliant = matrix["compliant"].astype(bool)
+    if compliant.all():
         return pd.DataFrame(columns=MISSED_COLUMNS)
-    weeks_by_manager = missed.groupby("employee_no")["week_start"].agg(list).rename("missed_weeks")
-    frame = result.by_manager.join(weeks_by_manager, on="employee_no", how="inner")
+    weeks = matrix.assign(compliant=compliant).groupby("employee_no").agg(
+        due=("week_start", "size"), compliant=("compliant", "sum"))
+    missed_weeks = matrix[~compliant].groupby("employee_no")["week_start"].agg(list).rename("missed_weeks")
+    frame = (matrix.drop_duplicates("employee_no")[["employee_no", "name", "team"]]
+             .join(weeks, on="employee_no").join(missed_weeks, on="employee_no", how="inner"))
     frame["missed"] = frame["due"] - frame["compliant"]
     frame = frame.sort_values(["missed", "employee_no"], ascending=[False, True], ignore_index=True)
     return frame[MISSED_COLUMNS]

@@ -269,8 +269,7 @@ def attendance_matrix(window: Window, scope: Scope) -> pd.DataFrame:
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _attendance_missed(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> pd.DataFrame:
-    with engine().connect() as conn:
-        return attendance.non_compliant(conn, Window(start, end), load_settings(conn), Scope(town, team))
+    return attendance.non_compliant_in(_attendance_matrix(url, start, end, town, team))  # no second query
 
 
 def attendance_missed(window: Window, scope: Scope) -> pd.DataFrame:
