@@ -49,7 +49,7 @@ PROJECTION_CSS = """
 [data-testid="stExpander"] details { border-color: #FFFFFF !important; }
 [data-testid="stExpander"] summary:hover { color: #FFD54F !important; }
 [data-testid="stVerticalBlockBorderWrapper"] { border-color: #FFFFFF !important; }
-[data-baseweb="tab"] p { font-size: 1.35rem !important; }
+[data-testid="stTab"] p { font-size: 1.35rem !important; }
 /* Tables: large light type on black */
 [data-testid="stTable"] th, [data-testid="stTable"] td {
     font-size: 1.35rem !important; color: #FFFFFF !important; background: #000000 !important;
