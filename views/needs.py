@@ -103,7 +103,8 @@ def findings_table(rule: str) -> pd.DataFrame:
             shown[column] = [None if pd.isna(month) else f"{month:%Y-%m}" for month in shown[column]]
     for column in CODES:
         if column in shown:
-            shown[column] = [t(f"nd_{column}_{code}") if isinstance(code, str) else "" for code in shown[column]]
+            names = {code: t(f"nd_{column}_{code}") for code in shown[column].dropna().unique()}  # t() once per code
+            shown[column] = shown[column].map(names).fillna("")
     return shown[COLUMNS[rule]]
 
 
