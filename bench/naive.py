@@ -215,8 +215,9 @@ def lead_stats(frames: dict, window: Window) -> dict:
 
     resident, other = group(True), group(False)
     reduction = None
-    if resident["mean_days"] is not None and other["mean_days"] is not None:
-        reduction = round(other["mean_days"] - resident["mean_days"], m_lead_time.DAY_DECIMALS)
+    if resident["count"] and other["count"]:  # from the unrounded means, as the SQL
+        means = days.groupby(apps["resident_served"]).mean()
+        reduction = round(float(means[False] - means[True]), m_lead_time.DAY_DECIMALS)
     return {"resident": resident, "other": other, "reduction_days": reduction}
 
 

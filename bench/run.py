@@ -169,23 +169,30 @@ def time_naive(url: str, screens, check: bool) -> dict:
             "checked": check}
 
 
-def measure(url: str, scale: str, backend: str, args, reference_logs: int | None) -> dict:
+def measure(url: str, scale: str, backend: str, args, reference_logs: int | None, save=None) -> dict:
+    """Every measurement of one scale on one database; `save(entry)` after each step (a later
+    failure keeps what was measured)."""
+    save = save or (lambda entry: None)
     screens = args.screens.split(",")
     entry = {"scale": scale, "backend": backend, "measured": dt.datetime.now().isoformat(" ", "minutes"),
-             "load_before": os.getloadavg()[0]}
+             "load_before": os.getloadavg()[0], "load_after": None}
     entry["data"] = ensure_data(url, scale, backend, reference_logs)
     size = kpis.data_size(url)
     entry["size"], entry["work_logs"] = size["bytes"], size["rows"]["work_logs"]
     entry["kpis"] = time_kpis(url, args.repeat)
     print(f"{scale} {backend}: kpis {entry['kpis']['wall']:.2f}s", file=sys.stderr, flush=True)
+    save(entry)
     entry["screens"] = time_screens(url, screens, args.screen_repeat)
     print(f"{scale} {backend}: screens done", file=sys.stderr, flush=True)
+    save(entry)
     if not args.skip_browser:
         entry["browser"] = time_browser(url, screens)
         print(f"{scale} {backend}: browser done", file=sys.stderr, flush=True)
+        save(entry)
     if backend == "sqlite" and not args.skip_naive:
         entry["naive"] = time_naive(url, screens, not args.no_check)
     entry["load_after"] = os.getloadavg()[0]
+    save(entry)
     return entry
 
 
@@ -215,6 +222,11 @@ def _generation(entry: dict) -> str:
         return "reused (its generation was not timed)"
     timed = f"{data['wall']:.0f} s ({data['cpu']:.0f} CPU, {data['measured'][:10]})"
     return f"reused; generation took {timed}" if data["reused"] else f"generated now: {timed}"
+
+
+def _load(entry: dict) -> str:
+    after = entry.get("load_after")
+    return f"{entry['load_before']:.1f}" + (f" → {after:.1f}" if after is not None else " (unfinished)")
 
 
 def _screen_row(screen: str, by_backend: dict) -> str:
@@ -324,7 +336,7 @@ def markdown(results: dict, command: str) -> str:
             kpis_cell = f"{s(entry['kpis']['wall'])} s" + (f" ({s(entry['kpis']['cpu'])})" if backend == "sqlite" else "")
             lines.append(f"| {scale} | {backend} | {_generation(entry)} | {mib(entry['size'])} | "
                          f"{entry['work_logs']:,} | {kpis_cell} | {mib(browser.get('peak_rss'))} | "
-                         f"{s(browser.get('login'))} s | {entry['load_before']:.1f} → {entry['load_after']:.1f} | "
+                         f"{s(browser.get('login'))} s | {_load(entry)} | "
                          f"{entry['measured']} |")
     for scale in scales:
         by_backend = {b: results[f"{scale}/{b}"] for b in BACKENDS if f"{scale}/{b}" in results}
@@ -379,12 +391,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.time_generation:
             time_generation(scale)
         sqlite_url = f"sqlite:///{OUT / f'kpis_{scale}.db'}"
-        entry = measure(sqlite_url, scale, "sqlite", args, None)
-        save_result(entry)
+        entry = measure(sqlite_url, scale, "sqlite", args, None, save_result)
         if args.pg_url:
             url = postgres_url(args.pg_url, scale)
             if url:
-                save_result(measure(url, scale, "postgresql", args, entry["work_logs"]))
+                measure(url, scale, "postgresql", args, entry["work_logs"], save_result)
 
     command = "python bench/run.py --scales county,city,province" + (
         f" --pg-url {args.pg_url}" if args.pg_url else "") + " --write-docs"
