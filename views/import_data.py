@@ -25,7 +25,9 @@ _CHECKED = "_imp_checked"
 _UPLOADER = "_imp_uploader"
 
 
+@st.cache_data(show_spinner=False)
 def template_bytes() -> bytes:
+    """The empty template (the same bytes every run, so the download link stays valid across reruns)."""
     buffer = io.BytesIO()
     write_template(buffer)
     return buffer.getvalue()
@@ -123,7 +125,7 @@ forms.require("office")
 forms.show_toast()
 st.title(t("nav_import_data"))
 st.caption(t("imp_caption"))
-st.download_button(t("imp_template"), data=template_bytes, file_name=t("imp_template_file") + ".xlsx",
+st.download_button(t("imp_template"), data=template_bytes(), file_name=t("imp_template_file") + ".xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                    icon=":material/download:", on_click="ignore", key="imp_template")
 uploaded = st.file_uploader(t("imp_upload"), type=["xlsx", "csv"], accept_multiple_files=True,
