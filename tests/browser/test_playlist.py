@@ -70,6 +70,14 @@ def footer_text(page) -> str:
     return page.locator(FOOTER).inner_text()
 
 
+def wait_for_footer(page, paused: bool) -> None:
+    """Wait until the footer says the playlist is paused (or running); it is redrawn on every run."""
+    page.wait_for_function("""([selector, paused]) => {
+        const footer = document.querySelector(selector);
+        return footer !== null && footer.innerText.includes('已暂停') === paused;
+    }""", arg=[FOOTER, paused])
+
+
 def open_playlist(page, server_url: str, query: str) -> None:
     """Log in, then load the playlist link afresh: a new session that logs in from the cookie
     and starts at the hidden default page ("/")."""
@@ -112,7 +120,7 @@ def test_keys_pause_resume_and_step(page, server_url):
     wait_for_path(page, "overview", 30)
     assert_screen(page, "overview")
     page.keyboard.press("Space")
-    page.wait_for_function("s => document.querySelector(s).innerText.includes('已暂停')", arg=FOOTER)
+    wait_for_footer(page, paused=True)
     wait_idle(page)
     assert page.locator('[data-testid="stSidebar"]').count() == 1  # paused: the sidebar can be opened
     page.wait_for_timeout((SECONDS + 3) * 1000)
@@ -130,7 +138,7 @@ def test_keys_pause_resume_and_step(page, server_url):
     assert_screen(page, "lead_time")
 
     page.keyboard.press("Space")  # resume
-    page.wait_for_function("s => !document.querySelector(s).innerText.includes('已暂停')", arg=FOOTER)
+    wait_for_footer(page, paused=False)
     wait_for_path(page, "overview", SECONDS * 4)
     assert_screen(page, "overview")
 
