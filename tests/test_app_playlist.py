@@ -19,8 +19,15 @@ from tests.conftest import ROOT
 from tests.seed_small import USERS, populate_small
 from ui import theme
 from ui.playlist import (
-    DEFAULT_SCREENS, DEFAULT_SECONDS, MAX_SECONDS, MIN_SECONDS, footer_text, next_screen, parse_screens,
-    parse_seconds, playlist_screens,
+    DEFAULT_SCREENS,
+    DEFAULT_SECONDS,
+    MAX_SECONDS,
+    MIN_SECONDS,
+    footer_text,
+    next_screen,
+    parse_screens,
+    parse_seconds,
+    playlist_screens,
 )
 from ui.strings import EN, ZH
 
@@ -192,6 +199,14 @@ def test_rotate_alone_turns_projection_on(small_url, monkeypatch):
     assert at.sidebar.toggle(key="w_present").value is True
     assert footer(at)[1] == EN["pl_status"].format(position="1/6", seconds=30, next=EN["nav_attendance"])
     assert re.fullmatch(f"Window 2025-07-01 to 2025-09-30 · refreshed at {TIME}", footer(at)[0])
+
+
+def test_the_playlist_starts_on_its_first_screen(small_url, monkeypatch):
+    # "/" opens the overview (the hidden default page), which is not in this playlist.
+    at = open_app(small_url, monkeypatch, present="1", rotate="60", screens="lead_time,attendance", **WINDOW)
+    no_exception(at)
+    assert at.title[0].value == ZH["nav_lead_time"]
+    assert footer(at)[1] == ZH["pl_status"].format(position="1/2", seconds=60, next=ZH["nav_attendance"])
 
 
 def test_no_footer_without_the_playlist(small_url, monkeypatch):

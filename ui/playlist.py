@@ -226,13 +226,16 @@ def _toggle_pause() -> None:
 def frame(page: st.Page, filters) -> None:
     """The playlist's footer and timer around the screen `page` (nothing when the playlist is off).
 
-    Call after the sidebar and before page.run(). The footer is fixed to the bottom of the
-    window (ui.theme styles the container with key "playlist_footer").
+    Call after the sidebar and before page.run(). A screen outside the playlist gives way to
+    the playlist's first screen at once (unless paused). The footer is fixed to the bottom of
+    the window (ui.theme styles the container with key "playlist_footer").
     """
     playlist = current()
     if not playlist.on:
         return
     here = page.url_path
+    if here not in playlist.screens and not paused():
+        _go(playlist.screens[0])  # e.g. "/" opened the overview, or the playlist was started elsewhere
     following = next_screen(here, playlist.screens)
     with st.container(key="playlist_footer", horizontal=True, vertical_alignment="center", gap="small"):
         st.caption(footer_text(filters.start, filters.end, refreshed_at() or _now()), width="content")

@@ -7,6 +7,7 @@ projected screen go to test-artifacts/screenshots/ (listed at the end of the run
 """
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from urllib.parse import parse_qs, urlparse
@@ -105,7 +106,7 @@ def test_the_playlist_cycles_on_its_timer_and_survives_a_reload(page, server_url
     assert query["rotate"] == [str(SECONDS)] and query["screens"] == [",".join(THREE)]
     assert query["from"] == ["2025-07-01"] and query["present"] == ["1"]
     # One timer: a screen stays about SECONDS (a stacked timer would switch sooner).
-    intervals = [later - earlier for earlier, later in zip(changes, changes[1:])]
+    intervals = [later - earlier for earlier, later in itertools.pairwise(changes)]
     assert all(SECONDS - 1 <= interval <= SECONDS * 3 for interval in intervals), intervals
     assert len(set(refreshed)) == len(refreshed), refreshed  # each cycle read the data again
 
