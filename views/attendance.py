@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ui import auth, data, state
-from ui.components import change, definition, fmt_number, fmt_pp, fmt_rate, kpi_card, plotly, show_table
+from ui.components import change, definition, fmt_pp, fmt_rate, kpi_card, plotly, show_table
 from ui.filters import screen_filters, window_caption
 from ui.strings import t
 from ui.targets import status
@@ -19,7 +19,6 @@ from ui.theme import STATUS_COLORS
 
 HEATMAP_MAX_MANAGERS = 60  # more rows than a screen can show; the worst ones come first
 WALL_MANAGERS = 8  # heat-map rows on the wall screen (1920×1080 without scrolling)
-PROJECTION_ROWS = 15  # rows of a table on the wall screen
 WEEK_STATES = {"missed": "red", "partial": "amber", "compliant": "green"}  # state -> status colour
 PLAN_STATES = {"missing": "red", "late": "amber", "on_time": "green"}
 
@@ -37,23 +36,11 @@ before = data.attendance_kpis(window.previous(), scope)
 
 def table(frame: pd.DataFrame, name: str, key: str, *, columns: str = "att_col_", percent=(), flags=(),
           decimals=(), blank=()) -> None:
-    """A table with headers t(columns + column) and downloads; on the wall screen a plain
-    large-type table of the first rows. percent / flags / decimals / blank name the columns
-    shown as 92.3% / ✓ / 1 decimal / empty text when missing."""
+    """A table with headers t(columns + column) and downloads (not on the wall screen, which
+    stops before the tables). percent / flags / decimals / blank name the columns shown as
+    92.3% / ✓ / 1 decimal / empty text when missing."""
     frame = frame.fillna({column: "" for column in blank})
     header = {column: t(columns + column) for column in frame.columns}
-    if state.projection():
-        shown = frame.head(PROJECTION_ROWS).copy()
-        for column in percent:
-            shown[column] = shown[column].map(fmt_rate)
-        for column in flags:
-            shown[column] = shown[column].map(lambda value: "✓" if value else "")
-        for column in decimals:
-            shown[column] = shown[column].map(lambda value: fmt_number(value, 1))
-        st.table(shown.rename(columns=header), hide_index=True)
-        if len(frame) > PROJECTION_ROWS:
-            st.caption(t("att_first_rows", shown=PROJECTION_ROWS, rows=len(frame)))
-        return
     config = {header[c]: st.column_config.NumberColumn(format="percent") for c in percent}
     config |= {header[c]: st.column_config.CheckboxColumn() for c in flags}
     config |= {header[c]: st.column_config.NumberColumn(format="%.1f") for c in decimals}

@@ -7,9 +7,7 @@ match `manage.py kpis` (section "segments") when no town or team is chosen.
 """
 from __future__ import annotations
 
-import numbers
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -25,7 +23,6 @@ BADGES = {"star": "⭐", "potential": "🌱", "risk": "⚠️", "none": "○", "
 SEGMENT_COLORS = {"star": "#E8A317", "potential": "#0B6E4F", "risk": "#D93025", "none": "#80868B"}
 BREAKDOWNS = ("town", "industry", "voltage_kv")
 CHART_GROUPS = 20  # bars in the breakdown charts; the tables list every group
-PROJECTION_ROWS = 15  # rows of a table on the wall screen
 LIST_COLUMNS = ["account_no", "name", "segments", "risk_reasons", "manager", "town", "industry", "voltage_kv",
                 "capacity_kva", "annual_kwh", "star_rating"]
 
@@ -46,33 +43,10 @@ def badge(segment: str) -> str:
     return f"{BADGES[segment]} {t('cus_seg_' + segment)}"
 
 
-def wall_text(frame: pd.DataFrame, percent: tuple[str, ...] = ()) -> pd.DataFrame:
-    """The rows as text for st.table on the wall screen (st.table has no column formats)."""
-    def text(value, as_percent: bool) -> str:
-        if value is None or (not isinstance(value, str) and pd.isna(value)):
-            return ""
-        if as_percent:
-            return fmt_rate(float(value))
-        if isinstance(value, (bool, np.bool_)):
-            return "✓" if value else ""
-        if isinstance(value, numbers.Integral):
-            return f"{value:,}"
-        if isinstance(value, numbers.Real):
-            return f"{value:,.1f}"
-        return str(value)
-
-    return pd.DataFrame({column: [text(v, column in percent) for v in frame[column]] for column in frame.columns})
-
-
 def table(frame: pd.DataFrame, name: str, key: str, column_config: dict | None = None,
           percent: tuple[str, ...] = ()) -> None:
-    """A table with downloads; on the wall screen a plain large-type table of the first rows.
+    """A table with downloads (the wall screen stops before the tables).
     percent: columns holding fractions, shown as percentages."""
-    if state.projection():
-        st.table(wall_text(frame.head(PROJECTION_ROWS), percent), hide_index=True)
-        if len(frame) > PROJECTION_ROWS:
-            st.caption(t("cus_first_rows", shown=PROJECTION_ROWS, rows=len(frame)))
-        return
     config = {column: st.column_config.NumberColumn(format="percent") for column in percent}
     show_table(frame, name, key=key, column_config={**config, **(column_config or {})})
 
@@ -225,10 +199,6 @@ shown = list_table(page.head(rows), labels)
 known_total = None if search else counts[segment or "total"]
 if page.empty:
     st.info(t("cus_list_empty"))
-elif state.projection():
-    st.table(wall_text(shown.head(PROJECTION_ROWS)), hide_index=True)
-    st.caption(t("cus_first_rows", shown=min(PROJECTION_ROWS, len(shown)),
-                 rows=fmt_number(known_total) if known_total is not None else "…"))
 else:
     number = st.column_config.NumberColumn
     st.dataframe(shown, hide_index=True, width="stretch", column_config={

@@ -18,7 +18,6 @@ from ui.strings import t
 from ui.targets import TARGETS, status
 from ui.theme import SERIES_COLORS, STATUS_COLORS
 
-PROJECTION_ROWS = 15  # rows of a table on the wall screen
 TOP_EXPERTS = 20  # bars in the calls-per-expert chart
 WALL_CHART_HEIGHT = 240  # coverage and calls charts on the wall screen (1920×1080 without scrolling)
 
@@ -36,19 +35,11 @@ minimum = data.settings()["min_experts_per_specialty"]
 
 
 def table(frame: pd.DataFrame, name: str, key: str, *, decimals=(), blank=()) -> None:
-    """A table with headers t("exp_col_" + column) and downloads; on the wall screen a plain
-    large-type table of the first rows. decimals / blank name the columns shown with 1 decimal /
-    as empty text when missing."""
+    """A table with headers t("exp_col_" + column) and downloads (not on the wall screen, which
+    stops before the tables). decimals / blank name the columns shown with 1 decimal / as empty
+    text when missing."""
     frame = frame.fillna({column: "" for column in blank})
     header = {column: t("exp_col_" + column) for column in frame.columns}
-    if state.projection():
-        shown = frame.head(PROJECTION_ROWS).copy()
-        for column in decimals:
-            shown[column] = shown[column].map(lambda value: fmt_number(value, 1))
-        st.table(shown.rename(columns=header), hide_index=True)
-        if len(frame) > PROJECTION_ROWS:
-            st.caption(t("exp_first_rows", shown=PROJECTION_ROWS, rows=len(frame)))
-        return
     config = {header[c]: st.column_config.NumberColumn(format="%.1f") for c in decimals}
     show_table(frame.rename(columns=header), name, key=key, column_config=config)
 

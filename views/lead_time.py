@@ -7,9 +7,7 @@ match `manage.py kpis` (section "lead_time") when no town or team is chosen.
 """
 from __future__ import annotations
 
-import numbers
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -17,14 +15,13 @@ import streamlit as st
 from metrics.lead_time import STAGES
 from ui import data, state
 from ui.components import (
-    change, definition, fmt_days, fmt_delta, fmt_number, fmt_rate, kpi_card, plotly, show_table,
+    change, definition, fmt_days, fmt_delta, fmt_number, kpi_card, plotly, show_table,
 )
 from ui.filters import screen_filters, window_caption
 from ui.strings import t
 from ui.targets import LEAD_TIME_REDUCTION_TARGET_DAYS, TARGETS, status
 from ui.theme import SERIES_COLORS, STATUS_COLORS
 
-PROJECTION_ROWS = 15  # rows of a table on the wall screen
 GROUP_COLORS = {"resident": SERIES_COLORS[0], "other": SERIES_COLORS[1]}
 LIMIT_COLOR = STATUS_COLORS["red"]
 DUAL_LIMIT_COLOR = "#7B1FA2"
@@ -42,33 +39,10 @@ details = data.lead_time_details(window, scope)
 
 # --- Pieces ------------------------------------------------------------------------------------
 
-def wall_text(frame: pd.DataFrame, percent: tuple[str, ...] = ()) -> pd.DataFrame:
-    """The rows as text for st.table on the wall screen (st.table has no column formats)."""
-    def text(value, as_percent: bool) -> str:
-        if value is None or (not isinstance(value, str) and pd.isna(value)):
-            return ""
-        if as_percent:
-            return fmt_rate(float(value))
-        if isinstance(value, (bool, np.bool_)):
-            return "✓" if value else ""
-        if isinstance(value, numbers.Integral):
-            return f"{value:,}"
-        if isinstance(value, numbers.Real):
-            return f"{value:,.1f}"
-        return str(value)
-
-    return pd.DataFrame({column: [text(v, column in percent) for v in frame[column]] for column in frame.columns})
-
-
 def table(frame: pd.DataFrame, name: str, key: str, column_config: dict | None = None,
           percent: tuple[str, ...] = ()) -> None:
-    """A table with downloads; on the wall screen a plain large-type table of the first rows.
+    """A table with downloads (the wall screen stops before the tables).
     percent: columns holding fractions, shown as percentages."""
-    if state.projection():
-        st.table(wall_text(frame.head(PROJECTION_ROWS), percent), hide_index=True)
-        if len(frame) > PROJECTION_ROWS:
-            st.caption(t("lt_first_rows", shown=PROJECTION_ROWS, rows=len(frame)))
-        return
     config = {column: st.column_config.NumberColumn(format="percent") for column in percent}
     show_table(frame, name, key=key, column_config={**config, **(column_config or {})})
 
