@@ -104,20 +104,38 @@ def ensure_data(url: str, scale: str, backend: str, reference_logs: int | None =
     return {"reused": False, **load_generation(scale)[backend]}
 
 
-def time_generation(scale: str) -> None:
-    """Generate the demo into a scratch SQLite file, keep the time, delete the file."""
+def time_generation(scale: str, pg_base: str | None = None) -> None:
+    """Generate the demo into a scratch SQLite file (and, with `pg_base`, a scratch PostgreSQL schema),
+    keep the times, drop the scratch data; the bench databases stay as they are."""
     scratch = OUT / f"generation_{scale}.db"
-    for path in (scratch, Path(f"{scratch}-wal"), Path(f"{scratch}-shm")):
+    files = (scratch, Path(f"{scratch}-wal"), Path(f"{scratch}-shm"))
+    for path in files:
         path.unlink(missing_ok=True)
     try:
-        url = f"sqlite:///{scratch}"
-        work_logs(url)  # the schema, as the bench databases have it before generating
-        wall, cpu = time.perf_counter(), time.process_time()
-        kpis.prepare(url, scale, regenerate=True)
-        save_generation(scale, "sqlite", time.perf_counter() - wall, time.process_time() - cpu)
+        _time_into(f"sqlite:///{scratch}", scale, "sqlite")
     finally:
-        for path in (scratch, Path(f"{scratch}-wal"), Path(f"{scratch}-shm")):
+        for path in files:
             path.unlink(missing_ok=True)
+    if pg_base:
+        schema = f"bench_generation_{scale}"
+        admin = make_engine(pg_base, poolclass=NullPool)
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        try:
+            _time_into(kpis.pg_url(pg_base, schema), scale, "postgresql")
+        finally:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            admin.dispose()
+
+
+def _time_into(url: str, scale: str, backend: str) -> None:
+    work_logs(url)  # the schema, as the bench databases have it before generating
+    wall, cpu = time.perf_counter(), time.process_time()
+    kpis.prepare(url, scale, regenerate=True)
+    save_generation(scale, backend, time.perf_counter() - wall, time.process_time() - cpu)
+    print(f"  {scale} on {backend}: generated in {time.perf_counter() - wall:.0f} s", file=sys.stderr, flush=True)
 
 
 def postgres_url(base: str, scale: str) -> str | None:
@@ -169,7 +187,7 @@ def time_naive(url: str, screens, check: bool) -> dict:
         found[screen] = result
         print(f"  naive {screen}: {result['total']:.2f}s ({result['cpu']:.2f} CPU)", file=sys.stderr, flush=True)
     return {"window": [view.window.start.isoformat(), view.window.end.isoformat()], "screens": found,
-            "checked": check}
+            "checked": check, "measured": dt.datetime.now().isoformat(" ", "minutes")}
 
 
 def measure(url: str, scale: str, backend: str, args, reference_logs: int | None, save=None) -> dict:
@@ -207,7 +225,8 @@ def load_results() -> dict:
 
 def save_result(entry: dict) -> None:
     results = load_results()
-    results[f"{entry['scale']}/{entry['backend']}"] = entry
+    key = f"{entry['scale']}/{entry['backend']}"
+    results[key] = {**results.get(key, {}), **entry}  # a step skipped this time keeps its earlier figures
     RESULTS.write_text(json.dumps(results, indent=1) + "\n")
 
 
@@ -220,7 +239,7 @@ def mib(value: float | None) -> str:
 
 
 def _generation(entry: dict) -> str:
-    data = entry["data"]
+    data = {**entry["data"], **load_generation(entry["scale"]).get(entry["backend"], {})}
     if "wall" not in data:
         return "reused (its generation was not timed)"
     timed = f"{data['wall']:.0f} s ({data['cpu']:.0f} CPU, {data['measured'][:10]})"
@@ -304,7 +323,7 @@ def target_lines(entry: dict) -> list[str]:
     browser = entry.get("browser")
     if browser:
         lines.append(f"- server peak memory under {TARGETS['memory'] / 2**30:g} GiB: "
-                     + _status(browser["peak_rss"] < TARGETS["memory"]) + f" ({mib(browser['peak_rss'])})")
+                     + _status(browser["peak_rss"] < TARGETS["memory"]) + f" ({mib(browser['peak_rss'])} RSS)")
         visits = browser["screens"]
         for visit, how in (("first", "by URL"), ("menu", "from the menu")):
             timed = {screen: v[visit]["seconds"] for screen, v in visits.items() if visit in v}
@@ -348,7 +367,7 @@ def markdown(results: dict, command: str) -> str:
     lines = [DOCS_START, "## Screens, browser and memory (`bench/run.py`)", "",
              f"Regenerate: `{command}`", "", f"Machine: {kpis.machine()}.", "",
              EXPLANATION, ""]
-    lines += [("| scale | database | data | size | work_logs | `kpis`, 12 months | server peak RSS | "
+    lines += [("| scale | database | data | size | work_logs | `kpis`, 12 months | server peak RSS (without file pages) | "
                "login (browser) | load avg | measured |"), "|---|---|---|---:|---:|---:|---:|---:|---:|---|"]
     for scale in scales:
         for backend in BACKENDS:
@@ -357,8 +376,9 @@ def markdown(results: dict, command: str) -> str:
                 continue
             browser = entry.get("browser", {})
             kpis_cell = f"{s(entry['kpis']['wall'])} s" + (f" ({s(entry['kpis']['cpu'])})" if backend == "sqlite" else "")
+            memory = mib(browser.get("peak_rss")) + (f" ({mib(browser['peak_anon'])})" if "peak_anon" in browser else "")
             lines.append(f"| {scale} | {backend} | {_generation(entry)} | {mib(entry['size'])} | "
-                         f"{entry['work_logs']:,} | {kpis_cell} | {mib(browser.get('peak_rss'))} | "
+                         f"{entry['work_logs']:,} | {kpis_cell} | {memory} | "
                          f"{s(browser.get('login'))} s | {_load(entry)} | "
                          f"{entry['measured']} |")
     for scale in scales:
@@ -418,9 +438,10 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(scales) - set(kpis.SCALES)
     if unknown:
         parser.error(f"unknown scale(s): {', '.join(sorted(unknown))}")
+    if args.time_generation:
+        for scale in scales:
+            time_generation(scale, args.pg_url)
     for scale in [] if args.docs_only else scales:
-        if args.time_generation:
-            time_generation(scale)
         sqlite_url = f"sqlite:///{OUT / f'kpis_{scale}.db'}"
         entry = measure(sqlite_url, scale, "sqlite", args, None, save_result)
         if args.pg_url:
