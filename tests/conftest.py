@@ -110,6 +110,21 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
 
 
+@pytest.fixture(autouse=True)
+def _app_env(monkeypatch):
+    """A cookie key for the app under test (the app refuses to run with a constant one)."""
+    monkeypatch.setenv("DASHBOARD_COOKIE_KEY", "only-for-tests-" + "x" * 32)
+
+
+def seeded_copy(tmp_path_factory, sqlite_template: Path, name: str, seed) -> str:
+    """URL of a copy of the migrated SQLite template, filled by seed(url)."""
+    path = tmp_path_factory.mktemp(name) / "small.db"
+    path.write_bytes(sqlite_template.read_bytes())
+    url = f"sqlite:///{path}"
+    seed(url)
+    return url
+
+
 @pytest.fixture
 def engine(db_url):
     engine = make_engine(db_url)

@@ -22,6 +22,7 @@ from tests.test_app_shell import app, login_as, metric_by_label, no_exception, s
 from ui.data import AGE_BUCKETS, age_bucket
 from ui.definitions import DEFINITIONS, definition_name
 from ui.strings import EN, ZH
+from tests.conftest import seeded_copy
 
 SCRIPT = "views/attendance.py"
 WINDOW = Window(*Q3)
@@ -33,16 +34,7 @@ RATE_KPIS = ("attendance", "log_completeness", "problem_closure", "monthly_plans
 @pytest.fixture(scope="module")
 def small_url(tmp_path_factory, sqlite_template) -> str:
     """One seeded SQLite file for the tests that only read."""
-    path = tmp_path_factory.mktemp("attendance") / "small.db"
-    path.write_bytes(sqlite_template.read_bytes())
-    url = f"sqlite:///{path}"
-    seed(url)
-    return url
-
-
-@pytest.fixture(autouse=True)
-def _app_env(monkeypatch):
-    monkeypatch.setenv("DASHBOARD_COOKIE_KEY", "only-for-tests-" + "x" * 32)
+    return seeded_copy(tmp_path_factory, sqlite_template, "attendance", seed)
 
 
 def open_screen(url: str, monkeypatch, username: str = "leader", **query) -> AppTest:

@@ -59,11 +59,6 @@ def engine(seeded_url):
     engine.dispose()
 
 
-@pytest.fixture(autouse=True)
-def _app_env(monkeypatch):
-    monkeypatch.setenv("DASHBOARD_COOKIE_KEY", "only-for-tests-" + "x" * 32)
-
-
 def login(at: AppTest, username: str) -> AppTest:
     name, role = USERS[username]
     at.session_state["authentication_status"] = True

@@ -44,11 +44,6 @@ def small_url(tmp_path_factory, sqlite_template) -> str:
     return seeded_sqlite(tmp_path_factory.mktemp("experts"), sqlite_template)
 
 
-@pytest.fixture(autouse=True)
-def _app_env(monkeypatch):
-    monkeypatch.setenv("DASHBOARD_COOKIE_KEY", "only-for-tests-" + "x" * 32)
-
-
 def open_screen(url: str, monkeypatch, username: str = "leader", **query) -> AppTest:
     at = login_as(app(url, monkeypatch, **query), username).run()
     at.switch_page(SCRIPT).run()

@@ -46,11 +46,6 @@ def engine(seeded_url):
     engine.dispose()
 
 
-@pytest.fixture(autouse=True)
-def _app_env(monkeypatch):
-    monkeypatch.setenv("DASHBOARD_COOKIE_KEY", "only-for-tests-" + "x" * 32)
-
-
 def open_screen(url: str, monkeypatch, username: str, script: str) -> AppTest:
     monkeypatch.setenv("DATABASE_URL", url)
     at = AppTest.from_file(APP, default_timeout=120)

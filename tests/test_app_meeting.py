@@ -49,11 +49,6 @@ def read_url(tmp_path_factory, sqlite_template) -> str:
     return url
 
 
-@pytest.fixture(autouse=True)
-def _app_env(monkeypatch):
-    monkeypatch.setenv("DASHBOARD_COOKIE_KEY", "only-for-tests-" + "x" * 32)
-
-
 def open_meeting(url: str, monkeypatch, username: str, **query) -> AppTest:
     monkeypatch.setenv("DATABASE_URL", url)
     at = AppTest.from_file(APP, default_timeout=120)

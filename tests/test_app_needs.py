@@ -16,6 +16,7 @@ from tests.seed_small import Q3, TOWNS, USERS, populate_small
 from tests.test_app_shell import app, login_as, metric_by_label, no_exception
 from ui.definitions import DEFINITIONS, definition_name
 from ui.strings import EN, ZH
+from tests.conftest import seeded_copy
 
 SCRIPT = "views/needs.py"
 WINDOW = Window(*Q3)
@@ -39,16 +40,7 @@ def seed(url: str) -> None:
 
 @pytest.fixture(scope="module")
 def small_url(tmp_path_factory, sqlite_template) -> str:
-    path = tmp_path_factory.mktemp("needs") / "small.db"
-    path.write_bytes(sqlite_template.read_bytes())
-    url = f"sqlite:///{path}"
-    seed(url)
-    return url
-
-
-@pytest.fixture(autouse=True)
-def _app_env(monkeypatch):
-    monkeypatch.setenv("DASHBOARD_COOKIE_KEY", "only-for-tests-" + "x" * 32)
+    return seeded_copy(tmp_path_factory, sqlite_template, "needs", seed)
 
 
 def open_screen(url: str, monkeypatch, username: str = "leader", **query):

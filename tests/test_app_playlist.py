@@ -30,6 +30,7 @@ from ui.playlist import (
     playlist_screens,
 )
 from ui.strings import EN, ZH
+from tests.conftest import seeded_copy
 
 APP = str(ROOT / "app.py")
 WINDOW = {"from": "2025-07-01", "to": "2025-09-30"}
@@ -50,16 +51,7 @@ def seed(url: str) -> None:
 @pytest.fixture(scope="module")
 def small_url(tmp_path_factory, sqlite_template) -> str:
     """One seeded SQLite file for the tests that only read."""
-    path = tmp_path_factory.mktemp("playlist") / "small.db"
-    path.write_bytes(sqlite_template.read_bytes())
-    url = f"sqlite:///{path}"
-    seed(url)
-    return url
-
-
-@pytest.fixture(autouse=True)
-def _app_env(monkeypatch):
-    monkeypatch.setenv("DASHBOARD_COOKIE_KEY", "only-for-tests-" + "x" * 32)
+    return seeded_copy(tmp_path_factory, sqlite_template, "playlist", seed)
 
 
 def open_app(url: str, monkeypatch, username: str = "leader", **query) -> AppTest:

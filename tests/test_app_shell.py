@@ -29,6 +29,7 @@ from ui.data import trend_months
 from ui.definitions import DEFINITIONS, definition_text
 from ui.strings import EN, ZH
 from ui.targets import TARGETS, status
+from tests.conftest import seeded_copy
 
 APP = str(ROOT / "app.py")
 CONTRACT_KPIS = {
@@ -50,16 +51,7 @@ def seed(url: str) -> None:
 @pytest.fixture(scope="module")
 def small_url(tmp_path_factory, sqlite_template) -> str:
     """One seeded SQLite file for the tests that only read."""
-    path = tmp_path_factory.mktemp("shell") / "small.db"
-    path.write_bytes(sqlite_template.read_bytes())
-    url = f"sqlite:///{path}"
-    seed(url)
-    return url
-
-
-@pytest.fixture(autouse=True)
-def _app_env(monkeypatch):
-    monkeypatch.setenv("DASHBOARD_COOKIE_KEY", "only-for-tests-" + "x" * 32)
+    return seeded_copy(tmp_path_factory, sqlite_template, "shell", seed)
 
 
 def app(url: str, monkeypatch, **query) -> AppTest:
