@@ -30,6 +30,7 @@ import jwt
 
 import streamlit as st
 import streamlit_authenticator as stauth
+from streamlit_authenticator.models import cookie_model
 from streamlit_authenticator.utilities.exceptions import LoginError
 
 from data_access.db import ROOT
@@ -86,8 +87,43 @@ def credentials() -> dict:
     return {"usernames": users}
 
 
+class PageCookies:
+    """Stands in for extra_streamlit_components.CookieManager inside streamlit-authenticator 0.4.2.
+
+    The library builds a CookieManager on every run, and that draws a component
+    iframe whose first value (the browser's cookies) triggers a second run of
+    the whole script on every page load: the screen is computed and drawn
+    twice before it settles, and the browser loads the component's bundle.
+    The library already reads its cookie from st.context.cookies, and
+    keep_cookie() writes and removes it from the page itself, so nothing is
+    drawn here: set and delete do nothing.
+    """
+
+    def __init__(self, key: str = "init"):
+        self.cookies = dict(st.context.cookies)
+
+    def get(self, cookie: str):
+        return self.cookies.get(cookie)
+
+    def get_all(self, key: str = "get_all") -> dict:
+        return self.cookies
+
+    def set(self, cookie: str, val, **options) -> None:
+        self.cookies[cookie] = val
+
+    def delete(self, cookie: str, key: str = "delete") -> None:
+        self.cookies.pop(cookie, None)
+
+
+class _NoComponentCookies:
+    CookieManager = PageCookies
+
+
+cookie_model.stx = _NoComponentCookies  # the library's only use of extra_streamlit_components
+
+
 def authenticator() -> stauth.Authenticate:
-    """This run's authenticator (its cookie component must be drawn on every run)."""
+    """This run's authenticator (reads the re-login cookie from the request; draws nothing)."""
     auth = stauth.Authenticate(
         copy.deepcopy(credentials()),  # the library mutates the dict it gets
         cookie_name=COOKIE_NAME,

@@ -108,3 +108,30 @@ def test_projection_and_english_overview(page, server_url, query, name):
     else:
         assert page.locator("h1").first.inner_text() == EN["ov_title"]
     screenshot(page, f"overview-{name}")
+
+
+# Counts the app's script runs in the page: each change of stApp's script state to "running".
+COUNT_RUNS = """
+window.__scriptRuns = 0;
+new MutationObserver(() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const state = app && app.getAttribute('data-test-script-state');
+  if (state !== window.__lastScriptState && state === 'running') window.__scriptRuns += 1;
+  window.__lastScriptState = state;
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state'], childList: true});
+"""
+
+
+def test_a_logged_in_deep_link_runs_the_screen_once(page, server_url):
+    """The re-login cookie is read from the request: no cookie component, no second run of the screen."""
+    page.goto(server_url)
+    wait_idle(page)
+    login(page, "leader", PASSWORD)
+    wait_for_cookie(page)
+    page.add_init_script(COUNT_RUNS)
+    page.goto(f"{server_url}/experts?{WINDOW}")
+    page.wait_for_selector(".js-plotly-plot")
+    wait_idle(page, settle_ms=1500)
+    assert page.locator(EXCEPTION).count() == 0
+    assert page.locator("iframe").count() == 0
+    assert page.evaluate("window.__scriptRuns") == 1
