@@ -6,8 +6,8 @@ For each screen, `NAIVE[screen](frames, view)` computes what the screen
 displays on its default view (the leader, no town or team, the default
 window; cards, every chart's series and every table's rows, the first page
 where the screen pages) from the frames `read_frames(url, TABLES[screen])`
-reads: the whole tables that content needs, names and numbers of the
-managers, experts and customers included. `check(url, screen, view,
+reads: the whole tables that content needs (every row; the columns it
+uses), names and numbers of the managers, experts and customers included. `check(url, screen, view,
 numbers)` asserts that the results equal what the screen's loaders get
 from metrics/ (called directly with a connection: ui.data is Streamlit's),
 so the yardstick computes the same thing.
@@ -30,8 +30,8 @@ What each path covers:
   window's end with the expert's, manager's and customer's names and numbers;
   the active experts never called in the window with their last call.
 - customers (on the window's last day): the segment counts and coverage, the
-  8 segment overlaps, the breakdown by town (the default of the breakdown and
-  the coverage chart), the first page of the customer list (201 rows, as the
+  8 segment overlaps, the breakdown by town (the breakdown's default) and the
+  coverage per town drawn from it, the first page of the customer list (201 rows, as the
   screen asks for) with risk reasons and the posted manager's name.
 - lead_time: resident vs other for the window and the one before; every
   energized application's lead days (the histograms); each stage's working
@@ -126,6 +126,11 @@ QUERIES = {
              "FROM expert_calls",
     "customers": "SELECT id, account_no, name, industry, town, voltage_kv, capacity_kva, annual_kwh, star_rating, "
                  "potential_reason, churn_risk, market_status, billing_mode FROM customers",
+    # Variants: the columns a screen needs of a table it reads whole.
+    "customers+names": "SELECT id, account_no, name FROM customers",
+    "customers+needs": "SELECT id, account_no, name, voltage_kv, capacity_kva, annual_kwh, market_status, billing_mode "
+                       "FROM customers",
+    "applications+lead": "SELECT resident_served, applied_on, energized_on FROM applications",
     "applications": "SELECT app_no, customer_id, kind, supply, resident_served, " + ", ".join(APPLICATION_STAGES)
                     + " FROM applications",
     "consumption": "SELECT customer_id, month, kwh, max_demand_kw FROM consumption",
@@ -134,13 +139,13 @@ QUERIES = {
 }
 MANAGER_TABLES = ("managers", "postings", "calendar", "training", "assessments", "plans")
 TABLES = {
-    "overview": MANAGER_TABLES + ("logs", "experts", "calls", "applications"),
-    "attendance": MANAGER_TABLES + ("logs+text", "customers"),
-    "experts": ("experts", "calls", "managers", "customers"),
+    "overview": MANAGER_TABLES + ("logs", "experts", "calls", "applications+lead"),
+    "attendance": MANAGER_TABLES + ("logs+text", "customers+names"),
+    "experts": ("experts", "calls", "managers", "customers+names"),
     "customers": ("customers", "postings", "managers"),
-    "lead_time": ("applications", "customers", "calendar"),
-    "needs": ("customers", "consumption"),
-    "meeting": ("managers", "postings", "calendar", "plans", "logs+text", "experts", "calls", "customers",
+    "lead_time": ("applications", "customers+names", "calendar"),
+    "needs": ("customers+needs", "consumption"),
+    "meeting": ("managers", "postings", "calendar", "plans", "logs+text", "experts", "calls", "customers+needs",
                 "applications", "consumption", "meetings", "action_items"),
 }
 DATES = ("date", "start_date", "end_date", "month", "submitted_on", "held_on", "due_date", *APPLICATION_STAGES)
@@ -592,21 +597,24 @@ def over_limit_rows(over: pd.DataFrame, checked: tuple[str, ...] = m_lead_time.G
 
 # ---- segments ---------------------------------------------------------------------------------------
 
+def trading_eligible(customers: pd.DataFrame, settings: dict) -> pd.Series:
+    """In the power market (10 kV and above, enough kWh a year) and still on agency purchase."""
+    return ((customers["voltage_kv"] >= m_segments.MARKET_MIN_KV)
+            & (customers["annual_kwh"] >= settings["trading_min_kwh"]) & (customers["market_status"] == "agency"))
+
+
 def segment_flags(frames: dict, as_of: dt.date, settings: dict) -> pd.DataFrame:
-    """Per customer: star, potential, risk (and its reasons), none, covered on as_of."""
+    """Per customer: star, potential, risk (and a flag per risk reason), none, covered on as_of."""
     c = frames["customers"]
     reasons = pd.DataFrame({
         "churn_risk": c["churn_risk"],
-        "trading_eligible": (c["voltage_kv"] >= m_segments.MARKET_MIN_KV) & (c["annual_kwh"] >= settings["trading_min_kwh"])
-                            & (c["market_status"] == "agency"),
+        "trading_eligible": trading_eligible(c, settings),
         "hv_large": (c["voltage_kv"] >= settings["risk_min_kv"]) & (c["annual_kwh"] >= settings["risk_min_kwh"])})
     flags = pd.DataFrame({"id": c["id"], "star": c["star_rating"] >= settings["star_min"],
                           "potential": not_blank(c["potential_reason"]), "risk": reasons.any(axis=1)})
     flags["none"] = ~(flags["star"] | flags["potential"] | flags["risk"])
     flags["covered"] = ~flags["none"] & c["id"].isin(set(posted_on(frames["postings"], as_of)["customer_id"]))
-    codes = reasons.to_numpy()
-    flags["risk_reasons"] = [",".join(code for code, on in zip(m_segments.RISK_REASONS, row) if on) for row in codes]
-    return flags
+    return flags.join(reasons)
 
 
 def segment_counts(flags: pd.DataFrame) -> dict:
@@ -647,8 +655,10 @@ def current_managers(frames: dict, as_of: dt.date) -> pd.Series:
 def customer_page(frames: dict, flags: pd.DataFrame, as_of: dt.date, rows: int) -> pd.DataFrame:
     """The first `rows` of metrics.segments.customer_list (all segments, no search), by account_no."""
     listed = frames["customers"].assign(is_star=flags["star"], is_potential=flags["potential"],
-                                        is_risk=flags["risk"], risk_reasons=flags["risk_reasons"])
-    listed = listed.sort_values("account_no").head(rows)
+                                        is_risk=flags["risk"]).sort_values("account_no").head(rows)
+    reasons = flags.loc[listed.index, list(m_segments.RISK_REASONS)].to_numpy()
+    listed["risk_reasons"] = [",".join(code for code, on in zip(m_segments.RISK_REASONS, row) if on)
+                              for row in reasons]
     listed = listed.join(current_managers(frames, as_of).rename("manager"), on="id")
     return listed.reset_index(drop=True)[m_segments.LIST_COLUMNS]
 
@@ -716,8 +726,7 @@ def basic_charge(stats: pd.DataFrame, settings: dict) -> pd.DataFrame:
 
 def direct_trading(frames: dict, settings: dict) -> pd.DataFrame:
     c = frames["customers"]
-    found = c[(c["voltage_kv"] >= m_segments.MARKET_MIN_KV) & (c["annual_kwh"] >= settings["trading_min_kwh"])
-              & (c["market_status"] == "agency")].sort_values("account_no", ignore_index=True)
+    found = c[trading_eligible(c, settings)].sort_values("account_no", ignore_index=True)
     minimum, market = settings["trading_min_kwh"], m_segments.MARKET_MIN_KV
     pairs = list(zip(found["voltage_kv"], found["annual_kwh"]))
     found["rule"] = [f"{kv:g} kV ≥ {market} kV, {kwh:,.0f} kWh/year ≥ {minimum:,.0f}, agency purchase"
@@ -747,9 +756,9 @@ def surge(frames: dict, window: Window, settings: dict) -> pd.DataFrame:
             continue
         total = sum(prior[1:], prior[0])  # NaN when a month is missing: not a surge
         hit = (total > 0) & (now * m_needs.PRIOR_MONTHS >= settings["surge_ratio"] * total - m_needs.ROUNDING)
-        found.append(pd.DataFrame({"customer_id": now.index[hit], "month": ts(month), "kwh": now[hit].to_numpy()
-                                   / m_needs.WH_PER_KWH,
-                                   "prior_mean_kwh": total[hit].to_numpy() / m_needs.WH_PER_KWH / m_needs.PRIOR_MONTHS}))
+        kwh, prior_mean = now[hit] / m_needs.WH_PER_KWH, total[hit] / m_needs.WH_PER_KWH / m_needs.PRIOR_MONTHS
+        found.append(pd.DataFrame({"customer_id": now.index[hit], "month": ts(month), "kwh": kwh.to_numpy(),
+                                   "prior_mean_kwh": prior_mean.to_numpy()}))
     if not found:
         return pd.DataFrame(columns=m_needs.SURGE_COLUMNS)
     frame = pd.concat(found).join(by_id(frames["customers"], {"account_no": "account_no", "name": "name"}),
@@ -820,8 +829,10 @@ def customers(frames: dict, view: View) -> dict:
     flags = segment_flags(frames, as_of, view.settings)
     counts = segment_counts(flags)
     segmented = counts["total"] - counts["none"]
+    by_town = breakdown(frames, flags, "town")
+    coverage_by_town = by_town[by_town["segmented"] > 0].sort_values(["segmented", "town"], ascending=[False, True])
     return {"counts": counts, "segmented": segmented, "coverage_rate": rate(counts["covered"], segmented),
-            "overlaps": overlaps(flags), "by_town": breakdown(frames, flags, "town"),
+            "overlaps": overlaps(flags), "by_town": by_town, "coverage_by_town": coverage_by_town,
             "page": customer_page(frames, flags, as_of, CUSTOMER_PAGE_ROWS)}
 
 
@@ -839,7 +850,8 @@ def lead_time(frames: dict, view: View) -> dict:
 def needs(frames: dict, view: View) -> dict:
     window, settings = view.window, view.settings
     stats = demand_stats(frames, window, settings)
-    found = {"capacity_increase": capacity_increase(stats, settings), "basic_charge_adjustment": basic_charge(stats, settings),
+    found = {"capacity_increase": capacity_increase(stats, settings),
+             "basic_charge_adjustment": basic_charge(stats, settings),
              "direct_trading": direct_trading(frames, settings), "surge": surge(frames, window, settings)}
     charges = found["basic_charge_adjustment"]
     return {"findings": found, "customers": {rule: int(frame["account_no"].nunique()) for rule, frame in found.items()},
@@ -901,7 +913,8 @@ def managers_behind(frames: dict, as_of: dt.date, settings: dict) -> pd.DataFram
     month = as_of.replace(day=1)
     month_end = m_needs.add_months(month, 1) - dt.timedelta(days=1)
     late_plans = as_of.day > settings["plan_deadline_day"]
-    days = day_table(frames, min(week.start, month) if late_plans else week.start, max(week.end, month_end))
+    first, last = (min(week.start, month), max(week.end, month_end)) if late_plans else (week.start, week.end)
+    days = day_table(frames, first, last)
     matrix = weekly_matrix(frames, manager_weeks(days, week, int(settings["min_onsite_days"])))
     missed = matrix[~matrix["compliant"]].assign(issue="attendance", month=None, deadline=None,
                                                  age_days=(as_of - week.end).days)

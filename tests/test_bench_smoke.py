@@ -80,6 +80,18 @@ def test_naive_check_catches_a_difference(small_url):
         naive.check(small_url, "customers", view, numbers)
 
 
+def test_naive_check_compares_the_lists_a_screen_shows(small_url):
+    """Not only the cards: a name in a table of the experts screen that differs fails the check."""
+    view = naive.default_view(small_url)
+    numbers = naive.time_naive(small_url, "experts", view)["numbers"]
+    naive.check(small_url, "experts", view, numbers)
+    by_expert = numbers["calls"]["by_expert"]
+    assert not by_expert.empty
+    by_expert.loc[0, "name"] += "x"
+    with pytest.raises(AssertionError, match="experts calls: .*by_expert"):
+        naive.check(small_url, "experts", view, numbers)
+
+
 def test_docs_block_replaces_only_its_own_part(tmp_path, monkeypatch):
     docs = tmp_path / "performance.md"
     docs.write_text("# Performance\n\n<!-- kpis:start -->\nkpis\n<!-- kpis:end -->\n\nnotes\n", encoding="utf-8")
