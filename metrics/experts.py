@@ -82,19 +82,39 @@ def _minutes(value) -> float | None:
     return None if value is None else round(float(value), MINUTES_DECIMALS)
 
 
-def calls(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> CallsResult:
-    """Calls requested in the window: count, closed, median response, per expert."""
+@dataclass(frozen=True)
+class CallStats:
+    count: int
+    closed: int
+    answered: int  # calls with a response
+    median_response_minutes: float | None
+
+
+def call_stats(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> CallStats:
+    """Calls requested in the window: count, closed, answered and the median response."""
     window_calls = _window_calls(window, scope)
-    count, closed = conn.execute(
-        select(func.count(), func.count(window_calls.c.closed_at)).select_from(window_calls)
+    count, closed, answered = conn.execute(
+        select(func.count(), func.count(window_calls.c.closed_at), func.count(window_calls.c.responded_at))
+        .select_from(window_calls)
     ).one()
     responses = (
         select(minutes_between(window_calls.c.requested_at, window_calls.c.responded_at).label("value"))
         .where(window_calls.c.responded_at.is_not(None))
         .subquery()
     )
-    median = conn.execute(median_select(responses)).scalar()
-    return CallsResult(int(count), int(closed), _minutes(median), _by_expert(conn, window_calls))
+    median = conn.execute(median_select(responses)).scalar() if answered else None
+    return CallStats(int(count), int(closed), int(answered), _minutes(median))
+
+
+def calls(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> CallsResult:
+    """Calls requested in the window: count, closed, median response, per expert."""
+    stats = call_stats(conn, window, settings, scope)
+    return CallsResult(stats.count, stats.closed, stats.median_response_minutes, by_expert(conn, window, scope))
+
+
+def by_expert(conn: Connection, window: Window, scope: Scope = Scope()) -> pd.DataFrame:
+    """Calls in the window per expert with a call: expert_no, name, specialty, calls, hours (by expert_no)."""
+    return _by_expert(conn, _window_calls(window, scope))
 
 
 def _by_expert(conn: Connection, window_calls) -> pd.DataFrame:

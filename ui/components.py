@@ -165,6 +165,13 @@ def definition(kpi: str, target_key: str | None = None, container=None) -> None:
 
 # --- Tables -----------------------------------------------------------------
 
+def translate_codes(codes: pd.Series, prefix: str) -> pd.Series:
+    """t(prefix + code) for each code, looked up once per distinct code (t() reads the session's
+    language, too slow for every row of a long list); blank ("") where the code is missing."""
+    names = {code: t(prefix + code) for code in codes.dropna().unique()}
+    return codes.map(names).fillna("")
+
+
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """CSV in UTF-8 with a BOM, so Excel opens the Chinese text correctly."""
     return frame.to_csv(index=False).encode("utf-8-sig")

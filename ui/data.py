@@ -143,7 +143,7 @@ def _manager_values(due: int, compliant: int, posted: int, logged: int, managers
 
 
 def _call_and_lead_time_values(conn, window: Window, settings: dict, scope: Scope) -> dict:
-    calls = experts.calls(conn, window, settings, scope)
+    calls = experts.call_stats(conn, window, settings, scope)  # not the per-expert table
     return {"expert_calls": calls.count, "expert_median_response_minutes": calls.median_response_minutes,
             **_lead_time_values(conn, window, settings, scope)}
 
@@ -349,32 +349,44 @@ def expert_coverage() -> experts.CoverageResult:
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def _expert_calls(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> experts.CallsResult:
+def _expert_call_stats(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> experts.CallStats:
     with engine().connect() as conn:
-        return experts.calls(conn, Window(start, end), load_settings(conn), Scope(town, team))
+        return experts.call_stats(conn, Window(start, end), load_settings(conn), Scope(town, team))
 
 
-def expert_calls(window: Window, scope: Scope) -> experts.CallsResult:
-    """Calls requested in the window: count, closed, median response, per expert."""
-    return _expert_calls(database_url(), window.start, window.end, scope.town, scope.team)
+def expert_call_stats(window: Window, scope: Scope) -> experts.CallStats:
+    """Calls requested in the window: count, closed, answered, median response (the cards)."""
+    return _expert_call_stats(database_url(), window.start, window.end, scope.town, scope.team)
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def _expert_activity(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> dict:
+def _expert_by_specialty(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return experts.calls_by_specialty(conn, Window(start, end), load_settings(conn), Scope(town, team))
+
+
+def expert_by_specialty(window: Window, scope: Scope) -> pd.DataFrame:
+    """Calls in the window per specialty: calls, onsite, remote, hours (metrics.experts.calls_by_specialty)."""
+    return _expert_by_specialty(database_url(), window.start, window.end, scope.town, scope.team)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _expert_details(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> dict:
     window, scope = Window(start, end), Scope(town, team)
     with engine().connect() as conn:
         current = load_settings(conn)
         return {
-            "by_specialty": experts.calls_by_specialty(conn, window, current, scope),
+            "by_expert": experts.by_expert(conn, window, scope),
             "response_minutes": experts.response_minutes(conn, window, current, scope),
             "never_called": experts.never_called(conn, window, scope),
         }
 
 
-def expert_activity(window: Window, scope: Scope) -> dict[str, pd.DataFrame]:
-    """by_specialty (calls, onsite, remote, hours), response_minutes (one row per answered call)
-    and never_called (active experts without a call in the window)."""
-    return _expert_activity(database_url(), window.start, window.end, scope.town, scope.team)
+def expert_details(window: Window, scope: Scope) -> dict[str, pd.DataFrame]:
+    """by_expert (calls and hours per expert with a call), response_minutes (one row per answered
+    call) and never_called (active experts without a call in the window): the screen's lower part,
+    apart from the cards and the first charts so those do not wait for them."""
+    return _expert_details(database_url(), window.start, window.end, scope.town, scope.team)
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
@@ -484,28 +496,40 @@ OVER_LIMIT_COLUMNS = ["app_no", "account_no", "name", "resident_served", "supply
 def over_limit_rows(applications: pd.DataFrame, checked: tuple[str, ...] = lead_time.GRID_STAGES) -> pd.DataFrame:
     """One row per reason an application of metrics.lead_time.over_limit is over: state "over" for a
     checked stage that took longer than its limit, "stalled" for the stage under way at the window's
-    end; with that stage's working days and limit."""
-    rows = []
-    for app in applications.to_dict("records"):
-        base = {column: app[column] for column in OVER_LIMIT_COLUMNS[:7]}
-        for stage in checked:
-            if app[f"{stage}_over"]:
-                rows.append({**base, "state": "over", "stage": stage, "workdays": app[f"{stage}_workdays"],
-                             "limit": app[f"{stage}_limit"]})
-        if app["stalled"]:
-            rows.append({**base, "state": "stalled", "stage": app["current_stage"],
-                         "workdays": app["current_workdays"], "limit": app["current_limit"]})
-    return pd.DataFrame(rows, columns=OVER_LIMIT_COLUMNS)
+    end; with that stage's working days and limit. In the applications' order, each one's checked
+    stages first, then its stalled stage."""
+    base = applications[OVER_LIMIT_COLUMNS[:7]].assign(_app=range(len(applications)))
+    parts = []
+    for rank, stage in enumerate(checked):
+        over = applications[f"{stage}_over"].to_numpy(dtype=bool)
+        parts.append(base[over].assign(state="over", stage=stage, workdays=applications.loc[over, f"{stage}_workdays"],
+                                       limit=applications.loc[over, f"{stage}_limit"], _rank=rank))
+    stalled = applications["stalled"].to_numpy(dtype=bool)
+    parts.append(base[stalled].assign(state="stalled", stage=applications.loc[stalled, "current_stage"],
+                                      workdays=applications.loc[stalled, "current_workdays"],
+                                      limit=applications.loc[stalled, "current_limit"], _rank=len(checked)))
+    rows = pd.concat(parts, ignore_index=True).sort_values(["_app", "_rank"], kind="stable")
+    return rows[OVER_LIMIT_COLUMNS].reset_index(drop=True)
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def _lead_time_details(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> dict:
+def _lead_time_distribution(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return lead_time.distribution(conn, Window(start, end), load_settings(conn), Scope(town, team))
+
+
+def lead_time_distribution(window: Window, scope: Scope) -> pd.DataFrame:
+    """One row per application energized in the window (metrics.lead_time.distribution)."""
+    return _lead_time_distribution(database_url(), window.start, window.end, scope.town, scope.team)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _lead_time_stages(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> dict:
     window, scope = Window(start, end), Scope(town, team)
     with engine().connect() as conn:
         current = load_settings(conn)
         over = lead_time.over_limit(conn, window, current, scope)
         return {
-            "distribution": lead_time.distribution(conn, window, current, scope),
             "stages": lead_time.stage_summary(conn, window, current, scope),
             "limits": stage_limit_table(current),
             "over_limit_applications": len(over),
@@ -514,11 +538,11 @@ def _lead_time_details(url: str, start: dt.date, end: dt.date, town: str | None,
         }
 
 
-def lead_time_details(window: Window, scope: Scope) -> dict:
-    """distribution (one row per energized application), stages (metrics.lead_time.stage_summary),
-    limits (stage_limit_table), over_limit (over_limit_rows) with the number of applications over
-    their limit and of those stalled."""
-    return _lead_time_details(database_url(), window.start, window.end, scope.town, scope.team)
+def lead_time_stages(window: Window, scope: Scope) -> dict:
+    """stages (metrics.lead_time.stage_summary), limits (stage_limit_table), over_limit
+    (over_limit_rows) with the number of applications over their limit and of those stalled.
+    Apart from the distribution, so the screen's first charts do not wait for these."""
+    return _lead_time_stages(database_url(), window.start, window.end, scope.town, scope.team)
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)

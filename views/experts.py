@@ -12,7 +12,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ui import data, state
-from ui.components import change, definition, fmt_delta, fmt_minutes, fmt_number, kpi_card, plotly, show_table
+from ui.components import (
+    change, definition, fmt_delta, fmt_minutes, fmt_number, kpi_card, plotly, show_table, translate_codes,
+)
 from ui.filters import screen_filters, window_caption
 from ui.strings import t
 from ui.targets import TARGETS, status
@@ -28,9 +30,8 @@ window_caption(filters)
 st.caption(t("exp_caption"))
 
 coverage = data.expert_coverage()
-calls = data.expert_calls(window, scope)
-calls_before = data.expert_calls(window.previous(), scope)
-activity = data.expert_activity(window, scope)
+calls = data.expert_call_stats(window, scope)
+calls_before = data.expert_call_stats(window.previous(), scope)
 minimum = data.settings()["min_experts_per_specialty"]
 
 
@@ -50,7 +51,7 @@ def whole_numbers(top: float) -> dict:
 
 
 def specialty_names(codes: pd.Series) -> pd.Series:
-    return codes.map(lambda code: t("spec_" + code))
+    return translate_codes(codes, "spec_")
 
 
 # --- KPI cards -----------------------------------------------------------------------------------
@@ -74,7 +75,7 @@ delta = change(response, calls_before.median_response_minutes)
 kpi_card("expert_calls", t("kpi_expert_response"), fmt_minutes(response), delta=delta,
          delta_text=fmt_delta(delta, t("unit_minutes"), 0), lower_is_better=True,
          status=status("expert_response", response), container=row[2])
-row[2].caption(t("exp_answered", answered=len(activity["response_minutes"]), count=calls.count))
+row[2].caption(t("exp_answered", answered=calls.answered, count=calls.count))
 definition("expert_calls", target_key="expert_response", container=row[2])
 
 
@@ -98,7 +99,7 @@ plotly(fig, height=WALL_CHART_HEIGHT if state.projection() else 300, key="exp_co
 # --- Calls per specialty, on site vs remote --------------------------------------------------
 
 st.subheader(t("exp_calls_title"))
-by_specialty = activity["by_specialty"]
+by_specialty = data.expert_by_specialty(window, scope)
 if calls.count == 0:
     st.info(t("exp_no_calls"))
 else:
@@ -129,7 +130,8 @@ if state.projection():
 # --- Calls per expert ------------------------------------------------------------------------
 
 st.subheader(t("exp_by_expert_title"))
-by_expert = calls.by_expert
+details = data.expert_details(window, scope)
+by_expert = details["by_expert"]
 if by_expert.empty:
     st.info(t("exp_no_calls"))
 else:
@@ -154,7 +156,7 @@ else:
 # --- Response times ------------------------------------------------------------------------------
 
 st.subheader(t("exp_response_title"))
-responses = activity["response_minutes"]
+responses = details["response_minutes"]
 if responses.empty:
     st.info(t("exp_no_responses"))
 else:
@@ -185,14 +187,14 @@ if open_calls.empty:
 else:
     shown = open_calls.sort_values(["age_days", "call_no"], ascending=[False, True], ignore_index=True)
     shown = shown.assign(specialty=specialty_names(shown["specialty"]),
-                         mode=shown["mode"].map(lambda m: t("exp_mode_" + m)))
+                         mode=translate_codes(shown["mode"], "exp_mode_"))
     shown = shown[["call_no", "age_days", "expert_no", "expert_name", "specialty", "mode", "employee_no",
                    "manager_name", "account_no", "customer_name", "requested_at", "responded_at"]]
     table(shown, t("exp_open_title"), "exp_open", blank=["employee_no", "manager_name", "account_no",
                                                          "customer_name"])
 
 st.subheader(t("exp_never_title"))
-never = activity["never_called"]
+never = details["never_called"]
 if never.empty:
     st.success(t("exp_never_none"))
 else:

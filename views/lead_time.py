@@ -15,7 +15,7 @@ import streamlit as st
 from metrics.lead_time import STAGES
 from ui import data, state
 from ui.components import (
-    change, definition, fmt_days, fmt_delta, fmt_number, kpi_card, plotly, show_table,
+    change, definition, fmt_days, fmt_delta, fmt_number, kpi_card, plotly, show_table, translate_codes,
 )
 from ui.filters import screen_filters, window_caption
 from ui.strings import t
@@ -34,7 +34,6 @@ st.caption(t("lt_caption"))
 
 now = data.lead_time_summary(window, scope)
 before = data.lead_time_summary(window.previous(), scope)
-details = data.lead_time_details(window, scope)
 
 
 # --- Pieces ------------------------------------------------------------------------------------
@@ -92,7 +91,7 @@ definition("lead_time", target_key="lead_time_reduction")
 # --- Distributions -------------------------------------------------------------------------------
 
 st.subheader(t("lt_distribution_title"))
-distribution = details["distribution"]
+distribution = data.lead_time_distribution(window, scope)
 if distribution.empty:
     st.info(t("lt_no_applications"))
 else:
@@ -166,6 +165,7 @@ with right:
 # --- Stages against State Grid's limits ---------------------------------------------------------
 
 st.subheader(t("lt_stages_title"))
+details = data.lead_time_stages(window, scope)
 row = st.columns(3)
 kpi_card("lead_time_over_limit", t("lt_over_limit_card"), fmt_number(details["over_limit_applications"]),
          container=row[0])
@@ -215,10 +215,10 @@ else:
     st.caption(t("lt_over_caption", applications=fmt_number(details["over_limit_applications"]),
                  rows=fmt_number(len(over)), as_of=window.end))
     listed = over.assign(
-        state=over["state"].map(lambda s: t("lt_state_" + s)), stage=over["stage"].map(stage_name),
+        state=translate_codes(over["state"], "lt_state_"), stage=translate_codes(over["stage"], "lt_stage_"),
         workdays=whole(over["workdays"]), limit=whole(over["limit"]),
         resident_served=over["resident_served"].map({True: t("resident_served"), False: t("other_served")}),
-        supply=over["supply"].map(lambda s: t("lt_supply_" + s) if isinstance(s, str) else ""),
+        supply=translate_codes(over["supply"], "lt_supply_"),
     )[["state", "stage", "workdays", "limit", "app_no", "account_no", "name", "resident_served", "supply",
        "applied_on", "energized_on"]]
     table(listed.rename(columns=lambda c: t("lt_col_" + c)), t("lt_over_title"), "lt_over_table")
