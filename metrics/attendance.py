@@ -6,6 +6,7 @@ posted dates of the week with an on-site log reach `required`.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
@@ -15,7 +16,7 @@ from sqlalchemy.sql.selectable import Subquery
 
 from data_access.models import Manager
 from metrics import calendar as cal
-from metrics.sql import scoped_manager_ids
+from metrics.sql import query_frame, scoped_manager_ids
 from metrics.window import Scope, Window
 
 BY_MANAGER_COLUMNS = ["employee_no", "name", "team", "due", "compliant", "rate"]
@@ -104,21 +105,53 @@ def weekly_totals(conn: Connection, window: Window, settings: dict, scope: Scope
     return frame.astype({"due": int, "compliant": int})
 
 
+def totals_by_window(conn: Connection, windows: list[Window], settings: dict,
+                     scope: Scope = Scope()) -> list[tuple[int, int]]:
+    """(due, compliant) of compliance() for each window: the weeks of the windows' span are read
+    once (weekly_totals) and each window sums those lying wholly inside it; with a town scope
+    window by window (see weekly_totals)."""
+    if scope.town is not None:
+        return [(r.due, r.compliant) for r in (compliance(conn, w, settings, scope) for w in windows)]
+    span = Window(min(w.start for w in windows), max(w.end for w in windows))
+    weeks = weekly_totals(conn, span, settings, scope)
+    totals = []
+    for window in windows:
+        inside = weeks[(weeks["week_start"] >= window.start)
+                       & (weeks["week_start"] <= window.end - dt.timedelta(days=6))]
+        totals.append((int(inside["due"].sum()), int(inside["compliant"].sum())))
+    return totals
+
+
 def weekly_matrix(conn: Connection, window: Window, settings: dict, scope: Scope = Scope(),
                   only_missed: bool = False) -> pd.DataFrame:
     """One row per due manager-week (a heat map): MATRIX_COLUMNS, compliant as bool."""
     weeks = manager_weeks(window, settings, scope, conn.dialect.name)
     if weeks is None:
         return pd.DataFrame(columns=MATRIX_COLUMNS)
-    query = select(
-        Manager.employee_no, Manager.name, Manager.team,
-        weeks.c.week_start, weeks.c.required, weeks.c.on_site_days, weeks.c.compliant,
-    ).join_from(weeks, Manager, Manager.id == weeks.c.manager_id)
+    query = select(weeks.c.manager_id, weeks.c.week_start, weeks.c.required, weeks.c.on_site_days,
+                   weeks.c.compliant)
     if only_missed:
         query = query.where(weeks.c.compliant == 0)
-    frame = pd.DataFrame(conn.execute(query).all(), columns=MATRIX_COLUMNS)
+    # Plain tuples, and the managers' names joined in pandas: a province quarter has ~30k
+    # manager-weeks, and building them as SQLAlchemy rows with three text columns each took
+    # longer than the query.
+    frame = query_frame(conn, query, ["manager_id", *MATRIX_COLUMNS[3:]])
+    managers = query_frame(conn, select(Manager.id, Manager.employee_no, Manager.name, Manager.team),
+                           ["manager_id", *MATRIX_COLUMNS[:3]])
+    frame = frame.merge(managers, on="manager_id")
     frame["compliant"] = frame["compliant"].astype(bool)
-    return frame.sort_values(["employee_no", "week_start"], ignore_index=True)
+    return frame[MATRIX_COLUMNS].sort_values(["employee_no", "week_start"], ignore_index=True)
+
+
+def by_manager_in(matrix: pd.DataFrame) -> pd.DataFrame:
+    """compliance().by_manager from the rows of weekly_matrix() (the same manager-weeks)."""
+    if matrix.empty:
+        return pd.DataFrame(columns=BY_MANAGER_COLUMNS)
+    counts = matrix.groupby("employee_no").agg(due=("week_start", "size"), compliant=("compliant", "sum"))
+    frame = (matrix.drop_duplicates("employee_no")[["employee_no", "name", "team"]]
+             .join(counts.astype(int), on="employee_no").sort_values("employee_no", ignore_index=True))
+    frame["rate"] = [cal.rate(c, d) for c, d in zip(frame["compliant"], frame["due"])]
+    return frame[BY_MANAGER_COLUMNS]
 
 
 def non_compliant(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, and_, case, distinct, func, literal, or_, select
+from sqlalchemy import Date, and_, case, distinct, func, literal, or_, select, union_all
 from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.selectable import Subquery
 
@@ -270,16 +270,34 @@ def posted_log_days_by_manager(spans: Subquery, start: dt.date, end: dt.date, *c
     )
 
 
-def posted_log_days_by_month(spans: Subquery, start: dt.date, end: dt.date, *conditions) -> Subquery:
-    """Per calendar month: posted days in [start, end] with a log meeting `conditions` (joined, not
-    probed, as in posted_log_days_by_manager). Columns: month_start, log_days."""
+def posted_log_days_by_period(spans: Subquery, periods: Subquery, start: dt.date, end: dt.date,
+                              *conditions) -> Subquery:
+    """Per period (disjoint, as months() or given_periods() give them): posted days in [start, end]
+    with a log meeting `conditions` (joined, not probed, as in posted_log_days_by_manager).
+    Columns: period_start, log_days."""
     days = _posted_log_days(spans, start, end, conditions)
     return (
-        select(calendar.c.month_start, func.count().label("log_days"))
-        .join_from(days, calendar, calendar.c.date == days.c.date)
-        .group_by(calendar.c.month_start)
-        .subquery("month_log_days")
+        select(periods.c.period_start, func.count().label("log_days"))
+        .join_from(days, periods, and_(periods.c.period_start <= days.c.date, periods.c.period_end >= days.c.date))
+        .group_by(periods.c.period_start)
+        .subquery("period_log_days")
     )
+
+
+def cut_at_windows(windows: list[Window]) -> list[Window]:
+    """The windows' span cut at every window's start and end: consecutive periods, each lying
+    wholly inside or wholly outside each window (a KPI summed over periods gives each window's)."""
+    start, end = min(w.start for w in windows), max(w.end for w in windows)
+    cuts = {w.start for w in windows} | {w.end + dt.timedelta(days=1) for w in windows}
+    bounds = [start, *sorted(c for c in cuts if start < c <= end), end + dt.timedelta(days=1)]
+    return [Window(a, b - dt.timedelta(days=1)) for a, b in zip(bounds, bounds[1:])]
+
+
+def given_periods(periods: list[Window]) -> Subquery:
+    """Fixed periods as a subquery: period_start, period_end."""
+    rows = [select(date_param(p.start).label("period_start"), date_param(p.end).label("period_end"))
+            for p in periods]
+    return (rows[0] if len(rows) == 1 else union_all(*rows)).subquery("periods")
 
 
 def _posted_log_days(spans: Subquery, start: dt.date, end: dt.date, conditions) -> Subquery:

@@ -74,8 +74,36 @@ def monthly_completeness(conn: Connection, window: Window, settings: dict, scope
     left out). Each month's counts equal completeness() on that month, so a monthly trend reads the
     logs once; not so with a town scope (the managers posted in the town during the window).
     """
-    spans = cal.posting_spans(window.start, window.end, scoped_manager_ids(scope, window))
-    pieces = cal.period_pieces(spans, cal.months(window.start, window.end))
+    frame = _totals_by_period(conn, window, cal.months(window.start, window.end), scope)
+    return frame.rename(columns={"period_start": "month"})[MONTHLY_COMPLETENESS_COLUMNS]
+
+
+def totals_by_window(conn: Connection, windows: list[Window], settings: dict,
+                     scope: Scope = Scope()) -> list[tuple[int, int]]:
+    """(posted_workdays, logged_workdays) of completeness() for each window.
+
+    Without a town scope the windows' span is read once, cut at the windows' ends
+    (calendar.cut_at_windows), and each window sums its periods; a town scope picks the managers
+    posted in the town during each window, so it reads window by window.
+    """
+    if scope.town is not None:
+        results = [completeness(conn, window, settings, scope) for window in windows]
+        return [(r.posted_workdays, r.logged_workdays) for r in results]
+    periods = cal.cut_at_windows(windows)
+    span = Window(periods[0].start, periods[-1].end)
+    frame = _totals_by_period(conn, span, cal.given_periods(periods), scope)
+    totals = []
+    for window in windows:
+        inside = frame[(frame["period_start"] >= window.start) & (frame["period_start"] <= window.end)]
+        totals.append((int(inside["posted_workdays"].sum()), int(inside["logged_workdays"].sum())))
+    return totals
+
+
+def _totals_by_period(conn: Connection, span: Window, periods, scope: Scope) -> pd.DataFrame:
+    """completeness() totals per period (a subquery of disjoint period_start, period_end inside the
+    span): period_start, posted_workdays, logged_workdays; periods without posted days left out."""
+    spans = cal.posting_spans(span.start, span.end, scoped_manager_ids(scope, span))
+    pieces = cal.period_pieces(spans, periods)
     workdays, cal_a, cal_b = cal.workdays_in(pieces.c.a, pieces.c.b)
     per_piece = (
         select(pieces.c.period_start, workdays.label("posted_workdays"),
@@ -84,24 +112,24 @@ def monthly_completeness(conn: Connection, window: Window, settings: dict, scope
         .join(cal_b, cal_b.c.date == pieces.c.b)
         .subquery("piece_counts")
     )
-    per_month = (
-        select(per_piece.c.period_start.label("month"), func.sum(per_piece.c.posted_workdays).label("posted"),
+    per_period = (
+        select(per_piece.c.period_start, func.sum(per_piece.c.posted_workdays).label("posted"),
                func.sum(per_piece.c.log_days).label("log_days"))
         .group_by(per_piece.c.period_start)
-        .subquery("month_counts")
+        .subquery("period_counts")
     )
     # As in completeness(): all posted days with a log, minus the few that are not workdays.
-    off_days = cal.workday_dates(window.start, window.end, workday=False)
-    logged_off = cal.posted_log_days_by_month(spans, window.start, window.end,
-                                              lambda logs: logs.c.date.in_(off_days))
+    off_days = cal.workday_dates(span.start, span.end, workday=False)
+    logged_off = cal.posted_log_days_by_period(spans, periods, span.start, span.end,
+                                               lambda logs: logs.c.date.in_(off_days))
     query = (
-        select(per_month.c.month, per_month.c.posted,
-               per_month.c.log_days - func.coalesce(logged_off.c.log_days, 0))
-        .join_from(per_month, logged_off, logged_off.c.month_start == per_month.c.month, isouter=True)
-        .where(per_month.c.posted > 0)
-        .order_by(per_month.c.month)
+        select(per_period.c.period_start, per_period.c.posted,
+               per_period.c.log_days - func.coalesce(logged_off.c.log_days, 0))
+        .join_from(per_period, logged_off, logged_off.c.period_start == per_period.c.period_start, isouter=True)
+        .where(per_period.c.posted > 0)
+        .order_by(per_period.c.period_start)
     )
-    frame = pd.DataFrame(conn.execute(query).all(), columns=MONTHLY_COMPLETENESS_COLUMNS)
+    frame = pd.DataFrame(conn.execute(query).all(), columns=["period_start", "posted_workdays", "logged_workdays"])
     return frame.astype({"posted_workdays": int, "logged_workdays": int})
 
 

@@ -86,6 +86,22 @@ def compliance(conn: Connection, window: Window, settings: dict, scope: Scope = 
     return TrainingResult(managers, compliant, cal.rate(compliant, managers), detail)
 
 
+def totals_by_window(conn: Connection, windows: list[Window], settings: dict,
+                     scope: Scope = Scope()) -> list[tuple[int, int]]:
+    """(managers, compliant) of compliance() for each window. A manager's compliance depends only
+    on their first posting, so one run up to the latest end serves every window (its managers whose
+    first posting starts by the window's end); a town scope depends on the window, so window by window."""
+    if scope.town is not None:
+        return [(r.managers, r.compliant) for r in (compliance(conn, w, settings, scope) for w in windows)]
+    detail = compliance(conn, Window(min(w.start for w in windows), max(w.end for w in windows)),
+                        settings, scope).detail
+    totals = []
+    for window in windows:
+        counted = detail[detail["first_posting_start"] <= window.end]
+        totals.append((len(counted), int(counted["compliant"].sum())))
+    return totals
+
+
 def _detail_row(row) -> dict:
     total, skill = float(row["total_hours"]), float(row["skill_hours"])
     checks = {"hours_short": row["hours_ok"], "skill_share_short": row["share_ok"],

@@ -5,6 +5,7 @@ March 2025 has no Chinese holidays, so its Monday-Friday are the workdays.
 import datetime as dt
 import random
 
+import pandas as pd
 import pytest
 
 from data_access.settings import load_settings
@@ -361,11 +362,13 @@ def test_sql_matches_day_by_day_brute_force(engine, seed):
         settings = load_settings(conn)
         matrix = _matrix(conn, window)
         result = attendance.compliance(conn, window, settings)
+        from_matrix = attendance.by_manager_in(attendance.weekly_matrix(conn, window, settings))
         completeness = log_metrics.completeness(conn, window, settings)
         plan_status = plan_metrics.plan_status(conn, window, settings)
     assert matrix == expected_matrix
     assert result.due == len(expected_matrix)
     assert result.compliant == sum(1 for v in expected_matrix.values() if v[2])
+    pd.testing.assert_frame_equal(from_matrix, result.by_manager)
     assert {r.employee_no: (r.posted_workdays, r.logged_workdays) for r in completeness.by_manager.itertuples()} \
         == expected_completeness
     assert completeness.posted_workdays == sum(v[0] for v in expected_completeness.values())

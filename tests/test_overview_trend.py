@@ -1,5 +1,7 @@
 """The overview's monthly trend reads the manager KPIs once (per week, per month, per manager) and
 sums them per month; the sums must equal the KPIs computed month by month, on SQLite and PostgreSQL.
+The overview screen reads each manager KPI once for its window, the previous one and the trend
+months (totals_by_window); each window's totals must equal the KPI computed on that window.
 """
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import datetime as dt
 import pytest
 
 from data_access.settings import load_settings
-from metrics import attendance, logs
+from metrics import attendance, logs, training
 from metrics.window import Scope, Window
 from tests import builders as b
 from tests.seed_small import TEAMS, TOWNS, populate_small
@@ -66,3 +68,39 @@ def test_trend_equals_the_headline_of_each_month(seeded, scope):
         month_by_month = [data._headline_values(conn, month, settings, scope) for month in months]
     assert trend == month_by_month
     assert any(row["attendance_due"] for row in trend) and any(row["log_posted_workdays"] for row in trend)
+
+
+# The screen's windows (a window, the one before it, its trend months) and windows cut anywhere:
+# in mid-week, overlapping, one day long, with a gap between them.
+WINDOWS = [SPAN, SPAN.previous(), *data.trend_months(SPAN, 7), Window(D(2025, 7, 9), D(2025, 8, 13)),
+           Window(D(2025, 7, 16), D(2025, 7, 16)), Window(D(2025, 9, 3), D(2025, 9, 28))]
+PER_WINDOW = {
+    attendance.totals_by_window: lambda conn, w, s, scope: (lambda r: (r.due, r.compliant))(
+        attendance.compliance(conn, w, s, scope)),
+    logs.totals_by_window: lambda conn, w, s, scope: (lambda r: (r.posted_workdays, r.logged_workdays))(
+        logs.completeness(conn, w, s, scope)),
+    training.totals_by_window: lambda conn, w, s, scope: (lambda r: (r.managers, r.compliant))(
+        training.compliance(conn, w, s, scope)),
+}
+
+
+@pytest.mark.parametrize("scope", SCOPES, ids=["all", "team", "town"])
+@pytest.mark.parametrize("by_window", list(PER_WINDOW), ids=["attendance", "log_completeness", "training"])
+def test_totals_by_window_equal_each_windows_kpi(seeded, scope, by_window):
+    with seeded.connect() as conn:
+        settings = load_settings(conn)
+        totals = by_window(conn, WINDOWS, settings, scope)
+        direct = [PER_WINDOW[by_window](conn, window, settings, scope) for window in WINDOWS]
+    assert totals == direct
+    assert any(whole for whole, _part in totals)
+
+
+def test_cut_at_windows_gives_consecutive_periods_inside_or_outside_each_window():
+    from metrics.calendar import cut_at_windows
+
+    periods = cut_at_windows(WINDOWS)
+    assert periods[0].start == min(w.start for w in WINDOWS) and periods[-1].end == max(w.end for w in WINDOWS)
+    assert all(b.start == a.end + dt.timedelta(days=1) for a, b in zip(periods, periods[1:]))
+    for window in WINDOWS:
+        inside = [p for p in periods if window.start <= p.start and p.end <= window.end]
+        assert sum(p.days for p in inside) == window.days

@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from metrics import attendance
 from ui import auth, data, state
 from ui.components import change, definition, fmt_pp, fmt_rate, kpi_card, plotly, show_table
 from ui.filters import screen_filters, window_caption
@@ -28,8 +29,9 @@ st.title(t("nav_attendance"))
 window_caption(filters)
 st.caption(t("att_caption"))
 
-now = data.attendance_kpis(window, scope)
-before = data.attendance_kpis(window.previous(), scope)
+# The heat map is the first chart: it needs only the manager-week matrix, so it is read and drawn
+# before the card KPIs (a window and the one before it), which fill the card row afterwards.
+cards = st.columns(5)
 
 
 # --- Pieces ------------------------------------------------------------------------------------
@@ -47,7 +49,7 @@ def table(frame: pd.DataFrame, name: str, key: str, *, columns: str = "att_col_"
     show_table(frame.rename(columns=header), name, key=key, column_config=config)
 
 
-def rate_card(container, kpi: str, counts: str) -> None:
+def rate_card(container, kpi: str, counts: str, now: dict, before: dict) -> None:
     """A rate KPI card with its change against the previous window, counts and definition."""
     rate = now[kpi].rate
     delta = change(rate, before[kpi].rate)
@@ -100,26 +102,15 @@ def legend(states: dict[str, str], prefix: str) -> None:
     st.markdown(" ".join(f":{badges[colour]}-badge[{t(prefix + name)}]" for name, colour in states.items()))
 
 
-# --- KPI cards -----------------------------------------------------------------------------------
-
-att, comp, closure = now["attendance"], now["log_completeness"], now["problem_closure"]
-plans_now, train = now["monthly_plans"], now["training"]
-row = st.columns(5)
-rate_card(row[0], "attendance", t("att_count_weeks", compliant=att.compliant, due=att.due))
-rate_card(row[1], "log_completeness", t("att_count_days", logged=comp.logged_workdays, posted=comp.posted_workdays))
-rate_card(row[2], "problem_closure", t("att_count_problems", closed=closure.closed, total=closure.with_problems))
-rate_card(row[3], "monthly_plans", t("att_count_plans", on_time=plans_now.on_time, due=plans_now.due))
-rate_card(row[4], "training", t("att_count_training", compliant=train.compliant, managers=train.managers))
-
-
-# --- Manager × week heat map and the managers behind ---------------------------------------------
+# --- Manager × week heat map ---------------------------------------------------------------------
 
 st.subheader(t("att_matrix_title"))
 matrix = data.attendance_matrix(window, scope)
 if matrix.empty:
     st.info(t("att_no_weeks"))
 else:
-    ranked = att.by_manager.sort_values(["rate", "employee_no"], ignore_index=True)
+    # The matrix holds the same manager-weeks as the attendance KPI's by_manager.
+    ranked = attendance.by_manager_in(matrix).sort_values(["rate", "employee_no"], ignore_index=True)
     managers = [manager_label(e, n) for e, n in zip(ranked["employee_no"], ranked["name"])]
     shown_managers = WALL_MANAGERS if state.projection() else HEATMAP_MAX_MANAGERS
     if len(managers) > shown_managers:
@@ -134,6 +125,22 @@ else:
              .itertuples(index=False)]
     text = matrix["on_site_days"].astype(str) + "/" + matrix["required"].astype(str)
     state_heat_map(matrix, "week_start", WEEK_STATES, text.to_list(), hover, managers, key="att_matrix")
+
+
+# --- KPI cards (drawn into the row above the heat map) ---------------------------------------------
+
+now = data.attendance_kpis(window, scope)
+before = data.attendance_kpis(window.previous(), scope)
+att, comp, closure = now["attendance"], now["log_completeness"], now["problem_closure"]
+plans_now, train = now["monthly_plans"], now["training"]
+rate_card(cards[0], "attendance", t("att_count_weeks", compliant=att.compliant, due=att.due), now, before)
+rate_card(cards[1], "log_completeness", t("att_count_days", logged=comp.logged_workdays, posted=comp.posted_workdays),
+          now, before)
+rate_card(cards[2], "problem_closure", t("att_count_problems", closed=closure.closed, total=closure.with_problems),
+          now, before)
+rate_card(cards[3], "monthly_plans", t("att_count_plans", on_time=plans_now.on_time, due=plans_now.due), now, before)
+rate_card(cards[4], "training", t("att_count_training", compliant=train.compliant, managers=train.managers),
+          now, before)
 if state.projection():
     st.stop()  # the wall screen (1920×1080, no scrolling) ends with the cards and the managers behind
 

@@ -1,10 +1,17 @@
 """驾驶舱 / Cockpit: the headline KPIs, their change and status, and monthly trends."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from data_access.db import database_url
+from data_access.settings import load_settings
+from metrics import attendance, experts, lead_time, logs, training
+from metrics.calendar import rate
+from metrics.window import Scope, Window
 from ui import data, state
 from ui.components import (
     change, definition, fmt_days, fmt_delta, fmt_minutes, fmt_pp, fmt_rate, kpi_card, plotly, trend_chart,
@@ -13,35 +20,78 @@ from ui.filters import screen_filters, window_caption
 from ui.strings import t
 from ui.targets import LEAD_TIME_REDUCTION_TARGET_DAYS, TARGETS, status
 
+# Windows whose numbers the screen shows: the window, the one before it, and the trend months.
+NOW, BEFORE, TREND = 0, 1, slice(2, None)
+MANAGER_KPIS = {"attendance": attendance.totals_by_window, "log_completeness": logs.totals_by_window,
+                "training": training.totals_by_window}
+CALL_AND_LEAD_COLUMNS = ("expert_median_response_minutes", "lead_resident_mean", "lead_other_mean",
+                         "lead_reduction")
+
+
+# --- Cached loaders (cleared by data.clear_caches() after every write) ---------------------------
+
+@st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
+def _manager_rates(url: str, kpi: str, bounds: tuple[tuple[dt.date, dt.date], ...], town: str | None,
+                   team: str | None) -> list[float | None]:
+    """The rate of manager KPI `kpi` in each window: one read for all of them (see totals_by_window)."""
+    with data.engine().connect() as conn:
+        totals = MANAGER_KPIS[kpi](conn, [Window(*b) for b in bounds], load_settings(conn), Scope(town, team))
+    return [rate(part, whole) for whole, part in totals]
+
+
+@st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
+def _calls_and_lead_times(url: str, bounds: tuple[tuple[dt.date, dt.date], ...], town: str | None,
+                          team: str | None) -> dict[str, list[float | None]]:
+    """Median expert response and lead-time means in each window (window by window: medians and
+    means do not add up)."""
+    scope, values = Scope(town, team), {column: [] for column in CALL_AND_LEAD_COLUMNS}
+    with data.engine().connect() as conn:
+        current = load_settings(conn)
+        for window in (Window(*b) for b in bounds):
+            lead = lead_time.summary(conn, window, current, scope)
+            for column, value in zip(CALL_AND_LEAD_COLUMNS, (
+                    experts.calls(conn, window, current, scope).median_response_minutes,
+                    lead.resident.mean_days, lead.other.mean_days, lead.reduction_days)):
+                values[column].append(value)
+    return values
+
 filters = screen_filters()
 window, scope = filters.window, filters.scope
 st.title(t("ov_title"))
 window_caption(filters)
 st.caption(t("ov_caption"))
+months = data.trend_months(window)
+bounds = tuple((w.start, w.end) for w in (window, window.previous(), *months))
+trend = pd.DataFrame({"month": [month.start for month in months]})
 
-now = data.headline(window, scope)
-before = data.headline(window.previous(), scope)
-trend = data.headline_trend(window, scope)
+# The layout first; then each KPI fills its card and its trend chart as soon as it is read, the
+# manager KPIs (one read each for all the windows) before the expert calls and lead times, so the
+# first chart leaves early instead of after every number of the screen.
+cards, more_cards = st.columns(4), st.columns(3)
+st.subheader(t("ov_trends"))
+st.caption(t("ov_trend_caption", months=len(months)))
+charts = st.columns(3)
+more_charts = None if state.projection() else st.columns(3)
 
 
-def spark(column: str, scale: float = 1.0) -> list[float]:
+def spark(values: list, scale: float = 1.0) -> list[float]:
     """The card's sparkline: the monthly values that exist."""
-    return [float(v) * scale for v in trend[column] if v is not None and pd.notna(v)]
+    return [float(v) * scale for v in values if v is not None and pd.notna(v)]
 
 
-def rate_card(container, kpi: str, column: str) -> None:
-    delta = change(now[column], before[column])
-    kpi_card(kpi, t(f"kpi_{kpi}"), fmt_rate(now[column]), delta=delta, delta_text=fmt_pp(delta),
-             status=status(kpi, now[column]), chart_data=spark(column, 100), container=container)
+def rate_card(container, kpi: str, values: list) -> None:
+    delta = change(values[NOW], values[BEFORE])
+    kpi_card(kpi, t(f"kpi_{kpi}"), fmt_rate(values[NOW]), delta=delta, delta_text=fmt_pp(delta),
+             status=status(kpi, values[NOW]), chart_data=spark(values[TREND], 100), container=container)
     definition(kpi, container=container)
 
 
-def measure_card(container, kpi: str, label_key: str, value: str, column: str, unit: str, *,
+def measure_card(container, kpi: str, label_key: str, value: str, values: list, unit: str, *,
                  digits: int = 1, lower_is_better: bool = False, target_key: str | None = None) -> None:
-    delta = change(now[column], before[column])
+    delta = change(values[NOW], values[BEFORE])
     kpi_card(kpi, t(label_key), value, delta=delta, delta_text=fmt_delta(delta, unit, digits),
-             lower_is_better=lower_is_better, status=status(target_key, now[column]) if target_key else None,
-             chart_data=spark(column), container=container)
+             lower_is_better=lower_is_better, status=status(target_key, values[NOW]) if target_key else None,
+             chart_data=spark(values[TREND]), container=container)
     definition(kpi, target_key=target_key, container=container)
 
 
@@ -49,37 +99,47 @@ def days(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}"
 
 
-# --- Cards --------------------------------------------------------------------------------------
+# --- Manager KPIs: cards and trends -------------------------------------------------------------
 
-row = st.columns(4)
-rate_card(row[0], "attendance", "attendance_rate")
-rate_card(row[1], "log_completeness", "log_completeness_rate")
-rate_card(row[2], "training", "training_rate")
+for index, kpi in enumerate(MANAGER_KPIS):
+    values = _manager_rates(database_url(), kpi, bounds, scope.town, scope.team)
+    trend[f"{kpi}_rate"] = values[TREND]
+    rate_card(cards[index], kpi, values)
+    if kpi == "attendance":
+        with charts[0]:
+            if state.projection():  # the wall screen (1920×1080, no scrolling): one trend per pillar
+                trend_chart(trend, "month", "attendance_rate", t("kpi_attendance"), percent=True,
+                            target=TARGETS["attendance"].green, height=260, key="trend_attendance_rate")
+            else:
+                trend_chart(trend, "month", "attendance_rate", t("kpi_attendance"), percent=True,
+                            target=TARGETS["attendance"].green, key="trend_attendance_rate")
+    elif not state.projection():
+        with charts[index]:
+            trend_chart(trend, "month", f"{kpi}_rate", t(f"kpi_{kpi}"), percent=True,
+                        target=TARGETS[kpi].green, key=f"trend_{kpi}_rate")
+
+cover = data.expert_coverage()
 kpi_card("expert_coverage", t("kpi_expert_coverage"),
-         t("value_of_total", value=now["expert_covered"], total=now["expert_specialties"]),
-         status=status("expert_coverage", now["expert_coverage_rate"]), container=row[3])
-definition("expert_coverage", container=row[3])
+         t("value_of_total", value=cover.covered, total=len(cover.by_specialty)),
+         status=status("expert_coverage", cover.rate), container=cards[3])
+definition("expert_coverage", container=cards[3])
 
-row = st.columns(3)
-measure_card(row[0], "expert_calls", "kpi_expert_response", fmt_minutes(now["expert_median_response_minutes"]),
-             "expert_median_response_minutes", t("unit_minutes"), digits=0, lower_is_better=True,
-             target_key="expert_response")
-measure_card(row[1], "lead_time", "kpi_lead_time",
-             t("lead_time_pair", resident=days(now["lead_resident_mean"]), other=days(now["lead_other_mean"])),
-             "lead_resident_mean", t("unit_days"), lower_is_better=True)
-measure_card(row[2], "lead_time", "kpi_lead_time_reduction", fmt_days(now["lead_reduction"]),
-             "lead_reduction", t("unit_days"), target_key="lead_time_reduction")
+# --- Expert response and lead time: cards and trends ----------------------------------------------
 
-# --- Trends -------------------------------------------------------------------------------------
+measures = _calls_and_lead_times(database_url(), bounds, scope.town, scope.team)
+for column, values in measures.items():
+    trend[column] = values[TREND]
+response, resident = measures["expert_median_response_minutes"], measures["lead_resident_mean"]
+reduction = measures["lead_reduction"]
+measure_card(more_cards[0], "expert_calls", "kpi_expert_response", fmt_minutes(response[NOW]), response,
+             t("unit_minutes"), digits=0, lower_is_better=True, target_key="expert_response")
+measure_card(more_cards[1], "lead_time", "kpi_lead_time",
+             t("lead_time_pair", resident=days(resident[NOW]), other=days(measures["lead_other_mean"][NOW])),
+             resident, t("unit_days"), lower_is_better=True)
+measure_card(more_cards[2], "lead_time", "kpi_lead_time_reduction", fmt_days(reduction[NOW]), reduction,
+             t("unit_days"), target_key="lead_time_reduction")
 
-st.subheader(t("ov_trends"))
-st.caption(t("ov_trend_caption", months=len(trend)))
-charts = st.columns(3)
 if state.projection():
-    # The wall screen (1920×1080, no scrolling) has room for one row: one trend per pillar.
-    with charts[0]:
-        trend_chart(trend, "month", "attendance_rate", t("kpi_attendance"), percent=True,
-                    target=TARGETS["attendance"].green, height=260, key="trend_attendance_rate")
     with charts[1]:
         trend_chart(trend, "month", "expert_median_response_minutes", t("kpi_expert_response"),
                     target=TARGETS["expert_response"].green, height=260, key="trend_response")
@@ -87,27 +147,18 @@ if state.projection():
         trend_chart(trend, "month", "lead_reduction", t("kpi_lead_time_reduction"),
                     target=LEAD_TIME_REDUCTION_TARGET_DAYS, height=260, key="trend_reduction")
     st.stop()
-for column, (value_column, label_key, target_key) in zip(charts, [
-    ("attendance_rate", "kpi_attendance", "attendance"),
-    ("log_completeness_rate", "kpi_log_completeness", "log_completeness"),
-    ("training_rate", "kpi_training", "training"),
-]):
-    with column:
-        trend_chart(trend, "month", value_column, t(label_key), percent=True,
-                    target=TARGETS[target_key].green, key=f"trend_{value_column}")
-charts = st.columns(3)
-with charts[0]:
+with more_charts[0]:
     trend_chart(trend, "month", "expert_median_response_minutes", t("kpi_expert_response"),
                 target=TARGETS["expert_response"].green, key="trend_response")
-with charts[1]:
+with more_charts[1]:
     trend_chart(trend, "month", ["lead_resident_mean", "lead_other_mean"], t("kpi_lead_time"),
                 names={"lead_resident_mean": t("resident_served"), "lead_other_mean": t("other_served")},
                 key="trend_lead_time")
-with charts[2]:
+with more_charts[2]:
     trend_chart(trend, "month", "lead_reduction", t("kpi_lead_time_reduction"),
                 target=LEAD_TIME_REDUCTION_TARGET_DAYS, key="trend_reduction")
 
-by_specialty = now["expert_by_specialty"]
+by_specialty = cover.by_specialty
 fig = go.Figure(go.Bar(x=[t(f"spec_{code}") for code in by_specialty], y=list(by_specialty.values()),
                        marker_color="#0B6E4F"))
 fig.add_hline(y=data.settings()["min_experts_per_specialty"], line_dash="dash",
