@@ -129,6 +129,9 @@ class Customer(Versioned, Base):
         CheckConstraint("star_rating >= 0 AND star_rating <= 5", name="star_range"),
         CheckConstraint(_in("market_status", MARKET_STATUSES), name="market_status"),
         CheckConstraint(_in("billing_mode", BILLING_MODES), name="billing_mode"),
+        # Segment counts per town read the index alone, in town order (migration 0007).
+        Index("ix_customers_segments", "town", "star_rating", "churn_risk", "voltage_kv", "annual_kwh",
+              "market_status", "industry", "potential_reason"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     account_no: Mapped[str] = mapped_column(String(32), unique=True)

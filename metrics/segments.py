@@ -7,7 +7,7 @@ that day. Screen scopes use the one-day window [as_of, as_of].
 from __future__ import annotations
 
 import datetime as dt
-from itertools import product
+from itertools import combinations, product
 
 import pandas as pd
 from sqlalchemy import and_, case, func, not_, or_, select
@@ -56,13 +56,18 @@ def _risk_reasons_text(settings: dict):
     return func.rtrim(parts[0] + parts[1] + parts[2], ",")
 
 
+def segment_conditions(settings: dict) -> dict:
+    """The condition of each segment (NULL, from a blank annual_kwh, counts as not met)."""
+    return {
+        "star": Customer.star_rating >= settings["star_min"],
+        "potential": not_(blank(Customer.potential_reason)),
+        "risk": or_(*risk_conditions(settings).values()),
+    }
+
+
 def segment_flags(settings: dict) -> dict:
     """Column expressions (1/0) per segment."""
-    return {
-        "star": _flag(Customer.star_rating >= settings["star_min"]),
-        "potential": _flag(not_(blank(Customer.potential_reason))),
-        "risk": _flag(or_(*risk_conditions(settings).values())),
-    }
+    return {name: _flag(condition) for name, condition in segment_conditions(settings).items()}
 
 
 def posted_customer_ids(as_of: dt.date):
@@ -70,6 +75,11 @@ def posted_customer_ids(as_of: dt.date):
     return select(Posting.customer_id).where(
         Posting.start_date <= as_of, or_(Posting.end_date.is_(None), Posting.end_date >= as_of)
     )
+
+
+def _in_scope(query, scope: Scope, as_of: dt.date):
+    customers = scoped_customer_ids(scope, Window(as_of, as_of))
+    return query if customers is None else query.where(Customer.id.in_(customers))
 
 
 def _flagged_customers(as_of: dt.date, settings: dict, scope: Scope, *extra):
@@ -83,27 +93,135 @@ def _flagged_customers(as_of: dt.date, settings: dict, scope: Scope, *extra):
         _flag(not_(any_segment)).label("none"),
         _flag(and_(any_segment, Customer.id.in_(posted_customer_ids(as_of)))).label("covered"),
     )
-    customers = scoped_customer_ids(scope, Window(as_of, as_of))
-    if customers is not None:
-        query = query.where(Customer.id.in_(customers))
-    return query.subquery("flagged")
+    return _in_scope(query, scope, as_of).subquery("flagged")
 
 
 COUNT_KEYS = ("total", "star", "potential", "risk", "none", "covered")
+# Every combination of the segments as (star, potential, risk) on/off, all three first, none last.
+COMBINATIONS = tuple(product((True, False), repeat=3))
 
 
-def _count_columns(flagged):
-    return [
-        func.count().label("total"),
-        *(func.coalesce(func.sum(flagged.c[name]), 0).label(name) for name in COUNT_KEYS[1:]),
+def combination_label(combination: tuple[bool, ...]) -> str:
+    """The segment codes of a combination joined with '+', "none" for no segment."""
+    return "+".join(name for name, on in zip(SEGMENTS, combination) if on) or "none"
+
+
+# Sets of segments, each as the tuple of its names: () is everyone.
+_SEGMENT_SETS = tuple(names for size in range(4) for names in combinations(SEGMENTS, size))
+
+
+def _in_all_column(names: tuple[str, ...]) -> str:
+    return "in_" + "_".join(names) if names else "customers"
+
+
+def combination_table(conn: Connection, as_of: dt.date, settings: dict, scope: Scope = Scope(),
+                      by: str | None = None) -> pd.DataFrame:
+    """Customers per combination of segments, per town / industry / voltage_kv (`by`) or in all.
+
+    One row per group (largest first; a single row when `by` is None) with `by`, total, and for
+    each combination label (combination_label): `<label>` customers in exactly that combination
+    and `<label>_covered` those of them covered on `as_of` (0 for none).
+
+    One pass over the customers without sorting them: SQL counts the customers in all of each set
+    of segments (star, star and potential, ...), which are sums of cheap flags; the counts of
+    exact combinations follow by inclusion-exclusion. The covered customers are the few with a
+    manager posted, grouped by their flags.
+    """
+    if by is not None and by not in BREAKDOWN_COLUMNS:
+        raise ValueError(f"by must be one of {', '.join(BREAKDOWN_COLUMNS)}, got {by!r}")
+    conditions = segment_conditions(settings)
+    keys = [] if by is None else [BREAKDOWN_COLUMNS[by].label(by)]
+    in_all = [
+        func.count() if not names else func.sum(_flag(and_(*(conditions[name] for name in names))))
+        for names in _SEGMENT_SETS
     ]
+    query = select(*keys, *in_all).select_from(Customer)
+    if by is not None:
+        query = query.group_by(BREAKDOWN_COLUMNS[by]).order_by(func.count().desc(), BREAKDOWN_COLUMNS[by])
+    columns = [*([by] if by else []), *map(_in_all_column, _SEGMENT_SETS)]
+    counts = query_frame(conn, _in_scope(query, scope, as_of), columns)
+    in_all_columns = columns[len(keys):]
+    counts[in_all_columns] = counts[in_all_columns].fillna(0).astype(int)  # sums of no rows are NULL
+    table = counts[[by]].copy() if by else pd.DataFrame(index=counts.index)
+    table["total"] = counts["customers"]
+    for combination in COMBINATIONS:
+        table[combination_label(combination)] = _exactly(counts, combination)
+    return _with_covered(conn, table, as_of, settings, scope, by)
+
+
+def _exactly(counts: pd.DataFrame, combination: tuple[bool, ...]) -> pd.Series:
+    """Customers in exactly the segments of `combination`, from the counts in all of each set:
+    the sum over the sets T holding those segments of (-1)^(|T| - their number) x in all of T."""
+    chosen = {name for name, on in zip(SEGMENTS, combination) if on}
+    total = 0
+    for names in _SEGMENT_SETS:
+        if chosen <= set(names):
+            total = total + (-1) ** (len(names) - len(chosen)) * counts[_in_all_column(names)]
+    return total
+
+
+def _with_covered(conn: Connection, table: pd.DataFrame, as_of: dt.date, settings: dict, scope: Scope,
+                  by: str | None) -> pd.DataFrame:
+    """table plus `<label>_covered`: the customers with a manager posted on as_of, per combination."""
+    flags = segment_flags(settings)
+    keys = [] if by is None else [BREAKDOWN_COLUMNS[by]]
+    query = _in_scope(
+        select(*keys, *flags.values(), func.count())
+        .where(Customer.id.in_(posted_customer_ids(as_of)))
+        .group_by(*keys, *flags.values()),
+        scope, as_of,
+    )
+    posted = query_frame(conn, query, [*([by] if by else []), *SEGMENTS, "posted"])
+    for combination in COMBINATIONS:
+        label = combination_label(combination)
+        if not any(combination):
+            table[f"{label}_covered"] = 0  # covered needs a segment
+            continue
+        match = posted[list(SEGMENTS)].astype(int).eq([int(on) for on in combination]).all(axis=1)
+        found = posted.loc[match]
+        if by is None:
+            table[f"{label}_covered"] = int(found["posted"].sum())
+        else:
+            per_group = found.set_index(by)["posted"]
+            table[f"{label}_covered"] = table[by].map(per_group).fillna(0).astype(int)
+    return table
+
+
+def counts_from(table: pd.DataFrame) -> pd.DataFrame:
+    """COUNT_KEYS per row of a combination_table (total, star, potential, risk, none, covered)."""
+    result = table[[column for column in table.columns if column not in _combination_columns()]].copy()
+    for name in SEGMENTS:
+        result[name] = sum(table[combination_label(c)] for c in COMBINATIONS if c[SEGMENTS.index(name)])
+    result["none"] = table["none"]
+    result["covered"] = sum(table[f"{combination_label(c)}_covered"] for c in COMBINATIONS)
+    return result
+
+
+def _combination_columns() -> set[str]:
+    labels = [combination_label(c) for c in COMBINATIONS]
+    return {*labels, *(f"{label}_covered" for label in labels)}
 
 
 def segment_counts(conn: Connection, as_of: dt.date, settings: dict, scope: Scope = Scope()) -> dict:
     """{total, star, potential, risk, none, covered} customer counts."""
-    flagged = _flagged_customers(as_of, settings, scope)
-    row = conn.execute(select(*_count_columns(flagged))).one()
-    return {key: int(value) for key, value in zip(COUNT_KEYS, row)}
+    return counts_of(combination_table(conn, as_of, settings, scope))
+
+
+def counts_of(table: pd.DataFrame) -> dict:
+    """The segment_counts of all the groups of a combination_table together."""
+    totals = counts_from(table)[list(COUNT_KEYS)].sum()
+    return {key: int(totals[key]) for key in COUNT_KEYS}
+
+
+def overlaps_of(table: pd.DataFrame) -> pd.DataFrame:
+    """The overlaps() of all the groups of a combination_table together."""
+    rows = []
+    for combination in COMBINATIONS:
+        label = combination_label(combination)
+        rows.append({**dict(zip(SEGMENTS, combination)), "label": label,
+                     "customers": int(table[label].sum()), "covered": int(table[f"{label}_covered"].sum())})
+    frame = pd.DataFrame(rows)
+    return frame.sort_values("customers", ascending=False, kind="stable").reset_index(drop=True)
 
 
 def overlaps(conn: Connection, as_of: dt.date, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
@@ -111,36 +229,18 @@ def overlaps(conn: Connection, as_of: dt.date, settings: dict, scope: Scope = Sc
 
     label joins the segment codes with '+' ("none" for no segment); sorted by customers, largest first.
     """
-    flagged = _flagged_customers(as_of, settings, scope)
-    query = select(
-        flagged.c.star, flagged.c.potential, flagged.c.risk,
-        func.count().label("customers"), func.sum(flagged.c.covered).label("covered"),
-    ).group_by(flagged.c.star, flagged.c.potential, flagged.c.risk)
-    found = {(int(s), int(p), int(r)): (int(n), int(c)) for s, p, r, n, c in conn.execute(query)}
-    rows = []
-    for combination in product((1, 0), repeat=3):
-        customers, covered = found.get(combination, (0, 0))
-        names = [name for name, on in zip(SEGMENTS, combination) if on]
-        rows.append({**{name: bool(on) for name, on in zip(SEGMENTS, combination)},
-                     "label": "+".join(names) or "none", "customers": customers, "covered": covered})
-    frame = pd.DataFrame(rows)
-    return frame.sort_values("customers", ascending=False, kind="stable").reset_index(drop=True)
+    return overlaps_of(combination_table(conn, as_of, settings, scope))
+
+
+def breakdown_of(table: pd.DataFrame, by: str) -> pd.DataFrame:
+    """The breakdown() of a combination_table grouped by `by`."""
+    return counts_from(table)[[by, *COUNT_KEYS]].reset_index(drop=True)
 
 
 def breakdown(conn: Connection, as_of: dt.date, settings: dict, scope: Scope = Scope(),
               by: str = "town") -> pd.DataFrame:
     """Segment counts per town, industry or voltage level; largest groups first."""
-    if by not in BREAKDOWN_COLUMNS:
-        raise ValueError(f"by must be one of {', '.join(BREAKDOWN_COLUMNS)}, got {by!r}")
-    flagged = _flagged_customers(as_of, settings, scope, BREAKDOWN_COLUMNS[by].label(by))
-    query = (
-        select(flagged.c[by], *_count_columns(flagged))
-        .group_by(flagged.c[by])
-        .order_by(func.count().desc(), flagged.c[by])
-    )
-    frame = query_frame(conn, query, [by, *COUNT_KEYS])
-    frame[list(COUNT_KEYS)] = frame[list(COUNT_KEYS)].astype(int)
-    return frame
+    return breakdown_of(combination_table(conn, as_of, settings, scope, by), by)
 
 
 def _current_managers(as_of: dt.date):

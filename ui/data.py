@@ -406,16 +406,19 @@ CUSTOMER_LIST_ROWS = 200  # rows of the customer list on screen; the download ha
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def _segment_overview(url: str, as_of: dt.date, town: str | None, team: str | None) -> dict:
-    scope = Scope(town, team)
+def _segment_table(url: str, as_of: dt.date, town: str | None, team: str | None, by: str) -> pd.DataFrame:
     with engine().connect() as conn:
-        current = load_settings(conn)
-        counts = segments.segment_counts(conn, as_of, current, scope)
-        overlaps = segments.overlaps(conn, as_of, current, scope)
+        return segments.combination_table(conn, as_of, load_settings(conn), Scope(town, team), by)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _segment_overview(url: str, as_of: dt.date, town: str | None, team: str | None) -> dict:
+    table = _segment_table(url, as_of, town, team, "town")  # the per-town counts the screen shows too
+    counts = segments.counts_of(table)
     segmented = counts["total"] - counts["none"]
     return {"counts": {**counts, "segmented": segmented,
                        "coverage_rate": counts["covered"] / segmented if segmented else None},
-            "overlaps": overlaps}
+            "overlaps": segments.overlaps_of(table)}
 
 
 def segment_overview(as_of: dt.date, scope: Scope) -> dict:
@@ -427,8 +430,7 @@ def segment_overview(as_of: dt.date, scope: Scope) -> dict:
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _segment_breakdown(url: str, as_of: dt.date, town: str | None, team: str | None, by: str) -> pd.DataFrame:
-    with engine().connect() as conn:
-        frame = segments.breakdown(conn, as_of, load_settings(conn), Scope(town, team), by=by)
+    frame = segments.breakdown_of(_segment_table(url, as_of, town, team, by), by)
     frame["segmented"] = frame["total"] - frame["none"]
     frame["coverage_rate"] = (frame["covered"] / frame["segmented"].where(frame["segmented"] > 0)).astype(float)
     return frame
