@@ -7,10 +7,10 @@ displays on its default view (the leader, no town or team, the default
 window; cards, every chart's series and every table's rows, the first page
 where the screen pages) from the frames `read_frames(url, TABLES[screen])`
 reads: the whole tables that content needs (every row; the columns it
-uses), names and numbers of the managers, experts and customers included. `check(url, screen, view,
-numbers)` asserts that the results equal what the screen's loaders get
-from metrics/ (called directly with a connection: ui.data is Streamlit's),
-so the yardstick computes the same thing.
+uses), names and numbers of the managers, experts and customers included.
+`check(url, screen, view, numbers)` asserts that the results equal what the
+screen's loaders get from metrics/ (called directly with a connection:
+ui.data is Streamlit's), so the yardstick computes the same thing.
 
 What each path covers:
 
@@ -31,8 +31,8 @@ What each path covers:
   the active experts never called in the window with their last call.
 - customers (on the window's last day): the segment counts and coverage, the
   8 segment overlaps, the breakdown by town (the breakdown's default) and the
-  coverage per town drawn from it, the first page of the customer list (201 rows, as the
-  screen asks for) with risk reasons and the posted manager's name.
+  coverage per town drawn from it, the first page of the customer list (201
+  rows, as the screen asks for) with risk reasons and the posted manager's name.
 - lead_time: resident vs other for the window and the one before; every
   energized application's lead days (the histograms); each stage's working
   days (from calendar_days.workday_seq) against the State Grid limits per
@@ -47,6 +47,14 @@ What each path covers:
   ages: open problems, applications over a grid-side limit or stalled, open
   expert calls, thin specialties, managers behind (last full week's attendance
   and missing plans), needs found since the last meeting, open action items.
+
+Left out, as too small to matter: the stage-limit table (the settings), the
+open problems' age buckets (a value_counts of age_days), the agenda's display
+lines and every label. The rule texts of the capacity and basic-charge
+findings use metrics.needs' own formatters (formatting, no aggregation).
+check() compares everything above but what ui/ derives from it in Python
+(the over-limit rows per reason, the coverage per town, the yearly saving and
+the savings chart: computed here, but their SQL side lives in ui.data).
 
 Frames are reused across windows: the overview and attendance build the
 posted-day table once for every window they show and cut it per window; the
