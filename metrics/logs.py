@@ -104,12 +104,9 @@ def _totals_by_period(conn: Connection, span: Window, periods, scope: Scope) -> 
     span): period_start, posted_workdays, logged_workdays; periods without posted days left out."""
     spans = cal.posting_spans(span.start, span.end, scoped_manager_ids(scope, span))
     pieces = cal.period_pieces(spans, periods)
-    workdays, cal_a, cal_b = cal.workdays_in(pieces.c.a, pieces.c.b)
     per_piece = (
-        select(pieces.c.period_start, workdays.label("posted_workdays"),
+        select(pieces.c.period_start, pieces.c.workdays.label("posted_workdays"),
                cal.log_days_in(pieces.c.manager_id, pieces.c.a, pieces.c.b).label("log_days"))
-        .join_from(pieces, cal_a, cal_a.c.date == pieces.c.a)
-        .join(cal_b, cal_b.c.date == pieces.c.b)
         .subquery("piece_counts")
     )
     per_period = (
