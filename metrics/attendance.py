@@ -76,12 +76,7 @@ def compliance(conn: Connection, window: Window, settings: dict, scope: Scope = 
         .join_from(weeks, Manager, Manager.id == weeks.c.manager_id)
         .group_by(Manager.id, Manager.employee_no, Manager.name, Manager.team)
     )
-    rows = [
-        {**row, "due": int(row["due"]), "compliant": int(row["compliant"]),
-         "rate": cal.rate(row["compliant"], row["due"])}
-        for row in conn.execute(query).mappings()
-    ]
-    by_manager = pd.DataFrame(sorted(rows, key=lambda r: r["employee_no"]), columns=BY_MANAGER_COLUMNS)
+    by_manager = cal.rates_frame(conn, query, "compliant", "due", BY_MANAGER_COLUMNS)
     due, compliant = int(by_manager["due"].sum()), int(by_manager["compliant"].sum())
     return AttendanceResult(due, compliant, cal.rate(compliant, due), by_manager)
 
@@ -101,7 +96,7 @@ def weekly_totals(conn: Connection, window: Window, settings: dict, scope: Scope
         .group_by(weeks.c.week_start)
         .order_by(weeks.c.week_start)
     )
-    frame = pd.DataFrame(conn.execute(query).all(), columns=WEEK_TOTAL_COLUMNS)
+    frame = query_frame(conn, query, WEEK_TOTAL_COLUMNS)
     return frame.astype({"due": int, "compliant": int})
 
 

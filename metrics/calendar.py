@@ -23,12 +23,15 @@ docs/performance.md.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
+import pandas as pd
 from sqlalchemy import Date, and_, case, distinct, func, literal, or_, select, union_all
 from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.selectable import Subquery
 
 from data_access.models import CalendarDay, Posting, WorkLog
+from metrics.sql import query_frame
 from metrics.window import Window
 
 calendar = CalendarDay.__table__
@@ -37,6 +40,14 @@ calendar = CalendarDay.__table__
 def rate(numerator: int | float, denominator: int | float) -> float | None:
     """The contract's rate: a fraction, None when the denominator is 0."""
     return float(numerator) / denominator if denominator else None
+
+
+def rates_frame(conn, query, numerator: str, denominator: str, columns: list[str]) -> pd.DataFrame:
+    """Per-manager counts: `query`'s rows (the `columns` but the last, "rate") with both counts as
+    ints, plus rate (numerator ÷ denominator, None for 0), sorted by employee_no."""
+    frame = query_frame(conn, query, columns[:-1]).astype({numerator: int, denominator: int})
+    frame["rate"] = [rate(n, d) for n, d in zip(frame[numerator].tolist(), frame[denominator].tolist())]
+    return frame.sort_values("employee_no", ignore_index=True)
 
 
 def date_param(day: dt.date) -> ColumnElement:
@@ -305,7 +316,7 @@ def cut_at_windows(windows: list[Window]) -> list[Window]:
     start, end = min(w.start for w in windows), max(w.end for w in windows)
     cuts = {w.start for w in windows} | {w.end + dt.timedelta(days=1) for w in windows}
     bounds = [start, *sorted(c for c in cuts if start < c <= end), end + dt.timedelta(days=1)]
-    return [Window(a, b - dt.timedelta(days=1)) for a, b in zip(bounds, bounds[1:])]
+    return [Window(a, b - dt.timedelta(days=1)) for a, b in itertools.pairwise(bounds)]
 
 
 def given_periods(periods: list[Window]) -> Subquery:

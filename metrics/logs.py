@@ -11,7 +11,7 @@ from sqlalchemy.sql import ColumnElement
 
 from data_access.models import Customer, Manager, WorkLog
 from metrics import calendar as cal
-from metrics.sql import blank, days_between, scoped_manager_ids
+from metrics.sql import blank, days_between, query_frame, scoped_manager_ids
 from metrics.window import Scope, Window
 
 COMPLETENESS_COLUMNS = ["employee_no", "name", "team", "posted_workdays", "logged_workdays", "rate"]
@@ -63,7 +63,7 @@ def completeness(conn: Connection, window: Window, settings: dict, scope: Scope 
         .join(logged_off, logged_off.c.manager_id == counts.c.manager_id, isouter=True)
         .where(counts.c.posted_workdays > 0)
     )
-    frame = _with_rates(conn, query, "logged_workdays", "posted_workdays", COMPLETENESS_COLUMNS)
+    frame = cal.rates_frame(conn, query, "logged_workdays", "posted_workdays", COMPLETENESS_COLUMNS)
     posted_total, logged_total = int(frame["posted_workdays"].sum()), int(frame["logged_workdays"].sum())
     return CompletenessResult(posted_total, logged_total, cal.rate(logged_total, posted_total), frame)
 
@@ -126,7 +126,7 @@ def _totals_by_period(conn: Connection, span: Window, periods, scope: Scope) -> 
         .where(per_period.c.posted > 0)
         .order_by(per_period.c.period_start)
     )
-    frame = pd.DataFrame(conn.execute(query).all(), columns=["period_start", "posted_workdays", "logged_workdays"])
+    frame = query_frame(conn, query, ["period_start", "posted_workdays", "logged_workdays"])
     return frame.astype({"posted_workdays": int, "logged_workdays": int})
 
 
@@ -145,7 +145,7 @@ def problem_closure(conn: Connection, window: Window, settings: dict, scope: Sco
     manager_ids = scoped_manager_ids(scope, window)
     if manager_ids is not None:
         query = query.where(WorkLog.manager_id.in_(manager_ids))
-    frame = _with_rates(conn, query, "closed", "with_problems", CLOSURE_COLUMNS)
+    frame = cal.rates_frame(conn, query, "closed", "with_problems", CLOSURE_COLUMNS)
     total, closed = int(frame["with_problems"].sum()), int(frame["closed"].sum())
     return ClosureResult(total, closed, cal.rate(closed, total), frame)
 
@@ -171,7 +171,7 @@ def open_problems(conn: Connection, as_of: dt.date, scope: Scope = Scope()) -> p
         query = query.where(Manager.team == scope.team)
     if scope.town is not None:
         query = query.where(Customer.town == scope.town)
-    frame = pd.DataFrame(conn.execute(query).all(), columns=OPEN_PROBLEM_COLUMNS)
+    frame = query_frame(conn, query, OPEN_PROBLEM_COLUMNS)
     frame["age_days"] = frame["age_days"].astype(int)
     return frame
 
@@ -191,7 +191,7 @@ def manager_logs(conn: Connection, window: Window, employee_no: str, scope: Scop
     )
     if scope.town is not None:
         query = query.where(Customer.town == scope.town)
-    frame = pd.DataFrame(conn.execute(query).all(), columns=MANAGER_LOG_COLUMNS)
+    frame = query_frame(conn, query, MANAGER_LOG_COLUMNS)
     frame["on_site"] = frame["on_site"].astype(bool)
     return frame
 
@@ -207,13 +207,3 @@ def closure_section(conn: Connection, window: Window, settings: dict) -> dict:
     """The report's `problem_closure` section."""
     result = problem_closure(conn, window, settings)
     return {"with_problems": result.with_problems, "closed": result.closed, "rate": result.rate}
-
-
-def _with_rates(conn: Connection, query, numerator: str, denominator: str, columns: list[str]) -> pd.DataFrame:
-    """Per-manager counts as ints plus their rate, sorted by employee_no."""
-    rows = []
-    for row in conn.execute(query).mappings():
-        row = dict(row, **{numerator: int(row[numerator]), denominator: int(row[denominator])})
-        row["rate"] = cal.rate(row[numerator], row[denominator])
-        rows.append(row)
-    return pd.DataFrame(sorted(rows, key=lambda r: r["employee_no"]), columns=columns)

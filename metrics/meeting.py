@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection
 
 from data_access.models import SPECIALTIES, ActionItem, Customer, Manager, Meeting, Posting
 from metrics import attendance, experts, lead_time, logs, needs, plans
+from metrics.sql import query_frame
 from metrics.window import Scope, Window
 
 OFFICE_OWNER = "派驻经理工作办公室"
@@ -244,7 +245,7 @@ def open_action_items(conn: Connection, as_of: dt.date) -> pd.DataFrame:
         .where(ActionItem.status == "open", Meeting.held_on <= as_of)
         .order_by(ActionItem.due_date.is_(None), ActionItem.due_date, Meeting.held_on, ActionItem.id)
     )
-    frame = pd.DataFrame(conn.execute(query).all(), columns=ACTION_COLUMNS[:8])
+    frame = query_frame(conn, query, ACTION_COLUMNS[:8])
     frame["overdue"] = [pd.notna(due) and due < as_of for due in frame["due_date"]]
     frame["age_days"] = _age(as_of, frame["held_on"])
     return frame[ACTION_COLUMNS]

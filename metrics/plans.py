@@ -15,7 +15,7 @@ from sqlalchemy.sql.selectable import Subquery
 
 from data_access.models import Manager, MonthlyPlan
 from metrics import calendar as cal
-from metrics.sql import scoped_manager_ids
+from metrics.sql import query_frame, scoped_manager_ids
 from metrics.window import Scope, Window
 
 STATUS_COLUMNS = ["employee_no", "name", "month", "due", "submitted_on", "on_time"]
@@ -61,7 +61,7 @@ def plan_status(conn: Connection, window: Window, settings: dict, scope: Scope =
     query = select(
         Manager.employee_no, Manager.name, due.c.month, due.c.deadline, due.c.submitted_on, due.c.on_time,
     ).join_from(due, Manager, Manager.id == due.c.manager_id)
-    frame = pd.DataFrame(conn.execute(query).all(), columns=STATUS_COLUMNS)
+    frame = query_frame(conn, query, STATUS_COLUMNS)
     frame["on_time"] = frame["on_time"].astype(bool)
     return frame.sort_values(["employee_no", "month"], ignore_index=True)
 
