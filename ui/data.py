@@ -495,6 +495,12 @@ OVER_LIMIT_COLUMNS = ["app_no", "account_no", "name", "resident_served", "supply
                       "state", "stage", "workdays", "limit"]
 
 
+def over_limit_columns(checked: tuple[str, ...] = lead_time.GRID_STAGES) -> list[str]:
+    """The columns of metrics.lead_time.over_limit that over_limit_rows reads."""
+    return [*OVER_LIMIT_COLUMNS[:7], *(f"{stage}_{kind}" for stage in checked for kind in ("over", "workdays", "limit")),
+            "stalled", "current_stage", "current_workdays", "current_limit"]
+
+
 def over_limit_rows(applications: pd.DataFrame, checked: tuple[str, ...] = lead_time.GRID_STAGES) -> pd.DataFrame:
     """One row per reason an application of metrics.lead_time.over_limit is over: state "over" for a
     checked stage that took longer than its limit, "stalled" for the stage under way at the window's
@@ -530,7 +536,7 @@ def _lead_time_stages(url: str, start: dt.date, end: dt.date, town: str | None, 
     window, scope = Window(start, end), Scope(town, team)
     with engine().connect() as conn:
         current = load_settings(conn)
-        over = lead_time.over_limit(conn, window, current, scope)
+        over = lead_time.over_limit(conn, window, current, scope, columns=over_limit_columns())
         return {
             "stages": lead_time.stage_summary(conn, window, current, scope),
             "limits": stage_limit_table(current),
