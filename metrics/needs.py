@@ -5,22 +5,30 @@ month (stored as the month's first day) lies in the window. Each function
 returns one row per finding with the numbers that raised it and a `rule`
 text (English) and `rule_zh` (Chinese) for the screen.
 
-Speed (SQLite, province demo: ~1.2 M consumption rows): each rule reads the
-consumption rows once in customer order from the covering index
-ix_consumption_customer_values, grouping per customer. The surge rule needs
-each month next to the 3 before it: window functions (LAG) cost about 1 µs a
-row on SQLite, so the months are pivoted into one row per customer instead
-(on SQLite through a JSON object per customer, elsewhere with one
-conditional aggregate per month), with kWh as whole Wh (to 0.001 kWh) on
-both databases: SQLite writes and reads integers in JSON much faster than
-floats.
+Speed (province demo: 1.16 M consumption rows, 723 k of them in the 15 months a 12-month report
+reads, 48 k of the 300 k customers with consumption):
+- The demand figures per customer (count, peak, lowest and total max demand of the window months)
+  come from one join-free pass over the covering index ix_consumption_customer_values in customer
+  order; capacity is applied per customer afterwards. Only the customers the aggregates cannot
+  decide get a correlated look-up of their months: the 40% floor when their lowest month is below
+  it (3 k customers), the last-3-months watch when their lowest month is below the ratio and their
+  peak above it (10 k). Joining the customer to every consumption row instead costs as much.
+- The surge rule needs each month next to the 3 before it: window functions (LAG) cost about 1 µs
+  a row on SQLite, so the months are pivoted into one row per customer instead (on SQLite through
+  a JSON object per customer, elsewhere with one conditional aggregate per month), with kWh as
+  whole Wh (to 0.001 kWh) on both databases: SQLite writes and reads integers in JSON much faster
+  than floats. The surge screen expands the months of the customers with a surge only.
+- The report section: on PostgreSQL one pass gives the demand figures (FILTERed to the window
+  months) and the pivot together. On SQLite the surge pass stays separate: FILTERing the 4 demand
+  aggregates inside it costs as much as the second pass it saves (~0.15 s each).
 """
 from __future__ import annotations
 
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import BigInteger, Date, String, and_, case, cast, func, literal, or_, select, union_all
+from sqlalchemy import (BigInteger, Date, String, and_, case, cast, false, func, literal, null, or_, select, true,
+                        union_all)
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
@@ -95,64 +103,115 @@ def _scoped(query, column, scope: Scope, window: Window):
     return query if customers is None else query.where(column.in_(customers))
 
 
-# --- demand per customer: capacity increase and basic charge ---------------------------------
+# --- per customer: window demand (capacity increase, basic charge) and, off SQLite, surge ------------
 
 
-def _demand_stats(window: Window, settings: dict, scope: Scope):
-    """Per customer, over the window months that have max demand: how many, the peak, and the
-    billed demand (never below the 40% floor) summed. Kept to three aggregates: this pass reads
-    every window row."""
+def _demand_aggregates(in_window=None) -> list:
+    """count, peak, lowest and total max demand per customer, over the rows where `in_window` holds
+    (all rows read when None). Rows without max demand do not count."""
     demand = Consumption.max_demand_kw
-    floor = DEMAND_FLOOR_SHARE * Customer.capacity_kva
-    query = (
-        select(
-            Consumption.customer_id,
-            func.count().label("demand_months"),
-            func.max(demand).label("peak_demand_kw"),
-            func.sum(case((demand >= floor, demand), else_=floor)).label("billed_demand"),
-        )
-        .join(Customer, Customer.id == Consumption.customer_id)
-        .where(month_in_customer_order().between(window.start, window.end), demand.is_not(None))
-        .group_by(Consumption.customer_id)
-    )
-    return _scoped(query, Consumption.customer_id, scope, window).subquery("demand_stats")
+    aggregates = {"demand_months": func.count(demand), "peak_demand_kw": func.max(demand),
+                  "low_demand_kw": func.min(demand), "total_demand_kw": func.sum(demand)}
+    return [(aggregate if in_window is None else aggregate.filter(in_window)).label(name)
+            for name, aggregate in aggregates.items()]
 
 
-def _window_demand_rows(stats, window: Window):
+def _per_customer(window: Window, scope: Scope, pivot_months: list[dt.date] | None = None, dialect: str = ""):
+    """Subquery, one row per customer with consumption: the window's demand aggregates and, given
+    `pivot_months`, columns m0, m1, ... of Wh in those months (from 3 before the first window month).
+
+    Without a pivot it reads the window months only; with one, the earlier months too, and the
+    demand aggregates are filtered to the window months.
+    """
+    if pivot_months:
+        first = pivot_months[0]
+        columns = _demand_aggregates(Consumption.month >= window.start) + _wh_columns(pivot_months, dialect)
+    else:
+        first = window.start
+        columns = _demand_aggregates()
+    query = (select(Consumption.customer_id, *columns)
+             .where(month_in_customer_order().between(first, window.end))
+             .group_by(Consumption.customer_id))
+    return _scoped(query, Consumption.customer_id, scope, window).subquery("per_customer")
+
+
+def _window_demand_rows(customer_id, window: Window):
     """The customer's window months with max demand, as an alias and a condition (for subqueries)."""
     months = aliased(Consumption)
-    condition = and_(months.customer_id == stats.c.customer_id, months.month.between(window.start, window.end),
+    condition = and_(months.customer_id == customer_id, months.month.between(window.start, window.end),
                      months.max_demand_kw.is_not(None))
     return months, condition
 
 
 def _last3_min_demand(stats, window: Window):
     """The lowest max demand of the customer's last 3 window months with max demand (correlated)."""
-    months, condition = _window_demand_rows(stats, window)
+    months, condition = _window_demand_rows(stats.c.customer_id, window)
     # correlate() explicitly: the reference to stats sits two levels down.
     last3 = (select(months.max_demand_kw.label("demand")).where(condition).correlate(stats)
              .order_by(months.month.desc()).limit(WATCH_MONTHS).subquery())
     return select(func.min(last3.c.demand)).scalar_subquery()
 
 
+def _billed_demand(stats, window: Window):
+    """Σ max(max demand, 40% of capacity) over the window months with max demand.
+
+    The plain total when no month is below the floor (most customers); otherwise a correlated sum
+    over the customer's months, which a CASE runs only then.
+    """
+    floor = DEMAND_FLOOR_SHARE * Customer.capacity_kva
+    months, condition = _window_demand_rows(stats.c.customer_id, window)
+    demand = months.max_demand_kw
+    floored = select(func.sum(case((demand >= floor, demand), else_=floor))).where(condition)
+    return case((stats.c.demand_months == 0, null()), (stats.c.low_demand_kw >= floor, stats.c.total_demand_kw),
+                else_=floored.scalar_subquery())
+
+
 def _sustained_load(stats, window: Window, settings: dict):
     """The last 3 window months with max demand all at or above the watch ratio.
 
-    The correlated look-up runs only for customers that could qualify (3+ months, peak high enough).
+    Decided from the aggregates when it can be (fewer than 3 months, lowest or peak against the
+    ratio); the correlated look-up of the last 3 months runs only for the rest.
     """
     watch = settings["capacity_watch_ratio"] * Customer.capacity_kva - ROUNDING
-    could = and_(stats.c.demand_months >= WATCH_MONTHS, stats.c.peak_demand_kw >= watch)
-    return case((could, _last3_min_demand(stats, window))) >= watch
+    return case(
+        (stats.c.demand_months < WATCH_MONTHS, false()),
+        (stats.c.low_demand_kw >= watch, true()),
+        (stats.c.peak_demand_kw < watch, false()),
+        else_=_last3_min_demand(stats, window) >= watch,
+    )
 
 
-def _capacity_need(stats, window: Window, settings: dict):
-    return or_(stats.c.peak_demand_kw > Customer.capacity_kva, _sustained_load(stats, window, settings))
+def _needs_stats(window: Window, settings: dict, scope: Scope, rules: tuple[str, ...] = ("capacity", "charge"),
+                 pivot_months: list[dt.date] | None = None, dialect: str = ""):
+    """Subquery per customer with consumption: account_no, name, capacity_kva, billing_mode,
+    demand_months, peak_demand_kw; for the capacity rule sustained_load (bool), for the charge rule
+    billed_demand; given `pivot_months`, surge (bool: some window month surges).
+
+    OFFSET 0 keeps the database from merging it into the outer query, which would repeat the
+    correlated look-ups for each use of a column (PostgreSQL and SQLite alike).
+    """
+    stats = _per_customer(window, scope, pivot_months, dialect)
+    columns = [Customer.account_no, Customer.name, Customer.capacity_kva, Customer.billing_mode,
+               stats.c.customer_id, stats.c.demand_months, stats.c.peak_demand_kw]
+    if "capacity" in rules:
+        columns.append(_sustained_load(stats, window, settings).label("sustained_load"))
+    if "charge" in rules:
+        columns.append(_billed_demand(stats, window).label("billed_demand"))
+    if pivot_months:
+        conditions = [condition for *_, condition in _surge_terms(stats, pivot_months, settings)]
+        columns.append(or_(*conditions).label("surge"))
+    return (select(*columns).join(Customer, Customer.id == stats.c.customer_id)
+            .offset(0).subquery("needs_stats"))
+
+
+def _capacity_need(stats):
+    return or_(stats.c.peak_demand_kw > stats.c.capacity_kva, stats.c.sustained_load)
 
 
 def _charge_costs(stats, settings: dict) -> dict:
-    by_capacity = stats.c.demand_months * Customer.capacity_kva * settings["capacity_price"]
+    by_capacity = stats.c.demand_months * stats.c.capacity_kva * settings["capacity_price"]
     by_demand = stats.c.billed_demand * settings["demand_price"]
-    on_capacity = Customer.billing_mode == "capacity"
+    on_capacity = stats.c.billing_mode == "capacity"
     return {
         "by_capacity": by_capacity,
         "by_demand": by_demand,
@@ -164,7 +223,8 @@ def _charge_costs(stats, settings: dict) -> dict:
 def _charge_need(stats, settings: dict):
     costs = _charge_costs(stats, settings)
     return and_(
-        Customer.billing_mode.in_(BASIC_CHARGE_MODES),
+        stats.c.billing_mode.in_(BASIC_CHARGE_MODES),
+        stats.c.demand_months > 0,
         costs["current"] - costs["other"] >= settings["mode_saving_share"] * costs["current"] - ROUNDING,
     )
 
@@ -184,18 +244,17 @@ def capacity_increase(conn: Connection, window: Window, settings: dict, scope: S
     over_capacity or sustained_load (over_capacity when both apply).
     """
     ratio = settings["capacity_watch_ratio"]
-    stats = _demand_stats(window, settings, scope)
-    months, in_window = _window_demand_rows(stats, window)
+    stats = _needs_stats(window, settings, scope, rules=("capacity",))
+    months, in_window = _window_demand_rows(stats.c.customer_id, window)
     peak_month = select(func.min(months.month)).where(in_window, months.max_demand_kw == stats.c.peak_demand_kw)
-    over_months = select(func.count()).where(in_window, months.max_demand_kw > Customer.capacity_kva)
+    over_months = select(func.count()).where(in_window, months.max_demand_kw > stats.c.capacity_kva)
     last3_min = case((stats.c.demand_months >= WATCH_MONTHS, _last3_min_demand(stats, window)))
     query = (
-        select(Customer.account_no, Customer.name, Customer.capacity_kva,
+        select(stats.c.account_no, stats.c.name, stats.c.capacity_kva,
                peak_month.scalar_subquery().label("peak_month"), stats.c.peak_demand_kw,
                over_months.scalar_subquery().label("over_months"), last3_min.label("last3_min_demand"))
-        .join(stats, stats.c.customer_id == Customer.id)
-        .where(_capacity_need(stats, window, settings))
-        .order_by(Customer.account_no)
+        .where(_capacity_need(stats))
+        .order_by(stats.c.account_no)
     )
     frame = query_frame(conn, query, ["account_no", "name", "capacity_kva", "peak_month", "peak_demand_kw",
                                       "over_months", "last3_min_demand"])
@@ -240,14 +299,13 @@ def basic_charge(conn: Connection, window: Window, settings: dict, scope: Scope 
     0.4 × capacity_kva) × demand_price (yuan); saving = current - other mode's cost;
     annual_saving = saving × 12 / months (the window months used).
     """
-    stats = _demand_stats(window, settings, scope)
+    stats = _needs_stats(window, settings, scope, rules=("charge",))
     costs = _charge_costs(stats, settings)
     query = (
-        select(Customer.account_no, Customer.name, Customer.capacity_kva, Customer.billing_mode,
+        select(stats.c.account_no, stats.c.name, stats.c.capacity_kva, stats.c.billing_mode,
                stats.c.demand_months, costs["by_capacity"], costs["by_demand"])
-        .join(stats, stats.c.customer_id == Customer.id)
         .where(_charge_need(stats, settings))
-        .order_by(Customer.account_no)
+        .order_by(stats.c.account_no)
     )
     frame = query_frame(conn, query, ["account_no", "name", "capacity_kva", "billing_mode", "months",
                                       "cost_by_capacity", "cost_by_demand"])
@@ -291,14 +349,28 @@ def _whole_wh(dialect: str):
     return cast(half_up if dialect == "sqlite" else func.floor(half_up), BigInteger)
 
 
+def _wh_columns(months: list[dt.date], dialect: str) -> list:
+    """Aggregates m0, m1, ...: Wh in each of `months` (NULL when missing), one conditional aggregate each."""
+    return [func.max(case((Consumption.month == month, _whole_wh(dialect)))).label(f"m{i}")
+            for i, month in enumerate(months)]
+
+
+def _read_months(window: Window) -> list[dt.date]:
+    """The months the surge rule reads: from 3 before the first window month to the last; [] without
+    window months."""
+    months = window_months(window)
+    if not months:
+        return []
+    return [add_months(months[0], offset - PRIOR_MONTHS) for offset in range(len(months) + PRIOR_MONTHS)]
+
+
 def _kwh_pivot(window: Window, scope: Scope, dialect: str):
     """CTE with one row per customer and a column m0, m1, ... of Wh per month (NULL when missing),
     from 3 months before the first window month to the last; and those months. None without
     window months."""
-    months = window_months(window)
-    if not months:
+    read = _read_months(window)
+    if not read:
         return None, []
-    read = [add_months(months[0], offset - PRIOR_MONTHS) for offset in range(len(months) + PRIOR_MONTHS)]
     rows_read = month_in_customer_order().between(read[0], window.end)
     if dialect == "sqlite":
         # One CASE per month and row is slow on SQLite (~0.3 µs each); collecting the months into
@@ -317,10 +389,8 @@ def _kwh_pivot(window: Window, scope: Scope, dialect: str):
         pivot = select(by_customer.c.customer_id, *columns)
     else:
         pivot = _scoped(
-            select(Consumption.customer_id,
-                   *(func.max(case((Consumption.month == month, _whole_wh(dialect)))).label(f"m{i}")
-                     for i, month in enumerate(read)))
-            .where(rows_read).group_by(Consumption.customer_id),
+            select(Consumption.customer_id, *_wh_columns(read, dialect)).where(rows_read)
+            .group_by(Consumption.customer_id),
             Consumption.customer_id, scope, window,
         )
     # MATERIALIZED: compute each month's column once, however often the surge terms use it.
@@ -342,10 +412,13 @@ def _surge_months(window: Window, settings: dict, scope: Scope, dialect: str):
     pivot, read = _kwh_pivot(window, scope, dialect)
     if pivot is None:
         return None
+    # One branch per window month, over the few customers with a surge only.
+    conditions = [condition for *_, condition in _surge_terms(pivot, read, settings)]
+    surging = select(pivot).where(or_(*conditions)).cte("surging").prefix_with("MATERIALIZED")
     branches = [
-        select(pivot.c.customer_id, literal(month, Date).label("month"), (wh / WH_PER_KWH).label("kwh"),
+        select(surging.c.customer_id, literal(month, Date).label("month"), (wh / WH_PER_KWH).label("kwh"),
                (prior / WH_PER_KWH).label("prior_total")).where(condition)
-        for month, wh, prior, condition in _surge_terms(pivot, read, settings)
+        for month, wh, prior, condition in _surge_terms(surging, read, settings)
     ]
     return union_all(*branches).subquery("surge_months")
 
@@ -421,22 +494,27 @@ def direct_trading(conn: Connection, settings: dict, scope: Scope = Scope(),
 
 def section(conn: Connection, window: Window, settings: dict) -> dict:
     """The report's "needs" section: sorted account_no lists (ids only, no rule texts)."""
-    stats = _demand_stats(window, settings, Scope())
-    capacity = case((_capacity_need(stats, window, settings), 1), else_=0)
-    charge = case((_charge_need(stats, settings), 1), else_=0)
-    demand_rows = conn.execute(
-        select(Customer.account_no, capacity, charge).join(stats, stats.c.customer_id == Customer.id)
-        .where(or_(capacity == 1, charge == 1))
-    ).all()
-    surging = _surge_customers(window, settings, Scope(), conn.dialect.name)
-    surge_ids = [] if surging is None else conn.execute(
-        select(Customer.account_no).where(Customer.id.in_(surging))
-    ).scalars().all()
     trading = select(Customer.account_no).where(trading_eligible_on_agency(settings))
-    trading_ids = conn.execute(trading).scalars().all()
-    return {
-        "capacity_increase": sorted(no for no, needs_capacity, _ in demand_rows if needs_capacity),
-        "basic_charge_adjustment": sorted(no for no, _, needs_charge in demand_rows if needs_charge),
-        "direct_trading": sorted(trading_ids),
-        "surge": sorted(surge_ids),
-    }
+    lists = {"capacity_increase": [], "basic_charge_adjustment": [],
+             "direct_trading": sorted(conn.execute(trading).scalars().all()), "surge": []}
+    read = _read_months(window)
+    if not read:  # no window months: nothing to screen
+        return lists
+    dialect = conn.dialect.name
+    # SQLite reads the surge months in a second pass (see the module docstring); elsewhere one pass
+    # gives the demand figures and the kWh pivot together.
+    fused = dialect != "sqlite"
+    stats = _needs_stats(window, settings, Scope(), pivot_months=read if fused else None, dialect=dialect)
+    flags = {"capacity_increase": _capacity_need(stats), "basic_charge_adjustment": _charge_need(stats, settings)}
+    if fused:
+        flags["surge"] = stats.c.surge
+    rows = conn.execute(
+        select(stats.c.account_no, *(case((flag, 1), else_=0) for flag in flags.values()))
+        .where(or_(*flags.values()))
+    ).all()
+    for index, key in enumerate(flags, start=1):
+        lists[key] = sorted(row[0] for row in rows if row[index])
+    if not fused:
+        surging = _surge_customers(window, settings, Scope(), dialect)
+        lists["surge"] = sorted(conn.execute(select(Customer.account_no).where(Customer.id.in_(surging))).scalars())
+    return lists

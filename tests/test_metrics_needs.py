@@ -256,6 +256,28 @@ def test_section_lists_match_the_detail_functions(capacity_cases, charge_cases, 
             assert section["capacity_increase"] and section["basic_charge_adjustment"] and section["surge"]
 
 
+def test_section_counts_only_window_months_for_demand(engine):
+    # The section reads 3 months before the window for the surge rule (in the same pass on
+    # PostgreSQL); those months must not count for capacity increase or basic charge.
+    with engine.begin() as conn:
+        c = lambda no, mode="capacity": b.customer(conn, no, capacity_kva=1000, billing_mode=mode)
+        # over capacity in December only (before the window); the quarter itself is low
+        demand_months(conn, c("P1", "single"), {DEC: 1500, JAN: 500, FEB: 500, MAR: 500})
+        # 3 high months before the window and 1 in it: fewer than 3 window months with max demand
+        demand_months(conn, c("P2", "single"), {OCT: 900, NOV: 900, DEC: 900, JAN: 900, FEB: None, MAR: None})
+        # consumption before the window only: 3 low months that would save on demand billing
+        demand_months(conn, c("P3"), {OCT: 100, NOV: 100, DEC: 100})
+        # kWh but never a max demand: no demand figures, yet it surges in March (2 x 100)
+        kwh_months(conn, c("P4", "demand"), {DEC: 100, JAN: 100, FEB: 100, MAR: 200})
+    with engine.connect() as conn:
+        settings = load_settings(conn)
+        section = needs.section(conn, Q1, settings)
+        assert needs.capacity_increase(conn, Q1, settings).empty
+        assert needs.basic_charge(conn, Q1, settings).empty
+    assert section == {"capacity_increase": [], "basic_charge_adjustment": [], "direct_trading": [],
+                       "surge": ["P4"]}
+
+
 def test_window_without_a_first_of_month_has_no_window_months(mixed):
     with mixed.connect() as conn:
         settings = load_settings(conn)
