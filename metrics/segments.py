@@ -172,18 +172,15 @@ def _with_covered(conn: Connection, table: pd.DataFrame, as_of: dt.date, setting
         scope, as_of,
     )
     posted = query_frame(conn, query, [*([by] if by else []), *SEGMENTS, "posted"])
-    for combination in COMBINATIONS:
-        label = combination_label(combination)
-        if not any(combination):
-            table[f"{label}_covered"] = 0  # covered needs a segment
-            continue
-        match = posted[list(SEGMENTS)].astype(int).eq([int(on) for on in combination]).all(axis=1)
-        found = posted.loc[match]
-        if by is None:
-            table[f"{label}_covered"] = int(found["posted"].sum())
-        else:
-            per_group = found.set_index(by)["posted"]
-            table[f"{label}_covered"] = table[by].map(per_group).fillna(0).astype(int)
+    posted["label"] = [combination_label(tuple(bool(flag) for flag in flags))
+                       for flags in zip(*(posted[name] for name in SEGMENTS))]
+    sums = posted.groupby([*([by] if by else []), "label"], dropna=False)["posted"].sum()
+    covered = sums.unstack("label").reindex(table[by]) if by else sums.to_frame().T
+    labels = [combination_label(c) for c in COMBINATIONS]
+    covered = covered.reindex(columns=labels).fillna(0).astype(int)
+    covered["none"] = 0  # covered needs a segment
+    for label in labels:
+        table[f"{label}_covered"] = covered[label].to_numpy()
     return table
 
 
@@ -209,7 +206,8 @@ def segment_counts(conn: Connection, as_of: dt.date, settings: dict, scope: Scop
 
 def counts_of(table: pd.DataFrame) -> dict:
     """The segment_counts of all the groups of a combination_table together."""
-    totals = counts_from(table)[list(COUNT_KEYS)].sum()
+    numbers = ["total", *sorted(_combination_columns())]
+    totals = counts_from(table[numbers].sum().to_frame().T).iloc[0]
     return {key: int(totals[key]) for key in COUNT_KEYS}
 
 
