@@ -153,6 +153,21 @@ def distribution(conn: Connection, window: Window, settings: dict, scope: Scope 
     return frame
 
 
+def lead_days_by_group(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
+    """resident_served and lead_days of each application energized in the window, by app_no: the
+    two columns of distribution() that its charts draw, without reading the customers."""
+    query = _in_scope(
+        select(Application.resident_served, lead_days().label("lead_days"))
+        .where(energized_in(window))
+        .order_by(Application.app_no),
+        scope, window,
+    )
+    frame = query_frame(conn, query, ["resident_served", "lead_days"])
+    frame["resident_served"] = frame["resident_served"].astype(bool)
+    frame["lead_days"] = frame["lead_days"].astype(int)
+    return frame
+
+
 def window_months(window: Window) -> list[dt.date]:
     """First days of the calendar months the window touches."""
     months = []

@@ -523,11 +523,12 @@ def over_limit_rows(applications: pd.DataFrame, checked: tuple[str, ...] = lead_
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _lead_time_distribution(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> pd.DataFrame:
     with engine().connect() as conn:
-        return lead_time.distribution(conn, Window(start, end), load_settings(conn), Scope(town, team))
+        return lead_time.lead_days_by_group(conn, Window(start, end), load_settings(conn), Scope(town, team))
 
 
 def lead_time_distribution(window: Window, scope: Scope) -> pd.DataFrame:
-    """One row per application energized in the window (metrics.lead_time.distribution)."""
+    """resident_served and lead_days of each application energized in the window
+    (metrics.lead_time.lead_days_by_group)."""
     return _lead_time_distribution(database_url(), window.start, window.end, scope.town, scope.team)
 
 
