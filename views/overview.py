@@ -50,7 +50,7 @@ def _calls_and_lead_times(url: str, bounds: tuple[tuple[dt.date, dt.date], ...],
         for window in (Window(*b) for b in bounds):
             lead = lead_time.summary(conn, window, current, scope)
             for column, value in zip(CALL_AND_LEAD_COLUMNS, (
-                    experts.calls(conn, window, current, scope).median_response_minutes,
+                    experts.call_stats(conn, window, current, scope).median_response_minutes,
                     lead.resident.mean_days, lead.other.mean_days, lead.reduction_days)):
                 values[column].append(value)
     return values
