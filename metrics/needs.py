@@ -27,8 +27,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import (BigInteger, Date, String, and_, case, cast, false, func, literal, null, or_, select, true,
-                        union_all)
+from sqlalchemy import (BigInteger, Date, String, and_, case, cast, false, func, literal, literal_column, null, or_,
+                        select, true, union_all)
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
@@ -345,13 +345,23 @@ def _whole_wh(dialect: str):
 
     SQLite's CAST truncates (here: floors, the value being positive); PostgreSQL's rounds, so floor first.
     """
-    half_up = Consumption.kwh * WH_PER_KWH + 0.5
+    # Constants inline, not bound: SQLite computes identical aggregates once only if their text matches.
+    half_up = Consumption.kwh * literal_column(str(WH_PER_KWH)) + literal_column("0.5")
     return cast(half_up if dialect == "sqlite" else func.floor(half_up), BigInteger)
 
 
 def _wh_columns(months: list[dt.date], dialect: str) -> list:
-    """Aggregates m0, m1, ...: Wh in each of `months` (NULL when missing), one conditional aggregate each."""
-    return [func.max(case((Consumption.month == month, _whole_wh(dialect)))).label(f"m{i}")
+    """Aggregate columns m0, m1, ...: Wh in each of `months` (NULL when missing).
+
+    One conditional aggregate per month; on SQLite that is slow (~0.3 µs per month and row), so it
+    collects the months into one JSON object per customer and reads them back by key, about 3 times
+    faster (SQLite computes the object once, however many columns read it).
+    """
+    if dialect != "sqlite":
+        return [func.max(case((Consumption.month == month, _whole_wh(dialect)))).label(f"m{i}")
+                for i, month in enumerate(months)]
+    by_month = func.json_group_object(Consumption.month, _whole_wh(dialect))
+    return [func.json_extract(by_month, literal(f'$."{month.isoformat()}"', String), type_=BigInteger).label(f"m{i}")
             for i, month in enumerate(months)]
 
 
@@ -365,36 +375,20 @@ def _read_months(window: Window) -> list[dt.date]:
 
 
 def _kwh_pivot(window: Window, scope: Scope, dialect: str):
-    """CTE with one row per customer and a column m0, m1, ... of Wh per month (NULL when missing),
+    """Subquery with one row per customer and a column m0, m1, ... of Wh per month (NULL when missing),
     from 3 months before the first window month to the last; and those months. None without
     window months."""
     read = _read_months(window)
     if not read:
         return None, []
-    rows_read = month_in_customer_order().between(read[0], window.end)
-    if dialect == "sqlite":
-        # One CASE per month and row is slow on SQLite (~0.3 µs each); collecting the months into
-        # a JSON object per customer and reading them back by key is about 3 times faster.
-        by_customer = _scoped(
-            select(Consumption.customer_id,
-                   func.json_group_object(Consumption.month, _whole_wh(dialect)).label("wh_by_month"))
-            .where(rows_read).group_by(Consumption.customer_id),
-            Consumption.customer_id, scope, window,
-        ).subquery("wh_by_month")
-        columns = [
-            func.json_extract(by_customer.c.wh_by_month, literal(f'$."{month.isoformat()}"', String),
-                              type_=BigInteger).label(f"m{i}")
-            for i, month in enumerate(read)
-        ]
-        pivot = select(by_customer.c.customer_id, *columns)
-    else:
-        pivot = _scoped(
-            select(Consumption.customer_id, *_wh_columns(read, dialect)).where(rows_read)
-            .group_by(Consumption.customer_id),
-            Consumption.customer_id, scope, window,
-        )
-    # MATERIALIZED: compute each month's column once, however often the surge terms use it.
-    return pivot.cte("wh_pivot").prefix_with("MATERIALIZED"), read
+    pivot = _scoped(
+        select(Consumption.customer_id, *_wh_columns(read, dialect))
+        .where(month_in_customer_order().between(read[0], window.end)).group_by(Consumption.customer_id),
+        Consumption.customer_id, scope, window,
+    )
+    # OFFSET 0 keeps the database from merging the pivot into the outer query, which would
+    # compute a month's column again for each surge term that uses it.
+    return pivot.offset(0).subquery("wh_pivot"), read
 
 
 def _surge_terms(pivot, read: list[dt.date], settings: dict):
