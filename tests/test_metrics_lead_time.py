@@ -92,6 +92,9 @@ def test_distribution_rows(q1_apps):
     assert list(frame["lead_days"]) == [60, 55, 75, 80, 89, 59]
     assert list(frame["resident_served"]) == [True, True, False, False, False, False]
     assert frame.set_index("app_no").loc["B2", "supply"] == "dual"
+    with q1_apps.connect() as conn:
+        drawn = lead_time.lead_days_by_group(conn, Q1, {})
+    assert drawn.equals(frame[["resident_served", "lead_days"]])  # what the charts read, in the same order
 
 
 def test_monthly_trend_by_energization_month(q1_apps):
@@ -244,10 +247,54 @@ def test_stage_summary_resident_vs_other(q4_stages):
     assert pd.isna(rows.loc[("design_review", "other"), "median_workdays"])
 
 
+def test_over_limit_rows_one_per_reason_in_application_order(q4_stages):
+    from ui.data import over_limit_columns, over_limit_rows
+
+    with q4_stages.connect() as conn:
+        over = lead_time.over_limit(conn, Q4, load_settings(conn), checked=lead_time.STAGES,
+                                    columns=over_limit_columns(lead_time.STAGES))
+    rows = over_limit_rows(over, checked=lead_time.STAGES)
+    assert list(zip(rows["app_no"], rows["state"], rows["stage"])) == [
+        ("S1", "over", "design_review"), ("S1", "over", "completion_inspection"), ("S2", "over", "energization"),
+        ("S3", "stalled", "design_review"), ("S4", "stalled", "design_review"), ("S8", "stalled", "plan_reply")]
+    assert list(zip(rows["workdays"], rows["limit"]))[:3] == [(11, 10), (6, 5), (6, 5)]
+
+
+def test_stage_summary_median_of_an_odd_count(q4_stages):
+    with q4_stages.begin() as conn:
+        # S7 resident: plan reply Mon 11-24 -> Thu 11-27, 3 days and 3 wd; energized the next day.
+        b.application(conn, "S7", b.customer(conn, "C7"), D(2025, 11, 24), plan_replied_on=D(2025, 11, 27),
+                      energized_on=D(2025, 11, 28), resident_served=True)
+    with q4_stages.connect() as conn:
+        rows = lead_time.stage_summary(conn, Q4, load_settings(conn)).set_index(["stage", "group"])
+    # resident plan replies: S1 10 wd (21 days), S6 4 wd (4 days), S7 3 wd (3 days)
+    assert rows.loc[("plan_reply", "resident")].to_dict() == {
+        "count": 3, "mean_workdays": 5.67, "median_workdays": 4.0, "mean_days": 9.33, "over_limit": 0}
+
+
+def test_stage_summary_agrees_with_the_stage_durations(q4_stages):
+    with q4_stages.connect() as conn:
+        settings = load_settings(conn)
+        summary = lead_time.stage_summary(conn, Q4, settings).set_index(["stage", "group"])
+        durations = lead_time.stage_durations(conn, Q4, settings)
+    for stage in lead_time.STAGES:
+        for resident, group in lead_time.GROUPS.items():
+            rows = durations.loc[(durations["resident_served"] == resident)
+                                 & durations[f"{stage}_workdays"].notna() & durations[f"{stage}_days"].notna()]
+            found = summary.loc[(stage, group)]
+            assert found["count"] == len(rows)
+            assert found["over_limit"] == rows[f"{stage}_over"].sum()
+            if len(rows):
+                assert found["mean_workdays"] == round(rows[f"{stage}_workdays"].mean(), 2)
+                assert found["median_workdays"] == round(rows[f"{stage}_workdays"].median(), 2)
+                assert found["mean_days"] == round(rows[f"{stage}_days"].mean(), 2)
+
+
 def test_screen_functions_on_an_empty_database(engine):
     with engine.connect() as conn:
         settings = load_settings(conn)
         assert lead_time.distribution(conn, Q1, settings).empty
+        assert lead_time.lead_days_by_group(conn, Q1, settings).empty
         assert lead_time.monthly_trend(conn, Q1, settings)["resident_count"].tolist() == [0, 0, 0]
         assert lead_time.stage_durations(conn, Q1, settings, include_open=True).empty
         assert lead_time.over_limit(conn, Q1, settings).empty

@@ -111,6 +111,22 @@ def test_breakdown_by_town(customers):
     ]
 
 
+def test_combination_table_per_town(customers):
+    with customers.connect() as conn:
+        settings = load_settings(conn)
+        table = segments.combination_table(conn, AS_OF, settings, by="town").set_index("town")
+        counts = segments.segment_counts(conn, AS_OF, settings)
+    # 东镇: S1 star (covered), S0 none, P1 potential, MX all three (covered)
+    east = table.loc["东镇"]
+    assert (east["total"], east["star"], east["potential"], east["star+potential+risk"], east["none"]) == (4, 1, 1, 1, 1)
+    assert (east["star_covered"], east["star+potential+risk_covered"], east["potential_covered"]) == (1, 1, 0)
+    # 西镇: R1, R2, R3 risk only; R2B, R2C, R3B, V6 none; nobody covered
+    west = table.loc["西镇"]
+    assert (west["total"], west["risk"], west["none"], west["star"]) == (7, 3, 4, 0)
+    assert sum(west[f"{segments.combination_label(c)}_covered"] for c in segments.COMBINATIONS) == 0
+    assert segments.counts_of(table.reset_index()) == counts
+
+
 def test_breakdown_by_voltage_and_bad_column(customers):
     with customers.connect() as conn:
         frame = segments.breakdown(conn, AS_OF, load_settings(conn), by="voltage_kv")
