@@ -268,7 +268,8 @@ def _flag(condition):
 
 
 def _stage_select(window: Window, settings: dict, scope: Scope, include_open: bool, checked: tuple[str, ...]):
-    """Wide SELECT: one row per application with per-stage days, workdays, limit and over flags."""
+    """Wide SELECT: one row per application with per-stage days, workdays, limit and over flags
+    (customer_id in the place of the customer's account_no and name: _with_customer adds those)."""
     unknown = set(checked) - set(STAGES)
     if unknown:
         raise ValueError(f"unknown stages: {', '.join(sorted(unknown))}")
@@ -276,7 +277,7 @@ def _stage_select(window: Window, settings: dict, scope: Scope, include_open: bo
     marks = _Milestones(window.end)
     as_of_seq = select(CalendarDay.workday_seq).where(CalendarDay.date == window.end).scalar_subquery()
     columns = [
-        Application.app_no, Customer.account_no, Customer.name, Application.kind, Application.supply,
+        Application.app_no, Application.customer_id, Application.kind, Application.supply,
         Application.resident_served, Application.applied_on, marks.date("energized_on").label("energized_on"),
         days_between(Application.applied_on, marks.date("energized_on")).label("lead_days"),
     ]
@@ -314,7 +315,7 @@ def _stage_select(window: Window, settings: dict, scope: Scope, include_open: bo
         not_energized_yet = or_(Application.energized_on.is_(None), Application.energized_on > window.end)
         population = or_(population, and_(Application.applied_on <= window.end, not_energized_yet))
     query = marks.joined(
-        select(*columns).select_from(Application).join(Customer, Customer.id == Application.customer_id)
+        select(*columns).select_from(Application)
     ).where(population)
     return _in_scope(query, scope, window)
 
@@ -331,6 +332,21 @@ def _stage_frame(conn: Connection, query) -> pd.DataFrame:
     return frame
 
 
+def _with_customer(rows, names: list[str] | None = None):
+    """SELECT the columns `names` (all by default) of `rows` (a subquery of _stage_select's
+    columns), with the customer's account_no and name after app_no in the place of customer_id."""
+    names = [column.name for column in rows.c] if names is None else names
+    columns = []
+    for name in names:
+        if name == "customer_id":
+            columns += [Customer.account_no, Customer.name]
+        elif name in ("account_no", "name"):
+            columns.append(getattr(Customer, name))
+        else:
+            columns.append(rows.c[name])
+    return select(*columns).select_from(rows).join(Customer, Customer.id == rows.c.customer_id)
+
+
 def stage_durations(conn: Connection, window: Window, settings: dict, scope: Scope = Scope(),
                     include_open: bool = False, checked: tuple[str, ...] = GRID_STAGES) -> pd.DataFrame:
     """Per application energized in the window (and, with include_open, those still open at its end):
@@ -341,8 +357,8 @@ def stage_durations(conn: Connection, window: Window, settings: dict, scope: Sco
     its working days so far and its limit), stalled, over_limit (a checked stage over its limit, or
     stalled). Sorted by app_no.
     """
-    query = _stage_select(window, settings, scope, include_open, checked).order_by(Application.app_no)
-    return _stage_frame(conn, query)
+    stages = _stage_select(window, settings, scope, include_open, checked).subquery()
+    return _stage_frame(conn, _with_customer(stages).order_by(stages.c.app_no))
 
 
 def over_limit(conn: Connection, window: Window, settings: dict, scope: Scope = Scope(),
@@ -351,9 +367,13 @@ def over_limit(conn: Connection, window: Window, settings: dict, scope: Scope = 
     limit or stalled (the columns of stage_durations, or only `columns` of them: SQL then works
     out only those). Sorted by app_no."""
     stages = _stage_select(window, settings, scope, True, checked).subquery()
-    chosen = list(stages.c) if columns is None else [stages.c[name] for name in columns]
-    query = select(*chosen).where(stages.c.over_limit == 1).order_by(stages.c.app_no)
-    return _stage_frame(conn, query)
+    names = [column.name for column in stages.c] if columns is None else columns
+    read = ["app_no", "customer_id", *(name for name in names if name not in ("app_no", "account_no", "name"))]
+    # MATERIALIZED: the applications over their limit are found first, then only their customers
+    # are read (SQLite would otherwise look up the customer of every application in the population).
+    over = (select(*(stages.c[name] for name in read)).where(stages.c.over_limit == 1)
+            .cte("over").prefix_with("MATERIALIZED"))
+    return _stage_frame(conn, _with_customer(over, names).order_by(over.c.app_no))
 
 
 def stage_summary(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
