@@ -13,7 +13,8 @@ import streamlit as st
 
 from ui import data, state
 from ui.components import (
-    change, definition, fmt_delta, fmt_minutes, fmt_number, kpi_card, plotly, show_table, translate_codes,
+    change, definition, fmt_delta, fmt_minutes, fmt_number, kpi_card, plotly, reference_line, show_table,
+    translate_codes,
 )
 from ui.filters import screen_filters, window_caption
 from ui.strings import t
@@ -90,8 +91,8 @@ fig = go.Figure(go.Bar(
     hovertext=[t("exp_coverage_hover", specialty=t("spec_" + c), count=n, minimum=f"{minimum:g}")
                for c, n in zip(codes, counts)], hoverinfo="text",
 ))
-fig.add_hline(y=minimum, line_dash="dash", line_color=STATUS_COLORS["amber"],
-              annotation_text=t("exp_min_line", minimum=f"{minimum:g}"), annotation_position="top right")
+reference_line(fig, y=minimum, dash="dash", color=STATUS_COLORS["amber"],
+               text=t("exp_min_line", minimum=f"{minimum:g}"), position="top right")
 fig.update_yaxes(title=t("exp_active_experts"), **whole_numbers(max(counts + [minimum])))
 plotly(fig, height=WALL_CHART_HEIGHT if state.projection() else 300, key="exp_coverage")
 
@@ -169,11 +170,10 @@ else:
                       yaxis=dict(domain=[0, 0.78], title=t("exp_calls_axis")),
                       yaxis2=dict(domain=[0.82, 1], showticklabels=False),
                       xaxis=dict(title=t("exp_minutes_axis"), rangemode="tozero"))
-    fig.add_vline(x=response, line_dash="dash", line_color=SERIES_COLORS[2],
-                  annotation_text=t("exp_median_line", minutes=f"{response:,.0f}"), annotation_position="top right")
-    fig.add_vline(x=TARGETS["expert_response"].green, line_dash="dot", line_color=STATUS_COLORS["green"],
-                  annotation_text=t("target_line", value=f"{TARGETS['expert_response'].green:g}"),
-                  annotation_position="top left")
+    reference_line(fig, x=response, dash="dash", color=SERIES_COLORS[2],
+                   text=t("exp_median_line", minutes=f"{response:,.0f}"), position="top right")
+    reference_line(fig, x=TARGETS["expert_response"].green, dash="dot", color=STATUS_COLORS["green"],
+                   text=t("target_line", value=f"{TARGETS['expert_response'].green:g}"), position="top left")
     plotly(fig, height=320, key="exp_response")
 
 

@@ -15,7 +15,8 @@ import streamlit as st
 from metrics.lead_time import STAGES
 from ui import data, state
 from ui.components import (
-    change, definition, fmt_days, fmt_delta, fmt_number, kpi_card, plotly, show_table, translate_codes,
+    change, definition, fmt_days, fmt_delta, fmt_number, kpi_card, plotly, reference_line, show_table,
+    translate_codes,
 )
 from ui.filters import screen_filters, window_caption
 from ui.strings import t
@@ -105,9 +106,9 @@ else:
             fig.add_trace(go.Histogram(x=values, name=group_name(group), opacity=0.6, xbins=dict(size=5), histnorm="percent",
                                        marker_color=GROUP_COLORS[group]))
             if means[group] is not None:
-                fig.add_vline(x=means[group], line_dash="dash", line_color=GROUP_COLORS[group],
-                              annotation_text=t("lt_mean_line", days=f"{means[group]:.1f}"),
-                              annotation_position="top right" if group == "other" else "top left")
+                reference_line(fig, x=means[group], dash="dash", color=GROUP_COLORS[group],
+                               text=t("lt_mean_line", days=f"{means[group]:.1f}"),
+                               position="top right" if group == "other" else "top left")
         fig.update_layout(barmode="overlay", title=dict(text=t("lt_histogram"), font=dict(size=15)),
                           legend=dict(orientation="h", y=-0.25))
         fig.update_xaxes(title=t("lt_lead_days_axis"))
@@ -152,10 +153,10 @@ with right:
     colours = [STATUS_COLORS[status("lead_time_reduction", None if pd.isna(v) else v)] for v in reductions]
     fig = go.Figure(go.Bar(x=months, y=reductions, marker_color=colours, name=t("kpi_lead_time_reduction"),
                            text=[None if pd.isna(v) else f"{v:.1f}" for v in reductions], textposition="outside"))
-    fig.add_hline(y=LEAD_TIME_REDUCTION_TARGET_DAYS, line_dash="dash", line_color=STATUS_COLORS["green"],
-                  annotation_text=t("target_line", value=f"{LEAD_TIME_REDUCTION_TARGET_DAYS:g} {t('unit_days')}"),
-                  annotation_position="top left")
-    fig.add_hline(y=TARGETS["lead_time_reduction"].amber, line_dash="dot", line_color=STATUS_COLORS["amber"])
+    reference_line(fig, y=LEAD_TIME_REDUCTION_TARGET_DAYS, dash="dash", color=STATUS_COLORS["green"],
+                   text=t("target_line", value=f"{LEAD_TIME_REDUCTION_TARGET_DAYS:g} {t('unit_days')}"),
+                   position="top left")
+    reference_line(fig, y=TARGETS["lead_time_reduction"].amber, dash="dot", color=STATUS_COLORS["amber"])
     fig.update_layout(title=dict(text=t("lt_reduction_chart"), font=dict(size=15)))
     fig.update_xaxes(type="category")
     fig.update_yaxes(title=t("lt_reduction_axis"))
