@@ -80,6 +80,16 @@ def test_calls_in_window(march_calls):
     ]
 
 
+def test_call_stats_and_answered_minutes(march_calls):
+    with march_calls.connect() as conn:
+        stats = experts.call_stats(conn, MARCH, load_settings(conn))
+        minutes = experts.answered_minutes(conn, MARCH)
+        detail = experts.response_minutes(conn, MARCH, {})
+    assert stats == experts.CallStats(count=4, closed=3, answered=3, median_response_minutes=45.0)
+    assert list(minutes) == [30.0, 45.0, 80.0]  # C1, C2, C3 by request time; C4 has no response
+    assert minutes.equals(detail["response_minutes"])
+
+
 def test_median_response_of_an_even_count_is_the_middle_mean(engine):
     with engine.begin() as conn:
         e1 = b.expert(conn, "E1", "hv_fault")

@@ -374,17 +374,16 @@ def expert_by_specialty(window: Window, scope: Scope) -> pd.DataFrame:
 def _expert_details(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> dict:
     window, scope = Window(start, end), Scope(town, team)
     with engine().connect() as conn:
-        current = load_settings(conn)
         return {
             "by_expert": experts.by_expert(conn, window, scope),
-            "response_minutes": experts.response_minutes(conn, window, current, scope),
+            "response_minutes": experts.answered_minutes(conn, window, scope),
             "never_called": experts.never_called(conn, window, scope),
         }
 
 
 def expert_details(window: Window, scope: Scope) -> dict[str, pd.DataFrame]:
-    """by_expert (calls and hours per expert with a call), response_minutes (one row per answered
-    call) and never_called (active experts without a call in the window): the screen's lower part,
+    """by_expert (calls and hours per expert with a call), response_minutes (the minutes of each
+    answered call, metrics.experts.answered_minutes) and never_called (active experts without a call in the window): the screen's lower part,
     apart from the cards and the first charts so those do not wait for them."""
     return _expert_details(database_url(), window.start, window.end, scope.town, scope.team)
 

@@ -162,9 +162,8 @@ if responses.empty:
     st.info(t("exp_no_responses"))
 else:
     fig = go.Figure()
-    fig.add_trace(go.Histogram(x=responses["response_minutes"], name=t("exp_calls_axis"),
-                               marker_color=SERIES_COLORS[1], yaxis="y"))
-    fig.add_trace(go.Box(x=responses["response_minutes"], name="", marker_color=SERIES_COLORS[1],
+    fig.add_trace(go.Histogram(x=responses, name=t("exp_calls_axis"), marker_color=SERIES_COLORS[1], yaxis="y"))
+    fig.add_trace(go.Box(x=responses, name="", marker_color=SERIES_COLORS[1],
                          boxpoints="outliers", yaxis="y2", hoverinfo="x"))
     fig.update_layout(showlegend=False, bargap=0.05,
                       yaxis=dict(domain=[0, 0.78], title=t("exp_calls_axis")),
