@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from itertools import combinations, product
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import and_, case, func, not_, or_, select
 from sqlalchemy.engine import Connection
@@ -106,12 +107,23 @@ def combination_label(combination: tuple[bool, ...]) -> str:
     return "+".join(name for name, on in zip(SEGMENTS, combination) if on) or "none"
 
 
+LABELS = tuple(combination_label(c) for c in COMBINATIONS)
+COVERED = tuple(f"{label}_covered" for label in LABELS)
 # Sets of segments, each as the tuple of its names: () is everyone.
 _SEGMENT_SETS = tuple(names for size in range(4) for names in combinations(SEGMENTS, size))
 
 
-def _in_all_column(names: tuple[str, ...]) -> str:
-    return "in_" + "_".join(names) if names else "customers"
+def _inclusion_exclusion(names: tuple[str, ...], combination: tuple[bool, ...]) -> int:
+    """How the customers in all of the segments `names` count towards those in exactly
+    `combination`: (-1)^(|names| - |combination|) when names holds the combination's segments."""
+    chosen = {name for name, on in zip(SEGMENTS, combination) if on}
+    return (-1) ** (len(names) - len(chosen)) if chosen <= set(names) else 0
+
+
+# Customers in all of each set (columns of a row) x _EXACTLY = customers in exactly each combination.
+_EXACTLY = np.array([[_inclusion_exclusion(names, c) for c in COMBINATIONS] for names in _SEGMENT_SETS])
+# Which segments each combination holds (1/0): combinations x segments.
+_MEMBERS = np.array(COMBINATIONS, dtype=int)
 
 
 def combination_table(conn: Connection, as_of: dt.date, settings: dict, scope: Scope = Scope(),
@@ -119,8 +131,8 @@ def combination_table(conn: Connection, as_of: dt.date, settings: dict, scope: S
     """Customers per combination of segments, per town / industry / voltage_kv (`by`) or in all.
 
     One row per group (largest first; a single row when `by` is None) with `by`, total, and for
-    each combination label (combination_label): `<label>` customers in exactly that combination
-    and `<label>_covered` those of them covered on `as_of` (0 for none).
+    each combination label (LABELS, see combination_label): `<label>` customers in exactly that
+    combination and `<label>_covered` those of them covered on `as_of` (0 for none).
 
     One pass over the customers without sorting them: SQL counts the customers in all of each set
     of segments (star, star and potential, ...), which are sums of cheap flags; the counts of
@@ -138,31 +150,21 @@ def combination_table(conn: Connection, as_of: dt.date, settings: dict, scope: S
     query = select(*keys, *in_all).select_from(Customer)
     if by is not None:
         query = query.group_by(BREAKDOWN_COLUMNS[by]).order_by(func.count().desc(), BREAKDOWN_COLUMNS[by])
-    columns = [*([by] if by else []), *map(_in_all_column, _SEGMENT_SETS)]
-    counts = query_frame(conn, _in_scope(query, scope, as_of), columns)
-    in_all_columns = columns[len(keys):]
-    counts[in_all_columns] = counts[in_all_columns].fillna(0).astype(int)  # sums of no rows are NULL
-    table = counts[[by]].copy() if by else pd.DataFrame(index=counts.index)
-    table["total"] = counts["customers"]
-    for combination in COMBINATIONS:
-        table[combination_label(combination)] = _exactly(counts, combination)
-    return _with_covered(conn, table, as_of, settings, scope, by)
+    rows = conn.execute(_in_scope(query, scope, as_of)).all()
+    groups = [row[0] for row in rows] if by else None
+    counts = np.array([[value or 0 for value in row[len(keys):]] for row in rows], dtype=np.int64)  # NULL: no rows
+    counts = counts.reshape(len(rows), len(_SEGMENT_SETS))
+    covered = _covered(conn, groups, as_of, settings, scope, by)
+    table = pd.DataFrame(np.hstack([counts[:, :1], counts @ _EXACTLY, covered]), columns=["total", *LABELS, *COVERED])
+    if by:
+        table.insert(0, by, groups)
+    return table
 
 
-def _exactly(counts: pd.DataFrame, combination: tuple[bool, ...]) -> pd.Series:
-    """Customers in exactly the segments of `combination`, from the counts in all of each set:
-    the sum over the sets T holding those segments of (-1)^(|T| - their number) x in all of T."""
-    chosen = {name for name, on in zip(SEGMENTS, combination) if on}
-    total = 0
-    for names in _SEGMENT_SETS:
-        if chosen <= set(names):
-            total = total + (-1) ** (len(names) - len(chosen)) * counts[_in_all_column(names)]
-    return total
-
-
-def _with_covered(conn: Connection, table: pd.DataFrame, as_of: dt.date, settings: dict, scope: Scope,
-                  by: str | None) -> pd.DataFrame:
-    """table plus `<label>_covered`: the customers with a manager posted on as_of, per combination."""
+def _covered(conn: Connection, groups: list | None, as_of: dt.date, settings: dict, scope: Scope,
+             by: str | None) -> np.ndarray:
+    """The customers with a manager posted on as_of per group (row) and combination (column;
+    none is always 0: covered needs a segment)."""
     flags = segment_flags(settings)
     keys = [] if by is None else [BREAKDOWN_COLUMNS[by]]
     query = _in_scope(
@@ -171,32 +173,29 @@ def _with_covered(conn: Connection, table: pd.DataFrame, as_of: dt.date, setting
         .group_by(*keys, *flags.values()),
         scope, as_of,
     )
-    posted = query_frame(conn, query, [*([by] if by else []), *SEGMENTS, "posted"])
-    posted["label"] = [combination_label(tuple(bool(flag) for flag in flags))
-                       for flags in zip(*(posted[name] for name in SEGMENTS))]
-    sums = posted.groupby([*([by] if by else []), "label"], dropna=False)["posted"].sum()
-    covered = sums.unstack("label").reindex(table[by]) if by else sums.to_frame().T
-    labels = [combination_label(c) for c in COMBINATIONS]
-    covered = covered.reindex(columns=labels).fillna(0).astype(int)
-    covered["none"] = 0  # covered needs a segment
-    for label in labels:
-        table[f"{label}_covered"] = covered[label].to_numpy()
-    return table
+    position = {} if by is None else {_key(group): row for row, group in enumerate(groups)}
+    column = {combination: index for index, combination in enumerate(COMBINATIONS)}
+    covered = np.zeros((1 if by is None else len(groups), len(COMBINATIONS)), dtype=np.int64)
+    for *group, star, potential, risk, posted in conn.execute(query):
+        combination = (bool(star), bool(potential), bool(risk))
+        if any(combination):
+            covered[position[_key(group[0])] if by else 0, column[combination]] += posted
+    return covered
+
+
+def _key(value):
+    """A group value as a dict key (NaN, e.g. a float NULL, never equals itself)."""
+    return None if value is None or value != value else value
 
 
 def counts_from(table: pd.DataFrame) -> pd.DataFrame:
-    """COUNT_KEYS per row of a combination_table (total, star, potential, risk, none, covered)."""
-    result = table[[column for column in table.columns if column not in _combination_columns()]].copy()
-    for name in SEGMENTS:
-        result[name] = sum(table[combination_label(c)] for c in COMBINATIONS if c[SEGMENTS.index(name)])
+    """COUNT_KEYS per row of a combination_table (its group column, if any, first)."""
+    exactly = table[list(LABELS)].to_numpy()
+    result = table.drop(columns=[*LABELS, *COVERED])
+    result[list(SEGMENTS)] = exactly @ _MEMBERS
     result["none"] = table["none"]
-    result["covered"] = sum(table[f"{combination_label(c)}_covered"] for c in COMBINATIONS)
+    result["covered"] = table[list(COVERED)].to_numpy().sum(axis=1)
     return result
-
-
-def _combination_columns() -> set[str]:
-    labels = [combination_label(c) for c in COMBINATIONS]
-    return {*labels, *(f"{label}_covered" for label in labels)}
 
 
 def segment_counts(conn: Connection, as_of: dt.date, settings: dict, scope: Scope = Scope()) -> dict:
@@ -206,18 +205,15 @@ def segment_counts(conn: Connection, as_of: dt.date, settings: dict, scope: Scop
 
 def counts_of(table: pd.DataFrame) -> dict:
     """The segment_counts of all the groups of a combination_table together."""
-    numbers = ["total", *sorted(_combination_columns())]
-    totals = counts_from(table[numbers].sum().to_frame().T).iloc[0]
+    totals = counts_from(table[["total", *LABELS, *COVERED]].sum().to_frame().T).iloc[0]
     return {key: int(totals[key]) for key in COUNT_KEYS}
 
 
 def overlaps_of(table: pd.DataFrame) -> pd.DataFrame:
     """The overlaps() of all the groups of a combination_table together."""
-    rows = []
-    for combination in COMBINATIONS:
-        label = combination_label(combination)
-        rows.append({**dict(zip(SEGMENTS, combination)), "label": label,
-                     "customers": int(table[label].sum()), "covered": int(table[f"{label}_covered"].sum())})
+    customers, covered = table[list(LABELS)].sum(), table[list(COVERED)].sum()
+    rows = [{**dict(zip(SEGMENTS, combination)), "label": label, "customers": int(customers[label]),
+             "covered": int(covered[f"{label}_covered"])} for combination, label in zip(COMBINATIONS, LABELS)]
     frame = pd.DataFrame(rows)
     return frame.sort_values("customers", ascending=False, kind="stable").reset_index(drop=True)
 
