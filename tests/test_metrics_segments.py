@@ -3,6 +3,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from sqlalchemy import select
 
 from data_access.settings import load_settings
 from metrics import segments
@@ -181,3 +182,17 @@ def test_screen_functions_on_an_empty_database(engine):
         assert segments.overlaps(conn, AS_OF, settings)["customers"].sum() == 0
         assert segments.breakdown(conn, AS_OF, settings, by="industry").empty
         assert segments.customer_list(conn, AS_OF, settings, segment="none").empty
+
+
+def test_filter_choices_list_each_town_once_in_order(customers):
+    from data_access.models import Customer
+    from ui.data import distinct_values
+
+    with customers.begin() as conn:
+        b.customer(conn, "NT", town=None)
+        b.customer(conn, "AT", town="A镇")
+    with customers.connect() as conn:
+        for column in (Customer.town, Customer.name):
+            plain = select(column).distinct().where(column.is_not(None)).order_by(column)
+            assert distinct_values(conn, column) == conn.execute(plain).scalars().all()
+        assert set(distinct_values(conn, Customer.town)) == {"东镇", "西镇", "A镇"}
