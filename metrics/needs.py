@@ -23,20 +23,25 @@ reads, 48 k of the 300 k customers with consumption):
   aggregates inside it costs as much as the second pass it saves (~0.15 s each).
 
 Measured at province scale, 12-month window (SQLite: process CPU s; PostgreSQL: best wall s of 7;
-old and new code run alternately on a loaded 2-core machine):
+old and new code run alternately on a loaded 2-core machine, load average ~2.5):
 
 | function          | SQLite before | after | PostgreSQL before | after |
 |-------------------|--------------:|------:|------------------:|------:|
-| section()         |          0.80 |  0.68 |              0.76 |  0.49 |
-| capacity_increase |          0.33 |  0.29 |              0.43 |  0.35 |
-| basic_charge      |          0.35 |  0.31 |              0.50 |  0.37 |
-| surge             |          0.51 |  0.45 |              0.68 |  0.58 |
+| section()         |          0.80 |  0.68 |              0.71 |  0.38 |
+| capacity_increase |          0.34 |  0.28 |              0.37 |  0.27 |
+| basic_charge      |          0.32 |  0.27 |              0.39 |  0.26 |
+| surge             |          0.52 |  0.44 |              0.76 |  0.40 |
+| direct_trading    |          0.21 |  0.12 |              0.23 |  0.14 |
 
-What the SQLite section still spends: the demand pass 0.24 s (its 4 aggregates 0.14 s, each about
-0.025 s; a bare grouped scan 0.07 s), the surge pass 0.35 s (scan and JSON objects 0.16 s, reading
-the 15 months back out of them 0.15 s), direct trading 0.03 s. Tried and slower: LAG (0.94 s for the
-surge pass), a running sum over a ROWS frame (0.56 s), 15 conditional aggregates (0.73 s), JSON
-object keys shorter than the month (the key costs a function call a row). A JSON array read by
+bench/kpis.py at load average ~4.5, needs area: SQLite 1.07 s wall (0.83 CPU) before, 1.11 (0.69)
+after; PostgreSQL 1.39 s before, 0.74 after.
+
+What the SQLite section still spends: the demand pass 0.24 s (grouping the window rows with its 4
+aggregates 0.14 s, of which a bare grouped scan is 0.07 s), the surge pass 0.35 s (grouping and
+JSON objects 0.16 s, reading the 15 months back out of them 0.15 s), direct trading 0.03 s. Tried
+and slower: LAG (0.94 s for the surge pass), a running sum over a ROWS frame (0.56 s), 15
+conditional aggregates (0.73 s), JSON object keys shorter than the month (the key costs a function
+call a row), the demand aggregates FILTERed inside the surge pass (see above). A JSON array read by
 position would save ~0.08 s but depends on the order in which rows reach the aggregate, which
 SQLite does not promise (ORDER BY inside an aggregate needs SQLite 3.44; we run on 3.40).
 """
