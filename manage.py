@@ -87,7 +87,7 @@ def cmd_export(args) -> int:
 
 def cmd_kpis(args) -> int:
     from data_access.settings import load_settings
-    from metrics.report import build_report, format_table
+    from metrics.report import build_report_parallel, format_table
     from metrics.window import WindowError, parse_window
 
     try:
@@ -95,8 +95,10 @@ def cmd_kpis(args) -> int:
     except WindowError as error:
         print(f"bad window: {error}", file=sys.stderr)
         return 2
-    with get_engine().connect() as conn:
-        report = build_report(conn, window, load_settings(conn))
+    engine = get_engine()
+    with engine.connect() as conn:
+        settings = load_settings(conn)
+    report = build_report_parallel(engine, window, settings)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:

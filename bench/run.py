@@ -54,7 +54,6 @@ from bench import naive as naive_path
 from bench.screens import SCREENS
 from data_access.db import ensure_schema, make_engine
 from data_access.models import WorkLog
-from metrics.report import build_report
 
 OUT = kpis.OUT
 RESULTS = OUT / "run_results.json"
@@ -156,7 +155,7 @@ def postgres_url(base: str, scale: str) -> str | None:
 
 def time_kpis(url: str, repeat: int) -> dict:
     window = kpis.report_window(url)
-    wall, cpu, _report = kpis.timed(url, lambda conn, settings: build_report(conn, window, settings), repeat)
+    wall, cpu, _report = kpis.timed_report(url, window, repeat)
     return {"window": [window.start.isoformat(), window.end.isoformat()], "wall": wall, "cpu": cpu}
 
 

@@ -527,29 +527,60 @@ def direct_trading(conn: Connection, settings: dict, scope: Scope = Scope(),
     return frame[TRADING_COLUMNS]
 
 
+NEEDS_KEYS = ("capacity_increase", "basic_charge_adjustment", "direct_trading", "surge")
+
+
+def section_parts(dialect: str) -> tuple:
+    """The report section's independent queries, each f(conn, window, settings) -> part of the dict.
+
+    metrics.report runs them side by side on their own connections. SQLite reads the surge months
+    in a pass of their own (see the module docstring); elsewhere one pass gives the demand figures
+    and the kWh pivot together.
+    """
+    if dialect == "sqlite":
+        return (demand_lists, surge_list, trading_list)
+    return (demand_and_surge_lists, trading_list)
+
+
 def section(conn: Connection, window: Window, settings: dict) -> dict:
     """The report's "needs" section: sorted account_no lists (ids only, no rule texts)."""
+    lists = {}
+    for part in section_parts(conn.dialect.name):
+        lists.update(part(conn, window, settings))
+    return merge_section(lists)
+
+
+def merge_section(lists: dict) -> dict:
+    """The section's lists in the contract's key order."""
+    return {key: lists[key] for key in NEEDS_KEYS}
+
+
+def trading_list(conn: Connection, window: Window, settings: dict) -> dict:
     trading = select(Customer.account_no).where(trading_eligible_on_agency(settings))
-    lists = {"capacity_increase": [], "basic_charge_adjustment": [],
-             "direct_trading": sorted(conn.execute(trading).scalars().all()), "surge": []}
+    return {"direct_trading": sorted(conn.execute(trading).scalars().all())}
+
+
+def demand_lists(conn: Connection, window: Window, settings: dict, *, with_surge: bool = False) -> dict:
+    """capacity_increase and basic_charge_adjustment (and surge, when with_surge) from one pass."""
     read = _read_months(window)
+    keys = ("capacity_increase", "basic_charge_adjustment") + (("surge",) if with_surge else ())
     if not read:  # no window months: nothing to screen
-        return lists
-    dialect = conn.dialect.name
-    # SQLite reads the surge months in a second pass (see the module docstring); elsewhere one pass
-    # gives the demand figures and the kWh pivot together.
-    fused = dialect != "sqlite"
-    stats = _needs_stats(window, settings, Scope(), pivot_months=read if fused else None, dialect=dialect)
-    flags = {"capacity_increase": _capacity_need(stats), "basic_charge_adjustment": _charge_need(stats, settings)}
-    if fused:
-        flags["surge"] = stats.c.surge
+        return {key: [] for key in keys}
+    stats = _needs_stats(window, settings, Scope(), pivot_months=read if with_surge else None,
+                         dialect=conn.dialect.name)
+    flags = [_capacity_need(stats), _charge_need(stats, settings)] + ([stats.c.surge] if with_surge else [])
     rows = conn.execute(
-        select(stats.c.account_no, *(case((flag, 1), else_=0) for flag in flags.values()))
-        .where(or_(*flags.values()))
+        select(stats.c.account_no, *(case((flag, 1), else_=0) for flag in flags)).where(or_(*flags))
     ).all()
-    for index, key in enumerate(flags, start=1):
-        lists[key] = sorted(row[0] for row in rows if row[index])
-    if not fused:
-        surging = _surge_customers(window, settings, Scope(), dialect)
-        lists["surge"] = sorted(conn.execute(select(Customer.account_no).where(Customer.id.in_(surging))).scalars())
-    return lists
+    return {key: sorted(row[0] for row in rows if row[index]) for index, key in enumerate(keys, start=1)}
+
+
+def demand_and_surge_lists(conn: Connection, window: Window, settings: dict) -> dict:
+    return demand_lists(conn, window, settings, with_surge=True)
+
+
+def surge_list(conn: Connection, window: Window, settings: dict) -> dict:
+    surging = _surge_customers(window, settings, Scope(), conn.dialect.name)
+    if surging is None:
+        return {"surge": []}
+    return {"surge": sorted(conn.execute(select(Customer.account_no).where(Customer.id.in_(surging))).scalars())}

@@ -10,7 +10,7 @@ import pytest
 
 from data_access.models import SPECIALTIES
 from data_access.settings import load_settings
-from metrics.report import SECTIONS, build_report, format_table, section_function
+from metrics.report import SECTIONS, build_report, build_report_parallel, format_table, section_function
 from metrics.window import Window
 from tests import builders as b
 
@@ -158,6 +158,30 @@ def test_full_report_hand_computed(engine):
     assert report["lead_time"]["resident"] == {"count": 1, "mean_days": 50.0, "median_days": 50.0}
     assert report["lead_time"]["other"] == {"count": 0, "mean_days": None, "median_days": None}
     assert report["lead_time"]["reduction_days"] is None
+
+
+@needs_all_sections
+@pytest.mark.parametrize("workers", [1, 2, 4])
+def test_parallel_report_equals_the_sequential_one(engine, workers):
+    """Sections (and the needs section's parts) on connections of their own give the same dict,
+    keys in the same order."""
+    with engine.begin() as conn:
+        _dataset(conn)
+        surging = b.customer(conn, "SURGE", capacity_kva=1000)
+        # Dec (before the window) 100 kWh; Jan, Feb 100; Mar 130 = 1.3 × the mean of Dec-Feb: a surge.
+        # Max demand 1,200 > 1,000 kVA in Mar (the one window month): a capacity increase.
+        for month, kwh in ((D(2024, 12, 1), 100), (D(2025, 1, 1), 100), (D(2025, 2, 1), 100), (D(2025, 3, 1), 130)):
+            b.consumption(conn, surging, month, kwh, 1200 if month.month == 3 else 500)
+    with engine.connect() as conn:
+        settings = load_settings(conn)
+        sequential = build_report(conn, MARCH, settings)
+    parallel = build_report_parallel(engine, MARCH, settings, workers=workers)
+    assert json.dumps(parallel) == json.dumps(sequential)
+    assert sequential["needs"]["surge"] == ["SURGE"]  # 130 ≥ 1.3 × 100, all 3 months before present
+    assert "SURGE" in sequential["needs"]["capacity_increase"]
+    only = build_report_parallel(engine, MARCH, settings, workers=workers, keys=("needs", "training"))
+    assert list(only) == ["window", "needs", "training"]
+    assert only["needs"] == sequential["needs"] and only["training"] == sequential["training"]
 
 
 @needs_all_sections
