@@ -399,31 +399,30 @@ def stage_summary(conn: Connection, window: Window, settings: dict, scope: Scope
         for stage in STAGES
     )).subquery()
     keys = (long.c.stage, long.c.resident, long.c.value)
-    counts = query_frame(conn, select(*keys, func.count(), func.sum(long.c.days), func.sum(long.c.over))
-                         .group_by(*keys).order_by(*keys),
-                         ["stage", "resident", "value", "n", "days", "over"])
-    counts["resident"] = counts["resident"].astype(bool)
+    query = (select(*keys, func.count(), func.sum(long.c.days), func.sum(long.c.over))
+             .group_by(*keys).order_by(*keys))
+    found: dict[tuple[str, bool], list[tuple[int, int, int, int]]] = {}
+    for stage, resident, value, size, days, over in conn.execute(query):
+        found.setdefault((stage, bool(resident)), []).append((int(value), int(size), int(days), int(over)))
     rows = []
     for stage in STAGES:
         for resident, group in GROUPS.items():
-            found = counts.loc[(counts["stage"] == stage) & (counts["resident"] == resident)]
-            rows.append({"stage": stage, "group": group, **_duration_stats(found)})
+            rows.append({"stage": stage, "group": group, **_duration_stats(found.get((stage, resident), []))})
     return pd.DataFrame(rows)
 
 
-def _duration_stats(counts: pd.DataFrame) -> dict:
-    """count, mean_workdays, median_workdays, mean_days, over_limit from the number of applications
-    (n) per whole number of working days (value, ascending) with their calendar days and overs summed."""
-    total = int(counts["n"].sum())
+def _duration_stats(counts: list[tuple[int, int, int, int]]) -> dict:
+    """count, mean_workdays, median_workdays, mean_days, over_limit from (working days, number of
+    applications, their calendar days summed, their overs summed), by ascending working days."""
+    total = sum(size for _, size, _, _ in counts)
     if not total:
         return {"count": 0, "mean_workdays": None, "median_workdays": None, "mean_days": None, "over_limit": 0}
-    values = [int(v) for v in counts["value"]]
-    sizes = [int(n) for n in counts["n"]]
+    values, sizes = [value for value, *_ in counts], [size for _, size, _, _ in counts]
     return {"count": total,
             "mean_workdays": _days(sum(v * n for v, n in zip(values, sizes)) / total),
             "median_workdays": _days(_median(values, sizes, total)),
-            "mean_days": _days(int(counts["days"].sum()) / total),
-            "over_limit": int(counts["over"].sum())}
+            "mean_days": _days(sum(days for _, _, days, _ in counts) / total),
+            "over_limit": sum(over for *_, over in counts)}
 
 
 def _median(values: list[int], sizes: list[int], total: int) -> float:
