@@ -30,24 +30,30 @@ CALL_AND_LEAD_COLUMNS = ("expert_median_response_minutes", "lead_resident_mean",
 
 # --- Cached loaders (cleared by data.clear_caches() after every write) ---------------------------
 
+def screen_windows(start: dt.date, end: dt.date) -> list[Window]:
+    """The window, the one before it and its trend months (indexed by NOW, BEFORE, TREND)."""
+    window = Window(start, end)
+    return [window, window.previous(), *data.trend_months(window)]
+
+
 @st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
-def _manager_rates(url: str, kpi: str, bounds: tuple[tuple[dt.date, dt.date], ...], town: str | None,
+def _manager_rates(url: str, kpi: str, start: dt.date, end: dt.date, town: str | None,
                    team: str | None) -> list[float | None]:
-    """The rate of manager KPI `kpi` in each window: one read for all of them (see totals_by_window)."""
+    """The rate of manager KPI `kpi` in each screen window: one read for all of them (see totals_by_window)."""
     with data.engine().connect() as conn:
-        totals = MANAGER_KPIS[kpi](conn, [Window(*b) for b in bounds], load_settings(conn), Scope(town, team))
+        totals = MANAGER_KPIS[kpi](conn, screen_windows(start, end), load_settings(conn), Scope(town, team))
     return [rate(part, whole) for whole, part in totals]
 
 
 @st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
-def _calls_and_lead_times(url: str, bounds: tuple[tuple[dt.date, dt.date], ...], town: str | None,
+def _calls_and_lead_times(url: str, start: dt.date, end: dt.date, town: str | None,
                           team: str | None) -> dict[str, list[float | None]]:
-    """Median expert response and lead-time means in each window (window by window: medians and
-    means do not add up)."""
+    """Median expert response and lead-time means in each screen window (window by window: medians
+    and means do not add up)."""
     scope, values = Scope(town, team), {column: [] for column in CALL_AND_LEAD_COLUMNS}
     with data.engine().connect() as conn:
         current = load_settings(conn)
-        for window in (Window(*b) for b in bounds):
+        for window in screen_windows(start, end):
             lead = lead_time.summary(conn, window, current, scope)
             for column, value in zip(CALL_AND_LEAD_COLUMNS, (
                     experts.call_stats(conn, window, current, scope).median_response_minutes,
@@ -55,13 +61,13 @@ def _calls_and_lead_times(url: str, bounds: tuple[tuple[dt.date, dt.date], ...],
                 values[column].append(value)
     return values
 
+
 filters = screen_filters()
 window, scope = filters.window, filters.scope
 st.title(t("ov_title"))
 window_caption(filters)
 st.caption(t("ov_caption"))
-months = data.trend_months(window)
-bounds = tuple((w.start, w.end) for w in (window, window.previous(), *months))
+months = screen_windows(window.start, window.end)[TREND]
 trend = pd.DataFrame({"month": [month.start for month in months]})
 
 # The layout first; then each KPI fills its card and its trend chart as soon as it is read, the
@@ -102,7 +108,7 @@ def days(value: float | None) -> str:
 # --- Manager KPIs: cards and trends -------------------------------------------------------------
 
 for index, kpi in enumerate(MANAGER_KPIS):
-    values = _manager_rates(database_url(), kpi, bounds, scope.town, scope.team)
+    values = _manager_rates(database_url(), kpi, window.start, window.end, scope.town, scope.team)
     trend[f"{kpi}_rate"] = values[TREND]
     rate_card(cards[index], kpi, values)
     if kpi == "attendance":
@@ -126,7 +132,7 @@ definition("expert_coverage", container=cards[3])
 
 # --- Expert response and lead time: cards and trends ----------------------------------------------
 
-measures = _calls_and_lead_times(database_url(), bounds, scope.town, scope.team)
+measures = _calls_and_lead_times(database_url(), window.start, window.end, scope.town, scope.team)
 for column, values in measures.items():
     trend[column] = values[TREND]
 response, resident = measures["expert_median_response_minutes"], measures["lead_resident_mean"]
