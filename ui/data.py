@@ -238,12 +238,19 @@ AGE_BUCKETS = (("0_7", 0, 7), ("8_30", 8, 30), ("31_90", 31, 90), ("over_90", 91
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def _attendance_kpis(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> dict:
+def _attendance_kpis(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None,
+                     from_matrix: bool) -> dict:
     window, scope = Window(start, end), Scope(town, team)
     with engine().connect() as conn:
         current = load_settings(conn)
+        if from_matrix:  # the same manager-weeks as the heat map's (cached) matrix: no second query
+            by_manager = attendance.by_manager_in(_attendance_matrix(url, start, end, town, team))
+            due, compliant = int(by_manager["due"].sum()), int(by_manager["compliant"].sum())
+            compliance = attendance.AttendanceResult(due, compliant, rate(compliant, due), by_manager)
+        else:
+            compliance = attendance.compliance(conn, window, current, scope)
         return {
-            "attendance": attendance.compliance(conn, window, current, scope),
+            "attendance": compliance,
             "log_completeness": logs.completeness(conn, window, current, scope),
             "problem_closure": logs.problem_closure(conn, window, current, scope),
             "monthly_plans": plans.summary(conn, window, current, scope),
@@ -251,9 +258,10 @@ def _attendance_kpis(url: str, start: dt.date, end: dt.date, town: str | None, t
         }
 
 
-def attendance_kpis(window: Window, scope: Scope) -> dict:
-    """The attendance screen's KPI results (the metrics dataclasses), keyed like the report's sections."""
-    return _attendance_kpis(database_url(), window.start, window.end, scope.town, scope.team)
+def attendance_kpis(window: Window, scope: Scope, from_matrix: bool = False) -> dict:
+    """The attendance screen's KPI results (the metrics dataclasses), keyed like the report's sections.
+    from_matrix: attendance counted from attendance_matrix(window, scope) (the screen shows it anyway)."""
+    return _attendance_kpis(database_url(), window.start, window.end, scope.town, scope.team, from_matrix)
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)

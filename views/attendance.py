@@ -129,7 +129,7 @@ else:
 
 # --- KPI cards (drawn into the row above the heat map) ---------------------------------------------
 
-now = data.attendance_kpis(window, scope)
+now = data.attendance_kpis(window, scope, from_matrix=True)  # the heat map's matrix, read above
 before = data.attendance_kpis(window.previous(), scope)
 att, comp, closure = now["attendance"], now["log_completeness"], now["problem_closure"]
 plans_now, train = now["monthly_plans"], now["training"]
