@@ -471,6 +471,12 @@ def distribution(frames: dict, window: Window) -> pd.DataFrame:
                                                           "lead_days"]]
 
 
+def round_as_python(values: pd.Series, digits: int) -> pd.Series:
+    """Python's round() of each value, as the metrics round: pandas' round() scales by 10**digits first,
+    so a mean like 59.675 (stored just below) becomes 59.68 there and 59.67 in Python."""
+    return values.map(lambda value: value if pd.isna(value) else round(float(value), digits))
+
+
 def monthly_trend(apps: pd.DataFrame, window: Window) -> pd.DataFrame:
     """metrics.lead_time.monthly_trend: per energization month, the groups' counts and rounded means,
     the reduction from the rounded means."""
@@ -485,9 +491,9 @@ def monthly_trend(apps: pd.DataFrame, window: Window) -> pd.DataFrame:
     def column(name: str, resident: bool) -> pd.Series:
         return stats[(name, resident)] if (name, resident) in stats.columns else pd.Series(np.nan, index=months)
 
-    frame = pd.DataFrame({"month": months, "resident_mean": column("mean", True).round(digits).to_numpy(),
-                          "other_mean": column("mean", False).round(digits).to_numpy()})
-    frame["reduction"] = (frame["other_mean"] - frame["resident_mean"]).round(digits)
+    frame = pd.DataFrame({"month": months, "resident_mean": round_as_python(column("mean", True), digits).to_numpy(),
+                          "other_mean": round_as_python(column("mean", False), digits).to_numpy()})
+    frame["reduction"] = round_as_python(frame["other_mean"] - frame["resident_mean"], digits)
     frame["resident_count"] = column("size", True).fillna(0).astype(int).to_numpy()
     frame["other_count"] = column("size", False).fillna(0).astype(int).to_numpy()
     return frame
@@ -578,9 +584,9 @@ def stage_summary(stages: pd.DataFrame, window: Window) -> pd.DataFrame:
     return pd.DataFrame({
         "stage": index.get_level_values(0), "group": index.get_level_values(1).map(m_lead_time.GROUPS),
         "count": stats["count"].fillna(0).astype(int).to_numpy(),
-        "mean_workdays": stats["mean_workdays"].round(digits).to_numpy(),
-        "median_workdays": stats["median_workdays"].round(digits).to_numpy(),
-        "mean_days": stats["mean_days"].round(digits).to_numpy(),
+        "mean_workdays": round_as_python(stats["mean_workdays"], digits).to_numpy(),
+        "median_workdays": round_as_python(stats["median_workdays"], digits).to_numpy(),
+        "mean_days": round_as_python(stats["mean_days"], digits).to_numpy(),
         "over_limit": stats["over_limit"].fillna(0).astype(int).to_numpy()})
 
 
