@@ -22,6 +22,7 @@ share a cache entry.)
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 import streamlit as st
@@ -49,6 +50,26 @@ def _engine(url: str) -> Engine:
 def engine() -> Engine:
     """The app's engine (DATABASE_URL or data/dashboard.db; the demo on a first start)."""
     return _engine(database_url())
+
+
+SIDE_BY_SIDE = 2  # threads for a loader's independent queries (the server has 2 cores)
+
+
+def side_by_side(*reads):
+    """Each read(conn) on a connection of its own, SIDE_BY_SIDE at a time; the results in order.
+
+    For a loader whose queries are independent and long (needs, lead-time stages): SQLite and
+    psycopg release the GIL while a query runs, so two take about the time of the longer one.
+    Put the longest first.
+    """
+    shared = engine()  # looked up here: the worker threads have no Streamlit script context
+
+    def run(read):
+        with shared.connect() as conn:
+            return read(conn)
+
+    with ThreadPoolExecutor(max_workers=SIDE_BY_SIDE) as pool:
+        return list(pool.map(run, reads))
 
 
 def clear_caches() -> None:
@@ -549,14 +570,18 @@ def _lead_time_stages(url: str, start: dt.date, end: dt.date, town: str | None, 
     window, scope = Window(start, end), Scope(town, team)
     with engine().connect() as conn:
         current = load_settings(conn)
-        over = lead_time.over_limit(conn, window, current, scope, columns=over_limit_columns())
-        return {
-            "stages": lead_time.stage_summary(conn, window, current, scope),
-            "limits": stage_limit_table(current),
-            "over_limit_applications": len(over),
-            "stalled_applications": int(over["stalled"].sum()),
-            "over_limit": over_limit_rows(over),
-        }
+    columns = over_limit_columns()
+    over, stages = side_by_side(
+        lambda conn: lead_time.over_limit(conn, window, current, scope, columns=columns),
+        lambda conn: lead_time.stage_summary(conn, window, current, scope),
+    )
+    return {
+        "stages": stages,
+        "limits": stage_limit_table(current),
+        "over_limit_applications": len(over),
+        "stalled_applications": int(over["stalled"].sum()),
+        "over_limit": over_limit_rows(over),
+    }
 
 
 def lead_time_stages(window: Window, scope: Scope) -> dict:
@@ -590,12 +615,14 @@ def _needs_findings(url: str, start: dt.date, end: dt.date, town: str | None, te
     window, scope = Window(start, end), Scope(town, team)
     with engine().connect() as conn:
         current = load_settings(conn)
-        return {
-            "capacity_increase": needs.capacity_increase(conn, window, current, scope),
-            "basic_charge_adjustment": needs.basic_charge(conn, window, current, scope),
-            "direct_trading": needs.direct_trading(conn, current, scope, as_of=end),
-            "surge": needs.surge(conn, window, current, scope),
-        }
+    surge, capacity, charge, trading = side_by_side(
+        lambda conn: needs.surge(conn, window, current, scope),
+        lambda conn: needs.capacity_increase(conn, window, current, scope),
+        lambda conn: needs.basic_charge(conn, window, current, scope),
+        lambda conn: needs.direct_trading(conn, current, scope, as_of=end),
+    )
+    return {"capacity_increase": capacity, "basic_charge_adjustment": charge, "direct_trading": trading,
+            "surge": surge}
 
 
 def needs_findings(window: Window, scope: Scope) -> dict[str, pd.DataFrame]:
