@@ -158,8 +158,12 @@ def fill_grid_cell(page, grid, row: int, column: int, value: str) -> None:
     """Type a date into a cell of st.data_editor (glide grid): select, open the editor, fill, commit."""
     box = grid.bounding_box()
     page.mouse.click(box["x"] + 40, box["y"] + 35 * (row + 1) + 17)  # header and rows are 35 px high
+    # Paced: on a loaded machine the grid dropped keys pressed at once and the date landed in another column.
+    page.wait_for_timeout(300)
     for _ in range(column):
         page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(40)
+    page.wait_for_timeout(200)
     page.keyboard.press("Enter")
     page.locator("#portal input").first.fill(value)
     page.keyboard.press("Enter")
