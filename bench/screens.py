@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import resource
+import secrets
 import sys
 import time
 from contextlib import contextmanager
@@ -33,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 APP = str(ROOT / "app.py")
 SCREENS = ("overview", "attendance", "experts", "customers", "lead_time", "needs", "meeting")
 USER = ("leader", "演示领导", "leader")  # username, display name, role (data_access.demo)
-COOKIE_KEY = "bench-" + "k" * 40
+COOKIE_KEY = secrets.token_urlsafe(32)  # per bench run: the servers it starts sign their own cookies
 TIMEOUT = 1800  # seconds per AppTest run: province on a loaded machine
 
 

@@ -7,6 +7,7 @@ there (a copy of a migrated template database). Without TEST_DATABASE_URL the Po
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import sys
 import uuid
@@ -110,10 +111,13 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
 
 
+TEST_COOKIE_KEY = secrets.token_urlsafe(32)  # per test process, never a constant
+
+
 @pytest.fixture(autouse=True)
 def _app_env(monkeypatch):
     """A cookie key for the app under test (the app refuses to run with a constant one)."""
-    monkeypatch.setenv("DASHBOARD_COOKIE_KEY", "only-for-tests-" + "x" * 32)
+    monkeypatch.setenv("DASHBOARD_COOKIE_KEY", TEST_COOKIE_KEY)
 
 
 def seeded_copy(tmp_path_factory, sqlite_template: Path, name: str, seed) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -88,7 +89,7 @@ def running_server(db_url: str, log_dir: Path):
     """Start `streamlit run app.py` on a free port; yield its base URL; stop it."""
     port = free_port()
     log = log_dir / f"streamlit-{port}.log"
-    env = dict(os.environ, DATABASE_URL=db_url, DASHBOARD_COOKIE_KEY="browser-tests-" + "k" * 40)
+    env = dict(os.environ, DATABASE_URL=db_url, DASHBOARD_COOKIE_KEY=secrets.token_urlsafe(32))
     command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1",
                "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
