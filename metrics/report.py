@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import importlib
 import unicodedata
-from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy.engine import Connection, Engine
 
+from metrics.sql import side_by_side
 from metrics.window import Window
 
 # Report key -> (module, function); the order is the contract's key order.
@@ -23,12 +23,16 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+def _module(key: str):
+    for name, module, _function in SECTIONS:
+        if name == key:
+            return importlib.import_module(module)
+    raise KeyError(key)
+
+
 def section_function(key: str):
     """The function computing report section `key`: f(conn, window, settings) -> dict."""
-    for name, module, function in SECTIONS:
-        if name == key:
-            return getattr(importlib.import_module(module), function)
-    raise KeyError(key)
+    return getattr(_module(key), next(function for name, _, function in SECTIONS if name == key))
 
 
 def build_report(conn: Connection, window: Window, settings: dict) -> dict:
@@ -46,8 +50,7 @@ LONGEST = ("needs", "attendance")
 def section_parts(key: str, dialect: str) -> tuple:
     """The independent queries of section `key`: its function, or the parts a module splits it into
     (a module's section_parts(dialect); their dicts merged give the section)."""
-    module = importlib.import_module(dict((name, module) for name, module, _ in SECTIONS)[key])
-    split = getattr(module, "section_parts", None)
+    split = getattr(_module(key), "section_parts", None)
     return split(dialect) if split else (section_function(key),)
 
 
@@ -57,30 +60,21 @@ def merge_parts(key: str, parts: list[dict]) -> dict:
         merged.update(part)
     if len(parts) == 1:
         return merged
-    module = importlib.import_module(dict((name, module) for name, module, _ in SECTIONS)[key])
-    return module.merge_section(merged)
+    return _module(key).merge_section(merged)
 
 
 def build_report_parallel(engine: Engine, window: Window, settings: dict, workers: int = 2,
                           keys: tuple[str, ...] | None = None) -> dict:
-    """build_report with its sections' queries run side by side, each on a connection of its own.
-
-    The sections are independent read-only aggregates, so on a machine with idle cores the report
-    takes about the time of the longest queries instead of their sum (SQLite releases Python's GIL
-    while it steps a statement). Each connection reads its own snapshot: a write landing during the
-    report can show in some sections and not others, as between two runs. `keys` limits the report
-    to those sections (the benchmark times one area at a time).
+    """build_report with its sections' queries run side by side (metrics.sql.side_by_side), each on a
+    connection of its own: on idle cores about the time of the longest queries instead of their sum.
+    `keys` limits the report to those sections (the benchmark times one area at a time).
     """
     keys = keys or tuple(name for name, _, _ in SECTIONS)
     started = sorted(keys, key=lambda key: key not in LONGEST)  # the long queries first, the short fill in
     tasks = [(key, part) for key in started for part in section_parts(key, engine.dialect.name)]
 
-    def run(part):
-        with engine.connect() as conn:
-            return part(conn, window, settings)
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(run, [part for _, part in tasks]))
+    results = side_by_side(engine, [lambda conn, part=part: part(conn, window, settings) for _, part in tasks],
+                           workers)
     report: dict = {"window": {"from": window.start.isoformat(), "to": window.end.isoformat()}}
     for key in keys:
         report[key] = merge_parts(key, [result for (task_key, _), result in zip(tasks, results) if task_key == key])

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 from sqlalchemy import Float, Integer, and_, func, literal_column, or_, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -161,3 +163,18 @@ def query_frame(conn, query, columns: list[str] | None = None):
     result = conn.execute(query)
     names = columns if columns is not None else list(result.keys())
     return pd.DataFrame([tuple(row) for row in result], columns=names)
+
+
+def side_by_side(engine: Engine, reads, workers: int = 2) -> list:
+    """Each read(conn) on a connection of its own, `workers` at a time; the results in order.
+
+    For independent read-only queries: SQLite and psycopg release the GIL while a statement runs,
+    so on idle cores two take about the time of the longer one. Put the longest first. Each
+    connection reads its own snapshot: a write landing meanwhile can show in some results only.
+    """
+    def run(read):
+        with engine.connect() as conn:
+            return read(conn)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(run, reads))

@@ -22,7 +22,6 @@ share a cache entry.)
 from __future__ import annotations
 
 import datetime as dt
-from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 import streamlit as st
@@ -36,6 +35,7 @@ from data_access.settings import load_settings
 from data_access.users import active_users as db_active_users
 from metrics import attendance, experts, lead_time, logs, needs, plans, segments, training
 from metrics.calendar import rate
+from metrics.sql import side_by_side
 from metrics.window import Scope, Window
 
 CACHE_TTL = 300  # seconds
@@ -50,26 +50,6 @@ def _engine(url: str) -> Engine:
 def engine() -> Engine:
     """The app's engine (DATABASE_URL or data/dashboard.db; the demo on a first start)."""
     return _engine(database_url())
-
-
-SIDE_BY_SIDE = 2  # threads for a loader's independent queries (the server has 2 cores)
-
-
-def side_by_side(*reads):
-    """Each read(conn) on a connection of its own, SIDE_BY_SIDE at a time; the results in order.
-
-    For a loader whose queries are independent and long (needs, lead-time stages): SQLite and
-    psycopg release the GIL while a query runs, so two take about the time of the longer one.
-    Put the longest first.
-    """
-    shared = engine()  # looked up here: the worker threads have no Streamlit script context
-
-    def run(read):
-        with shared.connect() as conn:
-            return read(conn)
-
-    with ThreadPoolExecutor(max_workers=SIDE_BY_SIDE) as pool:
-        return list(pool.map(run, reads))
 
 
 def clear_caches() -> None:
@@ -571,10 +551,10 @@ def _lead_time_stages(url: str, start: dt.date, end: dt.date, town: str | None, 
     with engine().connect() as conn:
         current = load_settings(conn)
     columns = over_limit_columns()
-    over, stages = side_by_side(
+    over, stages = side_by_side(engine(), [
         lambda conn: lead_time.over_limit(conn, window, current, scope, columns=columns),
         lambda conn: lead_time.stage_summary(conn, window, current, scope),
-    )
+    ])
     return {
         "stages": stages,
         "limits": stage_limit_table(current),
@@ -615,12 +595,12 @@ def _needs_findings(url: str, start: dt.date, end: dt.date, town: str | None, te
     window, scope = Window(start, end), Scope(town, team)
     with engine().connect() as conn:
         current = load_settings(conn)
-    surge, capacity, charge, trading = side_by_side(
+    surge, capacity, charge, trading = side_by_side(engine(), [  # the longest first
         lambda conn: needs.surge(conn, window, current, scope),
         lambda conn: needs.capacity_increase(conn, window, current, scope),
         lambda conn: needs.basic_charge(conn, window, current, scope),
         lambda conn: needs.direct_trading(conn, current, scope, as_of=end),
-    )
+    ])
     return {"capacity_increase": capacity, "basic_charge_adjustment": charge, "direct_trading": trading,
             "surge": surge}
 
