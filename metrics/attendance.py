@@ -162,11 +162,8 @@ def non_compliant_in(matrix: pd.DataFrame) -> pd.DataFrame:
     compliant = matrix["compliant"].astype(bool)
     if compliant.all():
         return pd.DataFrame(columns=MISSED_COLUMNS)
-    weeks = matrix.assign(compliant=compliant).groupby("employee_no").agg(
-        due=("week_start", "size"), compliant=("compliant", "sum"))
     missed_weeks = matrix[~compliant].groupby("employee_no")["week_start"].agg(list).rename("missed_weeks")
-    frame = (matrix.drop_duplicates("employee_no")[["employee_no", "name", "team"]]
-             .join(weeks, on="employee_no").join(missed_weeks, on="employee_no", how="inner"))
+    frame = by_manager_in(matrix.assign(compliant=compliant)).join(missed_weeks, on="employee_no", how="inner")
     frame["missed"] = frame["due"] - frame["compliant"]
     frame = frame.sort_values(["missed", "employee_no"], ascending=[False, True], ignore_index=True)
     return frame[MISSED_COLUMNS]
