@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pandas as pd
 from sqlalchemy import and_, case, func, literal, or_, select, union_all
@@ -51,7 +52,7 @@ from sqlalchemy.orm import aliased
 
 from data_access.settings import DEFAULTS
 from data_access.models import APPLICATION_STAGES, Application, CalendarDay, Customer
-from metrics.sql import days_between, month_from_index, month_index, query_frame, scoped_customer_ids
+from metrics.sql import days_between, query_frame, scoped_customer_ids
 from metrics.window import Scope, Window
 
 DAY_DECIMALS = 2
@@ -153,19 +154,20 @@ def distribution(conn: Connection, window: Window, settings: dict, scope: Scope 
     return frame
 
 
-def lead_days_by_group(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
-    """resident_served and lead_days of each application energized in the window, by app_no: the
-    two columns of distribution() that its charts draw, without reading the customers."""
+def lead_days_counts(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
+    """resident_served, lead_days, applications: how many applications energized in the window took
+    each number of days, resident-served and other (what the distribution charts draw; counted from
+    ix_applications_energized_cover alone). Sorted by resident_served, lead_days."""
+    days = lead_days()
     query = _in_scope(
-        select(Application.resident_served, lead_days().label("lead_days"))
+        select(Application.resident_served, days.label("lead_days"), func.count())
         .where(energized_in(window))
-        .order_by(Application.app_no),
+        .group_by(Application.resident_served, days)
+        .order_by(Application.resident_served, days),
         scope, window,
     )
-    frame = query_frame(conn, query, ["resident_served", "lead_days"])
-    frame["resident_served"] = frame["resident_served"].astype(bool)
-    frame["lead_days"] = frame["lead_days"].astype(int)
-    return frame
+    frame = query_frame(conn, query, ["resident_served", "lead_days", "applications"])
+    return frame.astype({"resident_served": bool, "lead_days": int, "applications": int})
 
 
 def window_months(window: Window) -> list[dt.date]:
@@ -179,20 +181,32 @@ def window_months(window: Window) -> list[dt.date]:
 
 
 def monthly_trend(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
-    """Per energization month of the window: resident_mean, other_mean, reduction, resident_count, other_count."""
-    month = month_index(Application.energized_on)
+    """Per energization month of the window: resident_mean, other_mean, reduction, resident_count, other_count.
+
+    SQL sums the lead days per energization day and group (a few hundred rows, read from
+    ix_applications_energized_cover alone); the months add those up here. Cheaper than grouping by
+    a month worked out from every application's date, and exact: the sums are whole numbers.
+    """
     query = _in_scope(
-        select(month.label("month"), Application.resident_served, func.count(), func.avg(lead_days() * 1.0))
+        select(Application.energized_on, Application.resident_served, func.count(), func.sum(lead_days()))
         .where(energized_in(window))
-        .group_by(month, Application.resident_served),
+        .group_by(Application.energized_on, Application.resident_served),
         scope, window,
     )
-    found = {(month_from_index(index), bool(resident)): (int(count), _days(mean))
-             for index, resident, count, mean in conn.execute(query)}
+    totals: dict[tuple[dt.date, bool], list[int]] = {}
+    for day, resident, count, days in conn.execute(query):
+        total = totals.setdefault((day.replace(day=1), bool(resident)), [0, 0])
+        total[0] += int(count)
+        total[1] += int(days)
+
+    def stats(month: dt.date, resident: bool) -> tuple[int, float | None]:
+        count, days = totals.get((month, resident), (0, 0))
+        return count, (_days(days / count) if count else None)
+
     rows = []
     for first_day in window_months(window):
-        resident_count, resident_mean = found.get((first_day, True), (0, None))
-        other_count, other_mean = found.get((first_day, False), (0, None))
+        resident_count, resident_mean = stats(first_day, True)
+        other_count, other_mean = stats(first_day, False)
         reduction = None if resident_mean is None or other_mean is None else _days(other_mean - resident_mean)
         rows.append({"month": first_day, "resident_mean": resident_mean, "other_mean": other_mean,
                      "reduction": reduction, "resident_count": resident_count, "other_count": other_count})
@@ -223,9 +237,14 @@ def _start_candidates(stage: str) -> list[str]:
 
 
 class _Milestones:
-    """Milestone dates and workday_seq as known on `as_of` (later dates read as not yet happened)."""
+    """Milestone dates and workday_seq as known on `as_of` (later dates read as not yet happened).
 
-    def __init__(self, as_of: dt.date):
+    as_of None: every recorded milestone is known. That is the case for applications energized by
+    the window's end: the stage-order CHECK constraints (models._stage_order_checks) keep every
+    recorded milestone on or before energized_on; the SQL is then simpler and cheaper.
+    """
+
+    def __init__(self, as_of: dt.date | None):
         self.as_of = as_of
         self.calendars = {name: aliased(CalendarDay, name=f"cal_{name}") for name in APPLICATION_STAGES}
 
@@ -235,12 +254,18 @@ class _Milestones:
         return query
 
     def known(self, name: str):
+        if self.as_of is None:
+            return getattr(Application, name).is_not(None)
         return getattr(Application, name) <= self.as_of
 
     def date(self, name: str):
+        if self.as_of is None:
+            return getattr(Application, name)
         return case((self.known(name), getattr(Application, name)))
 
     def seq(self, name: str):
+        if self.as_of is None:
+            return self.calendars[name].workday_seq  # NULL where the date is: the join finds no day
         return case((self.known(name), self.calendars[name].workday_seq))
 
     def start_date(self, stage: str):
@@ -274,7 +299,7 @@ def _stage_select(window: Window, settings: dict, scope: Scope, include_open: bo
     if unknown:
         raise ValueError(f"unknown stages: {', '.join(sorted(unknown))}")
     limits = stage_limits(settings)
-    marks = _Milestones(window.end)
+    marks = _Milestones(window.end if include_open else None)  # see _Milestones on None
     as_of_seq = select(CalendarDay.workday_seq).where(CalendarDay.date == window.end).scalar_subquery()
     columns = [
         Application.app_no, Application.customer_id, Application.kind, Application.supply,
@@ -366,14 +391,30 @@ def over_limit(conn: Connection, window: Window, settings: dict, scope: Scope = 
     """Applications energized in the window, or open at its end, with a checked stage over its
     limit or stalled (the columns of stage_durations, or only `columns` of them: SQL then works
     out only those). Sorted by app_no."""
-    stages = _stage_select(window, settings, scope, True, checked).subquery()
-    names = [column.name for column in stages.c] if columns is None else columns
+    query = _over_limit_query(window, _limits_key(settings), scope, tuple(checked),
+                              None if columns is None else tuple(columns))
+    return _stage_frame(conn, query)
+
+
+def _limits_key(settings: dict) -> tuple:
+    """The stage limits of `settings`, hashable: the key of the memoized statements below."""
+    return tuple(sorted(stage_limits(settings).items()))
+
+
+# The stage statements are large (a few hundred SQL expressions); building one costs more Python
+# time than SQLite takes to run it at county scale, so each is built once per window and limits.
+
+@lru_cache(maxsize=64)
+def _over_limit_query(window: Window, limits: tuple, scope: Scope, checked: tuple[str, ...],
+                      columns: tuple[str, ...] | None):
+    stages = _stage_select(window, dict(limits), scope, True, checked).subquery()
+    names = [column.name for column in stages.c] if columns is None else list(columns)
     read = ["app_no", "customer_id", *(name for name in names if name not in ("app_no", "account_no", "name"))]
     # MATERIALIZED: the applications over their limit are found first, then only their customers
     # are read (SQLite would otherwise look up the customer of every application in the population).
     over = (select(*(stages.c[name] for name in read)).where(stages.c.over_limit == 1)
             .cte("over").prefix_with("MATERIALIZED"))
-    return _stage_frame(conn, _with_customer(over, names).order_by(over.c.app_no))
+    return _with_customer(over, names).order_by(over.c.app_no)
 
 
 def stage_summary(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
@@ -385,30 +426,37 @@ def stage_summary(conn: Connection, window: Window, settings: dict, scope: Scope
     working days are whole numbers); count, means and median follow from those counts, which is
     cheaper than ranking every stage duration in SQL.
     """
-    wide = _stage_select(window, settings, scope, False, GRID_STAGES).subquery()
-    needed = [f"{stage}_{kind}" for stage in STAGES for kind in ("workdays", "days", "over")]
-    # MATERIALIZED: the per-application stage columns are worked out once for the five branches
-    # (only those: a materialized CTE holds every column it selects).
-    stages = (select(wide.c.resident_served, *(wide.c[name] for name in needed))
-              .cte("stages").prefix_with("MATERIALIZED"))
-    long = union_all(*(
-        select(literal(stage).label("stage"), stages.c.resident_served.label("resident"),
-               stages.c[f"{stage}_workdays"].label("value"), stages.c[f"{stage}_days"].label("days"),
-               stages.c[f"{stage}_over"].label("over"))
-        .where(stages.c[f"{stage}_days"].is_not(None), stages.c[f"{stage}_workdays"].is_not(None))
-        for stage in STAGES
-    )).subquery()
-    keys = (long.c.stage, long.c.resident, long.c.value)
-    query = (select(*keys, func.count(), func.sum(long.c.days), func.sum(long.c.over))
-             .group_by(*keys).order_by(*keys))
+    query = _stage_summary_query(window, _limits_key(settings), scope)
     found: dict[tuple[str, bool], list[tuple[int, int, int, int]]] = {}
-    for stage, resident, value, size, days, over in conn.execute(query):
-        found.setdefault((stage, bool(resident)), []).append((int(value), int(size), int(days), int(over)))
+    for index, resident, value, size, days, over in conn.execute(query):
+        found.setdefault((STAGES[index], bool(resident)), []).append((int(value), int(size), int(days), int(over)))
+    for counts in found.values():
+        counts.sort()
     rows = []
     for stage in STAGES:
         for resident, group in GROUPS.items():
             rows.append({"stage": stage, "group": group, **_duration_stats(found.get((stage, resident), []))})
     return pd.DataFrame(rows)
+
+
+@lru_cache(maxsize=64)
+def _stage_summary_query(window: Window, limits: tuple, scope: Scope):
+    wide = _stage_select(window, dict(limits), scope, False, GRID_STAGES).subquery()
+    needed = [f"{stage}_{kind}" for stage in STAGES for kind in ("workdays", "days", "over")]
+    # MATERIALIZED: the per-application stage columns are worked out once for the five branches
+    # (only those: a materialized CTE holds every column it selects).
+    stages = (select(wide.c.resident_served, *(wide.c[name] for name in needed))
+              .cte("stages").prefix_with("MATERIALIZED"))
+    # Each stage grouped on its own, the stage by its index: five small sorts of integers instead of
+    # one sort of every stage duration under a text key.
+    return union_all(*(
+        select(literal(index).label("stage"), stages.c.resident_served.label("resident"),
+               stages.c[f"{stage}_workdays"].label("value"), func.count(),
+               func.sum(stages.c[f"{stage}_days"]), func.sum(stages.c[f"{stage}_over"]))
+        .where(stages.c[f"{stage}_days"].is_not(None), stages.c[f"{stage}_workdays"].is_not(None))
+        .group_by(stages.c.resident_served, stages.c[f"{stage}_workdays"])
+        for index, stage in enumerate(STAGES)
+    ))
 
 
 def _duration_stats(counts: list[tuple[int, int, int, int]]) -> dict:

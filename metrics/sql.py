@@ -1,7 +1,6 @@
 """Portable SQL pieces: the same expression on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
@@ -126,33 +125,6 @@ def scoped_customer_ids(scope: Scope, window: Window):
 def blank(column) -> ColumnElement[bool]:
     """NULL, empty or whitespace-only text."""
     return or_(column.is_(None), func.trim(column) == literal_column("''"))
-
-
-class month_index(FunctionElement):
-    """year * 12 + month of a date: consecutive integers for consecutive months."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(month_index)
-def _month_index_default(element, compiler, **kw):
-    (value,) = list(element.clauses)
-    value = compiler.process(value, **kw)
-    return f"(CAST(EXTRACT(YEAR FROM {value}) AS INTEGER) * 12 + CAST(EXTRACT(MONTH FROM {value}) AS INTEGER))"
-
-
-@compiles(month_index, "sqlite")
-def _month_index_sqlite(element, compiler, **kw):
-    (value,) = list(element.clauses)
-    value = compiler.process(value, **kw)
-    return f"(CAST(strftime('%Y', {value}) AS INTEGER) * 12 + CAST(strftime('%m', {value}) AS INTEGER))"
-
-
-def month_from_index(index: int) -> dt.date:
-    """The first day of the month whose month_index is `index`."""
-    year, month = divmod(int(index) - 1, 12)
-    return dt.date(year, month + 1, 1)
 
 
 def query_frame(conn, query, columns: list[str] | None = None):

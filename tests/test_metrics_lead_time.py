@@ -93,8 +93,11 @@ def test_distribution_rows(q1_apps):
     assert list(frame["resident_served"]) == [True, True, False, False, False, False]
     assert frame.set_index("app_no").loc["B2", "supply"] == "dual"
     with q1_apps.connect() as conn:
-        drawn = lead_time.lead_days_by_group(conn, Q1, {})
-    assert drawn.equals(frame[["resident_served", "lead_days"]])  # what the charts read, in the same order
+        counted = lead_time.lead_days_counts(conn, Q1, {})
+    # What the charts draw: the same applications, counted per group and number of days.
+    expected = (frame.groupby(["resident_served", "lead_days"]).size().rename("applications").reset_index()
+                .sort_values(["resident_served", "lead_days"]).reset_index(drop=True))
+    assert counted.equals(expected.astype(counted.dtypes.to_dict()))
 
 
 def test_monthly_trend_by_energization_month(q1_apps):
@@ -294,7 +297,7 @@ def test_screen_functions_on_an_empty_database(engine):
     with engine.connect() as conn:
         settings = load_settings(conn)
         assert lead_time.distribution(conn, Q1, settings).empty
-        assert lead_time.lead_days_by_group(conn, Q1, settings).empty
+        assert lead_time.lead_days_counts(conn, Q1, settings).empty
         assert lead_time.monthly_trend(conn, Q1, settings)["resident_count"].tolist() == [0, 0, 0]
         assert lead_time.stage_durations(conn, Q1, settings, include_open=True).empty
         assert lead_time.over_limit(conn, Q1, settings).empty
