@@ -22,6 +22,9 @@ share a cache entry.)
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -40,6 +43,7 @@ from metrics.window import Scope, Window
 
 CACHE_TTL = 300  # seconds
 TREND_MONTHS = 12
+T = TypeVar("T")
 
 
 @st.cache_resource(show_spinner="正在准备数据库 / Preparing the database…")
@@ -55,6 +59,35 @@ def engine() -> Engine:
 def clear_caches() -> None:
     """Forget every cached read; call after a write so all screens show it."""
     st.cache_data.clear()
+
+
+# --- Reading in the background ----------------------------------------------
+# A cached loader that takes `_source` (not hashed: the arguments before it are the key) can be read
+# in the background while the screen draws what it has. The worker threads run only metrics/ and
+# SQLAlchemy code, never a Streamlit call; the script's own thread caches the result.
+
+_BACKGROUND = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dashboard-read")
+
+
+class _NotCached(Exception):
+    """Raised by a cached loader called without a source: Streamlit caches nothing on an exception."""
+
+
+def _from_source(source: Callable[[], T] | None) -> T:
+    if source is None:
+        raise _NotCached
+    return source()
+
+
+def _read_later(loader: Callable[..., T], args: tuple, compute: Callable[[], T]) -> Callable[[], T]:
+    """`loader(*args)`'s cached value if there is one; else `compute()` starts on a worker thread.
+    Returns the function that gives the value (waiting for the worker, then caching its result)."""
+    try:
+        value = loader(*args, _source=None)
+    except _NotCached:
+        future = _BACKGROUND.submit(compute)
+        return lambda: loader(*args, _source=future.result)
+    return lambda: value
 
 
 # --- Reference data -------------------------------------------------------
@@ -477,18 +510,6 @@ def customer_list_all(as_of: dt.date, scope: Scope, segment: str | None, search:
 
 # --- Lead-time screen (views/lead_time.py) ------------------------------------
 
-@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def _lead_time_summary(url: str, start: dt.date, end: dt.date, town: str | None,
-                       team: str | None) -> lead_time.LeadTimeSummary:
-    with engine().connect() as conn:
-        return lead_time.summary(conn, Window(start, end), load_settings(conn), Scope(town, team))
-
-
-def lead_time_summary(window: Window, scope: Scope) -> lead_time.LeadTimeSummary:
-    """Count, mean and median lead days, resident vs other, and the reduction (metrics.lead_time.summary)."""
-    return _lead_time_summary(database_url(), window.start, window.end, scope.town, scope.team)
-
-
 def stage_limit_table(settings: dict) -> pd.DataFrame:
     """stage, limit_single, limit_dual (working days; the same but for the plan reply) and checked
     (whether the stage counts towards over-limit) for each stage of metrics.lead_time.STAGES."""
@@ -534,28 +555,31 @@ def over_limit_rows(applications: pd.DataFrame, checked: tuple[str, ...] = lead_
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def _lead_time_distribution(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> pd.DataFrame:
-    with engine().connect() as conn:
-        return lead_time.lead_days_by_group(conn, Window(start, end), load_settings(conn), Scope(town, team))
+def _lead_time_head(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> dict:
+    window, scope, current = Window(start, end), Scope(town, team), settings()
+    reads = {
+        "now": lambda conn: lead_time.summary(conn, window, current, scope),
+        "before": lambda conn: lead_time.summary(conn, window.previous(), current, scope),
+        "distribution": lambda conn: lead_time.lead_days_counts(conn, window, current, scope),
+    }
+    return dict(zip(reads, side_by_side(engine(), list(reads.values()))))
 
 
-def lead_time_distribution(window: Window, scope: Scope) -> pd.DataFrame:
-    """resident_served and lead_days of each application energized in the window
-    (metrics.lead_time.lead_days_by_group)."""
-    return _lead_time_distribution(database_url(), window.start, window.end, scope.town, scope.team)
+def lead_time_head(window: Window, scope: Scope) -> dict:
+    """The top of the lead-time screen, read side by side: now and before, metrics.lead_time.summary
+    of the window and of the one before it; distribution, metrics.lead_time.lead_days_counts."""
+    return _lead_time_head(database_url(), window.start, window.end, scope.town, scope.team)
 
 
-@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def _lead_time_stages(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> dict:
-    window, scope = Window(start, end), Scope(town, team)
-    with engine().connect() as conn:
-        current = load_settings(conn)
+def _lead_time_details_now(engine: Engine, window: Window, scope: Scope, current: dict, trend_start: dt.date) -> dict:
     columns = over_limit_columns()
-    over, stages = side_by_side(engine(), [
+    over, stages, trend = side_by_side(engine, [  # the longest first
         lambda conn: lead_time.over_limit(conn, window, current, scope, columns=columns),
         lambda conn: lead_time.stage_summary(conn, window, current, scope),
+        lambda conn: lead_time.monthly_trend(conn, Window(trend_start, window.end), current, scope),
     ])
     return {
+        "trend": trend,
         "stages": stages,
         "limits": stage_limit_table(current),
         "over_limit_applications": len(over),
@@ -564,24 +588,26 @@ def _lead_time_stages(url: str, start: dt.date, end: dt.date, town: str | None, 
     }
 
 
-def lead_time_stages(window: Window, scope: Scope) -> dict:
-    """stages (metrics.lead_time.stage_summary), limits (stage_limit_table), over_limit
-    (over_limit_rows) with the number of applications over their limit and of those stalled.
-    Apart from the distribution, so the screen's first charts do not wait for these."""
-    return _lead_time_stages(database_url(), window.start, window.end, scope.town, scope.team)
-
-
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def _lead_time_trend(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> pd.DataFrame:
-    with engine().connect() as conn:
-        return lead_time.monthly_trend(conn, Window(start, end), load_settings(conn), Scope(town, team))
+def _lead_time_details(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None,
+                       trend_start: dt.date, _source: Callable[[], dict] | None) -> dict:
+    return _from_source(_source)
 
 
-def lead_time_trend(window: Window, scope: Scope, months: int = TREND_MONTHS) -> pd.DataFrame:
-    """metrics.lead_time.monthly_trend over the window's months, and at least the last `months`
-    months up to its end (the window's last month is cut at its end)."""
+def lead_time_details_later(window: Window, scope: Scope, months: int = TREND_MONTHS) -> Callable[[], dict]:
+    """Starts reading the lower part of the lead-time screen in the background (unless cached) and
+    returns the function that waits for it, so the screen draws its cards and distributions meanwhile:
+
+    trend: metrics.lead_time.monthly_trend over the window's months and at least the last `months`
+    months up to its end (the last month cut at its end); stages (stage_summary), limits
+    (stage_limit_table), over_limit (over_limit_rows) with the number of applications over their
+    limit and of those stalled.
+    """
     first = min(window.start, trend_months(window, months)[0].start).replace(day=1)
-    return _lead_time_trend(database_url(), first, window.end, scope.town, scope.team)
+    args = (database_url(), window.start, window.end, scope.town, scope.team, first)
+    current_engine, current = engine(), settings()
+    return _read_later(_lead_time_details, args,
+                       lambda: _lead_time_details_now(current_engine, window, scope, current, first))
 
 
 # --- Needs screen (views/needs.py) ---------------------------------------------

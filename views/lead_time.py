@@ -2,12 +2,14 @@
 distributions, the monthly trend, stage durations against State Grid's limits, over-limit
 and stalled applications.
 
-Every number comes from metrics.lead_time through the cached loaders in ui.data; the cards
-match `manage.py kpis` (section "lead_time") when no town or team is chosen.
+Every number comes from metrics.lead_time through the cached loaders in ui.data (the lower part,
+stages and over-limit, is read in the background while the top is drawn); the cards match
+`manage.py kpis` (section "lead_time") when no town or team is chosen.
 """
 from __future__ import annotations
 
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -33,8 +35,10 @@ st.title(t("nav_lead_time"))
 window_caption(filters)
 st.caption(t("lt_caption"))
 
-now = data.lead_time_summary(window, scope)
-before = data.lead_time_summary(window.previous(), scope)
+# The wall screen (1920×1080, no scrolling) ends with the cards and the distributions.
+details_later = None if state.projection() else data.lead_time_details_later(window, scope)
+head = data.lead_time_head(window, scope)
+now, before = head["now"], head["before"]
 
 
 # --- Pieces ------------------------------------------------------------------------------------
@@ -92,18 +96,21 @@ definition("lead_time", target_key="lead_time_reduction")
 # --- Distributions -------------------------------------------------------------------------------
 
 st.subheader(t("lt_distribution_title"))
-distribution = data.lead_time_distribution(window, scope)
+distribution = head["distribution"]
 if distribution.empty:
     st.info(t("lt_no_applications"))
 else:
-    groups = {"resident": distribution.loc[distribution["resident_served"], "lead_days"],
-              "other": distribution.loc[~distribution["resident_served"], "lead_days"]}
+    # Applications per number of days, by group: the histogram sums the counts; the box plot
+    # needs the values themselves.
+    groups = {group: distribution.loc[distribution["resident_served"] == (group == "resident")]
+              for group in ("resident", "other")}
     means = {"resident": now.resident.mean_days, "other": now.other.mean_days}
     left, right = st.columns(2)
     with left:
         fig = go.Figure()
-        for group, values in groups.items():
-            fig.add_trace(go.Histogram(x=values, name=group_name(group), opacity=0.6, xbins=dict(size=5), histnorm="percent",
+        for group, counts in groups.items():
+            fig.add_trace(go.Histogram(x=counts["lead_days"], y=counts["applications"], histfunc="sum",
+                                       name=group_name(group), opacity=0.6, xbins=dict(size=5), histnorm="percent",
                                        marker_color=GROUP_COLORS[group]))
             if means[group] is not None:
                 reference_line(fig, x=means[group], dash="dash", color=GROUP_COLORS[group],
@@ -115,8 +122,9 @@ else:
         fig.update_yaxes(title=t("lt_share_axis"), ticksuffix="%")
         plotly(fig, height=320, key="lt_histogram")
     with right:
-        fig = go.Figure([go.Box(y=values, name=group_name(group), boxmean=True, marker_color=GROUP_COLORS[group])
-                         for group, values in groups.items()])
+        fig = go.Figure([go.Box(y=np.repeat(counts["lead_days"].to_numpy(), counts["applications"].to_numpy()),
+                                name=group_name(group), boxmean=True, marker_color=GROUP_COLORS[group])
+                         for group, counts in groups.items()])
         fig.update_layout(title=dict(text=t("lt_box"), font=dict(size=15)), showlegend=False)
         fig.update_yaxes(title=t("lt_lead_days_axis"))
         plotly(fig, height=320, key="lt_box")
@@ -126,13 +134,14 @@ else:
 
 
 if state.projection():
-    st.stop()  # the wall screen (1920×1080, no scrolling) ends with the cards and the distributions
+    st.stop()
 
 
 # --- Monthly trend and the reduction against 18 days ----------------------------------------------
 
 st.subheader(t("lt_trend_title"))
-trend = data.lead_time_trend(window, scope)
+details = details_later()
+trend = details["trend"]
 st.caption(t("lt_trend_caption", start=f"{trend['month'].iloc[0]:%Y-%m}", end=f"{trend['month'].iloc[-1]:%Y-%m}"))
 left, right = st.columns(2)
 months = [f"{month:%Y-%m}" for month in trend["month"]]
@@ -166,7 +175,6 @@ with right:
 # --- Stages against State Grid's limits ---------------------------------------------------------
 
 st.subheader(t("lt_stages_title"))
-details = data.lead_time_stages(window, scope)
 row = st.columns(3)
 kpi_card("lead_time_over_limit", t("lt_over_limit_card"), fmt_number(details["over_limit_applications"]),
          container=row[0])
