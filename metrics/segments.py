@@ -127,8 +127,12 @@ _MEMBERS = np.array(COMBINATIONS, dtype=int)
 
 
 def combination_table(conn: Connection, as_of: dt.date, settings: dict, scope: Scope = Scope(),
-                      by: str | None = None) -> pd.DataFrame:
+                      by: str | None = None, towns: tuple[str | None, str | None] | None = None) -> pd.DataFrame:
     """Customers per combination of segments, per town / industry / voltage_kv (`by`) or in all.
+
+    towns (first, stop): only the customers whose town is from `first` up to, not including,
+    `stop` (None: no bound; the part without a first town also holds the customers without one).
+    Parts of the customers counted on connections of their own go together with merge_parts.
 
     One row per group (largest first; a single row when `by` is None) with `by`, total, and for
     each combination label (LABELS, see combination_label): `<label>` customers in exactly that
@@ -147,28 +151,52 @@ def combination_table(conn: Connection, as_of: dt.date, settings: dict, scope: S
         func.count() if not names else func.sum(_flag(and_(*(conditions[name] for name in names))))
         for names in _SEGMENT_SETS
     ]
-    query = select(*keys, *in_all).select_from(Customer)
+    query = _town_part(select(*keys, *in_all).select_from(Customer), towns)
     if by is not None:
         query = query.group_by(BREAKDOWN_COLUMNS[by]).order_by(func.count().desc(), BREAKDOWN_COLUMNS[by])
     rows = conn.execute(_in_scope(query, scope, as_of)).all()
     groups = [row[0] for row in rows] if by else None
     counts = np.array([[value or 0 for value in row[len(keys):]] for row in rows], dtype=np.int64)  # NULL: no rows
     counts = counts.reshape(len(rows), len(_SEGMENT_SETS))
-    covered = _covered(conn, groups, as_of, settings, scope, by)
+    covered = _covered(conn, groups, as_of, settings, scope, by, towns)
     table = pd.DataFrame(np.hstack([counts[:, :1], counts @ _EXACTLY, covered]), columns=["total", *LABELS, *COVERED])
     if by:
         table.insert(0, by, groups)
     return table
 
 
+def _town_part(query, towns: tuple[str | None, str | None] | None):
+    """`query` narrowed to a part of the customers by town (combination_table's `towns`)."""
+    if towns is None:
+        return query
+    first, stop = towns
+    if first is not None:
+        query = query.where(Customer.town >= first)
+    if stop is not None:
+        below = Customer.town < stop
+        query = query.where(below if first is not None else or_(below, Customer.town.is_(None)))
+    return query
+
+
+def merge_parts(parts: list[pd.DataFrame], by: str | None = None) -> pd.DataFrame:
+    """combination_tables of disjoint parts of the customers (the same `by`) as one: the counts of a
+    group in several parts added up, the largest groups first (then by `by`), as combination_table
+    orders them."""
+    table = pd.concat(parts, ignore_index=True)
+    if by is None:
+        return table.sum().to_frame().T.astype(np.int64)
+    table = table.groupby(by, sort=False, dropna=False).sum().reset_index()
+    return table.sort_values(["total", by], ascending=[False, True], kind="stable", ignore_index=True)
+
+
 def _covered(conn: Connection, groups: list | None, as_of: dt.date, settings: dict, scope: Scope,
-             by: str | None) -> np.ndarray:
+             by: str | None, towns: tuple[str | None, str | None] | None = None) -> np.ndarray:
     """The customers with a manager posted on as_of per group (row) and combination (column;
     none is always 0: covered needs a segment)."""
     flags = segment_flags(settings)
     keys = [] if by is None else [BREAKDOWN_COLUMNS[by]]
     query = _in_scope(
-        select(*keys, *flags.values(), func.count())
+        _town_part(select(*keys, *flags.values(), func.count()), towns)
         .where(Customer.id.in_(posted_customer_ids(as_of)))
         .group_by(*keys, *flags.values()),
         scope, as_of,

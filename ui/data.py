@@ -396,54 +396,46 @@ def expert_coverage() -> experts.CoverageResult:
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def _expert_call_stats(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> experts.CallStats:
-    with engine().connect() as conn:
-        return experts.call_stats(conn, Window(start, end), load_settings(conn), Scope(town, team))
+def _experts_head(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> dict:
+    window, scope, current = Window(start, end), Scope(town, team), settings()
+    reads = {
+        "calls": lambda conn: experts.call_stats(conn, window, current, scope),
+        "calls_before": lambda conn: experts.call_stats(conn, window.previous(), current, scope),
+        "by_specialty": lambda conn: experts.calls_by_specialty(conn, window, current, scope),
+    }
+    return dict(zip(reads, side_by_side(engine(), list(reads.values()))))
 
 
-def expert_call_stats(window: Window, scope: Scope) -> experts.CallStats:
-    """Calls requested in the window: count, closed, answered, median response (the cards)."""
-    return _expert_call_stats(database_url(), window.start, window.end, scope.town, scope.team)
+def experts_head(window: Window, scope: Scope) -> dict:
+    """The top of the experts screen, read side by side (metrics.experts): calls and calls_before,
+    call_stats of the window and of the one before it (the cards); by_specialty, calls_by_specialty."""
+    return _experts_head(database_url(), window.start, window.end, scope.town, scope.team)
 
 
-@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def _expert_by_specialty(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> pd.DataFrame:
-    with engine().connect() as conn:
-        return experts.calls_by_specialty(conn, Window(start, end), load_settings(conn), Scope(town, team))
-
-
-def expert_by_specialty(window: Window, scope: Scope) -> pd.DataFrame:
-    """Calls in the window per specialty: calls, onsite, remote, hours (metrics.experts.calls_by_specialty)."""
-    return _expert_by_specialty(database_url(), window.start, window.end, scope.town, scope.team)
-
-
-@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def _expert_details(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> dict:
-    window, scope = Window(start, end), Scope(town, team)
-    with engine().connect() as conn:
-        return {
-            "by_expert": experts.by_expert(conn, window, scope),
-            "response_minutes": experts.answered_minutes(conn, window, scope),
-            "never_called": experts.never_called(conn, window, scope),
-        }
-
-
-def expert_details(window: Window, scope: Scope) -> dict[str, pd.DataFrame]:
-    """by_expert (calls and hours per expert with a call), response_minutes (the minutes of each
-    answered call, metrics.experts.answered_minutes) and never_called (active experts without a call in the window): the screen's lower part,
-    apart from the cards and the first charts so those do not wait for them."""
-    return _expert_details(database_url(), window.start, window.end, scope.town, scope.team)
+def _expert_details_now(engine: Engine, window: Window, scope: Scope) -> dict:
+    reads = {  # the longest first
+        "by_expert": lambda conn: experts.by_expert(conn, window, scope),
+        "open_calls": lambda conn: experts.open_calls(conn, window.end, scope),
+        "never_called": lambda conn: experts.never_called(conn, window, scope),
+        "response_minutes": lambda conn: experts.answered_minutes(conn, window, scope),
+    }
+    return dict(zip(reads, side_by_side(engine, list(reads.values()))))
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def _open_expert_calls(url: str, as_of: dt.date, town: str | None, team: str | None) -> pd.DataFrame:
-    with engine().connect() as conn:
-        return experts.open_calls(conn, as_of, Scope(town, team))
+def _expert_details(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None,
+                    _source: Callable[[], dict] | None) -> dict:
+    return _from_source(_source)
 
 
-def open_expert_calls(as_of: dt.date, scope: Scope) -> pd.DataFrame:
-    """Calls still open at the end of `as_of`, oldest first, with age_days."""
-    return _open_expert_calls(database_url(), as_of, scope.town, scope.team)
+def expert_details_later(window: Window, scope: Scope) -> Callable[[], dict]:
+    """Starts reading the lower part of the experts screen in the background (unless cached) and
+    returns the function that waits for it (metrics.experts): by_expert (calls and hours per expert
+    with a call), response_minutes (answered_minutes), never_called (active experts without a call
+    in the window) and open_calls (calls still open at the window's end, oldest first, with age_days)."""
+    args = (database_url(), window.start, window.end, scope.town, scope.team)
+    current_engine = engine()
+    return _read_later(_expert_details, args, lambda: _expert_details_now(current_engine, window, scope))
 
 
 # --- Customers screen (views/customers.py) -----------------------------------
@@ -453,8 +445,18 @@ CUSTOMER_LIST_ROWS = 200  # rows of the customer list on screen; the download ha
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _segment_table(url: str, as_of: dt.date, town: str | None, team: str | None, by: str) -> pd.DataFrame:
-    with engine().connect() as conn:
-        return segments.combination_table(conn, as_of, load_settings(conn), Scope(town, team), by)
+    scope, current = Scope(town, team), settings()
+    towns = filter_choices()[0]
+    if by != "town" or town is not None or len(towns) < 2:
+        with engine().connect() as conn:
+            return segments.combination_table(conn, as_of, current, scope, by)
+    # One pass over every customer: the two halves of the towns counted side by side.
+    middle = towns[len(towns) // 2]
+    parts = side_by_side(engine(), [
+        lambda conn: segments.combination_table(conn, as_of, current, scope, by, towns=(None, middle)),
+        lambda conn: segments.combination_table(conn, as_of, current, scope, by, towns=(middle, None)),
+    ])
+    return segments.merge_parts(parts, by)
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)

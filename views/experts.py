@@ -30,9 +30,12 @@ st.title(t("nav_experts"))
 window_caption(filters)
 st.caption(t("exp_caption"))
 
+# The wall screen (1920×1080, no scrolling) ends with the cards, coverage and calls; the lower
+# part is read in the background meanwhile.
+details_later = None if state.projection() else data.expert_details_later(window, scope)
 coverage = data.expert_coverage()
-calls = data.expert_call_stats(window, scope)
-calls_before = data.expert_call_stats(window.previous(), scope)
+head = data.experts_head(window, scope)
+calls, calls_before = head["calls"], head["calls_before"]
 minimum = data.settings()["min_experts_per_specialty"]
 
 
@@ -100,7 +103,7 @@ plotly(fig, height=WALL_CHART_HEIGHT if state.projection() else 300, key="exp_co
 # --- Calls per specialty, on site vs remote --------------------------------------------------
 
 st.subheader(t("exp_calls_title"))
-by_specialty = data.expert_by_specialty(window, scope)
+by_specialty = head["by_specialty"]
 if calls.count == 0:
     st.info(t("exp_no_calls"))
 else:
@@ -125,13 +128,13 @@ else:
         specialty_table = by_specialty.assign(specialty=specialty_names(by_specialty["specialty"]))
         table(specialty_table, t("exp_by_specialty_chart"), "exp_by_specialty_table", decimals=["hours"])
 if state.projection():
-    st.stop()  # the wall screen (1920×1080, no scrolling) ends with the cards, coverage and calls
+    st.stop()
 
 
 # --- Calls per expert ------------------------------------------------------------------------
 
 st.subheader(t("exp_by_expert_title"))
-details = data.expert_details(window, scope)
+details = details_later()
 by_expert = details["by_expert"]
 if by_expert.empty:
     st.info(t("exp_no_calls"))
@@ -179,7 +182,7 @@ else:
 # --- Open calls and experts never called --------------------------------------------------------
 
 st.subheader(t("exp_open_title"))
-open_calls = data.open_expert_calls(window.end, scope)
+open_calls = details["open_calls"]
 st.caption(t("exp_open_caption", as_of=window.end, count=len(open_calls)))
 if open_calls.empty:
     st.success(t("exp_open_none"))
