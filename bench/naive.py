@@ -400,6 +400,15 @@ def calls_by_specialty(frames: dict, window: Window) -> pd.DataFrame:
     return per.reindex(list(SPECIALTIES), fill_value=0).rename_axis("specialty").reset_index()
 
 
+def by_expert(frames: dict, window: Window) -> pd.DataFrame:
+    """metrics.experts.by_expert: calls and hours in the window per expert with a call, by expert_no."""
+    calls = calls_in(frames, window)
+    per = calls.assign(hours=calls["hours"].fillna(0.0)).groupby("expert_id").agg(
+        calls=("hours", "size"), hours=("hours", "sum"))
+    per = per.join(frames["experts"].set_index("id")[["expert_no", "name", "specialty"]])
+    return per.sort_values("expert_no", ignore_index=True)[["expert_no", "name", "specialty", "calls", "hours"]]
+
+
 def response_rows(frames: dict, window: Window) -> pd.DataFrame:
     calls = calls_in(frames, window)
     calls = calls[calls["responded_at"].notna()].join(
@@ -833,6 +842,7 @@ def experts(frames: dict, view: View) -> dict:
     window = view.window
     return {"coverage": coverage(frames, view.settings), "calls": calls_numbers(frames, window),
             "before": calls_numbers(frames, window.previous()), "by_specialty": calls_by_specialty(frames, window),
+            "by_expert": by_expert(frames, window),
             "response_minutes": response_rows(frames, window), "open_calls": open_calls(frames, window.end),
             "never_called": never_called(frames, window)}
 
@@ -1068,6 +1078,7 @@ def compared(conn, screen: str, view: View, numbers: dict) -> list[tuple[str, ob
                  _calls_sql(m_experts.calls(conn, window.previous(), settings))),
                 frames_compared("by_specialty", numbers["by_specialty"],
                                 m_experts.calls_by_specialty(conn, window, settings)),
+                frames_compared("by_expert", numbers["by_expert"], m_experts.by_expert(conn, window)),
                 frames_compared("response_minutes", numbers["response_minutes"],
                                 m_experts.response_minutes(conn, window, settings)),
                 frames_compared("open_calls", numbers["open_calls"], m_experts.open_calls(conn, window.end)),
@@ -1093,6 +1104,8 @@ def compared(conn, screen: str, view: View, numbers: dict) -> list[tuple[str, ob
                                 m_lead_time.distribution(conn, window, settings)),
                 frames_compared("stages", numbers["stages"], m_lead_time.stage_summary(conn, window, settings)),
                 frames_compared("over_limit", numbers["over_limit"], over),
+                frames_compared("over_limit_rows", numbers["over_limit_rows"],
+                                m_lead_time.over_limit_reasons(conn, window, settings)),
                 ("stalled", numbers["stalled"], int(over["stalled"].sum())),
                 frames_compared("trend", numbers["trend"],
                                 m_lead_time.monthly_trend(conn, Window(first, window.end), settings))]

@@ -396,6 +396,21 @@ def over_limit(conn: Connection, window: Window, settings: dict, scope: Scope = 
     return _stage_frame(conn, query)
 
 
+REASON_COLUMNS = ["app_no", "account_no", "name", "resident_served", "supply", "applied_on", "energized_on",
+                  "state", "stage", "workdays", "limit"]
+
+
+def over_limit_reasons(conn: Connection, window: Window, settings: dict, scope: Scope = Scope(),
+                       checked: tuple[str, ...] = GRID_STAGES) -> pd.DataFrame:
+    """The applications of over_limit, one row per reason (REASON_COLUMNS): state "over" for a
+    checked stage that took longer than its limit, "stalled" for the stage under way at the window's
+    end, with that stage's working days and limit. By app_no, each one's checked stages in the
+    order of `checked`, then its stall."""
+    query = _reasons_query(window, _limits_key(settings), scope, tuple(checked))
+    frame = query_frame(conn, query, REASON_COLUMNS)
+    return frame.astype({"resident_served": bool})
+
+
 def _limits_key(settings: dict) -> tuple:
     """The stage limits of `settings`, hashable: the key of the memoized statements below."""
     return tuple(sorted(stage_limits(settings).items()))
@@ -437,6 +452,36 @@ def stage_summary(conn: Connection, window: Window, settings: dict, scope: Scope
         for resident, group in GROUPS.items():
             rows.append({"stage": stage, "group": group, **_duration_stats(found.get((stage, resident), []))})
     return pd.DataFrame(rows)
+
+
+@lru_cache(maxsize=64)
+def _reasons_query(window: Window, limits: tuple, scope: Scope, checked: tuple[str, ...]):
+    stages = _stage_select(window, dict(limits), scope, True, checked).subquery()
+    kept = ["app_no", "customer_id", "resident_served", "supply", "applied_on", "energized_on", "stalled",
+            "current_stage", "current_workdays", "current_limit",
+            *(f"{stage}_{kind}" for stage in checked for kind in ("over", "workdays", "limit"))]
+    # MATERIALIZED: as in _over_limit_query, the applications over their limit first.
+    over = (select(*(stages.c[name] for name in kept)).where(stages.c.over_limit == 1)
+            .cte("over").prefix_with("MATERIALIZED"))
+    reasons = union_all(
+        *(select(over.c.app_no, literal(rank).label("rank"), literal("over").label("state"),
+                 literal(stage).label("stage"), over.c[f"{stage}_workdays"].label("workdays"),
+                 over.c[f"{stage}_limit"].label("limit"))
+          .where(over.c[f"{stage}_over"] == 1)
+          for rank, stage in enumerate(checked)),
+        select(over.c.app_no, literal(len(checked)), literal("stalled"), over.c.current_stage,
+               over.c.current_workdays, over.c.current_limit)
+        .where(over.c.stalled == 1),
+    ).subquery()
+    return (
+        select(over.c.app_no, Customer.account_no, Customer.name, over.c.resident_served, over.c.supply,
+               over.c.applied_on, over.c.energized_on, reasons.c.state, reasons.c.stage, reasons.c.workdays,
+               reasons.c.limit)
+        .select_from(over)
+        .join(reasons, reasons.c.app_no == over.c.app_no)
+        .join(Customer, Customer.id == over.c.customer_id)
+        .order_by(over.c.app_no, reasons.c.rank)
+    )
 
 
 @lru_cache(maxsize=64)

@@ -250,13 +250,10 @@ def test_stage_summary_resident_vs_other(q4_stages):
     assert pd.isna(rows.loc[("design_review", "other"), "median_workdays"])
 
 
-def test_over_limit_rows_one_per_reason_in_application_order(q4_stages):
-    from ui.data import over_limit_columns, over_limit_rows
-
+def test_over_limit_reasons_one_per_reason_in_application_order(q4_stages):
     with q4_stages.connect() as conn:
-        over = lead_time.over_limit(conn, Q4, load_settings(conn), checked=lead_time.STAGES,
-                                    columns=over_limit_columns(lead_time.STAGES))
-    rows = over_limit_rows(over, checked=lead_time.STAGES)
+        rows = lead_time.over_limit_reasons(conn, Q4, load_settings(conn), checked=lead_time.STAGES)
+    assert list(rows.columns) == lead_time.REASON_COLUMNS
     assert list(zip(rows["app_no"], rows["state"], rows["stage"])) == [
         ("S1", "over", "design_review"), ("S1", "over", "completion_inspection"), ("S2", "over", "energization"),
         ("S3", "stalled", "design_review"), ("S4", "stalled", "design_review"), ("S8", "stalled", "plan_reply")]

@@ -527,35 +527,6 @@ def stage_limit_table(settings: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-OVER_LIMIT_COLUMNS = ["app_no", "account_no", "name", "resident_served", "supply", "applied_on", "energized_on",
-                      "state", "stage", "workdays", "limit"]
-
-
-def over_limit_columns(checked: tuple[str, ...] = lead_time.GRID_STAGES) -> list[str]:
-    """The columns of metrics.lead_time.over_limit that over_limit_rows reads."""
-    return [*OVER_LIMIT_COLUMNS[:7], *(f"{stage}_{kind}" for stage in checked for kind in ("over", "workdays", "limit")),
-            "stalled", "current_stage", "current_workdays", "current_limit"]
-
-
-def over_limit_rows(applications: pd.DataFrame, checked: tuple[str, ...] = lead_time.GRID_STAGES) -> pd.DataFrame:
-    """One row per reason an application of metrics.lead_time.over_limit is over: state "over" for a
-    checked stage that took longer than its limit, "stalled" for the stage under way at the window's
-    end; with that stage's working days and limit. In the applications' order, each one's checked
-    stages first, then its stalled stage."""
-    base = applications[OVER_LIMIT_COLUMNS[:7]].assign(_app=range(len(applications)))
-    parts = []
-    for rank, stage in enumerate(checked):
-        over = applications[f"{stage}_over"].to_numpy(dtype=bool)
-        parts.append(base[over].assign(state="over", stage=stage, workdays=applications.loc[over, f"{stage}_workdays"],
-                                       limit=applications.loc[over, f"{stage}_limit"], _rank=rank))
-    stalled = applications["stalled"].to_numpy(dtype=bool)
-    parts.append(base[stalled].assign(state="stalled", stage=applications.loc[stalled, "current_stage"],
-                                      workdays=applications.loc[stalled, "current_workdays"],
-                                      limit=applications.loc[stalled, "current_limit"], _rank=len(checked)))
-    rows = pd.concat(parts, ignore_index=True).sort_values(["_app", "_rank"], kind="stable")
-    return rows[OVER_LIMIT_COLUMNS].reset_index(drop=True)
-
-
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _lead_time_head(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> dict:
     window, scope, current = Window(start, end), Scope(town, team), settings()
@@ -574,9 +545,8 @@ def lead_time_head(window: Window, scope: Scope) -> dict:
 
 
 def _lead_time_details_now(engine: Engine, window: Window, scope: Scope, current: dict, trend_start: dt.date) -> dict:
-    columns = over_limit_columns()
     over, stages, trend = side_by_side(engine, [  # the longest first
-        lambda conn: lead_time.over_limit(conn, window, current, scope, columns=columns),
+        lambda conn: lead_time.over_limit_reasons(conn, window, current, scope),
         lambda conn: lead_time.stage_summary(conn, window, current, scope),
         lambda conn: lead_time.monthly_trend(conn, Window(trend_start, window.end), current, scope),
     ])
@@ -584,9 +554,9 @@ def _lead_time_details_now(engine: Engine, window: Window, scope: Scope, current
         "trend": trend,
         "stages": stages,
         "limits": stage_limit_table(current),
-        "over_limit_applications": len(over),
-        "stalled_applications": int(over["stalled"].sum()),
-        "over_limit": over_limit_rows(over),
+        "over_limit_applications": over["app_no"].nunique(),
+        "stalled_applications": int((over["state"] == "stalled").sum()),
+        "over_limit": over,
     }
 
 
@@ -602,8 +572,8 @@ def lead_time_details_later(window: Window, scope: Scope, months: int = TREND_MO
 
     trend: metrics.lead_time.monthly_trend over the window's months and at least the last `months`
     months up to its end (the last month cut at its end); stages (stage_summary), limits
-    (stage_limit_table), over_limit (over_limit_rows) with the number of applications over their
-    limit and of those stalled.
+    (stage_limit_table), over_limit (over_limit_reasons: a row per reason) with the number of
+    applications over their limit and of those stalled.
     """
     first = min(window.start, trend_months(window, months)[0].start).replace(day=1)
     args = (database_url(), window.start, window.end, scope.town, scope.team, first)
