@@ -228,6 +228,17 @@ def reference_line(fig, *, x: float | None = None, y: float | None = None, dash:
     """A vertical line at `x` or a horizontal one at `y` across the plot, with an optional label
     at its top left / top right: the shape and annotation fig.add_vline / add_hline make, added
     directly (those helpers cost ~3 ms more a line, working out subplots this app never has)."""
+    marks = reference_marks(x=x, y=y, dash=dash, color=color, text=text, position=position)
+    for shape in marks["shapes"]:
+        fig.add_shape(shape)
+    for label in marks["annotations"]:
+        fig.add_annotation(label)
+
+
+def reference_marks(*, x: float | None = None, y: float | None = None, dash: str, color: str,
+                    text: str | None = None, position: str = "top right") -> dict:
+    """reference_line's shape and label as layout entries {"shapes": [...], "annotations": [...]},
+    for a figure built in one go (see layout_marks)."""
     right = position == "top right"
     if x is not None:
         shape = {"type": "line", "x0": x, "x1": x, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain"}
@@ -237,9 +248,13 @@ def reference_line(fig, *, x: float | None = None, y: float | None = None, dash:
         shape = {"type": "line", "x0": 0, "x1": 1, "xref": "x domain", "y0": y, "y1": y, "yref": "y"}
         label = {"x": 1 if right else 0, "xref": "x domain", "y": y, "yref": "y",
                  "xanchor": "right" if right else "left", "yanchor": "bottom"}
-    fig.add_shape({**shape, "line": {"color": color, "dash": dash}})
-    if text is not None:
-        fig.add_annotation({**label, "showarrow": False, "text": text})
+    return {"shapes": [{**shape, "line": {"color": color, "dash": dash}}],
+            "annotations": [] if text is None else [{**label, "showarrow": False, "text": text}]}
+
+
+def layout_marks(*marks: dict) -> dict:
+    """Several reference_marks as one {"shapes", "annotations"} for a layout."""
+    return {key: [item for mark in marks for item in mark[key]] for key in ("shapes", "annotations")}
 
 
 def trend_chart(frame: pd.DataFrame, x: str, y: str | list[str], title: str, *,

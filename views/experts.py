@@ -13,8 +13,8 @@ import streamlit as st
 
 from ui import data, state
 from ui.components import (
-    change, definition, fmt_delta, fmt_minutes, fmt_number, kpi_card, plotly, reference_line, show_table,
-    translate_codes,
+    change, definition, fmt_delta, fmt_minutes, fmt_number, kpi_card, layout_marks, plotly, reference_marks,
+    show_table, translate_codes,
 )
 from ui.filters import screen_filters, window_caption
 from ui.strings import t
@@ -88,15 +88,16 @@ definition("expert_calls", target_key="expert_response", container=row[2])
 st.subheader(t("exp_coverage_title"))
 codes = list(coverage.by_specialty)
 counts = list(coverage.by_specialty.values())
-fig = go.Figure(go.Bar(
-    x=[t("spec_" + code) for code in codes], y=counts, text=counts, textposition="inside",
-    marker_color=[STATUS_COLORS["red" if count < minimum else "green"] for count in counts],
-    hovertext=[t("exp_coverage_hover", specialty=t("spec_" + c), count=n, minimum=f"{minimum:g}")
-               for c, n in zip(codes, counts)], hoverinfo="text",
-))
-reference_line(fig, y=minimum, dash="dash", color=STATUS_COLORS["amber"],
-               text=t("exp_min_line", minimum=f"{minimum:g}"), position="top right")
-fig.update_yaxes(title=t("exp_active_experts"), **whole_numbers(max(counts + [minimum])))
+# Each figure is built in one call: cheaper than adding traces and updating the layout piecemeal.
+fig = go.Figure(
+    go.Bar(x=[t("spec_" + code) for code in codes], y=counts, text=counts, textposition="inside",
+           marker_color=[STATUS_COLORS["red" if count < minimum else "green"] for count in counts],
+           hovertext=[t("exp_coverage_hover", specialty=t("spec_" + c), count=n, minimum=f"{minimum:g}")
+                      for c, n in zip(codes, counts)], hoverinfo="text"),
+    layout=dict(yaxis=dict(title=t("exp_active_experts"), **whole_numbers(max(counts + [minimum]))),
+                **reference_marks(y=minimum, dash="dash", color=STATUS_COLORS["amber"],
+                                  text=t("exp_min_line", minimum=f"{minimum:g}"), position="top right")),
+)
 plotly(fig, height=WALL_CHART_HEIGHT if state.projection() else 300, key="exp_coverage")
 
 
@@ -109,20 +110,21 @@ if calls.count == 0:
 else:
     left, right = st.columns([3, 2])
     with left:
-        fig = go.Figure()
-        for mode, colour in (("onsite", SERIES_COLORS[0]), ("remote", SERIES_COLORS[1])):
-            fig.add_trace(go.Bar(x=specialty_names(by_specialty["specialty"]), y=by_specialty[mode],
-                                 name=t("exp_mode_" + mode), marker_color=colour))
-        fig.update_layout(barmode="stack", title=dict(text=t("exp_by_specialty_chart"), font=dict(size=15)),
-                          legend=dict(orientation="h", y=-0.3, traceorder="normal"))
-        fig.update_yaxes(**whole_numbers(by_specialty["calls"].max()))
+        names = specialty_names(by_specialty["specialty"])
+        fig = go.Figure(
+            [go.Bar(x=names, y=by_specialty[mode], name=t("exp_mode_" + mode), marker_color=colour)
+             for mode, colour in (("onsite", SERIES_COLORS[0]), ("remote", SERIES_COLORS[1]))],
+            layout=dict(barmode="stack", title=dict(text=t("exp_by_specialty_chart"), font=dict(size=15)),
+                        legend=dict(orientation="h", y=-0.3, traceorder="normal"),
+                        yaxis=whole_numbers(by_specialty["calls"].max())),
+        )
         plotly(fig, height=WALL_CHART_HEIGHT if state.projection() else 320, key="exp_by_specialty")
     with right:
         split = [int(by_specialty["onsite"].sum()), int(by_specialty["remote"].sum())]
         fig = go.Figure(go.Pie(labels=[t("exp_mode_onsite"), t("exp_mode_remote")], values=split, hole=0.5,
-                               marker=dict(colors=SERIES_COLORS[:2]), sort=False))
-        fig.update_layout(title=dict(text=t("exp_mode_chart"), font=dict(size=15)),
-                          legend=dict(orientation="h", y=-0.1))
+                               marker=dict(colors=SERIES_COLORS[:2]), sort=False),
+                        layout=dict(title=dict(text=t("exp_mode_chart"), font=dict(size=15)),
+                                    legend=dict(orientation="h", y=-0.1)))
         plotly(fig, height=WALL_CHART_HEIGHT if state.projection() else 320, key="exp_mode_split")
     if not state.projection():
         specialty_table = by_specialty.assign(specialty=specialty_names(by_specialty["specialty"]))
@@ -141,14 +143,14 @@ if by_expert.empty:
 else:
     top = by_expert.sort_values(["calls", "expert_no"], ascending=[False, True]).head(TOP_EXPERTS)
     labels = [f"{no} {name}" for no, name in zip(top["expert_no"].astype(str), top["name"])]
-    fig = go.Figure(go.Bar(x=top["calls"], y=labels, orientation="h", marker_color=SERIES_COLORS[0],
-                           text=top["calls"], textposition="outside",
-                           hovertext=[t("exp_expert_hover", expert=label, specialty=t("spec_" + s), calls=c,
-                                        hours=f"{h:.1f}")
-                                      for label, s, c, h in zip(labels, top["specialty"], top["calls"], top["hours"])],
-                           hoverinfo="text"))
-    fig.update_yaxes(type="category", autorange="reversed")
-    fig.update_xaxes(**whole_numbers(top["calls"].max()))
+    fig = go.Figure(
+        go.Bar(x=top["calls"], y=labels, orientation="h", marker_color=SERIES_COLORS[0], text=top["calls"],
+               textposition="outside",
+               hovertext=[t("exp_expert_hover", expert=label, specialty=t("spec_" + s), calls=c, hours=f"{h:.1f}")
+                          for label, s, c, h in zip(labels, top["specialty"], top["calls"], top["hours"])],
+               hoverinfo="text"),
+        layout=dict(yaxis=dict(type="category", autorange="reversed"), xaxis=whole_numbers(top["calls"].max())),
+    )
     if len(by_expert) > TOP_EXPERTS:
         st.caption(t("exp_top_experts", shown=TOP_EXPERTS, experts=len(by_expert)))
     row_height = 34 if state.projection() else 26
@@ -164,18 +166,20 @@ responses = details["response_minutes"]
 if responses.empty:
     st.info(t("exp_no_responses"))
 else:
-    fig = go.Figure()
-    fig.add_trace(go.Histogram(x=responses, name=t("exp_calls_axis"), marker_color=SERIES_COLORS[1], yaxis="y"))
-    fig.add_trace(go.Box(x=responses, name="", marker_color=SERIES_COLORS[1],
-                         boxpoints="outliers", yaxis="y2", hoverinfo="x"))
-    fig.update_layout(showlegend=False, bargap=0.05,
-                      yaxis=dict(domain=[0, 0.78], title=t("exp_calls_axis")),
-                      yaxis2=dict(domain=[0.82, 1], showticklabels=False),
-                      xaxis=dict(title=t("exp_minutes_axis"), rangemode="tozero"))
-    reference_line(fig, x=response, dash="dash", color=SERIES_COLORS[2],
-                   text=t("exp_median_line", minutes=f"{response:,.0f}"), position="top right")
-    reference_line(fig, x=TARGETS["expert_response"].green, dash="dot", color=STATUS_COLORS["green"],
-                   text=t("target_line", value=f"{TARGETS['expert_response'].green:g}"), position="top left")
+    lines = layout_marks(
+        reference_marks(x=response, dash="dash", color=SERIES_COLORS[2],
+                        text=t("exp_median_line", minutes=f"{response:,.0f}"), position="top right"),
+        reference_marks(x=TARGETS["expert_response"].green, dash="dot", color=STATUS_COLORS["green"],
+                        text=t("target_line", value=f"{TARGETS['expert_response'].green:g}"), position="top left"),
+    )
+    fig = go.Figure(
+        [go.Histogram(x=responses, name=t("exp_calls_axis"), marker_color=SERIES_COLORS[1], yaxis="y"),
+         go.Box(x=responses, name="", marker_color=SERIES_COLORS[1], boxpoints="outliers", yaxis="y2",
+                hoverinfo="x")],
+        layout=dict(showlegend=False, bargap=0.05, yaxis=dict(domain=[0, 0.78], title=t("exp_calls_axis")),
+                    yaxis2=dict(domain=[0.82, 1], showticklabels=False),
+                    xaxis=dict(title=t("exp_minutes_axis"), rangemode="tozero"), **lines),
+    )
     plotly(fig, height=320, key="exp_response")
 
 

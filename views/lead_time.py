@@ -17,8 +17,8 @@ import streamlit as st
 from metrics.lead_time import STAGES
 from ui import data, state
 from ui.components import (
-    change, definition, fmt_days, fmt_delta, fmt_number, kpi_card, plotly, reference_line, show_table,
-    translate_codes,
+    change, definition, fmt_days, fmt_delta, fmt_number, kpi_card, layout_marks, plotly, reference_marks,
+    show_table, translate_codes,
 )
 from ui.filters import screen_filters, window_caption
 from ui.strings import t
@@ -106,27 +106,29 @@ else:
               for group in ("resident", "other")}
     means = {"resident": now.resident.mean_days, "other": now.other.mean_days}
     left, right = st.columns(2)
+    # Each figure is built in one call: cheaper than adding traces and updating the layout piecemeal.
     with left:
-        fig = go.Figure()
-        for group, counts in groups.items():
-            fig.add_trace(go.Histogram(x=counts["lead_days"], y=counts["applications"], histfunc="sum",
-                                       name=group_name(group), opacity=0.6, xbins=dict(size=5), histnorm="percent",
-                                       marker_color=GROUP_COLORS[group]))
-            if means[group] is not None:
-                reference_line(fig, x=means[group], dash="dash", color=GROUP_COLORS[group],
-                               text=t("lt_mean_line", days=f"{means[group]:.1f}"),
-                               position="top right" if group == "other" else "top left")
-        fig.update_layout(barmode="overlay", title=dict(text=t("lt_histogram"), font=dict(size=15)),
-                          legend=dict(orientation="h", y=-0.25))
-        fig.update_xaxes(title=t("lt_lead_days_axis"))
-        fig.update_yaxes(title=t("lt_share_axis"), ticksuffix="%")
+        mean_lines = [reference_marks(x=means[group], dash="dash", color=GROUP_COLORS[group],
+                                      text=t("lt_mean_line", days=f"{means[group]:.1f}"),
+                                      position="top right" if group == "other" else "top left")
+                      for group in groups if means[group] is not None]
+        fig = go.Figure(
+            [go.Histogram(x=counts["lead_days"], y=counts["applications"], histfunc="sum", name=group_name(group),
+                          opacity=0.6, xbins=dict(size=5), histnorm="percent", marker_color=GROUP_COLORS[group])
+             for group, counts in groups.items()],
+            layout=dict(barmode="overlay", title=dict(text=t("lt_histogram"), font=dict(size=15)),
+                        legend=dict(orientation="h", y=-0.25), xaxis=dict(title=t("lt_lead_days_axis")),
+                        yaxis=dict(title=t("lt_share_axis"), ticksuffix="%"), **layout_marks(*mean_lines)),
+        )
         plotly(fig, height=320, key="lt_histogram")
     with right:
-        fig = go.Figure([go.Box(y=np.repeat(counts["lead_days"].to_numpy(), counts["applications"].to_numpy()),
-                                name=group_name(group), boxmean=True, marker_color=GROUP_COLORS[group])
-                         for group, counts in groups.items()])
-        fig.update_layout(title=dict(text=t("lt_box"), font=dict(size=15)), showlegend=False)
-        fig.update_yaxes(title=t("lt_lead_days_axis"))
+        fig = go.Figure(
+            [go.Box(y=np.repeat(counts["lead_days"].to_numpy(), counts["applications"].to_numpy()),
+                    name=group_name(group), boxmean=True, marker_color=GROUP_COLORS[group])
+             for group, counts in groups.items()],
+            layout=dict(title=dict(text=t("lt_box"), font=dict(size=15)), showlegend=False,
+                        yaxis=dict(title=t("lt_lead_days_axis"))),
+        )
         plotly(fig, height=320, key="lt_box")
     if reduction is not None:
         st.caption(t("lt_reduction_note", resident=f"{now.resident.mean_days:.1f}", other=f"{now.other.mean_days:.1f}",
@@ -146,29 +148,31 @@ st.caption(t("lt_trend_caption", start=f"{trend['month'].iloc[0]:%Y-%m}", end=f"
 left, right = st.columns(2)
 months = [f"{month:%Y-%m}" for month in trend["month"]]
 with left:
-    fig = go.Figure()
-    for group in ("resident", "other"):
-        fig.add_trace(go.Scatter(
-            x=months, y=trend[f"{group}_mean"].astype(float), mode="lines+markers", name=group_name(group),
-            line_color=GROUP_COLORS[group], connectgaps=False, customdata=trend[f"{group}_count"],
-            hovertemplate="%{x}: %{y:.1f} " + t("unit_days") + " (%{customdata})<extra>" + group_name(group) + "</extra>",
-        ))
-    fig.update_layout(title=dict(text=t("lt_trend_chart"), font=dict(size=15)), legend=dict(orientation="h", y=-0.25))
-    fig.update_xaxes(type="category")
-    fig.update_yaxes(title=t("lt_lead_days_axis"), rangemode="tozero")
+    fig = go.Figure(
+        [go.Scatter(x=months, y=trend[f"{group}_mean"].astype(float), mode="lines+markers", name=group_name(group),
+                    line_color=GROUP_COLORS[group], connectgaps=False, customdata=trend[f"{group}_count"],
+                    hovertemplate=("%{x}: %{y:.1f} " + t("unit_days") + " (%{customdata})<extra>"
+                                   + group_name(group) + "</extra>"))
+         for group in ("resident", "other")],
+        layout=dict(title=dict(text=t("lt_trend_chart"), font=dict(size=15)), legend=dict(orientation="h", y=-0.25),
+                    xaxis=dict(type="category"), yaxis=dict(title=t("lt_lead_days_axis"), rangemode="tozero")),
+    )
     plotly(fig, height=320, key="lt_trend")
 with right:
     reductions = trend["reduction"].astype(float)
     colours = [STATUS_COLORS[status("lead_time_reduction", None if pd.isna(v) else v)] for v in reductions]
-    fig = go.Figure(go.Bar(x=months, y=reductions, marker_color=colours, name=t("kpi_lead_time_reduction"),
-                           text=[None if pd.isna(v) else f"{v:.1f}" for v in reductions], textposition="outside"))
-    reference_line(fig, y=LEAD_TIME_REDUCTION_TARGET_DAYS, dash="dash", color=STATUS_COLORS["green"],
-                   text=t("target_line", value=f"{LEAD_TIME_REDUCTION_TARGET_DAYS:g} {t('unit_days')}"),
-                   position="top left")
-    reference_line(fig, y=TARGETS["lead_time_reduction"].amber, dash="dot", color=STATUS_COLORS["amber"])
-    fig.update_layout(title=dict(text=t("lt_reduction_chart"), font=dict(size=15)))
-    fig.update_xaxes(type="category")
-    fig.update_yaxes(title=t("lt_reduction_axis"))
+    lines = layout_marks(
+        reference_marks(y=LEAD_TIME_REDUCTION_TARGET_DAYS, dash="dash", color=STATUS_COLORS["green"],
+                        text=t("target_line", value=f"{LEAD_TIME_REDUCTION_TARGET_DAYS:g} {t('unit_days')}"),
+                        position="top left"),
+        reference_marks(y=TARGETS["lead_time_reduction"].amber, dash="dot", color=STATUS_COLORS["amber"]),
+    )
+    fig = go.Figure(
+        go.Bar(x=months, y=reductions, marker_color=colours, name=t("kpi_lead_time_reduction"),
+               text=[None if pd.isna(v) else f"{v:.1f}" for v in reductions], textposition="outside"),
+        layout=dict(title=dict(text=t("lt_reduction_chart"), font=dict(size=15)), xaxis=dict(type="category"),
+                    yaxis=dict(title=t("lt_reduction_axis")), **lines),
+    )
     plotly(fig, height=320, key="lt_reduction")
 
 
@@ -187,22 +191,23 @@ if stages["count"].sum() == 0:
     st.info(t("lt_no_applications" if distribution.empty else "lt_no_stages"))
 else:
     names = [stage_name(stage) for stage in STAGES]
-    fig = go.Figure()
+    bars = []
     for group in ("resident", "other"):
         rows = stages.loc[stages["group"] == group].set_index("stage").reindex(list(STAGES))
-        fig.add_trace(go.Bar(x=names, y=rows["mean_workdays"].astype(float), name=group_name(group),
-                             marker_color=GROUP_COLORS[group], customdata=rows["count"],
-                             hovertemplate="%{x}: %{y:.1f} (%{customdata})<extra>" + group_name(group) + "</extra>"))
-    fig.add_trace(go.Scatter(x=names, y=limits.loc[list(STAGES), "limit_single"], mode="markers",
-                             name=t("lt_limit_single"), marker=limit_marker(LIMIT_COLOR)))
-    dual = limits.loc[list(STAGES), "limit_dual"] != limits.loc[list(STAGES), "limit_single"]
-    fig.add_trace(go.Scatter(x=[n for n, d in zip(names, dual) if d], y=limits.loc[list(STAGES), "limit_dual"][dual],
-                             mode="markers", name=t("lt_limit_dual"),
-                             marker=limit_marker(DUAL_LIMIT_COLOR)))
-    fig.update_layout(barmode="group", title=dict(text=t("lt_stages_chart"), font=dict(size=15)),
-                      legend=dict(orientation="h", y=-0.25))
-    fig.update_xaxes(type="category")
-    fig.update_yaxes(title=t("lt_workdays_axis"), rangemode="tozero")
+        bars.append(go.Bar(x=names, y=rows["mean_workdays"].astype(float), name=group_name(group),
+                           marker_color=GROUP_COLORS[group], customdata=rows["count"],
+                           hovertemplate="%{x}: %{y:.1f} (%{customdata})<extra>" + group_name(group) + "</extra>"))
+    single, dual_limit = limits.loc[list(STAGES), "limit_single"], limits.loc[list(STAGES), "limit_dual"]
+    dual = dual_limit != single
+    fig = go.Figure(
+        [*bars,
+         go.Scatter(x=names, y=single, mode="markers", name=t("lt_limit_single"), marker=limit_marker(LIMIT_COLOR)),
+         go.Scatter(x=[n for n, d in zip(names, dual) if d], y=dual_limit[dual], mode="markers",
+                    name=t("lt_limit_dual"), marker=limit_marker(DUAL_LIMIT_COLOR))],
+        layout=dict(barmode="group", title=dict(text=t("lt_stages_chart"), font=dict(size=15)),
+                    legend=dict(orientation="h", y=-0.25), xaxis=dict(type="category"),
+                    yaxis=dict(title=t("lt_workdays_axis"), rangemode="tozero")),
+    )
     plotly(fig, height=360, key="lt_stages")
     st.caption(t("lt_stages_caption"))
     listed = stages.merge(limits.reset_index(), on="stage")
