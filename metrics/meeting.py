@@ -218,9 +218,8 @@ def new_needs(conn: Connection, window: Window, as_of: dt.date, settings: dict,
               scope: Scope = Scope()) -> pd.DataFrame:
     """Needs flagged in the window; month = the month that raised it (capacity: the peak month,
     surge: the surge month, basic charge: the window's start); age from that day."""
-    capacity = needs.capacity_increase(conn, window, settings, scope)
+    capacity, charge = needs.demand_findings(conn, window, settings, scope)
     capacity = capacity.assign(kind="capacity_increase", month=capacity["peak_month"])
-    charge = needs.basic_charge(conn, window, settings, scope)
     charge = charge.assign(kind="basic_charge", month=window.start)
     surge = needs.surge(conn, window, settings, scope).assign(kind="surge")
     found = [f[["kind", "account_no", "name", "month", "rule", "rule_zh"]] for f in (capacity, charge, surge)]

@@ -276,21 +276,34 @@ def capacity_increase(conn: Connection, window: Window, settings: dict, scope: S
     demand/capacity of the last 3 months with max demand (None with fewer than 3). rule_code:
     over_capacity or sustained_load (over_capacity when both apply).
     """
-    ratio = settings["capacity_watch_ratio"]
     stats = _needs_stats(window, settings, scope, rules=("capacity",))
+    query = (select(*_capacity_columns(stats, window)).where(_capacity_need(stats))
+             .order_by(stats.c.account_no))
+    return _capacity_frame(query_frame(conn, query, _CAPACITY_READ), settings)
+
+
+_CAPACITY_READ = ["account_no", "name", "capacity_kva", "peak_month", "peak_demand_kw", "over_months",
+                  "last3_min_demand"]
+
+
+def _capacity_columns(stats, window: Window, when=None) -> list:
+    """The columns of _CAPACITY_READ; the month look-ups only where `when` holds (if given)."""
     months, in_window = _window_demand_rows(stats.c.customer_id, window)
     peak_month = select(func.min(months.month)).where(in_window, months.max_demand_kw == stats.c.peak_demand_kw)
     over_months = select(func.count()).where(in_window, months.max_demand_kw > stats.c.capacity_kva)
-    last3_min = case((stats.c.demand_months >= WATCH_MONTHS, _last3_min_demand(stats, window)))
-    query = (
-        select(stats.c.account_no, stats.c.name, stats.c.capacity_kva,
-               peak_month.scalar_subquery().label("peak_month"), stats.c.peak_demand_kw,
-               over_months.scalar_subquery().label("over_months"), last3_min.label("last3_min_demand"))
-        .where(_capacity_need(stats))
-        .order_by(stats.c.account_no)
-    )
-    frame = query_frame(conn, query, ["account_no", "name", "capacity_kva", "peak_month", "peak_demand_kw",
-                                      "over_months", "last3_min_demand"])
+    looked_up = [peak_month.scalar_subquery(), over_months.scalar_subquery(),
+                 case((stats.c.demand_months >= WATCH_MONTHS, _last3_min_demand(stats, window)))]
+    if when is not None:
+        looked_up = [case((when, column)) for column in looked_up]
+    peak, over, last3 = looked_up
+    return [stats.c.account_no, stats.c.name, stats.c.capacity_kva, peak.label("peak_month"), stats.c.peak_demand_kw,
+            over.label("over_months"), last3.label("last3_min_demand")]
+
+
+def _capacity_frame(frame: pd.DataFrame, settings: dict) -> pd.DataFrame:
+    """CAPACITY_COLUMNS from the _CAPACITY_READ columns of the customers that need more capacity."""
+    ratio = settings["capacity_watch_ratio"]
+    frame = frame[_CAPACITY_READ].copy()
     frame["over_months"] = frame["over_months"].astype(int)
     frame["peak_ratio"] = frame["peak_demand_kw"] / frame["capacity_kva"]
     frame["last3_min_ratio"] = frame["last3_min_demand"].astype(float) / frame["capacity_kva"]
@@ -298,7 +311,7 @@ def capacity_increase(conn: Connection, window: Window, settings: dict, scope: S
     rows = _rows(frame, ["over_months", "peak_month", "peak_demand_kw", "capacity_kva", "last3_min_ratio"])
     frame["rule"] = [_capacity_rule(row, ratio, zh=False) for row in rows]
     frame["rule_zh"] = [_capacity_rule(row, ratio, zh=True) for row in rows]
-    return frame[CAPACITY_COLUMNS]
+    return frame[CAPACITY_COLUMNS].reset_index(drop=True)
 
 
 def _capacity_rule(row, ratio: float, zh: bool) -> str:
@@ -334,15 +347,25 @@ def basic_charge(conn: Connection, window: Window, settings: dict, scope: Scope 
     annual_saving = saving × 12 / months (the window months used).
     """
     stats = _needs_stats(window, settings, scope, rules=("charge",))
+    query = (select(*_charge_columns(stats, settings)).where(_charge_need(stats, settings))
+             .order_by(stats.c.account_no))
+    return _charge_frame(query_frame(conn, query, _CHARGE_READ))
+
+
+_CHARGE_READ = ["account_no", "name", "capacity_kva", "billing_mode", "months", "cost_by_capacity", "cost_by_demand"]
+
+
+def _charge_columns(stats, settings: dict) -> list:
+    """The columns of _CHARGE_READ."""
     costs = _charge_costs(stats, settings)
-    query = (
-        select(stats.c.account_no, stats.c.name, stats.c.capacity_kva, stats.c.billing_mode,
-               stats.c.demand_months, costs["by_capacity"], costs["by_demand"])
-        .where(_charge_need(stats, settings))
-        .order_by(stats.c.account_no)
-    )
-    frame = query_frame(conn, query, ["account_no", "name", "capacity_kva", "billing_mode", "months",
-                                      "cost_by_capacity", "cost_by_demand"])
+    return [stats.c.account_no, stats.c.name, stats.c.capacity_kva, stats.c.billing_mode,
+            stats.c.demand_months.label("months"), costs["by_capacity"].label("cost_by_capacity"),
+            costs["by_demand"].label("cost_by_demand")]
+
+
+def _charge_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """BASIC_CHARGE_COLUMNS from the _CHARGE_READ columns of the customers to move."""
+    frame = frame[_CHARGE_READ].copy()
     frame["months"] = frame["months"].astype(int)
     by_capacity_mode = frame["billing_mode"] == "capacity"
     frame["suggested_mode"] = by_capacity_mode.map({True: "demand", False: "capacity"})
@@ -357,7 +380,23 @@ def basic_charge(conn: Connection, window: Window, settings: dict, scope: Scope 
                          "annual_saving"])
     frame["rule"] = [_charge_rule(row, zh=False) for row in rows]
     frame["rule_zh"] = [_charge_rule(row, zh=True) for row in rows]
-    return frame[BASIC_CHARGE_COLUMNS]
+    return frame[BASIC_CHARGE_COLUMNS].reset_index(drop=True)
+
+
+def demand_findings(conn: Connection, window: Window, settings: dict,
+                    scope: Scope = Scope()) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(capacity_increase, basic_charge) from one pass over the window's consumption: the per-customer
+    demand figures both rules read are worked out once (each function alone works them out again)."""
+    stats = _needs_stats(window, settings, scope)
+    capacity, charge = _capacity_need(stats), _charge_need(stats, settings)
+    flags = [case((capacity, 1), else_=0).label("capacity"), case((charge, 1), else_=0).label("charge")]
+    charge_columns = _charge_columns(stats, settings)[3:]  # account_no, name, capacity_kva: in the capacity ones
+    query = (select(*_capacity_columns(stats, window, when=capacity), *charge_columns, *flags)
+             .where(or_(capacity, charge)).order_by(stats.c.account_no))
+    names = [*_CAPACITY_READ, *_CHARGE_READ[3:], "capacity", "charge"]
+    frame = query_frame(conn, query, names)
+    return (_capacity_frame(frame[frame["capacity"] == 1], settings),
+            _charge_frame(frame[frame["charge"] == 1]))
 
 
 def _charge_rule(row, zh: bool) -> str:

@@ -5,6 +5,7 @@ surge_ratio 1.3, trading_min_kwh 5,000,000.
 """
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from data_access.settings import load_settings
@@ -254,6 +255,26 @@ def test_section_lists_match_the_detail_functions(capacity_cases, charge_cases, 
             assert section["basic_charge_adjustment"] == list(charge["account_no"])
             assert section["surge"] == sorted(set(needs.surge(conn, window, settings)["account_no"]))
             assert section["capacity_increase"] and section["basic_charge_adjustment"] and section["surge"]
+
+
+def same_rows(found: pd.DataFrame, expected: pd.DataFrame) -> None:
+    assert list(found.columns) == list(expected.columns)
+    if len(found) or len(expected):  # empty frames: the columns are what there is to compare
+        pd.testing.assert_frame_equal(found, expected)
+
+
+def test_demand_findings_equal_the_two_rules_alone(capacity_cases, charge_cases, mixed):
+    # One pass for both rules (the screen and the meeting agenda) gives what each rule gives alone,
+    # frames, rule texts and empty windows alike, scoped or not.
+    with mixed.connect() as conn:
+        settings = load_settings(conn)
+        for window, scope in ((Q1, Scope()), (Window(D(2025, 1, 15), D(2025, 4, 30)), Scope()),
+                              (Q1, Scope(town="东镇")), (Window(D(2023, 1, 1), D(2023, 6, 30)), Scope())):
+            capacity, charge = needs.demand_findings(conn, window, settings, scope)
+            same_rows(capacity, needs.capacity_increase(conn, window, settings, scope))
+            same_rows(charge, needs.basic_charge(conn, window, settings, scope))
+        capacity, charge = needs.demand_findings(conn, Q1, settings)
+        assert len(capacity) > 1 and len(charge) > 1  # both rules found customers here
 
 
 def test_section_counts_only_window_months_for_demand(engine):

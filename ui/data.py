@@ -590,13 +590,10 @@ NEEDS_RULES = ("capacity_increase", "basic_charge_adjustment", "direct_trading",
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _needs_findings(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> dict:
-    window, scope = Window(start, end), Scope(town, team)
-    with engine().connect() as conn:
-        current = load_settings(conn)
-    surge, capacity, charge, trading = side_by_side(engine(), [  # the longest first
+    window, scope, current = Window(start, end), Scope(town, team), settings()
+    (capacity, charge), surge, trading = side_by_side(engine(), [  # the longest first
+        lambda conn: needs.demand_findings(conn, window, current, scope),
         lambda conn: needs.surge(conn, window, current, scope),
-        lambda conn: needs.capacity_increase(conn, window, current, scope),
-        lambda conn: needs.basic_charge(conn, window, current, scope),
         lambda conn: needs.direct_trading(conn, current, scope, as_of=end),
     ])
     return {"capacity_increase": capacity, "basic_charge_adjustment": charge, "direct_trading": trading,
