@@ -606,13 +606,17 @@ OVER_LIMIT_COLUMNS = ["app_no", "account_no", "name", "resident_served", "supply
 def over_limit_rows(over: pd.DataFrame, checked: tuple[str, ...] = m_lead_time.GRID_STAGES) -> pd.DataFrame:
     """The screen's over-limit list: a row per checked stage over its limit, then one for a stall."""
     base = OVER_LIMIT_COLUMNS[:7]
-    parts = [over.loc[over[f"{stage}_over"], base].assign(
-        state="over", stage=stage, workdays=over[f"{stage}_workdays"], limit=over[f"{stage}_limit"], order=rank)
-        for rank, stage in enumerate(checked)]
-    stalled = over[over["stalled"]]
-    parts.append(stalled[base].assign(state="stalled", stage=stalled["current_stage"],
-                                      workdays=stalled["current_workdays"], limit=stalled["current_limit"],
-                                      order=len(checked)))
+
+    def picked(rows: pd.Series, names: dict, **fixed) -> pd.DataFrame:
+        # Columns taken by name, not assigned as Series: pandas gives an empty frame the index of
+        # a Series assigned to it, which would bring back every application.
+        return over.loc[rows, [*base, *names]].rename(columns=names).assign(**fixed)
+
+    parts = [picked(over[f"{stage}_over"], {f"{stage}_workdays": "workdays", f"{stage}_limit": "limit"},
+                    state="over", stage=stage, order=rank)
+             for rank, stage in enumerate(checked)]
+    parts.append(picked(over["stalled"], {"current_stage": "stage", "current_workdays": "workdays",
+                                          "current_limit": "limit"}, state="stalled", order=len(checked)))
     rows = pd.concat(parts)
     rows = rows.assign(position=rows.index).sort_values(["position", "order"], ignore_index=True)
     return rows[OVER_LIMIT_COLUMNS]

@@ -429,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg-url", help="PostgreSQL server URL; the data goes to schema bench_kpis_<scale>")
     parser.add_argument("--screens", default=",".join(SCREENS))
     parser.add_argument("--repeat", type=int, default=3, help="runs of the kpis report (the best is kept)")
-    parser.add_argument("--screen-repeat", type=int, default=2, help="cold and warm runs per screen")
+    parser.add_argument("--screen-repeat", type=int, default=3, help="cold and warm runs per screen")
     parser.add_argument("--skip-browser", action="store_true")
     parser.add_argument("--skip-naive", action="store_true")
     parser.add_argument("--no-check", action="store_true", help="do not check the naive numbers against the SQL")

@@ -49,6 +49,9 @@ def test_fresh_server_first_session_logs_in_without_reload(page, start_server):
         wait_idle(page)
         assert_login_only(page)
         login(page, "office", PASSWORD)
+        # Under load the overview's cards can land after the idle check settles: wait for them (a
+        # session stuck on the login, the failure this test is for, never shows any).
+        page.wait_for_selector('[data-testid="stMetric"]', timeout=30_000)
         assert page.locator(EXCEPTION).count() == 0
         assert page.locator('[data-testid="stMetric"]').count() >= 7
         assert page.url.startswith(f"{url}/overview")
