@@ -150,3 +150,8 @@ def side_by_side(engine: Engine, reads, workers: int = 2) -> list:
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(run, reads))
+
+
+def named_side_by_side(engine: Engine, reads: dict, workers: int = 2) -> dict:
+    """side_by_side over {name: read}: {name: result}, the reads handed out in the dict's order."""
+    return dict(zip(reads, side_by_side(engine, list(reads.values()), workers)))

@@ -38,7 +38,7 @@ from data_access.settings import load_settings
 from data_access.users import active_users as db_active_users
 from metrics import attendance, experts, lead_time, logs, needs, plans, segments, training
 from metrics.calendar import rate
-from metrics.sql import side_by_side
+from metrics.sql import named_side_by_side, side_by_side
 from metrics.window import Scope, Window
 
 CACHE_TTL = 300  # seconds
@@ -403,7 +403,7 @@ def _experts_head(url: str, start: dt.date, end: dt.date, town: str | None, team
         "calls_before": lambda conn: experts.call_stats(conn, window.previous(), current, scope),
         "by_specialty": lambda conn: experts.calls_by_specialty(conn, window, current, scope),
     }
-    return dict(zip(reads, side_by_side(engine(), list(reads.values()))))
+    return named_side_by_side(engine(), reads)
 
 
 def experts_head(window: Window, scope: Scope) -> dict:
@@ -419,7 +419,7 @@ def _expert_details_now(engine: Engine, window: Window, scope: Scope) -> dict:
         "never_called": lambda conn: experts.never_called(conn, window, scope),
         "response_minutes": lambda conn: experts.answered_minutes(conn, window, scope),
     }
-    return dict(zip(reads, side_by_side(engine, list(reads.values()))))
+    return named_side_by_side(engine, reads)
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
@@ -535,7 +535,7 @@ def _lead_time_head(url: str, start: dt.date, end: dt.date, town: str | None, te
         "before": lambda conn: lead_time.summary(conn, window.previous(), current, scope),
         "distribution": lambda conn: lead_time.lead_days_counts(conn, window, current, scope),
     }
-    return dict(zip(reads, side_by_side(engine(), list(reads.values()))))
+    return named_side_by_side(engine(), reads)
 
 
 def lead_time_head(window: Window, scope: Scope) -> dict:
