@@ -357,18 +357,12 @@ def _stage_frame(conn: Connection, query) -> pd.DataFrame:
     return frame
 
 
-def _with_customer(rows, names: list[str] | None = None):
-    """SELECT the columns `names` (all by default) of `rows` (a subquery of _stage_select's
-    columns), with the customer's account_no and name after app_no in the place of customer_id."""
-    names = [column.name for column in rows.c] if names is None else names
+def _with_customer(rows):
+    """SELECT the columns of `rows` (a subquery of _stage_select's columns), with the customer's
+    account_no and name after app_no in the place of customer_id."""
     columns = []
-    for name in names:
-        if name == "customer_id":
-            columns += [Customer.account_no, Customer.name]
-        elif name in ("account_no", "name"):
-            columns.append(getattr(Customer, name))
-        else:
-            columns.append(rows.c[name])
+    for column in rows.c:
+        columns += [Customer.account_no, Customer.name] if column.name == "customer_id" else [column]
     return select(*columns).select_from(rows).join(Customer, Customer.id == rows.c.customer_id)
 
 
@@ -387,13 +381,10 @@ def stage_durations(conn: Connection, window: Window, settings: dict, scope: Sco
 
 
 def over_limit(conn: Connection, window: Window, settings: dict, scope: Scope = Scope(),
-               checked: tuple[str, ...] = GRID_STAGES, columns: list[str] | None = None) -> pd.DataFrame:
+               checked: tuple[str, ...] = GRID_STAGES) -> pd.DataFrame:
     """Applications energized in the window, or open at its end, with a checked stage over its
-    limit or stalled (the columns of stage_durations, or only `columns` of them: SQL then works
-    out only those). Sorted by app_no."""
-    query = _over_limit_query(window, _limits_key(settings), scope, tuple(checked),
-                              None if columns is None else tuple(columns))
-    return _stage_frame(conn, query)
+    limit or stalled (the columns of stage_durations). Sorted by app_no."""
+    return _stage_frame(conn, _over_limit_query(window, _limits_key(settings), scope, tuple(checked)))
 
 
 REASON_COLUMNS = ["app_no", "account_no", "name", "resident_served", "supply", "applied_on", "energized_on",
@@ -419,17 +410,20 @@ def _limits_key(settings: dict) -> tuple:
 # The stage statements are large (a few hundred SQL expressions); building one costs more Python
 # time than SQLite takes to run it at county scale, so each is built once per window and limits.
 
-@lru_cache(maxsize=64)
-def _over_limit_query(window: Window, limits: tuple, scope: Scope, checked: tuple[str, ...],
-                      columns: tuple[str, ...] | None):
+def _over_applications(window: Window, limits: tuple, scope: Scope, checked: tuple[str, ...], read=None):
+    """CTE: the `read` columns (all by default) of the applications over their limit.
+
+    MATERIALIZED: those applications are found first, then only their customers are read (SQLite
+    would otherwise look up the customer of every application in the population)."""
     stages = _stage_select(window, dict(limits), scope, True, checked).subquery()
-    names = [column.name for column in stages.c] if columns is None else list(columns)
-    read = ["app_no", "customer_id", *(name for name in names if name not in ("app_no", "account_no", "name"))]
-    # MATERIALIZED: the applications over their limit are found first, then only their customers
-    # are read (SQLite would otherwise look up the customer of every application in the population).
-    over = (select(*(stages.c[name] for name in read)).where(stages.c.over_limit == 1)
-            .cte("over").prefix_with("MATERIALIZED"))
-    return _with_customer(over, names).order_by(over.c.app_no)
+    columns = stages.c if read is None else [stages.c[name] for name in read]
+    return select(*columns).where(stages.c.over_limit == 1).cte("over").prefix_with("MATERIALIZED")
+
+
+@lru_cache(maxsize=64)
+def _over_limit_query(window: Window, limits: tuple, scope: Scope, checked: tuple[str, ...]):
+    over = _over_applications(window, limits, scope, checked)
+    return _with_customer(over).order_by(over.c.app_no)
 
 
 def stage_summary(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
@@ -456,13 +450,10 @@ def stage_summary(conn: Connection, window: Window, settings: dict, scope: Scope
 
 @lru_cache(maxsize=64)
 def _reasons_query(window: Window, limits: tuple, scope: Scope, checked: tuple[str, ...]):
-    stages = _stage_select(window, dict(limits), scope, True, checked).subquery()
     kept = ["app_no", "customer_id", "resident_served", "supply", "applied_on", "energized_on", "stalled",
             "current_stage", "current_workdays", "current_limit",
             *(f"{stage}_{kind}" for stage in checked for kind in ("over", "workdays", "limit"))]
-    # MATERIALIZED: as in _over_limit_query, the applications over their limit first.
-    over = (select(*(stages.c[name] for name in kept)).where(stages.c.over_limit == 1)
-            .cte("over").prefix_with("MATERIALIZED"))
+    over = _over_applications(window, limits, scope, checked, kept)
     reasons = union_all(
         *(select(over.c.app_no, literal(rank).label("rank"), literal("over").label("state"),
                  literal(stage).label("stage"), over.c[f"{stage}_workdays"].label("workdays"),

@@ -23,16 +23,22 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _module(key: str):
-    for name, module, _function in SECTIONS:
+def _section(key: str) -> tuple:
+    """(module, function name) of report section `key`."""
+    for name, module, function in SECTIONS:
         if name == key:
-            return importlib.import_module(module)
+            return importlib.import_module(module), function
     raise KeyError(key)
+
+
+def _module(key: str):
+    return _section(key)[0]
 
 
 def section_function(key: str):
     """The function computing report section `key`: f(conn, window, settings) -> dict."""
-    return getattr(_module(key), next(function for name, _, function in SECTIONS if name == key))
+    module, function = _section(key)
+    return getattr(module, function)
 
 
 def build_report(conn: Connection, window: Window, settings: dict) -> dict:
