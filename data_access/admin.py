@@ -9,26 +9,24 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
+from data_access import security, sessions
 from data_access.calendar import FIRST_YEAR, LAST_YEAR, rebuild_calendar
 from data_access.contract import CONTROL_CHARS, parse_yesno
 from data_access.models import ROLES, CalendarOverride, Manager, Setting, User
 from data_access.permissions import Actor, check_write
+from data_access.passwords import (
+    check_password, hash_password, normalized_username, password_problems, valid_username,
+)
 from data_access.settings import SETTING_SPECS, SPECS_BY_KEY, SettingSpec
-from data_access.users import hash_password
 from data_access.writes import (
     NotFound, SavedRow, StaleRow, UnitOfWork, ValidationFailed, WriteProblem, execute_write,
     plain_value,
 )
-
-MIN_PASSWORD_LENGTH = 8
-# streamlit-authenticator lower-cases what is typed at login.
-USERNAME = re.compile(r"^[a-z0-9_.@-]{2,64}$")
 
 ROLE_LABELS = {"leader": ("领导", "Leader"), "office": ("办公室", "Office"), "manager": ("派驻经理", "Manager")}
 
@@ -36,15 +34,24 @@ USER_LABELS = {
     "username": ("用户名", "Username"),
     "display_name": ("姓名", "Display name"),
     "password": ("密码", "Password"),
+    "current_password": ("当前密码", "Current password"),
     "role": ("角色", "Role"),
     "employee_no": ("工号", "Employee no."),
     "active": ("启用", "Active"),
 }
 
 ADMIN_MESSAGES = {
-    "bad_username": ("只能用小写字母、数字和 _ . @ -，2–64 个字符",
-                     "2-64 characters: lower-case letters, digits, _ . @ -"),
+    "bad_username": ("只能用字母、数字和 . _ -，3–32 个字符",
+                     "3-32 characters: letters, digits, . _ -"),
     "password_too_short": ("至少 {min} 个字符", "at least {min} characters"),
+    "password_too_long": ("最多 {max} 个字符", "at most {max} characters"),
+    "password_classes": ("须包含小写字母、大写字母、数字、符号中的至少 {min} 类",
+                         "must mix at least {min} of: lower-case, upper-case, digits, symbols"),
+    "password_has_username": ("不能包含用户名", "must not contain the username"),
+    "password_common": ("过于常见，容易被猜到", "is one of the commonest passwords"),
+    "password_unchanged": ("新密码不能与当前密码相同", "must differ from the current password"),
+    "wrong_current_password": ("当前密码不正确", "the current password is wrong"),
+    "passwords_differ": ("两次输入的新密码不一致", "the two new passwords differ"),
     "bad_role": ("应为以下之一：{allowed}", "must be one of {allowed}"),
     "manager_needs_employee_no": ("派驻经理账号须关联工号", "a manager account needs an employee no."),
     "own_account": ("不能停用或降级自己的账号", "you cannot deactivate or demote your own account"),
@@ -70,9 +77,11 @@ def _fail(table: str, *problems: AdminProblem) -> None:
 
 
 # ---------------------------------------------------------------- users
+# Every change to an account is audited (audit_log, without the hash) and is a security event;
+# a password, role or deactivation change ends the account's sessions in the same transaction.
 
 USER_COLUMNS = (User.id, User.username, User.display_name, User.role, Manager.employee_no,
-                User.active, User.version)
+                User.active, User.version, User.created_by, User.must_change_password, User.password_changed_at)
 
 
 def list_users(conn: Connection) -> list[dict[str, Any]]:
@@ -83,7 +92,7 @@ def list_users(conn: Connection) -> list[dict[str, Any]]:
 
 def _user(conn: Connection, username: str) -> dict[str, Any] | None:
     query = select(*USER_COLUMNS).outerjoin(Manager, Manager.id == User.manager_id)
-    row = conn.execute(query.where(User.username == username.strip().lower())).mappings().first()
+    row = conn.execute(query.where(User.username == normalized_username(username))).mappings().first()
     return None if row is None else dict(row)
 
 
@@ -91,9 +100,11 @@ def _audit_user(user: dict[str, Any]) -> dict[str, Any]:
     return {key: user[key] for key in ("username", "display_name", "role", "employee_no", "active", "version")}
 
 
-def _check_password(password: str, problems: list[AdminProblem]) -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        problems.append(_problem("password", "password_too_short", min=MIN_PASSWORD_LENGTH))
+def password_check(password: str | None, username: str | None,
+                   column: str = "password") -> list[AdminProblem]:
+    """The password rules (data_access.passwords) as problems of `column`."""
+    return [_problem(column, code, USER_LABELS["password"], **params)
+            for code, params in password_problems(password, username)]
 
 
 def _role_and_manager(conn: Connection, role: str, employee_no: str | None,
@@ -115,15 +126,21 @@ def _role_and_manager(conn: Connection, role: str, employee_no: str | None,
     return manager_id
 
 
+def _new_password_values(password: str, *, must_change: bool) -> dict[str, Any]:
+    return {"password_hash": hash_password(password), "password_changed_at": security.now(),
+            "must_change_password": must_change}
+
+
 def create_user(engine: Engine, actor: Actor, *, username: str, display_name: str, password: str,
                 role: str, employee_no: str | None = None) -> SavedRow:
-    """Create an account (office only). Usernames are stored lower-case."""
+    """Create an account (office only). Usernames are stored lower-case; the new user must choose
+    their own password at first login."""
     check_write(actor, "users")
-    username = (username or "").strip().lower()
+    username = normalized_username(username)
     display_name = (display_name or "").strip()
     with UnitOfWork(engine, actor) as uow:
         problems: list[AdminProblem] = []
-        if not USERNAME.match(username):
+        if not valid_username(username):
             problems.append(_problem("username", "bad_username"))
         elif _user(uow.conn, username) is not None:
             problems.append(_problem("username", "already_exists", key=username))
@@ -133,47 +150,51 @@ def create_user(engine: Engine, actor: Actor, *, username: str, display_name: st
             problems.append(_problem("display_name", "control_chars"))
         elif len(display_name) > 64:
             problems.append(_problem("display_name", "too_long", max=64, length=len(display_name)))
-        _check_password(password, problems)
+        problems += password_check(password, username)
         manager_id = _role_and_manager(uow.conn, role, employee_no, problems)
         if problems:
             _fail("users", *problems)
-        values = {"username": username, "display_name": display_name, "role": role,
-                  "manager_id": manager_id, "password_hash": hash_password(password), "active": True}
+        values = {"username": username, "display_name": display_name, "role": role, "manager_id": manager_id,
+                  "active": True, "created_by": "cli" if actor.client == "cli" else "office",
+                  **_new_password_values(password, must_change=True)}
         result = execute_write(uow, insert(User).values(**values), "users", "username", username)
         user = _user(uow.conn, username)
         uow.audit("insert", "users", username, None, _audit_user(user))
+        security.record_event(uow.conn, "user_created", username=username, actor=actor.username,
+                              client=actor.client, role=role)
         return SavedRow(result.inserted_primary_key[0], 1, "insert")
 
 
 def _change_user(uow: UnitOfWork, username: str, values: dict[str, Any],
-                 expected_version: int | None) -> SavedRow:
-    """Guarded UPDATE of one account; audited without the password hash."""
+                 expected_version: int | None) -> tuple[dict[str, Any], SavedRow]:
+    """Guarded UPDATE of one account, audited without the password hash; (row before, saved)."""
     before = _user(uow.conn, username)
     if before is None:
-        raise NotFound("users", username)
+        raise NotFound("users", normalized_username(username))
     version = before["version"] if expected_version is None else expected_version
     statement = (
         update(User)
         .where(User.id == before["id"], User.version == version)
         .values(**values, version=User.version + 1)
     )
-    if execute_write(uow, statement, "users", "username", username).rowcount != 1:
-        raise StaleRow("users", username)
-    after = _audit_user(_user(uow.conn, username))
+    if execute_write(uow, statement, "users", "username", before["username"]).rowcount != 1:
+        raise StaleRow("users", before["username"])
+    after = _audit_user(_user(uow.conn, before["username"]))
     if "password_hash" in values:
         after["password_reset"] = True
     uow.audit("update", "users", before["username"], _audit_user(before), after)
-    return SavedRow(before["id"], version + 1, "update")
+    return before, SavedRow(before["id"], version + 1, "update")
 
 
 def _not_self(actor: Actor, username: str) -> None:
-    if username.strip().lower() == actor.username.lower():
+    if normalized_username(username) == actor.username.lower():
         _fail("users", _problem("username", "own_account"))
 
 
-def set_role(engine: Engine, actor: Actor, username: str, role: str, *, expected_version: int,
+def set_role(engine: Engine, actor: Actor, username: str, role: str, *, expected_version: int | None = None,
              employee_no: str | None = None) -> SavedRow:
-    """Change an account's role (and its manager link: employee_no for role manager)."""
+    """Change an account's role (and its manager link: employee_no for role manager); a new role
+    ends the account's sessions, so it logs in again with the new role's screens."""
     check_write(actor, "users")
     with UnitOfWork(engine, actor) as uow:
         if role != "office":
@@ -182,33 +203,99 @@ def set_role(engine: Engine, actor: Actor, username: str, role: str, *, expected
         manager_id = _role_and_manager(uow.conn, role, employee_no, problems)
         if problems:
             _fail("users", *problems)
-        return _change_user(uow, username, {"role": role, "manager_id": manager_id}, expected_version)
+        before, saved = _change_user(uow, username, {"role": role, "manager_id": manager_id}, expected_version)
+        if before["role"] != role:
+            security.record_event(uow.conn, "role_changed", username=before["username"], actor=actor.username,
+                                  client=actor.client, before=before["role"], after=role)
+            sessions.end_user_sessions(uow.conn, before["id"], "role", actor=actor.username, client=actor.client)
+        return saved
 
 
 def reset_password(engine: Engine, actor: Actor, username: str, password: str, *,
                    expected_version: int | None = None) -> SavedRow:
-    """Set a new password (bcrypt). expected_version is optional: a reset overwrites anyway."""
+    """The office sets a new password (the user must change it at the next login); ends the
+    account's sessions. expected_version is optional: a reset overwrites anyway."""
     check_write(actor, "users")
-    problems: list[AdminProblem] = []
-    _check_password(password, problems)
+    problems = password_check(password, username)
     if problems:
         _fail("users", *problems)
     with UnitOfWork(engine, actor) as uow:
-        return _change_user(uow, username, {"password_hash": hash_password(password)}, expected_version)
+        before, saved = _change_user(uow, username, _new_password_values(password, must_change=True),
+                                     expected_version)
+        security.record_event(uow.conn, "password_changed", username=before["username"], actor=actor.username,
+                              client=actor.client, by="cli" if actor.client == "cli" else "office")
+        sessions.end_user_sessions(uow.conn, before["id"], "password", actor=actor.username, client=actor.client)
+        return saved
 
 
-def deactivate_user(engine: Engine, actor: Actor, username: str, *, expected_version: int) -> SavedRow:
-    """Block an account from logging in (the row and its history stay)."""
+def change_own_password(engine: Engine, actor: Actor, current_password: str, new_password: str, *,
+                        keep_session: str | None = None) -> None:
+    """A user changes their own password (any role): the current one must be right; the user's
+    other sessions end, the one whose token is `keep_session` stays open."""
+    with UnitOfWork(engine, actor) as uow:
+        row = uow.conn.execute(select(User.id, User.password_hash).where(
+            User.username == actor.username.lower(), User.active.is_(True))).first()
+        if row is None:
+            raise NotFound("users", actor.username)
+        if not check_password(current_password or "", row.password_hash):
+            _fail("users", _problem("current_password", "wrong_current_password"))
+        problems = password_check(new_password, actor.username)
+        if not problems and check_password(new_password, row.password_hash):
+            problems.append(_problem("password", "password_unchanged"))
+        if problems:
+            _fail("users", *problems)
+        uow.conn.execute(update(User).where(User.id == row.id).values(
+            **_new_password_values(new_password, must_change=False), version=User.version + 1))
+        uow.audit("update", "users", actor.username.lower(), None, {"username": actor.username.lower(),
+                                                                    "password_reset": True})
+        security.record_event(uow.conn, "password_changed", username=actor.username, client=actor.client,
+                              by="self")
+        sessions.end_user_sessions(uow.conn, row.id, "password", client=actor.client, keep=keep_session)
+
+
+def deactivate_user(engine: Engine, actor: Actor, username: str, *, expected_version: int | None = None) -> SavedRow:
+    """Block an account from logging in (the row and its history stay); ends its sessions."""
     check_write(actor, "users")
     _not_self(actor, username)
     with UnitOfWork(engine, actor) as uow:
-        return _change_user(uow, username, {"active": False}, expected_version)
+        before, saved = _change_user(uow, username, {"active": False}, expected_version)
+        security.record_event(uow.conn, "deactivated", username=before["username"], actor=actor.username,
+                              client=actor.client)
+        sessions.end_user_sessions(uow.conn, before["id"], "deactivated", actor=actor.username,
+                                   client=actor.client)
+        return saved
 
 
-def activate_user(engine: Engine, actor: Actor, username: str, *, expected_version: int) -> SavedRow:
+def activate_user(engine: Engine, actor: Actor, username: str, *, expected_version: int | None = None) -> SavedRow:
     check_write(actor, "users")
     with UnitOfWork(engine, actor) as uow:
-        return _change_user(uow, username, {"active": True}, expected_version)
+        before, saved = _change_user(uow, username, {"active": True}, expected_version)
+        security.record_event(uow.conn, "activated", username=before["username"], actor=actor.username,
+                              client=actor.client)
+        return saved
+
+
+def unlock_user(engine: Engine, actor: Actor, username: str) -> bool:
+    """Lift a lock after failed logins (office only); True when the username was locked or counted."""
+    check_write(actor, "users")
+    with UnitOfWork(engine, actor) as uow:
+        return sessions.unlock(uow.conn, username, actor.username, actor.client)
+
+
+def end_session(engine: Engine, actor: Actor, sid: str) -> bool:
+    """The office ends one live session (listed by sessions.open_sessions)."""
+    check_write(actor, "users")
+    return sessions.end_session(engine, sid, actor=actor.username, client=actor.client)
+
+
+def end_all_sessions(engine: Engine, actor: Actor, username: str) -> int:
+    """The office logs an account out everywhere; returns how many sessions ended."""
+    check_write(actor, "users")
+    with UnitOfWork(engine, actor) as uow:
+        user = _user(uow.conn, username)
+        if user is None:
+            raise NotFound("users", normalized_username(username))
+        return sessions.end_user_sessions(uow.conn, user["id"], "admin", actor=actor.username, client=actor.client)
 
 
 # ---------------------------------------------------------------- settings

@@ -1176,10 +1176,11 @@ def _reset_sequences(conn: Connection, counts: dict[str, int]) -> None:
 
 def _demo_users(conn: Connection, demo_manager: ManagerPlan) -> None:
     hashed = hash_password(DEMO_PASSWORD)  # bcrypt is slow by design: hash once
-    upsert_user(conn, "leader", "演示领导", DEMO_PASSWORD, "leader", password_hash=hashed)
-    upsert_user(conn, "office", "派驻经理办公室（演示）", DEMO_PASSWORD, "office", password_hash=hashed)
+    upsert_user(conn, "leader", "演示领导", DEMO_PASSWORD, "leader", password_hash=hashed, created_by="demo")
+    upsert_user(conn, "office", "派驻经理办公室（演示）", DEMO_PASSWORD, "office", password_hash=hashed,
+                created_by="demo")
     upsert_user(conn, "manager", demo_manager.name, DEMO_PASSWORD, "manager", demo_manager.id,
-                password_hash=hashed)
+                password_hash=hashed, created_by="demo")
 
 
 def _demo_manager(managers: list[ManagerPlan], until: dt.date) -> ManagerPlan:

@@ -302,6 +302,66 @@ class User(Versioned, Base):
     role: Mapped[str] = mapped_column(String(8))
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("managers.id", ondelete="SET NULL"))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    # When the password was last set (its age drives the periodic change); NULL for accounts the
+    # demo made, which keep their published demo password.
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Set when the office (screen or CLI) sets a password: the user must choose their own at login.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    created_by: Mapped[str | None] = mapped_column(String(16))  # demo / office / cli
+
+
+SESSION_END_REASONS = ("logout", "password", "deactivated", "role", "idle", "expired", "admin")
+
+
+class UserSession(Base):
+    """A login: the browser's cookie carries a random token whose SHA-256 is this row's id.
+
+    Every script run reads its row (one primary-key lookup); ending it here logs that browser
+    out in every app process that shares the database.
+    """
+
+    __tablename__ = "sessions"
+    __table_args__ = (
+        CheckConstraint(_in("end_reason", SESSION_END_REASONS), name="end_reason"),
+        Index("ix_sessions_user_open", "user_id", "ended_at"),
+    )
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)  # the absolute lifetime's end
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(16))
+    client: Mapped[str | None] = mapped_column(String(64))
+
+
+class LoginThrottle(Base):
+    """Consecutive failed logins per username ("user:NAME") and per client ("client:ADDRESS").
+
+    Unknown usernames get rows too, so a lock never tells whether an account exists.
+    """
+
+    __tablename__ = "login_throttle"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class SecurityEvent(Base):
+    """Append-only log of logins, failures, locks, session ends, password and account changes.
+
+    Database triggers (migration 0009) refuse UPDATE and DELETE on this table.
+    """
+
+    __tablename__ = "security_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    event: Mapped[str] = mapped_column(String(24), index=True)
+    username: Mapped[str | None] = mapped_column(String(64))  # the account concerned (as typed, for failures)
+    actor: Mapped[str | None] = mapped_column(String(64))  # who did it, when not the user themself
+    client: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(Text)  # JSON
 
 
 class Setting(Versioned, Base):

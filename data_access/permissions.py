@@ -24,10 +24,11 @@ class Actor:
     username: str
     role: str  # leader / office / manager
     manager_id: int | None = None
+    client: str | None = None  # the browser's address (security events), "cli" for the command line
 
 
 # The CLI (manage.py) acts as the office.
-CLI_ACTOR = Actor("cli", "office")
+CLI_ACTOR = Actor("cli", "office", client="cli")
 
 
 def check_table(actor: Actor, table: str) -> None:

@@ -42,6 +42,13 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("stage_limit_mid_inspection", 5, "中间检查时限 工作日", "Mid-construction inspection limit (working days)", 1, 120, integer=True),
     SettingSpec("stage_limit_completion_inspection", 5, "竣工检验时限 工作日", "Completion inspection limit (working days)", 1, 120, integer=True),
     SettingSpec("stage_limit_energization", 5, "装表接电时限 工作日", "Energization limit (working days)", 1, 120, integer=True),
+    # Identity and session controls (GB/T 22239-2019 identity authentication).
+    SettingSpec("session_idle_minutes", 30, "会话空闲超时（分钟）", "Session idle timeout (minutes)", 5, 480, integer=True),
+    SettingSpec("session_max_hours", 12, "会话最长有效期（小时）", "Session absolute lifetime (hours)", 1, 72, integer=True),
+    SettingSpec("login_max_failures", 5, "连续登录失败锁定次数", "Failed logins before a lock", 3, 20, integer=True),
+    SettingSpec("login_lock_minutes", 15, "登录失败锁定时长（分钟）", "Lock after failed logins (minutes)", 1, 1440, integer=True),
+    SettingSpec("password_max_age_days", 90, "密码最长使用天数（0 为不限）", "Password maximum age (days, 0 = no limit)", 0, 365,
+                integer=True),
 )
 DEFAULTS: dict[str, float] = {spec.key: float(spec.default) for spec in SETTING_SPECS}
 SPECS_BY_KEY = {spec.key: spec for spec in SETTING_SPECS}

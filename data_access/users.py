@@ -1,19 +1,16 @@
-"""Login accounts (bcrypt hashes) for the three roles."""
+"""Login accounts (bcrypt hashes) for the three roles: the demo's and the test fixtures' loader.
+
+Accounts that people create go through data_access.admin (password rules, audit, sessions).
+"""
 from __future__ import annotations
 
-import bcrypt
+import datetime as dt
+
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from data_access.models import ROLES, Manager, User
-
-
-def hash_password(password: str) -> str:
-    return bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
-
-
-def check_password(password: str, password_hash: str) -> bool:
-    return bcrypt.checkpw(password.encode(), password_hash.encode())
+from data_access.passwords import check_password, hash_password  # noqa: F401  (re-exported)
 
 
 def manager_id_for(conn: Connection, employee_no: str) -> int:
@@ -24,10 +21,13 @@ def manager_id_for(conn: Connection, employee_no: str) -> int:
 
 
 def upsert_user(conn: Connection, username: str, display_name: str, password: str,
-                role: str, manager_id: int | None = None, *, password_hash: str | None = None) -> None:
-    """Create the user, or reset its name, role, link and password.
+                role: str, manager_id: int | None = None, *, password_hash: str | None = None,
+                created_by: str | None = None) -> None:
+    """Create the user, or reset its name, role, link and password, without the password rules.
 
     `password_hash`: a bcrypt hash of `password` made earlier (bulk loads hash once).
+    `created_by="demo"` marks a demo account: it keeps its published password (no age limit) and
+    the app shows a banner while such accounts are active.
     """
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}")
@@ -39,6 +39,9 @@ def upsert_user(conn: Connection, username: str, display_name: str, password: st
         "role": role,
         "manager_id": manager_id,
         "active": True,
+        "created_by": created_by,
+        "password_changed_at": None if created_by == "demo" else dt.datetime.now().replace(microsecond=0),
+        "must_change_password": False,
     }
     user = conn.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
@@ -59,3 +62,10 @@ def active_users(conn: Connection) -> list[dict]:
         .order_by(User.username)
     )
     return [dict(row._mapping) for row in rows]
+
+
+def demo_accounts(conn: Connection) -> list[str]:
+    """Active accounts the demo made that still have the demo password (never changed)."""
+    query = (select(User.username).where(User.active.is_(True), User.created_by == "demo",
+                                         User.password_changed_at.is_(None)).order_by(User.username))
+    return list(conn.execute(query).scalars())
