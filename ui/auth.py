@@ -1,48 +1,58 @@
-"""Login, logout, roles and the acting user.
+"""Login, logout, the session check of every run, roles and the acting user.
 
-streamlit-authenticator 0.4.2 checks passwords against the users table
-(bcrypt hashes of data_access.users; inactive users are left out, so they
-cannot log in) and keeps a signed re-login cookie. After a login,
-`st.session_state` holds authentication_status, username, name and roles
-(a one-element list: leader / office / manager, refreshed from the users
-table on every run). The re-login cookie is written by keep_cookie().
+A login (data_access.sessions.login) opens a server-side session; this browser keeps its token in
+a signed cookie (COOKIE_NAME) that expires with the session's absolute lifetime and is never
+re-issued with a later expiry. Every run checks the session in the database (restore_login), so a
+logout, a password change, a deactivation, a role change, an idle or absolute timeout or the
+office's "end session" logs this browser out on its next run, in every app process. The user's
+row comes from that check, never from a cache.
+
+After a successful check `st.session_state` holds authentication_status (True), username, name
+and roles (a one-element list: leader / office / manager).
 
 For screens and forms:
     current_role()  -> "leader" | "office" | "manager" | None
-    current_user()  -> the users-table row (dict) of the logged-in user, or None
-    current_actor() -> data_access.permissions.Actor for the write path
+    current_user()  -> the logged-in account (dict: username, display_name, role, manager_id, ...)
+    current_actor() -> data_access.permissions.Actor for the write path (with the client address)
     can_edit()      -> True for office and manager (leader is read-only)
+    session_token() -> this browser's session token (to keep it open on an own password change)
 
-The cookie key comes from env DASHBOARD_COOKIE_KEY, else `cookie_key` in
-.streamlit/secrets.toml, else a random key generated once per installation
-and kept in data/cookie_key (mode 0600, git-ignored).
+The cookie key comes from env DASHBOARD_COOKIE_KEY, else `cookie_key` in .streamlit/secrets.toml,
+else a random key generated once per installation and kept in data/cookie_key (mode 0600,
+git-ignored). Behind a reverse proxy, DASHBOARD_PROXY_HOPS=N (the number of proxies in front of
+the app) makes the client address the N-th address from the right of X-Forwarded-For.
 """
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import json
 import os
 import secrets
 from pathlib import Path
 
-import jwt
-
 import streamlit as st
-import streamlit_authenticator as stauth
-from streamlit_authenticator.models import cookie_model
-from streamlit_authenticator.utilities.exceptions import LoginError
 
+from data_access import sessions
 from data_access.db import ROOT
 from data_access.permissions import Actor
 from ui import data
 from ui.strings import t
+from ui.text import plain
 
 COOKIE_NAME = "rm_dashboard_auth"
-COOKIE_EXPIRY_DAYS = 7
 COOKIE_KEY_FILE = ROOT / "data" / "cookie_key"
-_AUTHENTICATOR = "_authenticator"
+TOKEN = "_session_token"
+USER = "_session_user"
+EXPIRES = "_session_expires"
+LOGGED_OUT = "_logged_out"  # this browser session ignores the request's cookie (it was refused or logged out)
+NOTICE = "_auth_notice"
+LOGIN_OUTCOME = "_login_outcome"
+STATE_KEYS = ("authentication_status", "username", "name", "roles")
+END_NOTICES = {"idle": "session_end_idle", "expired": "session_end_expired", "password": "session_end_password",
+               "deactivated": "account_inactive", "role": "session_end_role", "admin": "session_end_admin"}
 
+
+# ---------------------------------------------------------------- cookie key, client address
 
 def _secrets_cookie_key() -> str | None:
     try:
@@ -70,157 +80,183 @@ def _stored_cookie_key(path: Path) -> str:
 
 
 def cookie_key() -> str:
-    """The secret that signs the re-login cookie; never a constant."""
+    """The secret that signs the session cookie; never a constant."""
     return os.environ.get("DASHBOARD_COOKIE_KEY") or _secrets_cookie_key() or _stored_cookie_key(COOKIE_KEY_FILE)
 
 
-def credentials() -> dict:
-    """The authenticator's credentials dict built from the active users."""
-    users = {}
-    for user in data.active_users():
-        users[user["username"].lower()] = {
-            "name": user["display_name"],
-            "password": user["password_hash"],
-            "roles": [user["role"]],
-            "email": None,
-        }
-    return {"usernames": users}
+def client_address() -> str | None:
+    """The browser's address: Streamlit's peer, or X-Forwarded-For behind DASHBOARD_PROXY_HOPS proxies."""
+    try:
+        hops = int(os.environ.get("DASHBOARD_PROXY_HOPS") or 0)
+    except ValueError:
+        hops = 0
+    if hops > 0:
+        forwarded = [part.strip() for part in (st.context.headers.get("X-Forwarded-For") or "").split(",")
+                     if part.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops][:64]
+    address = st.context.ip_address
+    return address if isinstance(address, str) else None
 
 
-class PageCookies:
-    """Stands in for extra_streamlit_components.CookieManager inside streamlit-authenticator 0.4.2.
-
-    The library builds a CookieManager on every run, and that draws a component
-    iframe whose first value (the browser's cookies) triggers a second run of
-    the whole script on every page load: the screen is computed and drawn
-    twice before it settles, and the browser loads the component's bundle.
-    The library already reads its cookie from st.context.cookies, and
-    keep_cookie() writes and removes it from the page itself, so nothing is
-    drawn here: set and delete do nothing.
-    """
-
-    def __init__(self, key: str = "init"):
-        self.cookies = dict(st.context.cookies)
-
-    def get(self, cookie: str):
-        return self.cookies.get(cookie)
-
-    def get_all(self, key: str = "get_all") -> dict:
-        return self.cookies
-
-    def set(self, cookie: str, val, **options) -> None:
-        self.cookies[cookie] = val
-
-    def delete(self, cookie: str, key: str = "delete") -> None:
-        self.cookies.pop(cookie, None)
+def _request_cookie() -> str | None:
+    cookies = st.context.cookies
+    value = cookies.get(COOKIE_NAME) if COOKIE_NAME in cookies else None
+    return value if isinstance(value, str) else None
 
 
-class _NoComponentCookies:
-    CookieManager = PageCookies
-
-
-cookie_model.stx = _NoComponentCookies  # the library's only use of extra_streamlit_components
-
-
-def authenticator() -> stauth.Authenticate:
-    """This run's authenticator (reads the re-login cookie from the request; draws nothing)."""
-    auth = stauth.Authenticate(
-        copy.deepcopy(credentials()),  # the library mutates the dict it gets
-        cookie_name=COOKIE_NAME,
-        cookie_key=cookie_key(),
-        cookie_expiry_days=COOKIE_EXPIRY_DAYS,
-        auto_hash=False,
-        login_sleep_time=0,
-    )
-    st.session_state[_AUTHENTICATOR] = auth
-    return auth
-
+# ---------------------------------------------------------------- the check of every run
 
 def is_logged_in() -> bool:
-    return bool(st.session_state.get("authentication_status"))
+    return bool(st.session_state.get("authentication_status")) and TOKEN in st.session_state
 
 
-def restore_login(auth: stauth.Authenticate) -> bool:
-    """Log in from a valid cookie if there is one; True when logged in."""
-    if not is_logged_in():
-        try:
-            auth.login(location="unrendered")
-        except LoginError:  # the cookie names a user who is no longer active
-            _forget_login()
-    if is_logged_in():
-        user = current_user()
-        if user is None:  # deactivated while logged in
-            _forget_login()
-            st.session_state["_auth_notice"] = "account_inactive"
-        elif st.session_state.get("roles") != [user["role"]]:  # the office changed the role
-            st.session_state["roles"] = [user["role"]]
-    return is_logged_in()
-
-
-def _forget_login() -> None:
-    for key in ("name", "username", "authentication_status", "email", "roles"):
+def _forget_login(notice: str | None = None) -> None:
+    for key in STATE_KEYS:
         st.session_state[key] = None
-    st.session_state["logout"] = True  # the library's flag: ignore the cookie in this session
+    for key in (TOKEN, USER, EXPIRES):
+        st.session_state.pop(key, None)
+    st.session_state[LOGGED_OUT] = True
+    if notice:
+        st.session_state[NOTICE] = notice
 
 
-def _cookie_html(token: str | None, expires: dt.datetime) -> str:
-    """A script that writes (or, with token None, removes) the re-login cookie in this browser."""
-    value = token or ""
+def _adopt(token: str, check: sessions.SessionCheck) -> None:
+    user = check.user
+    st.session_state[TOKEN] = token
+    st.session_state[USER] = user
+    st.session_state[EXPIRES] = check.expires_at
+    st.session_state["authentication_status"] = True
+    st.session_state["username"] = user["username"]
+    st.session_state["name"] = user["display_name"]
+    st.session_state["roles"] = [user["role"]]
+
+
+def restore_login() -> bool:
+    """Check this browser's session (its token, or the request's cookie); True when logged in."""
+    token = st.session_state.get(TOKEN)
+    was_logged_in = token is not None
+    if token is None and not st.session_state.get(LOGGED_OUT):
+        token = sessions.unsign(_request_cookie(), cookie_key())
+    if token is None:
+        for key in STATE_KEYS:
+            st.session_state[key] = None
+        return False
+    check = sessions.check_session(data.engine(), token, data.settings())
+    if check.status != "ok":
+        quiet = check.reason == "logout" or (check.status == "unknown" and not was_logged_in)
+        _forget_login(None if quiet else END_NOTICES.get(check.reason or "", "session_end_admin"))
+        return False
+    _adopt(token, check)
+    return True
+
+
+def password_change_due() -> str | None:
+    """Why the user must change their password before anything else: "first" (set by the office)
+    or "expired" ([password_max_age_days]); None when not."""
+    user = current_user()
+    if user is None:
+        return None
+    if user["must_change_password"]:
+        return "first"
+    max_age = data.settings().get("password_max_age_days", 0)
+    changed = user["password_changed_at"]
+    if max_age and changed is not None and changed + dt.timedelta(days=max_age) <= dt.datetime.now():
+        return "expired"
+    return None
+
+
+# ---------------------------------------------------------------- the cookie in the browser
+
+def _cookie_html(value: str | None, expires: dt.datetime) -> str:
+    """A script that writes (or, with value None, removes) the session cookie in this browser."""
     stamp = expires.astimezone(dt.timezone.utc).strftime("%a, %d %b %Y %H:%M:%S GMT")
-    cookie = f"{COOKIE_NAME}={value}; path=/; expires={stamp}; SameSite=Strict"
+    cookie = f"{COOKIE_NAME}={value or ''}; path=/; expires={stamp}; SameSite=Strict"
+    if _served_over_https():
+        cookie += "; Secure"
     return f"<script>document.cookie = {json.dumps(cookie)};</script>"
 
 
-def _login_token(username: str, expires: dt.datetime) -> str:
-    """The signed token streamlit-authenticator reads back (CookieModel._token_decode)."""
-    return jwt.encode({"username": username, "exp_date": expires.timestamp()}, cookie_key(), algorithm="HS256")
+def _served_over_https() -> bool:
+    forwarded = (st.context.headers.get("X-Forwarded-Proto") or "").lower()
+    url = st.context.url
+    return forwarded == "https" or (isinstance(url, str) and url.startswith("https:"))
 
 
 def keep_cookie(container=None) -> None:
-    """Write the re-login cookie on every logged-in run; remove it on logged-out runs after a logout.
-
-    The library sets and deletes its cookie from a component iframe that is
-    lost when the run ends at once (st.rerun after login and logout), so the
-    cookie is written here instead, by a script in the page itself, in the
-    same format the library reads. The expiry is counted from the next full
-    hour, so the script stays the same within the hour.
-    """
+    """Write the session cookie while logged in (until the session's absolute end); remove it
+    after a logout or a refused session. Written by a script in the page itself: the run that
+    logs in or out may end at once, before a component could set it."""
     target = container or st
     if is_logged_in():
-        hour = dt.datetime.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
-        expires = hour + dt.timedelta(days=COOKIE_EXPIRY_DAYS)
-        target.html(_cookie_html(_login_token(st.session_state["username"], expires), expires),
-                    unsafe_allow_javascript=True)
-    elif st.session_state.get("logout") or COOKIE_NAME in st.context.cookies:
+        value = sessions.sign(st.session_state[TOKEN], cookie_key())
+        if _request_cookie() != value:
+            expires = st.session_state.get(EXPIRES) or dt.datetime.now() + dt.timedelta(hours=12)
+            target.html(_cookie_html(value, expires), unsafe_allow_javascript=True)
+    elif st.session_state.get(LOGGED_OUT) or _request_cookie() is not None:
         target.html(_cookie_html(None, dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)),
                     unsafe_allow_javascript=True)
+
+
+# ---------------------------------------------------------------- login and logout
+
+def _submit_login() -> None:
+    """The login form's callback: check the password, open the session, forget the password."""
+    username = st.session_state.get("login_username") or ""
+    password = st.session_state.get("login_password") or ""
+    st.session_state["login_password"] = ""
+    outcome = sessions.login(data.engine(), username, password, client_address(), data.settings())
+    if outcome.status != "ok":
+        st.session_state[LOGIN_OUTCOME] = outcome
+        return
+    st.session_state.pop(LOGGED_OUT, None)
+    check = sessions.check_session(data.engine(), outcome.token, data.settings())
+    if check.status == "ok":
+        _adopt(outcome.token, check)
+
+
+def _login_message(outcome: sessions.LoginOutcome) -> str:
+    if outcome.status == "locked":
+        return t("login_locked", until=outcome.until.strftime("%H:%M"))
+    if outcome.status == "wait":
+        seconds = max(1, int((outcome.until - dt.datetime.now()).total_seconds() + 0.999))
+        return t("login_wait", seconds=seconds)
+    return t("login_failed")
+
+
+def demo_banner() -> None:
+    """A warning while accounts the demo made still have the published demo password."""
+    accounts = data.demo_accounts()
+    if accounts:
+        st.warning(t("demo_accounts_banner", users=plain(", ".join(accounts))), icon=":material/warning:")
 
 
 def login_page() -> None:
     """The only page while logged out: the login form (any URL shows it)."""
     from ui.sidebar import language_switch  # avoid a cycle: sidebar imports auth
 
-    auth: stauth.Authenticate = st.session_state[_AUTHENTICATOR]
     left, _, right = st.columns([3, 1, 1])
     left.title(t("app_title"))
     left.caption(t("app_subtitle"))
     with right:
         language_switch()
-    notice = st.session_state.pop("_auth_notice", None)
+    notice = st.session_state.pop(NOTICE, None)
     if notice:
-        st.warning(t(notice))
-    if not data.active_users():
+        st.warning(t(notice, minutes=int(data.settings()["session_idle_minutes"])))
+    if not data.users_exist():
         st.info(t("login_no_users"))
-    fields = {"Form name": t("login_form"), "Username": t("login_username"),
-              "Password": t("login_password"), "Login": t("login_submit")}
+    demo_banner()
     _, middle, _ = st.columns([1, 2, 1])
     with middle:
-        try:
-            auth.login(location="main", fields=fields, key="login")
-        except LoginError as error:
-            st.error(t("login_error", error=error))
-        if st.session_state.get("authentication_status") is False:
-            st.error(t("login_failed"))
+        with st.form("login", clear_on_submit=False, enter_to_submit=True):
+            st.subheader(t("login_form"))
+            st.text_input(t("login_username"), key="login_username", autocomplete="username", max_chars=64)
+            st.text_input(t("login_password"), key="login_password", type="password",
+                          autocomplete="current-password", max_chars=128)
+            st.form_submit_button(t("login_submit"), on_click=_submit_login)
+        outcome = st.session_state.pop(LOGIN_OUTCOME, None)
+        if outcome is not None:
+            st.error(_login_message(outcome))
         elif is_logged_in():
             st.rerun()  # build the role's navigation; the requested screen opens
         else:
@@ -228,35 +264,43 @@ def login_page() -> None:
     keep_cookie()
 
 
-def logout_button(auth: stauth.Authenticate) -> None:
-    """The sidebar's logout button; logs out and shows the login page."""
-    auth.logout(t("logout"), location="sidebar", key="logout_button", use_container_width=True)
-    if not is_logged_in():
-        st.rerun()
+def log_out() -> None:
+    """End this browser's session (the logout button's callback)."""
+    token = st.session_state.get(TOKEN)
+    if token:
+        sessions.logout(data.engine(), token, client_address())
+    _forget_login()
 
+
+def logout_button(container=None) -> None:
+    """The sidebar's logout button; logs out and shows the login page."""
+    target = container or st.sidebar
+    target.button(t("logout"), key="logout_button", on_click=log_out, width="stretch",
+                  icon=":material/logout:")
+
+
+# ---------------------------------------------------------------- the acting user
 
 def current_user() -> dict | None:
-    """The active users-table row of the logged-in user, or None."""
-    username = st.session_state.get("username")
-    if not is_logged_in() or not username:
-        return None
-    for user in data.active_users():
-        if user["username"].lower() == username.lower():
-            return user
-    return None
+    """The account this run's session check found, or None."""
+    return st.session_state.get(USER) if is_logged_in() else None
+
+
+def session_token() -> str | None:
+    return st.session_state.get(TOKEN) if is_logged_in() else None
 
 
 def current_role() -> str | None:
-    roles = st.session_state.get("roles") or []
-    return roles[0] if is_logged_in() and roles else None
+    user = current_user()
+    return user["role"] if user else None
 
 
 def current_actor() -> Actor:
-    """The logged-in user as the write path's Actor (username, role, manager_id)."""
+    """The logged-in user as the write path's Actor (username, role, manager_id, client)."""
     user = current_user()
     if user is None:
         raise PermissionError("not logged in")
-    return Actor(user["username"], user["role"], user["manager_id"])
+    return Actor(user["username"], user["role"], user["manager_id"], client_address())
 
 
 def can_edit() -> bool:

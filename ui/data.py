@@ -31,11 +31,12 @@ import streamlit as st
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
+from data_access import sessions
 from data_access.bootstrap import app_engine
 from data_access.db import database_url
-from data_access.models import Customer, Manager, WorkLog
+from data_access.models import Customer, Manager, User, WorkLog
 from data_access.settings import load_settings
-from data_access.users import active_users as db_active_users
+from data_access.users import demo_accounts as db_demo_accounts
 from metrics import attendance, experts, lead_time, logs, needs, plans, segments, training
 from metrics.calendar import rate
 from metrics.sql import named_side_by_side, side_by_side
@@ -103,15 +104,29 @@ def settings() -> dict[str, float]:
     return _settings(database_url())
 
 
-@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def _active_users(url: str) -> list[dict]:
+def users_exist() -> bool:
+    """Whether any account can log in (the login page's hint for a new installation; not cached)."""
     with engine().connect() as conn:
-        return db_active_users(conn)
+        return conn.execute(select(User.id).where(User.active.is_(True)).limit(1)).first() is not None
 
 
-def active_users() -> list[dict]:
-    """username, display_name, password_hash, role, manager_id of the active users."""
-    return _active_users(database_url())
+def live_sessions() -> list[dict]:
+    """Sessions still open now, newest activity first (not cached: the office acts on them)."""
+    with engine().connect() as conn:
+        return sessions.open_sessions(conn, settings())
+
+
+def locked_usernames() -> dict[str, dt.datetime]:
+    """username -> locked until, for usernames locked after failed logins (not cached)."""
+    with engine().connect() as conn:
+        return sessions.locked_usernames(conn)
+
+
+def demo_accounts() -> list[str]:
+    """Active accounts the demo made that still have the published demo password (for a banner;
+    not cached, so the banner goes as soon as they are changed)."""
+    with engine().connect() as conn:
+        return db_demo_accounts(conn)
 
 
 def distinct_values(conn, column) -> list:

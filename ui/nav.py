@@ -70,7 +70,9 @@ SCREENS: list[Screen] = [
     Screen("entry_users", "views/entry_users.py", "nav_entry_users", ":material/group:",
            roles=OFFICE, section="nav_section_admin"),
     Screen("audit", "views/audit.py", "nav_audit", ":material/history:", roles=OFFICE, section="nav_section_admin"),
+    Screen("account", "views/account.py", "nav_account", ":material/key:", section="nav_section_account"),
 ]
+ACCOUNT = next(screen for screen in SCREENS if screen.url_path == "account")
 
 
 def screens_for(role: str | None) -> list[Screen]:
@@ -154,4 +156,15 @@ def login_navigation(login_page) -> st.Page:
     requested = requested_url_path()
     if requested:
         pages.append(st.Page(login_page, url_path=requested, **common))
+    return st.navigation(pages, position="hidden")
+
+
+def account_navigation() -> st.Page:
+    """The navigation while the user must choose a new password: the account page only, whatever the URL."""
+    page = _page(ACCOUNT)
+    pages = [st.Page(ACCOUNT.script, title=page.title, icon=ACCOUNT.icon, url_path="home", default=True)]
+    requested = requested_url_path()
+    if requested and requested != "home":
+        pages.append(st.Page(ACCOUNT.script, title=page.title, icon=ACCOUNT.icon, url_path=requested,
+                             visibility="hidden"))
     return st.navigation(pages, position="hidden")

@@ -1,6 +1,6 @@
 """The shared sidebar of a logged-in user: who, filters, language, projection, playlist, logout.
 
-app.py calls `render(auth)` after st.navigation and before the page runs,
+app.py calls `render()` after st.navigation and before the page runs,
 so every screen has the same sidebar and the filters are ready for
 ui.filters.screen_filters().
 """
@@ -43,16 +43,31 @@ def projection_toggle(container=None) -> None:
                      on_change=_on_projection_change)
 
 
-def render(auth) -> filters.Filters:
-    """Draw the sidebar; returns the current filters."""
-    sidebar = st.sidebar
+def _signed_in(sidebar) -> None:
     user = ui_auth.current_user() or {}
     role = ui_auth.current_role()
     sidebar.caption(t("signed_in_as", name=user.get("display_name", ""), role=t(f"role_{role}") if role else ""))
+
+
+def render() -> filters.Filters:
+    """Draw the sidebar; returns the current filters."""
+    sidebar = st.sidebar
+    _signed_in(sidebar)
+    if ui_auth.current_role() == "office" and not state.projection():
+        with sidebar:
+            ui_auth.demo_banner()
     current = filters.sidebar_filters()
     sidebar.divider()
     language_switch(sidebar)
     projection_toggle(sidebar)
     playlist.controls(sidebar)
-    ui_auth.logout_button(auth)
+    ui_auth.logout_button(sidebar)
     return current
+
+
+def render_minimal() -> None:
+    """The sidebar while only the account page is open: who, language, logout."""
+    sidebar = st.sidebar
+    _signed_in(sidebar)
+    language_switch(sidebar)
+    ui_auth.logout_button(sidebar)
