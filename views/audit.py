@@ -1,6 +1,8 @@
-"""操作日志 / Audit trail (office): who changed what, when, and the values before and after.
+"""操作日志 / Audit trail (office): who changed what, when, and the values before and after; and the
+security events (logins, failures, locks, session ends, password and account changes).
 
-The query runs in SQL with filters and a row limit (data_access.audit.query_audit).
+The queries run in SQL with filters and a row limit (data_access.audit.query_audit,
+data_access.security.query_events). Both logs are read-only here.
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from data_access import audit
+from data_access import audit, security
 from data_access.writes import table_label
 from ui import data, forms
 from ui.components import show_table
@@ -44,7 +46,7 @@ def entries_table(entries: list[dict]) -> pd.DataFrame:
                                        ("at", "user", "action", "table", "key", "source", "changes", "before", "after")])
 
 
-def filters() -> dict:
+def date_range() -> tuple[dt.date, dt.date]:
     today = dt.date.today()
     first, second = st.columns(2)
     st.session_state.setdefault("aud_from", today - dt.timedelta(days=DEFAULT_DAYS))
@@ -55,6 +57,11 @@ def filters() -> dict:
     if start > end:
         st.error(t("filter_window_error", start=start, end=end))
         st.stop()
+    return start, end
+
+
+def filters() -> dict:
+    start, end = date_range()
     with data.engine().connect() as conn:
         choices = audit.audit_choices(conn, start, end)
     lang = language()
@@ -89,16 +96,71 @@ def detail(entries: list[dict]) -> None:
     right.json(json.loads(entry["after"]) if entry["after"] else {})
 
 
+def event_detail(detail: dict) -> str:
+    """The event's detail in words: reason, until, failures, by whom, role change."""
+    parts = []
+    if "reason" in detail:
+        parts.append(t("sec_detail_reason", value=t(f"sec_reason_{detail['reason']}")))
+    if "until" in detail:
+        parts.append(t("sec_detail_until", value=detail["until"].replace("T", " ")))
+    if "failures" in detail:
+        parts.append(t("sec_detail_failures", value=detail["failures"]))
+    if "by" in detail:
+        parts.append(t("sec_detail_by", value=t(f"sec_by_{detail['by']}")))
+    if "before" in detail and "after" in detail:
+        parts.append(t("sec_detail_role", before=t(f"role_{detail['before']}"), after=t(f"role_{detail['after']}")))
+    elif "role" in detail:
+        parts.append(t("sec_detail_new_role", value=t(f"role_{detail['role']}")))
+    return "；".join(parts) if language() == "zh" else "; ".join(parts)
+
+
+def events_table(events: list[dict]) -> pd.DataFrame:
+    rows = [{t("aud_col_at"): event["at"], t("aud_col_event"): t(f"sec_event_{event['event']}"),
+             t("aud_col_account"): event["username"] or "—", t("aud_col_actor"): event["actor"] or "—",
+             t("aud_col_client"): event["client"] or "—", t("aud_col_detail"): event_detail(event["detail"])}
+            for event in events]
+    return pd.DataFrame(rows, columns=[t(f"aud_col_{c}") for c in ("at", "event", "account", "actor", "client",
+                                                                     "detail")])
+
+
+def security_events() -> None:
+    st.caption(t("aud_sec_caption"))
+    start, end = date_range()
+    with data.engine().connect() as conn:
+        usernames = security.event_usernames(conn, start, end)
+    everything = t("filter_all")
+    left, right = st.columns(2)
+    events = {None: everything, **{event: t(f"sec_event_{event}") for event in security.EVENTS}}
+    event = left.selectbox(t("aud_filter_event"), list(events), key="aud_event", format_func=events.get)
+    users = {None: everything, **{name: name for name in usernames}}
+    username = right.selectbox(t("aud_filter_username"), list(users), key="aud_sec_user", format_func=users.get)
+    with data.engine().connect() as conn:
+        found, total = security.query_events(conn, start, end, event=event, username=username, limit=LIMIT)
+    if total > len(found):
+        st.caption(t("fm_rows_cut", shown=len(found), total=total))
+    show_table(events_table(found), t("aud_sec_file"), key="aud_sec_table")
+
+
+def data_changes() -> None:
+    st.caption(t("aud_caption"))
+    chosen = filters()
+    with data.engine().connect() as conn:
+        entries, total = audit.query_audit(conn, chosen["start"], chosen["end"], username=chosen["username"],
+                                           table=chosen["table"], action=chosen["action"], source=chosen["source"],
+                                           limit=LIMIT)
+    if total > len(entries):
+        st.caption(t("fm_rows_cut", shown=len(entries), total=total))
+    show_table(entries_table(entries), t("aud_file"), key="aud_table")
+    if entries:
+        detail(entries)
+
+
 forms.require("office")
 st.title(t("nav_audit"))
-st.caption(t("aud_caption"))
-chosen = filters()
-with data.engine().connect() as conn:
-    entries, total = audit.query_audit(conn, chosen["start"], chosen["end"], username=chosen["username"],
-                                       table=chosen["table"], action=chosen["action"], source=chosen["source"],
-                                       limit=LIMIT)
-if total > len(entries):
-    st.caption(t("fm_rows_cut", shown=len(entries), total=total))
-show_table(entries_table(entries), t("aud_file"), key="aud_table")
-if entries:
-    detail(entries)
+kinds = {"changes": t("aud_kind_changes"), "security": t("aud_kind_security")}
+kind = st.radio(t("aud_kind"), list(kinds), format_func=kinds.get, key="aud_kind", horizontal=True,
+                label_visibility="collapsed")
+if kind == "security":
+    security_events()
+else:
+    data_changes()
