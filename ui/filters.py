@@ -22,6 +22,7 @@ import streamlit as st
 from metrics.window import Scope, Window, WindowError, last_full_quarter
 from ui import data, state
 from ui.strings import t
+from ui.text import plain
 
 _FILTERS = "_filters"
 # The calendar table spans these years (data_access.calendar).
@@ -129,7 +130,7 @@ def screen_filters() -> Filters:
     if filters is None:  # a screen run without app.py's sidebar (should not happen)
         filters, _ = current_values()
     if filters.error:
-        st.error(filters.error)
+        st.error(plain(filters.error))
         st.stop()
     return filters
 
@@ -141,7 +142,7 @@ def window_caption(filters: Filters) -> None:
     text = t("filter_window_caption", start=window.start, end=window.end, days=window.days)
     if scope_parts:
         text += " · " + t("filter_scope_caption", scope=" / ".join(scope_parts))
-    st.caption(text)
+    st.caption(plain(text))
     fallback = data.calendar_fallback_days(window)
     if fallback:
         st.warning(t("calendar_fallback", days=fallback))

@@ -42,6 +42,7 @@ from data_access.writes import WRITE_ERRORS, StaleRow, ValidationFailed, get_she
 from ui import auth, data
 from ui.filters import MAX_DATE, MIN_DATE
 from ui.strings import language, t
+from ui.text import plain
 
 _TOAST = "_fm_toast"
 _OUTCOME = "_fm_outcome_"
@@ -125,17 +126,17 @@ def messages(form: str, reload: Callable[[], None] | None = None) -> None:
     """Draw the outcome of the last save of `form`: stale (with a reload button), refused, problems."""
     outcome = _outcome(form)
     if outcome.get("stale"):
-        st.warning(outcome["stale"], icon=":material/sync_problem:")
+        st.warning(plain(outcome["stale"]), icon=":material/sync_problem:")
         if reload is not None:
             st.button(t("fm_reload"), key=f"{form}_reload", icon=":material/refresh:",
                       on_click=_reload, args=(form, reload))
     if outcome.get("error"):
-        st.error(outcome["error"], icon=":material/block:")
+        st.error(plain(outcome["error"]), icon=":material/block:")
     if outcome.get("lines"):
-        st.error("\n".join([t("fm_not_saved"), *(f"- {line}" for line in outcome["lines"])]),
+        st.error("\n".join([plain(t("fm_not_saved")), *(f"- {plain(line)}" for line in outcome["lines"])]),
                  icon=":material/error:")
     if outcome.get("info"):
-        st.info(outcome["info"])
+        st.info(plain(outcome["info"]))
 
 
 def _reload(form: str, reload: Callable[[], None]) -> None:
@@ -148,14 +149,14 @@ def field_error(form: str, column: str) -> None:
     """The message for `column` from the last save of `form`, right below its field."""
     message = _outcome(form).get("problems", {}).get(column)
     if message:
-        st.error(message, icon=":material/error:")
+        st.error(plain(message), icon=":material/error:")
 
 
 def show_toast() -> None:
     """The confirmation of the save that just happened (once)."""
     message = st.session_state.pop(_TOAST, None)
     if message:
-        st.toast(message, icon=":material/check_circle:")
+        st.toast(plain(message), icon=":material/check_circle:")
 
 
 def note_saved(message: str) -> None:

@@ -36,6 +36,7 @@ import streamlit as st
 
 from ui import data, nav, state
 from ui.strings import t
+from ui.text import plain
 
 DEFAULT_SCREENS = ("overview", "attendance", "experts", "lead_time", "needs", "meeting")
 DEFAULT_SECONDS = 60
@@ -290,8 +291,8 @@ def controls(container) -> None:
     """Sidebar controls: playlist on/off, seconds per screen, the screens (kept in the URL)."""
     playlist = current()
     for notice in playlist.notices:
-        container.warning(notice)
-        st.toast(notice, icon=":material/warning:")
+        container.warning(plain(notice))
+        st.toast(plain(notice), icon=":material/warning:")
     if st.session_state.pop("_playlist_need_screen", False):
         container.warning(t("pl_need_screen"))
     st.session_state["w_rotate"] = playlist.on

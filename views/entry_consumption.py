@@ -7,6 +7,7 @@ import streamlit as st
 
 from ui import forms
 from ui.strings import t
+from ui.text import plain
 
 MONTHS_BACK = 24
 
@@ -28,7 +29,7 @@ def by_customer() -> None:
     found, _ = forms.rows("customers", search=search, search_columns=("account_no", "name"), limit=50)
     names = {row["account_no"]: row["name"] for row in found}
     if not names:
-        st.warning(t("ecn_no_customer", search=search))
+        st.warning(t("ecn_no_customer", search=plain(search)))
         return
     account_no = st.selectbox(t("ecn_customer"), list(names), key="ecn_account",
                               format_func=lambda no: f"{no} {names[no]}")

@@ -15,6 +15,7 @@ from data_access import writes
 from ui import auth, data, forms
 from ui.filters import MIN_DATE
 from ui.strings import language, t
+from ui.text import plain
 
 FORM, EDIT = "el_new", "el_edit"
 FIELDS = ("account_no", "on_site", "hours", "content", "problems", "measures", "status")
@@ -120,7 +121,7 @@ def recent_logs(employee_no: str, manager_id: int) -> None:
     row = forms.editing(EDIT)
     if row is None or row["id"] not in by_id:
         return
-    st.caption(t("el_editing", day=row["date"], customer=row["account_no"], version=row["version"]))
+    st.caption(t("el_editing", day=row["date"], customer=plain(row["account_no"]), version=row["version"]))
     forms.messages(EDIT, reload=reload_log)
     with st.form("el_edit_form", clear_on_submit=False):
         forms.field(EDIT, "work_logs", "on_site", f"{EDIT}_on_site")

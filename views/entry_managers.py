@@ -10,6 +10,7 @@ import streamlit as st
 
 from ui import forms
 from ui.strings import t
+from ui.text import plain
 
 ROSTER = forms.Editor("ema", "managers", columns=("employee_no", "name", "phone", "team"))
 
@@ -39,7 +40,7 @@ def customer_postings() -> None:
                           new_row=(("account_no", account_no),))
     rows, total = forms.rows("postings", equals={"account_no": account_no})
     if not rows:
-        st.caption(t("ema_no_postings", account_no=account_no))
+        st.caption(t("ema_no_postings", account_no=plain(account_no)))
     forms.sheet_editor(editor, rows, scope=(account_no,), total=total)
 
 

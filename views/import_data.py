@@ -20,6 +20,7 @@ from data_access.template import write_template
 from ui import auth, data, forms
 from ui.components import show_table
 from ui.strings import language, t
+from ui.text import plain
 
 _CHECKED = "_imp_checked"
 _UPLOADER = "_imp_uploader"
@@ -105,7 +106,7 @@ def commit(source: importer.Source) -> None:
                                         progress=progress_reporter(bar))
     except PermissionDenied as error:
         bar.empty()
-        st.error(error.message(language()))
+        st.error(plain(error.message(language())))
         return
     bar.empty()
     if not result.committed:

@@ -24,6 +24,7 @@ from ui.components import show_table
 from ui.filters import MAX_DATE, MIN_DATE, screen_filters, window_caption
 from ui.state import projection
 from ui.strings import language, t
+from ui.text import plain
 
 MAX_ITEM_ROWS = 10
 WALL_COLUMNS = 2  # agenda sections side by side on the wall screen
@@ -174,7 +175,7 @@ def done(message: str) -> None:
 def show_done() -> None:
     message = st.session_state.pop(_DONE, None)
     if message:
-        st.success(message, icon=":material/check_circle:")
+        st.success(plain(message), icon=":material/check_circle:")
 
 
 def forget_inputs(prefixes: tuple[str, ...]) -> None:
@@ -222,7 +223,7 @@ def record_form(as_of: dt.date) -> None:
                     record_meeting(conn, auth.current_actor(), held_on=held_on, title=title,
                                    attendees=attendees, decisions=decisions, action_items=items)
             except (MeetingError, PermissionDenied) as error:
-                st.error(error.message(language()))
+                st.error(plain(error.message(language())))
                 return
             data.clear_caches()
             forget_inputs(("mt_title", "mt_attendees", "mt_decisions", "mt_held_on", "mt_item_"))
@@ -250,7 +251,7 @@ def close_form(agenda: meeting.Agenda) -> None:
                     close_action_item(conn, auth.current_actor(), item_id, version, closed_on)
             except (MeetingError, PermissionDenied) as error:
                 data.clear_caches()
-                st.error(error.message(language()))
+                st.error(plain(error.message(language())))
                 return
             data.clear_caches()
             done(t("mt_closed", item=labels[item_id]))
