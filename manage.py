@@ -106,32 +106,60 @@ def cmd_kpis(args) -> int:
     return 0
 
 
+def _typed_password(args) -> str:
+    return args.password if args.password is not None else getpass.getpass("password: ")
+
+
+def _users_list(engine) -> int:
+    from data_access.admin import list_users
+    from data_access.sessions import locked_usernames
+
+    with engine.connect() as conn:
+        users, locked = list_users(conn), locked_usernames(conn)
+    for user in users:
+        state = "active" if user["active"] else "inactive"
+        if user["username"] in locked:
+            state += f", locked until {locked[user['username']]:%Y-%m-%d %H:%M}"
+        print(f"{user['username']:16} {user['role']:8} {state:10} {user['display_name']}")
+    return 0
+
+
 def cmd_users(args) -> int:
-    from data_access.models import User
-    from data_access.users import active_users, manager_id_for, upsert_user
+    """Accounts through data_access.admin: the same password rules, audit and security events as the
+    users screen; a refused change prints one line and exits 1."""
+    from data_access import admin
+    from data_access.permissions import CLI_ACTOR
+    from data_access.writes import WRITE_ERRORS
 
     engine = get_engine()
-    with engine.begin() as conn:
-        if args.action == "list":
-            for user in active_users(conn):
-                print(f"{user['username']:16} {user['role']:8} {user['display_name']}")
-            return 0
-        if args.action == "deactivate":
-            conn.execute(User.__table__.update().where(User.username == args.username)
-                         .values(active=False, version=User.version + 1))
-            print(f"deactivated {args.username}")
-            return 0
-        password = args.password or getpass.getpass("password: ")
-        if args.action == "passwd":
-            from data_access.users import hash_password
-
-            done = conn.execute(User.__table__.update().where(User.username == args.username)
-                                .values(password_hash=hash_password(password), version=User.version + 1))
-            print(f"password changed for {args.username}" if done.rowcount else f"no user {args.username}")
-            return 0 if done.rowcount else 1
-        manager_id = manager_id_for(conn, args.employee_no) if args.employee_no else None
-        upsert_user(conn, args.username, args.name or args.username, password, args.role, manager_id)
-        print(f"saved {args.username} ({args.role})")
+    if args.action == "list":
+        return _users_list(engine)
+    name = args.username
+    try:
+        if args.action == "add":
+            admin.create_user(engine, CLI_ACTOR, username=name, display_name=args.name or name,
+                              password=_typed_password(args), role=args.role, employee_no=args.employee_no)
+            done = f"created {name.lower()} ({args.role}); the password must be changed at the first login"
+        elif args.action == "passwd":
+            admin.reset_password(engine, CLI_ACTOR, name, _typed_password(args))
+            done = f"password changed for {name.lower()}; its sessions ended; it must be changed at the next login"
+        elif args.action == "deactivate":
+            admin.deactivate_user(engine, CLI_ACTOR, name)
+            done = f"deactivated {name.lower()}; its sessions ended"
+        elif args.action == "activate":
+            admin.activate_user(engine, CLI_ACTOR, name)
+            done = f"activated {name.lower()}"
+        elif args.action == "unlock":
+            lifted = admin.unlock_user(engine, CLI_ACTOR, name)
+            done = f"unlocked {name.lower()}" if lifted else f"{name.lower()} was not locked"
+        else:  # logout
+            ended = admin.end_all_sessions(engine, CLI_ACTOR, name)
+            done = f"ended {ended} session(s) of {name.lower()}"
+    except WRITE_ERRORS as error:
+        reason = "; ".join(line for line in error.message("en").splitlines() if line.strip())
+        print(f"users {args.action}: {reason}", file=sys.stderr)
+        return 1
+    print(done)
     return 0
 
 
@@ -186,13 +214,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the contract's JSON")
     p.set_defaults(func=cmd_kpis)
 
-    p = sub.add_parser("users", help="list, add or change login accounts")
-    p.add_argument("action", choices=["list", "add", "passwd", "deactivate"])
+    p = sub.add_parser("users", help="list, add or change login accounts",
+                       description="Accounts follow the users screen's rules: usernames of 3-32 letters, digits, "
+                                   "'.', '_' or '-'; passwords of 10+ characters mixing 3 of lower-case, upper-case, "
+                                   "digits and symbols, without the username. A password set here must be changed "
+                                   "at the next login. passwd, deactivate and logout end the account's sessions.")
+    p.add_argument("action", choices=["list", "add", "passwd", "deactivate", "activate", "unlock", "logout"])
     p.add_argument("username", nargs="?")
     p.add_argument("--role", choices=["leader", "office", "manager"], default="leader")
     p.add_argument("--name", help="display name")
-    p.add_argument("--password", help="prompted when omitted")
-    p.add_argument("--employee-no", help="link a manager account to this manager")
+    p.add_argument("--password", help="prompted when omitted (given here it is checked the same way)")
+    p.add_argument("--employee-no", help="link a manager account to this manager (required for --role manager)")
     p.set_defaults(func=cmd_users)
 
     p = sub.add_parser("backup", help="copy the database (SQLite file copy, or pg_dump)")
