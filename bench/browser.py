@@ -86,16 +86,17 @@ def _wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float
 
 
 @contextlib.contextmanager
-def streamlit_server(db_url: str, log_dir: Path):
-    """`streamlit run app.py` on a free port against `db_url`; yields (base URL, process)."""
+def streamlit_server(db_url: str, log_dir: Path, root: Path = ROOT):
+    """`streamlit run app.py` (of the checkout at `root`) on a free port against `db_url`; yields
+    (base URL, process)."""
     port = free_port()
     log = log_dir / f"streamlit-{port}.log"
     env = dict(os.environ, DATABASE_URL=db_url, DASHBOARD_COOKIE_KEY=COOKIE_KEY)
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+    command = [sys.executable, "-m", "streamlit", "run", str(root / "app.py"), "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1",
                "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
     with open(log, "w") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=root, env=env, stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, process, log)

@@ -58,12 +58,13 @@ def logged_in_app(screen: str):
     """A fresh AppTest of app.py, logged in as the leader, set to open `screen` first."""
     from streamlit.testing.v1 import AppTest
 
+    from data_access.db import get_engine
+    from data_access.sessions import start_session
+    from ui.auth import TOKEN
+
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    username, name, role = USER
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = username
-    at.session_state["name"] = name
-    at.session_state["roles"] = [role]
+    username, _, _ = USER
+    at.session_state[TOKEN] = start_session(get_engine(), username, client="bench")  # as a login would
     # Before the first run AppTest names the page by its file name, which is the screen's url_path.
     at.switch_page(f"views/{screen}.py")
     return at

@@ -112,6 +112,9 @@ def pytest_generate_tests(metafunc):
 
 
 TEST_COOKIE_KEY = secrets.token_urlsafe(32)  # per test process, never a constant
+# bcrypt at its lowest cost: the suite logs in hundreds of times (the app servers the browser tests
+# start inherit it). The rules do not depend on the cost; the timing test sets its own.
+os.environ.setdefault("DASHBOARD_BCRYPT_ROUNDS", "4")
 
 
 @pytest.fixture(autouse=True)

@@ -26,6 +26,7 @@ from data_access.settings import load_settings
 from data_access.users import check_password
 from metrics import attendance, experts, lead_time, logs, needs, plans, segments, training
 from metrics.window import Window
+from tests.apptest import login_as
 from tests.conftest import ROOT
 from tests.seed_small import Q3, USERS, populate_small
 from ui import nav
@@ -33,7 +34,7 @@ from ui.strings import EN, ZH
 
 APP = str(ROOT / "app.py")
 Q3_WINDOW = Window(*Q3)
-ENTRY_PATHS = {screen.url_path for screen in nav.SCREENS if screen.section != "nav_section_screens"}
+ENTRY_PATHS = {screen.url_path for screen in nav.SCREENS if screen.section in ("nav_section_entry", "nav_section_admin")}
 
 
 # --- Fixtures and helpers -------------------------------------------------------------------
@@ -60,12 +61,7 @@ def engine(seeded_url):
 
 
 def login(at: AppTest, username: str) -> AppTest:
-    name, role = USERS[username]
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = username
-    at.session_state["name"] = name
-    at.session_state["roles"] = [role]
-    return at
+    return login_as(at, username)
 
 
 def open_screen(url: str, monkeypatch, username: str, script: str) -> AppTest:
@@ -621,24 +617,24 @@ def test_users_create_role_password_and_deactivate(engine, seeded_url, monkeypat
     at.selectbox(key="eus_create_role").set_value("manager")
     submit(at, ZH["eus_create"])
     shown = errors(at)
-    assert "密码：至少 8 个字符" in shown and "工号：派驻经理账号须关联工号" in shown
+    assert "密码：至少 10 个字符" in shown and "工号：派驻经理账号须关联工号" in shown
     assert count(engine, User) == accounts and at.text_input(key="eus_create_username").value == "Zhao"
-    at.text_input(key="eus_create_password").set_value("long-enough-1")
+    at.text_input(key="eus_create_password").set_value("Long-enough-1")
     at.selectbox(key="eus_create_employee_no").set_value("M002")
     submit(at, ZH["eus_create"])
     no_exception(at)
     assert toasts(at) == [ZH["eus_created"].format(username="zhao")]
     created = user_row(engine, "zhao")
-    assert created.role == "manager" and created.active and check_password("long-enough-1", created.password_hash)
+    assert created.role == "manager" and created.active and check_password("Long-enough-1", created.password_hash)
 
     at.selectbox(key="eus_pick").set_value("office").run()  # one's own account cannot be deactivated
     submit(at, ZH["eus_deactivate"])
     assert "不能停用或降级自己的账号" in errors(at) and user_row(engine, "office").active
 
     at.selectbox(key="eus_pick").set_value("zhao").run()
-    at.text_input(key="eus_password_password").set_value("another-pass-2")
+    at.text_input(key="eus_password_password").set_value("Another-pass-2")
     submit(at, ZH["eus_reset_password"])
-    assert check_password("another-pass-2", user_row(engine, "zhao").password_hash)
+    assert check_password("Another-pass-2", user_row(engine, "zhao").password_hash)
     at.selectbox(key="eus_role_role").set_value("leader")
     submit(at, ZH["eus_change_role"])
     no_exception(at)

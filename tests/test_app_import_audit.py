@@ -20,8 +20,10 @@ from data_access.models import AuditLog, Consumption, Customer
 from data_access.permissions import Actor
 from data_access.template import write_template
 from data_access.writes import load_row, save_row
+from tests.apptest import login_as
 from tests.conftest import ROOT
 from tests.seed_small import USERS, populate_small
+from ui import auth
 from ui.strings import ZH
 
 APP = str(ROOT / "app.py")
@@ -49,11 +51,8 @@ def engine(seeded_url):
 def open_screen(url: str, monkeypatch, username: str, script: str) -> AppTest:
     monkeypatch.setenv("DATABASE_URL", url)
     at = AppTest.from_file(APP, default_timeout=120)
-    name, role = USERS[username]
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = username
-    at.session_state["name"] = name
-    at.session_state["roles"] = [role]
+    login_as(at, username, url)
+    at.run()
     at.switch_page(script).run()
     no_exception(at)
     return at
@@ -169,10 +168,10 @@ def test_import_workbook_and_mixed_uploads(engine, seeded_url, monkeypatch):
 
 def test_only_the_office_may_import(seeded_url, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", seeded_url)
-    at = AppTest.from_file(str(ROOT / IMPORT), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / IMPORT), default_timeout=60)  # the screen alone, not the navigation
+    at.session_state[auth.TOKEN] = "opened elsewhere"
     at.session_state["authentication_status"] = True
-    at.session_state["username"] = "manager"
-    at.session_state["roles"] = ["manager"]
+    at.session_state[auth.USER] = {"username": "manager", "role": "manager", "manager_id": 1}
     at.run()
     assert [w.value for w in at.warning] == [ZH["fm_not_allowed"]] and not at.file_uploader
 

@@ -12,6 +12,7 @@ from data_access.db import make_engine
 from data_access.models import ActionItem
 from data_access.users import manager_id_for, upsert_user
 from metrics import meeting
+from tests.apptest import login_as
 from tests.conftest import ROOT
 from tests.test_meeting import AS_OF, EXPECTED, seed_agenda_db
 from ui.strings import EN, ZH
@@ -53,11 +54,7 @@ def open_meeting(url: str, monkeypatch, username: str, **query) -> AppTest:
     monkeypatch.setenv("DATABASE_URL", url)
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params.update({"as_of": AS_OF.isoformat(), **query})
-    name, role = USERS[username]
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = username
-    at.session_state["name"] = name
-    at.session_state["roles"] = [role]
+    login_as(at, username, url)
     at.run()
     at.switch_page(SCRIPT).run()
     no_exception(at)

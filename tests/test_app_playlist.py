@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from data_access.db import make_engine
 from tests import builders as b
+from tests.apptest import login_as
 from tests.conftest import ROOT
 from tests.seed_small import USERS, populate_small
 from ui import theme
@@ -59,11 +60,7 @@ def open_app(url: str, monkeypatch, username: str = "leader", **query) -> AppTes
     monkeypatch.setenv("DATABASE_URL", url)
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params.update(query)
-    name, role = USERS[username]
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = username
-    at.session_state["name"] = name
-    at.session_state["roles"] = [role]
+    login_as(at, username, url)
     return at.run()
 
 

@@ -20,10 +20,13 @@ from data_access.db import make_engine
 from data_access.settings import DEFAULTS, load_settings
 from metrics.report import build_report
 from metrics.window import Window
+from data_access import admin
+from data_access.permissions import CLI_ACTOR
+from tests import apptest
 from tests.conftest import ROOT
 from tests.seed_small import INACTIVE_USER, PASSWORD, Q3, TOWNS, USERS, populate_small
 from ui import nav
-from ui.auth import _stored_cookie_key
+from ui.auth import TOKEN, _stored_cookie_key
 from ui.components import csv_bytes, xlsx_bytes
 from ui.data import trend_months
 from ui.definitions import DEFINITIONS, definition_text
@@ -62,17 +65,13 @@ def app(url: str, monkeypatch, **query) -> AppTest:
 
 
 def login_as(at: AppTest, username: str) -> AppTest:
-    name, role = USERS[username]
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = username
-    at.session_state["name"] = name
-    at.session_state["roles"] = [role]
-    return at
+    """Log in with a real session (tests.apptest); DATABASE_URL is the app's database."""
+    return apptest.login_as(at, username)
 
 
 def log_out(at: AppTest) -> AppTest:
-    for key in ("authentication_status", "username", "name", "roles"):
-        at.session_state[key] = None
+    """Forget this browser's session, as a new browser without the cookie would."""
+    at.session_state[TOKEN] = None
     return at
 
 
@@ -205,25 +204,30 @@ def test_bad_or_inactive_logins_are_refused(small_url, monkeypatch, username, pa
     assert not at.metric
 
 
-def test_a_user_deactivated_while_logged_in_is_logged_out(small_url, monkeypatch):
-    at = app(small_url, monkeypatch)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = INACTIVE_USER
-    at.session_state["name"] = "离职人员"
-    at.session_state["roles"] = ["leader"]
+def test_a_user_deactivated_while_logged_in_is_logged_out(db_url, monkeypatch):
+    seed(db_url)
+    at = login_as(app(db_url, monkeypatch), "leader").run()
+    assert at.metric
+    engine = make_engine(db_url)
+    admin.deactivate_user(engine, CLI_ACTOR, "leader")
+    engine.dispose()
     at.run()
     no_exception(at)
     assert shows_login_only(at)
     assert ZH["account_inactive"] in [w.value for w in at.warning]
 
 
-def test_a_changed_role_takes_effect_on_the_next_run(small_url, monkeypatch):
-    at = app(small_url, monkeypatch)
-    login_as(at, "leader")
-    at.session_state["roles"] = ["office"]  # what the session remembered
+def test_a_changed_role_ends_the_session(db_url, monkeypatch):
+    seed(db_url)
+    at = login_as(app(db_url, monkeypatch), "leader").run()
+    assert at.session_state["roles"] == ["leader"]
+    engine = make_engine(db_url)
+    admin.set_role(engine, CLI_ACTOR, "leader", "office", expected_version=None)
+    engine.dispose()
     at.run()
     no_exception(at)
-    assert at.session_state["roles"] == ["leader"]  # what the users table says
+    assert shows_login_only(at)
+    assert ZH["session_end_role"] in [w.value for w in at.warning]
 
 
 def test_logout_returns_to_the_login(small_url, monkeypatch):
@@ -257,8 +261,9 @@ def test_a_screen_limited_to_a_role_is_missing_for_the_others(small_url, monkeyp
 def _show_actor():
     import streamlit as st
 
-    from ui.auth import current_actor
+    from ui.auth import current_actor, restore_login
 
+    restore_login()
     actor = current_actor()
     st.write(f"{actor.username}|{actor.role}|{actor.manager_id}")
 

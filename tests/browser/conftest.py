@@ -4,7 +4,8 @@ Fixtures
     server_url   a session-wide server on a free port, DATABASE_URL = a small seeded
                  SQLite file made for the run (tests/seed_small.py; set
                  BROWSER_TEST_DATA=demo for the county demo instead)
-    start_server a factory for a FRESH server (context manager yielding its URL)
+    start_server a factory for a FRESH server (context manager yielding its URL; optional
+                 db_url and cookie_key: two servers with one key share session cookies)
     browser      Chromium at /usr/bin/chromium (skipped, with the reason, if missing)
     page         a new 1920x1080 page in its own context (no cookies)
 
@@ -85,11 +86,14 @@ def _wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float
 
 
 @contextlib.contextmanager
-def running_server(db_url: str, log_dir: Path):
-    """Start `streamlit run app.py` on a free port; yield its base URL; stop it."""
+def running_server(db_url: str, log_dir: Path, cookie_key: str | None = None):
+    """Start `streamlit run app.py` on a free port; yield its base URL; stop it.
+
+    Servers given the same `cookie_key` accept each other's session cookies (processes behind one
+    proxy); by default each server signs with a key of its own."""
     port = free_port()
     log = log_dir / f"streamlit-{port}.log"
-    env = dict(os.environ, DATABASE_URL=db_url, DASHBOARD_COOKIE_KEY=secrets.token_urlsafe(32))
+    env = dict(os.environ, DATABASE_URL=db_url, DASHBOARD_COOKIE_KEY=cookie_key or secrets.token_urlsafe(32))
     command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1",
                "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
@@ -112,7 +116,7 @@ def running_server(db_url: str, log_dir: Path):
 def start_server(browser_db_url, tmp_path_factory):
     """Factory: `with start_server() as url:` runs a fresh server for one test."""
     log_dir = tmp_path_factory.mktemp("logs")
-    return lambda: running_server(browser_db_url, log_dir)
+    return lambda db_url=None, cookie_key=None: running_server(db_url or browser_db_url, log_dir, cookie_key)
 
 
 @pytest.fixture(scope="session")
