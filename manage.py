@@ -209,7 +209,7 @@ def calendar_import(args) -> int:
                   f"({totals['holidays']} on weekdays, {totals['makeup_days']} weekend workdays)"
                   + (f"; differs from chinese-calendar on {totals['disagreements']} day(s), the office's "
                      f"arrangement wins" if totals["disagreements"] else ""))
-    print("import committed.")
+    print("import committed. A running dashboard shows it within 5 minutes (its cache), every KPI included.")
     return 0
 
 

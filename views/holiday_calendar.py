@@ -33,6 +33,7 @@ KIND_STYLES = {
     "makeup": "background-color: #FFD27A; color: #4D3800",
 }
 NO_DAY_STYLE = "background-color: #F5F7FA"  # 30 and 31 February and the like
+GRID_HEIGHT = 13 * 35 + 3  # the header and the 12 months at the default row height: no scrolling
 
 
 # --- Pieces -------------------------------------------------------------------------------------
@@ -44,7 +45,7 @@ def pick_year(default: int) -> int:
     except ValueError:
         chosen = default
     chosen = min(max(chosen, FIRST_YEAR), LAST_YEAR)
-    year = st.selectbox(t("cal_year"), YEARS, index=YEARS.index(chosen), key="cal_year")
+    year = st.columns([1, 3])[0].selectbox(t("cal_year"), YEARS, index=YEARS.index(chosen), key="cal_year")
     if str(year) != st.query_params.get("year"):
         st.query_params["year"] = str(year)
     return year
@@ -107,17 +108,17 @@ def special_days(days: list[dict], office_year: bool) -> pd.DataFrame:
         }
         if office_year:
             row[t("cal_col_office")] = workday_word(day["office_workday"])
-        row[t("cal_col_differs")] = "≠" if day["disagrees"] else ""
+            row[t("cal_col_differs")] = "≠" if day["disagrees"] else ""
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def year_source(year: int, totals: dict) -> None:
+def year_source(year: int, totals: dict, missing: tuple[int, ...]) -> None:
     """Which source decides the year, and whether the package agrees with the office."""
     cover = data.calendar_coverage()
     source = cover.source(year)
     st.caption(t(f"cal_source_{source}", year=year, listed=totals["listed"]))
-    if source == "fallback":
+    if source == "fallback" and year not in missing:  # a missing year has the reminder above
         st.warning(t("cal_fallback_year", year=year), icon=":material/warning:")
     first, last = cover.package
     if source == "office" and first <= year <= last:
@@ -234,12 +235,12 @@ if missing:
 year = pick_year(missing[0] if missing else min(max(today.year, FIRST_YEAR), LAST_YEAR))
 days = data.calendar_year(year)
 totals = year_totals(days)
-year_source(year, totals)
+year_source(year, totals, missing)
 totals_row(totals, len(days))
 
 st.subheader(t("cal_grid", year=year))
-st.dataframe(year_grid(days), width="stretch",
-             column_config={str(number): st.column_config.TextColumn(width=42) for number in range(1, 32)})
+st.dataframe(year_grid(days), width="stretch", height=GRID_HEIGHT,
+             column_config={str(number): st.column_config.TextColumn(width=28) for number in range(1, 32)})
 st.caption(t("cal_legend"))
 
 st.subheader(t("cal_special", year=year))
