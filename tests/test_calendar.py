@@ -24,7 +24,7 @@ from data_access.calendar import (
     Coverage, coverage, ensure_calendar, fallback_days, package_day, year_days, year_totals, years_to_load,
 )
 from data_access.exporter import export_workbook
-from data_access.importer import import_path
+from data_access.importer import import_path, import_source, read_calendar_path
 from data_access.models import AuditLog, CalendarDay, OfficeCalendarDay
 from data_access.permissions import Actor
 from data_access.settings import load_settings
@@ -174,6 +174,21 @@ def test_override_wins_office_year_wins_over_the_package_and_can_be_removed(engi
                                     ("delete", "calendar", "2026-10-01"), ("delete", "calendar", "2026-10-02")])
 
 
+def test_docs_example_file_imports_and_agrees_with_the_package(engine):
+    # docs/calendar-example-2026.csv: the layout, filled with the 2026 arrangement chinese-calendar has.
+    with engine.connect() as conn:
+        package = year_totals(year_days(conn, 2026))
+    source, left_out = read_calendar_path(ROOT / "docs" / "calendar-example-2026.csv")
+    result = import_source(engine, source, actor=OFFICE)
+    assert result.committed and left_out == [] and result.counts["calendar"] == (39, 0)
+    with engine.connect() as conn:
+        office = year_totals(year_days(conn, 2026))
+        assert coverage(conn).source(2026) == "office"
+    assert office["disagreements"] == 0 and office["listed"] == 39
+    same = ("workdays", "days_off", "holidays", "makeup_days")
+    assert {key: office[key] for key in same} == {key: package[key] for key in same}
+
+
 def test_calendar_table_is_rebuilt_when_it_no_longer_matches_its_sources(engine):
     # As after upgrading chinese-calendar to a release that knows a year the table holds as
     # Monday-Friday: the stored days disagree with the sources, and the start-up check rebuilds.
@@ -216,7 +231,10 @@ def manage(url: str, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
-def test_manage_calendar_status_and_import_exit_codes(db_url, tmp_path):
+def test_manage_calendar_status_and_import_exit_codes(tmp_path, sqlite_template):
+    # SQLite only: the import under it is the one tested on both databases above.
+    db_url = f"sqlite:///{tmp_path / 'cli.db'}"
+    (tmp_path / "cli.db").write_bytes(sqlite_template.read_bytes())
     assert manage(db_url, "status", "--today", "2026-10-31").returncode == 0
     missing = manage(db_url, "status", "--today", "2026-11-01")
     assert missing.returncode == 1 and "2027" in missing.stderr and "Traceback" not in missing.stderr
