@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -253,3 +254,20 @@ def test_manage_calendar_status_and_import_exit_codes(tmp_path, sqlite_template)
     covered = manage(db_url, "status", "--today", "2026-11-01")
     assert covered.returncode == 0 and "2027  office" in covered.stdout
     assert manage(db_url, "status", "--today", "2026-11-31").returncode == 2
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils (pdftotext)")
+def test_meeting_brief_names_the_missing_year(tmp_path, sqlite_template):
+    # SQLite only (the PDF is the slow part); the agenda's years are years_to_load's, tested above.
+    from data_access.db import make_engine
+    from reports.brief import build_brief
+
+    (tmp_path / "brief.db").write_bytes(sqlite_template.read_bytes())
+    engine = make_engine(f"sqlite:///{tmp_path / 'brief.db'}")
+    with engine.connect() as conn:
+        data = build_brief(conn, Window(D(2026, 7, 1), D(2026, 9, 30)), D(2026, 11, 2), load_settings(conn), "zh")
+    engine.dispose()
+    (tmp_path / "brief.pdf").write_bytes(data)
+    text = subprocess.run(["pdftotext", str(tmp_path / "brief.pdf"), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    assert "节假日日历未覆盖 2027 年" in text.replace("\n", "")
