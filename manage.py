@@ -152,7 +152,7 @@ def cmd_calendar(args) -> int:
         return calendar_status(args) if args.action == "status" else calendar_import(args)
     except DBAPIError as error:
         reason = str(error.orig or error).strip().splitlines()[0]
-        print(f"the database is not reachable ({database_url()}): {reason}", file=sys.stderr)
+        print(f"the database is not reachable (DATABASE_URL): {reason}", file=sys.stderr)
         return 2
 
 
@@ -188,6 +188,9 @@ def calendar_import(args) -> int:
     source, ignored = read_calendar_path(Path(args.path))
     if ignored:
         print(f"left out (this command imports only the calendar sheet): {', '.join(ignored)}", file=sys.stderr)
+    if not source.problems and not any(item.rows for item in source.sheets):
+        print(f"{args.path}: the calendar sheet has no rows; nothing was written.", file=sys.stderr)
+        return 1
     engine = get_engine()
     result = import_source(engine, source, dry_run=args.dry_run)
     if result.errors:

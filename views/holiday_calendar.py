@@ -70,13 +70,14 @@ def year_grid(days: list[dict]):
     """Months (rows) × days 1-31 (columns), each cell its text and colour."""
     columns = [str(number) for number in range(1, 32)]
     months = t("cal_months").split(",")
-    text = pd.DataFrame("", index=months, columns=columns)
-    style = pd.DataFrame(NO_DAY_STYLE, index=months, columns=columns)
+    text = [[""] * 31 for _ in months]
+    style = [[NO_DAY_STYLE] * 31 for _ in months]
     for day in days:
-        month, column = months[day["date"].month - 1], str(day["date"].day)
-        text.loc[month, column] = cell_text(day)
-        style.loc[month, column] = KIND_STYLES[day["kind"]]
-    return text.style.apply(lambda _: style, axis=None)
+        row, column = day["date"].month - 1, day["date"].day - 1
+        text[row][column] = cell_text(day)
+        style[row][column] = KIND_STYLES[day["kind"]]
+    styles = pd.DataFrame(style, index=months, columns=columns)
+    return pd.DataFrame(text, index=months, columns=columns).style.apply(lambda _: styles, axis=None)
 
 
 def day_name(day: dict) -> str:
