@@ -285,7 +285,8 @@ with top[1]:
     brief_button(window, as_of)
 
 agenda = _agenda(database_url(), as_of, scope.town, scope.team)
-calendar_reminder(agenda.calendar_years, link=auth.current_role() == "office" and not projection())
+if not projection():  # the wall screen has no room to spare; the PDF brief carries it
+    calendar_reminder(agenda.calendar_years, link=auth.current_role() == "office")
 section_counts(agenda)
 if projection():
     wall_agenda(agenda)  # no forms, downloads or history on the wall screen
