@@ -163,6 +163,101 @@ def cmd_users(args) -> int:
     return 0
 
 
+def iso_date(text: str):
+    """argparse type: a YYYY-MM-DD date."""
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+
+
+def cmd_calendar(args) -> int:
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        return calendar_status(args) if args.action == "status" else calendar_import(args)
+    except DBAPIError as error:
+        reason = str(error.orig or error).strip().splitlines()[0]
+        print(f"the database is not reachable (DATABASE_URL): {reason}", file=sys.stderr)
+        return 2
+
+
+def calendar_status(args) -> int:
+    """Print who covers which year; exit 1 when a year's arrangement is due and missing (cron)."""
+    from data_access import calendar, clock
+
+    today = args.today or clock.today()
+    with get_engine().connect() as conn:
+        cover = calendar.coverage(conn)
+    first, last = cover.package
+    print(f"holiday calendar on {today} (calendar table {calendar.FIRST_YEAR}-{calendar.LAST_YEAR})")
+    print(f"chinese-calendar {calendar.package_version()}: {first}-{last}")
+    print("office arrangements: " + (", ".join(map(str, cover.office)) or "none"))
+    for year in range(today.year - 1, min(today.year + 2, calendar.LAST_YEAR) + 1):
+        print(f"  {year}  {cover.source(year)}")
+    missing = calendar.years_to_load(cover, today)
+    if missing:
+        years = ", ".join(map(str, missing))
+        print(f"MISSING: {years} - neither chinese-calendar nor the office covers it; workdays are taken "
+              f"as Monday to Friday. Load the State Council's arrangement: "
+              f"python manage.py calendar import FILE", file=sys.stderr)
+        return 1
+    print("ok: this year and, from 1 November, next year are covered.")
+    return 0
+
+
+def calendar_import(args) -> int:
+    """Import only the calendar sheet of FILE (all or nothing), then summarise each year in it."""
+    from data_access import calendar
+    from data_access.importer import import_source, read_calendar_path
+
+    source, ignored = read_calendar_path(Path(args.path))
+    if ignored:
+        print(f"left out (this command imports only the calendar sheet): {', '.join(ignored)}", file=sys.stderr)
+    if not source.problems and not any(item.rows for item in source.sheets):
+        print(f"{args.path}: the calendar sheet has no rows; nothing was written.", file=sys.stderr)
+        return 1
+    engine = get_engine()
+    result = import_source(engine, source, dry_run=args.dry_run)
+    if result.errors:
+        print("sheet, row, column, reason", file=sys.stderr)
+        for error in result.errors:
+            print(f"{error.sheet}, {error.row}, {error.column}, {error.reason}", file=sys.stderr)
+        print(f"{len(result.errors)} problem(s); nothing was written.", file=sys.stderr)
+        return 1
+    inserted, updated = result.counts.get("calendar", (0, 0))
+    print(f"calendar         inserted {inserted:>8,}  updated {updated:>8,}  "
+          f"unchanged {result.unchanged.get('calendar', 0):>6,}")
+    if args.dry_run:
+        print("dry run: valid, nothing written.")
+        return 0
+    with engine.connect() as conn:
+        for year in calendar_years(source):
+            totals = calendar.year_totals(calendar.year_days(conn, year))
+            print(f"{year}: {totals['workdays']} workdays, {totals['days_off']} days off "
+                  f"({totals['holidays']} on weekdays, {totals['makeup_days']} weekend workdays)"
+                  + (f"; differs from chinese-calendar on {totals['disagreements']} day(s), the office's "
+                     f"arrangement wins" if totals["disagreements"] else ""))
+    print("import committed. A running dashboard shows it within 5 minutes (its cache), every KPI included.")
+    return 0
+
+
+def calendar_years(source) -> list[int]:
+    """The years of the dates in the calendar rows read (all valid once the import committed)."""
+    from data_access.contract import validate_row
+
+    years = set()
+    for item in source.sheets:
+        keys = [column.key if column else None for column in item.columns]
+        for _, values in item.rows:
+            clean, _ = validate_row(item.sheet, {key: value for key, value in zip(keys, values) if key})
+            if clean["date"] is not None:
+                years.add(clean["date"].year)
+    return sorted(years)
+
+
 def cmd_backup(args) -> int:
     url = database_url()
     target = Path(args.path)
@@ -227,6 +322,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--employee-no", help="link a manager account to this manager (required for --role manager)")
     p.set_defaults(func=cmd_users)
 
+    p = sub.add_parser("calendar", help="the holiday calendar: who covers which year; import a year's arrangement")
+    p.add_argument("action", choices=["status", "import"],
+                   help="status: exit 1 when this year, or from 1 November next year, is not covered; "
+                        "import FILE: the calendar sheet only, all or nothing")
+    p.add_argument("path", nargs="?", help="import: an .xlsx workbook, a folder of CSV files or one .csv file")
+    p.add_argument("--today", type=iso_date, help="status: the day to check as (YYYY-MM-DD; default today)")
+    p.add_argument("--dry-run", action="store_true", help="import: validate only, write nothing")
+    p.set_defaults(func=cmd_calendar)
+
     p = sub.add_parser("backup", help="copy the database (SQLite file copy, or pg_dump)")
     p.add_argument("path")
     p.set_defaults(func=cmd_backup)
@@ -237,6 +341,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "users" and args.action != "list" and not args.username:
         print("users: a username is required", file=sys.stderr)
+        return 2
+    if args.command == "calendar" and args.action == "import" and not args.path:
+        print("calendar import: a FILE is required (.xlsx, a folder of CSV files or one .csv)", file=sys.stderr)
         return 2
     return args.func(args)
 

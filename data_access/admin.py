@@ -1,4 +1,5 @@
-"""Office administration: user accounts, settings, calendar overrides.
+"""Office administration: user accounts, settings, calendar overrides and the office's holiday
+arrangements (removing a year loaded by mistake; loading is the import of the `calendar` sheet).
 
 Same rules as data_access.writes: one transaction per call, office only,
 optimistic locking on `version`, audited (source "form"); errors are
@@ -17,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 from data_access import security, sessions
 from data_access.calendar import FIRST_YEAR, LAST_YEAR, rebuild_calendar
 from data_access.contract import CONTROL_CHARS, parse_yesno
-from data_access.models import ROLES, CalendarOverride, Manager, Setting, User
+from data_access.models import ROLES, CalendarOverride, Manager, OfficeCalendarDay, Setting, User
 from data_access.permissions import Actor, check_write
 from data_access.passwords import (
     check_password, hash_password, normalized_username, password_problems, valid_username,
@@ -483,3 +484,27 @@ def remove_calendar_override(engine: Engine, actor: Actor, day: dt.date, *, expe
             raise StaleRow("calendar_overrides", key)
         uow.audit("delete", "calendar_overrides", key, before, None)
         rebuild_calendar(uow.conn)
+
+
+def remove_office_year(engine: Engine, actor: Actor, year: int) -> int:
+    """Remove the office's arrangement of `year` (e.g. one loaded for the wrong year): every
+    listed day is deleted and audited, and calendar_days is rebuilt in the same transaction, so
+    the year falls back to the package (or Monday-Friday). Returns the number of days removed."""
+    check_write(actor, "calendar")
+    if not isinstance(year, int) or isinstance(year, bool) or not FIRST_YEAR <= year <= LAST_YEAR:
+        _fail("calendar", _problem("date", "out_of_calendar", CALENDAR_LABELS["date"],
+                                   first=FIRST_YEAR, last=LAST_YEAR))
+    query = (select(OfficeCalendarDay.date, OfficeCalendarDay.is_workday, OfficeCalendarDay.name,
+                    OfficeCalendarDay.version)
+             .where(OfficeCalendarDay.date.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
+             .order_by(OfficeCalendarDay.date))
+    with UnitOfWork(engine, actor) as uow:
+        listed = [dict(row) for row in uow.conn.execute(query).mappings()]
+        if not listed:
+            raise NotFound("calendar", str(year))
+        uow.conn.execute(delete(OfficeCalendarDay).where(
+            OfficeCalendarDay.date.between(dt.date(year, 1, 1), dt.date(year, 12, 31))))
+        for row in listed:
+            uow.audit("delete", "calendar", row["date"].isoformat(), row, None)
+        rebuild_calendar(uow.conn)
+    return len(listed)

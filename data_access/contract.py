@@ -27,6 +27,7 @@ from functools import cached_property
 from typing import Any, Callable
 
 from data_access import models
+from data_access.calendar import FIRST_YEAR, LAST_YEAR
 
 TYPES = ("text", "int", "float", "date", "datetime", "month", "yesno", "enum")
 
@@ -61,6 +62,7 @@ class Column:
     references: str | None = None  # key of the sheet this column points into
     not_before: tuple[str, ...] = ()  # columns this one may not be earlier than
     max_length: int | None = None  # filled from the schema for text columns
+    years: tuple[int, int] | None = None  # a date column: the first and last year allowed
 
     def __post_init__(self) -> None:
         assert self.type in TYPES, self.type
@@ -325,6 +327,13 @@ _DECLARED: tuple[Sheet, ...] = (
         Column("kwh", "用电量kWh", "Consumption (kWh)", type="float", required=True, minimum=0),
         Column("max_demand_kw", "最大需量kW", "Maximum demand (kW)", type="float", minimum=0),
     ), ("account_no", "month")),
+    # The office's holiday arrangement of a year (data_access.calendar): loading any day of a year
+    # covers that year; its unlisted weekdays are workdays, its unlisted weekends are not.
+    Sheet("calendar", "节假日安排", "Holiday arrangement", (
+        Column("date", "日期", "Date", type="date", required=True, years=(FIRST_YEAR, LAST_YEAR)),
+        Column("is_workday", "是否上班", "Workday", type="yesno", required=True),
+        Column("name", "名称", "Name"),
+    ), ("date",)),
 )
 
 # The database column holding each reference (natural key -> surrogate id).
@@ -394,6 +403,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "above_max": ("应 ≤ {limit}，实际为 {value}", "must be <= {limit}, got {value}"),
     "before": ("{value} 早于{other_zh}（{other}）{other_value}",
                "{value} is before {other} {other_value}"),
+    "outside_years": ("应在 {first}–{last} 年之间（节假日日历的年份），实际为 {value}",
+                      "must lie in the years {first}-{last} (the holiday calendar's), got {value}"),
 }
 
 
@@ -598,6 +609,12 @@ def _check_range(column: Column, number: float) -> None:
         raise _Bad("above_max", limit=_number_text(column.maximum), value=shown)
 
 
+def _check_years(column: Column, day: dt.date) -> None:
+    first, last = column.years
+    if not first <= day.year <= last:
+        raise _Bad("outside_years", first=first, last=last, value=day.isoformat())
+
+
 def _shown_value(column: Column, value: Any) -> str:
     if column.type == "month":
         return value.strftime("%Y-%m")
@@ -646,6 +663,8 @@ def validate_row(sheet: Sheet | str, raw: dict[str, Any]) -> tuple[dict[str, Any
             parsed = parse_value(column, value)
             if column.type in ("int", "float"):
                 _check_range(column, parsed)
+            if column.years:
+                _check_years(column, parsed)
             clean[column.key] = parsed
         except _Bad as bad:
             problems.append(FieldProblem(column.key, bad.code, bad.params))
@@ -696,6 +715,9 @@ def rule_text(column: Column, lang: str = "zh") -> str:
     if column.choices:
         sep = "、" if zh else ", "
         parts.append(sep.join(f"{c.code} {c.zh if zh else c.en}" for c in column.choices))
+    if column.years:
+        first, last = column.years
+        parts.append(f"{first}–{last} 年" if zh else f"years {first}-{last}")
     if column.not_before:
         others = "/".join(column.not_before)
         parts.append(f"不早于 {others}" if zh else f"not before {others}")

@@ -7,6 +7,8 @@ any. Otherwise all sheets are upserted in one transaction, in dependency order
 key exists updates it (version + 1), a new key inserts it, a row identical to
 the stored one is left alone (counted as unchanged, no version bump, no audit
 row). Every insert and update is written to the audit trail (source "import").
+Derived tables follow in the same transaction: a changed `calendar` sheet
+rebuilds calendar_days (DERIVED_REBUILDS), so every KPI sees the new workdays.
 
 Reading rules (see also data_access.contract):
 - sheets (or CSV file names) are the sheet key or its Chinese label; the
@@ -25,7 +27,8 @@ ImportProblem.reason is English (the CLI prints it); reason_zh and
 message(lang) give the Chinese text for the UI.
 
 Entry points: import_path (CLI), read_uploads + validate_source +
-import_source (an upload page: preview, then import).
+import_source (an upload page: preview, then import), read_calendar_path
+(`manage.py calendar import`: the calendar sheet alone).
 """
 from __future__ import annotations
 
@@ -42,6 +45,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from data_access import audit
+from data_access.calendar import rebuild_calendar
 from data_access.contract import (
     REFERENCE_FK, SHEETS, SHEETS_BY_KEY, Column, Sheet, find_sheet, format_value,
     is_blank, is_label_row, is_reserved_sheet, validate_row,
@@ -50,6 +54,9 @@ from data_access.models import Base
 from data_access.permissions import CLI_ACTOR, Actor, check_write
 
 Progress = Callable[[str, float], None]
+
+# Derived tables rebuilt, in the import's transaction, when their sheet had inserts or updates.
+DERIVED_REBUILDS: dict[str, Callable[[Connection], Any]] = {"calendar": rebuild_calendar}
 
 CHUNK = 1000  # keys per IN (...) query
 PROGRESS_EVERY = 20_000  # rows between progress reports inside a sheet
@@ -553,6 +560,9 @@ def _write(conn: Connection, plans: list[_SheetPlan], username: str, progress: P
                 _report(progress, f"writing {plan.sheet.key}", start + (end - start) * done / total)
                 write(conn, plan.sheet, batch, ids, username)
                 done += len(batch)
+        if (plan.inserts or plan.updates) and plan.sheet.key in DERIVED_REBUILDS:
+            _report(progress, f"rebuilding from {plan.sheet.key}", start + (end - start) * done / total)
+            DERIVED_REBUILDS[plan.sheet.key](conn)
 
 
 def import_source(engine: Engine, source: Source, *, dry_run: bool = False,
@@ -592,3 +602,23 @@ def _scaled(progress: Progress | None, start: float, end: float) -> Progress | N
     if progress is None:
         return None
     return lambda step, fraction: progress(step, start + (end - start) * fraction)
+
+
+def read_calendar_path(path: Path) -> tuple[Source, list[str]]:
+    """Read only the `calendar` sheet of an .xlsx workbook or a folder of CSV files; a single .csv
+    file is taken as the calendar sheet whatever its name. Returns the source and the names of
+    the other sheets that held data (left out, not checked)."""
+    path = Path(path)
+    if path.is_file() and path.suffix.lower() == ".csv":
+        source = read_csv_files([("calendar.csv", path.read_bytes())], str(path))
+    else:
+        source = read_path(path)
+    calendar = SHEETS_BY_KEY["calendar"]
+    ignored = [item.name for item in source.sheets if item.sheet is not calendar and item.rows]
+    ignored += [p.sheet for p in source.problems if p.row == 0 and p.sheet not in (calendar.key, source.label)]
+    source.sheets = [item for item in source.sheets if item.sheet is calendar]
+    source.problems = [p for p in source.problems if p.sheet in (calendar.key, source.label)]
+    if not source.sheets and not source.problems:
+        source.problems.append(_problem(calendar.key, 0, "", f"no {calendar.key} ({calendar.zh}) sheet in the file",
+                                        f"文件中没有 {calendar.key}（{calendar.zh}）工作表"))
+    return source, sorted(set(ignored))

@@ -377,8 +377,22 @@ class CalendarOverride(Versioned, Base):
     note: Mapped[str | None] = mapped_column(String(200))
 
 
+class OfficeCalendarDay(Versioned, Base):
+    """A day of a year's arrangement loaded by the office (the `calendar` sheet).
+
+    A year with any row here is covered by the office: its listed days are as
+    listed, unlisted weekdays are workdays and unlisted weekends are not.
+    """
+
+    __tablename__ = "calendar"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, unique=True)
+    is_workday: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str | None] = mapped_column(String(64))
+
+
 class CalendarDay(Base):
-    """Derived from chinese-calendar plus overrides; rebuilt by data_access.calendar."""
+    """Derived from chinese-calendar, the office's arrangements and overrides; rebuilt by data_access.calendar."""
 
     __tablename__ = "calendar_days"
     date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
@@ -388,7 +402,8 @@ class CalendarDay(Base):
     workday_seq: Mapped[int] = mapped_column(Integer)
     week_start: Mapped[dt.date] = mapped_column(Date, index=True)  # the ISO week's Monday
     month_start: Mapped[dt.date] = mapped_column(Date, index=True)
-    # True where chinese-calendar has no data and Monday-Friday was assumed.
+    # True where neither chinese-calendar, the office's arrangement nor an override decides the day
+    # and Monday-Friday was assumed.
     fallback: Mapped[bool] = mapped_column(Boolean)
 
 

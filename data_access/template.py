@@ -46,6 +46,13 @@ GENERAL_RULES = (
      "identical rows are left as they are."),
     ("引用的工号、户号、专家编号必须已在库中或在本次导入中。",
      "Referenced employee_no, account_no and expert_no must exist in the database or in the same import."),
+    ("节假日安排（calendar）：按国务院办公厅的放假通知，每个放假日一行（是否上班 = 否），每个调休上班日一行"
+     "（是否上班 = 是）。导入某年的任何一天，该年即按办公室的安排计算：未列出的周一至周五上班，周六、周日休息，"
+     "且优先于 chinesecalendar 包；单日调整（看板“节假日日历”页）又优先于它。",
+     "calendar (holiday arrangement): from the State Council's notice, one row per day off (is_workday = no) and "
+     "one per make-up workday (is_workday = yes). Loading any day of a year makes the office's arrangement decide "
+     "that year: unlisted weekdays are workdays, unlisted Saturdays and Sundays are not, and it wins over the "
+     "chinesecalendar package; single-day overrides (the dashboard's holiday calendar screen) win over it."),
     ("导入是“全部或全不”：只要有一行有错，就不写入任何数据，并列出每个错误（工作表、行号、列、原因）。",
      "An import is all or nothing: any bad row and nothing is written; every problem is listed "
      "(sheet, row, column, reason)."),

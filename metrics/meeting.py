@@ -21,6 +21,10 @@ assigns owners. Sections, in agenda order:
   until closed. owner, due date, overdue = due date before as_of.
 
 age_days counts calendar days up to as_of from when the item arose (see each function).
+
+Besides the sections, calendar_years names the years whose holiday arrangement is due and
+missing on as_of (data_access.calendar.years_to_load: this year, and from 1 November next year,
+when neither chinese-calendar nor the office covers it); the office owns it.
 """
 from __future__ import annotations
 
@@ -32,6 +36,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from data_access.calendar import coverage, years_to_load
 from data_access.models import SPECIALTIES, ActionItem, Customer, Manager, Meeting, Posting
 from metrics import attendance, experts, lead_time, logs, needs, plans
 from metrics.sql import query_frame
@@ -54,6 +59,7 @@ class Agenda:
     needs_window: Window
     attendance_week: Window
     sections: dict[str, pd.DataFrame] = field(default_factory=dict)  # SECTIONS order
+    calendar_years: tuple[int, ...] = ()  # years without a holiday arrangement, due by as_of
 
     def counts(self) -> dict[str, int]:
         return {key: len(frame) for key, frame in self.sections.items()}
@@ -264,7 +270,8 @@ def agenda(conn: Connection, as_of: dt.date, settings: dict, scope: Scope = Scop
         "new_needs": new_needs(conn, window, as_of, settings, scope),
         "action_items": open_action_items(conn, as_of),
     }
-    return Agenda(as_of, last, window, last_full_week(as_of), sections)
+    return Agenda(as_of, last, window, last_full_week(as_of), sections,
+                  calendar_years=years_to_load(coverage(conn), as_of))
 
 
 # --- display: one short line per item, in zh or en (the screen and the PDF brief share it) -----

@@ -119,6 +119,7 @@ LABELS = {
         "yes": "是",
         "no": "否",
         "since": "新发现需求统计区间：{0} 至 {1}",
+        "calendar_missing": "节假日日历未覆盖 {0} 年：请办公室按国务院办公厅放假通知导入，否则按周一至周五计算工作日。",
     },
     "en": {
         "title": "Joint meeting brief",
@@ -170,6 +171,8 @@ LABELS = {
         "yes": "yes",
         "no": "no",
         "since": "New needs found from {0} to {1}",
+        "calendar_missing": "The holiday calendar does not cover {0}: the office is to load the State Council's "
+                            "arrangement, else workdays are Monday to Friday.",
     },
 }
 
@@ -349,6 +352,9 @@ def _agenda_tables(pdf: BriefPDF, agenda: "meeting_metrics.Agenda", lab: dict, l
     pdf.set_font("cjk", "", 9)
     pdf.cell(0, 5, lab["since"].format(agenda.needs_window.start, agenda.needs_window.end),
              new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if agenda.calendar_years:
+        years = ("、" if lang == "zh" else ", ").join(map(str, agenda.calendar_years))
+        pdf.multi_cell(0, 5, lab["calendar_missing"].format(years), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
     for number, (key, frame) in enumerate(agenda.sections.items(), start=1):
         title = meeting_metrics.SECTION_TITLES[key][lang]

@@ -583,18 +583,20 @@ def test_settings_change_the_attendance_kpi_and_stale_settings_are_refused(engin
 
 
 def test_calendar_override_changes_the_workdays(engine, seeded_url, monkeypatch):
+    # Single-day overrides live on the holiday calendar screen (the settings screen links there).
     before = metric(engine, logs.completeness, Q3_WINDOW)
-    at = open_screen(seeded_url, monkeypatch, "office", SETTINGS)
-    at.date_input(key="est_day_date").set_value(FRIDAY)
-    at.toggle(key="est_day_workday").set_value(False)
-    at.text_input(key="est_day_note").set_value("临时停电检修")
-    submit(at, ZH["est_day_save"])
+    at = open_screen(seeded_url, monkeypatch, "office", "views/holiday_calendar.py")
+    at.selectbox(key="cal_year").set_value(FRIDAY.year).run()
+    at.date_input(key="cal_day_date").set_value(FRIDAY)
+    at.toggle(key="cal_day_workday").set_value(False)
+    at.text_input(key="cal_day_note").set_value("临时停电检修")
+    submit(at, ZH["cal_day_save"])
     no_exception(at)
-    assert toasts(at) == [ZH["est_day_saved"].format(day=FRIDAY)]
+    assert toasts(at) == [ZH["cal_day_saved"].format(day=FRIDAY)]
     assert count(engine, CalendarOverride) == 1
     assert metric(engine, logs.completeness, Q3_WINDOW).posted_workdays < before.posted_workdays
-    at.selectbox(key="est_remove_date").set_value(FRIDAY)
-    submit(at, ZH["est_day_remove"])
+    at.selectbox(key="cal_remove_date").set_value(FRIDAY)
+    submit(at, ZH["cal_day_remove"])
     no_exception(at)
     assert count(engine, CalendarOverride) == 0
     assert metric(engine, logs.completeness, Q3_WINDOW).posted_workdays == before.posted_workdays

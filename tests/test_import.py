@@ -32,7 +32,7 @@ D, T = dt.date, dt.datetime
 
 FIXTURE_ROWS = {
     "managers": 3, "training": 5, "assessments": 3, "customers": 3, "postings": 3, "work_logs": 4,
-    "monthly_plans": 2, "experts": 3, "expert_calls": 3, "applications": 3, "consumption": 4,
+    "monthly_plans": 2, "experts": 3, "expert_calls": 3, "applications": 3, "consumption": 4, "calendar": 3,
 }
 
 
@@ -99,6 +99,7 @@ VALID = {
     "applications": {"app_no": "A1", "account_no": "C1", "kind": "new", "capacity_kva": "800",
                      "resident_served": "否", "applied_on": "2025-01-05"},
     "consumption": {"account_no": "C1", "month": "2025-01", "kwh": "1000"},
+    "calendar": {"date": "2027-02-08", "is_workday": "否", "name": "春节"},
 }
 
 

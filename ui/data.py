@@ -175,6 +175,41 @@ def calendar_fallback_days(window: Window) -> int:
     return _calendar_fallback_days(database_url(), window.start, window.end)
 
 
+# --- Holiday calendar (views/holiday_calendar.py and the reminders) ---------
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _calendar_coverage(url: str):
+    from data_access.calendar import coverage
+
+    with engine().connect() as conn:
+        return coverage(conn)
+
+
+def calendar_coverage():
+    """data_access.calendar.Coverage: the package's years and the years the office loaded."""
+    return _calendar_coverage(database_url())
+
+
+def calendar_years_to_load(today: dt.date) -> tuple[int, ...]:
+    """The years whose holiday arrangement is due and missing on `today` (years_to_load)."""
+    from data_access.calendar import years_to_load
+
+    return years_to_load(calendar_coverage(), today)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _calendar_year(url: str, year: int) -> list[dict]:
+    from data_access.calendar import year_days
+
+    with engine().connect() as conn:
+        return year_days(conn, year)
+
+
+def calendar_year(year: int) -> list[dict]:
+    """Every day of `year` with its sources (data_access.calendar.year_days): one query."""
+    return _calendar_year(database_url(), year)
+
+
 # --- Headline KPIs (overview) ---------------------------------------------
 
 def _headline_values(conn, window: Window, settings: dict, scope: Scope) -> dict[str, float | int | None]:

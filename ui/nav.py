@@ -67,6 +67,8 @@ SCREENS: list[Screen] = [
            roles=OFFICE, section="nav_section_entry"),
     Screen("entry_settings", "views/entry_settings.py", "nav_entry_settings", ":material/tune:",
            roles=OFFICE, section="nav_section_admin"),
+    Screen("holiday_calendar", "views/holiday_calendar.py", "nav_calendar", ":material/calendar_month:",
+           roles=OFFICE, section="nav_section_admin"),
     Screen("entry_users", "views/entry_users.py", "nav_entry_users", ":material/group:",
            roles=OFFICE, section="nav_section_admin"),
     Screen("audit", "views/audit.py", "nav_audit", ":material/history:", roles=OFFICE, section="nav_section_admin"),

@@ -1,24 +1,22 @@
-"""参数与日历 / Settings and calendar (office): KPI thresholds and prices; days the calendar gets wrong.
+"""参数设置 / Settings (office): KPI thresholds and prices.
 
 Settings are checked against data_access.settings.SETTING_SPECS (range,
 whole numbers); only changed values are saved, with the version loaded.
-A calendar override makes a day a workday or a day off whatever the
-holiday calendar says (attendance and log KPIs count workdays).
+Holidays, make-up days and single-day overrides are kept on the holiday
+calendar screen (views/holiday_calendar.py); this screen links there.
 """
 from __future__ import annotations
 
-import datetime as dt
 import math
 
-import pandas as pd
 import streamlit as st
 
 from data_access import admin
 from ui import auth, data, forms
-from ui.filters import MAX_DATE, MIN_DATE
+from ui.reminders import CALENDAR_SCRIPT
 from ui.strings import language, t
 
-SETTINGS, ADD_DAY, REMOVE_DAY = "est", "est_day", "est_remove"
+SETTINGS = "est"
 
 
 def spec_label(row: dict) -> str:
@@ -82,56 +80,6 @@ def settings_form() -> None:
                               on_click=forms.submit, args=(SETTINGS, lambda: save_settings(rows)))
 
 
-def save_day(overrides: dict[dt.date, dict]) -> str:
-    day = st.session_state[f"{ADD_DAY}_date"]
-    existing = overrides.get(day)
-    admin.set_calendar_override(data.engine(), auth.current_actor(), day, st.session_state[f"{ADD_DAY}_workday"],
-                                st.session_state.get(f"{ADD_DAY}_note"),
-                                expected_version=existing["version"] if existing else None)
-    forms.forget(ADD_DAY, ("note",))
-    return t("est_day_saved", day=day)
-
-
-def remove_day(overrides: dict[dt.date, dict]) -> str:
-    day = st.session_state[f"{REMOVE_DAY}_date"]
-    admin.remove_calendar_override(data.engine(), auth.current_actor(), day,
-                                   expected_version=overrides[day]["version"])
-    st.session_state.pop(f"{REMOVE_DAY}_date", None)
-    return t("est_day_removed", day=day)
-
-
-def calendar_section() -> None:
-    overrides = {row["date"]: row for row in forms.calendar_overrides()}
-    if overrides:
-        frame = pd.DataFrame(list(overrides.values()), columns=["date", "is_workday", "note"])
-        st.dataframe(frame.rename(columns={"date": t("est_col_date"), "is_workday": t("est_col_workday"),
-                                           "note": t("est_col_note")}), hide_index=True, width="stretch")
-    else:
-        st.caption(t("est_no_overrides"))
-    left, right = st.columns(2)
-    with left:
-        forms.messages(ADD_DAY)
-        with st.form("est_day_form", clear_on_submit=False):
-            st.session_state.setdefault(f"{ADD_DAY}_date", dt.date.today())
-            st.date_input(t("est_col_date"), key=f"{ADD_DAY}_date", min_value=MIN_DATE, max_value=MAX_DATE,
-                          format="YYYY-MM-DD")
-            forms.field_error(ADD_DAY, "date")
-            st.toggle(t("est_col_workday"), key=f"{ADD_DAY}_workday", help=t("est_workday_help"))
-            st.text_input(t("est_col_note"), key=f"{ADD_DAY}_note", max_chars=200)
-            forms.field_error(ADD_DAY, "note")
-            st.form_submit_button(t("est_day_save"), icon=":material/event:", on_click=forms.submit,
-                                  args=(ADD_DAY, lambda: save_day(overrides)))
-    with right:
-        if overrides:
-            forms.messages(REMOVE_DAY, reload=lambda: None)
-            with st.form("est_remove_form", clear_on_submit=False):
-                kinds = {True: t("est_workday"), False: t("est_day_off")}
-                st.selectbox(t("est_remove_pick"), list(overrides), key=f"{REMOVE_DAY}_date",
-                             format_func=lambda day: f"{day} · {kinds[bool(overrides[day]['is_workday'])]}")
-                st.form_submit_button(t("est_day_remove"), icon=":material/event_busy:", on_click=forms.submit,
-                                      args=(REMOVE_DAY, lambda: remove_day(overrides)))
-
-
 forms.require("office")
 forms.show_toast()
 st.title(t("nav_entry_settings"))
@@ -139,5 +87,5 @@ st.subheader(t("est_settings"))
 st.caption(t("est_settings_caption"))
 settings_form()
 st.subheader(t("est_calendar"))
-st.caption(t("est_calendar_caption"))
-calendar_section()
+st.caption(t("est_calendar_moved"))
+st.page_link(CALENDAR_SCRIPT, label=t("nav_calendar"), icon=":material/calendar_month:")

@@ -13,6 +13,7 @@ import unicodedata
 import pandas as pd
 import streamlit as st
 
+from data_access import clock
 from data_access.db import database_url
 from data_access.meetings import MeetingError, NewActionItem, close_action_item, list_meetings, record_meeting
 from data_access.permissions import PermissionDenied
@@ -22,6 +23,7 @@ from reports.brief import FontMissing, build_brief, find_cjk_font
 from ui import auth, data
 from ui.components import show_table
 from ui.filters import MAX_DATE, MIN_DATE, screen_filters, window_caption
+from ui.reminders import calendar_reminder
 from ui.state import projection
 from ui.strings import language, t
 from ui.text import plain
@@ -62,7 +64,7 @@ def agenda_date() -> dt.date:
     try:
         chosen = dt.date.fromisoformat(st.query_params.get("as_of", ""))
     except ValueError:
-        chosen = dt.date.today()
+        chosen = clock.today()
     chosen = min(max(chosen, MIN_DATE), MAX_DATE)  # the calendar table's years
     value = st.date_input(t("mt_as_of"), value=chosen, min_value=MIN_DATE, max_value=MAX_DATE,
                           format="YYYY-MM-DD", key="mt_as_of")
@@ -284,6 +286,8 @@ with top[1]:
     brief_button(window, as_of)
 
 agenda = _agenda(database_url(), as_of, scope.town, scope.team)
+if not projection():  # the wall screen has no room to spare; the PDF brief carries it
+    calendar_reminder(agenda.calendar_years, link=auth.current_role() == "office")
 section_counts(agenda)
 if projection():
     wall_agenda(agenda)  # no forms, downloads or history on the wall screen

@@ -12,11 +12,13 @@ from data_access.settings import load_settings
 from metrics import attendance, experts, lead_time, logs, training
 from metrics.calendar import rate
 from metrics.window import Scope, Window
-from ui import data, state
+from data_access import clock
+from ui import auth, data, state
 from ui.components import (
     change, definition, fmt_days, fmt_delta, fmt_minutes, fmt_pp, fmt_rate, kpi_card, plotly, trend_chart,
 )
 from ui.filters import screen_filters, window_caption
+from ui.reminders import calendar_reminder
 from ui.strings import t
 from ui.targets import LEAD_TIME_REDUCTION_TARGET_DAYS, TARGETS, status
 
@@ -67,6 +69,8 @@ window, scope = filters.window, filters.scope
 st.title(t("ov_title"))
 window_caption(filters)
 st.caption(t("ov_caption"))
+if auth.current_role() == "office" and not state.projection():
+    calendar_reminder(data.calendar_years_to_load(clock.today()), link=True)
 months = screen_windows(window.start, window.end)[TREND]
 trend = pd.DataFrame({"month": [month.start for month in months]})
 
