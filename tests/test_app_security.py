@@ -15,6 +15,7 @@ from data_access.users import upsert_user
 from tests.apptest import login_as
 from tests.conftest import ROOT, seeded_copy
 from tests.seed_small import PASSWORD, populate_small
+from ui import auth
 from ui.strings import ZH
 
 APP = str(ROOT / "app.py")
@@ -158,3 +159,15 @@ def test_a_meeting_title_is_shown_as_text(url, monkeypatch):
     no_exception(at)
     saved = "\n".join(s.value for s in at.success)
     assert "\\[点我\\](http\\://evil.example) \\*\\*粗体\\*\\* :red\\[红\\]" in saved
+
+
+@pytest.mark.parametrize("peer,header,hops,client", [
+    ("10.0.0.5", None, 0, "10.0.0.5"),
+    ("127.0.0.1", "203.0.113.9", 1, "203.0.113.9"),
+    ("127.0.0.1", "1.1.1.1, 203.0.113.9", 1, "203.0.113.9"),  # the client wrote 1.1.1.1 itself
+    ("127.0.0.1", "1.1.1.1, 203.0.113.9, 10.0.0.2", 2, "203.0.113.9"),
+    ("127.0.0.1", None, 1, "127.0.0.1"),
+    ("127.0.0.1", "203.0.113.9", 0, "127.0.0.1"),  # headers are ignored unless proxies are configured
+])
+def test_the_client_address_behind_trusted_proxies(peer, header, hops, client):
+    assert auth.forwarded_client(peer, header, hops) == client

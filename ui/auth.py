@@ -84,19 +84,24 @@ def cookie_key() -> str:
     return os.environ.get("DASHBOARD_COOKIE_KEY") or _secrets_cookie_key() or _stored_cookie_key(COOKIE_KEY_FILE)
 
 
+def forwarded_client(peer: str | None, forwarded_for: str | None, hops: int) -> str | None:
+    """The client's address behind `hops` trusted proxies: the hops-th address from the right of
+    X-Forwarded-For (each proxy appends the address it received from; anything further left was
+    written by the client and cannot be trusted); the peer itself without proxies."""
+    if hops <= 0:
+        return peer
+    addresses = [part.strip() for part in (forwarded_for or "").split(",") if part.strip()]
+    return addresses[-hops][:64] if len(addresses) >= hops else peer
+
+
 def client_address() -> str | None:
     """The browser's address: Streamlit's peer, or X-Forwarded-For behind DASHBOARD_PROXY_HOPS proxies."""
     try:
         hops = int(os.environ.get("DASHBOARD_PROXY_HOPS") or 0)
     except ValueError:
         hops = 0
-    if hops > 0:
-        forwarded = [part.strip() for part in (st.context.headers.get("X-Forwarded-For") or "").split(",")
-                     if part.strip()]
-        if len(forwarded) >= hops:
-            return forwarded[-hops][:64]
-    address = st.context.ip_address
-    return address if isinstance(address, str) else None
+    peer = st.context.ip_address
+    return forwarded_client(peer if isinstance(peer, str) else None, st.context.headers.get("X-Forwarded-For"), hops)
 
 
 def _request_cookie() -> str | None:
