@@ -368,6 +368,19 @@ def test_from_after_to_gives_a_clear_message(small_url, monkeypatch):
     assert not at.metric
 
 
+def test_an_end_before_the_start_in_the_sidebar_keeps_the_window(small_url, monkeypatch):
+    at = login_as(app(small_url, monkeypatch, **{"from": "2025-07-01", "to": "2025-09-30"}), "leader").run()
+    cards = [m.value for m in at.metric]
+    at.sidebar.date_input(key="w_to").set_value(dt.date(2025, 6, 1)).run()
+    no_exception(at)
+    message = ZH["filter_window_refused"].format(start="2025-07-01", end="2025-06-01")
+    assert message in [w.value for w in at.sidebar.warning]
+    assert at.sidebar.date_input(key="w_to").value == dt.date(2025, 9, 30)  # the field shows the window in use
+    assert at.query_params["to"] == "2025-09-30" and [m.value for m in at.metric] == cards
+    at.sidebar.date_input(key="w_to").set_value(dt.date(2025, 8, 31)).run()  # a valid change still applies
+    assert at.query_params["to"] == "2025-08-31" and not at.sidebar.warning
+
+
 def test_bad_dates_and_unknown_towns_in_the_url_are_reported(small_url, monkeypatch):
     at = login_as(app(small_url, monkeypatch, **{"from": "2025-13-01", "town": "火星"}), "leader").run()
     no_exception(at)

@@ -68,9 +68,21 @@ def _url_choice(key: str, field: str, choices: list[str], notices: list[str]) ->
     return value
 
 
+_REFUSED = "_filter_refused"
+
+
 def _on_date_change(widget_key: str, param: str) -> None:
+    """Apply a changed date, unless it would put the end before the start: then the window in use
+    stays (in the fields too, drawn from it on this run) and the sidebar says why."""
     value = st.session_state.get(widget_key)
-    state.set_value(param, value.isoformat() if value else None)
+    if value is None:
+        return
+    start = value if param == "from" else st.session_state.get("w_from")
+    end = value if param == "to" else st.session_state.get("w_to")
+    if start is not None and end is not None and start > end:
+        st.session_state[_REFUSED] = t("filter_window_refused", start=start, end=end)
+        return
+    state.set_value(param, value.isoformat())
 
 
 def _on_choice_change(widget_key: str, param: str) -> None:
@@ -105,8 +117,9 @@ def sidebar_filters() -> Filters:
     towns, teams = data.filter_choices()
     sidebar = st.sidebar
     sidebar.subheader(t("filter_heading"))
-    for notice in notices:
-        sidebar.warning(notice)
+    refused = st.session_state.pop(_REFUSED, None)
+    for notice in [*notices, *([refused] if refused else [])]:
+        sidebar.warning(plain(notice))
     st.session_state["w_from"], st.session_state["w_to"] = filters.start, filters.end
     # "" stands for all towns / teams (a selectbox shows None as "no choice").
     st.session_state["w_town"], st.session_state["w_team"] = filters.scope.town or "", filters.scope.team or ""
