@@ -47,8 +47,9 @@ def main() -> None:
     if nav.is_root(page):
         page.run()  # switches to the home screen; the sidebar is drawn there
     playlist.begin(auth.current_role())  # before the sidebar: a new cycle reads fresh data
-    filters = sidebar.render()
+    filters = sidebar.render(with_filters=nav.shows_filters(page))
     auth.keep_cookie(st.sidebar)
+    theme.close_menu_on_phone(page.url_path)
     state.push_to_url()
     playlist.frame(page, filters)
     page.run()

@@ -144,7 +144,8 @@ def create_user(engine: Engine, actor: Actor, *, username: str, display_name: st
         if not valid_username(username):
             problems.append(_problem("username", "bad_username"))
         elif _user(uow.conn, username) is not None:
-            problems.append(_problem("username", "already_exists", key=username))
+            problems.append(_problem("username", "already_exists", key=username,
+                                     described_zh=f"用户名 {username}", described_en=f"username {username}"))
         if not display_name:
             problems.append(_problem("display_name", "required"))
         elif CONTROL_CHARS.search(display_name):

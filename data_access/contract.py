@@ -261,7 +261,7 @@ _DECLARED: tuple[Sheet, ...] = (
                choices=MARKET_STATUS_CHOICES, default="agency"),
         Column("billing_mode", "基本电费方式", "Basic charge mode", type="enum",
                choices=BILLING_MODE_CHOICES, default=_default_billing_mode,
-               default_note=("容量<315kVA 为 single 单一制，否则 capacity 按容量",
+               default_note=("合同容量 < 315 kVA 为单一制，否则按容量",
                              "single below 315 kVA, else capacity")),
     ), ("account_no",)),
     Sheet("postings", "派驻登记", "Postings", (

@@ -27,7 +27,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -35,7 +35,7 @@ from data_access import audit
 from data_access.contract import (
     MESSAGES, REFERENCE_FK, SHEETS_BY_KEY, FieldProblem, Sheet, format_value, validate_row,
 )
-from data_access.models import Base, Customer, Expert, ExpertCall, Manager, Posting, WorkLog
+from data_access.models import Base, CalendarDay, Customer, Expert, ExpertCall, Manager, Posting, WorkLog
 from data_access.permissions import (
     Actor, PermissionDenied, check_posted, check_table, check_write,
 )
@@ -52,7 +52,8 @@ SOURCES = ("form", "bulk")
 # Messages of the write path; the contract's MESSAGES cover the column rules.
 WRITE_MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_reference": ("“{value}”在{sheet_zh}中不存在", "'{value}' is not in {sheet}"),
-    "already_exists": ("该记录已存在（{key}），请加载后再修改", "already exists ({key}); load it to edit it"),
+    "already_exists": ("已有{described_zh}的记录，请在列表中选中它再修改", "a row with {described_en} already exists; pick it to change it"),
+    "log_exists": ("{day} 在 {customer} 已有日志", "{customer} already has a log on {day}"),
     "still_referenced": ("仍有 {count} 条{table_zh}记录引用它，不能删除",
                          "still used by {count} rows of {table}; cannot delete"),
     "rejected": ("数据库拒绝保存：{detail}", "refused by the database: {detail}"),
@@ -87,7 +88,8 @@ class WriteProblem(FieldProblem):
 
     def message(self, lang: str = "zh") -> str:
         zh, en = MESSAGES.get(self.code) or WRITE_MESSAGES[self.code]
-        return (zh if lang == "zh" else en).format(**self.params)
+        key = self.params.get("key")  # a duplicate named only by its key: the key describes it
+        return (zh if lang == "zh" else en).format(**{"described_zh": key, "described_en": key, **self.params})
 
     @classmethod
     def of(cls, problem: FieldProblem, row: int | None = None) -> WriteProblem:
@@ -226,14 +228,17 @@ class UnitOfWork:
         return False
 
 
-def execute_write(uow: UnitOfWork, statement, table: str, key_column: str, key: str):
-    """Run an INSERT/UPDATE/DELETE; a constraint the database enforces becomes ValidationFailed."""
+def execute_write(uow: UnitOfWork, statement, table: str, key_column: str, key: str,
+                  described: dict[str, str] | None = None):
+    """Run an INSERT/UPDATE/DELETE; a constraint the database enforces becomes ValidationFailed.
+    `described`: the key's words for a duplicate (key_params); default the key itself."""
     try:
         return uow.conn.execute(statement)
     except IntegrityError as error:
         detail = str(error.orig).splitlines()[0][:200]
         unique = "unique" in detail.lower() or "duplicate" in detail.lower()
-        problem = (WriteProblem(key_column, "already_exists", {"key": key}) if unique
+        params = described or {"key": key, "described_zh": key, "described_en": key}
+        problem = (WriteProblem(key_column, "already_exists", params) if unique
                    else WriteProblem(key_column, "rejected", {"detail": detail}))
         raise ValidationFailed([problem], table, from_database=True) from error
 
@@ -320,6 +325,21 @@ def key_text(sheet: Sheet, values: dict[str, Any]) -> str:
     """The natural key as the audit trail and messages show it, e.g. M001|C001|2025-03-03."""
     parts = [format_value(sheet.column(key), values.get(key)) for key in sheet.key_columns]
     return "|".join("" if part is None else str(part) for part in parts)[:200]
+
+
+def key_params(sheet: Sheet, values: dict[str, Any]) -> dict[str, str]:
+    """The natural key for a message: raw (key) and described with the columns' names, in both
+    languages ("工号 M001、户号 C001、日期 2025-03-03")."""
+    parts = [(sheet.column(key), format_value(sheet.column(key), values.get(key))) for key in sheet.key_columns]
+    return {"key": key_text(sheet, values),
+            "described_zh": "、".join(f"{column.label('zh')} {value}" for column, value in parts if value is not None),
+            "described_en": ", ".join(f"{column.label('en')} {value}" for column, value in parts if value is not None)}
+
+
+def duplicate_column(sheet: Sheet) -> str:
+    """The field a duplicate key is reported on: the key's last column, the part that usually tells
+    two rows apart (the date of a log, the month of a plan)."""
+    return sheet.key_columns[-1]
 
 
 def plain_value(value: Any) -> Any:
@@ -441,17 +461,18 @@ def save_in(uow: UnitOfWork, sheet: Sheet | str, values: dict[str, Any], expecte
     same_key = _stored(uow.conn, sheet, _key_condition(sheet, db_values))
     stored = same_key if row_id is None else _stored(uow.conn, sheet, table.c.id == row_id)
     _check_row_permission(uow, sheet, {**clean, **db_values}, stored)
-    first_key = sheet.key_columns[0]
+    first_key = duplicate_column(sheet)
     if stored is None:
         if row_id is not None or expected_version is not None:
             raise NotFound(sheet.key, key, row)
-        result = execute_write(uow, insert(table).values(**db_values), sheet.key, first_key, key)
+        result = execute_write(uow, insert(table).values(**db_values), sheet.key, first_key, key,
+                               key_params(sheet, clean))
         new_id = result.inserted_primary_key[0]
         uow.audit("insert", sheet.key, key, None, {**clean, "version": 1})
         return SavedRow(new_id, 1, "insert")
     if expected_version is None or same_key is not None and same_key.id != stored.id:
         # A new row whose key is taken, or an edit that would take another row's key.
-        raise ValidationFailed([WriteProblem(first_key, "already_exists", {"key": key}, row)], sheet.key)
+        raise ValidationFailed([WriteProblem(first_key, "already_exists", key_params(sheet, clean), row)], sheet.key)
     before = contract_values(sheet, stored.values)
     if before == clean:
         return SavedRow(stored.id, stored.version, "unchanged")
@@ -656,6 +677,27 @@ def manager_postings_on(conn: Connection, manager_id: int, day: dt.date) -> list
     return [tuple(row) for row in conn.execute(query)]
 
 
+def days_without_log(conn: Connection, manager_id: int, start: dt.date, end: dt.date) -> list[dt.date]:
+    """The workdays in [start, end] on which the manager is posted and has no work log, newest
+    first (the days log completeness counts as missed)."""
+    posted = exists().where(Posting.manager_id == manager_id, Posting.start_date <= CalendarDay.date,
+                            or_(Posting.end_date.is_(None), Posting.end_date >= CalendarDay.date))
+    logged = exists().where(WorkLog.manager_id == manager_id, WorkLog.date == CalendarDay.date)
+    query = (select(CalendarDay.date)
+             .where(CalendarDay.date.between(start, end), CalendarDay.is_workday.is_(True), posted, ~logged)
+             .order_by(CalendarDay.date.desc()))
+    return list(conn.execute(query).scalars())
+
+
+def manager_log_on(conn: Connection, manager_id: int, account_no: str, day: dt.date) -> dict[str, Any] | None:
+    """The manager's log for one customer and day, in form shape (with id and version), or None."""
+    sheet = get_sheet("work_logs")
+    query = form_select(sheet).where(WorkLog.manager_id == manager_id, Customer.account_no == account_no,
+                                     WorkLog.date == day)
+    record = conn.execute(query).mappings().first()
+    return None if record is None else _split(dict(record)).values
+
+
 def manager_logs(conn: Connection, manager_id: int, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
     """A manager's work logs dated in [start, end], newest first, in form shape."""
     sheet = get_sheet("work_logs")
@@ -694,7 +736,14 @@ def save_work_log(engine: Engine, actor: Actor, *, account_no: str, date: dt.dat
         }
         if row_id is not None:
             values["id"] = row_id
-        return save_in(uow, get_sheet("work_logs"), values, expected_version)
+        try:
+            return save_in(uow, get_sheet("work_logs"), values, expected_version)
+        except ValidationFailed as failed:
+            if [problem.code for problem in failed.problems] != ["already_exists"]:
+                raise
+            name = uow.conn.execute(select(Customer.name).where(Customer.account_no == account_no)).scalar()
+            raise ValidationFailed([WriteProblem("date", "log_exists", {"day": str(date), "customer": name or account_no})],
+                                   "work_logs") from None
 
 
 def save_monthly_plan(engine: Engine, actor: Actor, *, month: dt.date | str, content: str | None,

@@ -129,7 +129,16 @@ def test_manager_log_counts_in_log_completeness(engine, seeded_url, monkeypatch)
     after = metric(engine, logs.completeness, Q3_WINDOW)
     assert after.logged_workdays == before.logged_workdays + 1
     assert after.posted_workdays == before.posted_workdays and after.rate > before.rate
-    assert at.text_area(key="el_new_content").value == ""  # a saved log empties the form
+    # The form now edits the saved log: a second save changes it (with its version), adds nothing.
+    assert at.text_area(key="el_new_content").value == "周五巡视配电房"
+    at.text_area(key="el_new_content").set_value("周五巡视配电房，补充测温")
+    submit(at, ZH["fm_save_changes"])
+    no_exception(at)
+    assert toasts(at) == [ZH["el_updated"].format(day=FRIDAY, customer="C001")]
+    with engine.connect() as conn:
+        stored = writes.manager_log_on(conn, manager_id(engine, "M001"), "C001", FRIDAY)
+    assert (stored["content"], stored["version"]) == ("周五巡视配电房，补充测温", 2)
+    assert count(engine, WorkLog) == logs_before + 1
 
 
 def test_office_log_for_another_manager_counts_in_attendance(engine, seeded_url, monkeypatch):
@@ -150,34 +159,60 @@ def test_log_rules_refuse_bad_input_and_keep_it(engine, seeded_url, monkeypatch)
     logs_before = count(engine, WorkLog)
     at = open_screen(seeded_url, monkeypatch, "manager", LOG)
     at.date_input(key="el_day").set_value(FRIDAY).run()
-    at.selectbox(key="el_new_account_no").set_value(None)
+    assert at.selectbox(key="el_new_account_no").value == "C001"  # the day's only posting, chosen for you
     hours = at.number_input(key="el_new_hours")
-    assert (hours.min, hours.max) == (0, 24)  # the contract's range, enforced by the widget itself
-    hours.set_value(7.5)
+    assert (hours.min, hours.max) != (0, 24)  # no widget bound that would swallow 30 without a word
+    hours.set_value(30)
     at.text_area(key="el_new_problems").set_value("电缆沟积水")
-    submit(at, ZH["fm_save"])  # no content, no customer
+    submit(at, ZH["fm_save"])  # 30 hours, no content
     no_exception(at)
     shown = errors(at)
     assert ZH["fm_not_saved"] in shown
-    assert "服务内容：必填，不能为空" in shown and "户号：必填，不能为空" in shown
+    assert "服务内容：必填，不能为空" in shown and "工时：应 ≤ 24，实际为 30" in shown
+    # Each message also stands right below its field, in form order.
+    assert [e.value for e in at.error][1:] == ["应 ≤ 24，实际为 30", "必填，不能为空"]
     assert not toasts(at) and count(engine, WorkLog) == logs_before
-    # Each message also stands right below its field (the form's own errors, in form order).
-    assert [e.value for e in at.error][1:] == ["必填，不能为空", "必填，不能为空"]
     assert at.text_area(key="el_new_problems").value == "电缆沟积水"  # what was typed stays
-    assert at.number_input(key="el_new_hours").value == 7.5
+    assert at.number_input(key="el_new_hours").value == 30
     at.radio(key="el_mode").set_value("edit").run()  # away to the list of logs and back
     at.radio(key="el_mode").set_value("new").run()
     assert at.text_area(key="el_new_problems").value == "电缆沟积水"
-    # The same customer and day twice: refused, the first log stays as it was.
-    at.selectbox(key="el_new_account_no").set_value("C001")
+    at.selectbox(key="el_new_account_no").set_value("C001").run()
     at.number_input(key="el_new_hours").set_value(4)
     at.text_area(key="el_new_content").set_value("巡视")
+    # Meanwhile the same log is saved elsewhere (another device): this save must not overwrite it.
+    writes.save_work_log(engine, Actor("office", "office"), employee_no="M001", account_no="C001", date=FRIDAY,
+                         on_site=False, content="办公室代填")
     submit(at, ZH["fm_save"])
-    assert count(engine, WorkLog) == logs_before + 1
-    at.text_area(key="el_new_content").set_value("再次巡视")
-    submit(at, ZH["fm_save"])
-    assert "已存在" in errors(at) and count(engine, WorkLog) == logs_before + 1
-    assert at.text_area(key="el_new_content").value == "再次巡视"
+    assert "2025-09-26 在 客户C001 已有日志" in errors(at) and count(engine, WorkLog) == logs_before + 1
+    # The stored log is loaded for editing; what was typed can be brought back.
+    assert at.text_area(key="el_new_content").value == "办公室代填"
+    at.button(key="el_restore").click().run()
+    assert at.text_area(key="el_new_content").value == "巡视"
+    submit(at, ZH["fm_save_changes"])
+    no_exception(at)
+    with engine.connect() as conn:
+        stored = writes.manager_log_on(conn, manager_id(engine, "M001"), "C001", FRIDAY)
+    assert (stored["content"], stored["version"], stored["problems"]) == ("巡视", 2, "电缆沟积水")
+
+
+def test_the_log_form_opens_on_a_missing_day_and_loads_an_existing_log(engine, seeded_url, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_TODAY", "2025-09-26")  # a Friday: M001 logged Monday to Thursday
+    at = open_screen(seeded_url, monkeypatch, "manager", LOG)
+    with engine.connect() as conn:
+        missing = writes.days_without_log(conn, manager_id(engine, "M001"), dt.date(2025, 9, 13), FRIDAY)
+    assert missing and missing[0] == FRIDAY
+    assert at.date_input(key="el_day").value == FRIDAY  # the newest day still without a log
+    assert at.get("button_group")[0].options == [f"{day:%m-%d} " + ZH["el_weekdays"].split(",")[day.weekday()]
+                                                 for day in missing]
+    at.date_input(key="el_day").set_value(dt.date(2025, 9, 25)).run()  # Thursday has a log: loaded
+    no_exception(at)
+    with engine.connect() as conn:
+        thursday = writes.manager_log_on(conn, manager_id(engine, "M001"), "C001", dt.date(2025, 9, 25))
+    assert at.text_area(key="el_new_content").value == thursday["content"]
+    assert ZH["el_loaded"].format(day="2025-09-25", customer="客户C001", version=thursday["version"]) in [
+        i.value for i in at.info]
+    assert [b for b in at.button if b.label == ZH["fm_save_changes"]]
 
 
 def test_manager_writes_only_own_logs(engine, seeded_url, monkeypatch):
@@ -561,8 +596,13 @@ def test_settings_change_the_attendance_kpi_and_stale_settings_are_refused(engin
     before = metric(engine, attendance.compliance, Q3_WINDOW)
     at = open_screen(seeded_url, monkeypatch, "office", SETTINGS)
     days = at.number_input(key="est_min_onsite_days")
-    assert (days.value, days.min, days.max, days.step) == (2, 1, 7, 1)  # SETTING_SPECS, whole days
+    assert (days.value, days.step) == (2, 1) and "1–7" in days.help  # SETTING_SPECS, whole days
     assert days.label == "每周最少驻点工作日"
+    days.set_value(9)  # out of range: refused with the rule, not swallowed by the widget
+    submit(at, ZH["fm_save"])
+    assert "应 ≤ 7，实际为 9" in errors(at) and not toasts(at)
+    assert at.number_input(key="est_min_onsite_days").value == 9  # the typed value stays
+    days = at.number_input(key="est_min_onsite_days")
     days.set_value(3)
     submit(at, ZH["fm_save"])
     no_exception(at)

@@ -106,6 +106,15 @@ def current_values() -> tuple[Filters, list[str]]:
     return Filters(start, end, scope, error), notices
 
 
+def unseen_filters() -> Filters:
+    """The filters in use (from the URL) without drawing them: for the entry and admin screens,
+    whose sidebar has no use for a date window; the playlist and a later dashboard screen still
+    find them (screen_filters)."""
+    filters, _ = current_values()
+    st.session_state[_FILTERS] = filters
+    return filters
+
+
 def sidebar_filters() -> Filters:
     """Draw the filter widgets in the sidebar and return the filters (also kept for screen_filters())."""
     filters, notices = current_values()

@@ -36,7 +36,7 @@ import pyarrow as pa
 import streamlit as st
 
 from data_access import admin, lookups, writes
-from data_access.contract import TYPE_NOTES, Column, Sheet, format_value, rule_text
+from data_access.contract import Column, Sheet, format_value
 from data_access.db import database_url
 from data_access.writes import WRITE_ERRORS, StaleRow, ValidationFailed, get_sheet, plain_value
 from ui import auth, data
@@ -259,31 +259,56 @@ def field(form: str, sheet: str, column_key: str, key: str, *, default: Any = No
                                   max_value=dt.datetime.combine(MAX_DATE, dt.time.max),
                                   format="YYYY-MM-DD", step=dt.timedelta(minutes=5), **common)
     elif area:
-        value = st.text_area(label(column), max_chars=column.max_length, height=90, **common)
+        value = st.text_area(label(column), height=90, **common)
     else:
-        value = st.text_input(label(column), max_chars=column.max_length, **common)
+        value = st.text_input(label(column), **common)
     field_error(form, column_key)
     return value
 
 
+def form_help(column: Column, sheet: Sheet | None = None, lang: str | None = None) -> str | None:
+    """The column's rules for a person at a form or table, in the UI language: range, choices by
+    their names (not the import codes), years, order, default, length. None when there is no rule."""
+    lang = lang or language()
+    zh = lang == "zh"
+    parts = []
+    if column.minimum is not None:
+        parts.append(f"{'>' if column.min_exclusive else '≥'} {column.minimum:g}")
+    if column.maximum is not None:
+        parts.append(f"≤ {column.maximum:g}")
+    if column.choices:
+        parts.append(("、" if zh else ", ").join(choice.zh if zh else choice.en for choice in column.choices))
+    if column.years:
+        first, last = column.years
+        parts.append(t("fm_rule_years", lang, first=first, last=last))
+    if column.not_before and sheet is not None:
+        parts.append(t("fm_rule_not_before", lang,
+                       columns=" / ".join(sheet.column(key).label(lang) for key in column.not_before)))
+    if column.default_note:
+        parts.append(t("fm_rule_default", lang, value=column.default_note[0 if zh else 1]))
+    elif column.default not in (None, ""):
+        shown = column.choice_label(column.default, lang) if column.choices else (
+            t("fm_yes" if column.default else "fm_no", lang) if column.type == "yesno"
+            else format_value(column, column.default))
+        parts.append(t("fm_rule_default", lang, value=shown))
+    if column.max_length:
+        parts.append(t("fm_rule_length", lang, max=column.max_length))
+    return ("；" if zh else "; ").join(parts) or None
+
+
 def field_help(column: Column) -> str | None:
-    """The column's rules as a tooltip, unless they only name the type (e.g. just "text")."""
-    lang = language()
-    rules = rule_text(column, lang)
-    return None if rules == TYPE_NOTES[column.type][0 if lang == "zh" else 1] else rules
+    """The column's rules as a tooltip (none for a plain field)."""
+    return form_help(column)
 
 
 def _number_input(column: Column, common: dict) -> Any:
+    """A number field without the widget's own bounds: a value out of range reaches the write path,
+    which refuses it with a message naming the field, the value and the range (a bounded widget
+    would only turn red and swallow the save). Text fields have no length cap either, for the same
+    reason (a pasted text would be cut without a word)."""
     integer = column.type == "int"
-    cast = int if integer else float
-    limits = {}
-    if column.minimum is not None:
-        limits["min_value"] = cast(column.minimum)
-    if column.maximum is not None:
-        limits["max_value"] = cast(column.maximum)
     step = 1 if integer else 0.5
-    return st.number_input(label(column), value=None, step=step, format="%d" if integer else "%.1f",
-                           **limits, **common)
+    return st.number_input(label(column), value=None, step=step, format="%d" if integer else "%.1f", **common)
 
 
 # --- Cached reads (cleared with every other cache after a write) -------------------------------
@@ -321,6 +346,28 @@ def _postings_on(url: str, manager_id: int, day: dt.date) -> list[tuple[str, str
 def postings_on(manager_id: int, day: dt.date) -> list[tuple[str, str]]:
     """(account_no, name) of the customers the manager is posted to on `day`."""
     return _postings_on(database_url(), manager_id, day)
+
+
+@st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
+def _days_without_log(url: str, manager_id: int, start: dt.date, end: dt.date) -> list[dt.date]:
+    with data.engine().connect() as conn:
+        return writes.days_without_log(conn, manager_id, start, end)
+
+
+def days_without_log(manager_id: int, start: dt.date, end: dt.date) -> list[dt.date]:
+    """The posted workdays in [start, end] without a log, newest first."""
+    return _days_without_log(database_url(), manager_id, start, end)
+
+
+@st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
+def _log_on(url: str, manager_id: int, account_no: str, day: dt.date) -> dict | None:
+    with data.engine().connect() as conn:
+        return writes.manager_log_on(conn, manager_id, account_no, day)
+
+
+def log_on(manager_id: int, account_no: str, day: dt.date) -> dict | None:
+    """The manager's stored log for one customer and day (form shape), or None."""
+    return _log_on(database_url(), manager_id, account_no, day)
 
 
 @st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
@@ -423,26 +470,23 @@ def column_config(sheet: Sheet, editor: Editor) -> dict[str, Any]:
     config: dict[str, Any] = {}
     for key in editor.columns:
         column = sheet.column(key)
-        common = dict(label=label(column), help=rule_text(column, lang), disabled=key not in editable,
+        common = dict(label=label(column), help=form_help(column, sheet, lang), disabled=key not in editable,
                       required=column.required)
         if column.type == "enum":
             config[key] = st.column_config.SelectboxColumn(options=list(column.codes),
                                                            format_func=choice_label(column), **common)
-        elif column.type in ("int", "float"):
+        elif column.type in ("int", "float"):  # no min/max: the grid would clamp a value silently
             integer = column.type == "int"
-            config[key] = st.column_config.NumberColumn(
-                min_value=column.minimum, max_value=column.maximum, step=1 if integer else None,
-                format="%d" if integer else None, **common)
+            config[key] = st.column_config.NumberColumn(step=1 if integer else None, format="%d" if integer else None,
+                                                        **common)
         elif column.type == "date":
             config[key] = st.column_config.DateColumn(format="YYYY-MM-DD", **common)
         elif column.type == "datetime":
             config[key] = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", **common)
         elif column.type == "yesno":
             config[key] = st.column_config.CheckboxColumn(**common)
-        elif column.type == "month":
-            config[key] = st.column_config.TextColumn(max_chars=7, validate=r"^\d{4}-\d{2}$", **common)
-        else:
-            config[key] = st.column_config.TextColumn(max_chars=column.max_length, **common)
+        else:  # months as YYYY-MM text too; the write path checks them (a cell validator drops a bad value)
+            config[key] = st.column_config.TextColumn(**common)
     return config
 
 

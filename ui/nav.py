@@ -10,7 +10,8 @@ and its title key (here nav_log_entry) to ui/strings.py in zh and en. The URL
 path (first field) is the shareable link: http://host/log_entry. Sections
 appear in the order of their first screen.
 
-The root URL "/" opens the screen marked default=True (the overview).
+The root URL "/" opens the role's home screen (home_for): the overview for leadership and the
+office, the work log for a manager (the screen they use every day, on a phone).
 While logged out, the navigation holds only the hidden login page
 (ui.auth.login_page), so every URL shows the login form; the screen that was
 asked for opens right after login.
@@ -36,11 +37,16 @@ class Screen:
     icon: str
     roles: tuple[str, ...] = ALL_ROLES
     section: str = "nav_section_screens"  # ui.strings key of the menu section
-    default: bool = False
+    home_for: tuple[str, ...] = ()  # the roles whose root URL opens this screen
+
+    @property
+    def dashboard(self) -> bool:
+        """A dashboard screen (not data entry or administration): it reads the sidebar's filters."""
+        return self.section == "nav_section_screens"
 
 
 SCREENS: list[Screen] = [
-    Screen("overview", "views/overview.py", "nav_overview", ":material/dashboard:", default=True),
+    Screen("overview", "views/overview.py", "nav_overview", ":material/dashboard:", home_for=("leader", "office")),
     Screen("attendance", "views/attendance.py", "nav_attendance", ":material/event_available:"),
     Screen("experts", "views/experts.py", "nav_experts", ":material/engineering:"),
     Screen("customers", "views/customers.py", "nav_customers", ":material/apartment:"),
@@ -48,7 +54,7 @@ SCREENS: list[Screen] = [
     Screen("needs", "views/needs.py", "nav_needs", ":material/troubleshoot:"),
     Screen("meeting", "views/meeting.py", "nav_meeting", ":material/groups:"),
     Screen("entry_log", "views/entry_log.py", "nav_entry_log", ":material/edit_note:",
-           roles=EDITORS, section="nav_section_entry"),
+           roles=EDITORS, section="nav_section_entry", home_for=("manager",)),
     Screen("entry_plan", "views/entry_plan.py", "nav_entry_plan", ":material/calendar_month:",
            roles=EDITORS, section="nav_section_entry"),
     Screen("entry_calls", "views/entry_calls.py", "nav_entry_calls", ":material/support_agent:",
@@ -91,11 +97,11 @@ def role_navigation(role: str) -> st.Page:
 
     Streamlit serves its default page at the root URL only, so a link to
     /overview would not find it; the default page is therefore a hidden
-    one at "/" that switches to the home screen (the one with default=True),
+    one at "/" that switches to the role's home screen (home_for),
     and every screen keeps its own path.
     """
     allowed = screens_for(role)
-    home_screen = next((screen for screen in allowed if screen.default), allowed[0])
+    home_screen = next((screen for screen in allowed if role in screen.home_for), allowed[0])
     sections: dict[str, list[st.Page]] = {}
     for screen in allowed:
         page = _page(screen)
@@ -170,3 +176,9 @@ def account_navigation() -> st.Page:
         pages.append(st.Page(ACCOUNT.script, title=page.title, icon=ACCOUNT.icon, url_path=requested,
                              visibility="hidden"))
     return st.navigation(pages, position="hidden")
+
+
+def shows_filters(page: st.Page) -> bool:
+    """Whether `page` is a dashboard screen, whose sidebar carries the date, town and team filters."""
+    screen = next((screen for screen in SCREENS if screen.url_path == page.url_path), None)
+    return screen is not None and screen.dashboard

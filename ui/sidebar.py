@@ -49,14 +49,14 @@ def _signed_in(sidebar) -> None:
     sidebar.caption(t("signed_in_as", name=user.get("display_name", ""), role=t(f"role_{role}") if role else ""))
 
 
-def render() -> filters.Filters:
-    """Draw the sidebar; returns the current filters."""
+def render(with_filters: bool = True) -> filters.Filters:
+    """Draw the sidebar (the filters only for dashboard screens); returns the current filters."""
     sidebar = st.sidebar
     _signed_in(sidebar)
     if ui_auth.current_role() == "office" and not state.projection():
         with sidebar:
             ui_auth.demo_banner()
-    current = filters.sidebar_filters()
+    current = filters.sidebar_filters() if with_filters else filters.unseen_filters()
     sidebar.divider()
     language_switch(sidebar)
     projection_toggle(sidebar)

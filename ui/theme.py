@@ -131,6 +131,40 @@ _UNUSED_SUBPLOTS = ("geo", "polar", "ternary", "scene", "mapbox", "map")
 _TRACE_TYPES = ("bar", "box", "heatmap", "histogram", "pie", "scatter")
 
 
+# st.file_uploader's own words are English only ("Upload", "200MB per file • XLSX, CSV"): in Chinese
+# they are hidden and replaced by ours (the size is the server's limit, server.maxUploadSize).
+_UPLOADER_CSS = """<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{ font-size: 0; }}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {{
+  content: "{button}"; font-size: 1rem; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {{ content: "{limit}"; font-size: 0.8rem; }}
+</style>"""
+
+
+def uploader_words(button: str, limit: str) -> None:
+    """Replace the file uploader's English button text and size note (call before the uploader)."""
+    st.html(_UPLOADER_CSS.format(button=button.replace('"', ""), limit=limit.replace('"', "")))
+
+
+# On a phone the menu covers the page; Streamlit leaves it open after a screen is chosen from it.
+# This closes it once per screen (the page's path makes the script differ, so it runs again only
+# after a navigation); on wider windows the menu stays as the user left it.
+_CLOSE_MENU_ON_PHONE = """<script>/* {page} */
+if (window.innerWidth <= {max_width}) {{
+  const collapse = document.querySelector('[data-testid="stSidebarCollapseButton"] button[aria-expanded="true"]');
+  if (collapse) collapse.click();
+}}
+</script>"""
+PHONE_MAX_WIDTH = 768
+
+
+def close_menu_on_phone(page_path: str) -> None:
+    """Close the sidebar menu after a navigation on a narrow (phone) window."""
+    st.sidebar.html(_CLOSE_MENU_ON_PHONE.format(page=page_path, max_width=PHONE_MAX_WIDTH),
+                    unsafe_allow_javascript=True)
+
+
 @functools.cache
 def chart_template(projection: bool):
     """plotly_white (plotly_dark in projection) without the parts no screen draws, with the

@@ -1,8 +1,10 @@
-"""工作日志 / Work log: a day's log for a customer one is posted to, and editing one's recent logs.
+"""工作日志 / Work log: the day's log for a customer one is posted to, and editing one's recent logs.
 
-A manager writes only their own logs (the office picks the manager); the
-customers offered are the manager's postings on the chosen day.
-data_access.writes.save_work_log checks both again when saving.
+A manager writes only their own logs (the office picks the manager); the customers offered are the
+manager's postings on the chosen day. The form opens on the most recent posted workday that still
+has no log (today when none is missing) and lists the recent days still missing. When the chosen
+customer and day already have a log, that log is loaded for editing (saved with its version); what
+was typed before stays available. data_access.writes.save_work_log checks everything again.
 """
 from __future__ import annotations
 
@@ -12,16 +14,21 @@ import pandas as pd
 import streamlit as st
 
 from data_access import writes
+from data_access.clock import today as clock_today
+from data_access.writes import ValidationFailed
 from ui import auth, data, forms
 from ui.filters import MIN_DATE
 from ui.strings import language, t
 from ui.text import plain
 
 FORM, EDIT = "el_new", "el_edit"
-FIELDS = ("account_no", "on_site", "hours", "content", "problems", "measures", "status")
-EDIT_FIELDS = ("on_site", "hours", "content", "problems", "measures", "status")
-CLEARED_AFTER_SAVE = ("hours", "content", "problems", "measures", "status")
+TYPED = ("on_site", "hours", "content", "problems", "measures", "status")
+EDIT_FIELDS = TYPED
 RECENT_DAYS = 60
+MISSING_DAYS = 14  # how far back the form looks for days without a log
+LOADED = "_el_loaded"  # {"account_no", "date", "values"}: the stored log now in the form
+STASH = "_el_stash"  # what was typed before a stored log replaced it
+RACE = "_el_race"  # a save found the log saved meanwhile elsewhere
 
 
 def whose_logs(role: str) -> tuple[str, int]:
@@ -36,12 +43,116 @@ def whose_logs(role: str) -> tuple[str, int]:
     return employee_no, forms.manager_ids()[employee_no]
 
 
+def typed_values() -> dict:
+    return {column: st.session_state.get(f"{FORM}_{column}") for column in TYPED}
+
+
 def save_new(employee_no: str) -> str:
-    typed = forms.values(FORM, FIELDS)
-    day = st.session_state["el_day"]
-    writes.save_work_log(data.engine(), auth.current_actor(), employee_no=employee_no, date=day, **typed)
-    forms.forget(FORM, CLEARED_AFTER_SAVE)
-    return t("el_saved", day=day, customer=typed["account_no"])
+    typed = forms.values(FORM, TYPED)
+    day, account_no = st.session_state["el_day"], st.session_state.get(f"{FORM}_account_no")
+    row = forms.editing(FORM)
+    try:
+        if row and (row["account_no"], row["date"]) == (account_no, day):  # the loaded log
+            saved = writes.save_work_log(data.engine(), auth.current_actor(), employee_no=employee_no,
+                                         account_no=account_no, date=day, row_id=row["id"],
+                                         expected_version=row["version"], **typed)
+            forms.saved_version(FORM, saved)
+            st.session_state[LOADED] = {"account_no": account_no, "date": day, "values": typed_values()}
+            return t("el_updated", day=day, customer=account_no)
+        saved = writes.save_work_log(data.engine(), auth.current_actor(), employee_no=employee_no, date=day,
+                                     account_no=account_no, **typed)
+    except ValidationFailed as failed:
+        if any(problem.code == "log_exists" for problem in failed.problems):
+            data.clear_caches()  # someone saved this day meanwhile: the next run loads that log
+            st.session_state[RACE] = True  # ... and keeps this message above it
+        raise
+    # The form now edits the saved log (a second save changes it, with its version).
+    forms.start_editing(FORM, {"id": saved.id, "version": saved.version, "account_no": account_no, "date": day})
+    st.session_state[LOADED] = {"account_no": account_no, "date": day, "values": typed_values()}
+    return t("el_saved", day=day, customer=account_no)
+
+
+def load_stored(log: dict | None, account_no: str, day: dt.date) -> None:
+    """Put the stored log of (account_no, day) in the form, keeping what was typed aside; with no
+    stored log, empty the form if it still shows another day's stored log unchanged."""
+    loaded = st.session_state.get(LOADED)
+    if log is None:
+        if loaded and typed_values() == loaded["values"]:
+            forms.forget(FORM, TYPED)
+        forms.start_editing(FORM, None)
+        st.session_state.pop(LOADED, None)
+        return
+    typed = typed_values()
+    if any(value not in (None, "", False) for key, value in typed.items() if key != "on_site") and (
+            not loaded or typed != loaded["values"]):
+        st.session_state[STASH] = typed
+    forms.fill(FORM, log, TYPED)
+    forms.start_editing(FORM, log)
+    if not st.session_state.pop(RACE, False):
+        forms.clear_messages(FORM)
+    st.session_state[LOADED] = {"account_no": account_no, "date": day, "values": typed_values(), "found": True}
+
+
+def restore_typed() -> None:
+    """The button under a loaded log: what was typed before replaces the stored log's values."""
+    for column, value in st.session_state.pop(STASH, {}).items():
+        st.session_state[f"{FORM}_{column}"] = value
+
+
+def default_day(manager_id: int, today: dt.date) -> dt.date:
+    missing = forms.days_without_log(manager_id, today - dt.timedelta(days=MISSING_DAYS - 1), today)
+    return missing[0] if missing else today
+
+
+def pick_missing_day() -> None:
+    chosen = st.session_state.pop("el_missing", None)
+    if chosen is not None:
+        st.session_state["el_day"] = chosen
+
+
+def missing_days(manager_id: int, today: dt.date) -> None:
+    """The recent posted workdays without a log, as buttons that open the form on that day."""
+    missing = forms.days_without_log(manager_id, today - dt.timedelta(days=MISSING_DAYS - 1), today)
+    if not missing:
+        st.caption(t("el_none_missing", days=MISSING_DAYS))
+        return
+    weekday = t("el_weekdays").split(",")
+    st.pills(t("el_missing", count=len(missing), days=MISSING_DAYS), missing, key="el_missing",
+             format_func=lambda day: f"{day:%m-%d} {weekday[day.weekday()]}", on_change=pick_missing_day)
+
+
+def new_log_form(employee_no: str, manager_id: int) -> None:
+    today = clock_today()
+    st.session_state.setdefault("el_day", default_day(manager_id, today))
+    missing_days(manager_id, today)
+    day = st.date_input(t("el_day"), key="el_day", min_value=MIN_DATE, max_value=today, format="YYYY-MM-DD")
+    customers = dict(forms.postings_on(manager_id, day))
+    if not customers:
+        st.info(t("el_no_posting", day=day))
+        return
+    if st.session_state.get(f"{FORM}_account_no") not in customers:  # another day, other postings
+        st.session_state[f"{FORM}_account_no"] = next(iter(customers)) if len(customers) == 1 else None
+    account_no = forms.field(FORM, "work_logs", "account_no", f"{FORM}_account_no", options=list(customers),
+                             format_func=customer_label(customers))
+    loaded = st.session_state.get(LOADED)
+    if account_no is not None and (not loaded or (loaded["account_no"], loaded["date"]) != (account_no, day)):
+        load_stored(forms.log_on(manager_id, account_no, day), account_no, day)
+    elif account_no is None and loaded:
+        load_stored(None, account_no, day)
+    row = forms.editing(FORM)
+    if row is not None:
+        found = (st.session_state.get(LOADED) or {}).get("found")
+        st.info(t("el_loaded" if found else "el_editing", day=day, customer=plain(customers.get(account_no, account_no)),
+                  version=row["version"]), icon=":material/edit_note:")
+        if st.session_state.get(STASH):
+            st.button(t("el_restore_typed"), key="el_restore", on_click=restore_typed, icon=":material/undo:")
+    forms.messages(FORM)
+    with st.form("el_new_form", clear_on_submit=False):
+        forms.field(FORM, "work_logs", "on_site", f"{FORM}_on_site", default=True)
+        log_fields(FORM)
+        label = t("fm_save_changes") if row is not None else t("fm_save")
+        st.form_submit_button(label, type="primary", icon=":material/save:", width="stretch",
+                              on_click=forms.submit, args=(FORM, lambda: save_new(employee_no)))
 
 
 def save_edit(employee_no: str) -> str:
@@ -76,27 +187,6 @@ def customer_label(customers: dict[str, str]):
     return lambda account_no: f"{account_no} {customers.get(account_no, '')}"
 
 
-def new_log_form(employee_no: str, manager_id: int) -> None:
-    today = dt.date.today()
-    st.session_state.setdefault("el_day", today)
-    day = st.date_input(t("el_day"), key="el_day", min_value=MIN_DATE, max_value=today, format="YYYY-MM-DD")
-    customers = dict(forms.postings_on(manager_id, day))
-    if not customers:
-        st.info(t("el_no_posting", day=day))
-        return
-    chosen = st.session_state.get(f"{FORM}_account_no")
-    if chosen not in customers:  # another day, other postings
-        st.session_state[f"{FORM}_account_no"] = next(iter(customers)) if len(customers) == 1 else None
-    forms.messages(FORM)
-    with st.form("el_new_form", clear_on_submit=False):
-        forms.field(FORM, "work_logs", "account_no", f"{FORM}_account_no", options=list(customers),
-                    format_func=customer_label(customers))
-        forms.field(FORM, "work_logs", "on_site", f"{FORM}_on_site", default=True)
-        log_fields(FORM)
-        st.form_submit_button(t("fm_save"), type="primary", icon=":material/save:", width="stretch",
-                              on_click=forms.submit, args=(FORM, lambda: save_new(employee_no)))
-
-
 def log_fields(form: str) -> None:
     forms.field(form, "work_logs", "hours", f"{form}_hours")
     forms.field(form, "work_logs", "content", f"{form}_content", area=True)
@@ -106,7 +196,7 @@ def log_fields(form: str) -> None:
 
 
 def recent_logs(employee_no: str, manager_id: int) -> None:
-    today = dt.date.today()
+    today = clock_today()
     st.session_state.setdefault("el_since", today - dt.timedelta(days=RECENT_DAYS))
     since = st.date_input(t("el_since"), key="el_since", min_value=MIN_DATE, max_value=today, format="YYYY-MM-DD")
     logs = forms.manager_logs(manager_id, since, today)
@@ -140,7 +230,7 @@ def log_table(logs: list[dict]) -> pd.DataFrame:
 
 
 role = forms.require("office", "manager")
-forms.keep_typed(f"{FORM}_", f"{EDIT}_")
+forms.keep_typed(f"{FORM}_", f"{EDIT}_", "el_day")
 forms.show_toast()
 st.title(t("nav_entry_log"))
 st.caption(t("el_caption"))

@@ -32,7 +32,7 @@ def manager_tables(employee_no: str) -> None:
 
 def customer_postings() -> None:
     """Every posting of one customer (both sides of a handover)."""
-    account_no = st.text_input(t("ema_customer"), key="ema_customer", placeholder="C001").strip()
+    account_no = st.text_input(t("ema_customer"), key="ema_customer", placeholder=t("ema_customer_placeholder")).strip()
     if not account_no:
         return
     editor = forms.Editor("ema_customer_postings", "postings",

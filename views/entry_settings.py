@@ -45,21 +45,18 @@ def reload_settings() -> None:
 
 
 def number_field(row: dict) -> None:
+    """One setting's field; its range is in the help and checked on save (data_access.admin), so a
+    value out of range gets a message instead of a red field that silently blocks the save."""
     key = f"{SETTINGS}_{row['key']}"
-    limits = {"min_value": row["minimum"]}
-    if row["maximum"] is not None:
-        limits["max_value"] = row["maximum"]
+    limits = f"{row['minimum']:g}–{row['maximum']:g}" if row["maximum"] is not None else f"≥ {row['minimum']:g}"
+    help_text = t("est_default_range", value=f"{row['default']:,g}", range=limits)
     if row["integer"]:
-        limits = {name: int(value) for name, value in limits.items()}
-        st.number_input(spec_label(row), key=key, step=1, format="%d", **limits,
-                        help=t("est_default", value=f"{row['default']:g}"))
+        st.number_input(spec_label(row), key=key, step=1, format="%d", help=help_text)
     else:
         small = row["maximum"] is not None and row["maximum"] <= 2
-        limits = {name: float(value) for name, value in limits.items()}
         digits = "%.2f" if small else ("%.1f" if row["default"] < 1000 else "%.0f")
-        st.number_input(spec_label(row), key=key, step=0.01 if small else _step(row["default"]),
-                        format=digits, **limits,
-                        help=t("est_default", value=f"{row['default']:,g}"))
+        st.number_input(spec_label(row), key=key, step=0.01 if small else _step(row["default"]), format=digits,
+                        help=help_text)
     forms.field_error(SETTINGS, row["key"])
 
 

@@ -176,7 +176,7 @@ def override_forms(year: int, today: dt.date) -> None:
             forms.field_error(DAY_FORM, "date")
             st.toggle(t("cal_workday_toggle"), key=f"{DAY_FORM}_workday", help=t("cal_workday_help"))
             forms.field_error(DAY_FORM, "is_workday")
-            st.text_input(t("cal_col_note"), key=f"{DAY_FORM}_note", max_chars=200)
+            st.text_input(t("cal_col_note"), key=f"{DAY_FORM}_note")
             forms.field_error(DAY_FORM, "note")
             st.form_submit_button(t("cal_day_save"), icon=":material/event:", on_click=forms.submit,
                                   args=(DAY_FORM, lambda: save_day(overrides)))

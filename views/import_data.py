@@ -17,7 +17,7 @@ from data_access import importer
 from data_access.contract import SHEETS, SHEETS_BY_KEY
 from data_access.permissions import PermissionDenied
 from data_access.template import write_template
-from ui import auth, data, forms
+from ui import auth, data, forms, theme
 from ui.components import show_table
 from ui.strings import language, t
 from ui.text import plain
@@ -129,6 +129,8 @@ st.caption(t("imp_caption"))
 st.download_button(t("imp_template"), data=template_bytes(), file_name=t("imp_template_file") + ".xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                    icon=":material/download:", on_click="ignore", key="imp_template")
+if language() == "zh":
+    theme.uploader_words(t("imp_upload_button"), t("imp_upload_limit", mb=st.get_option("server.maxUploadSize")))
 uploaded = st.file_uploader(t("imp_upload"), type=["xlsx", "csv"], accept_multiple_files=True,
                             key=f"imp_files_{st.session_state.get(_UPLOADER, 0)}", help=t("imp_upload_help"))
 if not uploaded:

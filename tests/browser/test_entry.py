@@ -15,7 +15,7 @@ from data_access.db import ensure_schema, make_engine
 from data_access.demo import DEMO_PASSWORD
 from data_access.models import Manager, User, WorkLog
 from data_access.settings import load_settings
-from data_access.writes import load_row
+from data_access.writes import days_without_log, load_row
 from metrics import attendance, logs
 from metrics.window import Window
 from tests.browser.conftest import login, running_server, screenshot, wait_idle
@@ -52,10 +52,21 @@ def entry_url(entry_db_url, tmp_path_factory):
         yield url
 
 
-def this_week() -> Window:
-    """The ISO week of today, Monday to Sunday."""
-    monday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday())
+def week_of(day: dt.date) -> Window:
+    """The ISO week of `day`, Monday to Sunday."""
+    monday = day - dt.timedelta(days=day.weekday())
     return Window(monday, monday + dt.timedelta(days=6))
+
+
+def form_day(db_url: str) -> dt.date:
+    """The day the work-log form opens on: the demo manager's newest posted workday of the last two
+    weeks without a log, else today (views/entry_log.py)."""
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        manager_id = conn.execute(select(User.manager_id).where(User.username == "manager")).scalar_one()
+        missing = days_without_log(conn, manager_id, dt.date.today() - dt.timedelta(days=13), dt.date.today())
+    engine.dispose()
+    return missing[0] if missing else dt.date.today()
 
 
 def manager_numbers(db_url: str, window: Window) -> dict:
@@ -98,8 +109,9 @@ def captions(page) -> list[str]:
     return page.locator('[data-testid="stCaptionContainer"]').all_inner_texts()
 
 
-def test_manager_logs_today_and_the_attendance_screen_counts_it(page, entry_url, entry_db_url):
-    week = this_week()
+def test_manager_logs_a_day_and_the_attendance_screen_counts_it(page, entry_url, entry_db_url):
+    day = form_day(entry_db_url)
+    week = week_of(day)
     before = manager_numbers(entry_db_url, week)
     page.goto(f"{entry_url}/attendance?from={week.start}&to={week.end}")
     wait_idle(page)
@@ -114,16 +126,17 @@ def test_manager_logs_today_and_the_attendance_screen_counts_it(page, entry_url,
     wait_idle(page)
     assert page.locator("h1").first.inner_text() == ZH["nav_entry_log"]
     form = page.locator(FORM)
-    customer = form.locator('[data-testid="stSelectbox"]').first
-    if ZH["fm_choose"] in customer.inner_text():  # several postings today: take the first
-        customer.click()
+    customer = page.locator('[data-testid="stSelectbox"]').filter(has_text=ZH["fm_choose"])
+    if customer.count():  # several postings that day: take the first
+        customer.first.click()
         page.locator('[role="option"]').first.click()
-    content = f"浏览器测试：今日现场巡视 {dt.datetime.now():%H%M%S}"
+        wait_idle(page)
+    content = f"浏览器测试：现场巡视 {dt.datetime.now():%H%M%S}"
     form.locator('[data-testid="stNumberInput"] input').fill("6")
     form.locator("textarea").first.fill(content)
     form.get_by_role("button", name=ZH["fm_save"]).click()
     toast = page.wait_for_selector('[data-testid="stToast"]').inner_text()  # read it before it fades
-    assert "已保存" in toast and str(dt.date.today()) in toast, toast
+    assert "已保存" in toast and str(day) in toast, toast
     wait_idle(page)
     assert page.locator(EXCEPTION).count() == 0
     screenshot(page, "entry-log-saved")
@@ -131,18 +144,18 @@ def test_manager_logs_today_and_the_attendance_screen_counts_it(page, entry_url,
     with engine.connect() as conn:
         saved = conn.execute(
             select(WorkLog.on_site, WorkLog.hours).join(Manager, Manager.id == WorkLog.manager_id)
-            .where(Manager.employee_no == before["employee_no"], WorkLog.date == dt.date.today(),
+            .where(Manager.employee_no == before["employee_no"], WorkLog.date == day,
                    WorkLog.content == content)).one()
     engine.dispose()
     assert tuple(saved) == (True, 6.0)
 
-    # The manager's own list of logs shows today's log.
+    # The manager's own list of logs shows the new log.
     page.get_by_text(ZH["el_mode_edit"]).click()
     wait_idle(page)
     screenshot(page, "entry-log-list")
     page.locator('[data-testid="stSelectbox"]').filter(has_text=ZH["el_pick"]).click()
     options = page.locator('[role="option"]').all_inner_texts()
-    assert any(option.startswith(f"{dt.date.today()} · ") and content[:20] in option for option in options), options
+    assert any(option.startswith(f"{day} · ") and content[:20] in option for option in options), options
     page.keyboard.press("Escape")
 
     after = manager_numbers(entry_db_url, week)
