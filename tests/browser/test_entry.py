@@ -221,6 +221,19 @@ def test_office_opens_every_entry_screen_and_saves_a_table(page, entry_url, entr
     engine = make_engine(entry_db_url)
     with engine.connect() as conn:
         assert load_row(conn, "applications", {"app_no": "A999"})["energized_on"] == dt.date(2025, 9, 20)
+        stars = load_row(conn, "customers", {"account_no": "C001"})["star_rating"]
+    # A star rating of 9 typed into the grid is refused by name, not clamped to 5 by the grid.
+    page.goto(f"{entry_url}/entry_customers")
+    wait_idle(page)
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    fill_grid_cell(page, grid, 0, 4, "9")  # row C001, column 星级
+    page.get_by_role("button", name=ZH["fm_save_table"]).click()
+    page.wait_for_selector('[data-testid="stAlertContentError"]')
+    wait_idle(page)
+    errors = "\n".join(page.locator('[data-testid="stAlertContentError"]').all_inner_texts())
+    assert "星级：应 ≤ 5，实际为 9" in errors and "C001" in errors, errors
+    with engine.connect() as conn:
+        assert load_row(conn, "customers", {"account_no": "C001"})["star_rating"] == stars
     engine.dispose()
 
 
