@@ -4,7 +4,8 @@ Fixtures
     server_url   a session-wide server on a free port, DATABASE_URL = a small seeded
                  SQLite file made for the run (tests/seed_small.py; set
                  BROWSER_TEST_DATA=demo for the county demo instead)
-    start_server a factory for a FRESH server (context manager yielding its URL)
+    start_server a factory for a FRESH server (context manager yielding its URL);
+                 start_server(db_url) runs it on another database
     browser      Chromium at /usr/bin/chromium (skipped, with the reason, if missing)
     page         a new 1920x1080 page in its own context (no cookies)
 
@@ -84,6 +85,17 @@ def _wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float
     raise RuntimeError(f"streamlit did not answer within {timeout}s:\n{log.read_text()[-3000:]}")
 
 
+class ServerUrl(str):
+    """A server's base URL that also knows the server's log file."""
+
+    log: Path
+
+
+def server_log(url: ServerUrl) -> str:
+    """What the server started by running_server / start_server at `url` has logged so far."""
+    return url.log.read_text(errors="replace")
+
+
 @contextlib.contextmanager
 def running_server(db_url: str, log_dir: Path):
     """Start `streamlit run app.py` on a free port; yield its base URL; stop it."""
@@ -95,7 +107,8 @@ def running_server(db_url: str, log_dir: Path):
                "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
     with open(log, "w") as output:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    url = ServerUrl(f"http://127.0.0.1:{port}")
+    url.log = log
     try:
         _wait_healthy(url, process, log)
         yield url
@@ -110,9 +123,10 @@ def running_server(db_url: str, log_dir: Path):
 
 @pytest.fixture(scope="session")
 def start_server(browser_db_url, tmp_path_factory):
-    """Factory: `with start_server() as url:` runs a fresh server for one test."""
+    """Factory: `with start_server() as url:` runs a fresh server for one test (its log is
+    server_log(url)); `start_server(db_url)` on another database."""
     log_dir = tmp_path_factory.mktemp("logs")
-    return lambda: running_server(browser_db_url, log_dir)
+    return lambda db_url=None: running_server(db_url or browser_db_url, log_dir)
 
 
 @pytest.fixture(scope="session")
