@@ -101,6 +101,8 @@ def classify(error: BaseException) -> str:
                 return code
         return "other"
     if psycopg is not None and isinstance(driver, psycopg.OperationalError):
+        if "does not exist" in text:  # the server answers, the database is not there
+            return "missing"
         return "timeout" if "timeout" in text else "unreachable"  # failed before any SQLSTATE
     if isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError)):
         return "unreachable"
