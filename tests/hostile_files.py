@@ -385,6 +385,7 @@ def work(folder: Path, url: str, names: list[str]) -> None:
 if __name__ == "__main__":
     root = Path(sys.argv[3]) if len(sys.argv) > 3 else Path(__file__).resolve().parent.parent
     sys.path.insert(0, str(root))
-    os.environ.update(WORKER_ENV)
+    for name, value in WORKER_ENV.items():
+        os.environ.setdefault(name, value)
     folder = Path(sys.argv[1])
     work(folder, sys.argv[2], sys.argv[4:] or sorted(p.name for p in folder.iterdir()))
