@@ -12,19 +12,18 @@ import json
 import shutil
 import subprocess
 import sys
-import zipfile
 
 import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from data_access import xlsx_guard
-from data_access.importer import import_path, read_uploads
+from data_access.importer import read_uploads
 from data_access.template import write_template
 from tests.conftest import ROOT
 from tests.hostile_files import CUSTOMER_HEADER, CUSTOMER_ROW, build_all, workbook_bytes
 from tests.seed_small import USERS, populate_small
-from tests.test_cli_failures import _forget_engines, one_line  # noqa: F401 - the autouse fixture
+from tests.test_cli_failures import _forget_engines  # noqa: F401 - the autouse fixture
 from tests.test_import import snapshot
 from ui.strings import ZH
 
