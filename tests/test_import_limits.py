@@ -100,7 +100,6 @@ def test_hostile_files_end_in_a_problem_or_an_import_in_time_and_memory(hostile,
             assert not outcome["changed"], outcome  # a refused file writes nothing
         assert outcome["seconds"] < SECONDS, outcome
         assert outcome["peak_mb"] < PEAK_MB, outcome
-    assert results["_process"]["max_rss_mb"] < PEAK_MB
 
 
 def test_a_workbook_that_expands_too_far_is_refused_unopened(monkeypatch):
