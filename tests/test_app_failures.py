@@ -27,6 +27,7 @@ FRIDAY = dt.date(2025, 9, 26)  # M001 has no log that day
 
 
 def run_app(url: str, monkeypatch, username: str | None = None, script: str | None = None) -> AppTest:
+    """One run of the app on `url`, logged in as `username` (the only place these tests log in)."""
     monkeypatch.setenv("DATABASE_URL", url)
     at = AppTest.from_file(APP, default_timeout=120)
     if username:

@@ -15,14 +15,14 @@ import sys
 
 import openpyxl
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from data_access import xlsx_guard
 from data_access.importer import read_uploads
 from data_access.template import write_template
 from tests.conftest import ROOT
 from tests.hostile_files import CUSTOMER_HEADER, CUSTOMER_ROW, build_all, workbook_bytes
-from tests.seed_small import USERS, populate_small
+from tests.seed_small import populate_small
+from tests.test_app_failures import run_app
 from tests.test_cli_failures import _forget_engines  # noqa: F401 - the autouse fixture
 from tests.test_import import snapshot
 from ui.strings import ZH
@@ -150,13 +150,8 @@ def test_cli_nothing_to_import_and_dates_out_of_range_write_nothing(engine, tmp_
 def test_import_screen_says_nothing_to_import_and_lists_a_broken_file(engine, monkeypatch):
     with engine.begin() as conn:
         populate_small(conn)  # the office login
-    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
     before = snapshot(engine)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    name, role = USERS["office"]
-    for key, value in dict(authentication_status=True, username="office", name=name, roles=[role]).items():
-        at.session_state[key] = value
-    at.switch_page("views/import_data.py").run()
+    at = run_app(engine.url.render_as_string(hide_password=False), monkeypatch, "office", "views/import_data.py")
     template = io.BytesIO()
     write_template(template)
     xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
