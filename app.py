@@ -10,7 +10,8 @@ page until they have. Logged in, the role's
 screens (ui.nav.SCREENS) and the shared sidebar (ui.sidebar) frame the
 page that runs; with the wall-screen playlist on (ui.playlist, ?rotate=N)
 its footer and timer come before the screen. Screens live in views/, never
-in a pages/ folder.
+in a pages/ folder. The whole run is inside ui.errors' boundary: a database
+that fails shows a short bilingual message with a reference id, never a traceback.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ui import auth, components, data, forms, nav, playlist, sidebar, state, theme  # noqa: E402
+from ui import auth, components, data, errors, forms, nav, playlist, sidebar, state, theme  # noqa: E402
 
 
 def main() -> None:
@@ -55,4 +56,4 @@ def main() -> None:
     page.run()
 
 
-main()
+errors.run_guarded(main)

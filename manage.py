@@ -3,20 +3,26 @@
 
 The database is DATABASE_URL, or the embedded SQLite file data/dashboard.db.
 Run `python manage.py COMMAND --help` for each command.
+
+Only init-db, demo and restore create a database; the other commands refuse
+a SQLite file that does not exist. A command that fails prints one line on
+stderr saying why and exits non-zero (2: bad arguments, 1: anything else);
+--debug (anywhere on the line) shows the traceback instead.
 """
 from __future__ import annotations
 
 import argparse
 import getpass
 import json
-import shutil
-import sqlite3
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-from data_access.db import database_url, get_engine
+from sqlalchemy import make_url
+
+from data_access.db import database_url, get_engine, require_existing_database
+from data_access.failures import DATABASE_ERRORS, classify, short_reason
+
 
 
 def progress_printer(label: str):
@@ -29,6 +35,13 @@ def progress_printer(label: str):
         print(f"\r{label}: {fraction:6.1%}  {step:<40} {elapsed:6.1f}s", end=end, file=sys.stderr, flush=True)
 
     return report
+
+
+def existing_engine():
+    """The engine of a database that must already exist: a mistyped SQLite path is refused
+    (MissingDatabase) instead of creating a new, empty database."""
+    require_existing_database()
+    return get_engine()
 
 
 def cmd_init_db(args) -> int:
@@ -53,7 +66,7 @@ def cmd_demo(args) -> int:
 def cmd_import(args) -> int:
     from data_access.importer import import_path
 
-    result = import_path(get_engine(), Path(args.path), dry_run=args.dry_run,
+    result = import_path(existing_engine(), Path(args.path), dry_run=args.dry_run,
                          progress=progress_printer("import"))
     if result.errors:
         print("sheet, row, column, reason", file=sys.stderr)
@@ -67,10 +80,24 @@ def cmd_import(args) -> int:
     return 0
 
 
+class CommandError(Exception):
+    """A command's refusal, printed as its one line on stderr (exit 1)."""
+
+
+def output_file(path: str) -> Path:
+    """`path` as a file to write: its folder must exist and it must not be a folder itself."""
+    target = Path(path)
+    if target.is_dir():
+        raise CommandError(f"{target} is a folder; give a file name")
+    if not target.parent.is_dir():
+        raise CommandError(f"folder {target.parent} does not exist")
+    return target
+
+
 def cmd_template(args) -> int:
     from data_access.template import write_template
 
-    write_template(Path(args.path))
+    write_template(output_file(args.path))
     print(f"template written: {args.path}")
     return 0
 
@@ -78,7 +105,7 @@ def cmd_template(args) -> int:
 def cmd_export(args) -> int:
     from data_access.exporter import export_workbook
 
-    counts = export_workbook(get_engine(), Path(args.path))
+    counts = export_workbook(existing_engine(), output_file(args.path))
     for sheet, count in counts.items():
         print(f"{sheet:16} {count:>10,}")
     print(f"exported: {args.path}")
@@ -95,7 +122,7 @@ def cmd_kpis(args) -> int:
     except WindowError as error:
         print(f"bad window: {error}", file=sys.stderr)
         return 2
-    engine = get_engine()
+    engine = existing_engine()
     with engine.connect() as conn:
         settings = load_settings(conn)
     report = build_report_parallel(engine, window, settings)
@@ -189,7 +216,7 @@ def calendar_status(args) -> int:
     from data_access import calendar, clock
 
     today = args.today or clock.today()
-    with get_engine().connect() as conn:
+    with existing_engine().connect() as conn:
         cover = calendar.coverage(conn)
     first, last = cover.package
     print(f"holiday calendar on {today} (calendar table {calendar.FIRST_YEAR}-{calendar.LAST_YEAR})")
@@ -219,7 +246,7 @@ def calendar_import(args) -> int:
     if not source.problems and not any(item.rows for item in source.sheets):
         print(f"{args.path}: the calendar sheet has no rows; nothing was written.", file=sys.stderr)
         return 1
-    engine = get_engine()
+    engine = existing_engine()
     result = import_source(engine, source, dry_run=args.dry_run)
     if result.errors:
         print("sheet, row, column, reason", file=sys.stderr)
@@ -258,28 +285,56 @@ def calendar_years(source) -> list[int]:
     return sorted(years)
 
 
+# Why a backup or restore was refused (data_access.backup.BackupRefused codes).
+BACKUP_REFUSALS = {
+    "live_database": "{path} is the live database (or one of its -wal/-shm files); choose another path",
+    "target_exists": "{path} already exists; choose a new name or add --force to overwrite it",
+    "target_is_folder": "{path} is a folder; give a file name",
+    "no_folder": "folder {path} does not exist",
+    "no_client": "{program} not found: install the PostgreSQL client programs (apt-get install postgresql-client)",
+    "dump_failed": "pg_dump failed: {reason}",
+    "no_backup": "no backup file at {path}",
+    "not_a_backup": "{path} is not a usable backup: {reason}",
+    "not_a_backup_pg": "not a pg_dump custom-format backup: {reason}",
+    "target_not_empty": "the database is not empty ({rows:,} rows of its own); restore into an empty database, "
+                        "or add --force to replace its contents",
+    "restore_failed": "pg_restore failed, nothing was restored: {reason}",
+    "count_mismatch": "restored {table} holds {found} rows, the backup {expected}",
+}
+
+
 def cmd_backup(args) -> int:
-    url = database_url()
-    target = Path(args.path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if url.startswith("sqlite"):
-        get_engine()  # make sure the file exists and is migrated
-        source = sqlite3.connect(url.split("///", 1)[-1])
-        with sqlite3.connect(target) as copy:
-            source.backup(copy)
-        source.close()
-    else:
-        if not shutil.which("pg_dump"):
-            print("pg_dump not found: install the PostgreSQL client", file=sys.stderr)
-            return 1
-        plain_url = url.replace("+psycopg", "")
-        subprocess.run(["pg_dump", "-Fc", "-f", str(target), plain_url], check=True)
-    print(f"backup written: {target} ({target.stat().st_size:,} bytes)")
+    from data_access.backup import backup
+
+    require_existing_database()
+    outcome = backup(database_url(), Path(args.path), force=args.force)
+    rows = sum(outcome.counts.values())
+    counted = f", {len(outcome.counts)} tables, {rows:,} rows" if outcome.counts else ""
+    print(f"backup written: {outcome.path} ({outcome.size:,} bytes{counted})")
     return 0
 
 
+def cmd_restore(args) -> int:
+    from data_access.backup import restore
+
+    outcome = restore(database_url(), Path(args.path), force=args.force)
+    for table, count in sorted(outcome.counts.items()):
+        print(f"{table:20} {count:>10,}")
+    print(f"restored from {outcome.path}: {len(outcome.counts)} tables, "
+          f"{sum(outcome.counts.values()):,} rows, the same as in the backup")
+    return 0
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with a one-line complaint (instead of the usage block) for bad arguments."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--debug", action="store_true", help="show the traceback when a command fails")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("init-db", help="create or upgrade the schema (no demo data)")
@@ -331,21 +386,78 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="import: validate only, write nothing")
     p.set_defaults(func=cmd_calendar)
 
-    p = sub.add_parser("backup", help="copy the database (SQLite file copy, or pg_dump)")
+    p = sub.add_parser("backup", help="copy the database to a new file (SQLite backup API, or pg_dump)")
     p.add_argument("path")
+    p.add_argument("--force", action="store_true", help="overwrite PATH if it exists (never the live database)")
     p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="load a backup into an empty database, then check its row counts")
+    p.add_argument("path", help="a file written by `backup`")
+    p.add_argument("--force", action="store_true", help="replace the contents of a database that is not empty")
+    p.set_defaults(func=cmd_restore)
     return parser
 
 
+def shown_url(url: str) -> str:
+    """The database URL without its password."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+# A failing database, in one line (data_access.failures codes).
+DATABASE_FAILURES = {
+    "unreachable": "cannot reach the database {url}: {reason}",
+    "missing": "no database at {url}: {reason}",
+    "corrupt": "the database {url} is damaged or is not a database of this dashboard: {reason}",
+    "read_only": "the database {url} is read-only: {reason}",
+    "busy": "the database {url} is busy (another import or save holds it); try again: {reason}",
+    "timeout": "the database {url} did not answer in time: {reason}",
+    "schema": "the database {url} does not have this version's schema: {reason}",
+    "other": "the database {url} reported an error: {reason}",
+}
+
+
+def failure_line(error: BaseException) -> str:
+    """Why a command failed, in one line (no SQL, no traceback)."""
+    from data_access.backup import BackupRefused
+    from data_access.failures import MissingDatabase
+
+    if isinstance(error, MissingDatabase):
+        return (f"no database file at {error.path} (DATABASE_URL={shown_url(database_url())}); "
+                "check the path, or create one with `manage.py init-db`")
+    if isinstance(error, CommandError):
+        return str(error)
+    if isinstance(error, BackupRefused):
+        return BACKUP_REFUSALS[error.code].format(**error.params)
+    if isinstance(error, DATABASE_ERRORS):
+        return DATABASE_FAILURES[classify(error)].format(url=shown_url(database_url()), reason=short_reason(error))
+    if isinstance(error, OSError):
+        where = f": {error.filename}" if error.filename else ""
+        return f"{error.strerror or error}{where}"
+    return f"unexpected {type(error).__name__}: {str(error)[:200]} (--debug shows the traceback)"
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    args = build_parser().parse_args([arg for arg in argv if arg != "--debug"])
     if args.command == "users" and args.action != "list" and not args.username:
         print("users: a username is required", file=sys.stderr)
         return 2
     if args.command == "calendar" and args.action == "import" and not args.path:
         print("calendar import: a FILE is required (.xlsx, a folder of CSV files or one .csv)", file=sys.stderr)
         return 2
-    return args.func(args)
+    try:
+        if args.command == "users":  # cmd_users opens the database itself; it must exist
+            require_existing_database()
+        return args.func(args)
+    except KeyboardInterrupt:
+        print(f"{args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - every failure becomes one line (or, with --debug, the traceback)
+        if debug:
+            raise
+        print(f"{args.command}: {failure_line(error)}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

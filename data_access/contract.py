@@ -28,6 +28,7 @@ from typing import Any, Callable
 
 from data_access import models
 from data_access.calendar import FIRST_YEAR, LAST_YEAR
+from data_access.limits import MAX_TEXT_CHARS
 
 TYPES = ("text", "int", "float", "date", "datetime", "month", "yesno", "enum")
 
@@ -36,6 +37,25 @@ NO_WORDS = frozenset({"no", "false", "0", "否"})
 
 # Control characters that Excel files cannot hold (tab, newline and CR are fine).
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+# Every date, time and month lies in these years (a typo like 0001-01-01 or 9999-12-31 is refused).
+FIRST_DATE = dt.date(2000, 1, 1)
+LAST_DATE = dt.date(2100, 12, 31)
+# Any number without a tighter maximum of its own (no meter reads beyond this).
+NUMBER_LIMIT = 1e15
+
+
+class TooLong:
+    """A text cell the importer did not keep because it is longer than any column allows
+    (limits.MAX_TEXT_CHARS); validation reports it as too long."""
+
+    __slots__ = ("length",)
+
+    def __init__(self, length: int) -> None:
+        self.length = length
+
+    def __str__(self) -> str:
+        return f"<{self.length:,} characters>"
 
 
 @dataclass(frozen=True)
@@ -182,6 +202,14 @@ SUPPLY_CHOICES = _choices(models.SUPPLY_KINDS, {
 # Two-part tariff (basic charge) applies from this contracted capacity.
 TWO_PART_TARIFF_MIN_KVA = 315
 
+# Physical ranges of the electrical columns: far above any real customer, far below a typo's 1e300.
+MAX_KV = 1_100  # the highest transmission voltage in service (±1,100 kV DC)
+MAX_KVA = 10_000_000  # 10 GVA of contracted capacity: several of the largest plants together
+MAX_KW = 10_000_000  # maximum demand, the same 10 GW
+MAX_ANNUAL_KWH = 100_000_000_000  # 100 TWh a year: 10 GW all year round is 87.6 TWh
+MAX_MONTH_KWH = 10_000_000_000  # 10 TWh a month: 10 GW for 31 days is 7.4 TWh
+MAX_CALL_HOURS = 1_000  # hours an expert spends on one call (six weeks full time)
+
 
 def _default_billing_mode(row: dict[str, Any]) -> str | None:
     capacity = row.get("capacity_kva")
@@ -250,10 +278,11 @@ _DECLARED: tuple[Sheet, ...] = (
         Column("industry", "行业", "Industry"),
         Column("town", "乡镇", "Town"),
         Column("voltage_kv", "电压等级kV", "Voltage (kV)", type="float", required=True,
-               minimum=0, min_exclusive=True),
+               minimum=0, min_exclusive=True, maximum=MAX_KV),
         Column("capacity_kva", "合同容量kVA", "Contracted capacity (kVA)", type="float", required=True,
-               minimum=0, min_exclusive=True),
-        Column("annual_kwh", "年用电量kWh", "Annual consumption (kWh)", type="float", minimum=0),
+               minimum=0, min_exclusive=True, maximum=MAX_KVA),
+        Column("annual_kwh", "年用电量kWh", "Annual consumption (kWh)", type="float", minimum=0,
+               maximum=MAX_ANNUAL_KWH),
         Column("star_rating", "星级", "Star rating", type="int", minimum=0, maximum=5, default=0),
         Column("potential_reason", "潜在客户依据", "Potential-customer reason"),
         Column("churn_risk", "流失风险", "Churn risk", type="yesno", default=False),
@@ -307,7 +336,7 @@ _DECLARED: tuple[Sheet, ...] = (
         Column("requested_at", "请求时间", "Requested at", type="datetime", required=True),
         Column("responded_at", "响应时间", "Responded at", type="datetime", not_before=("requested_at",)),
         Column("closed_at", "办结时间", "Closed at", type="datetime", not_before=("requested_at",)),
-        Column("hours", "工时", "Hours", type="float", minimum=0),
+        Column("hours", "工时", "Hours", type="float", minimum=0, maximum=MAX_CALL_HOURS),
         Column("summary", "处理情况", "Summary"),
     ), ("call_no",)),
     Sheet("applications", "业扩报装", "Connection applications", (
@@ -315,7 +344,7 @@ _DECLARED: tuple[Sheet, ...] = (
         _account(),
         Column("kind", "业务类型", "Kind", type="enum", required=True, choices=APPLICATION_KIND_CHOICES),
         Column("capacity_kva", "申请容量kVA", "Capacity (kVA)", type="float", required=True,
-               minimum=0, min_exclusive=True),
+               minimum=0, min_exclusive=True, maximum=MAX_KVA),
         Column("supply", "供电方式", "Supply", type="enum", choices=SUPPLY_CHOICES, default="single"),
         Column("resident_served", "是否派驻经理服务", "Served by a resident manager",
                type="yesno", required=True),
@@ -324,8 +353,9 @@ _DECLARED: tuple[Sheet, ...] = (
     Sheet("consumption", "月度用电", "Monthly consumption", (
         _account(),
         Column("month", "月份", "Month", type="month", required=True),
-        Column("kwh", "用电量kWh", "Consumption (kWh)", type="float", required=True, minimum=0),
-        Column("max_demand_kw", "最大需量kW", "Maximum demand (kW)", type="float", minimum=0),
+        Column("kwh", "用电量kWh", "Consumption (kWh)", type="float", required=True, minimum=0,
+               maximum=MAX_MONTH_KWH),
+        Column("max_demand_kw", "最大需量kW", "Maximum demand (kW)", type="float", minimum=0, maximum=MAX_KW),
     ), ("account_no", "month")),
     # The office's holiday arrangement of a year (data_access.calendar): loading any day of a year
     # covers that year; its unlisted weekdays are workdays, its unlisted weekends are not.
@@ -357,8 +387,9 @@ def _with_schema_lengths(declared: tuple[Sheet, ...]) -> tuple[Sheet, ...]:
         columns = []
         for column in sheet.columns:
             length = None
-            if column.type == "text" and column.key in table.c:
-                length = getattr(table.c[column.key].type, "length", None)
+            if column.type == "text":
+                schema_length = getattr(table.c[column.key].type, "length", None) if column.key in table.c else None
+                length = min(schema_length or MAX_TEXT_CHARS, MAX_TEXT_CHARS)
             if column.references:
                 length = None
             columns.append(replace(column, max_length=length))
@@ -398,6 +429,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bad_yesno": ("应为 是/否（yes/no/true/false/1/0），实际为“{value}”",
                   "must be yes/no (yes/no/true/false/1/0/是/否), got '{value}'"),
     "bad_choice": ("应为以下之一：{allowed_zh}；实际为“{value}”", "must be one of {allowed_en}; got '{value}'"),
+    "out_of_range_date": ("应在 {first} 至 {last} 之间，实际为“{value}”",
+                          "must be between {first} and {last}, got '{value}'"),
     "below_min": ("应 ≥ {limit}，实际为 {value}", "must be >= {limit}, got {value}"),
     "not_above_min": ("应 > {limit}，实际为 {value}", "must be > {limit}, got {value}"),
     "above_max": ("应 ≤ {limit}，实际为 {value}", "must be <= {limit}, got {value}"),
@@ -438,6 +471,8 @@ def _shown(value: Any) -> str:
 
 
 def _number_text(value: float) -> str:
+    if abs(value) >= NUMBER_LIMIT:
+        return f"{value:.6g}"  # 1e+300, not its 301 digits
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
@@ -503,33 +538,41 @@ def _date_from_parts(text: str, *parts: str) -> dt.date:
         raise _Bad("no_such_date", value=text) from None
 
 
+def _in_range(day: dt.date, shown: str) -> dt.date:
+    """`day` when it lies between FIRST_DATE and LAST_DATE; else the out-of-range problem."""
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise _Bad("out_of_range_date", value=shown, first=FIRST_DATE.isoformat(), last=LAST_DATE.isoformat())
+    return day
+
+
 def _parse_date(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         if value.time() != dt.time(0, 0):
             raise _Bad("bad_date", value=_shown(value))
-        return value.date()
+        return _in_range(value.date(), value.date().isoformat())
     if isinstance(value, dt.date):
-        return value
+        return _in_range(value, value.isoformat())
     text = str(value).strip()
     match = DATE_TEXT.match(text)
     if not match:
         raise _Bad("bad_date", value=_shown(value))
-    return _date_from_parts(text, *match.groups())
+    return _in_range(_date_from_parts(text, *match.groups()), text)
 
 
 def _parse_datetime(value: Any) -> dt.datetime:
     if isinstance(value, dt.datetime):
+        _in_range(value.date(), format_datetime(value))
         # Excel keeps times as fractions of a day: drop sub-second noise.
         rounded = value + dt.timedelta(microseconds=500_000)
         return rounded.replace(microsecond=0) if value.microsecond else value
     if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day)
+        return dt.datetime.combine(_in_range(value, value.isoformat()), dt.time(0, 0))
     text = str(value).strip()
     match = DATETIME_TEXT.match(text)
     if not match:
         raise _Bad("bad_datetime", value=_shown(value))
     year, month, day, hour, minute, second = match.groups()
-    day_value = _date_from_parts(text, year, month, day)
+    day_value = _in_range(_date_from_parts(text, year, month, day), text)
     try:
         return dt.datetime.combine(day_value, dt.time(int(hour), int(minute), int(second or 0)))
     except ValueError:
@@ -542,7 +585,7 @@ def _parse_month(value: Any) -> dt.date:
         day = value.date() if isinstance(value, dt.datetime) else value
         if day.day != 1 or (isinstance(value, dt.datetime) and value.time() != dt.time(0, 0)):
             raise _Bad("bad_month", value=_shown(value))
-        return day
+        return _in_range(day, day.strftime("%Y-%m"))
     text = str(value).strip()
     match = MONTH_TEXT.match(text)
     if not match:
@@ -550,6 +593,9 @@ def _parse_month(value: Any) -> dt.date:
     year, month = (int(part) for part in match.groups())
     if not 1 <= month <= 12:
         raise _Bad("bad_month", value=text)
+    if not FIRST_DATE.year <= year <= LAST_DATE.year:  # year 0000 has no date at all
+        raise _Bad("out_of_range_date", value=text, first=FIRST_DATE.strftime("%Y-%m"),
+                   last=LAST_DATE.strftime("%Y-%m"))
     return dt.date(year, month, 1)
 
 
@@ -591,6 +637,8 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
 
 def parse_value(column: Column, value: Any) -> Any:
     """The clean value of a non-blank cell; raises _Bad."""
+    if isinstance(value, TooLong):
+        raise _Bad("too_long", max=column.max_length or MAX_TEXT_CHARS, length=value.length)
     if column.type == "text":
         return _parse_text(column, value)
     if column.type == "enum":
@@ -607,6 +655,8 @@ def _check_range(column: Column, number: float) -> None:
             raise _Bad("below_min", limit=_number_text(column.minimum), value=shown)
     if column.maximum is not None and number > column.maximum:
         raise _Bad("above_max", limit=_number_text(column.maximum), value=shown)
+    if abs(number) > NUMBER_LIMIT:
+        raise _Bad("above_max", limit=_number_text(NUMBER_LIMIT), value=shown)
 
 
 def _check_years(column: Column, day: dt.date) -> None:
@@ -703,15 +753,20 @@ def format_value(column: Column, value: Any) -> Any:
     return value
 
 
+def _grouped(value: float) -> str:
+    """A limit as the notes show it: 10,000,000 rather than 10000000."""
+    return f"{int(value):,}" if float(value).is_integer() else str(value)
+
+
 def rule_text(column: Column, lang: str = "zh") -> str:
     """The column's rules in words: type, range, allowed values, default."""
     zh = lang == "zh"
     parts = [TYPE_NOTES[column.type][0 if zh else 1]]
     if column.minimum is not None:
         sign = ">" if column.min_exclusive else "≥"
-        parts.append(f"{sign} {_number_text(column.minimum)}")
+        parts.append(f"{sign} {_grouped(column.minimum)}")
     if column.maximum is not None:
-        parts.append(f"≤ {_number_text(column.maximum)}")
+        parts.append(f"≤ {_grouped(column.maximum)}")
     if column.choices:
         sep = "、" if zh else ", "
         parts.append(sep.join(f"{c.code} {c.zh if zh else c.en}" for c in column.choices))
@@ -737,9 +792,9 @@ TYPE_NOTES = {
     "text": ("文本", "text"),
     "int": ("整数", "whole number"),
     "float": ("数字", "number"),
-    "date": ("日期 YYYY-MM-DD", "date YYYY-MM-DD"),
-    "datetime": ("时间 YYYY-MM-DD HH:MM", "time YYYY-MM-DD HH:MM"),
-    "month": ("月份 YYYY-MM", "month YYYY-MM"),
+    "date": ("日期 YYYY-MM-DD（2000-01-01 至 2100-12-31）", "date YYYY-MM-DD (2000-01-01 to 2100-12-31)"),
+    "datetime": ("时间 YYYY-MM-DD HH:MM（2000 至 2100 年）", "time YYYY-MM-DD HH:MM (years 2000 to 2100)"),
+    "month": ("月份 YYYY-MM（2000-01 至 2100-12）", "month YYYY-MM (2000-01 to 2100-12)"),
     "yesno": ("是/否", "yes/no"),
     "enum": ("代码或中文", "code or Chinese label"),
 }

@@ -3,19 +3,27 @@
 DATABASE_URL selects the database; by default an embedded SQLite file
 data/dashboard.db (WAL, foreign keys on, busy timeout). The schema is
 migrated to the newest Alembic revision on first use.
+
+A new SQLite file is created readable by its owner only (0600; SQLite gives
+its -wal and -shm files the same mode), in a folder made 0700. A write that
+finds the database locked waits DASHBOARD_DB_BUSY_TIMEOUT seconds (default
+10; SQLite's busy timeout, PostgreSQL's lock_timeout) and then fails with a
+"busy" error (data_access.failures) instead of waiting for ever.
 """
 from __future__ import annotations
 
 import os
 import threading
+from functools import partial
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, make_url
 from sqlalchemy.engine import Engine
 
 from data_access.calendar import ensure_calendar
+from data_access.failures import MissingDatabase
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = ROOT / "data" / "dashboard.db"
@@ -23,6 +31,9 @@ MIGRATIONS = ROOT / "migrations"
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
+
+BUSY_TIMEOUT_SECONDS = 10.0  # default of DASHBOARD_DB_BUSY_TIMEOUT
+CONNECT_TIMEOUT_SECONDS = 10  # PostgreSQL: a host that does not answer fails after this
 
 
 def database_url() -> str:
@@ -33,25 +44,72 @@ def is_default_database(url: str | None = None) -> bool:
     return (url or database_url()) == f"sqlite:///{DEFAULT_SQLITE_PATH}"
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def busy_timeout() -> float:
+    """Seconds a write waits for a locked database (DASHBOARD_DB_BUSY_TIMEOUT, default 10)."""
+    try:
+        seconds = float(os.environ.get("DASHBOARD_DB_BUSY_TIMEOUT") or BUSY_TIMEOUT_SECONDS)
+    except ValueError:
+        seconds = BUSY_TIMEOUT_SECONDS
+    return max(seconds, 0.0)
+
+
+def sqlite_path(url: str | None = None) -> Path | None:
+    """The file of a SQLite URL (plain or `file:` URI form); None for other databases and memory."""
+    parsed = make_url(url or database_url())
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    name = parsed.database or ""
+    if name.startswith("file:"):
+        name = name[len("file:"):]
+        if name.startswith("//"):  # file:///abs/path
+            name = name[2:]
+    if name in ("", ":memory:") or parsed.query.get("mode") == "memory":
+        return None
+    return Path(name)
+
+
+def require_existing_database(url: str | None = None) -> None:
+    """Raise MissingDatabase when `url` is a SQLite file that does not exist (creating nothing).
+
+    For the commands that read or change a database but must never create one; PostgreSQL
+    reports a missing database itself when connecting.
+    """
+    path = sqlite_path(url)
+    if path is not None and not path.is_file():
+        raise MissingDatabase(path)
+
+
+def create_private_file(path: Path) -> None:
+    """Create `path` empty with mode 0600 (its folder 0700 when new); an existing file is left alone."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
+def _sqlite_pragmas(dbapi_conn, _record, busy_ms: int) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     # No memory-mapped reads (SQLite's default): at province they were no faster any more (kpis
     # 1.02-1.04 s with a 512 MiB map, 1.00-1.01 s without), and each connection's map counted the
     # file's pages in the server's RSS again (1.6 GiB peak once screens read on 4-5 connections).
     cursor.close()
 
 
-def _postgresql_session(dbapi_conn, _record) -> None:
+def _postgresql_session(dbapi_conn, _record, busy_ms: int) -> None:
     # No JIT: it compiles each costly-looking KPI query for 0.1-0.35 s and then saves less than that
     # (needs screen at province: cold 1.82 -> 1.45 s). Outside a transaction, so a rollback keeps it.
     autocommit = dbapi_conn.autocommit
     dbapi_conn.autocommit = True
     cursor = dbapi_conn.cursor()
     cursor.execute("SET jit = off")
+    # A write blocked by another one's lock gives up like SQLite's busy timeout (0 = wait for ever).
+    cursor.execute(f"SET lock_timeout = {busy_ms}")
     cursor.close()
     dbapi_conn.autocommit = autocommit
 
@@ -59,16 +117,21 @@ def _postgresql_session(dbapi_conn, _record) -> None:
 def make_engine(url: str | None = None, **kwargs) -> Engine:
     """A new engine for `url` (default: database_url()); schema not touched."""
     url = url or database_url()
+    busy = busy_timeout()
+    busy_ms = max(int(busy * 1000), 1)
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 10}, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        path = sqlite_path(url)
+        if path is not None:
+            create_private_file(path)
+        engine = create_engine(url, connect_args={"timeout": busy}, **kwargs)
+        event.listen(engine, "connect", partial(_sqlite_pragmas, busy_ms=busy_ms))
     else:
-        engine = create_engine(url, pool_pre_ping=True, **kwargs)
+        connect_args = {}
+        if url.startswith("postgresql") and "connect_timeout" not in url:
+            connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
+        engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
         if engine.dialect.name == "postgresql":
-            event.listen(engine, "connect", _postgresql_session)
+            event.listen(engine, "connect", partial(_postgresql_session, busy_ms=busy_ms))
     return engine
 
 

@@ -22,6 +22,17 @@ Reading rules (see also data_access.contract):
   problems (unknown sheet, unreadable file) have row 0.
 - CSV files are UTF-8 (BOM allowed); files that are not valid UTF-8 are read
   as GB18030, what Chinese Excel writes by default.
+- limits (data_access.limits), checked while reading, before rows are kept:
+  file size, data rows per import, text length (a longer cell is kept as a
+  contract.TooLong marker and reported by validation), 64 columns, and no
+  more than 10,000 blank rows in a row inside a sheet. Trailing blank rows end
+  a sheet: an .xlsx sheet is read only up to its last row holding a value
+  (data_access.xlsx_guard finds it, and refuses parts that would take openpyxl
+  too much memory, before openpyxl parses anything); a CSV file's trailing
+  blank lines are dropped. Anything unreadable (a broken zip, damaged XML, a
+  CSV quote never closed) becomes a problem of its sheet, never an exception.
+- an import without a single data row is refused ("nothing to import", code
+  "nothing_to_import"): nothing is written.
 
 ImportProblem.reason is English (the CLI prints it); reason_zh and
 message(lang) give the Chinese text for the UI.
@@ -35,21 +46,27 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
+from xml.etree import ElementTree
+from xml.parsers.expat import ExpatError
 
 import openpyxl
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
 
-from data_access import audit
+from data_access import audit, xlsx_guard
 from data_access.calendar import rebuild_calendar
 from data_access.contract import (
-    REFERENCE_FK, SHEETS, SHEETS_BY_KEY, Column, Sheet, find_sheet, format_value,
+    REFERENCE_FK, SHEETS, SHEETS_BY_KEY, Column, Sheet, TooLong, find_sheet, format_value,
     is_blank, is_label_row, is_reserved_sheet, validate_row,
 )
+from data_access.failures import DATABASE_ERRORS, classify, short_reason
+from data_access.limits import MAX_BLANK_RUN, MAX_COLUMNS, MAX_TEXT_CHARS, max_file_bytes, max_rows
 from data_access.models import Base
 from data_access.permissions import CLI_ACTOR, Actor, check_write
 
@@ -72,13 +89,14 @@ class ImportProblem:
     column: str
     reason: str  # English
     reason_zh: str = ""
+    code: str = ""  # set for problems a screen treats apart, e.g. "nothing_to_import"
 
     def message(self, lang: str = "zh") -> str:
         return (self.reason_zh or self.reason) if lang == "zh" else self.reason
 
 
-def _problem(sheet: str, row: int, column: str, en: str, zh: str) -> ImportProblem:
-    return ImportProblem(sheet, row, column, en, zh)
+def _problem(sheet: str, row: int, column: str, en: str, zh: str, code: str = "") -> ImportProblem:
+    return ImportProblem(sheet, row, column, en, zh, code)
 
 
 @dataclass
@@ -115,6 +133,9 @@ class Source:
     label: str
     sheets: list[SheetInput] = field(default_factory=list)
     problems: list[ImportProblem] = field(default_factory=list)
+    data_rows: int = 0  # data rows kept so far, all sheets (limits.max_rows)
+    full: bool = False  # the row limit was reached: nothing more is read
+    reading: tuple[str, int] = ("", 0)  # the sheet and its last row read (for a sheet that breaks off)
 
     def rows_per_sheet(self) -> dict[str, int]:
         return {item.sheet.key: len(item.rows) for item in self.sheets}
@@ -134,7 +155,7 @@ def _read_header(sheet: Sheet, header: tuple, source: Source) -> list[Column | N
         column = sheet.find_column(cell)
         if column is None:
             source.problems.append(_problem(
-                sheet.key, 1, str(cell).strip(),
+                sheet.key, 1, str(cell).strip()[:40],
                 f"unknown column in column {_column_letter(index)}",
                 f"第 {_column_letter(index)} 列的列名未知"))
         elif column.key in seen:
@@ -147,28 +168,53 @@ def _read_header(sheet: Sheet, header: tuple, source: Source) -> list[Column | N
     return columns
 
 
+def _kept(values: tuple, width: int) -> tuple:
+    """The row's cells under a header; a text longer than any column allows becomes TooLong."""
+    return tuple(TooLong(len(cell)) if isinstance(cell, str) and len(cell) > MAX_TEXT_CHARS else cell
+                 for cell in values[:width])
+
+
 def _read_sheet(sheet: Sheet, name: str, rows: Iterator[tuple], source: Source) -> None:
+    source.reading = (sheet.key, 0)
     header = next(rows, None)
+    source.reading = (sheet.key, 1)
     if header is None or all(is_blank(cell) for cell in header):
         if any(not all(is_blank(cell) for cell in row) for row in rows):
             source.problems.append(_problem(sheet.key, 1, "", "row 1 must be the header",
                                             "第 1 行必须是表头"))
         return
-    columns = _read_header(sheet, header, source)
+    columns = _read_header(sheet, header[:MAX_COLUMNS], source)
     present = {column.key for column in columns if column}
     missing = frozenset(c.key for c in sheet.columns if c.required and c.key not in present)
     for key in sorted(missing, key=sheet.column_keys.index):
         source.problems.append(_problem(sheet.key, 1, key, "required column is missing",
                                         "缺少必填列"))
     width = len(columns)
-    headless = {i for i, cell in enumerate(header) if is_blank(cell)}
+    headless = {i for i, cell in enumerate(header[:MAX_COLUMNS]) if is_blank(cell)}
     data: list[tuple[int, tuple]] = []
     stray_reported = False
+    blank_run = 0
+    limit = max_rows()
     for number, values in enumerate(rows, start=2):
+        source.reading = (sheet.key, number)
         if all(is_blank(cell) for cell in values):
+            blank_run += 1
+            if blank_run > MAX_BLANK_RUN:
+                source.problems.append(_blank_run_problem(sheet, number - blank_run + 1))
+                break
             continue
+        blank_run = 0
         if number == 2 and is_label_row(columns, values):
             continue
+        beyond = [i for i in range(MAX_COLUMNS, len(values)) if not is_blank(values[i])][:1]
+        if beyond:
+            source.problems.append(_problem(
+                sheet.key, number, _column_letter(beyond[0]),
+                f"values beyond column {_column_letter(MAX_COLUMNS - 1)}: a sheet has at most {MAX_COLUMNS} "
+                "columns; the rest of the sheet was not read",
+                f"第 {_column_letter(MAX_COLUMNS - 1)} 列之后还有数据：每个工作表最多 {MAX_COLUMNS} 列，"
+                "本表其余部分未读取"))
+            break
         if not stray_reported and (headless or len(values) > width):
             stray = [i for i, cell in enumerate(values) if not is_blank(cell) and (i >= width or i in headless)]
             if stray:
@@ -176,8 +222,43 @@ def _read_sheet(sheet: Sheet, name: str, rows: Iterator[tuple], source: Source) 
                     sheet.key, number, _column_letter(stray[0]),
                     "value in a column without a header", "该列没有表头却有数据"))
                 stray_reported = True
-        data.append((number, tuple(values[:width])))
+        source.data_rows += 1
+        if source.data_rows > limit:
+            source.problems.append(_problem(
+                sheet.key, number, "",
+                f"more than {limit:,} data rows in one import: split the file; nothing more was read",
+                f"一次导入超过 {limit:,} 个数据行：请拆分文件；其余部分未读取"))
+            source.full = True
+            break
+        data.append((number, _kept(values, width)))
     source.sheets.append(SheetInput(sheet, name, columns, data, missing))
+
+
+def _blank_run_problem(sheet: Sheet, first: int) -> ImportProblem:
+    last = first + MAX_BLANK_RUN
+    return _problem(
+        sheet.key, first, "",
+        f"more than {MAX_BLANK_RUN:,} blank rows in a row (rows {first:,}-{last:,}) with data after them: "
+        "delete the blank rows; the rest of the sheet was not read",
+        f"连续超过 {MAX_BLANK_RUN:,} 个空行（第 {first:,}-{last:,} 行）之后还有数据：请删除这些空行；"
+        "本表其余部分未读取")
+
+
+def _unreadable(sheet: str, row: int, error: BaseException) -> ImportProblem:
+    if isinstance(error, (zipfile.BadZipFile, zlib.error, EOFError)):
+        return _problem(sheet, row, "", "not a readable .xlsx file: the zip container is damaged or incomplete",
+                        "不是可读取的 .xlsx 文件：压缩包已损坏或不完整")
+    if isinstance(error, (ElementTree.ParseError, ExpatError)):
+        return _problem(sheet, row, "", f"damaged XML inside the workbook ({error})",
+                        f"工作簿内部的 XML 已损坏（{error}）")
+    if isinstance(error, csv.Error):
+        return _problem(sheet, row, "", f"not readable as CSV ({error})", f"无法按 CSV 读取（{error}）")
+    if isinstance(error, KeyError):
+        return _problem(sheet, row, "", f"not an .xlsx workbook: a part is missing ({error})",
+                        f"不是 .xlsx 工作簿：缺少组成部分（{error}）")
+    detail = (str(error).strip().splitlines() or [""])[0][:120]
+    return _problem(sheet, row, "", f"cannot be read ({type(error).__name__}: {detail})",
+                    f"无法读取（{type(error).__name__}：{detail}）")
 
 
 def _add_sheet(source: Source, name: str, rows: Callable[[], Iterator[tuple]], given: set[str]) -> None:
@@ -194,30 +275,92 @@ def _add_sheet(source: Source, name: str, rows: Callable[[], Iterator[tuple]], g
                                         f"工作表重复（{name}）"))
         return
     given.add(sheet.key)
-    _read_sheet(sheet, name, rows(), source)
+    try:
+        _read_sheet(sheet, name, rows(), source)
+    except Exception as error:  # noqa: BLE001 - a damaged sheet raises whatever its parser raises
+        row = source.reading[1] + 1 if source.reading[0] == sheet.key else 0  # the row it broke off in
+        source.problems.append(_unreadable(sheet.key, row, error))
+
+
+class _SheetReader(ReadOnlyWorksheet):
+    """openpyxl's read-only sheet, not measured when the workbook opens: openpyxl would parse a
+    sheet without a <dimension> element to its end for that; the importer needs no size."""
+
+    def _get_size(self) -> None:
+        pass
+
+
+class _WorkbookReader(ExcelReader):
+    """openpyxl's reader (read-only, values only) with _SheetReader sheets; chart sheets are skipped."""
+
+    def read_worksheets(self) -> None:
+        for sheet, rel in self.parser.find_sheets():
+            if rel.target in self.valid_files and "chartsheet" not in rel.Type:
+                self.wb._sheets.append(_SheetReader(self.wb, sheet.name, rel.target, self.shared_strings))
+
+
+def _guard_reason(refusal: xlsx_guard.Refusal) -> tuple[str, str]:
+    if refusal.code == "expanded":
+        return (f"the workbook expands to {refusal.size_mb:,} MB, more than an import may hold",
+                f"工作簿解压后为 {refusal.size_mb:,} MB，超过导入上限")
+    if refusal.code == "long_row":
+        return "a row holds more than 1 MB of data", "某一行的数据超过 1 MB"
+    return (f"a cell holds a text far longer than {MAX_TEXT_CHARS:,} characters; nothing of the file was read",
+            f"某个单元格的文字远超 {MAX_TEXT_CHARS:,} 个字符，整个文件未读取")
 
 
 def read_workbook(file: Path | io.BytesIO, label: str, progress: Progress | None = None) -> Source:
-    """Read an .xlsx workbook (a path or bytes in a BytesIO)."""
+    """Read an .xlsx workbook (a path or bytes in a BytesIO); see the module docstring for the limits."""
     source = Source(label)
     try:
-        workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as error:
-        source.problems.append(_problem(label, 0, "", f"not a readable .xlsx workbook: {error}",
-                                        f"无法读取的 .xlsx 工作簿：{error}"))
+        guard = xlsx_guard.scan(file)
+        refused = [refusal for refusal in guard.refusals if not refusal.in_sheet]
+        if refused:  # not in a sheet: the shared texts, styles, or the archive itself
+            en, zh = _guard_reason(refused[0])
+            source.problems.append(_problem(label, 0, "", en, zh))
+            return source
+        reader = _WorkbookReader(file, read_only=True, data_only=True, keep_links=False)
+        reader.read()
+        workbook = reader.wb
+    except Exception as error:  # noqa: BLE001 - a broken zip or damaged XML raises many kinds
+        source.problems.append(_unreadable(label, 0, error))
         return source
     try:
         given: set[str] = set()
         worksheets = workbook.worksheets
         for index, worksheet in enumerate(worksheets):
             _report(progress, f"reading {worksheet.title}", index / max(len(worksheets), 1))
-            # A sheet's stored <dimension> may be wrong (some tools write none or a stale one):
-            # read every row there is.
-            worksheet.reset_dimensions()
-            _add_sheet(source, worksheet.title, lambda ws=worksheet: ws.iter_rows(values_only=True), given)
+            part = worksheet._worksheet_path
+            refusal = guard.refused(part)
+            if refusal is not None:
+                en, zh = _guard_reason(refusal)
+                source.problems.append(_problem(_sheet_name(worksheet.title), refusal.row, "", en, zh))
+                continue
+            last = guard.last_value_row.get(part)  # None: rows without numbers, read them all
+            _add_sheet(source, worksheet.title, lambda ws=worksheet, last=last: _rows_until(ws, last), given)
+            if source.full:
+                break
     finally:
         workbook.close()
     return source
+
+
+def _rows_until(worksheet: ReadOnlyWorksheet, last: int | None) -> Iterator[tuple]:
+    """The sheet's rows as value tuples, up to its last row holding a value."""
+    if last == 0:
+        return iter(())
+    return worksheet.iter_rows(max_row=last, values_only=True)
+
+
+def _sheet_name(title: str) -> str:
+    sheet = find_sheet(title)
+    return sheet.key if sheet else title
+
+
+def _too_big(name: str, size: int) -> ImportProblem:
+    limit = max_file_bytes() // (1024 * 1024)
+    return _problem(name, 0, "", f"the file is {size / 1024 / 1024:,.1f} MB, more than {limit:,} MB",
+                    f"文件大小为 {size / 1024 / 1024:,.1f} MB，超过 {limit:,} MB 的上限")
 
 
 def _decode(data: bytes) -> str | None:
@@ -242,12 +385,19 @@ def read_csv_files(files: Iterable[tuple[str, bytes]], label: str,
             source.problems.append(_problem(stem, 0, "", "not a .csv or .xlsx file",
                                             "不是 .csv 或 .xlsx 文件"))
             continue
+        if len(data) > max_file_bytes():
+            source.problems.append(_too_big(stem, len(data)))
+            continue
         text = _decode(data)
         if text is None:
             source.problems.append(_problem(stem, 0, "", "not UTF-8 (or GB18030) text",
                                             "不是 UTF-8（或 GB18030）编码的文本"))
             continue
+        # Trailing blank lines (and empty cells) end the file; csv rejects a cell over 131,072 characters.
+        text = text.rstrip(" \t\r\n,") + "\n"
         _add_sheet(source, stem[:-4], lambda text=text: iter(csv.reader(io.StringIO(text, newline=""))), given)
+        if source.full:
+            break
     return source
 
 
@@ -260,7 +410,12 @@ def read_path(path: Path, progress: Progress | None = None) -> Source:
     if path.is_dir():
         files = sorted(p for p in path.iterdir()
                        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() == ".csv")
+        too_big = [p for p in files if p.stat().st_size > max_file_bytes()]
+        if too_big:
+            return Source(str(path), problems=[_too_big(p.name, p.stat().st_size) for p in too_big])
         return read_csv_files(((p.name, p.read_bytes()) for p in files), str(path), progress)
+    if path.is_file() and path.stat().st_size > max_file_bytes():
+        return Source(str(path), problems=[_too_big(path.name, path.stat().st_size)])
     if path.suffix.lower() == ".csv":
         return read_csv_files([(path.name, path.read_bytes())], str(path), progress)
     if path.suffix.lower() != ".xlsx":
@@ -271,6 +426,9 @@ def read_path(path: Path, progress: Progress | None = None) -> Source:
 
 def read_uploads(files: dict[str, bytes], progress: Progress | None = None) -> Source:
     """Read uploaded files: one .xlsx workbook, or CSV files named <sheet>.csv."""
+    too_big = [name for name, data in files.items() if len(data) > max_file_bytes()]
+    if too_big:
+        return Source("upload", problems=[_too_big(name, len(files[name])) for name in sorted(too_big)])
     workbooks = [name for name in files if name.lower().endswith(".xlsx")]
     if workbooks:
         if len(files) > 1:
@@ -459,9 +617,19 @@ def _problem_order(problem: ImportProblem) -> tuple[int, int]:
     return (SHEETS.index(sheet) if sheet else -1, problem.row)
 
 
+def nothing_to_import(result: ImportResult) -> bool:
+    """True when the import was refused only because no sheet holds a data row."""
+    return bool(result.errors) and all(problem.code == "nothing_to_import" for problem in result.errors)
+
+
 def _prepare(conn: Connection, source: Source, progress: Progress | None,
              start: float = 0.0, end: float = 1.0) -> tuple[ImportResult, list[_SheetPlan]]:
     result = ImportResult(errors=list(source.problems), rows=source.rows_per_sheet())
+    if not result.errors and not any(item.rows for item in source.sheets):
+        result.errors.append(_problem(
+            source.label, 0, "", "nothing to import: no sheet holds a data row; nothing was written",
+            "没有可导入的数据：所有工作表都没有数据行，未写入任何数据", code="nothing_to_import"))
+        return result, []
     inputs = sorted(source.sheets, key=lambda item: SHEETS.index(item.sheet))
     import_keys: dict[str, set] = {}
     plans = []
@@ -582,13 +750,33 @@ def import_source(engine: Engine, source: Source, *, dry_run: bool = False,
             if not result.errors and not dry_run:
                 _write(conn, plans, actor.username, progress, middle, 1.0)
         result.committed = not result.errors and not dry_run
-    except DBAPIError as error:
-        reason = str(error.orig or error).strip().splitlines()[0]
-        result = ImportResult(errors=[_problem(
-            "", 0, "", f"the database rejected the import, nothing was written: {reason}",
-            f"数据库拒绝了本次导入，未写入任何数据：{reason}")], rows=source.rows_per_sheet(), dry_run=dry_run)
+    except DATABASE_ERRORS as error:
+        en, zh = _database_reason(error)
+        result = ImportResult(errors=[_problem("", 0, "", en, zh, code="database")],
+                              rows=source.rows_per_sheet(), dry_run=dry_run)
     _report(progress, "done" if result.ok else "problems found", 1.0)
     return result
+
+
+# What a failing database means for an import (data_access.failures codes).
+_DATABASE_REASONS = {
+    "busy": ("the database is busy (another import or save holds it); nothing was written, try again later",
+             "数据库正忙（其他导入或保存正在进行），未写入任何数据，请稍后再试"),
+    "read_only": ("the database is read-only; nothing was written", "数据库当前为只读，未写入任何数据"),
+    "unreachable": ("the database cannot be reached; nothing was written, try again later",
+                    "数据库暂时无法连接，未写入任何数据，请稍后再试"),
+    "timeout": ("the database did not answer in time; nothing was written, try again later",
+                "数据库响应超时，未写入任何数据，请稍后再试"),
+}
+
+
+def _database_reason(error: BaseException) -> tuple[str, str]:
+    known = _DATABASE_REASONS.get(classify(error))
+    if known:
+        return known
+    reason = short_reason(error)
+    return (f"the database rejected the import, nothing was written: {reason}",
+            f"数据库拒绝了本次导入，未写入任何数据：{reason}")
 
 
 def import_path(engine: Engine, path: Path, *, dry_run: bool = False, progress: Progress | None = None,

@@ -22,8 +22,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from data_access.contract import (
-    INSTRUCTIONS_SHEET, SHEETS, Column, Sheet, label_cell, rule_text,
+    FIRST_DATE, INSTRUCTIONS_SHEET, LAST_DATE, SHEETS, Column, Sheet, label_cell, rule_text,
 )
+from data_access.limits import MAX_BLANK_RUN, MAX_COLUMNS, MAX_TEXT_CHARS, max_file_bytes, max_rows
 
 FIRST_DATA_ROW = 3
 LAST_ROW = 1_048_576  # Excel's last row: drop-downs cover the whole column
@@ -59,6 +60,26 @@ GENERAL_RULES = (
     (f"本工作表（{INSTRUCTIONS_SHEET}）导入时忽略。也可以用 CSV 文件夹导入：每个工作表一个 <键>.csv（UTF-8）。",
      f"This sheet ({INSTRUCTIONS_SHEET}) is ignored on import. A folder of <key>.csv files (UTF-8) works too."),
 )
+
+
+def limit_rules() -> tuple[tuple[str, str], ...]:
+    """The import's limits (data_access.limits, contract date range), as the notes state them."""
+    first, last = FIRST_DATE.isoformat(), LAST_DATE.isoformat()
+    megabytes, rows = max_file_bytes() // (1024 * 1024), max_rows()
+    return (
+        (f"日期、时间和月份须在 {first} 至 {last} 之间；数值须在各列规则所列范围内"
+         "（电压 kV、容量 kVA、需量 kW、电量 kWh、工时均有物理上限，见下表）。",
+         f"Dates, times and months lie between {first} and {last}; numbers within each column's range "
+         "(voltage kV, capacity kVA, demand kW, energy kWh and hours have physical upper bounds, listed below)."),
+        (f"上限：每个文件 {megabytes} MB，每次导入 {rows:,} 个数据行，每个文字单元格 {MAX_TEXT_CHARS:,} 个字符"
+         f"（有的列更短，见下表），每个工作表 {MAX_COLUMNS} 列。",
+         f"Limits: {megabytes} MB a file, {rows:,} data rows an import, {MAX_TEXT_CHARS:,} characters a text "
+         f"cell (some columns fewer, see below), {MAX_COLUMNS} columns a sheet."),
+        (f"最后一个数据行之后的空行不影响导入；数据中间不能有超过 {MAX_BLANK_RUN:,} 个连续空行。"
+         "没有任何数据行的文件不会导入（提示“没有可导入的数据”）。",
+         f"Blank rows after the last data row are ignored; more than {MAX_BLANK_RUN:,} blank rows in a row "
+         "between data are refused. A file without a single data row imports nothing (\"nothing to import\")."),
+    )
 
 
 def _comment_text(column: Column) -> str:
@@ -126,7 +147,7 @@ def add_instructions(workbook: Workbook) -> None:
     title.font = Font(bold=True, size=14)
     worksheet.append([title])
     worksheet.append([])
-    for zh, en in GENERAL_RULES:
+    for zh, en in (*GENERAL_RULES, *limit_rules()):
         worksheet.append([zh, None, None, None, en])
     worksheet.append([])
     headings = ("工作表 sheet", "中文名", "键列 key", "列 column", "中文", "必填 required", "规则", "rules")

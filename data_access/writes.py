@@ -27,7 +27,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -736,12 +736,13 @@ def save_work_log(engine: Engine, actor: Actor, *, account_no: str, date: dt.dat
         }
         if row_id is not None:
             values["id"] = row_id
+        # Read before the write: after a refused INSERT, PostgreSQL reads nothing more in this transaction.
+        name = uow.conn.execute(select(Customer.name).where(Customer.account_no == account_no)).scalar()
         try:
             return save_in(uow, get_sheet("work_logs"), values, expected_version)
         except ValidationFailed as failed:
             if [problem.code for problem in failed.problems] != ["already_exists"]:
                 raise
-            name = uow.conn.execute(select(Customer.name).where(Customer.account_no == account_no)).scalar()
             raise ValidationFailed([WriteProblem("date", "log_exists", {"day": str(date), "customer": name or account_no})],
                                    "work_logs") from None
 
@@ -767,8 +768,21 @@ def _now() -> dt.datetime:
     return dt.datetime.now().replace(second=0, microsecond=0)
 
 
+# PostgreSQL advisory-lock family of the expert-call numbers (the second key is the day, yyyymmdd).
+CALL_NUMBER_LOCK = 4_301
+
+
+def _lock_call_numbers(conn: Connection, requested_at: dt.datetime) -> None:
+    """Hold the day's call numbers until this transaction ends, so two requests never take the
+    same "next" number. On PostgreSQL a transaction-scoped advisory lock (the next request waits,
+    then reads the committed number); SQLite's UnitOfWork already holds the write lock."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(CAST(:family AS integer), CAST(:day AS integer))"),
+                     {"family": CALL_NUMBER_LOCK, "day": int(f"{requested_at:%Y%m%d}")})
+
+
 def _next_call_no(conn: Connection, requested_at: dt.datetime) -> str:
-    """EC<yyyymmdd>-<n>: the next free number of the request's day."""
+    """EC<yyyymmdd>-<n>: the next free number of the request's day (call with the day locked)."""
     prefix = f"EC{requested_at:%Y%m%d}-"
     taken = conn.execute(select(ExpertCall.call_no).where(ExpertCall.call_no.like(f"{prefix}%"))).scalars()
     numbers = [int(no[len(prefix):]) for no in taken if no[len(prefix):].isdigit()]
@@ -788,6 +802,8 @@ def request_call(engine: Engine, actor: Actor, *, expert_no: str, mode: str,
         active = uow.conn.execute(select(Expert.active).where(Expert.expert_no == expert_no)).scalar()
         if active is False:
             raise ValidationFailed([WriteProblem("expert_no", "inactive_expert", {"value": expert_no})], sheet.key)
+        if not call_no:
+            _lock_call_numbers(uow.conn, requested_at)
         values = {
             "call_no": call_no or _next_call_no(uow.conn, requested_at), "expert_no": expert_no,
             "employee_no": employee_no or _actor_employee_no(uow.conn, actor), "account_no": account_no,

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from data_access import writes
 from data_access.db import make_engine
-from data_access.models import AuditLog, WorkLog
+from data_access.models import AuditLog, ExpertCall, WorkLog
 from data_access.permissions import Actor
 from data_access.writes import StaleRow, ValidationFailed
 from tests import builders as b
@@ -162,6 +162,28 @@ def test_two_threads_creating_the_same_log_one_wins(engine, other_engine):
     saved = [o for o in outcomes if isinstance(o, writes.SavedRow)]
     refused = [o for o in outcomes if isinstance(o, ValidationFailed)]
     assert len(saved) == 1 and len(refused) == 1, outcomes
-    assert refused[0].problems[0].code == "already_exists"
+    assert refused[0].problems[0].code == "log_exists"  # "2025-03-03 在 … 已有日志", on the date field
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(WorkLog)).scalar() == 1
+
+
+def test_twenty_expert_requests_in_the_same_minute_all_get_a_number(engine):
+    """Call numbers are max + 1 of the day: without a lock, requests racing in the same minute
+    read the same max and all but one fail on the unique number (2 of 20 saved on PostgreSQL)."""
+    with engine.begin() as conn:
+        expert_id = b.expert(conn, "E01", "hv_fault")
+        # A number typed by hand earlier that day: the numbering goes on from it.
+        b.expert_call(conn, "EC20250303-007", expert_id, dt.datetime(2025, 3, 3, 8, 0))
+    same_minute = dt.datetime(2025, 3, 3, 9, 30)
+    office = Actor("office", "office")
+
+    def attempt(eng, i):
+        return writes.request_call(eng, office, expert_no="E01", mode="remote", requested_at=same_minute,
+                                   summary=f"请求{i}")
+
+    outcomes = _race([engine] * 20, attempt)
+    assert all(isinstance(o, writes.SavedRow) for o in outcomes), outcomes
+    with engine.connect() as conn:
+        numbers = sorted(conn.execute(select(ExpertCall.call_no)
+                                      .where(ExpertCall.requested_at == same_minute)).scalars())
+    assert numbers == [f"EC20250303-{n:03d}" for n in range(8, 28)]

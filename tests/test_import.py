@@ -17,7 +17,7 @@ from sqlalchemy import func, inspect, select, text
 from data_access.contract import SHEETS, SHEETS_BY_KEY, validate_row
 from data_access.db import make_engine
 from data_access.importer import (
-    contract_select, import_path, import_source, read_uploads, validate_source,
+    contract_select, import_path, import_source, nothing_to_import, read_uploads, validate_source,
 )
 from data_access.models import AuditLog, Base
 from data_access.permissions import Actor, PermissionDenied
@@ -504,14 +504,15 @@ def test_xlsx_with_chinese_sheet_names_and_excel_values(engine, tmp_path):
     assert set(stored(engine, "consumption")) == {("C1", D(2025, 3, 1)), ("C1", D(2025, 4, 1))}
 
 
-def test_empty_template_imports_as_a_no_op(engine, tmp_path):
+def test_empty_template_is_nothing_to_import(engine, tmp_path):
     path = tmp_path / "template.xlsx"
     write_template(path)
     before = snapshot(engine)
     result = import_path(engine, path)
-    assert result.errors == [] and result.committed
+    assert not result.committed and nothing_to_import(result)
+    assert [(e.sheet, e.row, e.reason) for e in result.errors] == [
+        (str(path), 0, "nothing to import: no sheet holds a data row; nothing was written")]
     assert result.rows == {sheet.key: 0 for sheet in SHEETS}
-    assert result.counts == {sheet.key: (0, 0) for sheet in SHEETS}
     assert snapshot(engine) == before
 
 

@@ -16,7 +16,8 @@ the form and next to each field:
 `save` returns the toast text and raises the write path's errors
 (ValidationFailed, StaleRow, NotFound, PermissionDenied). submit() turns them
 into messages in the UI language (nothing is written: each save is one
-transaction); after a successful write it clears the shared caches
+transaction), and so it does a database that fails (busy, read-only, down:
+ui.errors, the outcome's "code" says which); after a successful write it clears the shared caches
 (ui.data.clear_caches) so every KPI screen shows the new numbers at once.
 
 Bulk edits: sheet_editor(Editor(...), rows) draws st.data_editor over rows of
@@ -38,8 +39,9 @@ import streamlit as st
 from data_access import admin, lookups, writes
 from data_access.contract import Column, Sheet, format_value
 from data_access.db import database_url
+from data_access.failures import DATABASE_ERRORS
 from data_access.writes import WRITE_ERRORS, StaleRow, ValidationFailed, get_sheet, plain_value
-from ui import auth, data
+from ui import auth, data, errors
 from ui.filters import MAX_DATE, MIN_DATE
 from ui.strings import language, t
 from ui.text import plain
@@ -103,6 +105,9 @@ def submit(form: str, action: Callable[[], str | None], row_labels: list[str] | 
         outcome["stale"] = StaleRow(stale.table, stale.key).message(lang)  # the key names the row
     except WRITE_ERRORS as error:
         outcome["error"] = error.message(lang)
+    except DATABASE_ERRORS as error:
+        outcome["code"], reference = errors.report(error, f"saving form {form}")
+        outcome["error"] = errors.save_failed(outcome["code"], reference)
     else:
         data.clear_caches()
         if message:

@@ -139,11 +139,11 @@ if not uploaded:
 
 checked = check({file.name: file.getvalue() for file in uploaded})
 result = checked["result"]
+if importer.nothing_to_import(result):
+    st.warning(t("imp_empty"), icon=":material/draft:")
+    st.stop()
 st.subheader(t("imp_preview"))
-if not result.rows and result.ok:
-    st.warning(t("imp_empty"))
-else:
-    st.dataframe(preview_table(result), hide_index=True, width="stretch", key="imp_preview_table")
+st.dataframe(preview_table(result), hide_index=True, width="stretch", key="imp_preview_table")
 if result.ok:
     st.success(t("imp_clean"))
 else:

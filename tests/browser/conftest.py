@@ -85,6 +85,17 @@ def _wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float
     raise RuntimeError(f"streamlit did not answer within {timeout}s:\n{log.read_text()[-3000:]}")
 
 
+class ServerUrl(str):
+    """A server's base URL that also knows the server's log file."""
+
+    log: Path
+
+
+def server_log(url: ServerUrl) -> str:
+    """What the server started by running_server / start_server at `url` has logged so far."""
+    return url.log.read_text(errors="replace")
+
+
 @contextlib.contextmanager
 def running_server(db_url: str, log_dir: Path, cookie_key: str | None = None):
     """Start `streamlit run app.py` on a free port; yield its base URL; stop it.
@@ -99,7 +110,8 @@ def running_server(db_url: str, log_dir: Path, cookie_key: str | None = None):
                "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
     with open(log, "w") as output:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    url = ServerUrl(f"http://127.0.0.1:{port}")
+    url.log = log
     try:
         _wait_healthy(url, process, log)
         yield url
@@ -114,7 +126,8 @@ def running_server(db_url: str, log_dir: Path, cookie_key: str | None = None):
 
 @pytest.fixture(scope="session")
 def start_server(browser_db_url, tmp_path_factory):
-    """Factory: `with start_server() as url:` runs a fresh server for one test."""
+    """Factory: `with start_server() as url:` runs a fresh server for one test (its log is
+    server_log(url)); `start_server(db_url)` on another database."""
     log_dir = tmp_path_factory.mktemp("logs")
     return lambda db_url=None, cookie_key=None: running_server(db_url or browser_db_url, log_dir, cookie_key)
 
