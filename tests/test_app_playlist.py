@@ -31,6 +31,7 @@ from ui.playlist import (
     playlist_screens,
 )
 from ui.strings import EN, ZH
+from ui.text import plain
 from tests.conftest import seeded_copy
 
 APP = str(ROOT / "app.py")
@@ -175,7 +176,7 @@ def test_bad_values_get_the_defaults_with_a_message(small_url, monkeypatch):
 
     at = open_app(small_url, monkeypatch, present="1", rotate="1", screens="entry_log", **WINDOW)
     warnings = [w.value for w in at.sidebar.warning]
-    assert ZH["pl_no_screens"].format(value="entry_log") in warnings  # not a dashboard
+    assert ZH["pl_no_screens"].format(value=plain("entry_log")) in warnings  # not a dashboard (typed text, escaped)
     assert at.sidebar.multiselect(key="w_rotate_screens").value == list(DEFAULT_SCREENS)
     assert "screens" not in at.query_params  # the default list needs no parameter
     assert at.query_params["rotate"] == str(DEFAULT_SECONDS)
