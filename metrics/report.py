@@ -180,7 +180,17 @@ def _other_lines(report: dict) -> list[str]:
             [group, f"{lead[group]['count']:,}", _number(lead[group]["mean_days"]),
              _number(lead[group]["median_days"])] for group in ("resident", "other")])
         out.append(f"reduction 缩短 {_number(lead['reduction_days'])} days (target 18)")
+        if "adjusted" in lead:
+            out.append(_adjusted_line(lead["adjusted"]))
     if "needs" in report:
         out += ["", "需求筛查 needs",
                 "  " + "  ".join(f"{key} {len(ids):,}" for key, ids in report["needs"].items())]
     return out
+
+
+def _adjusted_line(adjusted: dict) -> str:
+    """The like-for-like reduction with its interval and how many it rests on."""
+    interval = adjusted["ci95"]
+    shown = "—" if interval is None else f"{interval[0]:,.1f}–{interval[1]:,.1f}"
+    return (f"like for like 同类可比 {_number(adjusted['reduction_days'])} days (95% CI {shown}; "
+            f"{adjusted['resident_compared']:,} resident-served in {adjusted['strata_compared']} strata)")

@@ -124,7 +124,8 @@ def _assert_contract_shape(report: dict) -> None:
     assert list(experts["coverage"]) == ["by_specialty", "covered", "rate"]
     assert list(experts["coverage"]["by_specialty"]) == list(SPECIALTIES)
     assert list(report["segments"]) == ["total", "star", "potential", "risk", "none", "covered"]
-    assert list(report["lead_time"]) == ["resident", "other", "reduction_days"]
+    assert list(report["lead_time"]) == ["resident", "other", "reduction_days", "adjusted"]
+    assert list(report["lead_time"]["adjusted"]) == ["reduction_days", "ci95", "resident_compared", "strata_compared"]
     for group in ("resident", "other"):
         assert list(report["lead_time"][group]) == ["count", "mean_days", "median_days"]
     assert list(report["needs"]) == ["capacity_increase", "basic_charge_adjustment", "direct_trading", "surge"]
@@ -158,6 +159,9 @@ def test_full_report_hand_computed(engine):
     assert report["lead_time"]["resident"] == {"count": 1, "mean_days": 50.0, "median_days": 50.0}
     assert report["lead_time"]["other"] == {"count": 0, "mean_days": None, "median_days": None}
     assert report["lead_time"]["reduction_days"] is None
+    # No other application to compare with: no like-for-like estimate either.
+    assert report["lead_time"]["adjusted"] == {"reduction_days": None, "ci95": None, "resident_compared": 0,
+                                               "strata_compared": 0}
 
 
 @needs_all_sections
