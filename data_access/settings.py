@@ -42,6 +42,8 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("stage_limit_mid_inspection", 5, "中间检查时限 工作日", "Mid-construction inspection limit (working days)", 1, 120, integer=True),
     SettingSpec("stage_limit_completion_inspection", 5, "竣工检验时限 工作日", "Completion inspection limit (working days)", 1, 120, integer=True),
     SettingSpec("stage_limit_energization", 5, "装表接电时限 工作日", "Energization limit (working days)", 1, 120, integer=True),
+    # Below this many cases a rate, mean or median is marked as a small sample and not judged red/amber/green.
+    SettingSpec("min_sample_size", 30, "最小样本量（低于此数标记样本不足）", "Minimum sample size (below it: small sample)", 1, 1000, integer=True),
 )
 DEFAULTS: dict[str, float] = {spec.key: float(spec.default) for spec in SETTING_SPECS}
 SPECS_BY_KEY = {spec.key: spec for spec in SETTING_SPECS}

@@ -88,6 +88,8 @@ LABELS = {
         "lead_resident": "接电时长（派驻经理服务）",
         "lead_other": "接电时长（非派驻）",
         "reduction": "接电时长缩短",
+        "adjusted": "同类可比缩短",
+        "adjusted_basis": "95% 区间 {0}；派驻 {1} 件，{2} 类可比",
         "compliant_of_due": "{0} / {1} 人周合规",
         "logged_of_posted": "{0} / {1} 个驻点工作日有日志",
         "closed_of_problems": "{0} / {1} 条问题已整改",
@@ -139,6 +141,8 @@ LABELS = {
         "lead_resident": "Lead time (resident-served)",
         "lead_other": "Lead time (other)",
         "reduction": "Lead-time reduction",
+        "adjusted": "Like-for-like reduction",
+        "adjusted_basis": "95% interval {0}; {1} resident-served, {2} strata compared",
         "compliant_of_due": "{0} / {1} manager-weeks compliant",
         "logged_of_posted": "{0} / {1} posted workdays logged",
         "closed_of_problems": "{0} / {1} problems closed",
@@ -234,7 +238,15 @@ def kpi_rows(report: dict, lab: dict) -> list[tuple[str, str, str]]:
         (lab["lead_other"], _num(other["mean_days"], lab, "days"),
          lab["apps"].format(other["count"], _num(other["median_days"], lab, "days"))),
         (lab["reduction"], _num(reduction, lab, "days"), lab["target"].format(LEAD_TIME_TARGET_DAYS)),
+        _adjusted_row(lead["adjusted"], lab),
     ]
+
+
+def _adjusted_row(adjusted: dict, lab: dict) -> tuple[str, str, str]:
+    interval = adjusted["ci95"]
+    shown = lab["none"] if interval is None else f"{interval[0]:.1f}–{interval[1]:.1f}"
+    return (lab["adjusted"], _num(adjusted["reduction_days"], lab, "days"),
+            lab["adjusted_basis"].format(shown, adjusted["resident_compared"], adjusted["strata_compared"]))
 
 
 def _heading(pdf: BriefPDF, text: str, size: float = 14) -> None:

@@ -92,36 +92,52 @@ def _note_shown(kpi: str) -> None:
 
 
 def status_label(label: str, status: str | None) -> str:
-    """The card label with a coloured status badge (达标 / 关注 / 未达标)."""
+    """The card label with a coloured status badge (达标 / 关注 / 未达标, grey 样本不足)."""
     if status is None:
         return label
     return f"{label} :{theme.STATUS_BADGE[status]}-badge[{t('status_' + status)}]"
 
 
-def kpi_card(kpi: str, label: str, value: str, *, delta: float | None = None, delta_text: str | None = None,
-             lower_is_better: bool = False, status: str | None = None, chart_data=None,
-             chart_type: str = "line", container=None) -> None:
-    """A bordered st.metric card for KPI `kpi` (a ui.definitions key).
+def small_sample(n: int | None) -> bool:
+    """Whether a figure resting on `n` cases is a small sample (fewer than the min_sample_size setting)."""
+    return n is not None and n < settings()["min_sample_size"]
 
-    value comes formatted (fmt_rate, fmt_days ...); delta is the raw change
-    against the previous window and delta_text its formatted form (fmt_pp,
-    fmt_delta); a change that rounds to zero is grey. lower_is_better turns
-    the delta colours round (response minutes, lead days). status comes from
-    ui.targets.status(). The definition is the card's tooltip; put
+
+def judged(status: str | None, n: int | None) -> str | None:
+    """`status`, or "small" (grey, not judged) when it rests on a small sample."""
+    return "small" if status is not None and small_sample(n) else status
+
+
+def kpi_card(kpi: str, label: str, value: str, *, basis: str | None = None, n: int | None = None,
+             delta: float | None = None, delta_text: str | None = None, lower_is_better: bool = False,
+             status: str | None = None, chart_data=None, chart_type: str = "line", container=None):
+    """A bordered card for KPI `kpi` (a ui.definitions key): the st.metric and, under it, what it
+    rests on. Returns the card's container (a caller can add to it later).
+
+    value comes formatted (fmt_rate, fmt_days ...); basis is its numerator/denominator or its n
+    in words ("111 / 128 人周"); n is the number of cases it rests on: below the min_sample_size
+    setting the card says 样本不足 and its status is withheld (grey). delta is the raw change
+    against the previous window and delta_text its formatted form (fmt_pp, fmt_delta); a change
+    that rounds to zero is grey. lower_is_better turns the delta colours round (response minutes,
+    lead days). status comes from ui.targets.status(). The definition is the card's tooltip; put
     definition(kpi) near the card for the expander.
     """
     _note_shown(kpi)
-    target = container or st
+    card = (container or st).container(border=True)
     if state.projection():  # the wall screen shows the large trend charts instead
         chart_data = None
+    status = "small" if small_sample(n) else status
     flat = delta is not None and abs(delta) < 1e-9 or (delta_text is not None and _rounds_to_zero(delta_text))
-    target.metric(
+    card.metric(
         status_label(label, status), value, delta=delta_text if delta is not None else None,
         delta_color="off" if flat else ("inverse" if lower_is_better else "normal"),
         delta_arrow="off" if flat else "auto",
         delta_description=t("vs_previous") if delta is not None else None,
-        help=_definition_or_warning(kpi), border=True, chart_data=chart_data, chart_type=chart_type,
+        help=_definition_or_warning(kpi), chart_data=chart_data, chart_type=chart_type,
     )
+    if basis:
+        card.caption(basis)
+    return card
 
 
 def _rounds_to_zero(text: str) -> bool:

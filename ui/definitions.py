@@ -98,6 +98,19 @@ DEFINITIONS: dict[str, Definition] = {
         "median separately for resident-served and other customers; reduction = mean(other) − mean(resident), "
         "shown against the 18-day target.",
     ),
+    "lead_time_adjusted": Definition(
+        "同类可比缩短", "Like-for-like reduction",
+        "送电日期在统计区间内的业扩报装按（报装类型 新装/增容，供电方式 单/双电源）分类；两组都有的类为可比类。"
+        "同类可比缩短 = Σ 各可比类派驻服务件数 ×（该类非派驻平均 − 派驻平均）÷ Σ 派驻服务件数。95% 区间：各可比类的"
+        "两组分别有放回重抽样（固定随机种子），取重算结果的 2.5% 与 97.5% 分位数；没有任何可比类两组都至少 2 件时不给区间。"
+        "派驻服务件数少于 {min_sample_size:g} 件时标记样本不足。",
+        "Applications energized in the window, split into strata by (kind: new / capacity increase, supply: single / "
+        "dual); a stratum holding both groups is compared. Like-for-like reduction = Σ resident-served applications "
+        "of each compared stratum × (its other mean − its resident-served mean) ÷ Σ resident-served applications. 95% "
+        "interval: both groups of every compared stratum resampled with replacement (fixed seed), the 2.5 and 97.5 "
+        "percentiles of the estimates; none when no compared stratum has at least 2 in both groups. Marked as a small "
+        "sample below {min_sample_size:g} resident-served applications.",
+    ),
     "segments_coverage": Definition(
         "派驻经理覆盖", "Coverage by resident managers",
         "不按时间区间统计。分层客户 = 至少属于星级、潜在、风险一类的客户；已覆盖 = 其中在区间结束日有派驻经理"

@@ -21,9 +21,10 @@ import streamlit as st
 
 from ui import playlist, state
 
-STATUS_COLORS = {"green": "#1E8E3E", "amber": "#E8A317", "red": "#D93025", None: "#80868B"}
+# "small": a figure on too few cases (ui.components.judged): grey like one without a status.
+STATUS_COLORS = {"green": "#1E8E3E", "amber": "#E8A317", "red": "#D93025", "small": "#80868B", None: "#80868B"}
 # st.metric / badge colour names for the same statuses.
-STATUS_BADGE = {"green": "green", "amber": "orange", "red": "red", None: "gray"}
+STATUS_BADGE = {"green": "green", "amber": "orange", "red": "red", "small": "gray", None: "gray"}
 SERIES_COLORS = ["#0B6E4F", "#1F77B4", "#E8A317", "#9467BD", "#D93025", "#17BECF"]
 # The same series brighter, for lines on the projection's black background.
 PROJECTION_SERIES_COLORS = ["#34D399", "#60A5FA", "#FBBF24", "#C084FC", "#F87171", "#22D3EE"]

@@ -14,7 +14,8 @@ from metrics.calendar import rate
 from metrics.window import Scope, Window
 from ui import data, state
 from ui.components import (
-    change, definition, fmt_days, fmt_delta, fmt_minutes, fmt_pp, fmt_rate, kpi_card, plotly, trend_chart,
+    change, definition, fmt_days, fmt_delta, fmt_minutes, fmt_number, fmt_pp, fmt_rate, kpi_card, plotly,
+    trend_chart,
 )
 from ui.filters import screen_filters, window_caption
 from ui.strings import t
@@ -53,6 +54,7 @@ def _calls_and_lead_times(url: str, start: dt.date, end: dt.date, town: str | No
     scope, values = Scope(town, team), {column: [] for column in CALL_AND_LEAD_COLUMNS}
     with data.engine().connect() as conn:
         current = load_settings(conn)
+        values["adjusted"] = lead_time.adjusted_reduction(conn, Window(start, end), current, scope)
         for window in screen_windows(start, end):
             lead = lead_time.summary(conn, window, current, scope)
             for column, value in zip(CALL_AND_LEAD_COLUMNS, (
@@ -73,7 +75,7 @@ trend = pd.DataFrame({"month": [month.start for month in months]})
 # The layout first; then each KPI fills its card and its trend chart as soon as it is read, the
 # manager KPIs (one read each for all the windows) before the expert calls and lead times, so the
 # first chart leaves early instead of after every number of the screen.
-cards, more_cards = st.columns(4), st.columns(3)
+cards, more_cards = st.columns(4), st.columns(4)
 st.subheader(t("ov_trends"))
 st.caption(t("ov_trend_caption", months=len(months)))
 charts = st.columns(3)
@@ -99,6 +101,21 @@ def measure_card(container, kpi: str, label_key: str, value: str, values: list, 
              lower_is_better=lower_is_better, status=status(target_key, values[NOW]) if target_key else None,
              chart_data=spark(values[TREND]), container=container)
     definition(kpi, target_key=target_key, container=container)
+
+
+def adjusted_card(container, adjusted) -> None:
+    """The like-for-like reduction (metrics.lead_time.adjusted_reduction) with its interval and n."""
+    if adjusted.reduction_days is None:
+        basis = t("lt_adjusted_none")
+    else:
+        basis = t("lt_adjusted_basis", resident=fmt_number(adjusted.resident_compared),
+                  strata=adjusted.strata_compared, total=len(adjusted.strata))
+        if adjusted.ci95 is not None:
+            basis += " · " + t("lt_adjusted_interval", low=f"{adjusted.ci95[0]:,.1f}", high=f"{adjusted.ci95[1]:,.1f}")
+    kpi_card("lead_time_adjusted", t("kpi_lead_time_adjusted"), fmt_days(adjusted.reduction_days),
+             status=status("lead_time_reduction", adjusted.reduction_days), basis=basis,
+             n=adjusted.resident_compared if adjusted.reduction_days is not None else None, container=container)
+    definition("lead_time_adjusted", container=container)
 
 
 def days(value: float | None) -> str:
@@ -133,6 +150,7 @@ definition("expert_coverage", container=cards[3])
 # --- Expert response and lead time: cards and trends ----------------------------------------------
 
 measures = _calls_and_lead_times(database_url(), window.start, window.end, scope.town, scope.team)
+adjusted = measures.pop("adjusted")
 for column, values in measures.items():
     trend[column] = values[TREND]
 response, resident = measures["expert_median_response_minutes"], measures["lead_resident_mean"]
@@ -144,6 +162,7 @@ measure_card(more_cards[1], "lead_time", "kpi_lead_time",
              resident, t("unit_days"), lower_is_better=True)
 measure_card(more_cards[2], "lead_time", "kpi_lead_time_reduction", fmt_days(reduction[NOW]), reduction,
              t("unit_days"), target_key="lead_time_reduction")
+adjusted_card(more_cards[3], adjusted)
 
 if state.projection():
     with charts[1]:
