@@ -3,6 +3,7 @@
     kpi_card(kpi, label, value, delta=..., status=...)   st.metric(border=True) card
     definition(kpi)                                     expander 口径说明 with the KPI's definition
     show_table(df, name)                                st.dataframe + CSV (BOM) and Excel downloads
+    download_buttons(rows, name)                        the two downloads alone (data_access.downloads)
     plotly(fig)                                         st.plotly_chart styled for the current mode
     trend_chart(frame, x, y, title, target=...)         small line chart with a dashed target line
     fmt_rate / fmt_pp / fmt_number / fmt_minutes        number formatting for the current language
@@ -12,12 +13,12 @@ tests can check that each KPI on screen has a definition (shown_kpis()).
 """
 from __future__ import annotations
 
-import io
 import re
 
 import pandas as pd
 import streamlit as st
 
+from data_access.downloads import csv_bytes, xlsx_bytes
 from ui import state, theme
 from ui.data import settings
 from ui.definitions import DEFINITIONS, definition_name, definition_text
@@ -188,26 +189,11 @@ def translate_codes(codes: pd.Series, prefix: str) -> pd.Series:
     return codes.map(names).fillna("")
 
 
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """CSV in UTF-8 with a BOM, so Excel opens the Chinese text correctly."""
-    return frame.to_csv(index=False).encode("utf-8-sig")
-
-
-def _sheet_name(name: str) -> str:
-    cleaned = re.sub(r"[\[\]:*?/\\]", "_", name).strip() or "data"
-    return cleaned[:31]
-
-
-def xlsx_bytes(frame: pd.DataFrame, name: str) -> bytes:
-    """An .xlsx workbook with one sheet named after the table."""
-    buffer = io.BytesIO()
-    plain = frame.copy()
-    for column in plain.columns:  # Excel cannot store time-zone-aware datetimes
-        if isinstance(plain[column].dtype, pd.DatetimeTZDtype):
-            plain[column] = plain[column].dt.tz_localize(None)
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        plain.to_excel(writer, sheet_name=_sheet_name(name), index=False)
-    return buffer.getvalue()
+def percent_columns(column_config: dict | None) -> tuple[str, ...]:
+    """The columns a table shows as percentages (a column_config with format "percent"): the
+    downloads write them as percentages too."""
+    return tuple(name for name, config in (column_config or {}).items()
+                 if isinstance(config, dict) and (config.get("type_config") or {}).get("format") == "percent")
 
 
 def _file_stem(name: str) -> str:
@@ -218,17 +204,26 @@ def show_table(frame: pd.DataFrame, name: str, *, column_config: dict | None = N
                height: int | str = "auto", key: str | None = None) -> None:
     """A table with CSV and Excel download buttons; `name` titles the files and the sheet."""
     st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config, height=height)
+    download_buttons(lambda: frame, name, key=key, percent=percent_columns(column_config),
+                     note=t("tbl_rows", rows=len(frame)))
+
+
+def download_buttons(rows, name: str, *, key: str | None = None, percent: tuple[str, ...] = (),
+                     note: str | None = None) -> None:
+    """CSV and Excel download buttons for the frame `rows()` gives (called only when a button is
+    clicked), both inert (data_access.downloads); `name` titles the files and the sheet."""
     stem = _file_stem(name)
     key = key or stem
     left, right, rest = st.columns([1, 1, 4])
-    left.download_button(t("tbl_download_csv"), data=lambda: csv_bytes(frame), file_name=f"{stem}.csv",
+    left.download_button(t("tbl_download_csv"), data=lambda: csv_bytes(rows(), percent), file_name=f"{stem}.csv",
                          mime="text/csv", key=f"{key}_csv", on_click="ignore", icon=":material/download:")
     right.download_button(
-        t("tbl_download_xlsx"), data=lambda: xlsx_bytes(frame, name), file_name=f"{stem}.xlsx",
+        t("tbl_download_xlsx"), data=lambda: xlsx_bytes(rows(), name, percent), file_name=f"{stem}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx", on_click="ignore", icon=":material/table_view:",
     )
-    rest.caption(t("tbl_rows", rows=len(frame)))
+    if note:
+        rest.caption(note)
 
 
 # --- Charts -----------------------------------------------------------------

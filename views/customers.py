@@ -14,7 +14,7 @@ import streamlit as st
 
 from metrics.segments import LIST_FILTERS, RISK_REASONS, SEGMENTS
 from ui import data, state
-from ui.components import csv_bytes, definition, fmt_number, fmt_rate, kpi_card, plotly, show_table, xlsx_bytes
+from ui.components import definition, download_buttons, fmt_number, fmt_rate, kpi_card, plotly, show_table
 from ui.filters import screen_filters, window_caption
 from ui.strings import t
 from ui.theme import STATUS_COLORS
@@ -216,10 +216,4 @@ else:
     def all_rows() -> pd.DataFrame:
         return list_table(data.customer_list_all(as_of, scope, segment, search), labels)
 
-    csv, xlsx, caption = st.columns([1, 1, 4])
-    csv.download_button(t("tbl_download_csv"), data=lambda: csv_bytes(all_rows()), file_name=f"{name}.csv",
-                        mime="text/csv", key="cus_list_csv", on_click="ignore", icon=":material/download:")
-    xlsx.download_button(t("tbl_download_xlsx"), data=lambda: xlsx_bytes(all_rows(), name), file_name=f"{name}.xlsx",
-                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                         key="cus_list_xlsx", on_click="ignore", icon=":material/table_view:")
-    caption.caption(note)
+    download_buttons(all_rows, name, key="cus_list", note=note)
