@@ -49,13 +49,13 @@ def table(frame: pd.DataFrame, name: str, key: str, *, columns: str = "att_col_"
     show_table(frame.rename(columns=header), name, key=key, column_config=config)
 
 
-def rate_card(container, kpi: str, counts: str, now: dict, before: dict) -> None:
-    """A rate KPI card with its change against the previous window, counts and definition."""
+def rate_card(container, kpi: str, counts: str, cases: int, now: dict, before: dict) -> None:
+    """A rate KPI card with its change against the previous window, its numerator / denominator
+    (`counts`, resting on `cases`: the denominator) and definition."""
     rate = now[kpi].rate
     delta = change(rate, before[kpi].rate)
     kpi_card(kpi, t(f"kpi_{kpi}"), fmt_rate(rate), delta=delta, delta_text=fmt_pp(delta),
-             status=status(kpi, rate), container=container)
-    container.caption(counts)
+             status=status(kpi, rate), basis=counts, n=cases if rate is not None else None, container=container)
     definition(kpi, container=container)
 
 
@@ -133,14 +133,15 @@ now = data.attendance_kpis(window, scope, from_matrix=True)  # the heat map's ma
 before = data.attendance_kpis(window.previous(), scope)
 att, comp, closure = now["attendance"], now["log_completeness"], now["problem_closure"]
 plans_now, train = now["monthly_plans"], now["training"]
-rate_card(cards[0], "attendance", t("att_count_weeks", compliant=att.compliant, due=att.due), now, before)
+rate_card(cards[0], "attendance", t("att_count_weeks", compliant=att.compliant, due=att.due), att.due, now, before)
 rate_card(cards[1], "log_completeness", t("att_count_days", logged=comp.logged_workdays, posted=comp.posted_workdays),
-          now, before)
+          comp.posted_workdays, now, before)
 rate_card(cards[2], "problem_closure", t("att_count_problems", closed=closure.closed, total=closure.with_problems),
-          now, before)
-rate_card(cards[3], "monthly_plans", t("att_count_plans", on_time=plans_now.on_time, due=plans_now.due), now, before)
+          closure.with_problems, now, before)
+rate_card(cards[3], "monthly_plans", t("att_count_plans", on_time=plans_now.on_time, due=plans_now.due),
+          plans_now.due, now, before)
 rate_card(cards[4], "training", t("att_count_training", compliant=train.compliant, managers=train.managers),
-          now, before)
+          train.managers, now, before)
 if state.projection():
     st.stop()  # the wall screen (1920×1080, no scrolling) ends with the cards and the managers behind
 

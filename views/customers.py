@@ -69,13 +69,13 @@ def combination_name(row) -> str:
 # --- KPI cards -----------------------------------------------------------------------------------
 
 row = st.columns(6)
-kpi_card("segments", t("cus_total"), fmt_number(counts["total"]), container=row[0])
-row[0].caption(t("cus_segmented", count=fmt_number(counts["segmented"])))
+kpi_card("segments", t("cus_total"), fmt_number(counts["total"]), container=row[0],
+         basis=t("cus_segmented", count=fmt_number(counts["segmented"])))
 for column, segment in zip(row[1:5], (*SEGMENTS, "none")):
-    kpi_card("segments", badge(segment), fmt_number(counts[segment]), container=column)
-    column.caption(share_of_total(counts[segment]))
-kpi_card("segments_coverage", badge("covered"), fmt_number(counts["covered"]), container=row[5])
-row[5].caption(t("cus_coverage_of", rate=fmt_rate(counts["coverage_rate"]), segmented=fmt_number(counts["segmented"])))
+    kpi_card("segments", badge(segment), fmt_number(counts[segment]), container=column,
+             basis=share_of_total(counts[segment]))
+kpi_card("segments_coverage", badge("covered"), fmt_number(counts["covered"]), container=row[5],
+         basis=t("cus_coverage_of", rate=fmt_rate(counts["coverage_rate"]), segmented=fmt_number(counts["segmented"])))
 left, right = st.columns(2)
 definition("segments", container=left)
 definition("segments_coverage", container=right)

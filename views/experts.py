@@ -64,22 +64,23 @@ row = st.columns(3)
 thin = [code for code, count in coverage.by_specialty.items() if count < minimum]
 kpi_card("expert_coverage", t("kpi_expert_coverage"),
          t("value_of_total", value=coverage.covered, total=len(coverage.by_specialty)),
-         status=status("expert_coverage", coverage.rate), container=row[0])
-row[0].caption(t("exp_thin", specialties=t("exp_list_sep").join(t("spec_" + c) for c in thin)) if thin else t("exp_thin_none"))
+         status=status("expert_coverage", coverage.rate),
+         basis=t("exp_thin", specialties=t("exp_list_sep").join(t("spec_" + c) for c in thin)) if thin
+         else t("exp_thin_none"), container=row[0])
 definition("expert_coverage", container=row[0])
 
 delta = change(calls.count, calls_before.count)
 kpi_card("expert_calls", t("kpi_expert_calls"), fmt_number(calls.count), delta=delta,
-         delta_text=fmt_delta(delta, digits=0), container=row[1])
-row[1].caption(t("exp_closed", closed=calls.closed, count=calls.count))
+         delta_text=fmt_delta(delta, digits=0), basis=t("exp_closed", closed=calls.closed, count=calls.count),
+         container=row[1])
 definition("expert_calls", container=row[1])
 
 response = calls.median_response_minutes
 delta = change(response, calls_before.median_response_minutes)
 kpi_card("expert_calls", t("kpi_expert_response"), fmt_minutes(response), delta=delta,
          delta_text=fmt_delta(delta, t("unit_minutes"), 0), lower_is_better=True,
-         status=status("expert_response", response), container=row[2])
-row[2].caption(t("exp_answered", answered=calls.answered, count=calls.count))
+         status=status("expert_response", response), basis=t("exp_answered", answered=calls.answered, count=calls.count),
+         n=calls.answered if response is not None else None, container=row[2])
 definition("expert_calls", target_key="expert_response", container=row[2])
 
 

@@ -38,12 +38,12 @@ def screen_windows(start: dt.date, end: dt.date) -> list[Window]:
 
 
 @st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
-def _manager_rates(url: str, kpi: str, start: dt.date, end: dt.date, town: str | None,
-                   team: str | None) -> list[float | None]:
-    """The rate of manager KPI `kpi` in each screen window: one read for all of them (see totals_by_window)."""
+def _manager_totals(url: str, kpi: str, start: dt.date, end: dt.date, town: str | None,
+                    team: str | None) -> list[tuple[int, int]]:
+    """(denominator, numerator) of manager KPI `kpi` in each screen window: one read for all of
+    them (see totals_by_window)."""
     with data.engine().connect() as conn:
-        totals = MANAGER_KPIS[kpi](conn, screen_windows(start, end), load_settings(conn), Scope(town, team))
-    return [rate(part, whole) for whole, part in totals]
+        return MANAGER_KPIS[kpi](conn, screen_windows(start, end), load_settings(conn), Scope(town, team))
 
 
 @st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
@@ -57,10 +57,14 @@ def _calls_and_lead_times(url: str, start: dt.date, end: dt.date, town: str | No
         values["adjusted"] = lead_time.adjusted_reduction(conn, Window(start, end), current, scope)
         for window in screen_windows(start, end):
             lead = lead_time.summary(conn, window, current, scope)
+            calls = experts.call_stats(conn, window, current, scope)
             for column, value in zip(CALL_AND_LEAD_COLUMNS, (
-                    experts.call_stats(conn, window, current, scope).median_response_minutes,
-                    lead.resident.mean_days, lead.other.mean_days, lead.reduction_days)):
+                    calls.median_response_minutes, lead.resident.mean_days, lead.other.mean_days,
+                    lead.reduction_days)):
                 values[column].append(value)
+            if "cases" not in values:  # the window's own: what its cards rest on
+                values["cases"] = {"calls": calls.count, "answered": calls.answered,
+                                   "resident": lead.resident.count, "other": lead.other.count}
     return values
 
 
@@ -87,19 +91,34 @@ def spark(values: list, scale: float = 1.0) -> list[float]:
     return [float(v) * scale for v in values if v is not None and pd.notna(v)]
 
 
-def rate_card(container, kpi: str, values: list) -> None:
+# The numerator / denominator under each manager KPI's card (ui.strings key and its two fields).
+MANAGER_BASIS = {"attendance": ("att_count_weeks", "due", "compliant"),
+                 "log_completeness": ("att_count_days", "posted", "logged"),
+                 "training": ("att_count_training", "managers", "compliant")}
+
+
+def rate_card(container, kpi: str, totals: list[tuple[int, int]]) -> list[float | None]:
+    """The card of a manager KPI from its (denominator, numerator) per screen window; returns the rates."""
+    values = [rate(part, whole) for whole, part in totals]
     delta = change(values[NOW], values[BEFORE])
+    whole, part = totals[NOW]
+    key, whole_name, part_name = MANAGER_BASIS[kpi]
     kpi_card(kpi, t(f"kpi_{kpi}"), fmt_rate(values[NOW]), delta=delta, delta_text=fmt_pp(delta),
-             status=status(kpi, values[NOW]), chart_data=spark(values[TREND], 100), container=container)
+             status=status(kpi, values[NOW]), chart_data=spark(values[TREND], 100), container=container,
+             basis=t(key, **{whole_name: fmt_number(whole), part_name: fmt_number(part)}),
+             n=whole if values[NOW] is not None else None)
     definition(kpi, container=container)
+    return values
 
 
 def measure_card(container, kpi: str, label_key: str, value: str, values: list, unit: str, *,
-                 digits: int = 1, lower_is_better: bool = False, target_key: str | None = None) -> None:
+                 digits: int = 1, lower_is_better: bool = False, target_key: str | None = None,
+                 basis: str | None = None, n: int | None = None) -> None:
     delta = change(values[NOW], values[BEFORE])
     kpi_card(kpi, t(label_key), value, delta=delta, delta_text=fmt_delta(delta, unit, digits),
              lower_is_better=lower_is_better, status=status(target_key, values[NOW]) if target_key else None,
-             chart_data=spark(values[TREND]), container=container)
+             chart_data=spark(values[TREND]), container=container, basis=basis,
+             n=n if values[NOW] is not None else None)
     definition(kpi, target_key=target_key, container=container)
 
 
@@ -125,9 +144,9 @@ def days(value: float | None) -> str:
 # --- Manager KPIs: cards and trends -------------------------------------------------------------
 
 for index, kpi in enumerate(MANAGER_KPIS):
-    values = _manager_rates(database_url(), kpi, window.start, window.end, scope.town, scope.team)
+    totals = _manager_totals(database_url(), kpi, window.start, window.end, scope.town, scope.team)
+    values = rate_card(cards[index], kpi, totals)
     trend[f"{kpi}_rate"] = values[TREND]
-    rate_card(cards[index], kpi, values)
     if kpi == "attendance":
         with charts[0]:
             if state.projection():  # the wall screen (1920×1080, no scrolling): one trend per pillar
@@ -150,18 +169,23 @@ definition("expert_coverage", container=cards[3])
 # --- Expert response and lead time: cards and trends ----------------------------------------------
 
 measures = _calls_and_lead_times(database_url(), window.start, window.end, scope.town, scope.team)
-adjusted = measures.pop("adjusted")
+adjusted, cases = measures.pop("adjusted"), measures.pop("cases")
 for column, values in measures.items():
     trend[column] = values[TREND]
 response, resident = measures["expert_median_response_minutes"], measures["lead_resident_mean"]
 reduction = measures["lead_reduction"]
 measure_card(more_cards[0], "expert_calls", "kpi_expert_response", fmt_minutes(response[NOW]), response,
-             t("unit_minutes"), digits=0, lower_is_better=True, target_key="expert_response")
+             t("unit_minutes"), digits=0, lower_is_better=True, target_key="expert_response",
+             basis=t("exp_answered", answered=fmt_number(cases["answered"]), count=fmt_number(cases["calls"])),
+             n=cases["answered"])
+lead_counts = t("lt_reduction_basis_short", resident=fmt_number(cases["resident"]), other=fmt_number(cases["other"]))
 measure_card(more_cards[1], "lead_time", "kpi_lead_time",
              t("lead_time_pair", resident=days(resident[NOW]), other=days(measures["lead_other_mean"][NOW])),
-             resident, t("unit_days"), lower_is_better=True)
+             resident, t("unit_days"), lower_is_better=True, basis=lead_counts,
+             n=min(cases["resident"], cases["other"]))
 measure_card(more_cards[2], "lead_time", "kpi_lead_time_reduction", fmt_days(reduction[NOW]), reduction,
-             t("unit_days"), target_key="lead_time_reduction")
+             t("unit_days"), target_key="lead_time_reduction", basis=lead_counts,
+             n=min(cases["resident"], cases["other"]))
 adjusted_card(more_cards[3], adjusted)
 
 if state.projection():
