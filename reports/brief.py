@@ -346,7 +346,7 @@ def _charts(pdf: BriefPDF, report: dict, settings: dict, lab: dict, lang: str) -
 
 def _cell_text(value, lab: dict) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
-        return ""
+        return lab["none"]
     if isinstance(value, bool):
         return lab["yes"] if value else lab["no"]
     if isinstance(value, (dt.datetime, pd.Timestamp)):

@@ -39,6 +39,32 @@ def fmt_number(value: float | int | None, digits: int = 0) -> str:
     return "—" if value is None else f"{value:,.{digits}f}"
 
 
+# Large numbers: Chinese counts in 万 (10^4) and 亿 (10^8); English in K, M, B.
+LARGE_UNITS = {"zh": ((1e8, "亿"), (1e4, "万")), "en": ((1e9, "B"), (1e6, "M"), (1e3, "K"))}
+
+
+def fmt_large(value: float | None, digits: int = 1) -> str:
+    """12,345,678 -> '1,234.6万' (zh) / '12.3M' (en); below 10,000 (zh) or 1,000 (en) as 1,234; None -> '—'."""
+    if value is None:
+        return "—"
+    for size, unit in LARGE_UNITS[language()]:
+        if abs(value) >= size:
+            return f"{value / size:,.{digits}f}".rstrip("0").rstrip(".") + unit
+    return f"{value:,.0f}"
+
+
+def large_axis(top: float, ticks: int = 5) -> dict:
+    """Axis settings for numbers up to `top` that may be large: about `ticks` round tick values
+    labelled with fmt_large (plotly's own labels would read 0.2M, 1M in Chinese too)."""
+    if top <= 0:
+        return {"rangemode": "tozero"}
+    raw = top / ticks
+    magnitude = 10 ** int(f"{raw:e}".split("e")[1])
+    step = max(1, next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw))  # counts, yuan: whole
+    values = [step * i for i in range(int(top // step) + 2)]
+    return {"tickvals": values, "ticktext": [fmt_large(v) for v in values], "rangemode": "tozero"}
+
+
 def fmt_minutes(value: float | None) -> str:
     return "—" if value is None else f"{value:,.0f} {t('unit_minutes')}"
 
@@ -189,6 +215,63 @@ def translate_codes(codes: pd.Series, prefix: str) -> pd.Series:
     return codes.map(names).fillna("")
 
 
+MISSING = "—"
+
+
+def _cell_text(value, kind: str, number_format: str | None) -> str:
+    """One value of a column that has missing values, as the table shows it."""
+    if value is None or value is pd.NaT or (not isinstance(value, str) and pd.isna(value)):
+        return MISSING
+    if kind == "number":
+        if number_format == "percent":
+            return fmt_rate(float(value))
+        if number_format and number_format.startswith("%"):
+            return number_format % value
+        if float(value).is_integer():
+            return f"{int(value):,}"
+        return f"{float(value):,.2f}".rstrip("0").rstrip(".")
+    if kind == "datetime":
+        stamp = pd.Timestamp(value)
+        return f"{stamp:%Y-%m-%d %H:%M}" if (stamp.hour, stamp.minute) != (0, 0) else f"{stamp:%Y-%m-%d}"
+    if isinstance(value, bool):
+        return "✓" if value else ""
+    return str(value)
+
+
+def _column_kind(series: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return "text"
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        return "number"
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return "datetime"
+    return "text"
+
+
+def missing_as_dash(frame: pd.DataFrame, column_config: dict | None = None) -> tuple[pd.DataFrame, dict]:
+    """The frame as a table shows it: missing values as "—" (the grid would write "None").
+
+    Only columns that have a missing value change: their values become text, numbers in the
+    column's format (column_config's NumberColumn format, else 1,234 / 1,234.5) and right-aligned.
+    Returns the frame and the column_config to draw it with."""
+    config = dict(column_config or {})
+    shown = frame
+    for name in frame.columns:
+        column = frame[name]
+        if not column.isna().any():
+            continue
+        kind = _column_kind(column)
+        number_format = ((config.get(name) or {}).get("type_config") or {}).get("format") if kind == "number" else None
+        if shown is frame:
+            shown = frame.copy()
+        shown[name] = [_cell_text(value, kind, number_format) for value in column.tolist()]
+        if kind == "number":
+            entry = config.get(name) or {}
+            config[name] = st.column_config.TextColumn(label=entry.get("label"), help=entry.get("help"),
+                                                       width=entry.get("width"), alignment="right")
+    return shown, config
+
+
 def percent_columns(column_config: dict | None) -> tuple[str, ...]:
     """The columns a table shows as percentages (a column_config with format "percent"): the
     downloads write them as percentages too."""
@@ -203,7 +286,8 @@ def _file_stem(name: str) -> str:
 def show_table(frame: pd.DataFrame, name: str, *, column_config: dict | None = None,
                height: int | str = "auto", key: str | None = None) -> None:
     """A table with CSV and Excel download buttons; `name` titles the files and the sheet."""
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config, height=height)
+    shown, config = missing_as_dash(frame, column_config)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, height=height)
     download_buttons(lambda: frame, name, key=key, percent=percent_columns(column_config),
                      note=t("tbl_rows", rows=len(frame)))
 
@@ -259,8 +343,10 @@ def reference_marks(*, x: float | None = None, y: float | None = None, dash: str
         shape = {"type": "line", "x0": 0, "x1": 1, "xref": "x domain", "y0": y, "y1": y, "yref": "y"}
         label = {"x": 1 if right else 0, "xref": "x domain", "y": y, "yref": "y",
                  "xanchor": "right" if right else "left", "yanchor": "bottom"}
+    backing = "rgba(0,0,0,0.7)" if state.projection() else "rgba(255,255,255,0.85)"
     return {"shapes": [{**shape, "line": {"color": color, "dash": dash}}],
-            "annotations": [] if text is None else [{**label, "showarrow": False, "text": text}]}
+            "annotations": [] if text is None else [{**label, "showarrow": False, "text": text,
+                                                     "bgcolor": backing, "font": {"color": color}}]}
 
 
 def layout_marks(*marks: dict) -> dict:
@@ -270,8 +356,10 @@ def layout_marks(*marks: dict) -> dict:
 
 def trend_chart(frame: pd.DataFrame, x: str, y: str | list[str], title: str, *,
                 target: float | None = None, percent: bool = False, height: int = 220,
-                names: dict[str, str] | None = None, key: str | None = None) -> None:
-    """A small line chart over months, with an optional dashed target line."""
+                names: dict[str, str] | None = None, key: str | None = None, unit: str | None = None) -> None:
+    """A small line chart over months, with an optional dashed target line (labelled at its right
+    end, on a backing so a line under it cannot hide it). `unit` titles the y axis (percent
+    charts have % on their ticks)."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
@@ -282,10 +370,13 @@ def trend_chart(frame: pd.DataFrame, x: str, y: str | list[str], title: str, *,
     if target is not None:
         shown = target * 100 if percent else target
         reference_line(fig, y=shown, dash="dash", color=theme.STATUS_COLORS["green"],
-                       text=t("target_line", value=f"{shown:g}{'%' if percent else ''}"), position="top left")
+                       text=t("target_line", value=f"{shown:g}{'%' if percent else ' ' + (unit or '')}".rstrip()),
+                       position="top right")
     fig.update_layout(title=dict(text=title, font=dict(size=15)), showlegend=isinstance(y, list),
                       legend=dict(orientation="h", y=-0.25))
     fig.update_xaxes(tickformat="%Y-%m", dtick="M2")
     if percent:
         fig.update_yaxes(ticksuffix="%", rangemode="tozero")
+    elif unit:
+        fig.update_yaxes(title=unit)
     plotly(fig, height=height, key=key)

@@ -42,6 +42,11 @@ TARGETS: dict[str, Target] = {
 }
 
 
+def specialty_status(active_experts: int, minimum: float) -> str:
+    """A specialty's status in every coverage chart: red below the minimum of active experts, else green."""
+    return "green" if active_experts >= minimum else "red"
+
+
 def status(key: str, value: float | None) -> str | None:
     """The status of KPI `key` at `value`; None for no value or a KPI without a target."""
     target = TARGETS.get(key)

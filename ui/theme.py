@@ -85,6 +85,22 @@ PROJECTION_CSS = """
 </style>
 """
 
+# Every mode: a KPI card's label and value wrap onto a second line instead of being cut off with
+# "…" (st.metric truncates both), so a long label or a value with its unit is always whole.
+BASE_CSS = """
+<style id="dashboard-base">
+[data-testid="stMetricLabel"] .stMarkdownEllipsis, [data-testid="stMetricLabel"] .stMarkdownEllipsis p,
+[data-testid="stMetricValue"] .stMarkdownEllipsis, [data-testid="stMetricValue"] .stMarkdownEllipsis p,
+[data-testid="stMetricLabel"] > div {
+    white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+    overflow-wrap: anywhere;
+}
+[data-testid="stMetricValue"] { overflow: visible !important; }
+/* This style block itself takes no room in the page */
+[data-testid="stMain"] [data-testid="stElementContainer"]:has(style#dashboard-base) { display: none; }
+</style>
+"""
+
 # The playlist (ui.playlist) on top of projection: a footer fixed to the bottom.
 PLAYLIST_CSS = """
 <style>
@@ -116,7 +132,9 @@ def page_config() -> None:
 
 
 def apply() -> None:
-    """Add the projection styling when projection mode is on, and the playlist's when it is on."""
+    """Add the card styling, the projection styling when projection mode is on, and the playlist's
+    when it is on."""
+    st.markdown(BASE_CSS, unsafe_allow_html=True)
     if state.projection():
         st.markdown(PROJECTION_CSS, unsafe_allow_html=True)
     if state.get("rotate") is not None:

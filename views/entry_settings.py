@@ -15,6 +15,7 @@ import streamlit as st
 
 from data_access import admin
 from ui import auth, data, forms
+from ui.components import missing_as_dash
 from ui.filters import MAX_DATE, MIN_DATE
 from ui.strings import language, t
 
@@ -104,8 +105,9 @@ def calendar_section() -> None:
     overrides = {row["date"]: row for row in forms.calendar_overrides()}
     if overrides:
         frame = pd.DataFrame(list(overrides.values()), columns=["date", "is_workday", "note"])
-        st.dataframe(frame.rename(columns={"date": t("est_col_date"), "is_workday": t("est_col_workday"),
-                                           "note": t("est_col_note")}), hide_index=True, width="stretch")
+        shown, config = missing_as_dash(frame.rename(columns={"date": t("est_col_date"), "is_workday": t("est_col_workday"),
+                                                              "note": t("est_col_note")}))
+        st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
     else:
         st.caption(t("est_no_overrides"))
     left, right = st.columns(2)

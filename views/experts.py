@@ -18,7 +18,7 @@ from ui.components import (
 )
 from ui.filters import screen_filters, window_caption
 from ui.strings import t
-from ui.targets import TARGETS, status
+from ui.targets import TARGETS, specialty_status, status
 from ui.theme import SERIES_COLORS, STATUS_COLORS
 
 TOP_EXPERTS = 20  # bars in the calls-per-expert chart
@@ -92,7 +92,7 @@ counts = list(coverage.by_specialty.values())
 # Each figure is built in one call: cheaper than adding traces and updating the layout piecemeal.
 fig = go.Figure(
     go.Bar(x=[t("spec_" + code) for code in codes], y=counts, text=counts, textposition="inside",
-           marker_color=[STATUS_COLORS["red" if count < minimum else "green"] for count in counts],
+           marker_color=[STATUS_COLORS[specialty_status(count, minimum)] for count in counts],
            hovertext=[t("exp_coverage_hover", specialty=t("spec_" + c), count=n, minimum=f"{minimum:g}")
                       for c, n in zip(codes, counts)], hoverinfo="text"),
     layout=dict(yaxis=dict(title=t("exp_active_experts"), **whole_numbers(max(counts + [minimum]))),
@@ -117,7 +117,7 @@ else:
              for mode, colour in (("onsite", SERIES_COLORS[0]), ("remote", SERIES_COLORS[1]))],
             layout=dict(barmode="stack", title=dict(text=t("exp_by_specialty_chart"), font=dict(size=15)),
                         legend=dict(orientation="h", y=-0.3, traceorder="normal"),
-                        yaxis=whole_numbers(by_specialty["calls"].max())),
+                        yaxis=dict(title=t("exp_calls_axis"), **whole_numbers(by_specialty["calls"].max()))),
         )
         plotly(fig, height=WALL_CHART_HEIGHT if state.projection() else 320, key="exp_by_specialty")
     with right:
@@ -150,7 +150,8 @@ else:
                hovertext=[t("exp_expert_hover", expert=label, specialty=t("spec_" + s), calls=c, hours=f"{h:.1f}")
                           for label, s, c, h in zip(labels, top["specialty"], top["calls"], top["hours"])],
                hoverinfo="text"),
-        layout=dict(yaxis=dict(type="category", autorange="reversed"), xaxis=whole_numbers(top["calls"].max())),
+        layout=dict(yaxis=dict(type="category", autorange="reversed"),
+                    xaxis=dict(title=t("exp_calls_axis"), **whole_numbers(top["calls"].max()))),
     )
     if len(by_expert) > TOP_EXPERTS:
         st.caption(t("exp_top_experts", shown=TOP_EXPERTS, experts=len(by_expert)))

@@ -20,7 +20,7 @@ from metrics import meeting
 from metrics.window import Scope
 from reports.brief import FontMissing, build_brief, find_cjk_font
 from ui import auth, data
-from ui.components import show_table
+from ui.components import MISSING, show_table
 from ui.filters import MAX_DATE, MIN_DATE, screen_filters, window_caption
 from ui.state import projection
 from ui.strings import language, t
@@ -147,6 +147,7 @@ def wall_agenda(agenda: meeting.Agenda) -> None:
             table = meeting.display_table(key, frame.head(rows_each), lang)[[*WALL_TEXT, "age_days"]]
             for name, width in WALL_TEXT.items():
                 table[name] = [clip(value, width) for value in table[name]]
+            table["age_days"] = [MISSING if pd.isna(days) else f"{int(days):,}" for days in table["age_days"]]
             column.table(table.rename(columns=column_names()), hide_index=True)
 
 

@@ -15,11 +15,12 @@ from metrics.window import Scope, Window
 from ui import data, state
 from ui.components import (
     change, definition, fmt_days, fmt_delta, fmt_minutes, fmt_number, fmt_pp, fmt_rate, kpi_card, plotly,
-    trend_chart,
+    reference_marks, trend_chart,
 )
 from ui.filters import screen_filters, window_caption
 from ui.strings import t
-from ui.targets import LEAD_TIME_REDUCTION_TARGET_DAYS, TARGETS, status
+from ui.targets import LEAD_TIME_REDUCTION_TARGET_DAYS, TARGETS, specialty_status, status
+from ui.theme import STATUS_COLORS
 
 # Windows whose numbers the screen shows: the window, the one before it, and the trend months.
 NOW, BEFORE, TREND = 0, 1, slice(2, None)
@@ -191,26 +192,32 @@ adjusted_card(more_cards[3], adjusted)
 if state.projection():
     with charts[1]:
         trend_chart(trend, "month", "expert_median_response_minutes", t("kpi_expert_response"),
-                    target=TARGETS["expert_response"].green, height=260, key="trend_response")
+                    target=TARGETS["expert_response"].green, height=260, key="trend_response", unit=t("unit_minutes"))
     with charts[2]:
         trend_chart(trend, "month", "lead_reduction", t("kpi_lead_time_reduction"),
-                    target=LEAD_TIME_REDUCTION_TARGET_DAYS, height=260, key="trend_reduction")
+                    target=LEAD_TIME_REDUCTION_TARGET_DAYS, height=260, key="trend_reduction", unit=t("unit_days"))
     st.stop()
 with more_charts[0]:
     trend_chart(trend, "month", "expert_median_response_minutes", t("kpi_expert_response"),
-                target=TARGETS["expert_response"].green, key="trend_response")
+                target=TARGETS["expert_response"].green, key="trend_response", unit=t("unit_minutes"))
 with more_charts[1]:
     trend_chart(trend, "month", ["lead_resident_mean", "lead_other_mean"], t("kpi_lead_time"),
                 names={"lead_resident_mean": t("resident_served"), "lead_other_mean": t("other_served")},
-                key="trend_lead_time")
+                key="trend_lead_time", unit=t("unit_days"))
 with more_charts[2]:
     trend_chart(trend, "month", "lead_reduction", t("kpi_lead_time_reduction"),
-                target=LEAD_TIME_REDUCTION_TARGET_DAYS, key="trend_reduction")
+                target=LEAD_TIME_REDUCTION_TARGET_DAYS, key="trend_reduction", unit=t("unit_days"))
 
 by_specialty = cover.by_specialty
-fig = go.Figure(go.Bar(x=[t(f"spec_{code}") for code in by_specialty], y=list(by_specialty.values()),
-                       marker_color="#0B6E4F"))
-fig.add_hline(y=data.settings()["min_experts_per_specialty"], line_dash="dash",
-              annotation_text=t("ov_min_experts"), annotation_position="top left")
-fig.update_layout(title=dict(text=t("ov_coverage_chart"), font=dict(size=15)))
+minimum = data.settings()["min_experts_per_specialty"]
+fig = go.Figure(
+    go.Bar(x=[t(f"spec_{code}") for code in by_specialty], y=list(by_specialty.values()),
+           marker_color=[STATUS_COLORS[specialty_status(count, minimum)] for count in by_specialty.values()],
+           text=list(by_specialty.values()), textposition="inside"),
+    layout=dict(title=dict(text=t("ov_coverage_chart"), font=dict(size=15)),
+                yaxis=dict(title=t("exp_active_experts"), rangemode="tozero", tick0=0,
+                           dtick=max(1, int(max(by_specialty.values(), default=0)) // 5)),
+                **reference_marks(y=minimum, dash="dash", color=STATUS_COLORS["amber"],
+                                  text=t("exp_min_line", minimum=f"{minimum:g}"), position="top right")),
+)
 plotly(fig, height=260, key="coverage_by_specialty")
