@@ -16,6 +16,7 @@ from data_access.db import make_engine
 from data_access.models import Setting
 from data_access.settings import load_settings
 from metrics import lead_time
+from metrics.figures import figure_name
 from metrics.report import build_report
 from metrics.window import Scope, Window
 from tests import builders as b
@@ -149,8 +150,8 @@ def test_over_limit_and_stalled_applications(small_url, monkeypatch):
     at = open_screen(small_url, monkeypatch)
     over = computed(small_url, lead_time.over_limit)
     assert {"S001", "S002"} <= set(over["app_no"])
-    assert metric_by_label(at, ZH["lt_over_limit_card"]).value == f"{len(over):,}"
-    assert metric_by_label(at, ZH["lt_stalled_card"]).value == f"{int(over['stalled'].sum()):,}"
+    assert metric_by_label(at, figure_name("lead_over_limit")).value == f"{len(over):,}"
+    assert metric_by_label(at, figure_name("lead_stalled", date=WINDOW.end)).value == f"{int(over['stalled'].sum()):,}"
     table = at.dataframe[-1].value
     assert set(table[ZH["lt_col_app_no"]]) == set(over["app_no"])
     s001 = over.set_index("app_no").loc["S001"]

@@ -19,6 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from data_access.downloads import csv_bytes, xlsx_bytes
+from metrics.figures import FIGURES, shown_key
 from ui import state, theme
 from ui.data import settings
 from ui.definitions import DEFINITIONS, definition_name, definition_text
@@ -26,6 +27,7 @@ from ui.strings import language, t
 from ui.targets import TARGETS
 
 _SHOWN = "_kpis_shown"
+_FIGURES_SHOWN = "_figures_shown"
 
 
 # --- Formatting -------------------------------------------------------------
@@ -103,8 +105,24 @@ def change(current: float | None, previous: float | None) -> float | None:
 # --- KPI cards and definitions ----------------------------------------------
 
 def begin_run() -> None:
-    """Reset the list of KPIs shown; app.py calls it at the start of each run."""
+    """Reset the lists of KPIs and figures shown; app.py calls it at the start of each run."""
     st.session_state[_SHOWN] = []
+    st.session_state[_FIGURES_SHOWN] = {}
+
+
+def show_figures(values: dict[str, object], date=None) -> None:
+    """Record the catalogue figures (metrics.figures) this screen shows, with their values, for the
+    test that checks one name has one value everywhere; `date` is the day of the as_of and
+    since_meeting figures among them."""
+    shown = st.session_state.setdefault(_FIGURES_SHOWN, {})
+    for key, value in values.items():
+        params = {"date": str(date)} if FIGURES[key].scope in ("as_of", "since_meeting") else {}
+        shown.setdefault(shown_key(key, **params), []).append(value)
+
+
+def shown_figures() -> dict[str, list]:
+    """shown_key -> the values shown in this run (for tests)."""
+    return dict(st.session_state.get(_FIGURES_SHOWN, {}))
 
 
 def shown_kpis() -> list[str]:
@@ -137,7 +155,8 @@ def judged(status: str | None, n: int | None) -> str | None:
 
 def kpi_card(kpi: str, label: str, value: str, *, basis: str | None = None, n: int | None = None,
              delta: float | None = None, delta_text: str | None = None, lower_is_better: bool = False,
-             status: str | None = None, chart_data=None, chart_type: str = "line", container=None):
+             status: str | None = None, chart_data=None, chart_type: str = "line", container=None,
+             figures: dict[str, object] | None = None, date=None):
     """A bordered card for KPI `kpi` (a ui.definitions key): the st.metric and, under it, what it
     rests on. Returns the card's container (a caller can add to it later).
 
@@ -147,9 +166,11 @@ def kpi_card(kpi: str, label: str, value: str, *, basis: str | None = None, n: i
     against the previous window and delta_text its formatted form (fmt_pp, fmt_delta); a change
     that rounds to zero is grey. lower_is_better turns the delta colours round (response minutes,
     lead days). status comes from ui.targets.status(). The definition is the card's tooltip; put
-    definition(kpi) near the card for the expander.
+    definition(kpi) near the card for the expander. figures: the catalogue figures on the card and
+    their values (show_figures; date: the day of an as_of one).
     """
     _note_shown(kpi)
+    show_figures(figures or {}, date)
     card = (container or st).container(border=True)
     if state.projection():  # the wall screen shows the large trend charts instead
         chart_data = None

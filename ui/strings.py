@@ -7,11 +7,27 @@ grouped by screen with a prefix: `nav_`, `login_`, `filter_`, `ov_`
 (overview), `kpi_` (KPI names), `tbl_` (table helpers) ...; a new screen
 adds its own prefix (e.g. `att_` for attendance).
 
-KPI definitions (口径说明) live in ui/definitions.py, not here.
+KPI names (kpi_*) and definitions (口径说明) come from the figure catalogue, metrics/figures.py.
 """
 from __future__ import annotations
 
+from metrics.figures import FIGURES
 from ui import state
+
+# kpi_<key> names that are figures of the catalogue: their names come from it.
+KPI_FIGURES = {
+    "attendance": "attendance_rate", "log_completeness": "log_completeness_rate", "training": "training_rate",
+    "expert_coverage": "expert_covered_specialties", "expert_response": "expert_median_response",
+    "lead_time_reduction": "lead_reduction", "lead_time_adjusted": "lead_adjusted",
+    "problem_closure": "problem_closure_rate", "monthly_plans": "monthly_plans_rate", "expert_calls": "expert_calls",
+    "needs_capacity_increase": "needs_capacity_increase", "needs_basic_charge": "needs_basic_charge",
+    "needs_surge": "needs_surge", "needs_direct_trading": "needs_direct_trading",
+}
+
+
+def _kpi_names(lang: str) -> dict[str, str]:
+    return {f"kpi_{key}": FIGURES[figure].name(lang) for key, figure in KPI_FIGURES.items()}
+
 
 LANGUAGES = ("zh", "en")
 
@@ -91,22 +107,9 @@ ZH: dict[str, str] = {
     "ov_coverage_chart": "各专业在岗专家人数",
     "ov_no_data": "无数据",
     "ov_definitions": "指标口径",
-    "kpi_attendance": "驻点考勤合规率",
-    "kpi_log_completeness": "日志填报率",
-    "kpi_training": "岗前培训合规率",
-    "kpi_expert_coverage": "专家配置达标",
-    "kpi_expert_response": "专家响应时长（中位数）",
+    **_kpi_names("zh"),  # the figure catalogue's names (metrics.figures)
     "kpi_lead_time": "平均接电时长 派驻/非派驻",
-    "kpi_lead_time_reduction": "接电时长缩短",
-    "kpi_lead_time_adjusted": "同类可比缩短",
-    "kpi_problem_closure": "问题整改闭环率",
-    "kpi_monthly_plans": "月度计划按时率",
-    "kpi_expert_calls": "专家调用次数",
     "kpi_segments": "客户分层",
-    "kpi_needs_capacity_increase": "增容需求",
-    "kpi_needs_basic_charge": "基本电费调整",
-    "kpi_needs_surge": "用电激增",
-    "kpi_needs_direct_trading": "直接交易潜力",
     "status_green": "达标",
     "status_amber": "关注",
     "status_red": "未达标",
@@ -134,6 +137,7 @@ ZH: dict[str, str] = {
     # Joint meeting (views/meeting.py)
     "mt_caption": "会前自动汇总的待议事项：每项有责任人和已持续天数；督办事项关闭前每次会议都会列出。",
     "mt_as_of": "议程日期",
+    "mt_scope_caption": "议程截至 {as_of}：各项按这一天统计，不按侧栏统计区间；新发现需求为上次会议（{last}）以来，即 {start} 起。会议材料 PDF 的核心指标按统计区间 {window_start} 至 {window_end}。",
     "mt_brief_download": "一键下载会议纪要材料",
     "mt_brief_file": "联席会议材料",
     "mt_brief_help": "PDF：统计区间 {start} 至 {end} 的核心指标（全部乡镇与班组）、图表，以及截至 {as_of} 的会议议程。",
@@ -146,7 +150,7 @@ ZH: dict[str, str] = {
     "mt_short_new_needs": "新发现需求",
     "mt_short_action_items": "未关闭督办事项",
     "mt_none": "无待议事项",
-    "mt_needs_window": "统计区间：{start} 至 {end}（上次会议：{last}）",
+    "mt_needs_window": "上次会议以来：{start} 至 {end}（上次会议：{last}）",
     "mt_no_meeting_yet": "尚无，取近 30 天",
     "mt_week": "考勤周：{start} 至 {end}；月度计划截止日：每月 {day} 日",
     "mt_items_caption": "往次会议（含当天）未关闭的督办事项；截止日期已过即为逾期。",
@@ -207,7 +211,7 @@ ZH: dict[str, str] = {
     "att_completeness_title": "各经理日志填报率",
     "att_no_posted_days": "统计区间内没有应填报的工作日。",
     "att_problems_title": "未整改问题（按已持续天数）",
-    "att_problems_caption": "截至 {as_of}，共 {count} 条问题尚未整改完成。",
+    "att_problems_caption": "{name}：{count} 条（不论何时发现；卡片上的整改率只看区间内发现的问题）。",
     "att_problems_none": "没有未整改的问题。",
     "att_problems_chart": "未整改问题的已持续天数",
     "att_problems_axis": "问题数（条）",
@@ -289,7 +293,7 @@ ZH: dict[str, str] = {
     "exp_minutes_axis": "响应时长（分钟）",
     "exp_median_line": "中位数 {minutes}",
     "exp_open_title": "未关闭的专家调用",
-    "exp_open_caption": "截至 {as_of}，共 {count} 次调用尚未关闭（按已持续天数排序）。",
+    "exp_open_caption": "{name}：{count} 次（按已持续天数排序）。",
     "exp_open_none": "没有未关闭的专家调用。",
     "exp_never_title": "统计区间内未被调用的在岗专家",
     "exp_never_caption": "共 {count} 位；“最近调用”为统计区间结束前的最后一次调用。",
@@ -419,8 +423,6 @@ ZH: dict[str, str] = {
     "lt_negative_note": "缩短天数为负的月份：该月派驻服务的平均接电时长反而长于非派驻（多为件数很少的月份）。",
     "lt_small_months_note": "灰色柱：该月派驻服务或非派驻送电少于 {minimum} 件，样本不足，不判定达标。",
     "lt_stages_title": "各环节用时（工作日）对照国家电网时限",
-    "lt_over_limit_card": "超时限业扩",
-    "lt_stalled_card": "其中停滞",
     "lt_no_stages": "统计区间内送电的业扩报装没有记录环节日期。",
     "lt_stages_chart": "各环节平均工作日数（红色标线为时限）",
     "lt_limit_single": "时限（单电源）",
@@ -749,22 +751,9 @@ EN: dict[str, str] = {
     "ov_coverage_chart": "Active experts per specialty",
     "ov_no_data": "No data",
     "ov_definitions": "KPI definitions",
-    "kpi_attendance": "Attendance compliance",
-    "kpi_log_completeness": "Log completeness",
-    "kpi_training": "Training compliance",
-    "kpi_expert_coverage": "Expert coverage",
-    "kpi_expert_response": "Expert response (median)",
+    **_kpi_names("en"),  # the figure catalogue's names (metrics.figures)
     "kpi_lead_time": "Mean lead time resident / other",
-    "kpi_lead_time_reduction": "Lead-time reduction",
-    "kpi_lead_time_adjusted": "Like-for-like reduction",
-    "kpi_problem_closure": "Problem closure",
-    "kpi_monthly_plans": "Monthly plans on time",
-    "kpi_expert_calls": "Expert calls",
     "kpi_segments": "Customer segments",
-    "kpi_needs_capacity_increase": "Capacity increase",
-    "kpi_needs_basic_charge": "Basic-charge adjustment",
-    "kpi_needs_surge": "Consumption surge",
-    "kpi_needs_direct_trading": "Direct-trading potential",
     "status_green": "on target",
     "status_amber": "watch",
     "status_red": "below target",
@@ -790,6 +779,7 @@ EN: dict[str, str] = {
     "definition_missing": "No KPI definition for: {key}",
     "mt_caption": "Open items gathered for the meeting, each with an owner and its age in days; action items stay on every agenda until closed.",
     "mt_as_of": "Agenda date",
+    "mt_scope_caption": "Agenda as of {as_of}: every item is counted on that day, not over the sidebar's window; new needs are those since the last meeting ({last}), i.e. from {start}. The PDF brief's headline KPIs cover the window {window_start} to {window_end}.",
     "mt_brief_download": "Download the meeting brief (PDF)",
     "mt_brief_file": "joint_meeting_brief",
     "mt_brief_help": "PDF: the headline KPIs of {start} to {end} (all towns and teams), charts, and the agenda as of {as_of}.",
@@ -802,7 +792,7 @@ EN: dict[str, str] = {
     "mt_short_new_needs": "New needs",
     "mt_short_action_items": "Open action items",
     "mt_none": "Nothing open",
-    "mt_needs_window": "Window: {start} to {end} (last meeting: {last})",
+    "mt_needs_window": "Since the last meeting: {start} to {end} (last meeting: {last})",
     "mt_no_meeting_yet": "none yet, the last 30 days",
     "mt_week": "Attendance week: {start} to {end}; monthly plans due by day {day}",
     "mt_items_caption": "Open action items of earlier meetings (including today's); overdue once the due date has passed.",
@@ -862,7 +852,7 @@ EN: dict[str, str] = {
     "att_completeness_title": "Log completeness per manager",
     "att_no_posted_days": "No posted workdays in the window.",
     "att_problems_title": "Open problems by age",
-    "att_problems_caption": "{count} problem(s) still open on {as_of}.",
+    "att_problems_caption": "{name}: {count} (whenever found; the closure card counts only the problems found in the window).",
     "att_problems_none": "No open problems.",
     "att_problems_chart": "Age of open problems",
     "att_problems_axis": "Problems (count)",
@@ -943,7 +933,7 @@ EN: dict[str, str] = {
     "exp_minutes_axis": "Response time (minutes)",
     "exp_median_line": "Median {minutes}",
     "exp_open_title": "Open expert calls",
-    "exp_open_caption": "{count} call(s) still open on {as_of}, oldest first.",
+    "exp_open_caption": "{name}: {count}, oldest first.",
     "exp_open_none": "No open expert calls.",
     "exp_never_title": "Active experts not called in the window",
     "exp_never_caption": "{count} expert(s); last call = the latest call before the window's end.",
@@ -1072,8 +1062,6 @@ EN: dict[str, str] = {
     "lt_negative_note": "Negative months: resident-served applications took longer on average than the others that month (mostly months with very few).",
     "lt_small_months_note": "Grey bars: fewer than {minimum} resident-served or other applications energized that month, a small sample, not judged against the target.",
     "lt_stages_title": "Stage durations (working days) against State Grid's limits",
-    "lt_over_limit_card": "Applications over limit",
-    "lt_stalled_card": "Of which stalled",
     "lt_no_stages": "The applications energized in the window have no stage dates.",
     "lt_stages_chart": "Mean working days per stage (red marks: the limits)",
     "lt_limit_single": "Limit (single supply)",

@@ -19,10 +19,11 @@ import functools
 
 import streamlit as st
 
+from metrics import figures
 from ui import playlist, state
 
-# "small": a figure on too few cases (ui.components.judged): grey like one without a status.
-STATUS_COLORS = {"green": "#1E8E3E", "amber": "#E8A317", "red": "#D93025", "small": "#80868B", None: "#80868B"}
+# One mapping for every chart (metrics.figures: the PDF brief uses it too).
+STATUS_COLORS = figures.STATUS_COLORS
 # st.metric / badge colour names for the same statuses.
 STATUS_BADGE = {"green": "green", "amber": "orange", "red": "red", "small": "gray", None: "gray"}
 SERIES_COLORS = ["#0B6E4F", "#1F77B4", "#E8A317", "#9467BD", "#D93025", "#17BECF"]

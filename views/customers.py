@@ -72,12 +72,14 @@ def combination_name(row) -> str:
 
 row = st.columns(6)
 kpi_card("segments", t("cus_total"), fmt_number(counts["total"]), container=row[0],
-         basis=t("cus_segmented", count=fmt_number(counts["segmented"])))
+         basis=t("cus_segmented", count=fmt_number(counts["segmented"])), date=as_of,
+         figures={"segments_total": counts["total"], "segments_segmented": counts["segmented"]})
 for column, segment in zip(row[1:5], (*SEGMENTS, "none")):
     kpi_card("segments", badge(segment), fmt_number(counts[segment]), container=column,
-             basis=share_of_total(counts[segment]))
+             basis=share_of_total(counts[segment]), figures={f"segments_{segment}": counts[segment]}, date=as_of)
 kpi_card("segments_coverage", badge("covered"), fmt_number(counts["covered"]), container=row[5],
-         basis=t("cus_coverage_of", rate=fmt_rate(counts["coverage_rate"]), segmented=fmt_number(counts["segmented"])))
+         basis=t("cus_coverage_of", rate=fmt_rate(counts["coverage_rate"]), segmented=fmt_number(counts["segmented"])),
+         figures={"segments_covered": counts["covered"]}, date=as_of)
 left, right = st.columns(2)
 definition("segments", container=left)
 definition("segments_coverage", container=right)

@@ -14,10 +14,11 @@ import streamlit as st
 from ui import data, state
 from ui.components import (
     change, definition, fmt_delta, fmt_minutes, fmt_number, kpi_card, layout_marks, plotly, reference_marks,
-    show_table, translate_codes,
+    show_figures, show_table, translate_codes,
 )
+from metrics.figures import figure_name
 from ui.filters import screen_filters, window_caption
-from ui.strings import t
+from ui.strings import language, t
 from ui.targets import TARGETS, specialty_status, status
 from ui.theme import SERIES_COLORS, STATUS_COLORS
 
@@ -66,13 +67,14 @@ kpi_card("expert_coverage", t("kpi_expert_coverage"),
          t("value_of_total", value=coverage.covered, total=len(coverage.by_specialty)),
          status=status("expert_coverage", coverage.rate),
          basis=t("exp_thin", specialties=t("exp_list_sep").join(t("spec_" + c) for c in thin)) if thin
-         else t("exp_thin_none"), container=row[0])
+         else t("exp_thin_none"), container=row[0],
+         figures={"expert_covered_specialties": coverage.covered, "thin_specialties": len(thin)})
 definition("expert_coverage", container=row[0])
 
 delta = change(calls.count, calls_before.count)
 kpi_card("expert_calls", t("kpi_expert_calls"), fmt_number(calls.count), delta=delta,
          delta_text=fmt_delta(delta, digits=0), basis=t("exp_closed", closed=calls.closed, count=calls.count),
-         container=row[1])
+         container=row[1], figures={"expert_calls": calls.count, "expert_calls_closed": calls.closed})
 definition("expert_calls", container=row[1])
 
 response = calls.median_response_minutes
@@ -80,7 +82,8 @@ delta = change(response, calls_before.median_response_minutes)
 kpi_card("expert_calls", t("kpi_expert_response"), fmt_minutes(response), delta=delta,
          delta_text=fmt_delta(delta, t("unit_minutes"), 0), lower_is_better=True,
          status=status("expert_response", response), basis=t("exp_answered", answered=calls.answered, count=calls.count),
-         n=calls.answered if response is not None else None, container=row[2])
+         n=calls.answered if response is not None else None, container=row[2],
+         figures={"expert_median_response": response, "expert_calls_answered": calls.answered})
 definition("expert_calls", target_key="expert_response", container=row[2])
 
 
@@ -189,7 +192,9 @@ else:
 
 st.subheader(t("exp_open_title"))
 open_calls = details["open_calls"]
-st.caption(t("exp_open_caption", as_of=window.end, count=len(open_calls)))
+st.caption(t("exp_open_caption", name=figure_name("open_expert_calls", language(), date=window.end),
+             count=fmt_number(len(open_calls))))
+show_figures({"open_expert_calls": len(open_calls)}, window.end)
 if open_calls.empty:
     st.success(t("exp_open_none"))
 else:

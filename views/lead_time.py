@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from metrics import lead_time
+from metrics.figures import figure_name
 from metrics.lead_time import STAGES
 from ui import data, state
 from ui.components import (
@@ -52,11 +53,13 @@ def table(frame: pd.DataFrame, name: str, key: str, column_config: dict | None =
     show_table(frame, name, key=key, column_config={**config, **(column_config or {})})
 
 
-def days_card(container, label: str, value: float | None, previous: float | None, basis: str, n: int) -> None:
+def days_card(container, label: str, value: float | None, previous: float | None, basis: str, n: int,
+              figures: dict) -> None:
     """A lead-days card (lower is better) with its change against the previous window and its n."""
     delta = change(value, previous)
     kpi_card("lead_time", label, fmt_days(value), delta=delta, delta_text=fmt_delta(delta, t("unit_days")),
-             lower_is_better=True, basis=basis, n=n if value is not None else None, container=container)
+             lower_is_better=True, basis=basis, n=n if value is not None else None, container=container,
+             figures=figures)
 
 
 def group_name(group: str) -> str:
@@ -100,8 +103,10 @@ def group_cards(columns) -> None:
     for group, (mean_card, median_card) in zip(("resident", "other"), (columns[0:2], columns[2:4])):
         stats, previous = getattr(now, group), getattr(before, group)
         basis = t("lt_applications", count=fmt_number(stats.count))
-        days_card(mean_card, t(f"lt_{group}_mean"), stats.mean_days, previous.mean_days, basis, stats.count)
-        days_card(median_card, t(f"lt_{group}_median"), stats.median_days, previous.median_days, basis, stats.count)
+        days_card(mean_card, t(f"lt_{group}_mean"), stats.mean_days, previous.mean_days, basis, stats.count,
+                  {f"lead_{group}_mean": stats.mean_days, f"lead_{group}_count": stats.count})
+        days_card(median_card, t(f"lt_{group}_median"), stats.median_days, previous.median_days, basis, stats.count,
+                  {f"lead_{group}_median": stats.median_days})
 
 
 def reduction_card(container) -> None:
@@ -112,7 +117,8 @@ def reduction_card(container) -> None:
              delta_text=fmt_delta(delta, t("unit_days")), status=status("lead_time_reduction", now.reduction_days),
              basis=t("lt_reduction_basis", resident=fmt_number(now.resident.count), other=fmt_number(now.other.count),
                      days=f"{LEAD_TIME_REDUCTION_TARGET_DAYS:g}"),
-             n=compared if now.reduction_days is not None else None, container=container)
+             n=compared if now.reduction_days is not None else None, container=container,
+             figures={"lead_reduction": now.reduction_days})
 
 
 def adjusted_card(container):
@@ -121,7 +127,10 @@ def adjusted_card(container):
                total=len(adjusted.strata)) if adjusted.reduction_days is not None else t("lt_adjusted_none"))
     card = kpi_card("lead_time_adjusted", t("kpi_lead_time_adjusted"), fmt_days(adjusted.reduction_days),
                     status=status("lead_time_reduction", adjusted.reduction_days), basis=basis,
-                    n=adjusted.resident_compared if adjusted.reduction_days is not None else None, container=container)
+                    n=adjusted.resident_compared if adjusted.reduction_days is not None else None, container=container,
+                    figures={"lead_adjusted": adjusted.reduction_days,
+                             "lead_adjusted_compared": adjusted.resident_compared,
+                             "lead_adjusted_strata": adjusted.strata_compared})
     return card.empty()
 
 
@@ -250,9 +259,12 @@ for line in trend_notes(trend, reductions, compared):
 
 st.subheader(t("lt_stages_title"))
 row = st.columns(3)
-kpi_card("lead_time_over_limit", t("lt_over_limit_card"), fmt_number(details["over_limit_applications"]),
-         container=row[0])
-kpi_card("lead_time_over_limit", t("lt_stalled_card"), fmt_number(details["stalled_applications"]), container=row[1])
+kpi_card("lead_time_over_limit", figure_name("lead_over_limit", language()),
+         fmt_number(details["over_limit_applications"]), container=row[0],
+         figures={"lead_over_limit": details["over_limit_applications"]})
+kpi_card("lead_time_over_limit", figure_name("lead_stalled", language(), date=window.end),
+         fmt_number(details["stalled_applications"]), container=row[1],
+         figures={"lead_stalled": details["stalled_applications"]}, date=window.end)
 definition("lead_time_over_limit", container=row[2])
 definition("lead_time_stages", container=row[2])
 

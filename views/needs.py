@@ -138,12 +138,13 @@ def rule_tab(rule: str) -> None:
 row = st.columns(5)
 for column, rule in zip((row[0], row[1], row[3], row[4]), RULE_KPIS):
     kpi = RULE_KPIS[rule]
-    kpi_card(kpi, t("kpi_" + kpi), fmt_number(customers[rule]), container=column,
+    shown = {kpi: customers[rule], **({"needs_surge_months": len(findings[rule])} if rule == "surge" else {})}
+    kpi_card(kpi, t("kpi_" + kpi), fmt_number(customers[rule]), container=column, figures=shown, date=window.end,
              basis=t("nd_months", months=fmt_number(len(findings[rule]))) if rule == "surge" else None)
     definition(kpi, container=column)
 kpi_card("needs_basic_charge", t("nd_yearly_saving"), yuan_short(yearly_saving), container=row[2],
          basis=t("nd_yearly_saving_caption", customers=fmt_number(customers["basic_charge_adjustment"]),
-                 yuan=f"{yearly_saving:,.0f}"))
+                 yuan=f"{yearly_saving:,.0f}"), figures={"needs_yearly_saving": round(yearly_saving, 2)})
 
 
 # --- One tab per rule ----------------------------------------------------------------------------

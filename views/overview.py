@@ -92,10 +92,14 @@ def spark(values: list, scale: float = 1.0) -> list[float]:
     return [float(v) * scale for v in values if v is not None and pd.notna(v)]
 
 
-# The numerator / denominator under each manager KPI's card (ui.strings key and its two fields).
+# The numerator / denominator under each manager KPI's card (ui.strings key and its two fields),
+# and the card's figures (metrics.figures): the rate, the denominator, the numerator.
 MANAGER_BASIS = {"attendance": ("att_count_weeks", "due", "compliant"),
                  "log_completeness": ("att_count_days", "posted", "logged"),
                  "training": ("att_count_training", "managers", "compliant")}
+MANAGER_FIGURES = {"attendance": ("attendance_rate", "attendance_due", "attendance_compliant"),
+                   "log_completeness": ("log_completeness_rate", "log_posted_workdays", "log_logged_workdays"),
+                   "training": ("training_rate", "training_managers", "training_compliant")}
 
 
 def rate_card(container, kpi: str, totals: list[tuple[int, int]]) -> list[float | None]:
@@ -107,19 +111,20 @@ def rate_card(container, kpi: str, totals: list[tuple[int, int]]) -> list[float 
     kpi_card(kpi, t(f"kpi_{kpi}"), fmt_rate(values[NOW]), delta=delta, delta_text=fmt_pp(delta),
              status=status(kpi, values[NOW]), chart_data=spark(values[TREND], 100), container=container,
              basis=t(key, **{whole_name: fmt_number(whole), part_name: fmt_number(part)}),
-             n=whole if values[NOW] is not None else None)
+             n=whole if values[NOW] is not None else None,
+             figures=dict(zip(MANAGER_FIGURES[kpi], (values[NOW], whole, part))))
     definition(kpi, container=container)
     return values
 
 
 def measure_card(container, kpi: str, label_key: str, value: str, values: list, unit: str, *,
                  digits: int = 1, lower_is_better: bool = False, target_key: str | None = None,
-                 basis: str | None = None, n: int | None = None) -> None:
+                 basis: str | None = None, n: int | None = None, figures: dict | None = None) -> None:
     delta = change(values[NOW], values[BEFORE])
     kpi_card(kpi, t(label_key), value, delta=delta, delta_text=fmt_delta(delta, unit, digits),
              lower_is_better=lower_is_better, status=status(target_key, values[NOW]) if target_key else None,
              chart_data=spark(values[TREND]), container=container, basis=basis,
-             n=n if values[NOW] is not None else None)
+             n=n if values[NOW] is not None else None, figures=figures)
     definition(kpi, target_key=target_key, container=container)
 
 
@@ -134,7 +139,9 @@ def adjusted_card(container, adjusted) -> None:
             basis += " · " + t("lt_adjusted_interval", low=f"{adjusted.ci95[0]:,.1f}", high=f"{adjusted.ci95[1]:,.1f}")
     kpi_card("lead_time_adjusted", t("kpi_lead_time_adjusted"), fmt_days(adjusted.reduction_days),
              status=status("lead_time_reduction", adjusted.reduction_days), basis=basis,
-             n=adjusted.resident_compared if adjusted.reduction_days is not None else None, container=container)
+             n=adjusted.resident_compared if adjusted.reduction_days is not None else None, container=container,
+             figures={"lead_adjusted": adjusted.reduction_days, "lead_adjusted_compared": adjusted.resident_compared,
+                      "lead_adjusted_strata": adjusted.strata_compared})
     definition("lead_time_adjusted", container=container)
 
 
@@ -164,7 +171,8 @@ for index, kpi in enumerate(MANAGER_KPIS):
 cover = data.expert_coverage()
 kpi_card("expert_coverage", t("kpi_expert_coverage"),
          t("value_of_total", value=cover.covered, total=len(cover.by_specialty)),
-         status=status("expert_coverage", cover.rate), container=cards[3])
+         status=status("expert_coverage", cover.rate), container=cards[3],
+         figures={"expert_covered_specialties": cover.covered})
 definition("expert_coverage", container=cards[3])
 
 # --- Expert response and lead time: cards and trends ----------------------------------------------
@@ -178,15 +186,18 @@ reduction = measures["lead_reduction"]
 measure_card(more_cards[0], "expert_calls", "kpi_expert_response", fmt_minutes(response[NOW]), response,
              t("unit_minutes"), digits=0, lower_is_better=True, target_key="expert_response",
              basis=t("exp_answered", answered=fmt_number(cases["answered"]), count=fmt_number(cases["calls"])),
-             n=cases["answered"])
+             n=cases["answered"], figures={"expert_median_response": response[NOW],
+                                           "expert_calls_answered": cases["answered"], "expert_calls": cases["calls"]})
 lead_counts = t("lt_reduction_basis_short", resident=fmt_number(cases["resident"]), other=fmt_number(cases["other"]))
 measure_card(more_cards[1], "lead_time", "kpi_lead_time",
              t("lead_time_pair", resident=days(resident[NOW]), other=days(measures["lead_other_mean"][NOW])),
              resident, t("unit_days"), lower_is_better=True, basis=lead_counts,
-             n=min(cases["resident"], cases["other"]))
+             n=min(cases["resident"], cases["other"]),
+             figures={"lead_resident_mean": resident[NOW], "lead_other_mean": measures["lead_other_mean"][NOW],
+                      "lead_resident_count": cases["resident"], "lead_other_count": cases["other"]})
 measure_card(more_cards[2], "lead_time", "kpi_lead_time_reduction", fmt_days(reduction[NOW]), reduction,
              t("unit_days"), target_key="lead_time_reduction", basis=lead_counts,
-             n=min(cases["resident"], cases["other"]))
+             n=min(cases["resident"], cases["other"]), figures={"lead_reduction": reduction[NOW]})
 adjusted_card(more_cards[3], adjusted)
 
 if state.projection():
