@@ -206,8 +206,8 @@ def test_format_table_shows_each_manager_kpi():
     report = {"window": {"from": "2025-03-01", "to": "2025-03-31"}, **EXPECTED_MARCH}
     table = format_table(report)
     assert "2025-03-01 – 2025-03-31" in table
-    assert "驻点考勤合规率 attendance" in table and "66.7%" in table
-    assert "日志填报率 log completeness" in table and "28.1%" in table
+    assert "驻点考勤合规率 Attendance compliance" in table and "66.7%" in table
+    assert "日志填报率 Log completeness" in table and "28.1%" in table
     assert "M2" in table  # behind on attendance and training
     empty = format_table({"window": report["window"],
                           "attendance": {"due": 0, "compliant": 0, "rate": None, "by_manager": []}})
@@ -242,7 +242,7 @@ def test_cli_without_json_prints_a_table(engine, db_url):
         _dataset(conn)
     run = _kpis(db_url, "--from", "2025-03-01", "--to", "2025-03-31")
     assert run.returncode == 0, run.stderr
-    assert "驻点考勤合规率 attendance" in run.stdout and "66.7%" in run.stdout
+    assert "驻点考勤合规率 Attendance compliance" in run.stdout and "66.7%" in run.stdout
     assert not run.stdout.lstrip().startswith("{")
 
 
