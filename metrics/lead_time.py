@@ -284,10 +284,39 @@ def _stratum_counts_query(window: Window, scope: Scope):
             .order_by(*group, counted.c.lead_days))
 
 
+def _counts_by_group(strata: pd.DataFrame) -> dict[bool, dict[int, int]]:
+    """resident_served -> {lead days: applications}, summed over the strata (ascending days)."""
+    counts: dict[bool, dict[int, int]] = {False: {}, True: {}}
+    for resident, days, applications in zip(strata["resident_served"].tolist(), strata["lead_days"].tolist(),
+                                            strata["applications"].tolist()):
+        group = counts[bool(resident)]
+        group[days] = group.get(days, 0) + applications
+    return {resident: dict(sorted(group.items())) for resident, group in counts.items()}
+
+
 def lead_days_counts_of(strata: pd.DataFrame) -> pd.DataFrame:
     """lead_days_counts worked out from stratum_counts (summed over the strata)."""
-    summed = strata.groupby(["resident_served", "lead_days"], as_index=False, sort=True)["applications"].sum()
-    return summed.astype({"resident_served": bool, "lead_days": int, "applications": int})
+    rows = [(resident, days, applications) for resident, group in _counts_by_group(strata).items()
+            for days, applications in group.items()]
+    frame = pd.DataFrame(rows, columns=["resident_served", "lead_days", "applications"])
+    return frame.astype({"resident_served": bool, "lead_days": int, "applications": int})
+
+
+def summary_of(strata: pd.DataFrame) -> LeadTimeSummary:
+    """summary() worked out from stratum_counts: the same counts, means and medians (the lead days
+    are whole numbers, so the sums are exact), without reading the applications again."""
+    groups = {}
+    for resident, counts in _counts_by_group(strata).items():
+        total = sum(counts.values())
+        if not total:
+            groups[resident] = (GroupStats(0, None, None), None)
+            continue
+        mean = sum(days * n for days, n in counts.items()) / total
+        median = _median(list(counts), list(counts.values()), total)
+        groups[resident] = (GroupStats(total, _days(mean), _days(median)), mean)
+    (resident, resident_mean), (other, other_mean) = groups[True], groups[False]
+    reduction = None if resident_mean is None or other_mean is None else _days(other_mean - resident_mean)
+    return LeadTimeSummary(resident, other, reduction)
 
 
 def adjusted_reduction(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> AdjustedReduction:
@@ -328,12 +357,14 @@ class _Group:
 
 
 def _stratum_groups(strata: pd.DataFrame) -> dict[tuple[str, str, bool], _Group]:
-    groups = {}
-    for (kind, supply, resident), rows in strata.groupby(["kind", "supply", "resident_served"], sort=True):
-        days = np.repeat(rows["lead_days"].to_numpy(dtype=np.int64), rows["applications"].to_numpy())
-        groups[(kind, supply, bool(resident))] = _Group(int(rows["group_count"].iloc[0]),
-                                                        float(rows["group_mean"].iloc[0]), days)
-    return groups
+    found: dict[tuple[str, str, bool], tuple[int, float, list, list]] = {}
+    columns = [strata[name].tolist() for name in STRATUM_COLUMNS]
+    for kind, supply, resident, days, applications, count, mean in zip(*columns):
+        group = found.setdefault((kind, supply, bool(resident)), (int(count), float(mean), [], []))
+        group[2].append(days)
+        group[3].append(applications)
+    return {key: _Group(count, mean, np.repeat(np.array(days, dtype=np.int64), applications))
+            for key, (count, mean, days, applications) in sorted(found.items())}
 
 
 def _compared(groups: dict) -> list[tuple[_Group, _Group]]:

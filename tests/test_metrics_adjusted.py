@@ -131,6 +131,10 @@ def test_town_scope_and_the_distribution_from_the_same_counts(engine):
     assert scoped.resident_compared == expected["resident_compared"]
     assert abs(scoped.reduction_days - expected["reduction_days"]) <= 0.005 + 1e-9
     assert lead_time.lead_days_counts_of(strata).equals(counted)
+    with engine.connect() as conn:  # the screen's summary from the same counts equals the report's
+        assert lead_time.summary_of(strata) == lead_time.summary(conn, WINDOW, {})
+        empty = Window(D(2020, 1, 1), D(2020, 1, 31))
+        assert lead_time.summary_of(lead_time.stratum_counts(conn, empty, {})) == lead_time.summary(conn, empty, {})
 
 
 def test_no_interval_without_two_in_both_groups_and_nothing_without_a_compared_stratum(engine):

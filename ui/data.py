@@ -531,21 +531,21 @@ def stage_limit_table(settings: dict) -> pd.DataFrame:
 def _lead_time_head(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> dict:
     window, scope, current = Window(start, end), Scope(town, team), settings()
     reads = {
-        "now": lambda conn: lead_time.summary(conn, window, current, scope),
-        "before": lambda conn: lead_time.summary(conn, window.previous(), current, scope),
         "strata": lambda conn: lead_time.stratum_counts(conn, window, current, scope),
+        "before": lambda conn: lead_time.summary(conn, window.previous(), current, scope),
     }
     head = named_side_by_side(engine(), reads)
+    head["now"] = lead_time.summary_of(head["strata"])  # the window's own, from the same counts
     head["distribution"] = lead_time.lead_days_counts_of(head["strata"])
     head["adjusted"] = lead_time.adjusted_of(head["strata"], interval=False)
     return head
 
 
 def lead_time_head(window: Window, scope: Scope) -> dict:
-    """The top of the lead-time screen, read side by side: now and before, metrics.lead_time.summary
-    of the window and of the one before it; strata (metrics.lead_time.stratum_counts) and from
-    them distribution (lead_days_counts) and adjusted (the like-for-like reduction without its
-    interval: lead_time_interval_later works that out while the screen is drawn)."""
+    """The top of the lead-time screen, read side by side: strata (metrics.lead_time.stratum_counts)
+    and before (metrics.lead_time.summary of the window before); from the strata: now (the
+    window's summary), distribution (lead_days_counts) and adjusted (the like-for-like reduction
+    without its interval: lead_time_interval_later works that out while the screen is drawn)."""
     return _lead_time_head(database_url(), window.start, window.end, scope.town, scope.team)
 
 
