@@ -14,9 +14,10 @@ import datetime as dt
 import shutil
 import subprocess
 
-import pytest
+from sqlalchemy import select
 
 from data_access.db import make_engine
+from data_access.models import Customer, Manager
 from data_access.settings import DEFAULTS, load_settings
 from metrics import meeting
 from metrics.figures import DOC, FIGURES, SCOPES, TARGETS, TOPICS, UNITS, render_markdown, report_value, shown_key
@@ -24,9 +25,8 @@ from metrics.report import build_report
 from metrics.window import Window
 from reports import brief
 from tests import builders as b
-from tests.seed_small import PASSWORD, Q3, populate_small
+from tests.seed_small import Q3, populate_small
 from tests.test_app_shell import app, login_as, no_exception
-from ui.nav import SCREENS
 
 D = dt.date
 VIEWS = ("overview", "attendance", "experts", "customers", "lead_time", "needs", "meeting")
@@ -67,10 +67,6 @@ def seed_edges(url: str) -> None:
     engine = make_engine(url)
     with engine.begin() as conn:
         populate_small(conn)  # the users, managers and customers (its data ends in September)
-        from sqlalchemy import select
-
-        from data_access.models import Customer, Manager
-
         manager = conn.execute(select(Manager.id).where(Manager.employee_no == "M001")).scalar()
         customer = conn.execute(select(Customer.id).where(Customer.account_no == "C001")).scalar()
         for day in (D(2025, 10, 13), D(2025, 10, 14)):
@@ -80,9 +76,6 @@ def seed_edges(url: str) -> None:
 
 
 # --- Walking the surfaces -----------------------------------------------------------------------
-
-PATHS = {screen.url_path: screen for screen in SCREENS}
-
 
 def screen_figures(url: str, monkeypatch, window: Window) -> dict[str, list]:
     """shown_key -> every value shown, over all the screens (the leader sees them all)."""

@@ -188,6 +188,18 @@ def kpi_card(kpi: str, label: str, value: str, *, basis: str | None = None, n: i
     return card
 
 
+def interval_caption(slot, adjusted, interval_later) -> None:
+    """The 95 % interval of the like-for-like reduction `adjusted` in `slot` (an st.empty in its
+    card), waiting for interval_later (ui.data.lead_time_interval_later: the background bootstrap)."""
+    if adjusted.reduction_days is None:
+        return
+    interval = interval_later()
+    if interval is None:
+        slot.caption(t("lt_adjusted_no_interval"))
+    else:
+        slot.caption(t("lt_adjusted_interval", low=f"{interval[0]:,.1f}", high=f"{interval[1]:,.1f}"))
+
+
 def _rounds_to_zero(text: str) -> bool:
     digits = re.sub(r"[^0-9]", "", text)
     return bool(digits) and set(digits) == {"0"}

@@ -19,8 +19,8 @@ from metrics.figures import figure_name
 from metrics.lead_time import STAGES
 from ui import data, state
 from ui.components import (
-    change, definition, fmt_days, fmt_delta, fmt_number, judged, kpi_card, layout_marks, plotly, reference_marks,
-    show_table, small_sample, translate_codes,
+    change, definition, fmt_days, fmt_delta, fmt_number, interval_caption, judged, kpi_card, layout_marks, plotly,
+    reference_marks, show_table, small_sample, translate_codes,
 )
 from ui.filters import screen_filters, window_caption
 from ui.strings import language, t
@@ -134,17 +134,6 @@ def adjusted_card(container):
     return card.empty()
 
 
-def show_interval(slot) -> None:
-    """The 95 % interval of the like-for-like reduction, once the background bootstrap is done."""
-    if adjusted.reduction_days is None:
-        return
-    interval = interval_later()
-    if interval is None:
-        slot.caption(t("lt_adjusted_no_interval"))
-    else:
-        slot.caption(t("lt_adjusted_interval", low=f"{interval[0]:,.1f}", high=f"{interval[1]:,.1f}"))
-
-
 adjusted = head["adjusted"]
 interval_later = data.lead_time_interval_later(window, scope, head["strata"])
 if state.projection():  # the wall screen: one row, no notes
@@ -205,7 +194,7 @@ else:
                      days=f"{now.reduction_days:.1f}", target=f"{LEAD_TIME_REDUCTION_TARGET_DAYS:g}"))
 
 
-show_interval(interval_slot)
+interval_caption(interval_slot, adjusted, interval_later)
 if state.projection():
     st.stop()
 

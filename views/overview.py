@@ -14,8 +14,8 @@ from metrics.calendar import rate
 from metrics.window import Scope, Window
 from ui import data, state
 from ui.components import (
-    change, definition, fmt_days, fmt_delta, fmt_minutes, fmt_number, fmt_pp, fmt_rate, kpi_card, plotly,
-    reference_marks, trend_chart,
+    change, definition, fmt_days, fmt_delta, fmt_minutes, fmt_number, fmt_pp, fmt_rate, interval_caption, kpi_card,
+    plotly, reference_marks, trend_chart,
 )
 from ui.filters import screen_filters, window_caption
 from ui.strings import t
@@ -55,7 +55,8 @@ def _calls_and_lead_times(url: str, start: dt.date, end: dt.date, town: str | No
     scope, values = Scope(town, team), {column: [] for column in CALL_AND_LEAD_COLUMNS}
     with data.engine().connect() as conn:
         current = load_settings(conn)
-        values["adjusted"] = lead_time.adjusted_reduction(conn, Window(start, end), current, scope)
+        values["strata"] = lead_time.stratum_counts(conn, Window(start, end), current, scope)
+        values["adjusted"] = lead_time.adjusted_of(values["strata"], interval=False)  # interval: while drawing
         for window in screen_windows(start, end):
             lead = lead_time.summary(conn, window, current, scope)
             calls = experts.call_stats(conn, window, current, scope)
@@ -128,21 +129,21 @@ def measure_card(container, kpi: str, label_key: str, value: str, values: list, 
     definition(kpi, target_key=target_key, container=container)
 
 
-def adjusted_card(container, adjusted) -> None:
-    """The like-for-like reduction (metrics.lead_time.adjusted_reduction) with its interval and n."""
+def adjusted_card(container, adjusted):
+    """The like-for-like reduction (metrics.lead_time.adjusted_of) with its n; returns the slot its
+    interval goes in (ui.components.interval_caption, once the background bootstrap is done)."""
     if adjusted.reduction_days is None:
         basis = t("lt_adjusted_none")
     else:
         basis = t("lt_adjusted_basis", resident=fmt_number(adjusted.resident_compared),
                   strata=adjusted.strata_compared, total=len(adjusted.strata))
-        if adjusted.ci95 is not None:
-            basis += " · " + t("lt_adjusted_interval", low=f"{adjusted.ci95[0]:,.1f}", high=f"{adjusted.ci95[1]:,.1f}")
-    kpi_card("lead_time_adjusted", t("kpi_lead_time_adjusted"), fmt_days(adjusted.reduction_days),
+    card = kpi_card("lead_time_adjusted", t("kpi_lead_time_adjusted"), fmt_days(adjusted.reduction_days),
              status=status("lead_time_reduction", adjusted.reduction_days), basis=basis,
              n=adjusted.resident_compared if adjusted.reduction_days is not None else None, container=container,
              figures={"lead_adjusted": adjusted.reduction_days, "lead_adjusted_compared": adjusted.resident_compared,
                       "lead_adjusted_strata": adjusted.strata_compared})
     definition("lead_time_adjusted", container=container)
+    return card.empty()
 
 
 def days(value: float | None) -> str:
@@ -178,7 +179,8 @@ definition("expert_coverage", container=cards[3])
 # --- Expert response and lead time: cards and trends ----------------------------------------------
 
 measures = _calls_and_lead_times(database_url(), window.start, window.end, scope.town, scope.team)
-adjusted, cases = measures.pop("adjusted"), measures.pop("cases")
+adjusted, cases, strata = measures.pop("adjusted"), measures.pop("cases"), measures.pop("strata")
+interval_later = data.lead_time_interval_later(window, scope, strata)  # the lead-time screen's, shared
 for column, values in measures.items():
     trend[column] = values[TREND]
 response, resident = measures["expert_median_response_minutes"], measures["lead_resident_mean"]
@@ -198,7 +200,7 @@ measure_card(more_cards[1], "lead_time", "kpi_lead_time",
 measure_card(more_cards[2], "lead_time", "kpi_lead_time_reduction", fmt_days(reduction[NOW]), reduction,
              t("unit_days"), target_key="lead_time_reduction", basis=lead_counts,
              n=min(cases["resident"], cases["other"]), figures={"lead_reduction": reduction[NOW]})
-adjusted_card(more_cards[3], adjusted)
+interval_slot = adjusted_card(more_cards[3], adjusted)
 
 if state.projection():
     with charts[1]:
@@ -207,6 +209,7 @@ if state.projection():
     with charts[2]:
         trend_chart(trend, "month", "lead_reduction", t("kpi_lead_time_reduction"),
                     target=LEAD_TIME_REDUCTION_TARGET_DAYS, height=260, key="trend_reduction", unit=t("unit_days"))
+    interval_caption(interval_slot, adjusted, interval_later)  # worked out while the charts were drawn
     st.stop()
 with more_charts[0]:
     trend_chart(trend, "month", "expert_median_response_minutes", t("kpi_expert_response"),
@@ -232,3 +235,4 @@ fig = go.Figure(
                                   text=t("exp_min_line", minimum=f"{minimum:g}"), position="top right")),
 )
 plotly(fig, height=260, key="coverage_by_specialty")
+interval_caption(interval_slot, adjusted, interval_later)  # worked out while the charts were drawn
