@@ -92,6 +92,7 @@ LABELS = {
         "days": "{0} 天",
         "minutes": "{0} 分钟",
         "none": "—",
+        "small": "（样本不足）",
         "charts": "二、图表",
         "chart_rates": "各项合规率",
         "chart_lead": "平均接电时长（天）",
@@ -135,6 +136,7 @@ LABELS = {
         "days": "{0} days",
         "minutes": "{0} min",
         "none": "-",
+        "small": " (small sample)",
         "charts": "2. Charts",
         "chart_rates": "Compliance rates",
         "chart_lead": "Mean connection lead time (days)",
@@ -224,8 +226,19 @@ def _value(value, kind: str, lab: dict) -> str:
     return lab["none"] if value is None else f"{value:,}"
 
 
-def kpi_rows(report: dict, lab: dict, lang: str = "zh") -> list[tuple[str, str, str]]:
-    """(name, value, basis) for the headline figures of the report JSON (names from the catalogue)."""
+# What each judged figure rests on (figure keys; the smallest counts): below the min_sample_size
+# setting its value is marked as a small sample, as on the screens.
+SAMPLE_SIZES = {"attendance_rate": ("attendance_due",), "log_completeness_rate": ("log_posted_workdays",),
+                "problem_closure_rate": ("problems_found",), "training_rate": ("training_managers",),
+                "monthly_plans_rate": ("plans_due",), "lead_resident_mean": ("lead_resident_count",),
+                "lead_other_mean": ("lead_other_count",),
+                "lead_reduction": ("lead_resident_count", "lead_other_count"),
+                "lead_adjusted": ("lead_adjusted_compared",)}
+
+
+def kpi_rows(report: dict, lab: dict, lang: str = "zh", minimum: float = 0) -> list[tuple[str, str, str]]:
+    """(name, value, basis) for the headline figures of the report JSON (names from the catalogue);
+    a value resting on fewer than `minimum` cases is marked as a small sample."""
     values = brief_figures(report)
     rows = []
     for key, kind, basis, parts in KPI_ROWS:
@@ -235,7 +248,11 @@ def kpi_rows(report: dict, lab: dict, lang: str = "zh") -> list[tuple[str, str, 
         if key == "lead_adjusted":
             interval = report["lead_time"]["adjusted"]["ci95"]
             shown = [lab["none"] if interval is None else f"{interval[0]:.1f}–{interval[1]:.1f}", *shown]
-        rows.append((figures.figure_name(key, lang), _value(values[key], kind, lab), lab[basis].format(*shown)))
+        value = _value(values[key], kind, lab)
+        cases = [figures.report_value(report, part) for part in SAMPLE_SIZES.get(key, ())]
+        if values[key] is not None and cases and min(cases) < minimum:
+            value += lab["small"]
+        rows.append((figures.figure_name(key, lang), value, lab[basis].format(*shown)))
     return rows
 
 
@@ -392,7 +409,7 @@ def render_brief(report: dict, agenda: "meeting_metrics.Agenda", window: Window,
     pdf.ln(4)
     _heading(pdf, lab["kpis"])
     _table(pdf, [lab["indicator"], lab["value"], lab["basis"]],
-           [list(row) for row in kpi_rows(report, lab, lang)], (34, 18, 48), size=10)
+           [list(row) for row in kpi_rows(report, lab, lang, settings["min_sample_size"])], (34, 18, 48), size=10)
     _charts(pdf, report, settings, lab, lang)
     _agenda_tables(pdf, agenda, lab, lang)
     return bytes(pdf.output())
