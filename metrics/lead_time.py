@@ -394,10 +394,12 @@ def _interval(compared: list[tuple[_Group, _Group]]) -> tuple[float, float] | No
     return _days(float(low)), _days(float(high))
 
 
-def _resampled_means(rng: np.random.Generator, days: np.ndarray, rows: int = 64) -> np.ndarray:
-    """BOOTSTRAP_RESAMPLES means of `days` drawn again with replacement, `rows` resamples at a time
-    (a few hundred kB of indices: they stay in the CPU's cache)."""
+def _resampled_means(rng: np.random.Generator, days: np.ndarray, cells: int = 2_000_000) -> np.ndarray:
+    """BOOTSTRAP_RESAMPLES means of `days` drawn again with replacement, as many resamples at a time
+    as fit in `cells` indices (~8 MB): few numpy calls, so a background thread seldom waits for the
+    GIL between them (each wait can take the interpreter's 5 ms switch interval)."""
     size = len(days)
+    rows = max(1, min(BOOTSTRAP_RESAMPLES, cells // size))
     means = np.empty(BOOTSTRAP_RESAMPLES)
     for first in range(0, BOOTSTRAP_RESAMPLES, rows):
         picks = rng.integers(0, size, size=(min(rows, BOOTSTRAP_RESAMPLES - first), size), dtype=np.int32)
