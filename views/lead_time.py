@@ -194,8 +194,8 @@ else:
                      days=f"{now.reduction_days:.1f}", target=f"{LEAD_TIME_REDUCTION_TARGET_DAYS:g}"))
 
 
-interval_caption(interval_slot, adjusted, interval_later)
 if state.projection():
+    interval_caption(interval_slot, adjusted, interval_later)
     st.stop()
 
 
@@ -307,3 +307,4 @@ else:
     )[["state", "stage", "workdays", "limit", "app_no", "account_no", "name", "resident_served", "supply",
        "applied_on", "energized_on"]]
     table(listed.rename(columns=lambda c: t("lt_col_" + c)), t("lt_over_title"), "lt_over_table")
+interval_caption(interval_slot, adjusted, interval_later)  # worked out in the background meanwhile
