@@ -160,7 +160,7 @@ for index, kpi in enumerate(MANAGER_KPIS):
         with charts[0]:
             if state.projection():  # the wall screen (1920×1080, no scrolling): one trend per pillar
                 trend_chart(trend, "month", "attendance_rate", t("kpi_attendance"), percent=True,
-                            target=TARGETS["attendance"].green, height=260, key="trend_attendance_rate")
+                            target=TARGETS["attendance"].green, height=240, key="trend_attendance_rate")
             else:
                 trend_chart(trend, "month", "attendance_rate", t("kpi_attendance"), percent=True,
                             target=TARGETS["attendance"].green, key="trend_attendance_rate")
@@ -205,10 +205,10 @@ interval_slot = adjusted_card(more_cards[3], adjusted)
 if state.projection():
     with charts[1]:
         trend_chart(trend, "month", "expert_median_response_minutes", t("kpi_expert_response"),
-                    target=TARGETS["expert_response"].green, height=260, key="trend_response", unit=t("unit_minutes"))
+                    target=TARGETS["expert_response"].green, height=240, key="trend_response", unit=t("unit_minutes"))
     with charts[2]:
         trend_chart(trend, "month", "lead_reduction", t("kpi_lead_time_reduction"),
-                    target=LEAD_TIME_REDUCTION_TARGET_DAYS, height=260, key="trend_reduction", unit=t("unit_days"))
+                    target=LEAD_TIME_REDUCTION_TARGET_DAYS, height=240, key="trend_reduction", unit=t("unit_days"))
     interval_caption(interval_slot, adjusted, interval_later)  # worked out while the charts were drawn
     st.stop()
 with more_charts[0]:
