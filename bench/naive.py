@@ -138,7 +138,7 @@ QUERIES = {
     "customers+names": "SELECT id, account_no, name FROM customers",
     "customers+needs": "SELECT id, account_no, name, voltage_kv, capacity_kva, annual_kwh, market_status, billing_mode "
                        "FROM customers",
-    "applications+lead": "SELECT resident_served, applied_on, energized_on FROM applications",
+    "applications+lead": "SELECT kind, supply, resident_served, applied_on, energized_on FROM applications",
     "applications": "SELECT app_no, customer_id, kind, supply, resident_served, " + ", ".join(APPLICATION_STAGES)
                     + " FROM applications",
     "consumption": "SELECT customer_id, month, kwh, max_demand_kw FROM consumption",
@@ -465,7 +465,28 @@ def lead_stats(apps: pd.DataFrame, window: Window) -> dict:
     if resident["count"] and other["count"]:  # from the unrounded means, as the SQL
         means = days.groupby(apps["resident_served"]).mean()
         reduction = round(float(means[False] - means[True]), m_lead_time.DAY_DECIMALS)
-    return {"resident": resident, "other": other, "reduction_days": reduction}
+    return {"resident": resident, "other": other, "reduction_days": reduction,
+            "adjusted": adjusted_stats(apps.assign(days=days))}
+
+
+def adjusted_stats(apps: pd.DataFrame) -> dict:
+    """metrics.lead_time.adjusted_section: the strata grouped in pandas; the interval by the metric's
+    own bootstrap over the same groups (each group's lead days ascending, as the metric draws them)."""
+    compared = []
+    for _, stratum in apps.groupby(["kind", "supply"], sort=True):
+        groups = [stratum.loc[stratum["resident_served"] == resident, "days"].to_numpy(dtype="int64")
+                  for resident in (True, False)]
+        if all(len(values) for values in groups):
+            compared.append(tuple(m_lead_time._Group(len(values), float(values.mean()), np.sort(values))
+                                  for values in groups))
+    if not compared:
+        return {"reduction_days": None, "ci95": None, "resident_compared": 0, "strata_compared": 0}
+    weights = [resident.count for resident, _ in compared]
+    estimate = sum(w * (other.mean - resident.mean) for w, (resident, other) in zip(weights, compared)) / sum(weights)
+    interval = m_lead_time._interval(compared)
+    return {"reduction_days": round(float(estimate), m_lead_time.DAY_DECIMALS),
+            "ci95": None if interval is None else list(interval), "resident_compared": sum(weights),
+            "strata_compared": len(compared)}
 
 
 def with_customers(frames: dict, apps: pd.DataFrame) -> pd.DataFrame:

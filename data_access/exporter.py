@@ -1,8 +1,9 @@
 """Export all contract data as a workbook in the import template's format.
 
 Natural keys instead of ids, months as YYYY-MM, yes/no as yes/no, dates and
-times as Excel dates; so exporting and importing into a fresh database gives
-the same data. Rows are streamed from the database (yield_per) into a
+times as Excel dates; text that a spreadsheet would run as a formula gets a
+leading ' (data_access.downloads.neutralise), which the importer takes off again;
+so exporting and importing into a fresh database gives the same data. Rows are streamed from the database (yield_per) into a
 write-only workbook, so memory stays bounded however large the database.
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from data_access.contract import CONTROL_CHARS, SHEETS, Column, Sheet, format_value
+from data_access.downloads import neutralise
 from data_access.importer import contract_select, key_expressions
 from data_access.models import Base
 from data_access.template import add_data_sheet, new_workbook
@@ -30,8 +32,8 @@ def _cell(worksheet, column: Column, value: Any) -> Any:
     if isinstance(value, str):
         if CONTROL_CHARS.search(value):  # Excel cannot hold them; the importer refuses them too
             value = CONTROL_CHARS.sub("", value)
-        if value.startswith("=") or value in ERROR_CODES:
-            # Kept as text: openpyxl would write a formula or an error value.
+        value = neutralise(value)  # inert in a spreadsheet; the importer takes the quote off again
+        if value in ERROR_CODES:  # kept as text: openpyxl would write an error value
             cell = WriteOnlyCell(worksheet, value=value)
             cell.data_type = "s"
             return cell

@@ -49,6 +49,8 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("login_lock_minutes", 15, "登录失败锁定时长（分钟）", "Lock after failed logins (minutes)", 1, 1440, integer=True),
     SettingSpec("password_max_age_days", 90, "密码最长使用天数（0 为不限）", "Password maximum age (days, 0 = no limit)", 0, 365,
                 integer=True),
+    # Below this many cases a rate, mean or median is marked as a small sample and not judged red/amber/green.
+    SettingSpec("min_sample_size", 30, "最小样本量（低于此数标记样本不足）", "Minimum sample size (below it: small sample)", 1, 1000, integer=True),
 )
 DEFAULTS: dict[str, float] = {spec.key: float(spec.default) for spec in SETTING_SPECS}
 SPECS_BY_KEY = {spec.key: spec for spec in SETTING_SPECS}

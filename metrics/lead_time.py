@@ -4,6 +4,11 @@ Lead time: applications whose `energized_on` is in the window; lead days =
 energized_on - applied_on in calendar days, for resident-served and other
 applications separately; reduction = mean(other) - mean(resident).
 
+Like-for-like reduction (data contract, `lead_time.adjusted`): the raw reduction compares unlike
+groups, so the applications are split into strata of the same (kind, supply); a stratum holding
+both groups is *compared*; the estimate is the compared strata's differences of means weighted by
+their resident-served applications, with a 95 % percentile bootstrap interval.
+
 Stages, against the State Grid time limits in working days (domain.md).
 Each stage ends at its own milestone and starts at the latest milestone
 recorded before it:
@@ -45,6 +50,7 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import and_, case, func, literal, or_, select, union_all
 from sqlalchemy.engine import Connection
@@ -212,6 +218,193 @@ def monthly_trend(conn: Connection, window: Window, settings: dict, scope: Scope
                      "reduction": reduction, "resident_count": resident_count, "other_count": other_count})
     return pd.DataFrame(rows, columns=["month", "resident_mean", "other_mean", "reduction",
                                        "resident_count", "other_count"])
+
+
+# --- like-for-like reduction ----------------------------------------------------------------------
+
+BOOTSTRAP_RESAMPLES = 1000  # the contract's minimum: about 30 ms at province scale (docs/performance.md)
+BOOTSTRAP_SEED = 2019  # fixed: the same data give the same interval on every run and database
+CI_LEVEL = 0.95
+
+
+@dataclass(frozen=True)
+class Stratum:
+    """One (kind, supply) stratum of the window's energized applications: each group's count and
+    mean lead days (None for a group without applications)."""
+    kind: str
+    supply: str
+    resident_count: int
+    resident_mean: float | None
+    other_count: int
+    other_mean: float | None
+
+    @property
+    def compared(self) -> bool:
+        return self.resident_count > 0 and self.other_count > 0
+
+
+@dataclass(frozen=True)
+class AdjustedReduction:
+    """The like-for-like reduction (contract `lead_time.adjusted`) and the strata behind it."""
+    reduction_days: float | None
+    ci95: tuple[float, float] | None
+    resident_compared: int
+    other_compared: int
+    strata_compared: int
+    strata: tuple[Stratum, ...]
+
+
+STRATUM_COLUMNS = ["kind", "supply", "resident_served", "lead_days", "applications", "group_count", "group_mean"]
+
+
+def stratum_counts(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
+    """Per stratum (kind, supply), group (resident_served) and number of lead days: how many
+    applications energized in the window took that many days (`applications`), with the stratum
+    group's count and mean lead days (group_count, group_mean: the same on each of its rows).
+    One pass over the window's energized applications; sorted by kind, supply, resident_served,
+    lead_days. The like-for-like reduction and the lead-time distributions are worked out from it."""
+    frame = query_frame(conn, _stratum_counts_query(window, scope), STRATUM_COLUMNS)
+    return frame.astype({"resident_served": bool, "lead_days": int, "applications": int, "group_count": int,
+                         "group_mean": float})
+
+
+def _stratum_counts_query(window: Window, scope: Scope):
+    days = lead_days()
+    counted = _in_scope(
+        select(Application.kind, Application.supply, Application.resident_served,
+               days.label("lead_days"), func.count().label("applications"))
+        .where(energized_in(window))
+        .group_by(Application.kind, Application.supply, Application.resident_served, days),
+        scope, window,
+    ).subquery()
+    group = [counted.c.kind, counted.c.supply, counted.c.resident_served]
+    size = func.sum(counted.c.applications).over(partition_by=group)
+    total_days = func.sum(counted.c.lead_days * counted.c.applications).over(partition_by=group)
+    return (select(*group, counted.c.lead_days, counted.c.applications, size, total_days * 1.0 / size)
+            .order_by(*group, counted.c.lead_days))
+
+
+def _counts_by_group(strata: pd.DataFrame) -> dict[bool, dict[int, int]]:
+    """resident_served -> {lead days: applications}, summed over the strata (ascending days)."""
+    counts: dict[bool, dict[int, int]] = {False: {}, True: {}}
+    for resident, days, applications in zip(strata["resident_served"].tolist(), strata["lead_days"].tolist(),
+                                            strata["applications"].tolist()):
+        group = counts[bool(resident)]
+        group[days] = group.get(days, 0) + applications
+    return {resident: dict(sorted(group.items())) for resident, group in counts.items()}
+
+
+def lead_days_counts_of(strata: pd.DataFrame) -> pd.DataFrame:
+    """lead_days_counts worked out from stratum_counts (summed over the strata)."""
+    rows = [(resident, days, applications) for resident, group in _counts_by_group(strata).items()
+            for days, applications in group.items()]
+    frame = pd.DataFrame(rows, columns=["resident_served", "lead_days", "applications"])
+    return frame.astype({"resident_served": bool, "lead_days": int, "applications": int})
+
+
+def summary_of(strata: pd.DataFrame) -> LeadTimeSummary:
+    """summary() worked out from stratum_counts: the same counts, means and medians (the lead days
+    are whole numbers, so the sums are exact), without reading the applications again."""
+    groups = {}
+    for resident, counts in _counts_by_group(strata).items():
+        total = sum(counts.values())
+        if not total:
+            groups[resident] = (GroupStats(0, None, None), None)
+            continue
+        mean = sum(days * n for days, n in counts.items()) / total
+        median = _median(list(counts), list(counts.values()), total)
+        groups[resident] = (GroupStats(total, _days(mean), _days(median)), mean)
+    (resident, resident_mean), (other, other_mean) = groups[True], groups[False]
+    reduction = None if resident_mean is None or other_mean is None else _days(other_mean - resident_mean)
+    return LeadTimeSummary(resident, other, reduction)
+
+
+def adjusted_reduction(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> AdjustedReduction:
+    """The like-for-like reduction of the applications energized in the window (adjusted_of)."""
+    return adjusted_of(stratum_counts(conn, window, settings, scope))
+
+
+def adjusted_of(strata: pd.DataFrame, interval: bool = True) -> AdjustedReduction:
+    """The like-for-like reduction from stratum_counts (module docstring; interval=False leaves
+    ci95 None, for a caller that works it out later with bootstrap_interval).
+
+    reduction_days = Σ n_res,s × (mean_other,s − mean_res,s) / Σ n_res,s over the compared strata,
+    None when none is compared; day figures rounded to DAY_DECIMALS.
+    """
+    groups = _stratum_groups(strata)
+    strata_found = []
+    for kind, supply in sorted({(kind, supply) for kind, supply, _ in groups}):
+        resident, other = groups.get((kind, supply, True)), groups.get((kind, supply, False))
+        strata_found.append(Stratum(kind, supply, resident.count if resident else 0,
+                                    _days(resident.mean) if resident else None,
+                                    other.count if other else 0, _days(other.mean) if other else None))
+    compared = _compared(groups)
+    if not compared:
+        return AdjustedReduction(None, None, 0, 0, 0, tuple(strata_found))
+    weights = np.array([resident.count for resident, _ in compared], dtype=float)
+    gaps = np.array([other.mean - resident.mean for resident, other in compared])
+    return AdjustedReduction(_days(float(weights @ gaps / weights.sum())),
+                             _interval(compared) if interval else None, int(weights.sum()),
+                             sum(other.count for _, other in compared), len(compared), tuple(strata_found))
+
+
+@dataclass(frozen=True)
+class _Group:
+    """One group of one stratum: its count and mean (from SQL) and its lead days, one per application."""
+    count: int
+    mean: float
+    days: np.ndarray
+
+
+def _stratum_groups(strata: pd.DataFrame) -> dict[tuple[str, str, bool], _Group]:
+    found: dict[tuple[str, str, bool], tuple[int, float, list, list]] = {}
+    columns = [strata[name].tolist() for name in STRATUM_COLUMNS]
+    for kind, supply, resident, days, applications, count, mean in zip(*columns):
+        group = found.setdefault((kind, supply, bool(resident)), (int(count), float(mean), [], []))
+        group[2].append(days)
+        group[3].append(applications)
+    return {key: _Group(count, mean, np.repeat(np.array(days, dtype=np.int64), applications))
+            for key, (count, mean, days, applications) in sorted(found.items())}
+
+
+def _compared(groups: dict) -> list[tuple[_Group, _Group]]:
+    """(resident, other) of each compared stratum, by kind and supply."""
+    return [(groups[(kind, supply, True)], groups[(kind, supply, False)])
+            for kind, supply, resident in sorted(groups) if resident and (kind, supply, False) in groups]
+
+
+def bootstrap_interval(strata: pd.DataFrame) -> tuple[float, float] | None:
+    """The ci95 of adjusted_of(strata) (adjusted_of works it out too unless told not to)."""
+    return _interval(_compared(_stratum_groups(strata)))
+
+
+def _interval(compared: list[tuple[_Group, _Group]]) -> tuple[float, float] | None:
+    """The 95 % percentile bootstrap interval of the weighted reduction: in each of
+    BOOTSTRAP_RESAMPLES resamples every group of every compared stratum is drawn again with
+    replacement to its own size. None when no compared stratum has 2 applications in both groups."""
+    if not any(min(resident.count, other.count) >= 2 for resident, other in compared):
+        return None
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    total = np.zeros(BOOTSTRAP_RESAMPLES)
+    for resident, other in compared:
+        total += resident.count * (_resampled_means(rng, other.days) - _resampled_means(rng, resident.days))
+    estimates = total / sum(resident.count for resident, _ in compared)
+    tail = (1 - CI_LEVEL) / 2 * 100
+    low, high = np.percentile(estimates, [tail, 100 - tail])
+    return _days(float(low)), _days(float(high))
+
+
+def _resampled_means(rng: np.random.Generator, days: np.ndarray, cells: int = 2_000_000) -> np.ndarray:
+    """BOOTSTRAP_RESAMPLES means of `days` drawn again with replacement, as many resamples at a time
+    as fit in `cells` indices (~8 MB): few numpy calls, so a background thread seldom waits for the
+    GIL between them (each wait can take the interpreter's 5 ms switch interval)."""
+    size = len(days)
+    rows = max(1, min(BOOTSTRAP_RESAMPLES, cells // size))
+    means = np.empty(BOOTSTRAP_RESAMPLES)
+    for first in range(0, BOOTSTRAP_RESAMPLES, rows):
+        picks = rng.integers(0, size, size=(min(rows, BOOTSTRAP_RESAMPLES - first), size), dtype=np.int32)
+        means[first:first + rows] = days[picks].sum(axis=1) / size
+    return means
 
 
 # --- stages -------------------------------------------------------------------------------------
@@ -530,4 +723,12 @@ def section(conn: Connection, window: Window, settings: dict) -> dict:
         return {"count": stats.count, "mean_days": stats.mean_days, "median_days": stats.median_days}
 
     return {"resident": group(result.resident), "other": group(result.other),
-            "reduction_days": result.reduction_days}
+            "reduction_days": result.reduction_days,
+            "adjusted": adjusted_section(adjusted_reduction(conn, window, settings))}
+
+
+def adjusted_section(result: AdjustedReduction) -> dict:
+    """The report's "lead_time"."adjusted", keys in the contract's order (ci95: [low, high] or None)."""
+    return {"reduction_days": result.reduction_days,
+            "ci95": None if result.ci95 is None else list(result.ci95),
+            "resident_compared": result.resident_compared, "strata_compared": result.strata_compared}

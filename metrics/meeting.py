@@ -38,7 +38,7 @@ from sqlalchemy.engine import Connection
 
 from data_access.calendar import coverage, years_to_load
 from data_access.models import SPECIALTIES, ActionItem, Customer, Manager, Meeting, Posting
-from metrics import attendance, experts, lead_time, logs, needs, plans
+from metrics import attendance, experts, figures, lead_time, logs, needs, plans
 from metrics.sql import query_frame
 from metrics.window import Scope, Window
 
@@ -286,6 +286,19 @@ SECTION_TITLES = {
     "new_needs": {"zh": "上次会议以来新发现的客户需求", "en": "Needs found since the last meeting"},
     "action_items": {"zh": "往次会议未关闭的督办事项", "en": "Open action items of earlier meetings"},
 }
+# Each section's count as a figure of the catalogue (metrics.figures; as_of figures name the agenda date).
+SECTION_FIGURES = {
+    "open_problems": "open_problems", "applications": "agenda_applications", "expert_calls": "open_expert_calls",
+    "expert_coverage": "thin_specialties", "managers_behind": "agenda_managers_behind",
+    "new_needs": "agenda_new_needs", "action_items": "agenda_action_items",
+}
+
+
+def section_name(key: str, as_of: dt.date, lang: str = "zh") -> str:
+    """The section's figure name on the agenda date ("截至 2025-09-30 未整改问题")."""
+    return figures.figure_name(SECTION_FIGURES[key], lang, date=as_of.isoformat())
+
+
 DISPLAY_COLUMNS = ["subject", "detail", "owner", "age_days"]
 ACTION_DISPLAY_COLUMNS = [*DISPLAY_COLUMNS, "due_date", "overdue"]
 

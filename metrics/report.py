@@ -6,6 +6,7 @@ import unicodedata
 
 from sqlalchemy.engine import Connection, Engine
 
+from metrics.figures import LEAD_TIME_REDUCTION_TARGET_DAYS, figure_name
 from metrics.sql import side_by_side
 from metrics.window import Window
 
@@ -89,13 +90,18 @@ def build_report_parallel(engine: Engine, window: Window, settings: dict, worker
 
 # ---- text table -------------------------------------------------------------
 
+def _label(figure: str) -> str:
+    """The catalogue's names of a figure, Chinese then English (metrics.figures)."""
+    return f"{figure_name(figure, 'zh')} {figure_name(figure, 'en')}"
+
+
 RATE_ROWS = (
     # (label, section, numerator, denominator)
-    ("驻点考勤合规率 attendance", "attendance", "compliant", "due"),
-    ("日志填报率 log completeness", "log_completeness", "logged_workdays", "posted_workdays"),
-    ("问题整改闭环率 problem closure", "problem_closure", "closed", "with_problems"),
-    ("岗前培训合规率 training", "training", "compliant", "managers"),
-    ("月度计划按时率 monthly plans", "monthly_plans", "on_time", "due"),
+    (_label("attendance_rate"), "attendance", "compliant", "due"),
+    (_label("log_completeness_rate"), "log_completeness", "logged_workdays", "posted_workdays"),
+    (_label("problem_closure_rate"), "problem_closure", "closed", "with_problems"),
+    (_label("training_rate"), "training", "compliant", "managers"),
+    (_label("monthly_plans_rate"), "monthly_plans", "on_time", "due"),
 )
 WORST_MANAGERS = 10
 
@@ -132,7 +138,7 @@ def format_table(report: dict) -> str:
             for label, key, num, den in RATE_ROWS if key in report]
     if "experts" in report:
         coverage = report["experts"]["coverage"]
-        rows.append(["专家配置达标率 expert coverage", _percent(coverage["rate"]), str(coverage["covered"]),
+        rows.append([_label("expert_covered_specialties"), _percent(coverage["rate"]), str(coverage["covered"]),
                      str(len(coverage["by_specialty"]))])
     out += _table(["KPI", "rate", "count", "of"], rows)
     out += _attendance_lines(report)
@@ -179,8 +185,19 @@ def _other_lines(report: dict) -> list[str]:
         out += _table(["group", "count", "mean", "median"], [
             [group, f"{lead[group]['count']:,}", _number(lead[group]["mean_days"]),
              _number(lead[group]["median_days"])] for group in ("resident", "other")])
-        out.append(f"reduction 缩短 {_number(lead['reduction_days'])} days (target 18)")
+        out.append(f"{_label('lead_reduction')} {_number(lead['reduction_days'])} days "
+                   f"(target {LEAD_TIME_REDUCTION_TARGET_DAYS:g})")
+        if "adjusted" in lead:
+            out.append(_adjusted_line(lead["adjusted"]))
     if "needs" in report:
         out += ["", "需求筛查 needs",
                 "  " + "  ".join(f"{key} {len(ids):,}" for key, ids in report["needs"].items())]
     return out
+
+
+def _adjusted_line(adjusted: dict) -> str:
+    """The like-for-like reduction with its interval and how many it rests on."""
+    interval = adjusted["ci95"]
+    shown = "—" if interval is None else f"{interval[0]:,.1f}–{interval[1]:,.1f}"
+    return (f"{_label('lead_adjusted')} {_number(adjusted['reduction_days'])} days (95% CI {shown}; "
+            f"{adjusted['resident_compared']:,} resident-served in {adjusted['strata_compared']} strata)")

@@ -21,11 +21,11 @@ from fpdf.fonts import FontFace
 from sqlalchemy.engine import Connection
 
 from data_access.models import SPECIALTIES
+from metrics import figures
 from metrics import meeting as meeting_metrics
 from metrics import report as report_metrics
 from metrics.window import Window
 
-LEAD_TIME_TARGET_DAYS = 18  # the seed's headline reduction
 MAX_ROWS_PER_SECTION = 25  # the brief lists the oldest items; the screen has them all
 
 FONT_ENV = "DASHBOARD_CJK_FONT"  # optional override: a .ttf/.otf/.ttc path
@@ -78,16 +78,8 @@ LABELS = {
         "indicator": "指标",
         "value": "数值",
         "basis": "口径/分子分母",
-        "attendance": "驻点考勤合规率",
-        "log_completeness": "日志填报率",
-        "problem_closure": "问题整改闭环率",
-        "training": "岗前培训合规率",
-        "monthly_plans": "月度计划按时率",
         "coverage": "专家配置达标率",
-        "median_response": "专家响应时长中位数",
-        "lead_resident": "接电时长（派驻经理服务）",
-        "lead_other": "接电时长（非派驻）",
-        "reduction": "接电时长缩短",
+        "adjusted_basis": "95% 区间 {0}；派驻 {1} 件，{2} 类可比",
         "compliant_of_due": "{0} / {1} 人周合规",
         "logged_of_posted": "{0} / {1} 个驻点工作日有日志",
         "closed_of_problems": "{0} / {1} 条问题已整改",
@@ -100,6 +92,7 @@ LABELS = {
         "days": "{0} 天",
         "minutes": "{0} 分钟",
         "none": "—",
+        "small": "（样本不足）",
         "charts": "二、图表",
         "chart_rates": "各项合规率",
         "chart_lead": "平均接电时长（天）",
@@ -130,16 +123,8 @@ LABELS = {
         "indicator": "KPI",
         "value": "Value",
         "basis": "Basis",
-        "attendance": "Attendance compliance",
-        "log_completeness": "Log completeness",
-        "problem_closure": "Problem closure",
-        "training": "Training compliance",
-        "monthly_plans": "Monthly plans on time",
         "coverage": "Expert coverage",
-        "median_response": "Median expert response",
-        "lead_resident": "Lead time (resident-served)",
-        "lead_other": "Lead time (other)",
-        "reduction": "Lead-time reduction",
+        "adjusted_basis": "95% interval {0}; {1} resident-served, {2} strata compared",
         "compliant_of_due": "{0} / {1} manager-weeks compliant",
         "logged_of_posted": "{0} / {1} posted workdays logged",
         "closed_of_problems": "{0} / {1} problems closed",
@@ -152,6 +137,7 @@ LABELS = {
         "days": "{0} days",
         "minutes": "{0} min",
         "none": "-",
+        "small": " (small sample)",
         "charts": "2. Charts",
         "chart_rates": "Compliance rates",
         "chart_lead": "Mean connection lead time (days)",
@@ -177,9 +163,8 @@ LABELS = {
 }
 
 INK = (33, 37, 41)
-ACCENT = (0, 94, 160)  # State Grid-like blue
-GOOD = (46, 125, 50)
-BAD = (198, 40, 40)
+ACCENT = (0, 94, 160)  # State Grid-like blue: headings, and bars that are not judged
+BAD = figures.rgb(figures.STATUS_COLORS["red"])  # statuses in the screens' colours (metrics.figures)
 GRID = (200, 200, 200)
 HEADING_FILL = (225, 236, 247)
 ROW_FILL = (246, 248, 250)  # every other table row
@@ -211,33 +196,67 @@ def _num(value: float | None, lab: dict, unit_key: str) -> str:
     return lab["none"] if value is None else lab[unit_key].format(f"{value:.1f}")
 
 
-def kpi_rows(report: dict, lab: dict) -> list[tuple[str, str, str]]:
-    """(name, value, basis) for the headline KPIs of the report JSON."""
-    att, logs, closure = report["attendance"], report["log_completeness"], report["problem_closure"]
-    train, plans = report["training"], report["monthly_plans"]
-    experts, lead = report["experts"], report["lead_time"]
-    resident, other = lead["resident"], lead["other"]
-    reduction = lead["reduction_days"]
-    return [
-        (lab["attendance"], _pct(att["rate"], lab), lab["compliant_of_due"].format(att["compliant"], att["due"])),
-        (lab["log_completeness"], _pct(logs["rate"], lab),
-         lab["logged_of_posted"].format(logs["logged_workdays"], logs["posted_workdays"])),
-        (lab["problem_closure"], _pct(closure["rate"], lab),
-         lab["closed_of_problems"].format(closure["closed"], closure["with_problems"])),
-        (lab["training"], _pct(train["rate"], lab),
-         lab["trained_of_managers"].format(train["compliant"], train["managers"])),
-        (lab["monthly_plans"], _pct(plans["rate"], lab),
-         lab["on_time_of_due"].format(plans["on_time"], plans["due"])),
-        (lab["coverage"], f"{experts['coverage']['covered']}/8",
-         lab["covered_of_8"].format(experts["coverage"]["covered"])),
-        (lab["median_response"], _num(experts["median_response_minutes"], lab, "minutes"),
-         lab["calls"].format(experts["calls"])),
-        (lab["lead_resident"], _num(resident["mean_days"], lab, "days"),
-         lab["apps"].format(resident["count"], _num(resident["median_days"], lab, "days"))),
-        (lab["lead_other"], _num(other["mean_days"], lab, "days"),
-         lab["apps"].format(other["count"], _num(other["median_days"], lab, "days"))),
-        (lab["reduction"], _num(reduction, lab, "days"), lab["target"].format(LEAD_TIME_TARGET_DAYS)),
-    ]
+# The brief's headline rows: (figure key, its value's format, the basis: a LABELS key and the
+# figure keys filling it).
+KPI_ROWS: tuple[tuple[str, str, str | None, tuple[str, ...]], ...] = (
+    ("attendance_rate", "rate", "compliant_of_due", ("attendance_compliant", "attendance_due")),
+    ("log_completeness_rate", "rate", "logged_of_posted", ("log_logged_workdays", "log_posted_workdays")),
+    ("problem_closure_rate", "rate", "closed_of_problems", ("problems_closed", "problems_found")),
+    ("training_rate", "rate", "trained_of_managers", ("training_compliant", "training_managers")),
+    ("monthly_plans_rate", "rate", "on_time_of_due", ("plans_on_time", "plans_due")),
+    ("expert_covered_specialties", "of_8", "covered_of_8", ("expert_covered_specialties",)),
+    ("expert_median_response", "minutes", "calls", ("expert_calls",)),
+    ("lead_resident_mean", "days", "apps", ("lead_resident_count", "lead_resident_median")),
+    ("lead_other_mean", "days", "apps", ("lead_other_count", "lead_other_median")),
+    ("lead_reduction", "days", "target", ()),
+    ("lead_adjusted", "days", "adjusted_basis", ("lead_adjusted_compared", "lead_adjusted_strata")),
+)
+
+
+def brief_figures(report: dict) -> dict[str, object]:
+    """The catalogue figures the brief's headline table shows, with their values (from the report)."""
+    keys = [key for row in KPI_ROWS for key in (row[0], *row[3])]
+    return {key: figures.report_value(report, key) for key in dict.fromkeys(keys)}
+
+
+def _value(value, kind: str, lab: dict) -> str:
+    if kind == "rate":
+        return _pct(value, lab)
+    if kind == "of_8":
+        return f"{value}/{len(SPECIALTIES)}"
+    if kind in ("minutes", "days"):
+        return _num(value, lab, kind)
+    return lab["none"] if value is None else f"{value:,}"
+
+
+# What each judged figure rests on (figure keys; the smallest counts): below the min_sample_size
+# setting its value is marked as a small sample, as on the screens.
+SAMPLE_SIZES = {"attendance_rate": ("attendance_due",), "log_completeness_rate": ("log_posted_workdays",),
+                "problem_closure_rate": ("problems_found",), "training_rate": ("training_managers",),
+                "monthly_plans_rate": ("plans_due",), "lead_resident_mean": ("lead_resident_count",),
+                "lead_other_mean": ("lead_other_count",),
+                "lead_reduction": ("lead_resident_count", "lead_other_count"),
+                "lead_adjusted": ("lead_adjusted_compared",)}
+
+
+def kpi_rows(report: dict, lab: dict, lang: str = "zh", minimum: float = 0) -> list[tuple[str, str, str]]:
+    """(name, value, basis) for the headline figures of the report JSON (names from the catalogue);
+    a value resting on fewer than `minimum` cases is marked as a small sample."""
+    values = brief_figures(report)
+    rows = []
+    for key, kind, basis, parts in KPI_ROWS:
+        shown = [_value(values[part], "days" if part.endswith("_median") else "count", lab) for part in parts]
+        if key == "lead_reduction":
+            shown = [f"{figures.LEAD_TIME_REDUCTION_TARGET_DAYS:g}"]
+        if key == "lead_adjusted":
+            interval = report["lead_time"]["adjusted"]["ci95"]
+            shown = [lab["none"] if interval is None else f"{interval[0]:.1f}–{interval[1]:.1f}", *shown]
+        value = _value(values[key], kind, lab)
+        cases = [figures.report_value(report, part) for part in SAMPLE_SIZES.get(key, ())]
+        if values[key] is not None and cases and min(cases) < minimum:
+            value += lab["small"]
+        rows.append((figures.figure_name(key, lang), value, lab[basis].format(*shown)))
+    return rows
 
 
 def _heading(pdf: BriefPDF, text: str, size: float = 14) -> None:
@@ -265,8 +284,9 @@ def _table(pdf: BriefPDF, header: list[str], rows: list[list[str]], col_widths: 
 
 
 def _bar_chart(pdf: BriefPDF, title: str, bars: list[tuple[str, float | None, str]], scale_max: float,
-               marker: float | None = None, colour_below_marker: bool = False) -> None:
-    """Horizontal bars: (label, value, value text); an optional vertical marker line (a target)."""
+               marker: float | None = None, colours: list[tuple[int, int, int]] | None = None) -> None:
+    """Horizontal bars: (label, value, value text), each in its status colour (colours) or the
+    accent; an optional vertical marker line (a target)."""
     label_w, value_w, bar_h, gap = 48.0, 22.0, 5.0, 1.8
     x0 = pdf.l_margin + label_w
     width = pdf.epw - label_w - value_w
@@ -282,8 +302,7 @@ def _bar_chart(pdf: BriefPDF, title: str, bars: list[tuple[str, float | None, st
         pdf.set_xy(pdf.l_margin, y)
         pdf.cell(label_w - 2, bar_h, label, align="R")
         length = 0.0 if value is None or scale_max <= 0 else min(value / scale_max, 1.0) * width
-        below = colour_below_marker and marker is not None and value is not None and value < marker
-        pdf.set_fill_color(*(BAD if below else ACCENT))
+        pdf.set_fill_color(*(colours[i] if colours else ACCENT))
         if length > 0:
             pdf.rect(x0, y, length, bar_h, style="F")
         pdf.set_xy(x0 + length + 1, y)
@@ -306,7 +325,7 @@ def _bar_chart(pdf: BriefPDF, title: str, bars: list[tuple[str, float | None, st
 def _charts(pdf: BriefPDF, report: dict, settings: dict, lab: dict, lang: str) -> None:
     _heading(pdf, lab["charts"])
     rates = [
-        (lab[key], report[key]["rate"], _pct(report[key]["rate"], lab))
+        (figures.figure_name(f"{key}_rate", lang), report[key]["rate"], _pct(report[key]["rate"], lab))
         for key in ("attendance", "log_completeness", "problem_closure", "training", "monthly_plans")
     ]
     coverage_rate = report["experts"]["coverage"]["rate"]
@@ -320,8 +339,8 @@ def _charts(pdf: BriefPDF, report: dict, settings: dict, lab: dict, lang: str) -
     top = max([m for m in means if m is not None], default=0)
     _bar_chart(pdf, lab["chart_lead"], lead_bars, math.ceil(top / 10) * 10 or 10)
     pdf.set_font("cjk", "", 9)
-    pdf.cell(0, 5, f"{lab['reduction']}: {_num(lead['reduction_days'], lab, 'days')}"
-                   f"（{lab['target'].format(LEAD_TIME_TARGET_DAYS)}）",
+    pdf.cell(0, 5, f"{figures.figure_name('lead_reduction', lang)}: {_num(lead['reduction_days'], lab, 'days')}"
+                   f"（{lab['target'].format(f'{figures.LEAD_TIME_REDUCTION_TARGET_DAYS:g}')}）",
              new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
 
@@ -330,14 +349,15 @@ def _charts(pdf: BriefPDF, report: dict, settings: dict, lab: dict, lang: str) -
     names = meeting_metrics.TEXT[lang]["specialties"]
     cover_bars = [(names[code], float(by_specialty.get(code, 0)), str(by_specialty.get(code, 0)))
                   for code in SPECIALTIES]
+    colours = [figures.rgb(figures.STATUS_COLORS[figures.specialty_status(value, minimum)])
+               for _, value, _ in cover_bars]  # as on the screens
     scale = max([minimum * 2, *(v for _, v, _ in cover_bars)])
-    _bar_chart(pdf, lab["chart_coverage"].format(int(minimum)), cover_bars, scale,
-               marker=minimum, colour_below_marker=True)
+    _bar_chart(pdf, lab["chart_coverage"].format(int(minimum)), cover_bars, scale, marker=minimum, colours=colours)
 
 
 def _cell_text(value, lab: dict) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
-        return ""
+        return lab["none"]
     if isinstance(value, bool):
         return lab["yes"] if value else lab["no"]
     if isinstance(value, (dt.datetime, pd.Timestamp)):
@@ -357,7 +377,7 @@ def _agenda_tables(pdf: BriefPDF, agenda: "meeting_metrics.Agenda", lab: dict, l
         pdf.multi_cell(0, 5, lab["calendar_missing"].format(years), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
     for number, (key, frame) in enumerate(agenda.sections.items(), start=1):
-        title = meeting_metrics.SECTION_TITLES[key][lang]
+        title = meeting_metrics.section_name(key, agenda.as_of, lang)
         if pdf.get_y() > pdf.page_break_trigger - 25:  # keep a section's heading with its first rows
             pdf.add_page()
         _heading(pdf, f"{number}. {title}（{lab['items'].format(len(frame))}）", size=11)
@@ -395,7 +415,7 @@ def render_brief(report: dict, agenda: "meeting_metrics.Agenda", window: Window,
     pdf.ln(4)
     _heading(pdf, lab["kpis"])
     _table(pdf, [lab["indicator"], lab["value"], lab["basis"]],
-           [list(row) for row in kpi_rows(report, lab)], (34, 18, 48), size=10)
+           [list(row) for row in kpi_rows(report, lab, lang, settings["min_sample_size"])], (34, 18, 48), size=10)
     _charts(pdf, report, settings, lab, lang)
     _agenda_tables(pdf, agenda, lab, lang)
     return bytes(pdf.output())

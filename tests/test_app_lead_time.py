@@ -13,8 +13,10 @@ import datetime as dt
 import pytest
 
 from data_access.db import make_engine
+from data_access.models import Setting
 from data_access.settings import load_settings
 from metrics import lead_time
+from metrics.figures import figure_name
 from metrics.report import build_report
 from metrics.window import Scope, Window
 from tests import builders as b
@@ -98,13 +100,38 @@ def test_cards_match_the_report(db_url, monkeypatch):
     for label, value in expected.items():
         assert metric_by_label(at, label).value == value, label
     reduction = metric_by_label(at, ZH["kpi_lead_time_reduction"])
-    assert ZH["status_" + status("lead_time_reduction", report["reduction_days"])] in reduction.label
+    # A handful of applications: marked as a small sample, not judged (the default threshold is 30).
+    assert min(report["resident"]["count"], report["other"]["count"]) < 30
+    assert ZH["status_small"] in reduction.label
+    assert not any(ZH["status_" + s] in reduction.label for s in ("green", "amber", "red"))
+    adjusted = report["adjusted"]
+    assert metric_by_label(at, ZH["kpi_lead_time_adjusted"]).value == days(adjusted["reduction_days"])
+    captions = [c.value for c in at.caption]
+    assert ZH["lt_adjusted_basis"].format(resident=adjusted["resident_compared"], strata=adjusted["strata_compared"],
+                                          total=2) in captions
+    if adjusted["ci95"] is None:
+        assert ZH["lt_adjusted_no_interval"] in captions
+    else:
+        low, high = adjusted["ci95"]
+        assert ZH["lt_adjusted_interval"].format(low=f"{low:,.1f}", high=f"{high:,.1f}") in captions
     change = report["reduction_days"] - previous["reduction_days"]
     assert reduction.delta == f"{change:+.1f} 天"
     change = report["resident"]["mean_days"] - previous["resident"]["mean_days"]
     assert metric_by_label(at, ZH["lt_resident_mean"]).delta == f"{change:+.1f} 天"
-    counts = [c.value for c in at.caption]
-    assert ZH["lt_applications"].format(count=report["resident"]["count"]) in counts
+    assert ZH["lt_applications"].format(count=report["resident"]["count"]) in captions
+
+
+def test_with_a_lower_sample_threshold_the_cards_are_judged(db_url, monkeypatch):
+    seed(db_url)
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(Setting.__table__.update().where(Setting.key == "min_sample_size").values(value=2))
+        report = build_report(conn, WINDOW, load_settings(conn))["lead_time"]
+    engine.dispose()
+    at = open_screen(db_url, monkeypatch)
+    reduction = metric_by_label(at, ZH["kpi_lead_time_reduction"])
+    assert ZH["status_" + status("lead_time_reduction", report["reduction_days"])] in reduction.label
+    assert ZH["status_small"] not in reduction.label
 
 
 def test_a_town_filter_changes_the_numbers_as_the_scoped_metrics_do(small_url, monkeypatch):
@@ -123,8 +150,8 @@ def test_over_limit_and_stalled_applications(small_url, monkeypatch):
     at = open_screen(small_url, monkeypatch)
     over = computed(small_url, lead_time.over_limit)
     assert {"S001", "S002"} <= set(over["app_no"])
-    assert metric_by_label(at, ZH["lt_over_limit_card"]).value == f"{len(over):,}"
-    assert metric_by_label(at, ZH["lt_stalled_card"]).value == f"{int(over['stalled'].sum()):,}"
+    assert metric_by_label(at, figure_name("lead_over_limit")).value == f"{len(over):,}"
+    assert metric_by_label(at, figure_name("lead_stalled", date=WINDOW.end)).value == f"{int(over['stalled'].sum()):,}"
     table = at.dataframe[-1].value
     assert set(table[ZH["lt_col_app_no"]]) == set(over["app_no"])
     s001 = over.set_index("app_no").loc["S001"]
@@ -157,9 +184,10 @@ def test_stage_table_follows_the_stage_summary_with_limits(small_url, monkeypatc
 @pytest.mark.parametrize("username", list(USERS))
 def test_every_role_sees_the_screen_and_every_card_has_a_definition(small_url, monkeypatch, username):
     at = open_screen(small_url, monkeypatch, username)
-    assert len(at.metric) == 7
+    assert len(at.metric) == 8
     shown = at.session_state["_kpis_shown"]
-    assert {"lead_time", "lead_time_over_limit", "lead_time_stages"} == set(shown) and set(shown) <= set(DEFINITIONS)
+    assert {"lead_time", "lead_time_adjusted", "lead_time_over_limit", "lead_time_stages"} == set(shown)
+    assert set(shown) <= set(DEFINITIONS)
     labels = [e.label for e in at.expander]
     for kpi in shown:
         assert any(definition_name(kpi, "zh") in label and ZH["definition"] in label for label in labels), kpi

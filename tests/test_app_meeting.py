@@ -71,7 +71,10 @@ def shown_tables(at: AppTest) -> list:
 
 
 def counts(at: AppTest) -> dict[str, int]:
-    return {key: int(next(m.value for m in at.metric if m.label == ZH[f"mt_short_{key}"]))
+    """Each section's card, named by the figure catalogue on the agenda date."""
+    as_of = dt.date.fromisoformat(at.query_params["as_of"][0] if isinstance(at.query_params["as_of"], list)
+                                  else at.query_params["as_of"])
+    return {key: int(next(m.value for m in at.metric if m.label == meeting.section_name(key, as_of, "zh")))
             for key in meeting.SECTIONS}
 
 
@@ -155,7 +158,7 @@ def test_english_screen(read_url, monkeypatch):
     at = open_meeting(read_url, monkeypatch, "leader", lang="en")
     assert at.title[0].value == EN["nav_meeting"]
     labels = [m.label for m in at.metric]
-    assert EN["mt_short_action_items"] in labels
+    assert meeting.section_name("action_items", AS_OF, "en") in labels
     owners = [owner for frame in shown_tables(at) if EN["mt_col_owner"] in frame.columns
               for owner in frame[EN["mt_col_owner"]]]
     assert "Resident-manager office" in owners and "Connection team" in owners

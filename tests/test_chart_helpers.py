@@ -48,8 +48,10 @@ def test_chart_template_draws_what_styling_each_figure_drew(projection):
 @pytest.mark.parametrize("position", ["top right", "top left"])
 @pytest.mark.parametrize("text", ["label", None])
 def test_reference_lines_are_plotlys_vline_and_hline(position, text):
-    label = {"annotation_text": text, "annotation_position": position} if text else {}
+    # Our labels have a backing and the line's colour, so a data line under them cannot hide them.
     for axis, plotly_line in (("x", go.Figure.add_vline), ("y", go.Figure.add_hline)):
+        label = {"annotation_text": text, "annotation_position": position,  # (plotly changes the dict it is given)
+                 "annotation": {"bgcolor": "rgba(255,255,255,0.85)", "font": {"color": "#123456"}}} if text else {}
         theirs, ours = go.Figure([go.Scatter(x=[1, 2], y=[3, 4])]), go.Figure([go.Scatter(x=[1, 2], y=[3, 4])])
         plotly_line(theirs, 1.5, line_dash="dot", line_color="#123456", **label)
         reference_line(ours, **{axis: 1.5}, dash="dot", color="#123456", text=text, position=position)

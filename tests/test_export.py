@@ -51,6 +51,12 @@ def add_awkward_rows(engine) -> None:
                       closed_at=T(2025, 3, 5, 23, 59), manager_id=manager, customer_id=customer, hours=0)
         b.consumption(conn, customer, D(2024, 12, 1), 0)
         b.plan(conn, manager, D(2024, 12, 1), D(2024, 11, 28), content=None)
+        # Text a spreadsheet would run as a formula (OWASP's CSV-injection characters), in keys too.
+        risky = b.customer(conn, "@C2", name='=HYPERLINK("http://x","y")', industry="+1", town="-西镇",
+                           potential_reason="=cmd|' /C calc'!A0")
+        b.log(conn, manager, risky, D(2025, 3, 4), content="@SUM(1)", problems="'=already quoted",
+              measures="\t=tab first", status="open")
+        b.manager(conn, "-M8", name="''+two quotes")
 
 
 def test_export_then_import_into_a_fresh_db_gives_identical_data(engine, second_engine, tmp_path):
@@ -70,6 +76,28 @@ def test_export_then_import_into_a_fresh_db_gives_identical_data(engine, second_
     assert again.errors == []
     assert all(again.counts[sheet] == (0, 0) for sheet in counts)
     assert again.unchanged == counts
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def test_export_holds_no_formula_and_reads_back_the_same(engine, second_engine, tmp_path):
+    add_awkward_rows(engine)
+    path = tmp_path / "export.xlsx"
+    export_workbook(engine, path)
+    workbook = openpyxl.load_workbook(path)
+    cells = [cell for sheet in SHEETS for row in workbook[sheet.key].iter_rows(min_row=3) for cell in row]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    texts = [cell.value for cell in cells if isinstance(cell.value, str)]
+    assert not [text for text in texts if text.startswith(FORMULA_STARTS)]
+    quoted = {"'=HYPERLINK(\"http://x\",\"y\")", "'@C2", "'-M8", "'" + "''+two quotes", "''=already quoted"}
+    assert quoted <= set(texts)
+    assert any(isinstance(cell.value, float) and cell.value == 314.5 for cell in cells)  # numbers stay numbers
+    original = all_data(engine)
+    assert import_path(second_engine, path).errors == []
+    assert all_data(second_engine) == original
+    customers = {row["account_no"]: row for row in original["customers"]}
+    assert customers["@C2"]["name"] == '=HYPERLINK("http://x","y")' and customers["@C2"]["town"] == "-西镇"
 
 
 def test_export_is_in_the_template_format(engine, tmp_path):

@@ -53,10 +53,18 @@ def test_summary_resident_vs_other(q1_apps):
 def test_section_matches_the_contract(q1_apps):
     with q1_apps.connect() as conn:
         section = lead_time.section(conn, Q1, load_settings(conn))
+    # Like for like: new/single holds A1, A2 (60, 55) against B1, B3, B4 (75, 89, 59: mean 74.33);
+    # B2 is dual supply, a stratum without resident-served applications.
+    adjusted = section.pop("adjusted")
     assert section == {"resident": {"count": 2, "mean_days": 57.5, "median_days": 57.5},
                        "other": {"count": 4, "mean_days": 75.75, "median_days": 77.5},
                        "reduction_days": 18.25}
     assert list(section) == ["resident", "other", "reduction_days"]
+    assert list(adjusted) == ["reduction_days", "ci95", "resident_compared", "strata_compared"]
+    assert adjusted["reduction_days"] == round(223 / 3 - 57.5, 2)
+    assert (adjusted["resident_compared"], adjusted["strata_compared"]) == (2, 1)
+    low, high = adjusted["ci95"]
+    assert low <= adjusted["reduction_days"] <= high
 
 
 def test_empty_window_gives_nulls(q1_apps):
@@ -64,7 +72,9 @@ def test_empty_window_gives_nulls(q1_apps):
         section = lead_time.section(conn, Window(D(2023, 1, 1), D(2023, 12, 31)), load_settings(conn))
     assert section == {"resident": {"count": 0, "mean_days": None, "median_days": None},
                        "other": {"count": 0, "mean_days": None, "median_days": None},
-                       "reduction_days": None}
+                       "reduction_days": None,
+                       "adjusted": {"reduction_days": None, "ci95": None, "resident_compared": 0,
+                                    "strata_compared": 0}}
 
 
 def test_reduction_needs_both_sides(q1_apps):

@@ -124,7 +124,8 @@ def _assert_contract_shape(report: dict) -> None:
     assert list(experts["coverage"]) == ["by_specialty", "covered", "rate"]
     assert list(experts["coverage"]["by_specialty"]) == list(SPECIALTIES)
     assert list(report["segments"]) == ["total", "star", "potential", "risk", "none", "covered"]
-    assert list(report["lead_time"]) == ["resident", "other", "reduction_days"]
+    assert list(report["lead_time"]) == ["resident", "other", "reduction_days", "adjusted"]
+    assert list(report["lead_time"]["adjusted"]) == ["reduction_days", "ci95", "resident_compared", "strata_compared"]
     for group in ("resident", "other"):
         assert list(report["lead_time"][group]) == ["count", "mean_days", "median_days"]
     assert list(report["needs"]) == ["capacity_increase", "basic_charge_adjustment", "direct_trading", "surge"]
@@ -158,6 +159,9 @@ def test_full_report_hand_computed(engine):
     assert report["lead_time"]["resident"] == {"count": 1, "mean_days": 50.0, "median_days": 50.0}
     assert report["lead_time"]["other"] == {"count": 0, "mean_days": None, "median_days": None}
     assert report["lead_time"]["reduction_days"] is None
+    # No other application to compare with: no like-for-like estimate either.
+    assert report["lead_time"]["adjusted"] == {"reduction_days": None, "ci95": None, "resident_compared": 0,
+                                               "strata_compared": 0}
 
 
 @needs_all_sections
@@ -202,8 +206,8 @@ def test_format_table_shows_each_manager_kpi():
     report = {"window": {"from": "2025-03-01", "to": "2025-03-31"}, **EXPECTED_MARCH}
     table = format_table(report)
     assert "2025-03-01 – 2025-03-31" in table
-    assert "驻点考勤合规率 attendance" in table and "66.7%" in table
-    assert "日志填报率 log completeness" in table and "28.1%" in table
+    assert "驻点考勤合规率 Attendance compliance" in table and "66.7%" in table
+    assert "日志填报率 Log completeness" in table and "28.1%" in table
     assert "M2" in table  # behind on attendance and training
     empty = format_table({"window": report["window"],
                           "attendance": {"due": 0, "compliant": 0, "rate": None, "by_manager": []}})
@@ -238,7 +242,7 @@ def test_cli_without_json_prints_a_table(engine, db_url):
         _dataset(conn)
     run = _kpis(db_url, "--from", "2025-03-01", "--to", "2025-03-31")
     assert run.returncode == 0, run.stderr
-    assert "驻点考勤合规率 attendance" in run.stdout and "66.7%" in run.stdout
+    assert "驻点考勤合规率 Attendance compliance" in run.stdout and "66.7%" in run.stdout
     assert not run.stdout.lstrip().startswith("{")
 
 

@@ -581,17 +581,35 @@ def stage_limit_table(settings: dict) -> pd.DataFrame:
 def _lead_time_head(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> dict:
     window, scope, current = Window(start, end), Scope(town, team), settings()
     reads = {
-        "now": lambda conn: lead_time.summary(conn, window, current, scope),
+        "strata": lambda conn: lead_time.stratum_counts(conn, window, current, scope),
         "before": lambda conn: lead_time.summary(conn, window.previous(), current, scope),
-        "distribution": lambda conn: lead_time.lead_days_counts(conn, window, current, scope),
     }
-    return named_side_by_side(engine(), reads)
+    head = named_side_by_side(engine(), reads)
+    head["now"] = lead_time.summary_of(head["strata"])  # the window's own, from the same counts
+    head["distribution"] = lead_time.lead_days_counts_of(head["strata"])
+    head["adjusted"] = lead_time.adjusted_of(head["strata"], interval=False)
+    return head
 
 
 def lead_time_head(window: Window, scope: Scope) -> dict:
-    """The top of the lead-time screen, read side by side: now and before, metrics.lead_time.summary
-    of the window and of the one before it; distribution, metrics.lead_time.lead_days_counts."""
+    """The top of the lead-time screen, read side by side: strata (metrics.lead_time.stratum_counts)
+    and before (metrics.lead_time.summary of the window before); from the strata: now (the
+    window's summary), distribution (lead_days_counts) and adjusted (the like-for-like reduction
+    without its interval: lead_time_interval_later works that out while the screen is drawn)."""
     return _lead_time_head(database_url(), window.start, window.end, scope.town, scope.team)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _lead_time_interval(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None,
+                        _source: Callable[[], tuple | None] | None) -> tuple[float, float] | None:
+    return _from_source(_source)
+
+
+def lead_time_interval_later(window: Window, scope: Scope, strata: pd.DataFrame) -> Callable[[], tuple | None]:
+    """Starts the bootstrap interval of the like-for-like reduction (metrics.lead_time.bootstrap_interval
+    of lead_time_head's strata) in the background unless cached; returns the function that waits for it."""
+    args = (database_url(), window.start, window.end, scope.town, scope.team)
+    return _read_later(_lead_time_interval, args, lambda: lead_time.bootstrap_interval(strata))
 
 
 def _lead_time_details_now(engine: Engine, window: Window, scope: Scope, current: dict, trend_start: dt.date) -> dict:

@@ -19,11 +19,13 @@ import functools
 
 import streamlit as st
 
+from metrics import figures
 from ui import playlist, state
 
-STATUS_COLORS = {"green": "#1E8E3E", "amber": "#E8A317", "red": "#D93025", None: "#80868B"}
+# One mapping for every chart (metrics.figures: the PDF brief uses it too).
+STATUS_COLORS = figures.STATUS_COLORS
 # st.metric / badge colour names for the same statuses.
-STATUS_BADGE = {"green": "green", "amber": "orange", "red": "red", None: "gray"}
+STATUS_BADGE = {"green": "green", "amber": "orange", "red": "red", "small": "gray", None: "gray"}
 SERIES_COLORS = ["#0B6E4F", "#1F77B4", "#E8A317", "#9467BD", "#D93025", "#17BECF"]
 # The same series brighter, for lines on the projection's black background.
 PROJECTION_SERIES_COLORS = ["#34D399", "#60A5FA", "#FBBF24", "#C084FC", "#F87171", "#22D3EE"]
@@ -84,6 +86,22 @@ PROJECTION_CSS = """
 </style>
 """
 
+# Every mode: a KPI card's label and value wrap onto a second line instead of being cut off with
+# "…" (st.metric truncates both), so a long label or a value with its unit is always whole.
+BASE_CSS = """
+<style id="dashboard-base">
+[data-testid="stMetricLabel"] .stMarkdownEllipsis, [data-testid="stMetricLabel"] .stMarkdownEllipsis p,
+[data-testid="stMetricValue"] .stMarkdownEllipsis, [data-testid="stMetricValue"] .stMarkdownEllipsis p,
+[data-testid="stMetricLabel"] > div {
+    white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+    overflow-wrap: anywhere;
+}
+[data-testid="stMetricValue"] { overflow: visible !important; }
+/* This style block itself takes no room in the page */
+[data-testid="stMain"] [data-testid="stElementContainer"]:has(style#dashboard-base) { display: none; }
+</style>
+"""
+
 # The playlist (ui.playlist) on top of projection: a footer fixed to the bottom.
 PLAYLIST_CSS = """
 <style>
@@ -115,7 +133,9 @@ def page_config() -> None:
 
 
 def apply() -> None:
-    """Add the projection styling when projection mode is on, and the playlist's when it is on."""
+    """Add the card styling, the projection styling when projection mode is on, and the playlist's
+    when it is on."""
+    st.markdown(BASE_CSS, unsafe_allow_html=True)
     if state.projection():
         st.markdown(PROJECTION_CSS, unsafe_allow_html=True)
     if state.get("rotate") is not None:

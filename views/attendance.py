@@ -12,9 +12,10 @@ import streamlit as st
 
 from metrics import attendance
 from ui import auth, data, state
-from ui.components import change, definition, fmt_pp, fmt_rate, kpi_card, plotly, show_table
+from metrics.figures import figure_name
+from ui.components import change, definition, fmt_number, fmt_pp, fmt_rate, kpi_card, plotly, show_figures, show_table
 from ui.filters import screen_filters, window_caption
-from ui.strings import t
+from ui.strings import language, t
 from ui.targets import status
 from ui.theme import STATUS_COLORS
 
@@ -49,13 +50,22 @@ def table(frame: pd.DataFrame, name: str, key: str, *, columns: str = "att_col_"
     show_table(frame.rename(columns=header), name, key=key, column_config=config)
 
 
-def rate_card(container, kpi: str, counts: str, now: dict, before: dict) -> None:
-    """A rate KPI card with its change against the previous window, counts and definition."""
+# Each card's figures (metrics.figures): the rate, its denominator, its numerator.
+CARD_FIGURES = {"attendance": ("attendance_rate", "attendance_due", "attendance_compliant"),
+                "log_completeness": ("log_completeness_rate", "log_posted_workdays", "log_logged_workdays"),
+                "problem_closure": ("problem_closure_rate", "problems_found", "problems_closed"),
+                "monthly_plans": ("monthly_plans_rate", "plans_due", "plans_on_time"),
+                "training": ("training_rate", "training_managers", "training_compliant")}
+
+
+def rate_card(container, kpi: str, counts: str, cases: int, part: int, now: dict, before: dict) -> None:
+    """A rate KPI card with its change against the previous window, its numerator / denominator
+    (`counts`: `part` of `cases`, the denominator it rests on) and definition."""
     rate = now[kpi].rate
     delta = change(rate, before[kpi].rate)
     kpi_card(kpi, t(f"kpi_{kpi}"), fmt_rate(rate), delta=delta, delta_text=fmt_pp(delta),
-             status=status(kpi, rate), container=container)
-    container.caption(counts)
+             status=status(kpi, rate), basis=counts, n=cases if rate is not None else None, container=container,
+             figures=dict(zip(CARD_FIGURES[kpi], (rate, cases, part))))
     definition(kpi, container=container)
 
 
@@ -133,14 +143,16 @@ now = data.attendance_kpis(window, scope, from_matrix=True)  # the heat map's ma
 before = data.attendance_kpis(window.previous(), scope)
 att, comp, closure = now["attendance"], now["log_completeness"], now["problem_closure"]
 plans_now, train = now["monthly_plans"], now["training"]
-rate_card(cards[0], "attendance", t("att_count_weeks", compliant=att.compliant, due=att.due), now, before)
+rate_card(cards[0], "attendance", t("att_count_weeks", compliant=att.compliant, due=att.due), att.due, att.compliant,
+          now, before)
 rate_card(cards[1], "log_completeness", t("att_count_days", logged=comp.logged_workdays, posted=comp.posted_workdays),
-          now, before)
+          comp.posted_workdays, comp.logged_workdays, now, before)
 rate_card(cards[2], "problem_closure", t("att_count_problems", closed=closure.closed, total=closure.with_problems),
-          now, before)
-rate_card(cards[3], "monthly_plans", t("att_count_plans", on_time=plans_now.on_time, due=plans_now.due), now, before)
+          closure.with_problems, closure.closed, now, before)
+rate_card(cards[3], "monthly_plans", t("att_count_plans", on_time=plans_now.on_time, due=plans_now.due),
+          plans_now.due, plans_now.on_time, now, before)
 rate_card(cards[4], "training", t("att_count_training", compliant=train.compliant, managers=train.managers),
-          now, before)
+          train.managers, train.compliant, now, before)
 if state.projection():
     st.stop()  # the wall screen (1920×1080, no scrolling) ends with the cards and the managers behind
 
@@ -202,7 +214,9 @@ else:
 
 st.subheader(t("att_problems_title"))
 problems = data.open_problems(window.end, scope)
-st.caption(t("att_problems_caption", as_of=window.end, count=len(problems)))
+st.caption(t("att_problems_caption", name=figure_name("open_problems", language(), date=window.end),
+             count=fmt_number(len(problems))))
+show_figures({"open_problems": len(problems)}, window.end)
 if problems.empty:
     st.success(t("att_problems_none"))
 else:

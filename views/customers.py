@@ -14,7 +14,9 @@ import streamlit as st
 
 from metrics.segments import LIST_FILTERS, RISK_REASONS, SEGMENTS
 from ui import data, state
-from ui.components import csv_bytes, definition, fmt_number, fmt_rate, kpi_card, plotly, show_table, xlsx_bytes
+from ui.components import (
+    definition, download_buttons, fmt_number, fmt_rate, kpi_card, large_axis, missing_as_dash, plotly, show_table,
+)
 from ui.filters import screen_filters, window_caption
 from ui.strings import t
 from ui.theme import STATUS_COLORS
@@ -69,13 +71,15 @@ def combination_name(row) -> str:
 # --- KPI cards -----------------------------------------------------------------------------------
 
 row = st.columns(6)
-kpi_card("segments", t("cus_total"), fmt_number(counts["total"]), container=row[0])
-row[0].caption(t("cus_segmented", count=fmt_number(counts["segmented"])))
+kpi_card("segments", t("cus_total"), fmt_number(counts["total"]), container=row[0],
+         basis=t("cus_segmented", count=fmt_number(counts["segmented"])), date=as_of,
+         figures={"segments_total": counts["total"], "segments_segmented": counts["segmented"]})
 for column, segment in zip(row[1:5], (*SEGMENTS, "none")):
-    kpi_card("segments", badge(segment), fmt_number(counts[segment]), container=column)
-    column.caption(share_of_total(counts[segment]))
-kpi_card("segments_coverage", badge("covered"), fmt_number(counts["covered"]), container=row[5])
-row[5].caption(t("cus_coverage_of", rate=fmt_rate(counts["coverage_rate"]), segmented=fmt_number(counts["segmented"])))
+    kpi_card("segments", badge(segment), fmt_number(counts[segment]), container=column,
+             basis=share_of_total(counts[segment]), figures={f"segments_{segment}": counts[segment]}, date=as_of)
+kpi_card("segments_coverage", badge("covered"), fmt_number(counts["covered"]), container=row[5],
+         basis=t("cus_coverage_of", rate=fmt_rate(counts["coverage_rate"]), segmented=fmt_number(counts["segmented"])),
+         figures={"segments_covered": counts["covered"]}, date=as_of)
 left, right = st.columns(2)
 definition("segments", container=left)
 definition("segments_coverage", container=right)
@@ -96,12 +100,16 @@ else:
         go.Bar(y=order["combination"], x=order["covered"], orientation="h", name=t("cus_covered_bar"),
                marker_color=STATUS_COLORS["green"]),
         go.Bar(y=order["combination"], x=order["customers"] - order["covered"], orientation="h",
-               name=t("cus_not_covered_bar"), marker_color="#9AA0A6", text=order["customers"],
+               name=t("cus_not_covered_bar"), marker_color="#9AA0A6",
+               # The covered part is often too thin to see next to the whole: say it in words.
+               text=[t("cus_overlap_bar_text", customers=fmt_number(n), covered=fmt_number(c), share=fmt_rate(c / n, 0))
+                     for n, c in zip(order["customers"], order["covered"])],
                textposition="outside", cliponaxis=False),
     ])
     fig.update_layout(barmode="stack", title=dict(text=t("cus_overlaps_chart"), font=dict(size=15)),
                       legend=dict(orientation="h", y=-0.2))
-    fig.update_xaxes(title=t("cus_customers_axis"), range=[0, 1.12 * float(order["customers"].max())])
+    top = 1.45 * float(order["customers"].max())
+    fig.update_xaxes(title=t("cus_customers_axis"), range=[0, top], **large_axis(top))
     fig.update_yaxes(type="category")
     plotly(fig, height=max(240, 90 + 36 * len(order)), key="cus_overlaps")
 if state.projection():
@@ -127,7 +135,8 @@ else:
     fig.update_layout(barmode="group", title=dict(text=t("cus_breakdown_chart", by=t("cus_by_" + by)),
                                                   font=dict(size=15)), legend=dict(orientation="h", y=-0.25))
     fig.update_xaxes(type="category")
-    fig.update_yaxes(title=t("cus_customers_axis"), rangemode="tozero")
+    fig.update_yaxes(title=t("cus_customers_axis"),
+                     **large_axis(float(groups[[*SEGMENTS, "none"]].to_numpy().max(initial=0))))
     plotly(fig, height=340, key="cus_breakdown")
     if len(breakdown) > CHART_GROUPS:
         st.caption(t("cus_chart_capped", shown=CHART_GROUPS, groups=len(breakdown)))
@@ -159,7 +168,7 @@ else:
     fig.update_layout(barmode="stack", title=dict(text=t("cus_coverage_chart"), font=dict(size=15)),
                       legend=dict(orientation="h", y=-0.25))
     fig.update_xaxes(type="category")
-    fig.update_yaxes(title=t("cus_customers_axis"), rangemode="tozero")
+    fig.update_yaxes(title=t("cus_customers_axis"), **large_axis(1.1 * float(shown["segmented"].max())))
     plotly(fig, height=340, key="cus_coverage")
     if len(towns) > CHART_GROUPS:
         st.caption(t("cus_chart_capped", shown=CHART_GROUPS, groups=len(towns)))
@@ -201,11 +210,12 @@ if page.empty:
     st.info(t("cus_list_empty"))
 else:
     number = st.column_config.NumberColumn
-    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+    listed, config = missing_as_dash(shown, {
         labels["columns"]["voltage_kv"]: number(format="%g kV"),
         labels["columns"]["capacity_kva"]: number(format="localized"),
         labels["columns"]["annual_kwh"]: number(format="localized"),
     })
+    st.dataframe(listed, hide_index=True, width="stretch", column_config=config)
     if len(page) > rows:
         note = (t("cus_list_capped", shown=rows, rows=fmt_number(known_total)) if known_total is not None
                 else t("cus_list_capped_search", shown=rows))
@@ -216,10 +226,4 @@ else:
     def all_rows() -> pd.DataFrame:
         return list_table(data.customer_list_all(as_of, scope, segment, search), labels)
 
-    csv, xlsx, caption = st.columns([1, 1, 4])
-    csv.download_button(t("tbl_download_csv"), data=lambda: csv_bytes(all_rows()), file_name=f"{name}.csv",
-                        mime="text/csv", key="cus_list_csv", on_click="ignore", icon=":material/download:")
-    xlsx.download_button(t("tbl_download_xlsx"), data=lambda: xlsx_bytes(all_rows(), name), file_name=f"{name}.xlsx",
-                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                         key="cus_list_xlsx", on_click="ignore", icon=":material/table_view:")
-    caption.caption(note)
+    download_buttons(all_rows, name, key="cus_list", note=note)

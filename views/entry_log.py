@@ -17,6 +17,7 @@ from data_access import writes
 from data_access.clock import today as clock_today
 from data_access.writes import ValidationFailed
 from ui import auth, data, forms
+from ui.components import missing_as_dash
 from ui.filters import MIN_DATE
 from ui.strings import language, t
 from ui.text import plain
@@ -203,7 +204,8 @@ def recent_logs(employee_no: str, manager_id: int) -> None:
     st.caption(t("el_recent_count", count=len(logs), since=since))
     if not logs:
         return
-    st.dataframe(log_table(logs), hide_index=True, width="stretch", key="el_recent_table")
+    shown, config = missing_as_dash(log_table(logs))
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, key="el_recent_table")
     by_id = {log["id"]: log for log in logs}
     st.selectbox(t("el_pick"), list(by_id), index=None, key="el_pick", placeholder=t("fm_choose"),
                  format_func=lambda i: f"{by_id[i]['date']} · {by_id[i]['account_no']} · {by_id[i]['content'][:20]}",

@@ -14,11 +14,12 @@ import streamlit as st
 from ui import data, state
 from ui.components import (
     change, definition, fmt_delta, fmt_minutes, fmt_number, kpi_card, layout_marks, plotly, reference_marks,
-    show_table, translate_codes,
+    show_figures, show_table, translate_codes,
 )
+from metrics.figures import figure_name
 from ui.filters import screen_filters, window_caption
-from ui.strings import t
-from ui.targets import TARGETS, status
+from ui.strings import language, t
+from ui.targets import TARGETS, specialty_status, status
 from ui.theme import SERIES_COLORS, STATUS_COLORS
 
 TOP_EXPERTS = 20  # bars in the calls-per-expert chart
@@ -64,22 +65,25 @@ row = st.columns(3)
 thin = [code for code, count in coverage.by_specialty.items() if count < minimum]
 kpi_card("expert_coverage", t("kpi_expert_coverage"),
          t("value_of_total", value=coverage.covered, total=len(coverage.by_specialty)),
-         status=status("expert_coverage", coverage.rate), container=row[0])
-row[0].caption(t("exp_thin", specialties=t("exp_list_sep").join(t("spec_" + c) for c in thin)) if thin else t("exp_thin_none"))
+         status=status("expert_coverage", coverage.rate),
+         basis=t("exp_thin", specialties=t("exp_list_sep").join(t("spec_" + c) for c in thin)) if thin
+         else t("exp_thin_none"), container=row[0],
+         figures={"expert_covered_specialties": coverage.covered, "thin_specialties": len(thin)})
 definition("expert_coverage", container=row[0])
 
 delta = change(calls.count, calls_before.count)
 kpi_card("expert_calls", t("kpi_expert_calls"), fmt_number(calls.count), delta=delta,
-         delta_text=fmt_delta(delta, digits=0), container=row[1])
-row[1].caption(t("exp_closed", closed=calls.closed, count=calls.count))
+         delta_text=fmt_delta(delta, digits=0), basis=t("exp_closed", closed=calls.closed, count=calls.count),
+         container=row[1], figures={"expert_calls": calls.count, "expert_calls_closed": calls.closed})
 definition("expert_calls", container=row[1])
 
 response = calls.median_response_minutes
 delta = change(response, calls_before.median_response_minutes)
 kpi_card("expert_calls", t("kpi_expert_response"), fmt_minutes(response), delta=delta,
          delta_text=fmt_delta(delta, t("unit_minutes"), 0), lower_is_better=True,
-         status=status("expert_response", response), container=row[2])
-row[2].caption(t("exp_answered", answered=calls.answered, count=calls.count))
+         status=status("expert_response", response), basis=t("exp_answered", answered=calls.answered, count=calls.count),
+         n=calls.answered if response is not None else None, container=row[2],
+         figures={"expert_median_response": response, "expert_calls_answered": calls.answered})
 definition("expert_calls", target_key="expert_response", container=row[2])
 
 
@@ -91,7 +95,7 @@ counts = list(coverage.by_specialty.values())
 # Each figure is built in one call: cheaper than adding traces and updating the layout piecemeal.
 fig = go.Figure(
     go.Bar(x=[t("spec_" + code) for code in codes], y=counts, text=counts, textposition="inside",
-           marker_color=[STATUS_COLORS["red" if count < minimum else "green"] for count in counts],
+           marker_color=[STATUS_COLORS[specialty_status(count, minimum)] for count in counts],
            hovertext=[t("exp_coverage_hover", specialty=t("spec_" + c), count=n, minimum=f"{minimum:g}")
                       for c, n in zip(codes, counts)], hoverinfo="text"),
     layout=dict(yaxis=dict(title=t("exp_active_experts"), **whole_numbers(max(counts + [minimum]))),
@@ -116,7 +120,7 @@ else:
              for mode, colour in (("onsite", SERIES_COLORS[0]), ("remote", SERIES_COLORS[1]))],
             layout=dict(barmode="stack", title=dict(text=t("exp_by_specialty_chart"), font=dict(size=15)),
                         legend=dict(orientation="h", y=-0.3, traceorder="normal"),
-                        yaxis=whole_numbers(by_specialty["calls"].max())),
+                        yaxis=dict(title=t("exp_calls_axis"), **whole_numbers(by_specialty["calls"].max()))),
         )
         plotly(fig, height=WALL_CHART_HEIGHT if state.projection() else 320, key="exp_by_specialty")
     with right:
@@ -149,7 +153,8 @@ else:
                hovertext=[t("exp_expert_hover", expert=label, specialty=t("spec_" + s), calls=c, hours=f"{h:.1f}")
                           for label, s, c, h in zip(labels, top["specialty"], top["calls"], top["hours"])],
                hoverinfo="text"),
-        layout=dict(yaxis=dict(type="category", autorange="reversed"), xaxis=whole_numbers(top["calls"].max())),
+        layout=dict(yaxis=dict(type="category", autorange="reversed"),
+                    xaxis=dict(title=t("exp_calls_axis"), **whole_numbers(top["calls"].max()))),
     )
     if len(by_expert) > TOP_EXPERTS:
         st.caption(t("exp_top_experts", shown=TOP_EXPERTS, experts=len(by_expert)))
@@ -187,7 +192,9 @@ else:
 
 st.subheader(t("exp_open_title"))
 open_calls = details["open_calls"]
-st.caption(t("exp_open_caption", as_of=window.end, count=len(open_calls)))
+st.caption(t("exp_open_caption", name=figure_name("open_expert_calls", language(), date=window.end),
+             count=fmt_number(len(open_calls))))
+show_figures({"open_expert_calls": len(open_calls)}, window.end)
 if open_calls.empty:
     st.success(t("exp_open_none"))
 else:

@@ -18,7 +18,7 @@ from data_access.contract import SHEETS, SHEETS_BY_KEY
 from data_access.permissions import PermissionDenied
 from data_access.template import write_template
 from ui import auth, data, forms, theme
-from ui.components import show_table
+from ui.components import missing_as_dash, show_table
 from ui.strings import language, t
 from ui.text import plain
 
@@ -143,7 +143,8 @@ if importer.nothing_to_import(result):
     st.warning(t("imp_empty"), icon=":material/draft:")
     st.stop()
 st.subheader(t("imp_preview"))
-st.dataframe(preview_table(result), hide_index=True, width="stretch", key="imp_preview_table")
+preview, config = missing_as_dash(preview_table(result))
+st.dataframe(preview, hide_index=True, width="stretch", column_config=config, key="imp_preview_table")
 if result.ok:
     st.success(t("imp_clean"))
 else:

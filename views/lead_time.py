@@ -14,14 +14,16 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from metrics import lead_time
+from metrics.figures import figure_name
 from metrics.lead_time import STAGES
 from ui import data, state
 from ui.components import (
-    change, definition, fmt_days, fmt_delta, fmt_number, kpi_card, layout_marks, plotly, reference_marks,
-    show_table, translate_codes,
+    change, definition, fmt_days, fmt_delta, fmt_number, interval_caption, judged, kpi_card, layout_marks, plotly,
+    reference_marks, show_table, small_sample, translate_codes,
 )
 from ui.filters import screen_filters, window_caption
-from ui.strings import t
+from ui.strings import language, t
 from ui.targets import LEAD_TIME_REDUCTION_TARGET_DAYS, TARGETS, status
 from ui.theme import SERIES_COLORS, STATUS_COLORS
 
@@ -51,11 +53,13 @@ def table(frame: pd.DataFrame, name: str, key: str, column_config: dict | None =
     show_table(frame, name, key=key, column_config={**config, **(column_config or {})})
 
 
-def days_card(container, label: str, value: float | None, previous: float | None) -> None:
-    """A lead-days card (lower is better) with its change against the previous window."""
+def days_card(container, label: str, value: float | None, previous: float | None, basis: str, n: int,
+              figures: dict) -> None:
+    """A lead-days card (lower is better) with its change against the previous window and its n."""
     delta = change(value, previous)
     kpi_card("lead_time", label, fmt_days(value), delta=delta, delta_text=fmt_delta(delta, t("unit_days")),
-             lower_is_better=True, container=container)
+             lower_is_better=True, basis=basis, n=n if value is not None else None, container=container,
+             figures=figures)
 
 
 def group_name(group: str) -> str:
@@ -71,26 +75,81 @@ def limit_marker(colour: str) -> dict:
     return dict(symbol="line-ew-open", size=44, color=colour, line=dict(width=4, color=colour))
 
 
+def trend_notes(trend: pd.DataFrame, reductions: pd.Series, compared: list[int]) -> list[str]:
+    """What the monthly charts leave out or cannot judge, in words: months without an energized
+    application in a group (gaps in the lines, no bar), months where the reduction is negative,
+    months on too few applications (grey bars)."""
+    notes = []
+    for group in ("resident", "other"):
+        empty = [f"{month:%Y-%m}" for month, count in zip(trend["month"], trend[f"{group}_count"]) if count == 0]
+        if empty:
+            notes.append(t("lt_gap_note", group=group_name(group), months="、".join(empty) if language() == "zh"
+                           else ", ".join(empty)))
+    if (reductions < 0).any():
+        notes.append(t("lt_negative_note"))
+    if any(small_sample(n) for n, value in zip(compared, reductions) if not pd.isna(value)):
+        notes.append(t("lt_small_months_note", minimum=int(data.settings()["min_sample_size"])))
+    return notes
+
+
 def whole(values: pd.Series) -> pd.Series:
     return values.astype("Float64").round().astype("Int64")
 
 
 # --- KPI cards -----------------------------------------------------------------------------------
 
-row = st.columns(5)
-days_card(row[0], t("lt_resident_mean"), now.resident.mean_days, before.resident.mean_days)
-row[0].caption(t("lt_applications", count=fmt_number(now.resident.count)))
-days_card(row[1], t("lt_resident_median"), now.resident.median_days, before.resident.median_days)
-days_card(row[2], t("lt_other_mean"), now.other.mean_days, before.other.mean_days)
-row[2].caption(t("lt_applications", count=fmt_number(now.other.count)))
-days_card(row[3], t("lt_other_median"), now.other.median_days, before.other.median_days)
-reduction = now.reduction_days
-delta = change(reduction, before.reduction_days)
-kpi_card("lead_time", t("kpi_lead_time_reduction"), fmt_days(reduction), delta=delta,
-         delta_text=fmt_delta(delta, t("unit_days")), status=status("lead_time_reduction", reduction),
-         container=row[4])
-row[4].caption(t("lt_target", days=f"{LEAD_TIME_REDUCTION_TARGET_DAYS:g}"))
-definition("lead_time", target_key="lead_time_reduction")
+def group_cards(columns) -> None:
+    """Mean and median of each group, each with its number of applications."""
+    for group, (mean_card, median_card) in zip(("resident", "other"), (columns[0:2], columns[2:4])):
+        stats, previous = getattr(now, group), getattr(before, group)
+        basis = t("lt_applications", count=fmt_number(stats.count))
+        days_card(mean_card, t(f"lt_{group}_mean"), stats.mean_days, previous.mean_days, basis, stats.count,
+                  {f"lead_{group}_mean": stats.mean_days, f"lead_{group}_count": stats.count})
+        days_card(median_card, t(f"lt_{group}_median"), stats.median_days, previous.median_days, basis, stats.count,
+                  {f"lead_{group}_median": stats.median_days})
+
+
+def reduction_card(container) -> None:
+    """The raw reduction against 18 days, resting on the smaller group."""
+    delta = change(now.reduction_days, before.reduction_days)
+    compared = min(now.resident.count, now.other.count)
+    kpi_card("lead_time", t("kpi_lead_time_reduction"), fmt_days(now.reduction_days), delta=delta,
+             delta_text=fmt_delta(delta, t("unit_days")), status=status("lead_time_reduction", now.reduction_days),
+             basis=t("lt_reduction_basis", resident=fmt_number(now.resident.count), other=fmt_number(now.other.count),
+                     days=f"{LEAD_TIME_REDUCTION_TARGET_DAYS:g}"),
+             n=compared if now.reduction_days is not None else None, container=container,
+             figures={"lead_reduction": now.reduction_days})
+
+
+def adjusted_card(container):
+    """The like-for-like reduction with how many it compares; returns the slot its interval goes in."""
+    basis = (t("lt_adjusted_basis", resident=fmt_number(adjusted.resident_compared), strata=adjusted.strata_compared,
+               total=len(adjusted.strata)) if adjusted.reduction_days is not None else t("lt_adjusted_none"))
+    card = kpi_card("lead_time_adjusted", t("kpi_lead_time_adjusted"), fmt_days(adjusted.reduction_days),
+                    status=status("lead_time_reduction", adjusted.reduction_days), basis=basis,
+                    n=adjusted.resident_compared if adjusted.reduction_days is not None else None, container=container,
+                    figures={"lead_adjusted": adjusted.reduction_days,
+                             "lead_adjusted_compared": adjusted.resident_compared,
+                             "lead_adjusted_strata": adjusted.strata_compared})
+    return card.empty()
+
+
+adjusted = head["adjusted"]
+interval_later = data.lead_time_interval_later(window, scope, head["strata"])
+if state.projection():  # the wall screen: one row, no notes
+    row = st.columns(6)
+    group_cards(row[:4])
+    reduction_card(row[4])
+    interval_slot = adjusted_card(row[5])
+else:
+    group_cards(st.columns(4))
+    left, middle, note = st.columns([1, 1, 2])
+    reduction_card(left)
+    interval_slot = adjusted_card(middle)
+    note.caption(t("lt_adjusted_note", resampled=f"{lead_time.BOOTSTRAP_RESAMPLES:,}",
+                   minimum=int(data.settings()["min_sample_size"])))
+    definition("lead_time", target_key="lead_time_reduction", container=note)
+    definition("lead_time_adjusted", container=note)
 
 
 # --- Distributions -------------------------------------------------------------------------------
@@ -130,12 +189,13 @@ else:
                         yaxis=dict(title=t("lt_lead_days_axis"))),
         )
         plotly(fig, height=320, key="lt_box")
-    if reduction is not None:
+    if now.reduction_days is not None:
         st.caption(t("lt_reduction_note", resident=f"{now.resident.mean_days:.1f}", other=f"{now.other.mean_days:.1f}",
-                     days=f"{reduction:.1f}", target=f"{LEAD_TIME_REDUCTION_TARGET_DAYS:g}"))
+                     days=f"{now.reduction_days:.1f}", target=f"{LEAD_TIME_REDUCTION_TARGET_DAYS:g}"))
 
 
 if state.projection():
+    interval_caption(interval_slot, adjusted, interval_later)
     st.stop()
 
 
@@ -160,29 +220,40 @@ with left:
     plotly(fig, height=320, key="lt_trend")
 with right:
     reductions = trend["reduction"].astype(float)
-    colours = [STATUS_COLORS[status("lead_time_reduction", None if pd.isna(v) else v)] for v in reductions]
+    compared = [min(r, o) for r, o in zip(trend["resident_count"], trend["other_count"])]
+    colours = [STATUS_COLORS[judged(status("lead_time_reduction", None if pd.isna(v) else v), n)]
+               for v, n in zip(reductions, compared)]
+    amber = TARGETS["lead_time_reduction"].amber
     lines = layout_marks(
         reference_marks(y=LEAD_TIME_REDUCTION_TARGET_DAYS, dash="dash", color=STATUS_COLORS["green"],
                         text=t("target_line", value=f"{LEAD_TIME_REDUCTION_TARGET_DAYS:g} {t('unit_days')}"),
                         position="top left"),
-        reference_marks(y=TARGETS["lead_time_reduction"].amber, dash="dot", color=STATUS_COLORS["amber"]),
+        reference_marks(y=amber, dash="dot", color=STATUS_COLORS["amber"],
+                        text=t("watch_line", value=f"{amber:g} {t('unit_days')}"), position="top right"),
     )
     fig = go.Figure(
         go.Bar(x=months, y=reductions, marker_color=colours, name=t("kpi_lead_time_reduction"),
-               text=[None if pd.isna(v) else f"{v:.1f}" for v in reductions], textposition="outside"),
+               text=[None if pd.isna(v) else f"{v:.1f}" for v in reductions], textposition="outside",
+               cliponaxis=False, customdata=np.column_stack([trend["resident_count"], trend["other_count"]]),
+               hovertemplate=("%{x}: %{y:.1f} " + t("unit_days") + "<br>" + t("lt_month_counts") + "<extra></extra>")),
         layout=dict(title=dict(text=t("lt_reduction_chart"), font=dict(size=15)), xaxis=dict(type="category"),
-                    yaxis=dict(title=t("lt_reduction_axis")), **lines),
+                    yaxis=dict(title=t("lt_reduction_axis")), showlegend=False, **lines),
     )
     plotly(fig, height=320, key="lt_reduction")
+for line in trend_notes(trend, reductions, compared):
+    st.caption(line)
 
 
 # --- Stages against State Grid's limits ---------------------------------------------------------
 
 st.subheader(t("lt_stages_title"))
 row = st.columns(3)
-kpi_card("lead_time_over_limit", t("lt_over_limit_card"), fmt_number(details["over_limit_applications"]),
-         container=row[0])
-kpi_card("lead_time_over_limit", t("lt_stalled_card"), fmt_number(details["stalled_applications"]), container=row[1])
+kpi_card("lead_time_over_limit", figure_name("lead_over_limit", language()),
+         fmt_number(details["over_limit_applications"]), container=row[0],
+         figures={"lead_over_limit": details["over_limit_applications"]})
+kpi_card("lead_time_over_limit", figure_name("lead_stalled", language(), date=window.end),
+         fmt_number(details["stalled_applications"]), container=row[1],
+         figures={"lead_stalled": details["stalled_applications"]}, date=window.end)
 definition("lead_time_over_limit", container=row[2])
 definition("lead_time_stages", container=row[2])
 
@@ -236,3 +307,4 @@ else:
     )[["state", "stage", "workdays", "limit", "app_no", "account_no", "name", "resident_served", "supply",
        "applied_on", "energized_on"]]
     table(listed.rename(columns=lambda c: t("lt_col_" + c)), t("lt_over_title"), "lt_over_table")
+interval_caption(interval_slot, adjusted, interval_later)  # worked out in the background meanwhile

@@ -21,8 +21,8 @@ from metrics import meeting
 from metrics.window import Scope
 from reports.brief import FontMissing, build_brief, find_cjk_font
 from ui import auth, data
-from ui.components import show_table
-from ui.filters import MAX_DATE, MIN_DATE, screen_filters, window_caption
+from ui.components import MISSING, show_figures, show_table
+from ui.filters import MAX_DATE, MIN_DATE, screen_filters
 from ui.reminders import calendar_reminder
 from ui.state import projection
 from ui.strings import language, t
@@ -74,11 +74,27 @@ def agenda_date() -> dt.date:
 
 
 def section_counts(agenda: meeting.Agenda) -> None:
+    """A card per section with its count, named by the catalogue on the agenda date (the wall
+    screen, one row of seven, keeps the short names: its caption gives the date)."""
     counts = agenda.counts()
     keys = list(meeting.SECTIONS)
+    show_figures({meeting.SECTION_FIGURES[key]: counts[key] for key in keys}, agenda.as_of)
     for row_keys in ([keys] if projection() else [keys[:4], keys[4:]]):  # the wall screen: one row
         for column, key in zip(st.columns(len(keys) if projection() else 4), row_keys):
-            column.metric(t(SHORT_LABELS[key]), counts[key], border=True)
+            label = t(SHORT_LABELS[key]) if projection() else meeting.section_name(key, agenda.as_of, language())
+            column.metric(label, f"{counts[key]:,}", border=True)
+
+
+def scope_caption(agenda: meeting.Agenda, filters) -> None:
+    """What the screen counts: on the agenda date, not over the sidebar's window (which only the
+    brief's headline KPIs use), new needs since the last meeting."""
+    last = agenda.last_meeting.isoformat() if agenda.last_meeting else t("mt_no_meeting_yet")
+    text = t("mt_scope_caption", as_of=agenda.as_of, start=agenda.needs_window.start, last=last,
+             window_start=filters.window.start, window_end=filters.window.end)
+    parts = [part for part in (filters.scope.town, filters.scope.team) if part]
+    if parts:
+        text += " · " + t("filter_scope_caption", scope=" / ".join(parts))
+    st.caption(text)
 
 
 def brief_button(window, as_of: dt.date) -> None:
@@ -113,9 +129,9 @@ def column_names() -> dict[str, str]:
             "age_days": t("mt_col_age"), "due_date": t("mt_col_due"), "overdue": t("mt_col_overdue")}
 
 
-def section_title(number: int, key: str, frame: pd.DataFrame, lang: str) -> str:
-    title = meeting.SECTION_TITLES[key][lang]
-    return f"{number}. {title}（{len(frame)}）" if lang == "zh" else f"{number}. {title} ({len(frame)})"
+def section_title(number: int, key: str, frame: pd.DataFrame, lang: str, as_of: dt.date) -> str:
+    title = meeting.section_name(key, as_of, lang)
+    return f"{number}. {title}（{len(frame):,}）" if lang == "zh" else f"{number}. {title} ({len(frame):,})"
 
 
 def clip(value, width: int) -> str:
@@ -146,10 +162,11 @@ def wall_agenda(agenda: meeting.Agenda) -> None:
     rows_each = max(1, WALL_LINES // grid_rows - 3)  # a section also shows its title and a header
     for first in range(0, len(sections), WALL_COLUMNS):
         for column, (number, key, frame) in zip(st.columns(WALL_COLUMNS), sections[first:first + WALL_COLUMNS]):
-            column.subheader(section_title(number, key, frame, lang))
+            column.subheader(section_title(number, key, frame, lang, agenda.as_of))
             table = meeting.display_table(key, frame.head(rows_each), lang)[[*WALL_TEXT, "age_days"]]
             for name, width in WALL_TEXT.items():
                 table[name] = [clip(value, width) for value in table[name]]
+            table["age_days"] = [MISSING if pd.isna(days) else f"{int(days):,}" for days in table["age_days"]]
             column.table(table.rename(columns=column_names()), hide_index=True)
 
 
@@ -157,7 +174,7 @@ def agenda_sections(agenda: meeting.Agenda) -> None:
     lang = language()
     for number, (key, frame) in enumerate(agenda.sections.items(), start=1):
         title = meeting.SECTION_TITLES[key][lang]
-        st.subheader(section_title(number, key, frame, lang))
+        st.subheader(section_title(number, key, frame, lang, agenda.as_of))
         caption = section_caption(key, agenda)
         if caption:
             st.caption(caption)
@@ -275,7 +292,6 @@ def history() -> None:
 filters = screen_filters()
 window, scope = filters.window, filters.scope
 st.title(t("nav_meeting"))
-window_caption(filters)
 st.caption(t("mt_caption"))
 show_done()
 
@@ -286,6 +302,7 @@ with top[1]:
     brief_button(window, as_of)
 
 agenda = _agenda(database_url(), as_of, scope.town, scope.team)
+scope_caption(agenda, filters)
 if not projection():  # the wall screen has no room to spare; the PDF brief carries it
     calendar_reminder(agenda.calendar_years, link=auth.current_role() == "office")
 section_counts(agenda)

@@ -14,7 +14,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ui import data, state
-from ui.components import definition, fmt_number, fmt_rate, kpi_card, plotly, show_table
+from ui.components import (
+    MISSING, definition, fmt_large, fmt_number, fmt_rate, kpi_card, large_axis, plotly, show_table,
+)
 from ui.filters import screen_filters, window_caption
 from ui.strings import language, t
 from ui.theme import SERIES_COLORS
@@ -59,7 +61,7 @@ def wall_text(frame: pd.DataFrame, percent: tuple[str, ...] = ()) -> pd.DataFram
     """The rows as text for st.table on the wall screen (st.table has no column formats)."""
     def text(value, as_percent: bool) -> str:
         if value is None or (not isinstance(value, str) and pd.isna(value)):
-            return ""
+            return MISSING
         if as_percent:
             return fmt_rate(float(value))
         if isinstance(value, (bool, np.bool_)):
@@ -87,11 +89,8 @@ def table(frame: pd.DataFrame, name: str, key: str, column_config: dict | None =
 
 
 def yuan_short(value: float) -> str:
-    """A sum for a card: 万元 (10,000 yuan) in Chinese, millions in English, when that large."""
-    unit = 1e4 if language() == "zh" else 1e6
-    if abs(value) < unit:
-        return t("nd_yuan", value=f"{value:,.0f}")
-    return t("nd_yuan_short", value=f"{value / unit:,.{1 if unit == 1e4 else 2}f}")
+    """A sum for a card: 万元 / 亿元 in Chinese, K / M yuan in English, when that large."""
+    return t("nd_yuan", value=fmt_large(value))
 
 
 def findings_table(rule: str) -> pd.DataFrame:
@@ -139,13 +138,13 @@ def rule_tab(rule: str) -> None:
 row = st.columns(5)
 for column, rule in zip((row[0], row[1], row[3], row[4]), RULE_KPIS):
     kpi = RULE_KPIS[rule]
-    kpi_card(kpi, t("kpi_" + kpi), fmt_number(customers[rule]), container=column)
-    if rule == "surge":
-        column.caption(t("nd_months", months=fmt_number(len(findings[rule]))))
+    shown = {kpi: customers[rule], **({"needs_surge_months": len(findings[rule])} if rule == "surge" else {})}
+    kpi_card(kpi, t("kpi_" + kpi), fmt_number(customers[rule]), container=column, figures=shown, date=window.end,
+             basis=t("nd_months", months=fmt_number(len(findings[rule]))) if rule == "surge" else None)
     definition(kpi, container=column)
-kpi_card("needs_basic_charge", t("nd_yearly_saving"), yuan_short(yearly_saving), container=row[2])
-row[2].caption(t("nd_yearly_saving_caption", customers=fmt_number(customers["basic_charge_adjustment"]),
-                 yuan=f"{yearly_saving:,.0f}"))
+kpi_card("needs_basic_charge", t("nd_yearly_saving"), yuan_short(yearly_saving), container=row[2],
+         basis=t("nd_yearly_saving_caption", customers=fmt_number(customers["basic_charge_adjustment"]),
+                 yuan=f"{yearly_saving:,.0f}"), figures={"needs_yearly_saving": round(yearly_saving, 2)})
 
 
 # --- One tab per rule ----------------------------------------------------------------------------
@@ -158,11 +157,11 @@ with tabs[1]:
         top = charges.nlargest(SAVING_CHART_ROWS, "annual_saving").iloc[::-1]
         fig = go.Figure(go.Bar(
             y=[f"{no} {name}" for no, name in zip(top["account_no"], top["name"])], x=top["annual_saving"],
-            orientation="h", marker_color=SERIES_COLORS[0], text=[f"{v:,.0f}" for v in top["annual_saving"]],
-            textposition="outside",
+            orientation="h", marker_color=SERIES_COLORS[0], text=[fmt_large(v) for v in top["annual_saving"]],
+            textposition="outside", cliponaxis=False,
         ))
         fig.update_layout(title=dict(text=t("nd_saving_chart", shown=len(top)), font=dict(size=15)))
-        fig.update_xaxes(title=t("nd_saving_axis"), rangemode="tozero")
+        fig.update_xaxes(title=t("nd_saving_axis"), **large_axis(1.15 * float(top["annual_saving"].max())))
         fig.update_yaxes(type="category")
         plotly(fig, height=max(220, 70 + 26 * len(top)), key="nd_saving_chart")
     rule_tab("basic_charge_adjustment")
