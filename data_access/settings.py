@@ -49,6 +49,13 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("login_lock_minutes", 15, "登录失败锁定时长（分钟）", "Lock after failed logins (minutes)", 1, 1440, integer=True),
     SettingSpec("password_max_age_days", 90, "密码最长使用天数（0 为不限）", "Password maximum age (days, 0 = no limit)", 0, 365,
                 integer=True),
+    # Subscriptions and alerts (manage.py notify, docs/notifications.md).
+    SettingSpec("alert_problem_open_days", 14, "问题未整改提醒（天）", "Alert: problem open longer than (days)", 1, 365,
+                integer=True),
+    SettingSpec("alert_call_unanswered_minutes", 60, "专家调用未响应提醒（分钟）",
+                "Alert: expert call unanswered after (minutes)", 5, 1440, integer=True),
+    SettingSpec("notify_max_attempts", 5, "消息发送失败最多尝试次数", "Notification: maximum send attempts", 1, 20,
+                integer=True),
 )
 DEFAULTS: dict[str, float] = {spec.key: float(spec.default) for spec in SETTING_SPECS}
 SPECS_BY_KEY = {spec.key: spec for spec in SETTING_SPECS}
