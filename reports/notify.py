@@ -1,0 +1,428 @@
+"""`manage.py notify`: send every subscription's message that is due at a moment, exactly once.
+
+A run at `at`:
+1. Retries: deliveries left pending or failed by earlier runs are sent again, with the content
+   stored when they were made, until [notify_max_attempts] attempts; then they are abandoned (and
+   their alerts become new again, so a later message carries them).
+2. Due subscriptions: each subscription's latest schedule slot at or before `at` (weekly: its
+   weekday and time; daily: its time; each_run: `at` itself) that has no delivery yet. A new
+   subscription therefore gets the current period's message at the next run.
+3. Messages: a brief gets the headline figures of its scope (metrics.headline: the last 13 full
+   weeks against the 13 before) and the joint meeting's PDF brief (reports.brief, whole program,
+   agenda as of `at`), made once per language and stored once (delivery_files). Alerts are
+   evaluated once for the run (metrics.alerts) and each subscription gets those of its rules and
+   scope that it was not told yet (delivery_items: one row per rule, subject and period); no new
+   alert, no message.
+4. Each message is stored (deliveries, status pending, with its alert items) in its own
+   transaction, so two runs at once cannot both make it (unique subscription and slot), then
+   claimed (attempts + 1), sent and marked sent or failed with the error.
+
+A dry run does 2 and 3 without storing or sending anything and lists what would go where.
+A subscription whose channel is not configured (no DASHBOARD_SMTP_URL, an unknown webhook name)
+or whose owner has no email address is reported and left due: nothing is stored for it, so it goes
+out at the first run after the setting is fixed. The app itself never sends: only this command.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import Callable
+
+from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from data_access import notify_config, security
+from data_access.models import Delivery, DeliveryFile, DeliveryItem
+from data_access.settings import load_settings
+from data_access.subscriptions import active_subscriptions
+from metrics import alerts as alert_rules
+from metrics import headline
+from metrics.window import Scope
+from reports import notify_text
+from reports.channels import WEBHOOK_MAX_BYTES, EmailSender, SendError, build_email, post_webhook, webhook_payload
+
+STALE_SENDING = dt.timedelta(minutes=15)  # a delivery claimed this long ago by a run that died
+CHUNK = 400
+
+
+@dataclass
+class Message:
+    """One planned message: for a subscription's slot, to one recipient."""
+
+    subscription: dict
+    slot: dt.datetime
+    recipient: str  # email address or webhook name
+    subject: str
+    body: str
+    markdown: str | None = None
+    attachment: tuple[str, bytes] | None = None
+    items: list = field(default_factory=list)  # the Alerts it tells
+
+
+@dataclass
+class RunReport:
+    at: dt.datetime
+    planned: list[Message] = field(default_factory=list)
+    sent: list[tuple[int, str, str]] = field(default_factory=list)  # (delivery id, recipient, subject)
+    failed: list[tuple[int, str, str]] = field(default_factory=list)  # (delivery id, recipient, error)
+    abandoned: list[int] = field(default_factory=list)
+    retries: list[dict] = field(default_factory=list)  # deliveries due for another attempt (dry run: listed)
+    skipped: list[tuple[dict, str]] = field(default_factory=list)  # (subscription, reason)
+    notes: list[str] = field(default_factory=list)  # settings worth knowing about (dry run: SMTP not set)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+# --- schedule ------------------------------------------------------------------------------------
+
+def latest_slot(subscription: dict, at: dt.datetime) -> dt.datetime:
+    """The subscription's last scheduled moment at or before `at` (each_run: `at`)."""
+    at = at.replace(second=0, microsecond=0)
+    if subscription["frequency"] == "each_run":
+        return at
+    hour, minute = map(int, subscription["send_time"].split(":"))
+    slot = at.replace(hour=hour, minute=minute)
+    if subscription["frequency"] == "daily":
+        return slot if slot <= at else slot - dt.timedelta(days=1)
+    slot -= dt.timedelta(days=(at.weekday() - subscription["weekday"]) % 7)
+    return slot if slot <= at else slot - dt.timedelta(days=7)
+
+
+def _delivered_slots(conn: Connection, wanted: list[tuple[int, dt.datetime]]) -> set[tuple[int, dt.datetime]]:
+    found: set = set()
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start:start + CHUNK]
+        query = select(Delivery.subscription_id, Delivery.slot).where(
+            Delivery.subscription_id.in_([sid for sid, _ in chunk]), Delivery.slot.in_({slot for _, slot in chunk}))
+        found.update((sid, slot) for sid, slot in conn.execute(query))
+    return found
+
+
+def due_subscriptions(conn: Connection, at: dt.datetime) -> list[tuple[dict, dt.datetime]]:
+    """(subscription, slot) of every active subscription whose latest slot has no delivery."""
+    subscriptions = active_subscriptions(conn)
+    slots = [(sub, latest_slot(sub, at)) for sub in subscriptions]
+    delivered = _delivered_slots(conn, [(sub["id"], slot) for sub, slot in slots])
+    return [(sub, slot) for sub, slot in slots if (sub["id"], slot) not in delivered]
+
+
+# --- composing -----------------------------------------------------------------------------------
+
+def _told(conn: Connection, subscription_ids: list[int], found: list) -> set[tuple]:
+    """(subscription_id, rule, subject, period) already told, for the alerts found in this run."""
+    told: set = set()
+    subjects: dict[str, list[str]] = {}
+    for alert in found:
+        subjects.setdefault(alert.rule, []).append(alert.subject)
+    ids = sorted(set(subscription_ids))
+    for rule, names in subjects.items():
+        names = sorted(set(names))
+        for start in range(0, len(names), CHUNK):
+            query = select(DeliveryItem.subscription_id, DeliveryItem.subject, DeliveryItem.period).where(
+                DeliveryItem.rule == rule, DeliveryItem.subject.in_(names[start:start + CHUNK]))
+            if len(ids) <= CHUNK:
+                query = query.where(DeliveryItem.subscription_id.in_(ids))
+            told.update((sid, rule, subject, period) for sid, subject, period in conn.execute(query))
+    return told
+
+
+class Composer:
+    """Makes the messages of one run; what several subscriptions share is computed once."""
+
+    def __init__(self, engine: Engine, at: dt.datetime, settings: dict, base_url: str | None, dry_run: bool):
+        self.engine, self.at, self.settings, self.base_url, self.dry_run = engine, at, settings, base_url, dry_run
+        self.window = headline.brief_window(at)
+        self._figures: dict[Scope, dict] = {}
+        self._pdfs: dict[str, tuple[str, bytes]] = {}
+        self.alerts: list = []
+        self.told: set = set()
+
+    def evaluate_alerts(self, due: list[tuple[dict, dt.datetime]]) -> None:
+        rules = {rule for sub, _ in due if sub["kind"] == "alerts" for rule in sub["rules"]}
+        if not rules:
+            return
+        with self.engine.connect() as conn:
+            self.alerts = alert_rules.evaluate(conn, self.at, self.settings, tuple(rules))
+            ids = [sub["id"] for sub, _ in due if sub["kind"] == "alerts"]
+            self.told = _told(conn, ids, self.alerts)
+
+    def figures(self, scope: Scope) -> dict:
+        if scope not in self._figures:
+            with self.engine.connect() as conn:
+                self._figures[scope] = headline.with_change(conn, self.window, self.settings, scope)
+        return self._figures[scope]
+
+    def pdf(self, lang: str) -> tuple[str, bytes] | None:
+        if self.dry_run:
+            return None
+        if lang not in self._pdfs:
+            from reports.brief import LABELS, build_brief
+
+            with self.engine.connect() as conn:
+                content = build_brief(conn, self.window, self.at.date(), self.settings, lang)
+            self._pdfs[lang] = (f"{LABELS[lang]['title']}_{self.at:%Y-%m-%d}.pdf", content)
+        return self._pdfs[lang]
+
+    def brief(self, sub: dict, slot: dt.datetime, recipient: str) -> Message:
+        lang = sub["language"]
+        scope = Scope(town=sub["scope_value"] if sub["scope_kind"] == "town" else None,
+                      team=sub["scope_value"] if sub["scope_kind"] == "team" else None)
+        figures = self.figures(scope)
+        subject = notify_text.brief_subject(self.at, lang)
+        body = notify_text.brief_email(sub, figures, self.window, self.at, self.base_url, lang)
+        markdown = None
+        attachment = None
+        if sub["channel"] == "webhook":
+            markdown = notify_text.brief_markdown(sub, figures, self.window, self.at, self.base_url, lang)[1]
+        else:
+            attachment = self.pdf(lang)
+        return Message(sub, slot, recipient, subject, body, markdown, attachment)
+
+    def alert_message(self, sub: dict, slot: dt.datetime, recipient: str) -> Message | None:
+        lang, rules = sub["language"], set(sub["rules"])
+        items = [alert for alert in self.alerts
+                 if alert.rule in rules
+                 and alert_rules.concerns(alert, sub["scope_kind"], sub["scope_value"], sub["employee_no"])
+                 and (sub["id"], alert.rule, alert.subject, alert.period) not in self.told]
+        if not items:
+            return None
+        two_weeks = {alert.subject for alert in items if alert.rule == "attendance_two_weeks"}
+        items = [alert for alert in items if not (alert.rule == "attendance_week" and alert.subject in two_weeks)
+                 ] if "attendance_two_weeks" in rules else items
+        subject = notify_text.alerts_subject(items, self.at, lang)
+        body = notify_text.alerts_email(sub, items, self.at, self.base_url, lang)
+        markdown = None
+        if sub["channel"] == "webhook":
+            markdown = fit(notify_text.alerts_markdown(items, self.at, self.base_url, lang)[1], WEBHOOK_MAX_BYTES)
+        return Message(sub, slot, recipient, subject, body, markdown, items=items)
+
+
+def fit(markdown: str, limit: int) -> str:
+    """Whole lines of `markdown` within `limit` bytes of UTF-8, with … when some were left out."""
+    if len(markdown.encode("utf-8")) <= limit:
+        return markdown
+    kept, size = [], 4
+    for line in markdown.split("\n"):
+        size += len(line.encode("utf-8")) + 1
+        if size > limit:
+            break
+        kept.append(line)
+    return "\n".join(kept + ["…"])
+
+
+def _recipient(sub: dict, webhooks: dict[str, str], smtp_ready: bool) -> tuple[str | None, str | None]:
+    """(recipient, None) or (None, why it cannot be sent now)."""
+    if sub["channel"] == "webhook":
+        if sub["webhook"] not in webhooks:
+            return None, f"webhook {sub['webhook']!r} is not configured (DASHBOARD_WEBHOOK_{sub['webhook'].upper()})"
+        return sub["webhook"], None
+    if not sub["email"]:
+        return None, f"{sub['username']} has no email address"
+    if not smtp_ready:
+        return None, "DASHBOARD_SMTP_URL is not set"
+    return sub["email"], None
+
+
+def plan_messages(engine: Engine, at: dt.datetime, settings: dict, *, dry_run: bool, webhooks: dict[str, str],
+                  smtp_ready: bool, report: RunReport, base_url: str | None) -> None:
+    with engine.connect() as conn:
+        due = due_subscriptions(conn, at)
+    ready = []
+    for sub, slot in due:
+        recipient, problem = _recipient(sub, webhooks, smtp_ready or dry_run)
+        if problem:
+            report.skipped.append((sub, problem))
+        else:
+            ready.append((sub, slot, recipient))
+    composer = Composer(engine, at, settings, base_url, dry_run)
+    composer.evaluate_alerts([(sub, slot) for sub, slot, _ in ready])
+    for sub, slot, recipient in ready:
+        if sub["kind"] == "brief":
+            try:
+                message = composer.brief(sub, slot, recipient)
+            except Exception as error:  # reports.brief.FontMissing and the like: the brief cannot be made
+                from reports.brief import FontMissing
+
+                if not isinstance(error, FontMissing):
+                    raise
+                report.skipped.append((sub, str(error)))
+                continue
+        else:
+            message = composer.alert_message(sub, slot, recipient)
+        if message is not None:
+            report.planned.append(message)
+    if dry_run and not smtp_ready and any(m.subscription["channel"] == "email" for m in report.planned):
+        report.notes.append("DASHBOARD_SMTP_URL is not set: the emails listed would not be sent")
+    if not base_url:
+        report.notes.append("DASHBOARD_BASE_URL is not set: messages carry no links to the dashboard")
+
+
+# --- storing and sending -------------------------------------------------------------------------
+
+def _store_file(conn: Connection, attachment: tuple[str, bytes]) -> str:
+    filename, content = attachment
+    digest = hashlib.sha256(content).hexdigest()
+    if conn.execute(select(DeliveryFile.sha256).where(DeliveryFile.sha256 == digest)).first() is None:
+        conn.execute(insert(DeliveryFile).values(sha256=digest, filename=filename, content=content,
+                                                 created_at=security.now()))
+    return digest
+
+
+def store(engine: Engine, message: Message) -> int | None:
+    """Store the message and its alert items in one transaction; None when another run has it."""
+    sub = message.subscription
+    try:
+        with engine.begin() as conn:
+            digest = _store_file(conn, message.attachment) if message.attachment else None
+            delivery_id = conn.execute(insert(Delivery).values(
+                subscription_id=sub["id"], slot=message.slot, kind=sub["kind"], channel=sub["channel"],
+                recipient=message.recipient, username=sub["username"], subject=message.subject[:300],
+                body=message.body, markdown=message.markdown, file_sha256=digest, items=len(message.items),
+                status="pending", attempts=0, created_at=security.now())).inserted_primary_key[0]
+            if message.items:
+                conn.execute(insert(DeliveryItem), [
+                    {"delivery_id": delivery_id, "subscription_id": sub["id"], "rule": alert.rule,
+                     "subject": alert.subject[:120], "period": alert.period} for alert in message.items])
+            return delivery_id
+    except IntegrityError:
+        return None
+
+
+def _claim(engine: Engine, delivery: dict) -> bool:
+    """Take a delivery for this run (attempts + 1); False when another run took it first."""
+    with engine.begin() as conn:
+        result = conn.execute(update(Delivery).where(
+            Delivery.id == delivery["id"], Delivery.attempts == delivery["attempts"],
+            Delivery.status.in_(("pending", "failed", "sending")))
+            .values(status="sending", attempts=Delivery.attempts + 1, last_attempt_at=security.now()))
+        return result.rowcount == 1
+
+
+def _finish(engine: Engine, delivery_id: int, error: str | None, max_attempts: int) -> str:
+    with engine.begin() as conn:
+        if error is None:
+            conn.execute(update(Delivery).where(Delivery.id == delivery_id)
+                         .values(status="sent", sent_at=security.now(), error=None))
+            return "sent"
+        attempts = conn.execute(select(Delivery.attempts).where(Delivery.id == delivery_id)).scalar()
+        status = "abandoned" if attempts >= max_attempts else "failed"
+        conn.execute(update(Delivery).where(Delivery.id == delivery_id).values(status=status, error=error[:2000]))
+        if status == "abandoned":  # never told: its alerts are new again for a later message
+            conn.execute(delete(DeliveryItem).where(DeliveryItem.delivery_id == delivery_id))
+        return status
+
+
+DELIVERY_FIELDS = (Delivery.id, Delivery.attempts, Delivery.channel, Delivery.recipient, Delivery.subject,
+                   Delivery.body, Delivery.markdown, Delivery.file_sha256, Delivery.status)
+
+
+def retry_candidates(conn: Connection, max_attempts: int, now: dt.datetime) -> list[dict]:
+    stale = now - STALE_SENDING
+    query = select(*DELIVERY_FIELDS).where(
+        Delivery.attempts < max_attempts,
+        or_(Delivery.status.in_(("pending", "failed")),
+            and_(Delivery.status == "sending", Delivery.last_attempt_at < stale))).order_by(Delivery.id)
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+class Sender:
+    """The channels of one run: one SMTP connection for all emails, one POST per webhook message."""
+
+    def __init__(self, engine: Engine, smtp: notify_config.SmtpConfig | None, webhooks: dict[str, str]):
+        self.engine, self.webhooks = engine, webhooks
+        self.smtp = smtp
+        self.email = EmailSender(smtp) if smtp else None
+        self._files: dict[str, tuple[str, bytes]] = {}
+
+    def attachment(self, digest: str | None) -> tuple[str, bytes] | None:
+        if digest is None:
+            return None
+        if digest not in self._files:
+            with self.engine.connect() as conn:
+                row = conn.execute(select(DeliveryFile.filename, DeliveryFile.content)
+                                   .where(DeliveryFile.sha256 == digest)).one()
+            self._files[digest] = (row.filename, bytes(row.content))
+        return self._files[digest]
+
+    def keep(self, attachment: tuple[str, bytes]) -> None:
+        self._files.setdefault(hashlib.sha256(attachment[1]).hexdigest(), attachment)
+
+    def send(self, delivery: dict) -> None:
+        if delivery["channel"] == "webhook":
+            url = self.webhooks.get(delivery["recipient"])
+            if url is None:
+                raise SendError(f"webhook {delivery['recipient']!r} is not configured")
+            title = delivery["subject"]
+            post_webhook(url, webhook_payload(url, title, delivery["markdown"] or delivery["body"], delivery["body"]))
+            return
+        if self.email is None:
+            raise SendError("DASHBOARD_SMTP_URL is not set")
+        self.email.send(build_email(self.smtp.sender, delivery["recipient"], delivery["subject"], delivery["body"],
+                                    self.attachment(delivery["file_sha256"])))
+
+    def close(self) -> None:
+        if self.email is not None:
+            self.email.close()
+
+
+def deliver(engine: Engine, sender: Sender, delivery: dict, max_attempts: int, report: RunReport) -> None:
+    if not _claim(engine, delivery):
+        return
+    try:
+        sender.send(delivery)
+        error = None
+    except SendError as failure:
+        error = str(failure)
+    status = _finish(engine, delivery["id"], error, max_attempts)
+    if status == "sent":
+        report.sent.append((delivery["id"], delivery["recipient"], delivery["subject"]))
+    else:
+        report.failed.append((delivery["id"], delivery["recipient"], error or ""))
+        if status == "abandoned":
+            report.abandoned.append(delivery["id"])
+
+
+def run(engine: Engine, at: dt.datetime, *, dry_run: bool = False,
+        progress: Callable[[str], None] | None = None) -> RunReport:
+    """Send (or, dry, list) everything due at `at`; see the module docstring."""
+    import time
+
+    say = progress or (lambda text: None)
+    report = RunReport(at)
+    smtp = notify_config.smtp_config()  # ConfigError for an unusable URL: the caller reports it
+    webhooks = notify_config.webhooks()
+    with engine.connect() as conn:
+        settings = load_settings(conn)
+        max_attempts = int(settings["notify_max_attempts"])
+        report.retries = retry_candidates(conn, max_attempts, security.now())
+    started = time.perf_counter()
+    plan_messages(engine, at, settings, dry_run=dry_run, webhooks=webhooks, smtp_ready=smtp is not None,
+                  report=report, base_url=notify_config.base_url())
+    report.timings["compose"] = time.perf_counter() - started
+    if dry_run:
+        return report
+    sender = Sender(engine, smtp, webhooks)
+    started = time.perf_counter()
+    try:
+        for delivery in report.retries:
+            say(f"retry #{delivery['id']} to {delivery['recipient']}")
+            deliver(engine, sender, delivery, max_attempts, report)
+        for message in report.planned:
+            delivery_id = store(engine, message)
+            if delivery_id is None:
+                continue
+            if message.attachment:
+                sender.keep(message.attachment)
+            deliver(engine, sender, {"id": delivery_id, "attempts": 0, "channel": message.subscription["channel"],
+                                     "recipient": message.recipient, "subject": message.subject,
+                                     "body": message.body, "markdown": message.markdown,
+                                     "file_sha256": _digest(message.attachment)}, max_attempts, report)
+    finally:
+        sender.close()
+    report.timings["send"] = time.perf_counter() - started
+    return report
+
+
+def _digest(attachment: tuple[str, bytes] | None) -> str | None:
+    return hashlib.sha256(attachment[1]).hexdigest() if attachment else None
