@@ -18,7 +18,7 @@ import datetime as dt
 import re
 from typing import Any, Iterable
 
-from sqlalchemy import delete, distinct, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from data_access import notify_config, security
@@ -140,9 +140,9 @@ def active_subscriptions(conn: Connection) -> list[dict[str, Any]]:
 
 def scope_choices(conn: Connection) -> dict[str, list[str]]:
     """The towns (of customers) and teams (of managers) a scope can name."""
-    towns = conn.execute(select(distinct(Customer.town)).where(Customer.town.is_not(None))
+    towns = conn.execute(select(Customer.town).where(Customer.town.is_not(None)).distinct()
                          .order_by(Customer.town)).scalars().all()
-    teams = conn.execute(select(distinct(Manager.team)).where(Manager.team.is_not(None))
+    teams = conn.execute(select(Manager.team).where(Manager.team.is_not(None)).distinct()
                          .order_by(Manager.team)).scalars().all()
     return {"town": list(towns), "team": list(teams)}
 
