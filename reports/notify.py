@@ -59,6 +59,7 @@ class Message:
     markdown: str | None = None
     attachment: tuple[str, bytes] | None = None
     items: list = field(default_factory=list)  # the Alerts it tells
+    covered: list = field(default_factory=list)  # Alerts told by another line (last week, within two weeks running)
 
 
 @dataclass
@@ -188,14 +189,14 @@ class Composer:
         if not items:
             return None
         two_weeks = {alert.subject for alert in items if alert.rule == "attendance_two_weeks"}
-        items = [alert for alert in items if not (alert.rule == "attendance_week" and alert.subject in two_weeks)
-                 ] if "attendance_two_weeks" in rules else items
+        covered = [alert for alert in items if alert.rule == "attendance_week" and alert.subject in two_weeks]
+        items = [alert for alert in items if alert not in covered]
         subject = notify_text.alerts_subject(items, self.at, lang)
         body = notify_text.alerts_email(sub, items, self.at, self.base_url, lang)
         markdown = None
         if sub["channel"] == "webhook":
             markdown = fit(notify_text.alerts_markdown(items, self.at, self.base_url, lang)[1], WEBHOOK_MAX_BYTES)
-        return Message(sub, slot, recipient, subject, body, markdown, items=items)
+        return Message(sub, slot, recipient, subject, body, markdown, items=items, covered=covered)
 
 
 def fit(markdown: str, limit: int) -> str:
@@ -283,7 +284,8 @@ def store(engine: Engine, message: Message) -> int | None:
             if message.items:
                 conn.execute(insert(DeliveryItem), [
                     {"delivery_id": delivery_id, "subscription_id": sub["id"], "rule": alert.rule,
-                     "subject": alert.subject[:120], "period": alert.period} for alert in message.items])
+                     "subject": alert.subject[:120], "period": alert.period}
+                    for alert in message.items + message.covered])
             return delivery_id
     except IntegrityError:
         return None
