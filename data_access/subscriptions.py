@@ -23,8 +23,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from data_access import notify_config, security
 from data_access.models import (
-    CHANNELS, FREQUENCIES, LANGUAGES, SCOPE_KINDS, SUBSCRIPTION_KINDS, Customer, Delivery, Manager,
-    Subscription, User,
+    CHANNELS, FREQUENCIES, LANGUAGES, SCOPE_KINDS, SUBSCRIPTION_KINDS, Customer, Delivery, DeliveryFile,
+    Manager, Subscription, User,
 )
 from data_access.passwords import normalized_username
 from data_access.permissions import Actor, PermissionDenied
@@ -138,6 +138,14 @@ def active_subscriptions(conn: Connection) -> list[dict[str, Any]]:
     return [_row(row) for row in conn.execute(query).mappings()]
 
 
+def account(conn: Connection, username: str) -> dict[str, Any] | None:
+    """username, display_name, role, email, active and employee_no of one account."""
+    query = (select(User.username, User.display_name, User.role, User.email, User.active, Manager.employee_no)
+             .outerjoin(Manager, Manager.id == User.manager_id).where(User.username == normalized_username(username)))
+    row = conn.execute(query).mappings().first()
+    return None if row is None else dict(row)
+
+
 def scope_choices(conn: Connection) -> dict[str, list[str]]:
     """The towns (of customers) and teams (of managers) a scope can name."""
     towns = conn.execute(select(Customer.town).where(Customer.town.is_not(None)).distinct()
@@ -171,6 +179,10 @@ def delivery_counts(conn: Connection, since: dt.date) -> dict[str, int]:
     query = (select(Delivery.status, func.count()).where(Delivery.created_at >= dt.datetime.combine(since, dt.time()))
              .group_by(Delivery.status))
     return dict(conn.execute(query).all())
+
+
+def delivery_file_name(conn: Connection, sha256: str) -> str | None:
+    return conn.execute(select(DeliveryFile.filename).where(DeliveryFile.sha256 == sha256)).scalar()
 
 
 def delivery_body(conn: Connection, delivery_id: int) -> dict[str, Any] | None:
