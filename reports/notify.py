@@ -138,6 +138,7 @@ class Composer:
         self._pdfs: dict[str, tuple[str, bytes]] = {}
         self.alerts: list = []
         self.told: set = set()
+        self._by_scope: dict[tuple[str, str], list] = {}
 
     def evaluate_alerts(self, due: list[tuple[dict, dt.datetime]]) -> None:
         rules = {rule for sub, _ in due if sub["kind"] == "alerts" for rule in sub["rules"]}
@@ -147,6 +148,19 @@ class Composer:
             self.alerts = alert_rules.evaluate(conn, self.at, self.settings, tuple(rules))
             ids = [sub["id"] for sub, _ in due if sub["kind"] == "alerts"]
             self.told = _told(conn, ids, self.alerts)
+        # Each subscription looks only at the alerts of its scope (thousands of subscriptions times
+        # thousands of alerts would not do); the lists keep the alerts' order.
+        for alert in self.alerts:
+            for kind, keys in (("self", alert.employee_nos), ("team", alert.teams), ("town", alert.towns)):
+                for key in keys:
+                    self._by_scope.setdefault((kind, key), []).append(alert)
+
+    def in_scope(self, sub: dict) -> list:
+        kind = sub["scope_kind"]
+        if kind == "all":
+            return self.alerts
+        key = sub["employee_no"] if kind == "self" else sub["scope_value"]
+        return self._by_scope.get((kind, key), [])
 
     def figures(self, scope: Scope) -> dict:
         if scope not in self._figures:
@@ -182,10 +196,8 @@ class Composer:
 
     def alert_message(self, sub: dict, slot: dt.datetime, recipient: str) -> Message | None:
         lang, rules = sub["language"], set(sub["rules"])
-        items = [alert for alert in self.alerts
-                 if alert.rule in rules
-                 and alert_rules.concerns(alert, sub["scope_kind"], sub["scope_value"], sub["employee_no"])
-                 and (sub["id"], alert.rule, alert.subject, alert.period) not in self.told]
+        items = [alert for alert in self.in_scope(sub)
+                 if alert.rule in rules and (sub["id"], alert.rule, alert.subject, alert.period) not in self.told]
         if not items:
             return None
         two_weeks = {alert.subject for alert in items if alert.rule == "attendance_two_weeks"}

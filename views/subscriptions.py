@@ -15,7 +15,6 @@ from data_access import subscriptions as subs
 from data_access.models import FREQUENCIES, LANGUAGES, SUBSCRIPTION_KINDS
 from ui import auth, data, forms
 from ui.strings import t
-from ui.text import plain
 
 FORM = "sub"
 FIELDS = ("channel", "webhook", "frequency", "weekday", "send_time", "scope_kind", "scope_value", "rules",
@@ -229,7 +228,7 @@ with data.engine().connect() as conn:
     me = subs.account(conn, user["username"])
     accounts = admin.list_users(conn) if office else [me]
 if me["email"]:
-    st.caption(plain(t("sub_email", email=me["email"])))
+    st.text(t("sub_email", email=me["email"]))  # st.text: an address is not turned into a link
 else:
     st.warning(t("sub_no_email"), icon=":material/mail:")
 
@@ -259,7 +258,7 @@ else:
                               format_func=lambda u: next(f"{a['display_name']}（{u}）" for a in active
                                                          if a["username"] == u))
         owner = next(a for a in active if a["username"] == chosen)
-        st.caption(plain(t("sub_owner_email", name=owner["display_name"], username=owner["username"],
-                           email=owner.get("email") or "—")))
+        st.text(t("sub_owner_email", name=owner["display_name"], username=owner["username"],
+                  email=owner.get("email") or "—"))
 keep_scope_consistent(owner)
 subscription_form(owner, choices, office)
