@@ -11,6 +11,7 @@ from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 def free_port() -> int:
@@ -22,10 +23,22 @@ def free_port() -> int:
 class SmtpSink:
     """An SMTP server on 127.0.0.1:port; .messages holds (recipients, raw bytes, parsed message)."""
 
-    def __init__(self) -> None:
+    def __init__(self, login: tuple[str, str] | None = None) -> None:
+        """login: (user, password) the server then requires (AUTH over the plain connection)."""
         self.messages: list[tuple[list[str], bytes, email.message.EmailMessage]] = []
         self.port = free_port()
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        options = {}
+        if login is not None:
+            options = {"authenticator": self._authenticator(login), "auth_required": True, "auth_require_tls": False}
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, **options)
+
+    @staticmethod
+    def _authenticator(login: tuple[str, str]):
+        def check(server, session, envelope, mechanism, data):
+            ok = isinstance(data, LoginPassword) and (data.login.decode(), data.password.decode()) == login
+            return AuthResult(success=ok)
+
+        return check
 
     async def handle_DATA(self, server, session, envelope):
         raw = envelope.original_content or envelope.content

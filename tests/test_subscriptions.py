@@ -200,3 +200,29 @@ def test_alert_rules_periods_and_attempt_limit(engine, monkeypatch):
         assert sorted(periods) == [("attendance_two_weeks", "2026-06-01"), ("attendance_two_weeks", "2026-06-08"),
                                    ("attendance_week", "2026-06-01"), ("attendance_week", "2026-06-08"),
                                    ("plan_missing", "2026-06")]
+
+
+def test_smtp_settings_and_login():
+    """The SMTP URL's rules, and a login with a percent-encoded password on a server that requires one."""
+    from data_access.notify_config import ConfigError, parse_smtp_url
+    from reports.channels import EmailSender, SendError, build_email
+    from tests.notify_servers import SmtpSink
+
+    config = parse_smtp_url("smtp://mailer%40example.test:p%40ss%3Aword@mail.example.test:587?starttls=1", None)
+    assert (config.username, config.password, config.starttls, config.ssl, config.sender) == (
+        "mailer@example.test", "p@ss:word", True, False, "mailer@example.test")
+    assert parse_smtp_url("smtps://mail.example.test", "a@b.test").port == 465
+    for bad, words in (("http://mail.example.test", "smtp://"), ("smtp://mail.example.test:99999", "port"),
+                       ("smtp://mail.example.test?tls=1", "unknown option"), ("smtp://mail.example.test", "SMTP_FROM")):
+        with pytest.raises(ConfigError, match=words):
+            parse_smtp_url(bad, None)
+    with SmtpSink(login=("mailer", "p@ss:word")) as smtp:
+        good = parse_smtp_url(f"smtp://mailer:p%40ss%3Aword@127.0.0.1:{smtp.port}?starttls=0", "看板 <n@example.test>")
+        sender = EmailSender(good)
+        sender.send(build_email(good.sender, "x@example.test", "测试", "正文"))
+        sender.close()
+        first = smtp.messages
+    with pytest.raises(SendError, match="127.0.0.1"):  # nobody listens there any more
+        EmailSender(parse_smtp_url(f"smtp://127.0.0.1:{smtp.port}?starttls=0&timeout=5", "n@example.test")).send(
+            build_email("n@example.test", "x@example.test", "测试", "正文"))
+    assert [message["Subject"] for _, _, message in first] == ["测试"]
