@@ -191,18 +191,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--regenerate", action="store_true", help="generate the demo again")
     parser.add_argument("--write-docs", action="store_true", help="replace the notify section of docs/performance.md")
+    parser.add_argument("--only", choices=["alerts", "briefs"], help="one scenario (no docs written)")
     args = parser.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / "notify_province.db"
     url = f"sqlite:///{path}"
     prepare(url, args.regenerate)
-    results = [scenario(url, team_briefs=False), scenario(url, team_briefs=True)]
+    chosen = {"alerts": [False], "briefs": [True]}.get(args.only, [False, True])
+    results = [scenario(url, team_briefs=team_briefs) for team_briefs in chosen]
     for r in results:
         for name, run in r["runs"].items():
             print(f"{'team briefs' if r['team_briefs'] else 'team alerts'} {name:5} {run['wall']:6.1f}s  {run['summary']}")
     section = markdown(results, path.stat().st_size / 2**20)
     print(section)
-    if args.write_docs:
+    if args.write_docs and not args.only:
         write_docs(section)
     return 0
 

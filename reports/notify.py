@@ -13,9 +13,12 @@ A run at `at`:
    evaluated once for the run (metrics.alerts) and each subscription gets those of its rules and
    scope that it was not told yet (delivery_items: one row per rule, subject and period); no new
    alert, no message.
-4. Each message is stored (deliveries, status pending, with its alert items) in its own
-   transaction, so two runs at once cannot both make it (unique subscription and slot), then
-   claimed (attempts + 1), sent and marked sent or failed with the error.
+4. New messages are stored in batches of BATCH (deliveries with their alert items, taken by this
+   run: status sending, attempt 1) in one transaction, so two runs at once cannot both make one
+   (unique subscription and slot); then each is sent, and the batch's outcomes recorded (sent, or
+   failed with the error). A run that dies between sending and recording leaves its batch
+   "sending": a later run sends those again after STALE_SENDING, so a crash can repeat at most one
+   batch, and never loses a message.
 
 A dry run does 2 and 3 without storing or sending anything and lists what would go where.
 A subscription whose channel is not configured (no DASHBOARD_SMTP_URL, an unknown webhook name)
@@ -45,6 +48,7 @@ from reports.channels import WEBHOOK_MAX_BYTES, EmailSender, SendError, build_em
 
 STALE_SENDING = dt.timedelta(minutes=15)  # a delivery claimed this long ago by a run that died
 CHUNK = 400
+BATCH = 200  # new messages stored, sent and recorded together
 
 
 @dataclass
@@ -136,6 +140,7 @@ class Composer:
         self.window = headline.brief_window(at)
         self._figures: dict[Scope, dict] = {}
         self._pdfs: dict[str, tuple[str, bytes]] = {}
+        self._brief_data: tuple | None = None
         self.alerts: list = []
         self.told: set = set()
         self._by_scope: dict[tuple[str, str], list] = {}
@@ -164,18 +169,25 @@ class Composer:
 
     def figures(self, scope: Scope) -> dict:
         if scope not in self._figures:
-            with self.engine.connect() as conn:
-                self._figures[scope] = headline.with_change(conn, self.window, self.settings, scope)
+            self._figures[scope] = headline.with_change_side_by_side(self.engine, self.window, self.settings, scope)
         return self._figures[scope]
 
     def pdf(self, lang: str) -> tuple[str, bytes] | None:
+        """The joint meeting brief (reports.brief) in `lang`; its report and agenda are read once for
+        every language (build_report_parallel: the same report as build_brief's build_report)."""
         if self.dry_run:
             return None
         if lang not in self._pdfs:
-            from reports.brief import LABELS, build_brief
+            from metrics import meeting
+            from metrics.report import build_report_parallel
+            from reports.brief import LABELS, render_brief
 
-            with self.engine.connect() as conn:
-                content = build_brief(conn, self.window, self.at.date(), self.settings, lang)
+            if self._brief_data is None:
+                with self.engine.connect() as conn:
+                    agenda = meeting.agenda(conn, self.at.date(), self.settings)
+                self._brief_data = (build_report_parallel(self.engine, self.window, self.settings), agenda)
+            report, agenda = self._brief_data
+            content = render_brief(report, agenda, self.window, self.settings, lang)
             self._pdfs[lang] = (f"{LABELS[lang]['title']}_{self.at:%Y-%m-%d}.pdf", content)
         return self._pdfs[lang]
 
@@ -273,34 +285,54 @@ def plan_messages(engine: Engine, at: dt.datetime, settings: dict, *, dry_run: b
 
 # --- storing and sending -------------------------------------------------------------------------
 
-def _store_file(conn: Connection, attachment: tuple[str, bytes]) -> str:
+def _store_file(conn: Connection, attachment: tuple[str, bytes], known: set[str]) -> str:
     filename, content = attachment
     digest = hashlib.sha256(content).hexdigest()
-    if conn.execute(select(DeliveryFile.sha256).where(DeliveryFile.sha256 == digest)).first() is None:
+    if digest not in known and conn.execute(select(DeliveryFile.sha256).where(DeliveryFile.sha256 == digest)
+                                            ).first() is None:
         conn.execute(insert(DeliveryFile).values(sha256=digest, filename=filename, content=content,
                                                  created_at=security.now()))
+    known.add(digest)
     return digest
 
 
-def store(engine: Engine, message: Message) -> int | None:
-    """Store the message and its alert items in one transaction; None when another run has it."""
-    sub = message.subscription
+def _insert_messages(conn: Connection, messages: list[Message], known_files: set[str]) -> list[tuple[Message, int]]:
+    now = security.now()
+    rows = []
+    for message in messages:
+        sub = message.subscription
+        rows.append({
+            "subscription_id": sub["id"], "slot": message.slot, "kind": sub["kind"], "channel": sub["channel"],
+            "recipient": message.recipient, "username": sub["username"], "subject": message.subject[:300],
+            "body": message.body, "markdown": message.markdown, "items": len(message.items),
+            "file_sha256": _store_file(conn, message.attachment, known_files) if message.attachment else None,
+            "status": "sending", "attempts": 1, "created_at": now, "last_attempt_at": now})
+    ids = conn.execute(insert(Delivery).returning(Delivery.id, sort_by_parameter_order=True), rows).scalars().all()
+    items = [{"delivery_id": delivery_id, "subscription_id": message.subscription["id"], "rule": alert.rule,
+              "subject": alert.subject[:120], "period": alert.period}
+             for message, delivery_id in zip(messages, ids) for alert in message.items + message.covered]
+    if items:
+        conn.execute(insert(DeliveryItem), items)
+    return list(zip(messages, ids))
+
+
+def store(engine: Engine, messages: list[Message], known_files: set[str]) -> list[tuple[Message, int]]:
+    """Store messages with their alert items, taken for this run (sending, attempt 1), in one
+    transaction; (message, delivery id) of each. A message another run stored first (the same
+    subscription and slot) is left out: then they are stored one by one."""
     try:
         with engine.begin() as conn:
-            digest = _store_file(conn, message.attachment) if message.attachment else None
-            delivery_id = conn.execute(insert(Delivery).values(
-                subscription_id=sub["id"], slot=message.slot, kind=sub["kind"], channel=sub["channel"],
-                recipient=message.recipient, username=sub["username"], subject=message.subject[:300],
-                body=message.body, markdown=message.markdown, file_sha256=digest, items=len(message.items),
-                status="pending", attempts=0, created_at=security.now())).inserted_primary_key[0]
-            if message.items:
-                conn.execute(insert(DeliveryItem), [
-                    {"delivery_id": delivery_id, "subscription_id": sub["id"], "rule": alert.rule,
-                     "subject": alert.subject[:120], "period": alert.period}
-                    for alert in message.items + message.covered])
-            return delivery_id
+            return _insert_messages(conn, messages, known_files)
     except IntegrityError:
-        return None
+        known_files.clear()  # the batch's files were rolled back with it
+        stored = []
+        for message in messages:
+            try:
+                with engine.begin() as conn:
+                    stored += _insert_messages(conn, [message], set())
+            except IntegrityError:
+                continue
+        return stored
 
 
 def _claim(engine: Engine, delivery: dict) -> bool:
@@ -313,18 +345,27 @@ def _claim(engine: Engine, delivery: dict) -> bool:
         return result.rowcount == 1
 
 
-def _finish(engine: Engine, delivery_id: int, error: str | None, max_attempts: int) -> str:
+def _finish(engine: Engine, outcomes: list[tuple[int, str | None]], max_attempts: int) -> dict[int, str]:
+    """Record (delivery id, error or None) of sends: sent, failed, or abandoned at the attempt limit
+    (whose alerts then become new again for a later message). Returns id -> status."""
+    statuses: dict[int, str] = {}
+    now = security.now()
+    sent = [delivery_id for delivery_id, error in outcomes if error is None]
     with engine.begin() as conn:
-        if error is None:
-            conn.execute(update(Delivery).where(Delivery.id == delivery_id)
-                         .values(status="sent", sent_at=security.now(), error=None))
-            return "sent"
-        attempts = conn.execute(select(Delivery.attempts).where(Delivery.id == delivery_id)).scalar()
-        status = "abandoned" if attempts >= max_attempts else "failed"
-        conn.execute(update(Delivery).where(Delivery.id == delivery_id).values(status=status, error=error[:2000]))
-        if status == "abandoned":  # never told: its alerts are new again for a later message
-            conn.execute(delete(DeliveryItem).where(DeliveryItem.delivery_id == delivery_id))
-        return status
+        for start in range(0, len(sent), CHUNK):
+            conn.execute(update(Delivery).where(Delivery.id.in_(sent[start:start + CHUNK]))
+                         .values(status="sent", sent_at=now, error=None))
+        statuses.update((delivery_id, "sent") for delivery_id in sent)
+        for delivery_id, error in outcomes:
+            if error is None:
+                continue
+            attempts = conn.execute(select(Delivery.attempts).where(Delivery.id == delivery_id)).scalar()
+            status = "abandoned" if attempts >= max_attempts else "failed"
+            conn.execute(update(Delivery).where(Delivery.id == delivery_id).values(status=status, error=error[:2000]))
+            if status == "abandoned":
+                conn.execute(delete(DeliveryItem).where(DeliveryItem.delivery_id == delivery_id))
+            statuses[delivery_id] = status
+    return statuses
 
 
 DELIVERY_FIELDS = (Delivery.id, Delivery.attempts, Delivery.channel, Delivery.recipient, Delivery.subject,
@@ -380,21 +421,46 @@ class Sender:
             self.email.close()
 
 
-def deliver(engine: Engine, sender: Sender, delivery: dict, max_attempts: int, report: RunReport) -> None:
-    if not _claim(engine, delivery):
-        return
+def _outcome(sender: Sender, delivery: dict) -> str | None:
     try:
         sender.send(delivery)
-        error = None
+        return None
     except SendError as failure:
-        error = str(failure)
-    status = _finish(engine, delivery["id"], error, max_attempts)
-    if status == "sent":
-        report.sent.append((delivery["id"], delivery["recipient"], delivery["subject"]))
-    else:
-        report.failed.append((delivery["id"], delivery["recipient"], error or ""))
-        if status == "abandoned":
-            report.abandoned.append(delivery["id"])
+        return str(failure)
+
+
+def _report(report: RunReport, deliveries: list[dict], errors: dict[int, str | None], statuses: dict[int, str]) -> None:
+    for delivery in deliveries:
+        status = statuses.get(delivery["id"])
+        if status == "sent":
+            report.sent.append((delivery["id"], delivery["recipient"], delivery["subject"]))
+        elif status is not None:
+            report.failed.append((delivery["id"], delivery["recipient"], errors[delivery["id"]] or ""))
+            if status == "abandoned":
+                report.abandoned.append(delivery["id"])
+
+
+def retry(engine: Engine, sender: Sender, delivery: dict, max_attempts: int, report: RunReport) -> None:
+    """Another attempt at a stored delivery, unless another run took it first."""
+    if not _claim(engine, delivery):
+        return
+    error = _outcome(sender, delivery)
+    _report(report, [delivery], {delivery["id"]: error}, _finish(engine, [(delivery["id"], error)], max_attempts))
+
+
+def send_new(engine: Engine, sender: Sender, messages: list[Message], max_attempts: int, report: RunReport,
+             known_files: set[str]) -> None:
+    """Store a batch of new messages, send each, record the outcomes (three transactions a batch)."""
+    deliveries, errors = [], {}
+    for message, delivery_id in store(engine, messages, known_files):
+        if message.attachment:
+            sender.keep(message.attachment)
+        delivery = {"id": delivery_id, "channel": message.subscription["channel"], "recipient": message.recipient,
+                    "subject": message.subject, "body": message.body, "markdown": message.markdown,
+                    "file_sha256": _digest(message.attachment)}
+        errors[delivery_id] = _outcome(sender, delivery)
+        deliveries.append(delivery)
+    _report(report, deliveries, errors, _finish(engine, list(errors.items()), max_attempts))
 
 
 def run(engine: Engine, at: dt.datetime, *, dry_run: bool = False,
@@ -418,20 +484,13 @@ def run(engine: Engine, at: dt.datetime, *, dry_run: bool = False,
         return report
     sender = Sender(engine, smtp, webhooks)
     started = time.perf_counter()
+    known_files: set[str] = set()
     try:
         for delivery in report.retries:
             say(f"retry #{delivery['id']} to {delivery['recipient']}")
-            deliver(engine, sender, delivery, max_attempts, report)
-        for message in report.planned:
-            delivery_id = store(engine, message)
-            if delivery_id is None:
-                continue
-            if message.attachment:
-                sender.keep(message.attachment)
-            deliver(engine, sender, {"id": delivery_id, "attempts": 0, "channel": message.subscription["channel"],
-                                     "recipient": message.recipient, "subject": message.subject,
-                                     "body": message.body, "markdown": message.markdown,
-                                     "file_sha256": _digest(message.attachment)}, max_attempts, report)
+            retry(engine, sender, delivery, max_attempts, report)
+        for start in range(0, len(report.planned), BATCH):
+            send_new(engine, sender, report.planned[start:start + BATCH], max_attempts, report, known_files)
     finally:
         sender.close()
     report.timings["send"] = time.perf_counter() - started
