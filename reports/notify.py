@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -49,6 +51,7 @@ from reports.channels import WEBHOOK_MAX_BYTES, EmailSender, SendError, build_em
 STALE_SENDING = dt.timedelta(minutes=15)  # a delivery claimed this long ago by a run that died
 CHUNK = 400
 BATCH = 200  # new messages stored, sent and recorded together
+SEND_THREADS = 4
 
 
 @dataclass
@@ -382,13 +385,17 @@ def retry_candidates(conn: Connection, max_attempts: int, now: dt.datetime) -> l
 
 
 class Sender:
-    """The channels of one run: one SMTP connection for all emails, one POST per webhook message."""
+    """The channels of one run: SEND_THREADS threads, each with its own SMTP connection for the
+    whole run (a server answers each command of a message in turn, so the waiting overlaps), and
+    one POST per webhook message."""
 
     def __init__(self, engine: Engine, smtp: notify_config.SmtpConfig | None, webhooks: dict[str, str]):
-        self.engine, self.webhooks = engine, webhooks
-        self.smtp = smtp
-        self.email = EmailSender(smtp) if smtp else None
+        self.engine, self.webhooks, self.smtp = engine, webhooks, smtp
         self._files: dict[str, tuple[str, bytes]] = {}
+        self._local = threading.local()
+        self._opened: list[EmailSender] = []
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=SEND_THREADS, thread_name_prefix="notify-send")
 
     def attachment(self, digest: str | None) -> tuple[str, bytes] | None:
         if digest is None:
@@ -403,6 +410,14 @@ class Sender:
     def keep(self, attachment: tuple[str, bytes]) -> None:
         self._files.setdefault(hashlib.sha256(attachment[1]).hexdigest(), attachment)
 
+    def _email(self) -> EmailSender:
+        sender = getattr(self._local, "email", None)
+        if sender is None:
+            sender = self._local.email = EmailSender(self.smtp)
+            with self._lock:
+                self._opened.append(sender)
+        return sender
+
     def send(self, delivery: dict) -> None:
         if delivery["channel"] == "webhook":
             url = self.webhooks.get(delivery["recipient"])
@@ -411,14 +426,20 @@ class Sender:
             title = delivery["subject"]
             post_webhook(url, webhook_payload(url, title, delivery["markdown"] or delivery["body"], delivery["body"]))
             return
-        if self.email is None:
+        if self.smtp is None:
             raise SendError("DASHBOARD_SMTP_URL is not set")
-        self.email.send(build_email(self.smtp.sender, delivery["recipient"], delivery["subject"], delivery["body"],
-                                    self.attachment(delivery["file_sha256"])))
+        self._email().send(build_email(self.smtp.sender, delivery["recipient"], delivery["subject"],
+                                       delivery["body"], self.attachment(delivery["file_sha256"])))
+
+    def send_all(self, deliveries: list[dict]) -> dict[int, str | None]:
+        """delivery id -> None when sent, else the error."""
+        errors = self._pool.map(lambda delivery: _outcome(self, delivery), deliveries)
+        return {delivery["id"]: error for delivery, error in zip(deliveries, errors)}
 
     def close(self) -> None:
-        if self.email is not None:
-            self.email.close()
+        self._pool.shutdown()
+        for sender in self._opened:
+            sender.close()
 
 
 def _outcome(sender: Sender, delivery: dict) -> str | None:
@@ -450,16 +471,15 @@ def retry(engine: Engine, sender: Sender, delivery: dict, max_attempts: int, rep
 
 def send_new(engine: Engine, sender: Sender, messages: list[Message], max_attempts: int, report: RunReport,
              known_files: set[str]) -> None:
-    """Store a batch of new messages, send each, record the outcomes (three transactions a batch)."""
-    deliveries, errors = [], {}
+    """Store a batch of new messages, send them, record the outcomes (three transactions a batch)."""
+    deliveries = []
     for message, delivery_id in store(engine, messages, known_files):
         if message.attachment:
             sender.keep(message.attachment)
-        delivery = {"id": delivery_id, "channel": message.subscription["channel"], "recipient": message.recipient,
-                    "subject": message.subject, "body": message.body, "markdown": message.markdown,
-                    "file_sha256": _digest(message.attachment)}
-        errors[delivery_id] = _outcome(sender, delivery)
-        deliveries.append(delivery)
+        deliveries.append({"id": delivery_id, "channel": message.subscription["channel"],
+                           "recipient": message.recipient, "subject": message.subject, "body": message.body,
+                           "markdown": message.markdown, "file_sha256": _digest(message.attachment)})
+    errors = sender.send_all(deliveries)
     _report(report, deliveries, errors, _finish(engine, list(errors.items()), max_attempts))
 
 
