@@ -9,7 +9,8 @@ A run at `at`:
    subscription therefore gets the current period's message at the next run.
 3. Messages: a brief gets the headline figures of its scope (metrics.headline: the last 13 full
    weeks against the 13 before) and the joint meeting's PDF brief (reports.brief, whole program,
-   agenda as of `at`), made once per language and stored once (delivery_files). Alerts are
+   agenda as of `at`), made once per language in a child process while the alerts are evaluated
+   and sent, and stored once (delivery_files). Alerts are
    evaluated once for the run (metrics.alerts) and each subscription gets those of its rules and
    scope that it was not told yet (delivery_items: one row per rule, subject and period); no new
    alert, no message.
@@ -30,7 +31,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import threading
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -52,6 +54,8 @@ STALE_SENDING = dt.timedelta(minutes=15)  # a delivery claimed this long ago by 
 CHUNK = 400
 BATCH = 200  # new messages stored, sent and recorded together
 SEND_THREADS = 4
+# Alert subscriptions due from which the brief's PDF is made in a child process meanwhile.
+PDF_PROCESS_MIN_ALERTS = 100
 
 
 @dataclass
@@ -143,7 +147,8 @@ class Composer:
         self.window = headline.brief_window(at)
         self._figures: dict[Scope, dict] = {}
         self._pdfs: dict[str, tuple[str, bytes]] = {}
-        self._brief_data: tuple | None = None
+        self._pool: ProcessPoolExecutor | None = None
+        self._pdf_job: Future | None = None
         self.alerts: list = []
         self.told: set = set()
         self._by_scope: dict[tuple[str, str], list] = {}
@@ -175,24 +180,35 @@ class Composer:
             self._figures[scope] = headline.with_change_side_by_side(self.engine, self.window, self.settings, scope)
         return self._figures[scope]
 
+    def start_pdfs(self, langs: set[str]) -> None:
+        """Start making the brief's PDF in `langs` in a child process: fpdf's rendering is pure Python
+        and takes seconds per language, so it runs while this process evaluates and sends alerts.
+        (A small run renders in this process when a PDF is needed: starting a child costs more.)"""
+        if self.dry_run or not langs or self._pdf_job is not None:
+            return
+        url = self.engine.url.render_as_string(hide_password=False)
+        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        self._pdf_job = self._pool.submit(render_briefs, url, self.window, self.at.date(), self.settings,
+                                          tuple(sorted(langs)))
+
     def pdf(self, lang: str) -> tuple[str, bytes] | None:
-        """The joint meeting brief (reports.brief) in `lang`; its report and agenda are read once for
-        every language (build_report_parallel: the same report as build_brief's build_report)."""
+        """The joint meeting brief (reports.brief.render_brief over the report and agenda that
+        build_brief reads) in `lang`: FontMissing when no Chinese font is installed."""
         if self.dry_run:
             return None
         if lang not in self._pdfs:
-            from metrics import meeting
-            from metrics.report import build_report_parallel
-            from reports.brief import LABELS, render_brief
+            from reports.brief import LABELS
 
-            if self._brief_data is None:
-                with self.engine.connect() as conn:
-                    agenda = meeting.agenda(conn, self.at.date(), self.settings)
-                self._brief_data = (build_report_parallel(self.engine, self.window, self.settings), agenda)
-            report, agenda = self._brief_data
-            content = render_brief(report, agenda, self.window, self.settings, lang)
-            self._pdfs[lang] = (f"{LABELS[lang]['title']}_{self.at:%Y-%m-%d}.pdf", content)
+            rendered = self._pdf_job.result() if self._pdf_job is not None else {}
+            if lang not in rendered:
+                rendered = render_briefs_with(self.engine, self.window, self.at.date(), self.settings, (lang,))
+            for done, content in rendered.items():
+                self._pdfs[done] = (f"{LABELS[done]['title']}_{self.at:%Y-%m-%d}.pdf", content)
         return self._pdfs[lang]
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
 
     def brief(self, sub: dict, slot: dt.datetime, recipient: str) -> Message:
         lang = sub["language"]
@@ -226,6 +242,32 @@ class Composer:
         return Message(sub, slot, recipient, subject, body, markdown, items=items, covered=covered)
 
 
+def render_briefs_with(engine: Engine, window, as_of: dt.date, settings: dict,
+                       langs: tuple[str, ...]) -> dict[str, bytes]:
+    """The brief's PDF per language: one report (build_report_parallel, equal to build_brief's
+    build_report) and one agenda for all of them, rendered by reports.brief.render_brief."""
+    from metrics import meeting
+    from metrics.report import build_report_parallel
+    from reports.brief import find_cjk_font, render_brief
+
+    find_cjk_font()  # FontMissing before any query
+    with engine.connect() as conn:
+        agenda = meeting.agenda(conn, as_of, settings)
+    report = build_report_parallel(engine, window, settings)
+    return {lang: render_brief(report, agenda, window, settings, lang) for lang in langs}
+
+
+def render_briefs(url: str, window, as_of: dt.date, settings: dict, langs: tuple[str, ...]) -> dict[str, bytes]:
+    """render_briefs_with() in a child process, on an engine of its own."""
+    from data_access.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        return render_briefs_with(engine, window, as_of, settings, langs)
+    finally:
+        engine.dispose()
+
+
 def fit(markdown: str, limit: int) -> str:
     """Whole lines of `markdown` within `limit` bytes of UTF-8, with … when some were left out."""
     if len(markdown.encode("utf-8")) <= limit:
@@ -253,7 +295,9 @@ def _recipient(sub: dict, webhooks: dict[str, str], smtp_ready: bool) -> tuple[s
 
 
 def plan_messages(engine: Engine, at: dt.datetime, settings: dict, *, dry_run: bool, webhooks: dict[str, str],
-                  smtp_ready: bool, report: RunReport, base_url: str | None) -> None:
+                  smtp_ready: bool, report: RunReport, base_url: str | None) -> tuple[Composer, list]:
+    """The alert messages due (into report.planned); returns the composer and the briefs due,
+    (subscription, slot, recipient), whose PDF is being made meanwhile (Composer.start_pdfs)."""
     with engine.connect() as conn:
         due = due_subscriptions(conn, at)
     ready = []
@@ -264,26 +308,32 @@ def plan_messages(engine: Engine, at: dt.datetime, settings: dict, *, dry_run: b
         else:
             ready.append((sub, slot, recipient))
     composer = Composer(engine, at, settings, base_url, dry_run)
+    briefs = [(sub, slot, recipient) for sub, slot, recipient in ready if sub["kind"] == "brief"]
+    if sum(sub["kind"] == "alerts" for sub, _, _ in ready) >= PDF_PROCESS_MIN_ALERTS:
+        composer.start_pdfs({sub["language"] for sub, _, _ in briefs if sub["channel"] == "email"})
     composer.evaluate_alerts([(sub, slot) for sub, slot, _ in ready])
     for sub, slot, recipient in ready:
-        if sub["kind"] == "brief":
-            try:
-                message = composer.brief(sub, slot, recipient)
-            except Exception as error:  # reports.brief.FontMissing and the like: the brief cannot be made
-                from reports.brief import FontMissing
-
-                if not isinstance(error, FontMissing):
-                    raise
-                report.skipped.append((sub, str(error)))
-                continue
-        else:
+        if sub["kind"] == "alerts":
             message = composer.alert_message(sub, slot, recipient)
-        if message is not None:
-            report.planned.append(message)
-    if dry_run and not smtp_ready and any(m.subscription["channel"] == "email" for m in report.planned):
-        report.notes.append("DASHBOARD_SMTP_URL is not set: the emails listed would not be sent")
+            if message is not None:
+                report.planned.append(message)
     if not base_url:
         report.notes.append("DASHBOARD_BASE_URL is not set: messages carry no links to the dashboard")
+    return composer, briefs
+
+
+def plan_briefs(composer: Composer, briefs: list, report: RunReport) -> list[Message]:
+    """The brief messages (waiting for their PDF); a brief that cannot be made is reported, not sent."""
+    from reports.brief import FontMissing
+
+    messages = []
+    for sub, slot, recipient in briefs:
+        try:
+            messages.append(composer.brief(sub, slot, recipient))
+        except FontMissing as error:
+            report.skipped.append((sub, str(error)))
+    report.planned += messages
+    return messages
 
 
 # --- storing and sending -------------------------------------------------------------------------
@@ -485,7 +535,8 @@ def send_new(engine: Engine, sender: Sender, messages: list[Message], max_attemp
 
 def run(engine: Engine, at: dt.datetime, *, dry_run: bool = False,
         progress: Callable[[str], None] | None = None) -> RunReport:
-    """Send (or, dry, list) everything due at `at`; see the module docstring."""
+    """Send (or, dry, list) everything due at `at`; see the module docstring. Alerts go out while the
+    brief's PDF is being made; the briefs follow."""
     import time
 
     say = progress or (lambda text: None)
@@ -497,24 +548,37 @@ def run(engine: Engine, at: dt.datetime, *, dry_run: bool = False,
         max_attempts = int(settings["notify_max_attempts"])
         report.retries = retry_candidates(conn, max_attempts, security.now())
     started = time.perf_counter()
-    plan_messages(engine, at, settings, dry_run=dry_run, webhooks=webhooks, smtp_ready=smtp is not None,
-                  report=report, base_url=notify_config.base_url())
-    report.timings["compose"] = time.perf_counter() - started
-    if dry_run:
-        return report
-    sender = Sender(engine, smtp, webhooks)
-    started = time.perf_counter()
-    known_files: set[str] = set()
+    composer, briefs = plan_messages(engine, at, settings, dry_run=dry_run, webhooks=webhooks,
+                                     smtp_ready=smtp is not None, report=report, base_url=notify_config.base_url())
     try:
-        for delivery in report.retries:
-            say(f"retry #{delivery['id']} to {delivery['recipient']}")
-            retry(engine, sender, delivery, max_attempts, report)
-        for start in range(0, len(report.planned), BATCH):
-            send_new(engine, sender, report.planned[start:start + BATCH], max_attempts, report, known_files)
+        if dry_run:
+            plan_briefs(composer, briefs, report)
+            if smtp is None and any(m.subscription["channel"] == "email" for m in report.planned):
+                report.notes.append("DASHBOARD_SMTP_URL is not set: the emails listed would not be sent")
+            report.timings["compose"] = time.perf_counter() - started
+            return report
+        report.timings["compose"] = time.perf_counter() - started
+        started = time.perf_counter()
+        sender = Sender(engine, smtp, webhooks)
+        known_files: set[str] = set()
+        try:
+            for delivery in report.retries:
+                say(f"retry #{delivery['id']} to {delivery['recipient']}")
+                retry(engine, sender, delivery, max_attempts, report)
+            alerts = list(report.planned)
+            for batch in range(0, len(alerts), BATCH):
+                send_new(engine, sender, alerts[batch:batch + BATCH], max_attempts, report, known_files)
+            waited = time.perf_counter()
+            messages = plan_briefs(composer, briefs, report)
+            report.timings["brief wait"] = time.perf_counter() - waited
+            for batch in range(0, len(messages), BATCH):
+                send_new(engine, sender, messages[batch:batch + BATCH], max_attempts, report, known_files)
+        finally:
+            sender.close()
+        report.timings["send"] = time.perf_counter() - started
+        return report
     finally:
-        sender.close()
-    report.timings["send"] = time.perf_counter() - started
-    return report
+        composer.close()
 
 
 def _digest(attachment: tuple[str, bytes] | None) -> str | None:
