@@ -121,7 +121,7 @@ def notify(url: str, env: dict, *args: str) -> dict:
     summary = [line for line in result.stdout.splitlines() if line.startswith("notify ")]
     if result.returncode not in (0, 1) or not summary:
         raise SystemExit(f"notify failed ({result.returncode}):\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
-    found = dict(re.findall(r"(compose|send) ([\d.]+)s", summary[-1]))
+    found = dict(re.findall(r"(compose|brief wait|send) ([\d.]+)s", summary[-1]))
     sent = re.search(r"sent (\d+)", summary[-1])
     due = re.search(r"(\d+) message\(s\) due", summary[-1])
     return {"wall": wall, "compose": float(found.get("compose", 0)), "send": float(found.get("send", 0)),
@@ -131,7 +131,7 @@ def notify(url: str, env: dict, *args: str) -> dict:
 
 def scenario(url: str, team_briefs: bool) -> dict:
     counts = subscribe(url, team_briefs)
-    with SmtpSink() as smtp, HttpReceiver() as hook:
+    with SmtpSink(parse=False) as smtp, HttpReceiver() as hook:
         env = {**os.environ, "DASHBOARD_SMTP_URL": smtp.url, "DASHBOARD_SMTP_FROM": "noreply@bench.test",
                "DASHBOARD_BASE_URL": "http://dashboard.bench.test", "DASHBOARD_WEBHOOK_OFFICE_GROUP": hook.url()}
         load_before = os.getloadavg()

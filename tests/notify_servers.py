@@ -23,8 +23,10 @@ def free_port() -> int:
 class SmtpSink:
     """An SMTP server on 127.0.0.1:port; .messages holds (recipients, raw bytes, parsed message)."""
 
-    def __init__(self, login: tuple[str, str] | None = None) -> None:
-        """login: (user, password) the server then requires (AUTH over the plain connection)."""
+    def __init__(self, login: tuple[str, str] | None = None, parse: bool = True) -> None:
+        """login: (user, password) the server then requires (AUTH over the plain connection);
+        parse=False keeps the raw bytes only (a benchmark's server should cost little CPU)."""
+        self.parse = parse
         self.messages: list[tuple[list[str], bytes, email.message.EmailMessage]] = []
         self.port = free_port()
         options = {}
@@ -42,7 +44,8 @@ class SmtpSink:
 
     async def handle_DATA(self, server, session, envelope):
         raw = envelope.original_content or envelope.content
-        self.messages.append((list(envelope.rcpt_tos), raw, email.message_from_bytes(raw, policy=policy.default)))
+        parsed = email.message_from_bytes(raw, policy=policy.default) if self.parse else None
+        self.messages.append((list(envelope.rcpt_tos), raw, parsed))
         return "250 OK"
 
     def to(self, address: str) -> list[email.message.EmailMessage]:
