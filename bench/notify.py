@@ -160,6 +160,14 @@ def markdown(results: list[dict], size_mib: float) -> str:
              "zh and en), the office all alerts to a group webhook at each run. The second scenario gives "
              "every team lead their team's weekly brief instead (figures per team). *Again*: the same "
              f"moment once more, which must send nothing. Target: the real run under {TARGET_SECONDS:.0f} s.", "",
+             "What the real run does: read the due subscriptions, evaluate every alert rule once (the meeting "
+             "agenda's queries), pick each subscription's new alerts from an index by scope, store the messages "
+             "in batches of 200, send them over 4 SMTP connections at once, while a child process makes the "
+             "brief's PDF (report, agenda, fpdf2 rendering of two languages); then the briefs. *compose* is up to "
+             "the first send; *send* includes waiting for the PDF. The team-briefs scenario computes the "
+             "headline figures per team (each team's 2 windows × 8 KPI reads through the scoped KPI functions): "
+             "that, not the sending, is its cost; a grouped read of all teams at once would be the fix if team "
+             "leads are to get their own brief at province scale.", "",
              "| scenario | subscriptions | dry run s | run s (compose / send) | messages | emails / posts "
              "received | again s (sent) | load before / after |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]

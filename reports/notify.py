@@ -9,11 +9,10 @@ A run at `at`:
    subscription therefore gets the current period's message at the next run.
 3. Messages: a brief gets the headline figures of its scope (metrics.headline: the last 13 full
    weeks against the 13 before) and the joint meeting's PDF brief (reports.brief, whole program,
-   agenda as of `at`), made once per language in a child process while the alerts are evaluated
-   and sent, and stored once (delivery_files). Alerts are
-   evaluated once for the run (metrics.alerts) and each subscription gets those of its rules and
-   scope that it was not told yet (delivery_items: one row per rule, subject and period); no new
-   alert, no message.
+   agenda as of `at`), made once per language (at scale in a child process while the alerts are
+   evaluated and sent) and stored once (delivery_files). Alerts are evaluated once for the run
+   (metrics.alerts) and each subscription gets those of its rules and scope that it was not told
+   yet (delivery_items: one row per rule, subject and period); no new alert, no message.
 4. New messages are stored in batches of BATCH (deliveries with their alert items, taken by this
    run: status sending, attempt 1) in one transaction, so two runs at once cannot both make one
    (unique subscription and slot); then each is sent, and the batch's outcomes recorded (sent, or
@@ -30,8 +29,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import threading
 import multiprocessing
+import threading
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
