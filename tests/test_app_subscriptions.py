@@ -81,6 +81,22 @@ def test_subscribing_on_the_screens(url, monkeypatch):
                                                           "send_time", "active")
     assert (kind, frequency, weekday, send_time, active) == ("brief", "weekly", 0, "08:00", True)
 
+    # Picked again: the form holds it; a new time is saved, a pause and a resume are kept.
+    (sub_id,), = rows(url, Subscription, "id")
+    at.selectbox(key="sub_pick").set_value(sub_id).run()
+    assert at.text_input(key="sub_send_time").value == "08:00"
+    at.text_input(key="sub_send_time").input("7:5")
+    button(at, ZH["sub_save"]).click().run()
+    assert any("HH:MM" in e.value for e in at.error)  # refused, and what was typed stays
+    assert at.text_input(key="sub_send_time").value == "7:5"
+    at.text_input(key="sub_send_time").input("07:50")
+    button(at, ZH["sub_save"]).click().run()
+    no_exception(at)
+    button(at, ZH["sub_pause"]).click().run()
+    assert rows(url, Subscription, "send_time", "active", "version") == [("07:50", False, 3)]
+    button(at, ZH["sub_resume"]).click().run()
+    assert rows(url, Subscription, "active") == [(True,)]
+
     # A manager's alerts: the only scope offered is the manager's own.
     engine = make_engine(url)
     admin.set_email(engine, CLI_ACTOR, "manager", "manager@example.test")
@@ -90,7 +106,7 @@ def test_subscribing_on_the_screens(url, monkeypatch):
     button(at, ZH["sub_save"]).click().run()
     no_exception(at)
     assert sorted(rows(url, Subscription, "kind", "scope_kind", "frequency", "send_time")) == [
-        ("alerts", "self", "daily", "07:30"), ("brief", "all", "weekly", "08:00")]
+        ("alerts", "self", "daily", "07:30"), ("brief", "all", "weekly", "07:50")]
 
     # notify sends the leader the brief (the manager's alerts as the data has them).
     with SmtpSink() as smtp:
