@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from metrics import attendance, experts, lead_time, logs, plans, training
-from metrics.sql import side_by_side
 from metrics.window import Scope, Window
 
 BRIEF_WEEKS = 13  # the brief's window: the last 13 full ISO weeks, a rolling quarter
@@ -49,11 +48,3 @@ def with_change(conn: Connection, window: Window, settings: dict,
     before["expert_coverage"] = None  # today's roster, not windowed: no change to show
     return {key: (now[key], before[key]) for key in FIGURES}
 
-
-def with_change_side_by_side(engine: Engine, window: Window, settings: dict,
-                             scope: Scope = Scope()) -> dict[str, tuple[float | None, float | None]]:
-    """with_change() with the two windows read on two connections at once (metrics.sql.side_by_side)."""
-    now, before = side_by_side(engine, [lambda conn: figures(conn, window, settings, scope),
-                                        lambda conn: figures(conn, window.previous(), settings, scope)])
-    before["expert_coverage"] = None
-    return {key: (now[key], before[key]) for key in FIGURES}

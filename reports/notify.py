@@ -45,6 +45,7 @@ from data_access.settings import load_settings
 from data_access.subscriptions import active_subscriptions
 from metrics import alerts as alert_rules
 from metrics import headline
+from metrics.sql import side_by_side
 from metrics.window import Scope
 from reports import notify_text
 from reports.channels import WEBHOOK_MAX_BYTES, EmailSender, SendError, build_email, post_webhook, webhook_payload
@@ -176,8 +177,20 @@ class Composer:
 
     def figures(self, scope: Scope) -> dict:
         if scope not in self._figures:
-            self._figures[scope] = headline.with_change_side_by_side(self.engine, self.window, self.settings, scope)
+            self.read_figures([scope])
         return self._figures[scope]
+
+    def read_figures(self, scopes: list[Scope]) -> None:
+        """The headline figures of every scope, both windows, read on two connections at once."""
+        scopes = [scope for scope in dict.fromkeys(scopes) if scope not in self._figures]
+        windows = (self.window, self.window.previous())
+        reads = [lambda conn, scope=scope, window=window: headline.figures(conn, window, self.settings, scope)
+                 for scope in scopes for window in windows]
+        results = iter(side_by_side(self.engine, reads))
+        for scope in scopes:
+            now, before = next(results), next(results)
+            before["expert_coverage"] = None  # today's roster, not windowed
+            self._figures[scope] = {key: (now[key], before[key]) for key in headline.FIGURES}
 
     def start_pdfs(self, langs: set[str]) -> None:
         """Start making the brief's PDF in `langs` in a child process: fpdf's rendering is pure Python
@@ -211,9 +224,7 @@ class Composer:
 
     def brief(self, sub: dict, slot: dt.datetime, recipient: str) -> Message:
         lang = sub["language"]
-        scope = Scope(town=sub["scope_value"] if sub["scope_kind"] == "town" else None,
-                      team=sub["scope_value"] if sub["scope_kind"] == "team" else None)
-        figures = self.figures(scope)
+        figures = self.figures(brief_scope(sub))
         subject = notify_text.brief_subject(self.at, lang)
         body = notify_text.brief_email(sub, figures, self.window, self.at, self.base_url, lang)
         markdown = None
@@ -265,6 +276,11 @@ def render_briefs(url: str, window, as_of: dt.date, settings: dict, langs: tuple
         return render_briefs_with(engine, window, as_of, settings, langs)
     finally:
         engine.dispose()
+
+
+def brief_scope(sub: dict) -> Scope:
+    return Scope(town=sub["scope_value"] if sub["scope_kind"] == "town" else None,
+                 team=sub["scope_value"] if sub["scope_kind"] == "team" else None)
 
 
 def fit(markdown: str, limit: int) -> str:
@@ -325,6 +341,7 @@ def plan_briefs(composer: Composer, briefs: list, report: RunReport) -> list[Mes
     """The brief messages (waiting for their PDF); a brief that cannot be made is reported, not sent."""
     from reports.brief import FontMissing
 
+    composer.read_figures([brief_scope(sub) for sub, _, _ in briefs])
     messages = []
     for sub, slot, recipient in briefs:
         try:
