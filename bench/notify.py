@@ -24,7 +24,7 @@ import argparse
 import datetime as dt
 import os
 import re
-import shutil
+import resource
 import subprocess
 import sys
 import time
@@ -114,17 +114,20 @@ def subscribe(url: str, team_briefs: bool) -> dict[str, int]:
 
 def notify(url: str, env: dict, *args: str) -> dict:
     """Run manage.py notify in a new process; wall seconds, its summary line and timings."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run([sys.executable, "manage.py", "notify", "--at", AT, *args], cwd=ROOT,
                             env={**env, "DATABASE_URL": url}, capture_output=True, text=True)
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # notify and its PDF process
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     summary = [line for line in result.stdout.splitlines() if line.startswith("notify ")]
     if result.returncode not in (0, 1) or not summary:
         raise SystemExit(f"notify failed ({result.returncode}):\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
     found = dict(re.findall(r"(compose|brief wait|send) ([\d.]+)s", summary[-1]))
     sent = re.search(r"sent (\d+)", summary[-1])
     due = re.search(r"(\d+) message\(s\) due", summary[-1])
-    return {"wall": wall, "compose": float(found.get("compose", 0)), "send": float(found.get("send", 0)),
+    return {"wall": wall, "cpu": cpu, "compose": float(found.get("compose", 0)), "send": float(found.get("send", 0)),
             "messages": int(sent.group(1)) if sent else int(due.group(1)) if due else 0,
             "failed": result.returncode == 1, "summary": summary[-1]}
 
@@ -168,20 +171,29 @@ def markdown(results: list[dict], size_mib: float) -> str:
              "headline figures per team (each team's 2 windows × 8 KPI reads through the scoped KPI functions): "
              "that, not the sending, is its cost; a grouped read of all teams at once would be the fix if team "
              "leads are to get their own brief at province scale.", "",
-             "| scenario | subscriptions | dry run s | run s (compose / send) | messages | emails / posts "
-             "received | again s (sent) | load before / after |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "Seconds are wall time of the whole `notify` process, with the CPU seconds of it and its PDF "
+             "process in brackets: on a shared 2-core machine the wall time follows the other load, the CPU "
+             "time hardly does; on an idle machine the run takes about its CPU time less what overlaps (the "
+             "PDF process, the database and the SMTP server's waits).", "",
+             "| scenario | subscriptions | dry run s (CPU) | run s (CPU) | run: compose / send s | messages | "
+             "emails / posts received | again s (sent) | load before / after |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         dry, first, again = r["runs"]["dry"], r["runs"]["first"], r["runs"]["again"]
         name = "team leads: the team's weekly brief" if r["team_briefs"] else "team leads: the team's alerts"
         lines.append(
-            f"| {name} | {r['counts']['subscriptions']:,} | {dry['wall']:.1f} | **{first['wall']:.1f}** "
-            f"({first['compose']:.1f} / {first['send']:.1f}) | {first['messages']:,} | "
+            f"| {name} | {r['counts']['subscriptions']:,} | {dry['wall']:.1f} ({dry['cpu']:.1f}) | "
+            f"**{first['wall']:.1f}** ({first['cpu']:.1f}) | {first['compose']:.1f} / {first['send']:.1f} | "
+            f"{first['messages']:,} | "
             f"{first['emails']:,} / {first['posts']} | {again['wall']:.1f} ({again['messages']}) | "
             f"{r['load'][0][0]:.1f} / {r['load'][1][0]:.1f} |")
-    worst = max(r["runs"]["first"]["wall"] for r in results)
-    lines += ["", f"Target {TARGET_SECONDS:.0f} s: {'met' if worst < TARGET_SECONDS else 'NOT met'} "
-              f"(slowest real run {worst:.1f} s).", "", DOCS_END]
+    for r in results:
+        first = r["runs"]["first"]
+        name = "team briefs" if r["team_briefs"] else "team alerts"
+        verdict = "met" if first["wall"] < TARGET_SECONDS else "not met"
+        lines += ["", f"Target {TARGET_SECONDS:.0f} s, {name}: {verdict} in wall time at this load "
+                  f"({first['wall']:.1f} s, {first['cpu']:.1f} CPU s)."]
+    lines += ["", DOCS_END]
     return "\n".join(lines)
 
 
@@ -209,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     results = [scenario(url, team_briefs=team_briefs) for team_briefs in chosen]
     for r in results:
         for name, run in r["runs"].items():
-            print(f"{'team briefs' if r['team_briefs'] else 'team alerts'} {name:5} {run['wall']:6.1f}s  {run['summary']}")
+            print(f"{'team briefs' if r['team_briefs'] else 'team alerts'} {name:5} {run['wall']:6.1f}s "
+                  f"({run['cpu']:5.1f} CPU)  {run['summary']}")
     section = markdown(results, path.stat().st_size / 2**20)
     print(section)
     if args.write_docs and not args.only:
