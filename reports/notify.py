@@ -21,9 +21,10 @@ A run at `at`:
    batch, and never loses a message.
 
 A dry run does 2 and 3 without storing or sending anything and lists what would go where.
-A subscription whose channel is not configured (no DASHBOARD_SMTP_URL, an unknown webhook name)
-or whose owner has no email address is reported and left due: nothing is stored for it, so it goes
-out at the first run after the setting is fixed. The app itself never sends: only this command.
+A subscription whose channel is not configured (no DASHBOARD_SMTP_URL, an unknown webhook name, no
+Chinese font for the PDF) is reported (the command exits 1) and left due: nothing is stored for it,
+so it goes out at the first run after the setting is fixed. One whose owner removed their email
+address is only noted. The app itself never sends: only this command.
 """
 from __future__ import annotations
 
@@ -297,13 +298,14 @@ def fit(markdown: str, limit: int) -> str:
 
 
 def _recipient(sub: dict, webhooks: dict[str, str], smtp_ready: bool) -> tuple[str | None, str | None]:
-    """(recipient, None) or (None, why it cannot be sent now)."""
+    """(recipient, None); (None, the setting to fix) when a channel is not configured; (None, None)
+    when the owner has no email address (any more)."""
     if sub["channel"] == "webhook":
         if sub["webhook"] not in webhooks:
             return None, f"webhook {sub['webhook']!r} is not configured (DASHBOARD_WEBHOOK_{sub['webhook'].upper()})"
         return sub["webhook"], None
     if not sub["email"]:
-        return None, f"{sub['username']} has no email address"
+        return None, None  # the owner removed their address: nothing to send, nothing to fix here
     if not smtp_ready:
         return None, "DASHBOARD_SMTP_URL is not set"
     return sub["email"], None
@@ -320,6 +322,8 @@ def plan_messages(engine: Engine, at: dt.datetime, settings: dict, *, dry_run: b
         recipient, problem = _recipient(sub, webhooks, smtp_ready or dry_run)
         if problem:
             report.skipped.append((sub, problem))
+        elif recipient is None:
+            report.notes.append(f"subscription #{sub['id']} of {sub['username']}: no email address, nothing sent")
         else:
             ready.append((sub, slot, recipient))
     composer = Composer(engine, at, settings, base_url, dry_run)
