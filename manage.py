@@ -325,6 +325,61 @@ def cmd_restore(args) -> int:
     return 0
 
 
+def iso_moment(text: str):
+    """argparse type: YYYY-MM-DDTHH:MM (or a space for the T; a date alone means 00:00)."""
+    import datetime as dt
+
+    try:
+        return dt.datetime.fromisoformat(text.strip().replace(" ", "T", 1)).replace(second=0, microsecond=0, tzinfo=None)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a time YYYY-MM-DDTHH:MM: {text!r}") from None
+
+
+def cmd_notify(args) -> int:
+    """Send every subscription's message due at --at (default now) once; --dry-run lists them."""
+    from data_access import security
+    from data_access.notify_config import ConfigError
+    from reports.notify import run
+
+    at = args.at or security.now().replace(second=0)
+    try:
+        report = run(existing_engine(), at, dry_run=args.dry_run)
+    except ConfigError as error:
+        print(f"notify: {error}", file=sys.stderr)
+        return 2
+    print_notify_report(report, args.dry_run)
+    return 1 if report.failed or report.skipped else 0
+
+
+def print_notify_report(report, dry_run: bool) -> None:
+    verb = "would send" if dry_run else "made"
+    for delivery in report.retries if dry_run else ():
+        print(f"would retry  #{delivery['id']:<6} {delivery['channel']:7} {delivery['recipient']:32} "
+              f"attempt {delivery['attempts'] + 1}  {delivery['subject']}")
+    for message in report.planned if dry_run else ():
+        sub = message.subscription
+        items = f"{len(message.items)} alert(s)" if sub["kind"] == "alerts" else "brief + PDF"
+        print(f"{verb}  {sub['channel']:7} {message.recipient:32} {sub['kind']:6} #{sub['id']:<5} "
+              f"slot {message.slot:%Y-%m-%d %H:%M}  {items:12} {message.subject}")
+    for delivery_id, recipient, subject in report.sent:
+        print(f"sent         #{delivery_id:<6} {recipient:32} {subject}")
+    for delivery_id, recipient, error in report.failed:
+        state = "abandoned" if delivery_id in report.abandoned else "failed, retried at the next run"
+        print(f"FAILED       #{delivery_id:<6} {recipient:32} {error} ({state})", file=sys.stderr)
+    for sub, reason in report.skipped:
+        print(f"NOT SENT     subscription #{sub['id']} of {sub['username']} ({sub['kind']}, {sub['channel']}): {reason}",
+              file=sys.stderr)
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
+    timing = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in report.timings.items())
+    if dry_run:
+        print(f"notify {report.at:%Y-%m-%d %H:%M} (dry run): {len(report.planned)} message(s) due, "
+              f"{len(report.retries)} retry(ies), {len(report.skipped)} not sendable; nothing stored or sent ({timing})")
+    else:
+        print(f"notify {report.at:%Y-%m-%d %H:%M}: sent {len(report.sent)}, failed {len(report.failed)}, "
+              f"not sendable {len(report.skipped)} ({timing})")
+
+
 class Parser(argparse.ArgumentParser):
     """argparse with a one-line complaint (instead of the usage block) for bad arguments."""
 
@@ -385,6 +440,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--today", type=iso_date, help="status: the day to check as (YYYY-MM-DD; default today)")
     p.add_argument("--dry-run", action="store_true", help="import: validate only, write nothing")
     p.set_defaults(func=cmd_calendar)
+
+    p = sub.add_parser("notify", help="send the subscriptions' briefs and alerts due now (run it from cron)",
+                       description="Sends every subscription's message that is due at --at exactly once; failed "
+                                   "sends are retried at the next run. SMTP and webhooks come from DASHBOARD_SMTP_URL, "
+                                   "DASHBOARD_SMTP_FROM, DASHBOARD_WEBHOOK_<NAME> and DASHBOARD_BASE_URL (or "
+                                   ".streamlit/secrets.toml); see docs/notifications.md. Exit 1 when a message failed "
+                                   "or could not be sent.")
+    p.add_argument("--at", type=iso_moment, help="the moment to send for, YYYY-MM-DDTHH:MM (default: now)")
+    p.add_argument("--dry-run", action="store_true", help="list what would go where; store and send nothing")
+    p.set_defaults(func=cmd_notify)
 
     p = sub.add_parser("backup", help="copy the database to a new file (SQLite backup API, or pg_dump)")
     p.add_argument("path")

@@ -19,7 +19,7 @@ from data_access import security, sessions
 from data_access.calendar import FIRST_YEAR, LAST_YEAR, rebuild_calendar
 from data_access.contract import CONTROL_CHARS, parse_yesno
 from data_access.models import ROLES, CalendarOverride, Manager, OfficeCalendarDay, Setting, User
-from data_access.permissions import Actor, check_write
+from data_access.permissions import Actor, PermissionDenied, check_write
 from data_access.passwords import (
     check_password, hash_password, normalized_username, password_problems, valid_username,
 )
@@ -82,7 +82,8 @@ def _fail(table: str, *problems: AdminProblem) -> None:
 # a password, role or deactivation change ends the account's sessions in the same transaction.
 
 USER_COLUMNS = (User.id, User.username, User.display_name, User.role, Manager.employee_no,
-                User.active, User.version, User.created_by, User.must_change_password, User.password_changed_at)
+                User.active, User.version, User.created_by, User.must_change_password, User.password_changed_at,
+                User.email)
 
 
 def list_users(conn: Connection) -> list[dict[str, Any]]:
@@ -298,6 +299,30 @@ def end_all_sessions(engine: Engine, actor: Actor, username: str) -> int:
         if user is None:
             raise NotFound("users", normalized_username(username))
         return sessions.end_user_sessions(uow.conn, user["id"], "admin", actor=actor.username, client=actor.client)
+
+
+def set_email(engine: Engine, actor: Actor, username: str, email: str | None) -> str | None:
+    """Set or remove (blank) the email address that subscriptions send to: the office for any
+    account, every user for their own. Returns the stored address (None when removed)."""
+    from data_access.subscriptions import email_problem
+
+    if actor.role != "office" and normalized_username(username) != actor.username.lower():
+        raise PermissionDenied(f"{actor.username} may only change their own email address",
+                               f"{actor.username} 只能修改本人的邮箱")
+    email = (email or "").strip() or None
+    problem = email_problem(email)
+    if problem is not None:
+        _fail("users", problem)
+    with UnitOfWork(engine, actor) as uow:
+        before = _user(uow.conn, username)
+        if before is None:
+            raise NotFound("users", normalized_username(username))
+        if before["email"] == email:
+            return email
+        uow.conn.execute(update(User).where(User.id == before["id"]).values(email=email, version=User.version + 1))
+        uow.audit("update", "users", before["username"], {"username": before["username"], "email": before["email"]},
+                  {"username": before["username"], "email": email})
+    return email
 
 
 # ---------------------------------------------------------------- settings

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -308,6 +309,8 @@ class User(Versioned, Base):
     # Set when the office (screen or CLI) sets a password: the user must choose their own at login.
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_by: Mapped[str | None] = mapped_column(String(16))  # demo / office / cli
+    # Where subscriptions by email go (data_access.admin.set_email validates it); NULL = none.
+    email: Mapped[str | None] = mapped_column(String(254))
 
 
 SESSION_END_REASONS = ("logout", "password", "deactivated", "role", "idle", "expired", "admin")
@@ -450,3 +453,101 @@ class ActionItem(Versioned, Base):
     due_date: Mapped[dt.date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(8), default="open", server_default="open")
     closed_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+# ---------------------------------------------------------------- subscriptions and deliveries
+
+SUBSCRIPTION_KINDS = ("brief", "alerts")
+CHANNELS = ("email", "webhook")
+FREQUENCIES = ("weekly", "daily", "each_run")
+SCOPE_KINDS = ("all", "town", "team", "self")
+LANGUAGES = ("zh", "en")
+DELIVERY_STATUSES = ("pending", "sending", "sent", "failed", "abandoned")
+
+
+class Subscription(Versioned, Base):
+    """Who gets what, where and when: a weekly brief or alerts, by email to the owner or to a group
+    webhook (a name whose URL lives in the environment, never here). See data_access.subscriptions."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (
+        CheckConstraint(_in("kind", SUBSCRIPTION_KINDS), name="kind"),
+        CheckConstraint(_in("channel", CHANNELS), name="channel"),
+        CheckConstraint(_in("frequency", FREQUENCIES), name="frequency"),
+        CheckConstraint(_in("scope_kind", SCOPE_KINDS), name="scope_kind"),
+        CheckConstraint(_in("language", LANGUAGES), name="language"),
+        CheckConstraint("weekday >= 0 AND weekday <= 6", name="weekday_range"),
+        CheckConstraint("channel <> 'webhook' OR webhook IS NOT NULL", name="webhook_named"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    channel: Mapped[str] = mapped_column(String(8))
+    webhook: Mapped[str | None] = mapped_column(String(32))  # the name of DASHBOARD_WEBHOOK_<NAME>
+    rules: Mapped[str] = mapped_column(String(400), default="", server_default="")  # alert rule codes, comma-separated
+    frequency: Mapped[str] = mapped_column(String(8))
+    weekday: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # 0 = Monday
+    send_time: Mapped[str] = mapped_column(String(5), default="08:00", server_default="08:00")  # HH:MM
+    scope_kind: Mapped[str] = mapped_column(String(8), default="all", server_default="all")
+    scope_value: Mapped[str | None] = mapped_column(String(64))  # the town or team
+    language: Mapped[str] = mapped_column(String(2), default="zh", server_default="zh")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class DeliveryFile(Base):
+    """An attachment (the brief PDF), stored once by content hash however many deliveries carry it,
+    so a retry sends exactly what the first attempt tried to send."""
+
+    __tablename__ = "delivery_files"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class Delivery(Base):
+    """One message of one subscription for one schedule slot: at most one per (subscription, slot).
+
+    Composed and stored before it is sent (subject, body, attachment), so a failed send is retried
+    with the same content on the next run of `manage.py notify`, up to [notify_max_attempts].
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "slot"),
+        CheckConstraint(_in("status", DELIVERY_STATUSES), name="status"),
+        Index("ix_deliveries_status_created", "status", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscriptions.id", ondelete="SET NULL"))
+    slot: Mapped[dt.datetime] = mapped_column(DateTime)  # the scheduled time this message is for
+    kind: Mapped[str] = mapped_column(String(8))
+    channel: Mapped[str] = mapped_column(String(8))
+    recipient: Mapped[str] = mapped_column(String(254))  # an email address, or the webhook's name
+    username: Mapped[str | None] = mapped_column(String(64))  # the subscription's owner
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    markdown: Mapped[str | None] = mapped_column(Text)  # the webhook's markdown text
+    file_sha256: Mapped[str | None] = mapped_column(ForeignKey("delivery_files.sha256"))
+    items: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # alerts in the message
+    status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    last_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class DeliveryItem(Base):
+    """An alert subject told to a subscription: at most once per subject and period."""
+
+    __tablename__ = "delivery_items"
+    __table_args__ = (UniqueConstraint("subscription_id", "rule", "subject", "period"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), index=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))
+    rule: Mapped[str] = mapped_column(String(24))
+    subject: Mapped[str] = mapped_column(String(120))  # e.g. the employee no., app no., call no.
+    period: Mapped[str] = mapped_column(String(24))  # e.g. the week's Monday, the month; '' = once

@@ -51,6 +51,13 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
                 integer=True),
     # Below this many cases a rate, mean or median is marked as a small sample and not judged red/amber/green.
     SettingSpec("min_sample_size", 30, "最小样本量（低于此数标记样本不足）", "Minimum sample size (below it: small sample)", 1, 1000, integer=True),
+    # Subscriptions and alerts (manage.py notify, docs/notifications.md).
+    SettingSpec("alert_problem_open_days", 14, "问题未整改提醒（天）", "Alert: problem open longer than (days)", 1, 365,
+                integer=True),
+    SettingSpec("alert_call_unanswered_minutes", 60, "专家调用未响应提醒（分钟）",
+                "Alert: expert call unanswered after (minutes)", 5, 1440, integer=True),
+    SettingSpec("notify_max_attempts", 5, "消息发送失败最多尝试次数", "Notification: maximum send attempts", 1, 20,
+                integer=True),
 )
 DEFAULTS: dict[str, float] = {spec.key: float(spec.default) for spec in SETTING_SPECS}
 SPECS_BY_KEY = {spec.key: spec for spec in SETTING_SPECS}

@@ -66,6 +66,7 @@ TABLE_LABELS: dict[str, tuple[str, str]] = {
     "users": ("用户", "users"),
     "settings": ("参数设置", "settings"),
     "calendar_overrides": ("日历调整", "calendar overrides"),
+    "subscriptions": ("订阅", "subscriptions"),
 }
 
 

@@ -18,11 +18,12 @@ from ui import nav
 APP = str(ROOT / "app.py")
 WINDOW = {"from": "2025-07-01", "to": "2025-09-30"}
 # Latin letters that belong on a Chinese screen: units, file types, date formats, min/max in formulas,
-# the holiday package's name, the language switch's "English", URL parameters (present=1), and data
-# codes (account, employee, expert, application and call numbers such as C001, PZ00001, EC20250902-001).
+# the holiday package's name, the language switch's "English", URL parameters (present=1), settings
+# files and environment variables named to the office, and data codes (account, employee, expert, application and call numbers such as C001, PZ00001, EC20250902-001).
 ALLOWED = re.compile(
     r"(?<![A-Za-z])(kVA|kWh|MWh|kW|kV|MW|MB|PDF|Excel|CSV|csv|xlsx|XLSX|YYYY|MM|DD|HH|chinesecalendar|min|max"
-    r"|Language|English)(?![A-Za-z])|(?<![A-Za-z])[A-Z]{1,3}\d[\w-]*|[a-z]+=")
+    r"|Language|English)(?![A-Za-z])|(?<![A-Za-z])[A-Z]{1,3}\d[\w-]*|[a-z]+="
+    r"|\.?[\w./-]*\.toml|DASHBOARD_[A-Z_]*")  # settings files and environment variables the office is told of
 # Streamlit's markup, not words: :green-badge[...], :red[...], :material/icon:.
 DIRECTIVES = re.compile(r":[a-z]+(-badge)?\[|:material/[a-z_]+:")
 EDITOR_KEYS = {"id", "version"} | {key for sheet in SHEETS for key in sheet.column_keys}

@@ -78,7 +78,11 @@ SCREENS: list[Screen] = [
     Screen("entry_users", "views/entry_users.py", "nav_entry_users", ":material/group:",
            roles=OFFICE, section="nav_section_admin"),
     Screen("audit", "views/audit.py", "nav_audit", ":material/history:", roles=OFFICE, section="nav_section_admin"),
+    Screen("deliveries", "views/deliveries.py", "nav_deliveries", ":material/outgoing_mail:", roles=OFFICE,
+           section="nav_section_admin"),
     Screen("account", "views/account.py", "nav_account", ":material/key:", section="nav_section_account"),
+    Screen("subscriptions", "views/subscriptions.py", "nav_subscriptions", ":material/notifications:",
+           section="nav_section_account"),
 ]
 ACCOUNT = next(screen for screen in SCREENS if screen.url_path == "account")
 

@@ -11,12 +11,14 @@ import pandas as pd
 import streamlit as st
 
 from data_access import admin, passwords
+from data_access import subscriptions as subs
 from data_access.models import ROLES
 from ui import auth, data, forms
 from ui.strings import language, t
 from ui.text import plain
 
 CREATE, ROLE, PASSWORD, SESSIONS = "eus_create", "eus_role", "eus_password", "eus_sessions"
+EMAIL = "eus_email"
 TIME = "%Y-%m-%d %H:%M"
 
 
@@ -98,6 +100,8 @@ def picked(user: dict) -> None:
         forms.clear_messages(form)
     st.session_state[f"{ROLE}_role"] = user["role"]
     st.session_state[f"{ROLE}_employee_no"] = user["employee_no"]
+    st.session_state[f"{EMAIL}_email"] = user.get("email")
+    forms.clear_messages(EMAIL)
 
 
 def role_form(user: dict) -> None:
@@ -121,6 +125,26 @@ def password_form(user: dict) -> None:
         st.form_submit_button(t("eus_reset_password"), on_click=forms.submit, args=(PASSWORD, lambda: reset(user)))
 
 
+def email_label() -> str:
+    zh, en = subs.LABELS["email"]
+    return zh if language() == "zh" else en
+
+
+def save_email(user: dict) -> str:
+    stored = admin.set_email(data.engine(), auth.current_actor(), user["username"],
+                             st.session_state.get(f"{EMAIL}_email"))
+    return t("acc_email_saved", email=stored) if stored else t("acc_email_removed")
+
+
+def email_form(user: dict) -> None:
+    """The address subscriptions of this account send to (checked by data_access.admin.set_email)."""
+    forms.messages(EMAIL)
+    with st.form("eus_email_form", clear_on_submit=False):
+        st.text_input(email_label(), key=f"{EMAIL}_email", max_chars=254, help=t("acc_email_help"))
+        forms.field_error(EMAIL, "email")
+        st.form_submit_button(t("acc_email_save"), on_click=forms.submit, args=(EMAIL, lambda: save_email(user)))
+
+
 def manage(accounts: dict[str, dict], locked: dict) -> None:
     username = st.selectbox(t("eus_pick"), list(accounts), index=None, key="eus_pick", placeholder=t("fm_choose"),
                             format_func=lambda u: f"{u} · {accounts[u]['display_name']}")
@@ -140,6 +164,7 @@ def manage(accounts: dict[str, dict], locked: dict) -> None:
         role_form(user)
     with right:
         password_form(user)
+        email_form(user)
         forms.messages("eus_active", reload=lambda: None)
         st.button(t("eus_deactivate") if user["active"] else t("eus_activate"), key="eus_switch_active",
                   icon=":material/person_off:" if user["active"] else ":material/person_check:",
@@ -181,6 +206,7 @@ def accounts_table(accounts: dict[str, dict], locked: dict) -> pd.DataFrame:
     rows = [{user_label("username"): u["username"], user_label("display_name"): u["display_name"],
              user_label("role"): role_labels()[u["role"]], user_label("employee_no"): u["employee_no"] or "—",
              user_label("active"): t("eus_active") if u["active"] else t("eus_inactive"),
+             email_label(): u.get("email") or "—",
              t("eus_col_locked"): locked[u["username"]].strftime(TIME) if u["username"] in locked else "—",
              t("eus_col_changed"): u["password_changed_at"].strftime(TIME) if u["password_changed_at"] else "—",
              t("eus_col_must_change"): "✓" if u["must_change_password"] else ""}
