@@ -119,7 +119,12 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         logins = time_logins(targets, args.rounds, args.user, args.password)
         result["login"] = {str(root): summary(seconds) for (root, _), seconds in zip(targets, logins)}
-    result["session_check"] = {url: time_checks(url, args.checks, args.user) for url in args.check_url}
+        print(json.dumps(result["login"]), flush=True)
+    try:
+        result["session_check"] = {url: time_checks(url, args.checks, args.user) for url in args.check_url}
+    except LookupError as exc:
+        print(f"session check: {exc} (run `manage.py demo` against that database first)", file=sys.stderr)
+        return 1
     print(json.dumps(result, indent=2))
     return 0
 
