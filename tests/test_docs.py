@@ -1,19 +1,28 @@
-"""docs/import.md describes the import template of data_access/contract.py, and the docs stay in the repo.
+"""Docs checked by tests: docs/import.md describes the import template of data_access/contract.py,
+docs/report.md the report's JSON, and README and docs point only inside the repository.
 
-Docs checked by tests: a sheet or column added to the contract without a line in docs/import.md
-fails here, as does a README or docs page that sends the reader outside the repository.
+A sheet or column added to the contract without a line in docs/import.md fails here, so does a
+report key missing from docs/report.md, a link to a file that is not there, or a page that sends
+the reader outside the repository.
 """
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 from pathlib import Path
 
 import pytest
 
 from data_access.contract import SHEETS
+from data_access.db import make_engine
+from data_access.settings import load_settings
+from metrics.report import build_report
+from metrics.window import Window
 
 ROOT = Path(__file__).resolve().parent.parent
 IMPORT_DOC = ROOT / "docs" / "import.md"
+REPORT_DOC = ROOT / "docs" / "report.md"
 
 
 def sheet_sections(text: str) -> dict[str, str]:
@@ -66,3 +75,32 @@ def test_relative_links_in_docs_resolve():
             if not (page.parent / target).exists():
                 broken.append(f"{page.relative_to(ROOT)} -> {target}")
     assert not broken, broken
+
+
+def shape(value):
+    """The keys of a JSON value, in order, down through dicts and the first item of lists."""
+    if isinstance(value, dict):
+        return {key: shape(item) for key, item in value.items()}
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return [shape(value[0])]
+    return None
+
+
+def test_report_doc_shows_the_reports_keys(tmp_path, sqlite_template):
+    """The JSON of docs/report.md has the keys, in order, of a real report (lists of records aside,
+    which an empty database leaves empty)."""
+    block = re.search(r"```json\n(.*?)```", REPORT_DOC.read_text(encoding="utf-8"), flags=re.DOTALL)
+    documented = json.loads(block.group(1))
+    database = tmp_path / "empty.db"
+    database.write_bytes(sqlite_template.read_bytes())
+    engine = make_engine(f"sqlite:///{database}")
+    with engine.connect() as conn:
+        report = build_report(conn, Window(dt.date(2025, 7, 1), dt.date(2025, 9, 30)), load_settings(conn))
+    engine.dispose()
+    real = shape(report)
+    expected = shape(documented)
+    for section in ("attendance", "experts"):  # their lists of records are empty here
+        expected[section] = {key: (None if isinstance(item, list) else item)
+                             for key, item in expected[section].items()}
+    assert list(expected) == list(real)
+    assert expected == real
