@@ -117,10 +117,10 @@ def capacity_need(stats, window: Window, settings: dict):
     - sustained load: its last 3 window months with max demand all reach
       capacity_watch_ratio x capacity (a customer with fewer than 3 such months never does).
 
-    `stats` holds one row per customer with consumption, joined to the customer: demand_months,
-    peak_demand_kw and low_demand_kw over the window months with max demand (`_per_customer`).
-    The sustained load is read off those figures when they settle it (every month at the ratio,
-    or none); only the other customers look up their last 3 months.
+    `stats` is `_per_customer` (one row per customer with consumption: demand_months,
+    peak_demand_kw, low_demand_kw over the window months with max demand); `_needs_stats` joins
+    the customer for its capacity_kva. The sustained load is read off those figures when they
+    settle it (every month at the ratio, or none); only the other customers look up their last 3.
     """
     capacity = Customer.capacity_kva
     watch = settings["capacity_watch_ratio"] * capacity - ROUNDING

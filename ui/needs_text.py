@@ -3,6 +3,7 @@
 Free of Streamlit, so the brief, the agenda and the notifications render findings as the
 screen does.
 """
+
 from __future__ import annotations
 
 from ui.words.needs_findings import WORDS
