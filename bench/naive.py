@@ -743,8 +743,7 @@ def capacity_increase(stats: pd.DataFrame, settings: dict) -> pd.DataFrame:
     found["rule_code"] = np.where(found["over_months"] > 0, "over_capacity", "sustained_load")
     found = found.sort_values("account_no", ignore_index=True)
     rows = list(found.assign(peak_month=found["peak_month"].dt.date).itertuples())
-    found["rule"] = [m_needs._capacity_rule(row, ratio, zh=False) for row in rows]
-    found["rule_zh"] = [m_needs._capacity_rule(row, ratio, zh=True) for row in rows]
+    found["finding"] = [m_needs.capacity_finding(row, ratio) for row in rows]
     return found[m_needs.CAPACITY_COLUMNS]
 
 
@@ -767,19 +766,15 @@ def basic_charge(stats: pd.DataFrame, settings: dict) -> pd.DataFrame:
     frame[money] = frame[money].round(2)
     frame = frame.sort_values("account_no", ignore_index=True)
     rows = list(frame.itertuples())
-    frame["rule"] = [m_needs._charge_rule(row, zh=False) for row in rows]
-    frame["rule_zh"] = [m_needs._charge_rule(row, zh=True) for row in rows]
+    frame["finding"] = [m_needs.charge_finding(row) for row in rows]
     return frame[m_needs.BASIC_CHARGE_COLUMNS]
 
 
 def direct_trading(frames: dict, settings: dict) -> pd.DataFrame:
     c = frames["customers"]
     found = c[trading_eligible(c, settings)].sort_values("account_no", ignore_index=True)
-    minimum, market = settings["trading_min_kwh"], m_segments.MARKET_MIN_KV
-    pairs = list(zip(found["voltage_kv"], found["annual_kwh"]))
-    found["rule"] = [f"{kv:g} kV ≥ {market} kV, {kwh:,.0f} kWh/year ≥ {minimum:,.0f}, agency purchase"
-                     for kv, kwh in pairs]
-    found["rule_zh"] = [f"{kv:g} kV ≥ {market} kV,年用电 {kwh:,.0f} kWh ≥ {minimum:,.0f},代理购电" for kv, kwh in pairs]
+    found["finding"] = [m_needs.trading_finding(row, settings["trading_min_kwh"])
+                        for row in found[["voltage_kv", "annual_kwh"]].itertuples()]
     return found[m_needs.TRADING_COLUMNS]
 
 
@@ -813,12 +808,8 @@ def surge(frames: dict, window: Window, settings: dict) -> pd.DataFrame:
                                   on="customer_id")
     frame = frame.sort_values(["account_no", "month"], ignore_index=True)
     frame["ratio"] = frame["kwh"] / frame["prior_mean_kwh"]
-    ratio = settings["surge_ratio"]
-    rows = list(zip(frame["month"].dt.strftime("%Y-%m"), frame["kwh"], frame["prior_mean_kwh"], frame["ratio"]))
-    frame["rule"] = [f"{kwh:,.0f} kWh in {month} = {r:.2f}× the mean {prior:,.0f} kWh of the 3 months before "
-                     f"(≥ {ratio:g}×)" for month, kwh, prior, r in rows]
-    frame["rule_zh"] = [f"{month} 用电 {kwh:,.0f} kWh,为前 3 个月均值 {prior:,.0f} kWh 的 {r:.2f} 倍(≥ {ratio:g} 倍)"
-                        for month, kwh, prior, r in rows]
+    rows = frame.assign(month=frame["month"].dt.date)[["month", "kwh", "prior_mean_kwh", "ratio"]].itertuples()
+    frame["finding"] = [m_needs.surge_finding(row, settings["surge_ratio"]) for row in rows]
     return frame[m_needs.SURGE_COLUMNS]
 
 
@@ -987,7 +978,7 @@ def new_needs(frames: dict, window: Window, as_of: dt.date, settings: dict, owne
     found = [capacity.assign(kind="capacity_increase", month=capacity["peak_month"]),
              basic_charge(stats, settings).assign(kind="basic_charge", month=ts(window.start)),
              surge(frames, window, settings).assign(kind="surge")]
-    found = [f[["kind", "account_no", "name", "month", "rule", "rule_zh"]] for f in found if not f.empty]
+    found = [f[["kind", "account_no", "name", "month", "finding"]] for f in found if not f.empty]
     if not found:
         return pd.DataFrame(columns=m_meeting.NEEDS_COLUMNS)
     frame = pd.concat(found, ignore_index=True)

@@ -41,8 +41,8 @@ What the data looks like:
   customers, a share of the segment customers (star / potential / risk) and
   a small sample of the others - county: all segment customers and 25 % of
   the others; city: all segment customers and 10 %; province: 45 % of the
-  segment customers and 3 % of the others, about 1.16 M rows (the limit was
-  1.5 M; county about 41 k, city about 420 k). Some customers surge (a month >= 1.3 x the previous three), some
+  segment customers and 3 % of the others, about 1.16 M rows (county about
+  41 k, city about 420 k). Some customers surge (a month >= 1.3 x the previous three), some
   run above capacity or at >= 85 % for months, some pay by capacity where
   demand would be cheaper (and the reverse).
 - Users `leader`, `office` and `manager` (linked to a manager posted on
@@ -64,14 +64,12 @@ Determinism: the same (scale, seed, until) gives the same rows and ids. Each
 part draws from its own random.Random seeded with the seed and the part's
 name; nothing depends on set or hash order.
 
-Speed: rows are generated as plain tuples (work logs and consumption
+Loading: rows are generated as plain tuples (work logs and consumption
 streamed in chunks) and bulk-loaded: SQLite through the driver's
 executemany with a larger page cache, PostgreSQL through psycopg COPY; ids
 are assigned here and the PostgreSQL sequences are moved past them
-afterwards. Measured on the shared 2-core dev box (seconds, database size):
-SQLite county 1.6 s / 9 MB, city 11 s / 100 MB, province 100 s / 480 MB
-(replacing an existing province load takes about as long); PostgreSQL county
-3 s / 13 MB, city 17-30 s / 130 MB, province 110-130 s / 600 MB.
+afterwards. Load times and database sizes per scale: docs/performance.md,
+"Design notes moved from code".
 """
 from __future__ import annotations
 

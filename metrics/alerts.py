@@ -261,7 +261,7 @@ def new_needs(conn: Connection, as_of: dt.date, settings: dict, where: Directory
             "new_need", f"{row.kind}/{row.account_no}", period, employee_nos, where.teams(employee_nos),
             (town,) if town else (),
             {"kind": row.kind, "customer": row.name, "account_no": row.account_no, "month": _iso(row.month)[:7],
-             "rule": row.rule, "rule_zh": row.rule_zh,
+             "finding": row.finding,
              "managers": [where.managers.get(no, (no, None))[0] for no in employee_nos]},
             "needs", {"from": window.start.isoformat(), "to": as_of.isoformat(), **({"town": town} if town else {})}))
     return alerts

@@ -8,17 +8,13 @@ workdays in [a, b] = seq(b) - seq(a) + is_workday(a). That keeps the row count
 at spans x periods instead of postings x days. Each span and each period
 carries the numbers of its first and last day, so a piece of a span inside a
 period takes its numbers from one side or the other: two calendar lookups per
-span and per period instead of two per piece (~100k pieces for a province year
-of attendance; the lookups were about a fifth of its time on SQLite).
+span and per period instead of two per piece.
 
 Days with a log are counted per span (or per span piece inside a week) by a
 correlated COUNT(DISTINCT date) over the (manager_id, date, on_site) index:
-one short range scan per piece. Joining every log day of the window back to
-the spans costs a lookup per log day instead and was 2-4 times slower on
-SQLite at province scale. PostgreSQL is the other way round for the ~100k
-week pieces of attendance (each correlated probe costs it ~3 us), so
-attendance has a joining shape for it (week_counts_joining). Figures in
-docs/performance.md.
+one short range scan per piece. On PostgreSQL attendance joins the log days
+to the spans instead (week_counts_joining). Why these shapes, with figures:
+docs/performance.md, "Design notes moved from code".
 """
 from __future__ import annotations
 

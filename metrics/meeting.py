@@ -217,7 +217,7 @@ def _missing_plans(conn: Connection, as_of: dt.date, settings: dict, scope: Scop
     return missing.drop(columns=["due", "submitted_on", "on_time"])
 
 
-NEEDS_COLUMNS = ["kind", "account_no", "name", "month", "rule", "rule_zh", "owner", "age_days"]
+NEEDS_COLUMNS = ["kind", "account_no", "name", "month", "finding", "owner", "age_days"]
 
 
 def new_needs(conn: Connection, window: Window, as_of: dt.date, settings: dict,
@@ -228,7 +228,7 @@ def new_needs(conn: Connection, window: Window, as_of: dt.date, settings: dict,
     capacity = capacity.assign(kind="capacity_increase", month=capacity["peak_month"])
     charge = charge.assign(kind="basic_charge", month=window.start)
     surge = needs.surge(conn, window, settings, scope).assign(kind="surge")
-    found = [f[["kind", "account_no", "name", "month", "rule", "rule_zh"]] for f in (capacity, charge, surge)]
+    found = [f[["kind", "account_no", "name", "month", "finding"]] for f in (capacity, charge, surge)]
     found = [f for f in found if not f.empty]
     if not found:
         return pd.DataFrame(columns=NEEDS_COLUMNS)
@@ -400,7 +400,9 @@ def display_table(key: str, frame: pd.DataFrame, lang: str = "zh") -> pd.DataFra
         detail = [_manager_detail(row, text) for row in rows]
     elif key == "new_needs":
         subject = [_join(row.name, row.account_no) for row in rows]
-        detail = [f"{text['needs'][row.kind]}: {row.rule_zh if lang == 'zh' else row.rule}" for row in rows]
+        # The findings' words are the UI's (ui/words/needs_findings.py); this table is rendered text already.
+        from ui.needs_text import finding_text
+        detail = [f"{text['needs'][row.kind]}: {finding_text(row.finding, lang)}" for row in rows]
     elif key == "action_items":
         subject = [_join(row.held_on, row.title) for row in rows]
         detail = [row.description for row in rows]

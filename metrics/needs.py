@@ -1,49 +1,20 @@
-"""Needs screening (data contract §3): capacity increase, basic charge, surge, direct trading.
+"""Needs screening (data contract §3): four rules that point a manager at a customer to talk to.
 
-The consumption rules look at the *window months*: consumption rows whose
-month (stored as the month's first day) lies in the window. Each function
-returns one row per finding with the numbers that raised it and a `rule`
-text (English) and `rule_zh` (Chinese) for the screen.
+- capacity increase: a window month's max demand above the contract capacity, or the last 3 window
+  months with max demand all at least capacity_watch_ratio x capacity (`capacity_need`);
+- basic-charge adjustment: a capacity- or demand-billed customer whose other billing mode would have
+  cost at least mode_saving_share less over the window months with max demand (`charge_need`);
+- surge: a window month's kWh at least surge_ratio x the mean of the 3 calendar months before, all 3
+  recorded and that mean above 0 (`surge_terms`);
+- direct trading: 10 kV and above, annual_kwh at least trading_min_kwh, still on agency purchase
+  (`metrics.segments.trading_eligible_on_agency`); not windowed.
 
-Speed (province demo: 1.16 M consumption rows, 723 k of them in the 15 months a 12-month report
-reads, 48 k of the 300 k customers with consumption):
-- The demand figures per customer (count, peak, lowest and total max demand of the window months)
-  come from one join-free pass over the covering index ix_consumption_customer_values in customer
-  order; capacity is applied per customer afterwards. Only the customers the aggregates cannot
-  decide get a correlated look-up of their months: the 40% floor when their lowest month is below
-  it (3 k customers), the last-3-months watch when their lowest month is below the ratio and their
-  peak above it (10 k). Joining the customer to every consumption row instead costs as much.
-- The surge rule needs each month next to the 3 before it: window functions (LAG) cost about 1 µs
-  a row on SQLite, so the months are pivoted into one row per customer instead (on SQLite through
-  a JSON object per customer, elsewhere with one conditional aggregate per month), with kWh as
-  whole Wh (to 0.001 kWh) on both databases: SQLite writes and reads integers in JSON much faster
-  than floats. The surge screen expands the months of the customers with a surge only.
-- The report section: on PostgreSQL one pass gives the demand figures (FILTERed to the window
-  months) and the pivot together. On SQLite the surge pass stays separate: FILTERing the 4 demand
-  aggregates inside it costs as much as the second pass it saves (~0.15 s each).
-
-Measured at province scale, 12-month window (SQLite: process CPU s; PostgreSQL: best wall s of 7;
-old and new code run alternately on a loaded 2-core machine, load average ~2.5):
-
-| function          | SQLite before | after | PostgreSQL before | after |
-|-------------------|--------------:|------:|------------------:|------:|
-| section()         |          0.80 |  0.68 |              0.71 |  0.38 |
-| capacity_increase |          0.34 |  0.28 |              0.37 |  0.27 |
-| basic_charge      |          0.32 |  0.27 |              0.39 |  0.26 |
-| surge             |          0.52 |  0.44 |              0.76 |  0.40 |
-| direct_trading    |          0.21 |  0.12 |              0.23 |  0.14 |
-
-bench/kpis.py at load average ~4.5, needs area: SQLite 1.07 s wall (0.83 CPU) before, 1.11 (0.69)
-after; PostgreSQL 1.39 s before, 0.74 after.
-
-What the SQLite section still spends: the demand pass 0.24 s (grouping the window rows with its 4
-aggregates 0.14 s, of which a bare grouped scan is 0.07 s), the surge pass 0.35 s (grouping and
-JSON objects 0.16 s, reading the 15 months back out of them 0.15 s), direct trading 0.03 s. Tried
-and slower: LAG (0.94 s for the surge pass), a running sum over a ROWS frame (0.56 s), 15
-conditional aggregates (0.73 s), JSON object keys shorter than the month (the key costs a function
-call a row), the demand aggregates FILTERed inside the surge pass (see above). A JSON array read by
-position would save ~0.08 s but depends on the order in which rows reach the aggregate, which
-SQLite does not promise (ORDER BY inside an aggregate needs SQLite 3.44; we run on 3.40).
+The consumption rules look at the *window months*: consumption rows whose month (stored as the
+month's first day) lies in the window. The screen functions return one row per finding with the
+numbers that raised it and a `finding`: the rule's parts that hold, as (code, parameters) pairs,
+which the UI turns into words (`ui.needs_text`, words in `ui/words/needs_findings.py`). The
+report's section returns account numbers only. How the queries are kept fast and what was tried:
+docs/performance.md, "Design notes moved from code".
 """
 from __future__ import annotations
 
@@ -72,7 +43,6 @@ PRIOR_MONTHS = 3  # surge: the 3 calendar months before
 WH_PER_KWH = 1000  # the surge rule reads kWh to 0.001 kWh (whole Wh)
 WATCH_MONTHS = 3  # capacity increase: the last 3 window months with max demand
 BASIC_CHARGE_MODES = ("capacity", "demand")
-MODE_NAMES = {"capacity": ("capacity", "按容量"), "demand": ("demand", "按需量")}
 
 
 class month_in_customer_order(FunctionElement):
@@ -98,7 +68,7 @@ def _month_sqlite(element, compiler, **kw):
 
 
 def _rows(frame: pd.DataFrame, columns: list[str]) -> list:
-    """The frame's rows as named tuples of plain Python values, for the rule texts.
+    """The frame's rows as named tuples of plain Python values, for the findings.
 
     itertuples() reads pandas' Arrow-backed text columns one element at a time (about 2 µs each).
     """
@@ -136,7 +106,87 @@ def _scoped(query, column, scope: Scope, window: Window):
     return query if customers is None else query.where(column.in_(customers))
 
 
-# --- per customer: window demand (capacity increase, basic charge) and, off SQLite, surge ------------
+# --- the capacity-increase rule ------------------------------------------------------------------
+
+
+def capacity_need(stats, window: Window, settings: dict):
+    """The capacity-increase rule, one SQL condition per customer.
+
+    A customer needs more capacity when
+    - over capacity: the highest max demand of a window month is above the contract capacity, or
+    - sustained load: its last 3 window months with max demand all reach
+      capacity_watch_ratio x capacity (a customer with fewer than 3 such months never does).
+
+    `stats` is `_per_customer` (one row per customer with consumption: demand_months,
+    peak_demand_kw, low_demand_kw over the window months with max demand); `_needs_stats` joins
+    the customer for its capacity_kva. The sustained load is read off those figures when they
+    settle it (every month at the ratio, or none); only the other customers look up their last 3.
+    """
+    capacity = Customer.capacity_kva
+    watch = settings["capacity_watch_ratio"] * capacity - ROUNDING
+    over_capacity = stats.c.peak_demand_kw > capacity
+    sustained_load = case(
+        (stats.c.demand_months < WATCH_MONTHS, false()),
+        (stats.c.low_demand_kw >= watch, true()),
+        (stats.c.peak_demand_kw < watch, false()),
+        else_=_last3_min_demand(stats, window) >= watch,
+    )
+    return or_(over_capacity, sustained_load)
+
+
+def capacity_finding(row, ratio: float) -> tuple:
+    """The parts of the capacity rule that hold for `row` (over_months, peak_month, peak_demand_kw,
+    capacity_kva, last3_min_ratio), as (code, parameters) pairs; `ratio` is capacity_watch_ratio."""
+    parts = []
+    if row.over_months > 0:
+        code = "over_capacity_months" if row.over_months > 1 else "over_capacity"
+        parts.append((code, {"month": _month_text(row.peak_month), "peak_demand_kw": row.peak_demand_kw,
+                             "capacity_kva": row.capacity_kva, "over_months": row.over_months}))
+    if row.last3_min_ratio >= ratio - ROUNDING:  # NaN (fewer than 3 months) compares False
+        parts.append(("sustained_load", {"ratio": ratio}))
+    return tuple(parts)
+
+
+# --- the basic-charge rule -----------------------------------------------------------------------
+
+
+def charge_need(stats, settings: dict):
+    """The basic-charge rule, one SQL condition per customer of `_needs_stats`.
+
+    A capacity- or demand-billed customer with window months with max demand should change mode when
+    the other mode would have cost at least mode_saving_share of what the current one cost, less:
+    by capacity = Σ capacity_kva x capacity_price, by demand = Σ max(max demand, 40% of capacity) x
+    demand_price, over those months.
+    """
+    costs = _charge_costs(stats, settings)
+    return and_(
+        stats.c.billing_mode.in_(BASIC_CHARGE_MODES),
+        stats.c.demand_months > 0,
+        costs["current"] - costs["other"] >= settings["mode_saving_share"] * costs["current"] - ROUNDING,
+    )
+
+
+def _charge_costs(stats, settings: dict) -> dict:
+    by_capacity = stats.c.demand_months * stats.c.capacity_kva * settings["capacity_price"]
+    by_demand = stats.c.billed_demand * settings["demand_price"]
+    on_capacity = stats.c.billing_mode == "capacity"
+    return {
+        "by_capacity": by_capacity,
+        "by_demand": by_demand,
+        "current": case((on_capacity, by_capacity), else_=by_demand),
+        "other": case((on_capacity, by_demand), else_=by_capacity),
+    }
+
+
+def charge_finding(row) -> tuple:
+    """The basic-charge finding of `row` (billing_mode, suggested_mode, months, current_cost, saving,
+    saving_share, annual_saving) as one (code, parameters) pair."""
+    return (("charge_to_" + row.suggested_mode,
+             {"months": row.months, "current_cost": row.current_cost, "other_cost": row.current_cost - row.saving,
+              "saving": row.saving, "saving_share": row.saving_share, "annual_saving": row.annual_saving}),)
+
+
+# --- per customer: the figures both rules read ---------------------------------------------------
 
 
 def _demand_aggregates(in_window=None) -> list:
@@ -199,25 +249,10 @@ def _billed_demand(stats, window: Window):
                 else_=floored.scalar_subquery())
 
 
-def _sustained_load(stats, window: Window, settings: dict):
-    """The last 3 window months with max demand all at or above the watch ratio.
-
-    Decided from the aggregates when it can be (fewer than 3 months, lowest or peak against the
-    ratio); the correlated look-up of the last 3 months runs only for the rest.
-    """
-    watch = settings["capacity_watch_ratio"] * Customer.capacity_kva - ROUNDING
-    return case(
-        (stats.c.demand_months < WATCH_MONTHS, false()),
-        (stats.c.low_demand_kw >= watch, true()),
-        (stats.c.peak_demand_kw < watch, false()),
-        else_=_last3_min_demand(stats, window) >= watch,
-    )
-
-
 def _needs_stats(window: Window, settings: dict, scope: Scope, rules: tuple[str, ...] = ("capacity", "charge"),
                  pivot_months: list[dt.date] | None = None, dialect: str = ""):
     """Subquery per customer with consumption: account_no, name, capacity_kva, billing_mode,
-    demand_months, peak_demand_kw; for the capacity rule sustained_load (bool), for the charge rule
+    demand_months, peak_demand_kw; for the capacity rule capacity_need (bool), for the charge rule
     billed_demand; given `pivot_months`, surge (bool: some window month surges).
 
     OFFSET 0 keeps the database from merging it into the outer query, which would repeat the
@@ -227,57 +262,31 @@ def _needs_stats(window: Window, settings: dict, scope: Scope, rules: tuple[str,
     columns = [Customer.account_no, Customer.name, Customer.capacity_kva, Customer.billing_mode,
                stats.c.customer_id, stats.c.demand_months, stats.c.peak_demand_kw]
     if "capacity" in rules:
-        columns.append(_sustained_load(stats, window, settings).label("sustained_load"))
+        columns.append(capacity_need(stats, window, settings).label("capacity_need"))
     if "charge" in rules:
         columns.append(_billed_demand(stats, window).label("billed_demand"))
     if pivot_months:
-        conditions = [condition for *_, condition in _surge_terms(stats, pivot_months, settings)]
+        conditions = [condition for *_, condition in surge_terms(stats, pivot_months, settings)]
         columns.append(or_(*conditions).label("surge"))
     return (select(*columns).join(Customer, Customer.id == stats.c.customer_id)
             .offset(0).subquery("needs_stats"))
 
 
-def _capacity_need(stats):
-    return or_(stats.c.peak_demand_kw > stats.c.capacity_kva, stats.c.sustained_load)
-
-
-def _charge_costs(stats, settings: dict) -> dict:
-    by_capacity = stats.c.demand_months * stats.c.capacity_kva * settings["capacity_price"]
-    by_demand = stats.c.billed_demand * settings["demand_price"]
-    on_capacity = stats.c.billing_mode == "capacity"
-    return {
-        "by_capacity": by_capacity,
-        "by_demand": by_demand,
-        "current": case((on_capacity, by_capacity), else_=by_demand),
-        "other": case((on_capacity, by_demand), else_=by_capacity),
-    }
-
-
-def _charge_need(stats, settings: dict):
-    costs = _charge_costs(stats, settings)
-    return and_(
-        stats.c.billing_mode.in_(BASIC_CHARGE_MODES),
-        stats.c.demand_months > 0,
-        costs["current"] - costs["other"] >= settings["mode_saving_share"] * costs["current"] - ROUNDING,
-    )
-
-
 # --- capacity increase -------------------------------------------------------------------------
 
 CAPACITY_COLUMNS = ["account_no", "name", "capacity_kva", "peak_month", "peak_demand_kw", "peak_ratio",
-                    "over_months", "last3_min_ratio", "rule_code", "rule", "rule_zh"]
+                    "over_months", "last3_min_ratio", "rule_code", "finding"]
 
 
 def capacity_increase(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
-    """Customers with a window month over capacity, or their last 3 window months with max demand all
-    at least capacity_watch_ratio x capacity.
+    """The customers that need more capacity (`capacity_need`), one row each.
 
     peak_*: the (first) window month with the highest max demand; last3_min_ratio: the lowest
     demand/capacity of the last 3 months with max demand (None with fewer than 3). rule_code:
-    over_capacity or sustained_load (over_capacity when both apply).
+    over_capacity or sustained_load (over_capacity when both apply); finding: `capacity_finding`.
     """
     stats = _needs_stats(window, settings, scope, rules=("capacity",))
-    query = (select(*_capacity_columns(stats, window)).where(_capacity_need(stats))
+    query = (select(*_capacity_columns(stats, window)).where(stats.c.capacity_need)
              .order_by(stats.c.account_no))
     return _capacity_frame(query_frame(conn, query, _CAPACITY_READ), settings)
 
@@ -309,33 +318,15 @@ def _capacity_frame(frame: pd.DataFrame, settings: dict) -> pd.DataFrame:
     frame["last3_min_ratio"] = frame["last3_min_demand"].astype(float) / frame["capacity_kva"]
     frame["rule_code"] = frame["over_months"].gt(0).map({True: "over_capacity", False: "sustained_load"})
     rows = _rows(frame, ["over_months", "peak_month", "peak_demand_kw", "capacity_kva", "last3_min_ratio"])
-    frame["rule"] = [_capacity_rule(row, ratio, zh=False) for row in rows]
-    frame["rule_zh"] = [_capacity_rule(row, ratio, zh=True) for row in rows]
+    frame["finding"] = [capacity_finding(row, ratio) for row in rows]
     return frame[CAPACITY_COLUMNS].reset_index(drop=True)
-
-
-def _capacity_rule(row, ratio: float, zh: bool) -> str:
-    parts = []
-    if row.over_months > 0:
-        month = _month_text(row.peak_month)
-        if zh:
-            parts.append(f"{month} 最大需量 {row.peak_demand_kw:,.0f} kW > 合同容量 {row.capacity_kva:,.0f} kVA"
-                         + (f"(共 {row.over_months} 个月超容)" if row.over_months > 1 else ""))
-        else:
-            parts.append(f"max demand {row.peak_demand_kw:,.0f} kW > capacity {row.capacity_kva:,.0f} kVA "
-                         f"in {month}"
-                         + (f" ({row.over_months} months over)" if row.over_months > 1 else ""))
-    if row.last3_min_ratio >= ratio - ROUNDING:  # NaN (fewer than 3 months) compares False
-        parts.append(f"近 3 个月最大需量均 ≥ 容量的 {ratio:.0%}" if zh
-                     else f"last 3 months ≥ {ratio:.0%} of capacity")
-    return "; ".join(parts)
 
 
 # --- basic charge ------------------------------------------------------------------------------
 
 BASIC_CHARGE_COLUMNS = ["account_no", "name", "capacity_kva", "billing_mode", "suggested_mode", "months",
                         "cost_by_capacity", "cost_by_demand", "current_cost", "saving", "saving_share",
-                        "annual_saving", "rule", "rule_zh"]
+                        "annual_saving", "finding"]
 
 
 def basic_charge(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
@@ -347,7 +338,7 @@ def basic_charge(conn: Connection, window: Window, settings: dict, scope: Scope 
     annual_saving = saving × 12 / months (the window months used).
     """
     stats = _needs_stats(window, settings, scope, rules=("charge",))
-    query = (select(*_charge_columns(stats, settings)).where(_charge_need(stats, settings))
+    query = (select(*_charge_columns(stats, settings)).where(charge_need(stats, settings))
              .order_by(stats.c.account_no))
     return _charge_frame(query_frame(conn, query, _CHARGE_READ))
 
@@ -378,8 +369,7 @@ def _charge_frame(frame: pd.DataFrame) -> pd.DataFrame:
     frame[money] = frame[money].astype(float).round(2)
     rows = _rows(frame, ["billing_mode", "suggested_mode", "months", "current_cost", "saving", "saving_share",
                          "annual_saving"])
-    frame["rule"] = [_charge_rule(row, zh=False) for row in rows]
-    frame["rule_zh"] = [_charge_rule(row, zh=True) for row in rows]
+    frame["finding"] = [charge_finding(row) for row in rows]
     return frame[BASIC_CHARGE_COLUMNS].reset_index(drop=True)
 
 
@@ -388,7 +378,7 @@ def demand_findings(conn: Connection, window: Window, settings: dict,
     """(capacity_increase, basic_charge) from one pass over the window's consumption: the per-customer
     demand figures both rules read are worked out once (each function alone works them out again)."""
     stats = _needs_stats(window, settings, scope)
-    capacity, charge = _capacity_need(stats), _charge_need(stats, settings)
+    capacity, charge = stats.c.capacity_need, charge_need(stats, settings)
     flags = [case((capacity, 1), else_=0).label("capacity"), case((charge, 1), else_=0).label("charge")]
     charge_columns = _charge_columns(stats, settings)[3:]  # account_no, name, capacity_kva: in the capacity ones
     query = (select(*_capacity_columns(stats, window, when=capacity), *charge_columns, *flags)
@@ -399,20 +389,9 @@ def demand_findings(conn: Connection, window: Window, settings: dict,
             _charge_frame(frame[frame["charge"] == 1]))
 
 
-def _charge_rule(row, zh: bool) -> str:
-    current, suggested = MODE_NAMES[row.billing_mode], MODE_NAMES[row.suggested_mode]
-    other = row.current_cost - row.saving
-    if zh:
-        return (f"{row.months} 个月{current[1]} {row.current_cost:,.0f} 元,{suggested[1]} {other:,.0f} 元,"
-                f"可省 {row.saving:,.0f} 元({row.saving_share:.1%}),折合每年 {row.annual_saving:,.0f} 元")
-    return (f"{current[0]} mode {row.current_cost:,.0f} yuan vs {suggested[0]} mode {other:,.0f} yuan over "
-            f"{row.months} months: saves {row.saving:,.0f} ({row.saving_share:.1%}), "
-            f"{row.annual_saving:,.0f} yuan a year")
-
-
 # --- surge -------------------------------------------------------------------------------------
 
-SURGE_COLUMNS = ["account_no", "name", "month", "kwh", "prior_mean_kwh", "ratio", "rule", "rule_zh"]
+SURGE_COLUMNS = ["account_no", "name", "month", "kwh", "prior_mean_kwh", "ratio", "finding"]
 
 
 def _whole_wh(dialect: str):
@@ -466,8 +445,13 @@ def _kwh_pivot(window: Window, scope: Scope, dialect: str):
     return pivot.offset(0).subquery("wh_pivot"), read
 
 
-def _surge_terms(pivot, read: list[dt.date], settings: dict):
-    """(month, Wh, Wh of the 3 months before, surge condition) per window month, on the pivot's columns."""
+def surge_terms(pivot, read: list[dt.date], settings: dict):
+    """The surge rule: (month, Wh, Wh of the 3 months before, surge condition) per window month, on the
+    pivot's columns m0, m1, ... (Wh of the months `read`, from 3 before the first window month).
+
+    A window month surges when its kWh is at least surge_ratio x the mean kWh of the 3 calendar
+    months before, all 3 recorded and their total above 0 (kWh read to the Wh on both databases).
+    """
     ratio = settings["surge_ratio"]
     for i in range(PRIOR_MONTHS, len(read)):
         wh = pivot.c[f"m{i}"]
@@ -482,12 +466,12 @@ def _surge_months(window: Window, settings: dict, scope: Scope, dialect: str):
     if pivot is None:
         return None
     # One branch per window month, over the few customers with a surge only.
-    conditions = [condition for *_, condition in _surge_terms(pivot, read, settings)]
+    conditions = [condition for *_, condition in surge_terms(pivot, read, settings)]
     surging = select(pivot).where(or_(*conditions)).cte("surging").prefix_with("MATERIALIZED")
     branches = [
         select(surging.c.customer_id, literal(month, Date).label("month"), (wh / WH_PER_KWH).label("kwh"),
                (prior / WH_PER_KWH).label("prior_total")).where(condition)
-        for month, wh, prior, condition in _surge_terms(surging, read, settings)
+        for month, wh, prior, condition in surge_terms(surging, read, settings)
     ]
     return union_all(*branches).subquery("surge_months")
 
@@ -497,7 +481,7 @@ def _surge_customers(window: Window, settings: dict, scope: Scope, dialect: str)
     pivot, read = _kwh_pivot(window, scope, dialect)
     if pivot is None:
         return None
-    conditions = [condition for *_, condition in _surge_terms(pivot, read, settings)]
+    conditions = [condition for *_, condition in surge_terms(pivot, read, settings)]
     return select(pivot.c.customer_id).where(or_(*conditions))
 
 
@@ -519,22 +503,21 @@ def surge(conn: Connection, window: Window, settings: dict, scope: Scope = Scope
     frame = query_frame(conn, query, ["account_no", "name", "month", "kwh", "prior_mean_kwh"])
     frame[["kwh", "prior_mean_kwh"]] = frame[["kwh", "prior_mean_kwh"]].astype(float)
     frame["ratio"] = frame["kwh"] / frame["prior_mean_kwh"]
-    ratio = settings["surge_ratio"]
     rows = _rows(frame, ["month", "kwh", "prior_mean_kwh", "ratio"])
-    frame["rule"] = [
-        f"{row.kwh:,.0f} kWh in {_month_text(row.month)} = {row.ratio:.2f}× the mean "
-        f"{row.prior_mean_kwh:,.0f} kWh of the 3 months before (≥ {ratio:g}×)" for row in rows
-    ]
-    frame["rule_zh"] = [
-        f"{_month_text(row.month)} 用电 {row.kwh:,.0f} kWh,为前 3 个月均值 {row.prior_mean_kwh:,.0f} kWh 的 "
-        f"{row.ratio:.2f} 倍(≥ {ratio:g} 倍)" for row in rows
-    ]
+    frame["finding"] = [surge_finding(row, settings["surge_ratio"]) for row in rows]
     return frame[SURGE_COLUMNS]
+
+
+def surge_finding(row, threshold: float) -> tuple:
+    """The surge finding of `row` (month, kwh, prior_mean_kwh, ratio) as one (code, parameters) pair;
+    `threshold` is surge_ratio."""
+    return (("surge", {"month": _month_text(row.month), "kwh": row.kwh, "prior_mean_kwh": row.prior_mean_kwh,
+                       "ratio": row.ratio, "threshold": threshold}),)
 
 
 # --- direct trading ----------------------------------------------------------------------------
 
-TRADING_COLUMNS = ["account_no", "name", "voltage_kv", "annual_kwh", "market_status", "rule", "rule_zh"]
+TRADING_COLUMNS = ["account_no", "name", "voltage_kv", "annual_kwh", "market_status", "finding"]
 
 
 def direct_trading(conn: Connection, settings: dict, scope: Scope = Scope(),
@@ -552,18 +535,16 @@ def direct_trading(conn: Connection, settings: dict, scope: Scope = Scope(),
         Customer.id, scope, Window(day, day),
     )
     frame = query_frame(conn, query, TRADING_COLUMNS[:5])
-    minimum = settings["trading_min_kwh"]
     rows = _rows(frame, ["voltage_kv", "annual_kwh"])
-    frame["rule"] = [
-        f"{row.voltage_kv:g} kV ≥ {MARKET_MIN_KV} kV, {row.annual_kwh:,.0f} kWh/year ≥ {minimum:,.0f}, "
-        "agency purchase"
-        for row in rows
-    ]
-    frame["rule_zh"] = [
-        f"{row.voltage_kv:g} kV ≥ {MARKET_MIN_KV} kV,年用电 {row.annual_kwh:,.0f} kWh ≥ {minimum:,.0f},代理购电"
-        for row in rows
-    ]
+    frame["finding"] = [trading_finding(row, settings["trading_min_kwh"]) for row in rows]
     return frame[TRADING_COLUMNS]
+
+
+def trading_finding(row, minimum: float) -> tuple:
+    """The direct-trading finding of `row` (voltage_kv, annual_kwh) as one (code, parameters) pair;
+    `minimum` is trading_min_kwh."""
+    return (("direct_trading", {"voltage_kv": row.voltage_kv, "min_kv": MARKET_MIN_KV, "annual_kwh": row.annual_kwh,
+                                "minimum": minimum}),)
 
 
 NEEDS_KEYS = ("capacity_increase", "basic_charge_adjustment", "direct_trading", "surge")
@@ -573,8 +554,8 @@ def section_parts(dialect: str) -> tuple:
     """The report section's independent queries, each f(conn, window, settings) -> part of the dict.
 
     metrics.report runs them side by side on their own connections. SQLite reads the surge months
-    in a pass of their own (see the module docstring); elsewhere one pass gives the demand figures
-    and the kWh pivot together.
+    in a pass of their own; elsewhere one pass gives the demand figures and the kWh pivot together
+    (why: docs/performance.md, "Design notes moved from code").
     """
     if dialect == "sqlite":
         return (demand_lists, surge_list, trading_list)
@@ -607,7 +588,7 @@ def demand_lists(conn: Connection, window: Window, settings: dict, *, with_surge
         return {key: [] for key in keys}
     stats = _needs_stats(window, settings, Scope(), pivot_months=read if with_surge else None,
                          dialect=conn.dialect.name)
-    flags = [_capacity_need(stats), _charge_need(stats, settings)] + ([stats.c.surge] if with_surge else [])
+    flags = [stats.c.capacity_need, charge_need(stats, settings)] + ([stats.c.surge] if with_surge else [])
     rows = conn.execute(
         select(stats.c.account_no, *(case((flag, 1), else_=0) for flag in flags)).where(or_(*flags))
     ).all()

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from metrics.alerts import Alert
 from metrics.meeting import TEXT as AGENDA_TEXT
 from metrics.window import Window
+from ui.needs_text import finding_text
 from ui.targets import TARGETS
 
 APP = {"zh": "派驻经理服务看板", "en": "Resident Manager Dashboard"}
@@ -234,7 +235,7 @@ def alert_line(alert: Alert, lang: str, clean=lambda value: value) -> str:
     if alert.rule == "new_need":
         line = text["new_need"].format(customer=clean(f["customer"]), account_no=clean(f["account_no"]),
                                        need=names["needs"].get(f["kind"], f["kind"]),
-                                       rule=clean(f["rule_zh"] if lang == "zh" else f["rule"]))
+                                       rule=clean(finding_text(f["finding"], lang)))
         return line + _managers(f, lang, clean)
     raise KeyError(alert.rule)
 

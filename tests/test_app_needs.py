@@ -15,6 +15,7 @@ from tests import builders as b
 from tests.seed_small import Q3, TOWNS, USERS, populate_small
 from tests.test_app_shell import app, login_as, metric_by_label, no_exception
 from ui.definitions import DEFINITIONS, definition_name
+from ui.needs_text import finding_text
 from ui.strings import EN, ZH
 from tests.conftest import seeded_copy
 
@@ -86,7 +87,7 @@ def test_every_row_shows_its_rule_and_numbers(small_url, monkeypatch):
     for tab, rule in zip(at.tabs, RULES):
         table = tab.dataframe[0].value
         assert list(table[ZH["nd_col_account_no"]]) == list(expected[rule]["account_no"]), rule
-        assert list(table[ZH["nd_col_rule"]]) == list(expected[rule]["rule_zh"]), rule
+        assert list(table[ZH["nd_col_rule"]]) == [finding_text(f, "zh") for f in expected[rule]["finding"]], rule
         assert table[ZH["nd_col_rule"]].str.len().min() > 0
     charges = at.tabs[1].dataframe[0].value
     assert list(charges[ZH["nd_col_annual_saving"]]) == list(expected["basic_charge_adjustment"]["annual_saving"])
@@ -98,7 +99,7 @@ def test_english_rule_texts_and_projection(small_url, monkeypatch):
     at = open_screen(small_url, monkeypatch, lang="en")
     expected = findings(small_url)
     table = at.tabs[0].dataframe[0].value
-    assert list(table[EN["nd_col_rule"]]) == list(expected["capacity_increase"]["rule"])
+    assert list(table[EN["nd_col_rule"]]) == [finding_text(f, "en") for f in expected["capacity_increase"]["finding"]]
     at = open_screen(small_url, monkeypatch, lang="en", present="1")
     assert not at.dataframe and not at.download_button and len(at.table) == 4
 

@@ -12,6 +12,7 @@ from data_access.settings import load_settings
 from metrics import needs
 from metrics.window import Scope, Window
 from tests import builders as b
+from ui.needs_text import finding_text
 
 D = dt.date
 Q1 = Window(D(2025, 1, 1), D(2025, 3, 31))
@@ -53,11 +54,13 @@ def test_capacity_increase(capacity_cases):
     assert k1["rule_code"] == "over_capacity"
     assert k1["peak_month"] == FEB and k1["peak_demand_kw"] == 1120 and k1["over_months"] == 1
     assert k1["peak_ratio"] == pytest.approx(1.12)
-    assert k1["rule"] == "max demand 1,120 kW > capacity 1,000 kVA in 2025-02"
+    assert finding_text(k1["finding"], "en") == "max demand 1,120 kW > capacity 1,000 kVA in 2025-02"
+    assert finding_text(k1["finding"], "zh") == "2025-02 最大需量 1,120 kW > 合同容量 1,000 kVA"
     assert k3["rule_code"] == "sustained_load"
     assert k3["last3_min_ratio"] == pytest.approx(0.85)
-    assert k3["rule"] == "last 3 months ≥ 85% of capacity"
-    assert "85%" in k3["rule_zh"]
+    assert k3["finding"] == (("sustained_load", {"ratio": 0.85}),)
+    assert finding_text(k3["finding"], "en") == "last 3 months ≥ 85% of capacity"
+    assert finding_text(k3["finding"], "zh") == "近 3 个月最大需量均 ≥ 容量的 85%"
 
 
 def test_capacity_watch_uses_the_last_three_months_with_demand(engine):
@@ -123,8 +126,10 @@ def test_basic_charge(charge_cases):
     assert rows.loc["B4", ["billing_mode", "suggested_mode", "current_cost", "saving"]].tolist() \
         == ["demand", "capacity", 91_200, 7_200]
     assert rows.loc["B6", ["months", "saving", "annual_saving"]].tolist() == [2, 12_400, 74_400]
-    assert rows.loc["B1", "rule"] == ("capacity mode 84,000 yuan vs demand mode 79,800 yuan over 3 months: "
-                                      "saves 4,200 (5.0%), 16,800 yuan a year")
+    assert finding_text(rows.loc["B1", "finding"], "en") == (
+        "capacity mode 84,000 yuan vs demand mode 79,800 yuan over 3 months: saves 4,200 (5.0%), 16,800 yuan a year")
+    assert finding_text(rows.loc["B4", "finding"], "zh") == (
+        "3 个月按需量 91,200 元,按容量 84,000 元,可省 7,200 元(7.9%),折合每年 28,800 元")
 
 
 def test_basic_charge_prices_are_settings(charge_cases):
@@ -162,7 +167,9 @@ def test_surge(surge_cases):
     u1, u2 = frame.to_dict("records")
     assert u1["prior_mean_kwh"] == 100 and u1["ratio"] == pytest.approx(1.3)
     assert u2["prior_mean_kwh"] == pytest.approx(400 / 3)
-    assert u1["rule"] == "130 kWh in 2025-01 = 1.30× the mean 100 kWh of the 3 months before (≥ 1.3×)"
+    assert finding_text(u1["finding"], "en") == (
+        "130 kWh in 2025-01 = 1.30× the mean 100 kWh of the 3 months before (≥ 1.3×)")
+    assert finding_text(u1["finding"], "zh") == "2025-01 用电 130 kWh,为前 3 个月均值 100 kWh 的 1.30 倍(≥ 1.3 倍)"
 
 
 def test_surge_window_months_start_on_a_first_day(surge_cases):
@@ -185,7 +192,9 @@ def test_direct_trading(engine):
     with engine.connect() as conn:
         frame = needs.direct_trading(conn, load_settings(conn))
     assert list(frame["account_no"]) == ["T1", "T5"]
-    assert frame.loc[0, "rule"] == "10 kV ≥ 10 kV, 5,000,000 kWh/year ≥ 5,000,000, agency purchase"
+    assert finding_text(frame.loc[0, "finding"], "en") == (
+        "10 kV ≥ 10 kV, 5,000,000 kWh/year ≥ 5,000,000, agency purchase")
+    assert finding_text(frame.loc[0, "finding"], "zh") == "10 kV ≥ 10 kV,年用电 5,000,000 kWh ≥ 5,000,000,代理购电"
 
 
 # --- section -----------------------------------------------------------------------------------

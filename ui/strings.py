@@ -1886,3 +1886,11 @@ def t(key: str, lang: str | None = None, **values) -> str:
     """The string `key` in the current (or given) language, with {placeholders} filled."""
     text = STRINGS[lang or language()][key]
     return text.format(**values) if values else text
+
+
+# --- SHIM (issue 16, docs/rules session): the needs findings' words live in ui/words/needs_findings.py.
+# Merged here so t("nf_...") finds them until the words catalogue lands; the lead drops this when merging.
+from ui.words.needs_findings import WORDS as _NEEDS_FINDINGS_WORDS  # noqa: E402
+
+for _key, (_zh, _en) in _NEEDS_FINDINGS_WORDS.items():
+    ZH[_key], EN[_key] = _zh, _en

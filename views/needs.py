@@ -18,6 +18,7 @@ from ui.components import (
     MISSING, definition, fmt_large, fmt_number, fmt_rate, kpi_card, large_axis, plotly, show_table,
 )
 from ui.filters import screen_filters, window_caption
+from ui.needs_text import finding_text
 from ui.strings import language, t
 from ui.theme import SERIES_COLORS
 
@@ -96,7 +97,8 @@ def yuan_short(value: float) -> str:
 def findings_table(rule: str) -> pd.DataFrame:
     """The rule's findings as shown: the rule text in the current language, months as YYYY-MM, codes in words."""
     frame = findings[rule]
-    shown = frame.assign(rule=frame["rule_zh"] if language() == "zh" else frame["rule"])
+    lang = language()
+    shown = frame.assign(rule=[finding_text(finding, lang) for finding in frame["finding"]])
     for column in MONTHS:
         if column in shown:
             shown[column] = [None if pd.isna(month) else f"{month:%Y-%m}" for month in shown[column]]
