@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from metrics.figures import FIGURES
 from ui import state
+from ui.words import collect
 
 # kpi_<key> names that are figures of the catalogue: their names come from it.
 KPI_FIGURES = {
@@ -1888,9 +1889,8 @@ def t(key: str, lang: str | None = None, **values) -> str:
     return text.format(**values) if values else text
 
 
-# --- SHIM (issue 16, docs/rules session): the needs findings' words live in ui/words/needs_findings.py.
-# Merged here so t("nf_...") finds them until the words catalogue lands; the lead drops this when merging.
-from ui.words.needs_findings import WORDS as _NEEDS_FINDINGS_WORDS  # noqa: E402
-
-for _key, (_zh, _en) in _NEEDS_FINDINGS_WORDS.items():
+# Words of the catalogue modules (ui/words/*.py): merged in, one key one text.
+for _key, (_zh, _en) in collect().items():
+    if _key in ZH or _key in EN:
+        raise ValueError(f"word {_key!r} is both in ui/strings.py and in ui/words")
     ZH[_key], EN[_key] = _zh, _en
