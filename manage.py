@@ -24,7 +24,6 @@ from data_access.db import database_url, get_engine, require_existing_database
 from data_access.failures import DATABASE_ERRORS, classify, short_reason
 
 
-
 def progress_printer(label: str):
     """A progress callback that redraws one line on stderr: step text and percent."""
     started = time.perf_counter()

@@ -28,7 +28,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.browser import (  # noqa: E402
-    CHART, CHROMIUM, CHROMIUM_ARGS, NAV, TIMEOUT_MS, VIEWPORT, streamlit_server, wait_drawn,
+    CHART,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    NAV,
+    TIMEOUT_MS,
+    VIEWPORT,
+    streamlit_server,
+    wait_drawn,
 )
 
 

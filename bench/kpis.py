@@ -337,7 +337,7 @@ def markdown(results: list[dict], command: str) -> str:
     backends = [b for b in ("sqlite", "postgresql") if any(b in r["times"] for r in results)]
     lines = [DOCS_START, "## KPI report (`manage.py kpis`)", "",
              f"Regenerate: `{command}`", "", f"Machine: {machine()}.", "",
-             "Demo data from `data_access.demo.generate_demo` (seed 2019, until 2026-11-15); "
+             ("Demo data from `data_access.demo.generate_demo` (seed 2019, until 2026-11-15); "
              "window = the 12 months ending at the data's last full month. Each figure is the "
              "best wall time of the runs, each on fresh connections (cold SQLite page cache, warm "
              "OS cache); SQLite CPU time in brackets (the process's own CPU, robust to other load). "
@@ -347,7 +347,7 @@ def markdown(results: list[dict], command: str) -> str:
              "threads, can exceed the wall time; the last row is the same report on one connection in "
              "sequence (`build_report`), asserted equal. "
              f"Targets: every area under {TARGET_AREA} s, the whole report under {TARGET_REPORT} s "
-             "(aim 1 s) at province scale on SQLite; PostgreSQL no slower.", ""]
+             "(aim 1 s) at province scale on SQLite; PostgreSQL no slower."), ""]
     lines += ["| scale | window | " + " | ".join(f"{t} rows" for t in ("work_logs", "consumption", "customers",
               "postings", "managers")) + " | SQLite size | PostgreSQL size |",
               "|---|---|" + "---:|" * 7]
@@ -371,8 +371,8 @@ def markdown(results: list[dict], command: str) -> str:
                 cells.append(f"**{cell}**" if area == "report" else cell)
         label = {"report": "**whole report**", "report_sequential": "whole report, one connection in sequence"}
         lines.append(f"| {label.get(area, area)} | " + " | ".join(cells) + " |")
-    lines += ["", "Naive yardstick (whole tables into pandas, computed day by day in Python; the five "
-              "manager-side areas only, SQLite; asserted equal to the SQL numbers):", "",
+    lines += ["", ("Naive yardstick (whole tables into pandas, computed day by day in Python; the five "
+              "manager-side areas only, SQLite; asserted equal to the SQL numbers):"), "",
               "| scale | read tables | compute | total | SQL, same five areas |", "|---|---:|---:|---:|---:|"]
     for r in results:
         n = r["naive"]

@@ -37,7 +37,13 @@ from sqlalchemy import delete, func, insert, select  # noqa: E402
 
 from data_access.db import ensure_schema, make_engine  # noqa: E402
 from data_access.models import (  # noqa: E402
-    Delivery, DeliveryFile, DeliveryItem, Manager, Subscription, User, WorkLog,
+    Delivery,
+    DeliveryFile,
+    DeliveryItem,
+    Manager,
+    Subscription,
+    User,
+    WorkLog,
 )
 from data_access.passwords import hash_password  # noqa: E402
 from data_access.subscriptions import ALERT_RULES  # noqa: E402
@@ -151,32 +157,32 @@ def machine() -> str:
 
 def markdown(results: list[dict], size_mib: float) -> str:
     lines = [DOCS_START, "## Notifications (`manage.py notify`)", "",
-             "Regenerate: `python bench/notify.py --write-docs` (the province demo into "
-             "bench/out/notify_province.db once, about two minutes).", "",
-             f"Machine: {machine()}; a shared machine (other engineers' tests may run at the same time): the "
-             "load average (1 min) before and after each scenario is in the table.", "",
-             f"Province demo (2,500 managers, until {UNTIL}, SQLite {size_mib:,.0f} MiB); `notify --at {AT}` "
+             ("Regenerate: `python bench/notify.py --write-docs` (the province demo into "
+             "bench/out/notify_province.db once, about two minutes)."), "",
+             (f"Machine: {machine()}; a shared machine (other engineers' tests may run at the same time): the "
+             "load average (1 min) before and after each scenario is in the table."), "",
+             (f"Province demo (2,500 managers, until {UNTIL}, SQLite {size_mib:,.0f} MiB); `notify --at {AT}` "
              "(a Monday) as cron runs it: a new process each time (imports, migrations check and all), a local "
              "SMTP server (aiosmtpd) and HTTP receiver on 127.0.0.1. Accounts with email for every manager, "
              "team lead and five leaders; subscriptions: every manager their own alerts (daily 07:30, all "
              "rules), every team lead their team's alerts, five leaders the weekly brief (whole program, "
              "zh and en), the office all alerts to a group webhook at each run. The second scenario gives "
              "every team lead their team's weekly brief instead (figures per team). *Again*: the same "
-             f"moment once more, which must send nothing. Target: the real run under {TARGET_SECONDS:.0f} s.", "",
-             "What the real run does: read the due subscriptions, evaluate every alert rule once (the meeting "
+             f"moment once more, which must send nothing. Target: the real run under {TARGET_SECONDS:.0f} s."), "",
+             ("What the real run does: read the due subscriptions, evaluate every alert rule once (the meeting "
              "agenda's queries), pick each subscription's new alerts from an index by scope, store the messages "
              "in batches of 200, send them over 4 SMTP connections at once, while a child process makes the "
              "brief's PDF (report, agenda, fpdf2 rendering of two languages); then the briefs. *compose* is up to "
              "the first send; *send* includes waiting for the PDF. The team-briefs scenario computes the "
              "headline figures per team (each team's 2 windows × 8 KPI reads through the scoped KPI functions): "
              "that, not the sending, is its cost; a grouped read of all teams at once would be the fix if team "
-             "leads are to get their own brief at province scale.", "",
-             "Seconds are wall time of the whole `notify` process, with the CPU seconds of it and its PDF "
+             "leads are to get their own brief at province scale."), "",
+             ("Seconds are wall time of the whole `notify` process, with the CPU seconds of it and its PDF "
              "process in brackets: on a shared 2-core machine the wall time follows the other load, the CPU "
              "time hardly does; on an idle machine the run takes about its CPU time less what overlaps (the "
-             "PDF process, the database and the SMTP server's waits).", "",
-             "| scenario | subscriptions | dry run s (CPU) | run s (CPU) | run: compose / send s | messages | "
-             "emails / posts received | again s (sent) | load before / after |",
+             "PDF process, the database and the SMTP server's waits)."), "",
+             ("| scenario | subscriptions | dry run s (CPU) | run s (CPU) | run: compose / send s | messages | "
+             "emails / posts received | again s (sent) | load before / after |"),
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         dry, first, again = r["runs"]["dry"], r["runs"]["first"], r["runs"]["again"]
@@ -191,8 +197,8 @@ def markdown(results: list[dict], size_mib: float) -> str:
         first = r["runs"]["first"]
         name = "team briefs" if r["team_briefs"] else "team alerts"
         verdict = "met" if first["wall"] < TARGET_SECONDS else "not met"
-        lines += ["", f"Target {TARGET_SECONDS:.0f} s, {name}: {verdict} in wall time at this load "
-                  f"({first['wall']:.1f} s, {first['cpu']:.1f} CPU s)."]
+        lines += ["", (f"Target {TARGET_SECONDS:.0f} s, {name}: {verdict} in wall time at this load "
+                  f"({first['wall']:.1f} s, {first['cpu']:.1f} CPU s).")]
     lines += ["", DOCS_END]
     return "\n".join(lines)
 

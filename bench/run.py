@@ -400,8 +400,8 @@ def markdown(results: dict, command: str) -> str:
                    "naive ÷ cold |"), "|---|---:|---:|---:|---:|---:|---:|"]
         lines += [_screen_row(screen, by_backend) for screen in shown]
         if any("browser" in e for e in by_backend.values()):
-            lines += ["", f"**{scale}**, browser, seconds to the first chart (first visit / again), and to the "
-                      "whole screen drawn (complete, by URL):", "",
+            lines += ["", (f"**{scale}**, browser, seconds to the first chart (first visit / again), and to the "
+                      "whole screen drawn (complete, by URL):"), "",
                       ("| screen | SQLite by URL | SQLite from the menu | SQLite complete | SQLite CPU srv / chr | "
                        "PostgreSQL by URL | PostgreSQL from the menu | PostgreSQL complete | PostgreSQL CPU srv / chr |"),
                       "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]

@@ -19,13 +19,23 @@ from data_access import security, sessions
 from data_access.calendar import FIRST_YEAR, LAST_YEAR, rebuild_calendar
 from data_access.contract import CONTROL_CHARS, parse_yesno
 from data_access.models import ROLES, CalendarOverride, Manager, OfficeCalendarDay, Setting, User
-from data_access.permissions import Actor, PermissionDenied, check_write
 from data_access.passwords import (
-    check_password, hash_password, normalized_username, password_problems, valid_username,
+    check_password,
+    hash_password,
+    normalized_username,
+    password_problems,
+    valid_username,
 )
+from data_access.permissions import Actor, PermissionDenied, check_write
 from data_access.settings import SETTING_SPECS, SPECS_BY_KEY, SettingSpec
 from data_access.writes import (
-    NotFound, SavedRow, StaleRow, UnitOfWork, ValidationFailed, WriteProblem, execute_write,
+    NotFound,
+    SavedRow,
+    StaleRow,
+    UnitOfWork,
+    ValidationFailed,
+    WriteProblem,
+    execute_write,
     plain_value,
 )
 

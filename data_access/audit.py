@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection

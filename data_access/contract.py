@@ -22,14 +22,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, Callable
+from typing import Any
 
 from data_access import models
 from data_access.calendar import FIRST_YEAR, LAST_YEAR
-from data_access.limits import MAX_TEXT_CHARS
 from data_access.downloads import restore
+from data_access.limits import MAX_TEXT_CHARS
 
 TYPES = ("text", "int", "float", "date", "datetime", "month", "yesno", "enum")
 

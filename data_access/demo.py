@@ -77,16 +77,28 @@ import datetime as dt
 import itertools
 import math
 import random
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, NamedTuple
+from typing import NamedTuple
 
 from sqlalchemy import Boolean, Date, DateTime, Table, func, select, text
 from sqlalchemy.engine import Connection, Engine
 
 from data_access.calendar import FIRST_YEAR, LAST_YEAR, ensure_calendar, package_workday
 from data_access.models import (
-    SPECIALTIES, Application, Assessment, Consumption, Customer, Expert, ExpertCall, Manager,
-    MonthlyPlan, Posting, Training, User, WorkLog,
+    SPECIALTIES,
+    Application,
+    Assessment,
+    Consumption,
+    Customer,
+    Expert,
+    ExpertCall,
+    Manager,
+    MonthlyPlan,
+    Posting,
+    Training,
+    User,
+    WorkLog,
 )
 from data_access.settings import DEFAULTS
 from data_access.users import hash_password, upsert_user

@@ -18,8 +18,9 @@ import datetime as dt
 import io
 import math
 import re
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook

@@ -8,8 +8,9 @@ write-only workbook, so memory stays bounded however large the database.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES
@@ -38,7 +39,7 @@ def _cell(worksheet, column: Column, value: Any) -> Any:
             cell.data_type = "s"
             return cell
         return value
-    if isinstance(value, float) and float("%.16g" % value) != value:
+    if isinstance(value, float) and float(f"{value:.16g}") != value:
         # openpyxl writes 16 significant digits; keep all 17 so the import gets the same float.
         cell = WriteOnlyCell(worksheet, value=repr(value))
         cell.data_type = "n"

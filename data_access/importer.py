@@ -47,9 +47,10 @@ import csv
 import io
 import zipfile
 import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 from xml.etree import ElementTree
 from xml.parsers.expat import ExpatError
 
@@ -62,8 +63,18 @@ from sqlalchemy.engine import Connection, Engine
 from data_access import audit, xlsx_guard
 from data_access.calendar import rebuild_calendar
 from data_access.contract import (
-    REFERENCE_FK, SHEETS, SHEETS_BY_KEY, Column, Sheet, TooLong, find_sheet, format_value,
-    is_blank, is_label_row, is_reserved_sheet, validate_row,
+    REFERENCE_FK,
+    SHEETS,
+    SHEETS_BY_KEY,
+    Column,
+    Sheet,
+    TooLong,
+    find_sheet,
+    format_value,
+    is_blank,
+    is_label_row,
+    is_reserved_sheet,
+    validate_row,
 )
 from data_access.failures import DATABASE_ERRORS, classify, short_reason
 from data_access.limits import MAX_BLANK_RUN, MAX_COLUMNS, MAX_TEXT_CHARS, max_file_bytes, max_rows

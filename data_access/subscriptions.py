@@ -16,15 +16,25 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from data_access import notify_config, security
 from data_access.models import (
-    CHANNELS, FREQUENCIES, LANGUAGES, SCOPE_KINDS, SUBSCRIPTION_KINDS, Customer, Delivery, DeliveryFile,
-    Manager, Subscription, User,
+    CHANNELS,
+    FREQUENCIES,
+    LANGUAGES,
+    SCOPE_KINDS,
+    SUBSCRIPTION_KINDS,
+    Customer,
+    Delivery,
+    DeliveryFile,
+    Manager,
+    Subscription,
+    User,
 )
 from data_access.passwords import normalized_username
 from data_access.permissions import Actor, PermissionDenied
@@ -68,8 +78,8 @@ MESSAGES = {
     "bad_time": ("应为 HH:MM（00:00–23:59），实际为“{value}”", "must be HH:MM (00:00-23:59), got '{value}'"),
     "no_rules": ("至少选择一条提醒规则", "choose at least one alert rule"),
     "brief_frequency": ("简报只能每周或每天发送", "the brief goes weekly or daily"),
-    "no_email": ("{username} 没有邮箱：先在“我的账号”或“用户管理”填写", "{username} has no email address: add "
-                 "one on My account or Users"),
+    "no_email": ("{username} 没有邮箱：先在“我的账号”或“用户管理”填写", ("{username} has no email address: add "
+                 "one on My account or Users")),
     "inactive_owner": ("账号 {username} 已停用", "account {username} is deactivated"),
     "webhook_office": ("只有办公室可以订阅群机器人", "only the office subscribes group webhooks"),
     "webhook_unknown": ("未配置名为“{value}”的群机器人（环境变量 DASHBOARD_WEBHOOK_{upper}）",

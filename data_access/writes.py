@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import and_, delete, exists, func, insert, or_, select, text, update
 from sqlalchemy.engine import Connection, Engine
@@ -33,11 +34,21 @@ from sqlalchemy.exc import IntegrityError
 
 from data_access import audit
 from data_access.contract import (
-    MESSAGES, REFERENCE_FK, SHEETS_BY_KEY, FieldProblem, Sheet, format_value, validate_row,
+    MESSAGES,
+    REFERENCE_FK,
+    SHEETS_BY_KEY,
+    FieldProblem,
+    Sheet,
+    format_value,
+    validate_row,
 )
 from data_access.models import Base, CalendarDay, Customer, Expert, ExpertCall, Manager, Posting, WorkLog
 from data_access.permissions import (
-    Actor, PermissionDenied, check_posted, check_table, check_write,
+    Actor,
+    PermissionDenied,
+    check_posted,
+    check_table,
+    check_write,
 )
 
 __all__ = [

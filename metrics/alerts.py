@@ -88,7 +88,7 @@ def directory(conn: Connection, as_of: dt.date) -> Directory:
     towns: dict[str, set] = {}
     posted: dict[str, set] = {}
     customer_towns: dict[str, str | None] = {}
-    for employee_no, account_no, town, start, end in conn.execute(query):
+    for employee_no, account_no, town, _start, end in conn.execute(query):
         customer_towns[account_no] = town
         if town:
             towns.setdefault(employee_no, set()).add(town)
@@ -160,7 +160,7 @@ def two_weeks_running(conn: Connection, week: Window, settings: dict, where: Dir
     counts = missed.groupby("employee_no")["week_start"].count()
     both = missed[missed["employee_no"].isin(counts[counts == 2].index)].sort_values(["employee_no", "week_start"])
     alerts = []
-    for employee_no, rows in both.groupby("employee_no", sort=True):
+    for _employee_no, rows in both.groupby("employee_no", sort=True):
         first, last = _rows(rows)
         alerts.append(_manager_alert("attendance_two_weeks", last, where, week.start.isoformat(), {
             "weeks": [_iso(first.week_start), _iso(last.week_start)],

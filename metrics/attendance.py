@@ -45,7 +45,8 @@ def manager_weeks(window: Window, settings: dict, scope: Scope = Scope(),
         return None
     first, last = bounds
     spans = cal.posting_spans(first, last, scoped_manager_ids(scope, window))
-    on_site = lambda logs: logs.c.on_site.is_(True)
+    def on_site(logs):
+        return logs.c.on_site.is_(True)
     if dialect == "postgresql":
         per_week = cal.week_counts_joining(spans, first, last, on_site)
     else:

@@ -56,8 +56,8 @@ from sqlalchemy import and_, case, func, literal, or_, select, union_all
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
-from data_access.settings import DEFAULTS
 from data_access.models import APPLICATION_STAGES, Application, CalendarDay, Customer
+from data_access.settings import DEFAULTS
 from metrics.sql import days_between, query_frame, scoped_customer_ids
 from metrics.window import Scope, Window
 

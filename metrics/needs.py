@@ -22,8 +22,23 @@ import datetime as dt
 from collections import namedtuple
 
 import pandas as pd
-from sqlalchemy import (BigInteger, Date, String, and_, case, cast, false, func, literal, literal_column, null, or_,
-                        select, true, union_all)
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    String,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased

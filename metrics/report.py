@@ -118,7 +118,8 @@ def _pad(text: str, width: int, right: bool = False) -> str:
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(_width(cell) for cell in column) for column in zip(header, *rows)]
-    line = lambda cells: "  ".join(_pad(c, w, right=i > 0) for i, (c, w) in enumerate(zip(cells, widths)))
+    def line(cells):
+        return "  ".join(_pad(c, w, right=i > 0) for i, (c, w) in enumerate(zip(cells, widths)))
     return [line(header), "  ".join("-" * w for w in widths), *(line(row) for row in rows)]
 
 
@@ -174,8 +175,8 @@ def _other_lines(report: dict) -> list[str]:
         experts = report["experts"]
         out += ["", "专家 experts",
                 "  " + "  ".join(f"{code} {count}" for code, count in experts["coverage"]["by_specialty"].items()),
-                f"  calls {experts['calls']:,}  closed {experts['closed']:,}  "
-                f"median response {_number(experts['median_response_minutes'], ' min')}"]
+                (f"  calls {experts['calls']:,}  closed {experts['closed']:,}  "
+                f"median response {_number(experts['median_response_minutes'], ' min')}")]
     if "segments" in report:
         out += ["", "客户分层 segments",
                 "  " + "  ".join(f"{key} {value:,}" for key, value in report["segments"].items())]

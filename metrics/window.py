@@ -22,7 +22,7 @@ class Window:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
-    def previous(self) -> "Window":
+    def previous(self) -> Window:
         """The window of equal length that ends the day before this one starts."""
         end = self.start - dt.timedelta(days=1)
         return Window(end - dt.timedelta(days=self.days - 1), end)

@@ -367,7 +367,7 @@ def _cell_text(value, lab: dict) -> str:
     return str(value)
 
 
-def _agenda_tables(pdf: BriefPDF, agenda: "meeting_metrics.Agenda", lab: dict, lang: str) -> None:
+def _agenda_tables(pdf: BriefPDF, agenda: meeting_metrics.Agenda, lab: dict, lang: str) -> None:
     _heading(pdf, lab["agenda"])
     pdf.set_font("cjk", "", 9)
     pdf.cell(0, 5, lab["since"].format(agenda.needs_window.start, agenda.needs_window.end),
@@ -397,7 +397,7 @@ def _agenda_tables(pdf: BriefPDF, agenda: "meeting_metrics.Agenda", lab: dict, l
             pdf.ln(2)
 
 
-def render_brief(report: dict, agenda: "meeting_metrics.Agenda", window: Window, settings: dict,
+def render_brief(report: dict, agenda: meeting_metrics.Agenda, window: Window, settings: dict,
                  lang: str = "zh", generated_at: dt.datetime | None = None) -> bytes:
     """The PDF bytes from an already computed report dict and agenda."""
     lab = LABELS[lang]

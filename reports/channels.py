@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import json
 import smtplib
-import socket
 import ssl
 import urllib.error
 import urllib.request
 from email.header import Header
-from email.policy import compat32
 from email.message import Message
 from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
+from email.policy import compat32
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from urllib.parse import urlsplit
 
@@ -154,7 +153,7 @@ def post_webhook(url: str, payload: dict, timeout: float = DEFAULT_TIMEOUT) -> N
             reply = response.read(65536)
     except urllib.error.HTTPError as error:
         raise SendError(f"webhook {where}: HTTP {error.code} {error.reason}") from None
-    except (urllib.error.URLError, socket.timeout, OSError) as error:
+    except (TimeoutError, urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", None) or error
         raise SendError(f"webhook {where}: {reason}") from None
     try:

@@ -11,8 +11,19 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
 from data_access.models import (
-    Application, Assessment, CalendarOverride, Consumption, Customer, Expert, ExpertCall,
-    Manager, MonthlyPlan, Posting, Setting, Training, WorkLog,
+    Application,
+    Assessment,
+    CalendarOverride,
+    Consumption,
+    Customer,
+    Expert,
+    ExpertCall,
+    Manager,
+    MonthlyPlan,
+    Posting,
+    Setting,
+    Training,
+    WorkLog,
 )
 
 D = dt.date

@@ -11,8 +11,8 @@ import secrets
 import shutil
 import sys
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 from pathlib import Path
 
 import pytest

@@ -51,7 +51,7 @@ class SmtpSink:
     def to(self, address: str) -> list[email.message.EmailMessage]:
         return [message for recipients, _, message in self.messages if address in recipients]
 
-    def __enter__(self) -> "SmtpSink":
+    def __enter__(self) -> SmtpSink:
         self._controller.start()
         return self
 
@@ -91,7 +91,7 @@ class HttpReceiver:
     def url(self, path: str = "/robot/send?key=test") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def __enter__(self) -> "HttpReceiver":
+    def __enter__(self) -> HttpReceiver:
         self._thread.start()
         return self
 

@@ -17,12 +17,12 @@ from metrics import attendance, logs, plans, training
 from metrics.report import build_report
 from metrics.window import Scope, Window
 from tests import builders as b
+from tests.conftest import seeded_copy
 from tests.seed_small import Q3, TEAMS, TOWNS, USERS
 from tests.test_app_shell import app, login_as, metric_by_label, no_exception, seed
 from ui.data import AGE_BUCKETS, age_bucket
 from ui.definitions import DEFINITIONS, definition_name
 from ui.strings import EN, ZH
-from tests.conftest import seeded_copy
 
 SCRIPT = "views/attendance.py"
 WINDOW = Window(*Q3)

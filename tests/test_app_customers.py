@@ -16,11 +16,11 @@ from data_access.settings import load_settings
 from metrics import segments
 from metrics.report import build_report
 from metrics.window import Scope, Window
+from tests.conftest import seeded_copy
 from tests.seed_small import Q3, TOWNS, USERS
 from tests.test_app_shell import app, login_as, metric_by_label, no_exception, seed
 from ui.definitions import DEFINITIONS, definition_name
 from ui.strings import EN, ZH
-from tests.conftest import seeded_copy
 
 SCRIPT = "views/customers.py"
 CARDS = {  # report key -> card label

@@ -18,8 +18,18 @@ from streamlit.testing.v1 import AppTest
 from data_access import admin, writes
 from data_access.db import make_engine
 from data_access.models import (
-    Assessment, AuditLog, CalendarOverride, Consumption, Customer, Expert, ExpertCall, Manager, MonthlyPlan,
-    Training, User, WorkLog,
+    Assessment,
+    AuditLog,
+    CalendarOverride,
+    Consumption,
+    Customer,
+    Expert,
+    ExpertCall,
+    Manager,
+    MonthlyPlan,
+    Training,
+    User,
+    WorkLog,
 )
 from data_access.permissions import Actor, PermissionDenied
 from data_access.settings import load_settings
@@ -28,7 +38,7 @@ from metrics import attendance, experts, lead_time, logs, needs, plans, segments
 from metrics.window import Window
 from tests.apptest import login_as
 from tests.conftest import ROOT
-from tests.seed_small import Q3, USERS, populate_small
+from tests.seed_small import Q3, populate_small
 from ui import nav
 from ui.strings import EN, ZH
 
@@ -532,7 +542,8 @@ def test_handover_between_managers_moves_the_posted_days(engine, seeded_url, mon
                added=[{"employee_no": "M001", "start_date": "2025-10-01", "handover_note": "交接"}])
     no_exception(at)
     after = metric(engine, logs.completeness, october)
-    by_manager = lambda result: dict(zip(result.by_manager["employee_no"], result.by_manager["posted_workdays"]))
+    def by_manager(result):
+        return dict(zip(result.by_manager["employee_no"], result.by_manager["posted_workdays"]))
     assert "M002" in by_manager(before) and "M002" not in by_manager(after)
     assert by_manager(after)["M001"] == by_manager(before)["M001"]  # already posted elsewhere: same days
 

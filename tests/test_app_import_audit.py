@@ -22,7 +22,7 @@ from data_access.template import write_template
 from data_access.writes import load_row, save_row
 from tests.apptest import login_as
 from tests.conftest import ROOT
-from tests.seed_small import USERS, populate_small
+from tests.seed_small import populate_small
 from ui import auth
 from ui.strings import ZH
 

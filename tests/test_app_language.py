@@ -8,10 +8,10 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from data_access.contract import SHEETS
 from data_access.db import make_engine
 from tests.apptest import login_as
 from tests.conftest import ROOT, seeded_copy
-from data_access.contract import SHEETS
 from tests.seed_small import INACTIVE_USER, USERS, populate_small
 from ui import nav
 

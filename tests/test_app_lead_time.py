@@ -20,12 +20,12 @@ from metrics.figures import figure_name
 from metrics.report import build_report
 from metrics.window import Scope, Window
 from tests import builders as b
+from tests.conftest import seeded_copy
 from tests.seed_small import Q3, TOWNS, USERS, populate_small
 from tests.test_app_shell import app, login_as, metric_by_label, no_exception
 from ui.definitions import DEFINITIONS, definition_name
 from ui.strings import EN, ZH
 from ui.targets import status
-from tests.conftest import seeded_copy
 
 D = dt.date
 SCRIPT = "views/lead_time.py"

@@ -12,12 +12,12 @@ from metrics import needs
 from metrics.report import build_report
 from metrics.window import Scope, Window
 from tests import builders as b
+from tests.conftest import seeded_copy
 from tests.seed_small import Q3, TOWNS, USERS, populate_small
 from tests.test_app_shell import app, login_as, metric_by_label, no_exception
 from ui.definitions import DEFINITIONS, definition_name
 from ui.needs_text import finding_text
 from ui.strings import EN, ZH
-from tests.conftest import seeded_copy
 
 SCRIPT = "views/needs.py"
 WINDOW = Window(*Q3)

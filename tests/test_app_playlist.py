@@ -16,8 +16,8 @@ from streamlit.testing.v1 import AppTest
 from data_access.db import make_engine
 from tests import builders as b
 from tests.apptest import login_as
-from tests.conftest import ROOT
-from tests.seed_small import USERS, populate_small
+from tests.conftest import ROOT, seeded_copy
+from tests.seed_small import populate_small
 from ui import theme
 from ui.playlist import (
     DEFAULT_SCREENS,
@@ -32,7 +32,6 @@ from ui.playlist import (
 )
 from ui.strings import EN, ZH
 from ui.text import plain
-from tests.conftest import seeded_copy
 
 APP = str(ROOT / "app.py")
 WINDOW = {"from": "2025-07-01", "to": "2025-09-30"}

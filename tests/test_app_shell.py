@@ -16,14 +16,14 @@ import pytest
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
+from data_access import admin
 from data_access.db import make_engine
+from data_access.permissions import CLI_ACTOR
 from data_access.settings import DEFAULTS, load_settings
 from metrics.report import build_report
 from metrics.window import Window
-from data_access import admin
-from data_access.permissions import CLI_ACTOR
 from tests import apptest
-from tests.conftest import ROOT
+from tests.conftest import ROOT, seeded_copy
 from tests.seed_small import INACTIVE_USER, PASSWORD, Q3, TOWNS, USERS, populate_small
 from ui import nav
 from ui.auth import TOKEN, _stored_cookie_key
@@ -32,7 +32,6 @@ from ui.data import trend_months
 from ui.definitions import DEFINITIONS, definition_text
 from ui.strings import EN, ZH
 from ui.targets import TARGETS, status
-from tests.conftest import seeded_copy
 
 APP = str(ROOT / "app.py")
 CONTRACT_KPIS = {

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from data_access.settings import load_settings
-from metrics.window import Window
 from metrics.figures import figure_name
+from metrics.window import Window
 from reports import brief
 from tests.test_meeting import AS_OF, seed_agenda_db
 

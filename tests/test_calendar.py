@@ -22,7 +22,14 @@ from sqlalchemy import func, select
 
 from data_access import admin
 from data_access.calendar import (
-    Coverage, coverage, ensure_calendar, fallback_days, package_day, year_days, year_totals, years_to_load,
+    Coverage,
+    coverage,
+    ensure_calendar,
+    fallback_days,
+    package_day,
+    year_days,
+    year_totals,
+    years_to_load,
 )
 from data_access.exporter import export_workbook
 from data_access.importer import import_path, import_source, read_calendar_path

@@ -17,7 +17,12 @@ from sqlalchemy import func, inspect, select, text
 from data_access.contract import SHEETS, SHEETS_BY_KEY, validate_row
 from data_access.db import make_engine
 from data_access.importer import (
-    contract_select, import_path, import_source, nothing_to_import, read_uploads, validate_source,
+    contract_select,
+    import_path,
+    import_source,
+    nothing_to_import,
+    read_uploads,
+    validate_source,
 )
 from data_access.models import AuditLog, Base
 from data_access.permissions import Actor, PermissionDenied

@@ -104,7 +104,7 @@ def test_hostile_files_end_in_a_problem_or_an_import_in_time_and_memory(hostile,
 
 def test_a_workbook_that_expands_too_far_is_refused_unopened(monkeypatch):
     monkeypatch.setattr(xlsx_guard, "MAX_EXPANDED_MB", 1)
-    data = workbook_bytes({"customers": [CUSTOMER_HEADER, CUSTOMER_ROW, *(["C%d" % i, "乙" * 100, 10, 800]
+    data = workbook_bytes({"customers": [CUSTOMER_HEADER, CUSTOMER_ROW, *([f"C{i}", "乙" * 100, 10, 800]
                                                                          for i in range(5_000))]})
     source = read_uploads({"big.xlsx": data})
     assert [(p.sheet, p.row, p.reason) for p in source.problems] == [

@@ -6,8 +6,13 @@ import pytest
 from sqlalchemy import func, select
 
 from data_access.meetings import (
-    MeetingInputError, NewActionItem, StaleActionItem, action_items, close_action_item,
-    list_meetings, record_meeting,
+    MeetingInputError,
+    NewActionItem,
+    StaleActionItem,
+    action_items,
+    close_action_item,
+    list_meetings,
+    record_meeting,
 )
 from data_access.models import ActionItem, AuditLog, Meeting
 from data_access.permissions import Actor, PermissionDenied

@@ -35,7 +35,8 @@ def kwh_months(conn, customer_id, kwhs: dict):
 @pytest.fixture
 def capacity_cases(engine):
     with engine.begin() as conn:
-        c = lambda no: b.customer(conn, no, capacity_kva=1000)
+        def c(no):
+            return b.customer(conn, no, capacity_kva=1000)
         demand_months(conn, c("K1"), {JAN: 500, FEB: 1120, MAR: 600})  # over capacity in Feb
         demand_months(conn, c("K2"), {JAN: 500, FEB: 500, MAR: 1000})  # exactly at capacity: not over
         demand_months(conn, c("K3"), {JAN: 850, FEB: 900, MAR: 850})  # all 3 exactly/above 0.85 x 1000
@@ -65,7 +66,8 @@ def test_capacity_increase(capacity_cases):
 
 def test_capacity_watch_uses_the_last_three_months_with_demand(engine):
     with engine.begin() as conn:
-        c = lambda no: b.customer(conn, no, capacity_kva=1000)
+        def c(no):
+            return b.customer(conn, no, capacity_kva=1000)
         demand_months(conn, c("L1"), {JAN: 500, FEB: 900, MAR: 880, APR: 860})  # low Jan is not among the last 3
         demand_months(conn, c("L2"), {JAN: 900, FEB: 900, MAR: 900, APR: 500})  # the latest month is low
         # Apr has no max demand, so the last 3 with demand are Jan, Feb, Mar
@@ -89,7 +91,8 @@ def test_capacity_watch_ratio_is_a_setting(capacity_cases):
 def charge_cases(engine):
     """1000 kVA customers over Jan-Mar: by capacity 3 x 1000 x 28 = 84,000 yuan."""
     with engine.begin() as conn:
-        c = lambda no, mode: b.customer(conn, no, capacity_kva=1000, billing_mode=mode)
+        def c(no, mode):
+            return b.customer(conn, no, capacity_kva=1000, billing_mode=mode)
         # by demand 3 x 700 x 38 = 79,800: saving 4,200 = exactly 5% of 84,000 -> flagged
         demand_months(conn, c("B1", "capacity"), {JAN: 700, FEB: 700, MAR: 700})
         # by demand 3 x 701 x 38 = 79,914: saving 4,086 = 4.86% -> not flagged
@@ -146,7 +149,8 @@ def test_basic_charge_prices_are_settings(charge_cases):
 @pytest.fixture
 def surge_cases(engine):
     with engine.begin() as conn:
-        c = lambda no: b.customer(conn, no)
+        def c(no):
+            return b.customer(conn, no)
         # Jan = exactly 1.3 x mean(100, 100, 100) -> surge; Feb 120 vs mean(100, 100, 130) = 110: no
         kwh_months(conn, c("U1"), {OCT: 100, NOV: 100, DEC: 100, JAN: 130, FEB: 120})
         # Oct missing: Jan 200 is no surge; Feb 300 vs mean(100, 100, 200) = 133.3 -> surge (2.25x)
@@ -290,7 +294,8 @@ def test_section_counts_only_window_months_for_demand(engine):
     # The section reads 3 months before the window for the surge rule (in the same pass on
     # PostgreSQL); those months must not count for capacity increase or basic charge.
     with engine.begin() as conn:
-        c = lambda no, mode="capacity": b.customer(conn, no, capacity_kva=1000, billing_mode=mode)
+        def c(no, mode="capacity"):
+            return b.customer(conn, no, capacity_kva=1000, billing_mode=mode)
         # over capacity in December only (before the window); the quarter itself is low
         demand_months(conn, c("P1", "single"), {DEC: 1500, JAN: 500, FEB: 500, MAR: 500})
         # 3 high months before the window and 1 in it: fewer than 3 window months with max demand

@@ -20,11 +20,12 @@ from data_access import admin
 from data_access.db import get_engine
 from data_access.demo import generate_demo
 from data_access.models import Delivery, DeliveryItem, Manager, User
-from data_access.permissions import Actor, CLI_ACTOR
+from data_access.permissions import CLI_ACTOR, Actor
 from data_access.settings import load_settings
 from data_access.subscriptions import ALERT_RULES, save_subscription
 from metrics import alerts, attendance, headline
-from reports import notify as notify_run, notify_text
+from reports import notify as notify_run
+from reports import notify_text
 from tests.notify_servers import HttpReceiver, SmtpSink, free_port
 
 AT = dt.datetime(2026, 10, 5, 8, 0)  # a Monday: last week is 28 Sep - 4 Oct

@@ -6,7 +6,14 @@ from sqlalchemy import insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from data_access.models import (
-    Application, Base, CalendarDay, Customer, Manager, Posting, Setting, Training,
+    Application,
+    Base,
+    CalendarDay,
+    Customer,
+    Manager,
+    Posting,
+    Setting,
+    Training,
 )
 from data_access.settings import DEFAULTS, load_settings
 

@@ -341,8 +341,8 @@ def test_cli_refusal_is_one_line_from_a_whole_process(sqlite_template, tmp_path)
                           env=dict(os.environ, DATABASE_URL=f"sqlite:///{path}"), capture_output=True, text=True)
     assert done.returncode == 1 and done.stdout == ""
     assert done.stderr.strip().splitlines() == [
-        "users add: Password: at least 10 characters; Password: must mix at least 3 of: lower-case, upper-case, "
-        "digits, symbols"]
+        ("users add: Password: at least 10 characters; Password: must mix at least 3 of: lower-case, upper-case, "
+        "digits, symbols")]
 
 
 def test_demo_accounts_are_listed_until_their_password_changes(accounts):

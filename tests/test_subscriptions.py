@@ -16,7 +16,11 @@ from data_access.models import AuditLog, Delivery, DeliveryItem
 from data_access.permissions import Actor, PermissionDenied
 from data_access.settings import load_settings
 from data_access.subscriptions import (
-    ALERT_RULES, delete_subscription, list_subscriptions, save_subscription, subscribe_managers,
+    ALERT_RULES,
+    delete_subscription,
+    list_subscriptions,
+    save_subscription,
+    subscribe_managers,
 )
 from data_access.users import upsert_user
 from data_access.writes import StaleRow, ValidationFailed
@@ -143,7 +147,7 @@ def test_who_may_subscribe_to_what(engine, monkeypatch):
 
 
 def test_alert_rules_periods_and_attempt_limit(engine, monkeypatch):
-    ids = seed(engine)
+    seed(engine)
     with engine.connect() as conn:
         settings = load_settings(conn)
         found = alerts.evaluate(conn, AT, settings)

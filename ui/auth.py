@@ -175,7 +175,7 @@ def password_change_due() -> str | None:
 
 def _cookie_html(value: str | None, expires: dt.datetime) -> str:
     """A script that writes (or, with value None, removes) the session cookie in this browser."""
-    stamp = expires.astimezone(dt.timezone.utc).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    stamp = expires.astimezone(dt.UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
     cookie = f"{COOKIE_NAME}={value or ''}; path=/; expires={stamp}; SameSite=Strict"
     if _served_over_https():
         cookie += "; Secure"
@@ -199,7 +199,7 @@ def keep_cookie(container=None) -> None:
             expires = st.session_state.get(EXPIRES) or dt.datetime.now() + dt.timedelta(hours=12)
             target.html(_cookie_html(value, expires), unsafe_allow_javascript=True)
     elif st.session_state.get(LOGGED_OUT) or _request_cookie() is not None:
-        target.html(_cookie_html(None, dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)),
+        target.html(_cookie_html(None, dt.datetime(1970, 1, 1, tzinfo=dt.UTC)),
                     unsafe_allow_javascript=True)
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import secrets
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 import streamlit as st
 

@@ -5,5 +5,9 @@ docs/figures.md. No streamlit import: tests call `status()` directly.
 from __future__ import annotations
 
 from metrics.figures import (  # noqa: F401  (this module is the UI's name for them)
-    LEAD_TIME_REDUCTION_TARGET_DAYS, TARGETS, Target, specialty_status, status,
+    LEAD_TIME_REDUCTION_TARGET_DAYS,
+    TARGETS,
+    Target,
+    specialty_status,
+    status,
 )

@@ -11,8 +11,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from metrics import attendance
-from ui import auth, data, state
 from metrics.figures import figure_name
+from ui import auth, data, state
 from ui.components import change, definition, fmt_number, fmt_pp, fmt_rate, kpi_card, plotly, show_figures, show_table
 from ui.filters import screen_filters, window_caption
 from ui.strings import language, t

@@ -7,7 +7,6 @@ match `manage.py kpis` (section "segments") when no town or team is chosen.
 """
 from __future__ import annotations
 
-
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -15,7 +14,15 @@ import streamlit as st
 from metrics.segments import LIST_FILTERS, RISK_REASONS, SEGMENTS
 from ui import data, state
 from ui.components import (
-    definition, download_buttons, fmt_number, fmt_rate, kpi_card, large_axis, missing_as_dash, plotly, show_table,
+    definition,
+    download_buttons,
+    fmt_number,
+    fmt_rate,
+    kpi_card,
+    large_axis,
+    missing_as_dash,
+    plotly,
+    show_table,
 )
 from ui.filters import screen_filters, window_caption
 from ui.strings import t

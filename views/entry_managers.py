@@ -24,7 +24,7 @@ def manager_tables(employee_no: str) -> None:
         ("ema_tab_postings", forms.Editor("ema_postings", "postings",
                                           ("account_no", "start_date", "end_date", "handover_note"), new_row=own)),
     )
-    for tab, (title, editor) in zip(st.tabs([t(title) for title, _ in tables]), tables):
+    for tab, (_title, editor) in zip(st.tabs([t(title) for title, _ in tables]), tables):
         with tab:
             rows, total = forms.rows(editor.sheet, equals={"employee_no": employee_no})
             forms.sheet_editor(editor, rows, scope=(employee_no,), total=total)

@@ -11,12 +11,22 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from metrics.figures import figure_name
 from ui import data, state
 from ui.components import (
-    change, definition, fmt_delta, fmt_minutes, fmt_number, kpi_card, layout_marks, plotly, reference_marks,
-    show_figures, show_table, translate_codes,
+    change,
+    definition,
+    fmt_delta,
+    fmt_minutes,
+    fmt_number,
+    kpi_card,
+    layout_marks,
+    plotly,
+    reference_marks,
+    show_figures,
+    show_table,
+    translate_codes,
 )
-from metrics.figures import figure_name
 from ui.filters import screen_filters, window_caption
 from ui.strings import language, t
 from ui.targets import TARGETS, specialty_status, status

@@ -8,7 +8,6 @@ stages and over-limit, is read in the background while the top is drawn); the ca
 """
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -19,8 +18,20 @@ from metrics.figures import figure_name
 from metrics.lead_time import STAGES
 from ui import data, state
 from ui.components import (
-    change, definition, fmt_days, fmt_delta, fmt_number, interval_caption, judged, kpi_card, layout_marks, plotly,
-    reference_marks, show_table, small_sample, translate_codes,
+    change,
+    definition,
+    fmt_days,
+    fmt_delta,
+    fmt_number,
+    interval_caption,
+    judged,
+    kpi_card,
+    layout_marks,
+    plotly,
+    reference_marks,
+    show_table,
+    small_sample,
+    translate_codes,
 )
 from ui.filters import screen_filters, window_caption
 from ui.strings import language, t

@@ -15,7 +15,15 @@ import streamlit as st
 
 from ui import data, state
 from ui.components import (
-    MISSING, definition, fmt_large, fmt_number, fmt_rate, kpi_card, large_axis, plotly, show_table,
+    MISSING,
+    definition,
+    fmt_large,
+    fmt_number,
+    fmt_rate,
+    kpi_card,
+    large_axis,
+    plotly,
+    show_table,
 )
 from ui.filters import screen_filters, window_caption
 from ui.needs_text import finding_text

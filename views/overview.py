@@ -7,16 +7,27 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from data_access import clock
 from data_access.db import database_url
 from data_access.settings import load_settings
 from metrics import attendance, experts, lead_time, logs, training
 from metrics.calendar import rate
 from metrics.window import Scope, Window
-from data_access import clock
 from ui import auth, data, state
 from ui.components import (
-    change, definition, fmt_days, fmt_delta, fmt_minutes, fmt_number, fmt_pp, fmt_rate, interval_caption, kpi_card,
-    plotly, reference_marks, trend_chart,
+    change,
+    definition,
+    fmt_days,
+    fmt_delta,
+    fmt_minutes,
+    fmt_number,
+    fmt_pp,
+    fmt_rate,
+    interval_caption,
+    kpi_card,
+    plotly,
+    reference_marks,
+    trend_chart,
 )
 from ui.filters import screen_filters, window_caption
 from ui.reminders import calendar_reminder

@@ -143,7 +143,7 @@ def subscription_form(owner: dict, choices: dict[str, list[str]], office: bool) 
                 st.multiselect(t("sub_rules"), subs.ALERT_RULES, key=f"{FORM}_rules",
                                format_func=lambda r: t(f"sub_rule_{r}"), help=t("sub_rules_help"))
                 forms.field_error(FORM, "rules")
-            st.selectbox(t("sub_language"), LANGUAGES, key=f"{FORM}_language", format_func=lambda l: t(f"sub_lang_{l}"))
+            st.selectbox(t("sub_language"), LANGUAGES, key=f"{FORM}_language", format_func=lambda code: t(f"sub_lang_{code}"))
             st.checkbox(t("sub_active"), key=f"{FORM}_active")
         forms.field_error(FORM, "kind")
         forms.field_error(FORM, "username")

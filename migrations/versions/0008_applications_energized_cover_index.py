@@ -13,7 +13,6 @@ Create Date: 2026-11-29
 """
 from alembic import op
 
-
 revision = '0008'
 down_revision = '0007'
 branch_labels = None

@@ -4,8 +4,8 @@ Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-07
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0009'
 down_revision = '0008'
@@ -21,18 +21,18 @@ NEW_SETTINGS = {
 }
 
 SQLITE_TRIGGERS = [
-    "CREATE TRIGGER security_events_no_update BEFORE UPDATE ON security_events "
-    "BEGIN SELECT RAISE(ABORT, 'security_events is append-only'); END",
-    "CREATE TRIGGER security_events_no_delete BEFORE DELETE ON security_events "
-    "BEGIN SELECT RAISE(ABORT, 'security_events is append-only'); END",
+    ("CREATE TRIGGER security_events_no_update BEFORE UPDATE ON security_events "
+    "BEGIN SELECT RAISE(ABORT, 'security_events is append-only'); END"),
+    ("CREATE TRIGGER security_events_no_delete BEFORE DELETE ON security_events "
+    "BEGIN SELECT RAISE(ABORT, 'security_events is append-only'); END"),
 ]
 POSTGRESQL_TRIGGERS = [
-    "CREATE FUNCTION security_events_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-    "$$ BEGIN RAISE EXCEPTION 'security_events is append-only'; END $$",
-    "CREATE TRIGGER security_events_no_change BEFORE UPDATE OR DELETE ON security_events "
-    "FOR EACH ROW EXECUTE FUNCTION security_events_append_only()",
-    "CREATE TRIGGER security_events_no_truncate BEFORE TRUNCATE ON security_events "
-    "FOR EACH STATEMENT EXECUTE FUNCTION security_events_append_only()",
+    ("CREATE FUNCTION security_events_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN RAISE EXCEPTION 'security_events is append-only'; END $$"),
+    ("CREATE TRIGGER security_events_no_change BEFORE UPDATE OR DELETE ON security_events "
+    "FOR EACH ROW EXECUTE FUNCTION security_events_append_only()"),
+    ("CREATE TRIGGER security_events_no_truncate BEFORE TRUNCATE ON security_events "
+    "FOR EACH STATEMENT EXECUTE FUNCTION security_events_append_only()"),
 ]
 
 
