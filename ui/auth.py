@@ -36,6 +36,7 @@ from data_access import sessions
 from data_access.db import ROOT
 from data_access.permissions import Actor
 from ui import data
+from ui.language import language_switch
 from ui.strings import t
 from ui.text import plain
 
@@ -238,8 +239,6 @@ def demo_banner() -> None:
 
 def login_page() -> None:
     """The only page while logged out: the login form (any URL shows it)."""
-    from ui.sidebar import language_switch  # avoid a cycle: sidebar imports auth
-
     left, _, right = st.columns([3, 1, 1])
     left.title(t("app_title"))
     left.caption(t("app_subtitle"))
