@@ -1,10 +1,12 @@
 """Joint meetings 联席会议: record a meeting with its action items, close items, list them.
 
-Only the office writes here (data_access.permissions.check_write). Every
-write is audited. Closing an action item is optimistic: the caller passes
-the `version` it showed, and a row changed in between is not overwritten.
-The caller owns the transaction (`with engine.begin() as conn:`), so a
-meeting and its action items are written together or not at all.
+Only the office writes here (data_access.permissions.check_write). Writes go
+through the unit of work of every form (data_access.writes.UnitOfWork): a
+meeting and its action items are written and audited together or not at all,
+and a refusal is one of the write path's errors (ValidationFailed naming the
+field and action-item row, StaleRow, NotFound, PermissionDenied). Closing an
+action item is optimistic: the caller passes the `version` it showed, and a
+row changed in between is not overwritten.
 """
 from __future__ import annotations
 
@@ -13,30 +15,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import case, func, insert, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
-from data_access import audit
 from data_access.models import ActionItem, Meeting
 from data_access.permissions import Actor, check_write
-
-
-class MeetingError(Exception):
-    """Base of this module's errors; message(lang) is what the screen shows (zh / en)."""
-
-    def __init__(self, en: str, zh: str) -> None:
-        super().__init__(en)
-        self.en, self.zh = en, zh
-
-    def message(self, lang: str = "zh") -> str:
-        return self.zh if lang == "zh" else self.en
-
-
-class MeetingInputError(MeetingError, ValueError):
-    """Bad input for a meeting or an action item; the message names the field (and item row)."""
-
-
-class StaleActionItem(MeetingError):
-    """The action item was changed or closed by someone else since it was shown."""
+from data_access.writes import NotFound, StaleRow, UnitOfWork, ValidationFailed, WriteProblem
 
 
 @dataclass(frozen=True)
@@ -50,87 +33,79 @@ def _text(value: str | None) -> str:
     return (value or "").strip()
 
 
-FIELDS = {"held_on": "会议日期", "title": "会议名称", "description": "事项", "owner": "责任人",
-          "due_date": "截止日期"}
+# (zh, en) labels of the fields a problem can name.
+FIELDS = {"held_on": ("会议日期", "meeting date"), "title": ("会议名称", "title"), "description": ("事项", "item"),
+          "owner": ("责任人", "owner"), "due_date": ("截止日期", "due date")}
+MAX_TITLE, MAX_OWNER = 200, 64
 
 
-def _problem(field: str, en: str, zh: str, item: int | None = None) -> MeetingInputError:
-    """An input error naming the field, and the action item's row (from 1) when there is one."""
-    where_en = f"action item {item}, {field}" if item else field
-    where_zh = f"督办事项第 {item} 行 · {FIELDS[field]}" if item else FIELDS[field]
-    return MeetingInputError(f"{where_en}: {en}", f"{where_zh}：{zh}")
+def _problem(field: str, code: str, item: int | None = None, **params) -> WriteProblem:
+    """A problem naming the field, and the action item's row (from 0) when there is one."""
+    return WriteProblem(field, code, params, row=item, label=FIELDS[field])
 
 
-def _validate(held_on, title: str, items: list[NewActionItem]) -> None:
+def _problems(held_on, title: str, items: list[NewActionItem]) -> list[WriteProblem]:
+    problems = []
     if not isinstance(held_on, dt.date):
-        raise _problem("held_on", "a date is required", "请填写日期")
+        problems.append(_problem("held_on", "required"))
     if not title:
-        raise _problem("title", "required", "必填")
-    if len(title) > 200:
-        raise _problem("title", "at most 200 characters", "不超过 200 字")
-    for row, item in enumerate(items, start=1):
+        problems.append(_problem("title", "required"))
+    elif len(title) > MAX_TITLE:
+        problems.append(_problem("title", "too_long", max=MAX_TITLE, length=len(title)))
+    for row, item in enumerate(items):
+        owner = _text(item.owner)
         if not _text(item.description):
-            raise _problem("description", "required", "必填", row)
-        if not _text(item.owner):
-            raise _problem("owner", "required", "必填", row)
-        if len(_text(item.owner)) > 64:
-            raise _problem("owner", "at most 64 characters", "不超过 64 字", row)
-        if item.due_date is not None and item.due_date < held_on:
-            raise _problem("due_date", f"before the meeting date {held_on}", f"早于会议日期 {held_on}", row)
+            problems.append(_problem("description", "required", row))
+        if not owner:
+            problems.append(_problem("owner", "required", row))
+        elif len(owner) > MAX_OWNER:
+            problems.append(_problem("owner", "too_long", row, max=MAX_OWNER, length=len(owner)))
+        if isinstance(held_on, dt.date) and item.due_date is not None and item.due_date < held_on:
+            problems.append(_problem("due_date", "due_before_meeting", row, held_on=held_on.isoformat()))
+    return problems
 
 
-def record_meeting(conn: Connection, actor: Actor, *, held_on: dt.date, title: str,
+def record_meeting(engine: Engine, actor: Actor, *, held_on: dt.date, title: str,
                    attendees: str | None = None, decisions: str | None = None,
                    action_items: list[NewActionItem] = ()) -> int:
     """Insert a meeting and its action items (status open); returns the meeting id."""
     check_write(actor, "meetings")
     title = _text(title)
     items = list(action_items)
-    _validate(held_on, title, items)
-    meeting = {
-        "held_on": held_on,
-        "title": title,
-        "attendees": _text(attendees) or None,
-        "decisions": _text(decisions) or None,
-        "created_by": actor.username,
-    }
-    meeting_id = conn.execute(insert(Meeting).values(**meeting)).inserted_primary_key[0]
-    audit.record(conn, actor.username, "insert", "meetings", str(meeting_id), after=meeting)
-    for item in items:
-        row = {
-            "meeting_id": meeting_id,
-            "description": _text(item.description),
-            "owner": _text(item.owner),
-            "due_date": item.due_date,
-            "status": "open",
-        }
-        item_id = conn.execute(insert(ActionItem).values(**row)).inserted_primary_key[0]
-        audit.record(conn, actor.username, "insert", "action_items", str(item_id), after=row)
+    problems = _problems(held_on, title, items)
+    if problems:
+        raise ValidationFailed(problems, "meetings")
+    meeting = {"held_on": held_on, "title": title, "attendees": _text(attendees) or None,
+               "decisions": _text(decisions) or None, "created_by": actor.username}
+    with UnitOfWork(engine, actor) as uow:
+        meeting_id = uow.conn.execute(insert(Meeting).values(**meeting)).inserted_primary_key[0]
+        uow.audit("insert", "meetings", str(meeting_id), None, meeting)
+        for item in items:
+            row = {"meeting_id": meeting_id, "description": _text(item.description), "owner": _text(item.owner),
+                   "due_date": item.due_date, "status": "open"}
+            item_id = uow.conn.execute(insert(ActionItem).values(**row)).inserted_primary_key[0]
+            uow.audit("insert", "action_items", str(item_id), None, row)
     return meeting_id
 
 
-def close_action_item(conn: Connection, actor: Actor, item_id: int, version: int,
-                      closed_on: dt.date) -> None:
+def close_action_item(engine: Engine, actor: Actor, item_id: int, version: int, closed_on: dt.date) -> None:
     """Mark an open action item done on `closed_on`, if it still has `version`."""
     check_write(actor, "action_items")
-    before = conn.execute(
-        select(ActionItem.status, ActionItem.closed_on, ActionItem.version).where(ActionItem.id == item_id)
-    ).mappings().first()
-    if before is None:
-        raise MeetingInputError(f"action item {item_id}: not found", f"督办事项 {item_id} 不存在，请刷新")
-    changed = conn.execute(
-        update(ActionItem)
-        .where(ActionItem.id == item_id, ActionItem.version == version, ActionItem.status == "open")
-        .values(status="done", closed_on=closed_on, version=ActionItem.version + 1)
-    ).rowcount
-    if changed != 1:
-        raise StaleActionItem(
-            f"action item {item_id} was changed by someone else (now version {before['version']}, "
-            f"status {before['status']}); reload and try again",
-            f"督办事项 {item_id} 在您打开后已被他人修改或关闭，请刷新后再操作",
-        )
-    after = {"status": "done", "closed_on": closed_on, "version": version + 1}
-    audit.record(conn, actor.username, "update", "action_items", str(item_id), before=dict(before), after=after)
+    with UnitOfWork(engine, actor) as uow:
+        before = uow.conn.execute(
+            select(ActionItem.status, ActionItem.closed_on, ActionItem.version).where(ActionItem.id == item_id)
+        ).mappings().first()
+        if before is None:
+            raise NotFound("action_items", str(item_id))
+        changed = uow.conn.execute(
+            update(ActionItem)
+            .where(ActionItem.id == item_id, ActionItem.version == version, ActionItem.status == "open")
+            .values(status="done", closed_on=closed_on, version=ActionItem.version + 1)
+        ).rowcount
+        if changed != 1:
+            raise StaleRow("action_items", str(item_id))
+        after = {"status": "done", "closed_on": closed_on, "version": version + 1}
+        uow.audit("update", "action_items", str(item_id), dict(before), after)
 
 
 def list_meetings(conn: Connection, limit: int = 50) -> pd.DataFrame:

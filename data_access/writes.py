@@ -70,6 +70,7 @@ WRITE_MESSAGES: dict[str, tuple[str, str]] = {
     "rejected": ("数据库拒绝保存：{detail}", "refused by the database: {detail}"),
     "already_set": ("已填写（{value}），不能重复办理", "already set ({value})"),
     "inactive_expert": ("专家“{value}”已不在岗", "expert '{value}' is not active"),
+    "due_before_meeting": ("早于会议日期 {held_on}", "before the meeting date {held_on}"),
 }
 
 # Labels of tables that are not contract sheets (for messages).
@@ -78,6 +79,8 @@ TABLE_LABELS: dict[str, tuple[str, str]] = {
     "settings": ("参数设置", "settings"),
     "calendar_overrides": ("日历调整", "calendar overrides"),
     "subscriptions": ("订阅", "subscriptions"),
+    "meetings": ("联席会议", "meetings"),
+    "action_items": ("督办事项", "action items"),
 }
 
 

@@ -102,3 +102,14 @@ def calendar_override(conn: Connection, day: dt.date, is_workday: bool, note: st
 def setting(conn: Connection, key: str, value: float) -> None:
     conn.execute(Setting.__table__.update().where(Setting.key == key).values(value=value))
     assert conn.execute(select(Setting.value).where(Setting.key == key)).scalar() == value
+
+
+def meeting(conn: Connection, held_on: dt.date, title: str, items: list[tuple], created_by: str = "office") -> int:
+    """A joint meeting with action items given as (description, owner, due_date, closed_on or None)."""
+    from data_access.models import ActionItem, Meeting
+
+    meeting_id = _insert(conn, Meeting, held_on=held_on, title=title, created_by=created_by)
+    for description, owner, due_date, closed_on in items:
+        _insert(conn, ActionItem, meeting_id=meeting_id, description=description, owner=owner, due_date=due_date,
+                status="done" if closed_on else "open", closed_on=closed_on, version=2 if closed_on else 1)
+    return meeting_id

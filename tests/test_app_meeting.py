@@ -113,7 +113,7 @@ def test_recorded_action_item_stays_until_closed(seeded_url, monkeypatch):
     at.date_input(key="mt_item_due_0").set_value(dt.date(2025, 9, 12))
     at.form_submit_button[0].click().run()  # the record form comes first
     no_exception(at)
-    assert [s.value for s in at.success if "九月联席会议" in s.value]
+    assert [toast.value for toast in at.toast if "九月联席会议" in toast.value]
     assert ("督办 A2 装表接电", "张三") in action_rows(at)
 
     # Still there on a later agenda (overdue by then), until the office closes it.
@@ -139,8 +139,10 @@ def test_bad_action_item_is_reported_and_nothing_saved(read_url, monkeypatch):
     at.text_input(key="mt_item_desc_1").set_value("没有责任人的事项")
     at.form_submit_button[0].click().run()
     no_exception(at)
-    # Row 1 is blank but row 2 is typed: row 1 is reported, by its screen row.
-    assert [e.value for e in at.error] == ["督办事项第 1 行 · 事项：必填"]
+    # Row 1 is blank but row 2 is typed: every problem is reported, by its screen row.
+    assert [e.value for e in at.error] == ["\n".join([ZH["fm_not_saved"], "- 督办事项第 1 行 · 事项：必填，不能为空",
+                                                     "- 督办事项第 1 行 · 责任人：必填，不能为空",
+                                                     "- 督办事项第 2 行 · 责任人：必填，不能为空"])]
     assert counts(at)["action_items"] == len(EXPECTED["action_items"])
     assert at.text_input(key="mt_item_desc_1").value == "没有责任人的事项"  # what was typed stays
 

@@ -157,7 +157,7 @@ def test_a_meeting_title_is_shown_as_text(url, monkeypatch):
     at.text_input(key="mt_title").set_value(title)
     at.form_submit_button[0].click().run()
     no_exception(at)
-    saved = "\n".join(s.value for s in at.success)
+    saved = "\n".join(toast.value for toast in at.toast)  # the confirmation, a toast like every form's
     assert "\\[点我\\](http\\://evil.example) \\*\\*粗体\\*\\* :red\\[红\\]" in saved
 
 

@@ -6,9 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from data_access.meetings import (
-    MeetingInputError,
     NewActionItem,
-    StaleActionItem,
     action_items,
     close_action_item,
     list_meetings,
@@ -16,6 +14,7 @@ from data_access.meetings import (
 )
 from data_access.models import ActionItem, AuditLog, Meeting
 from data_access.permissions import Actor, PermissionDenied
+from data_access.writes import NotFound, StaleRow, ValidationFailed
 
 D = dt.date
 OFFICE = Actor("office", "office")
@@ -23,15 +22,14 @@ LEADER = Actor("leader", "leader")
 MANAGER = Actor("m1", "manager", manager_id=1)
 
 
-def _record(conn, held_on=D(2025, 9, 1), items=(NewActionItem("整改配电房漏水", "一班", D(2025, 9, 15)),)):
-    return record_meeting(conn, OFFICE, held_on=held_on, title="第三季度联席会议",
+def _record(engine, held_on=D(2025, 9, 1), items=(NewActionItem("整改配电房漏水", "一班", D(2025, 9, 15)),)):
+    return record_meeting(engine, OFFICE, held_on=held_on, title="第三季度联席会议",
                           attendees="办公室、营销部、运检部", decisions="加快业扩进度", action_items=list(items))
 
 
 def test_record_meeting_writes_meeting_items_and_audit(engine):
-    with engine.begin() as conn:
-        meeting_id = _record(conn, items=[NewActionItem(" 整改漏水 ", "一班", D(2025, 9, 15)),
-                                           NewActionItem("补报月度计划", "张三")])
+    meeting_id = _record(engine, items=[NewActionItem(" 整改漏水 ", "一班", D(2025, 9, 15)),
+                                        NewActionItem("补报月度计划", "张三")])
     with engine.connect() as conn:
         meeting = conn.execute(select(Meeting).where(Meeting.id == meeting_id)).one()
         assert (meeting.held_on, meeting.title, meeting.created_by) == (D(2025, 9, 1), "第三季度联席会议", "office")
@@ -45,48 +43,49 @@ def test_record_meeting_writes_meeting_items_and_audit(engine):
 
 @pytest.mark.parametrize("actor", [LEADER, MANAGER])
 def test_only_office_may_record_or_close(engine, actor):
-    with engine.begin() as conn:
-        meeting_id = _record(conn)
+    meeting_id = _record(engine)
     item = None
     with engine.connect() as conn:
         item = action_items(conn, meeting_id).iloc[0]
-    with pytest.raises(PermissionDenied), engine.begin() as conn:
-        record_meeting(conn, actor, held_on=D(2025, 9, 2), title="x")
-    with pytest.raises(PermissionDenied), engine.begin() as conn:
-        close_action_item(conn, actor, int(item["id"]), int(item["version"]), D(2025, 9, 3))
+    with pytest.raises(PermissionDenied):
+        record_meeting(engine, actor, held_on=D(2025, 9, 2), title="x")
+    with pytest.raises(PermissionDenied):
+        close_action_item(engine, actor, int(item["id"]), int(item["version"]), D(2025, 9, 3))
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Meeting)).scalar() == 1
         assert conn.execute(select(ActionItem.status)).scalar() == "open"
 
 
-@pytest.mark.parametrize("title, items, field, zh", [
-    ("  ", [], "title", "会议名称：必填"),
-    ("会议", [NewActionItem("", "一班")], "action item 1, description", "督办事项第 1 行 · 事项：必填"),
-    ("会议", [NewActionItem("a", "一班"), NewActionItem("b", " ")], "action item 2, owner",
-     "督办事项第 2 行 · 责任人：必填"),
-    ("会议", [NewActionItem("a", "一班", D(2025, 8, 1))], "action item 1, due_date",
-     "督办事项第 1 行 · 截止日期：早于会议日期 2025-09-01"),
+@pytest.mark.parametrize("title, items, en, zh", [
+    ("  ", [], "title: is required", "会议名称：必填，不能为空"),
+    ("会议", [NewActionItem("", "一班")], "row 1 · item: is required", "第 1 行 · 事项：必填，不能为空"),
+    ("会议", [NewActionItem("a", "一班"), NewActionItem("b", " ")], "row 2 · owner: is required",
+     "第 2 行 · 责任人：必填，不能为空"),
+    ("会议", [NewActionItem("a", "一班", D(2025, 8, 1))], "row 1 · due date: before the meeting date 2025-09-01",
+     "第 1 行 · 截止日期：早于会议日期 2025-09-01"),
+    ("会" * 201, [NewActionItem("a", "乙" * 65)], "title: too long: at most 200 characters, got 201",
+     "会议名称：过长：最多 200 个字符，实际 201 个\n第 1 行 · 责任人：过长：最多 64 个字符，实际 65 个"),
 ])
-def test_bad_input_names_the_field_and_writes_nothing(engine, title, items, field, zh):
-    with pytest.raises(MeetingInputError, match=field) as error, engine.begin() as conn:
-        record_meeting(conn, OFFICE, held_on=D(2025, 9, 1), title=title, action_items=items)
+def test_bad_input_names_the_field_and_writes_nothing(engine, title, items, en, zh):
+    with pytest.raises(ValidationFailed) as error:
+        record_meeting(engine, OFFICE, held_on=D(2025, 9, 1), title=title, action_items=items)
     assert error.value.message("zh") == zh
+    assert error.value.message("en").startswith(en)
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Meeting)).scalar() == 0
         assert conn.execute(select(func.count()).select_from(AuditLog)).scalar() == 0
 
 
 def test_close_action_item_with_version_and_stale_close_refused(engine):
-    with engine.begin() as conn:
-        meeting_id = _record(conn)
+    meeting_id = _record(engine)
     with engine.connect() as conn:
         item = action_items(conn, meeting_id).iloc[0]
     item_id, version = int(item["id"]), int(item["version"])
-    with engine.begin() as conn:
-        close_action_item(conn, OFFICE, item_id, version, D(2025, 9, 10))
+    close_action_item(engine, OFFICE, item_id, version, D(2025, 9, 10))
     # A second screen still showing the old version must not close it again.
-    with pytest.raises(StaleActionItem), engine.begin() as conn:
-        close_action_item(conn, OFFICE, item_id, version, D(2025, 9, 11))
+    with pytest.raises(StaleRow) as stale:
+        close_action_item(engine, OFFICE, item_id, version, D(2025, 9, 11))
+    assert "督办事项" in stale.value.message("zh")
     with engine.connect() as conn:
         row = conn.execute(select(ActionItem).where(ActionItem.id == item_id)).one()
         assert (row.status, row.closed_on, row.version) == ("done", D(2025, 9, 10), version + 1)
@@ -96,19 +95,20 @@ def test_close_action_item_with_version_and_stale_close_refused(engine):
         assert json.loads(after) == {"status": "done", "closed_on": "2025-09-10", "version": version + 1}
 
 
-def test_close_unknown_item_is_an_input_error(engine):
-    with pytest.raises(MeetingInputError, match="not found"), engine.begin() as conn:
-        close_action_item(conn, OFFICE, 4242, 1, D(2025, 9, 10))
+def test_close_unknown_item_is_refused_as_not_found(engine):
+    with pytest.raises(NotFound) as error:
+        close_action_item(engine, OFFICE, 4242, 1, D(2025, 9, 10))
+    assert "4242" in error.value.message("zh") and "4242" in error.value.message("en")
 
 
 def test_list_meetings_newest_first_with_item_counts(engine):
-    with engine.begin() as conn:
-        first = _record(conn, D(2025, 8, 1), items=[NewActionItem("a", "一班"), NewActionItem("b", "二班")])
-        _record(conn, D(2025, 9, 1), items=[])
+    first = _record(engine, D(2025, 8, 1), items=[NewActionItem("a", "一班"), NewActionItem("b", "二班")])
+    _record(engine, D(2025, 9, 1), items=[])
+    with engine.connect() as conn:
         item_id, version = conn.execute(
             select(ActionItem.id, ActionItem.version).where(ActionItem.meeting_id == first,
                                                             ActionItem.description == "a")).one()
-        close_action_item(conn, OFFICE, item_id, version, D(2025, 8, 20))
+    close_action_item(engine, OFFICE, item_id, version, D(2025, 8, 20))
     with engine.connect() as conn:
         meetings = list_meetings(conn)
     assert meetings["held_on"].tolist() == [D(2025, 9, 1), D(2025, 8, 1)]
@@ -180,16 +180,12 @@ def seed_agenda_db(conn) -> dict:
         b.consumption(conn, c1, D(2025, month, 1), 100_000)
     b.consumption(conn, c1, D(2025, 9, 1), 150_000)
     # Meetings: the last one before AS_OF left two open items and one closed; a later one is ignored.
-    meeting_id = record_meeting(conn, OFFICE, held_on=D(2025, 8, 15), title="八月联席会议", action_items=[
-        NewActionItem("协调 A1 方案答复", "业扩班", D(2025, 9, 1)),
-        NewActionItem("补充能效专家", "派驻经理工作办公室"),
-        NewActionItem("已完成的事项", "一班", D(2025, 8, 30)),
+    b.meeting(conn, D(2025, 8, 15), "八月联席会议", [
+        ("协调 A1 方案答复", "业扩班", D(2025, 9, 1), None),
+        ("补充能效专家", "派驻经理工作办公室", None, None),
+        ("已完成的事项", "一班", D(2025, 8, 30), D(2025, 8, 29)),
     ])
-    done_id = conn.execute(select(ActionItem.id).where(ActionItem.meeting_id == meeting_id,
-                                                       ActionItem.description == "已完成的事项")).scalar()
-    close_action_item(conn, OFFICE, done_id, 1, D(2025, 8, 29))
-    record_meeting(conn, OFFICE, held_on=D(2025, 9, 20), title="九月联席会议",
-                   action_items=[NewActionItem("将来的事项", "二班")])
+    b.meeting(conn, D(2025, 9, 20), "九月联席会议", [("将来的事项", "二班", None, None)])
     return {"m1": m1, "m2": m2}
 
 
@@ -280,16 +276,15 @@ def test_agenda_scope_by_team(engine):
 def test_action_item_stays_on_agenda_until_closed(engine):
     with engine.begin() as conn:
         seed_agenda_db(conn)
-        record_meeting(conn, OFFICE, held_on=AS_OF, title="九月例会",
-                       action_items=[NewActionItem("督办 A2 装表接电", "张三", D(2025, 9, 12))])
+    record_meeting(engine, OFFICE, held_on=AS_OF, title="九月例会",
+                   action_items=[NewActionItem("督办 A2 装表接电", "张三", D(2025, 9, 12))])
     for day in (AS_OF, D(2025, 9, 13), D(2025, 9, 19)):
         with engine.connect() as conn:
             items = meeting.agenda(conn, day, load_settings(conn)).sections["action_items"]
         row = items[items["description"] == "督办 A2 装表接电"]
         assert len(row) == 1 and row["owner"].item() == "张三"
         assert bool(row["overdue"].item()) == (day > D(2025, 9, 12))
-    with engine.begin() as conn:
-        close_action_item(conn, OFFICE, int(row["id"].item()), int(row["version"].item()), D(2025, 9, 19))
+    close_action_item(engine, OFFICE, int(row["id"].item()), int(row["version"].item()), D(2025, 9, 19))
     with engine.connect() as conn:
         later = meeting.agenda(conn, D(2025, 9, 19), load_settings(conn))
     assert "督办 A2 装表接电" not in set(later.sections["action_items"]["description"])

@@ -14,19 +14,15 @@ import pandas as pd
 import streamlit as st
 
 from data_access import clock
-from data_access.db import database_url
-from data_access.meetings import MeetingError, NewActionItem, close_action_item, list_meetings, record_meeting
-from data_access.permissions import PermissionDenied
+from data_access.meetings import NewActionItem, close_action_item, record_meeting
 from metrics import meeting
-from metrics.window import Scope
-from reports.brief import FontMissing, build_brief, find_cjk_font
-from ui import auth, data
+from reports.brief import FontMissing, find_cjk_font
+from ui import auth, data, forms
 from ui.components import MISSING, show_figures, show_table
 from ui.filters import MAX_DATE, MIN_DATE, screen_filters
 from ui.reminders import calendar_reminder
 from ui.state import projection
 from ui.strings import language, t
-from ui.text import plain
 
 MAX_ITEM_ROWS = 10
 WALL_COLUMNS = 2  # agenda sections side by side on the wall screen
@@ -35,26 +31,7 @@ WALL_LINES = 16  # table lines (title, header, rows) of one column of the wall s
 # one line per row, so the rows that fit can be counted.
 WALL_TEXT = {"subject": 26, "detail": 32, "owner": 12}
 SHORT_LABELS = {key: f"mt_short_{key}" for key in meeting.SECTIONS}
-_DONE = "_mt_done"  # the confirmation shown after the rerun that follows a write
-
-
-# --- Cached loaders (cleared by data.clear_caches() after every write) ---------------------------
-
-@st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
-def _agenda(url: str, as_of: dt.date, town: str | None, team: str | None) -> meeting.Agenda:
-    with data.engine().connect() as conn:
-        return meeting.agenda(conn, as_of, data.settings(), Scope(town, team))
-
-
-@st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
-def _meetings(url: str) -> pd.DataFrame:
-    with data.engine().connect() as conn:
-        return list_meetings(conn)
-
-
-def _brief_pdf(window, as_of: dt.date, lang: str) -> bytes:
-    with data.engine().connect() as conn:
-        return build_brief(conn, window, as_of, data.settings(), lang)
+RECORD, CLOSE = "mt_record", "mt_close"  # the forms (ui.forms keeps each one's outcome)
 
 
 # --- Pieces -------------------------------------------------------------------------------------
@@ -105,7 +82,7 @@ def brief_button(window, as_of: dt.date) -> None:
         st.warning(t("mt_brief_unavailable", error=error))
         return
     st.download_button(
-        t("mt_brief_download"), data=lambda: _brief_pdf(window, as_of, lang),
+        t("mt_brief_download"), data=lambda: data.brief_pdf(window, as_of, lang),
         file_name=f"{t('mt_brief_file')}_{as_of}.pdf", mime="application/pdf", key="mt_brief",
         on_click="ignore", type="primary", icon=":material/picture_as_pdf:",
         help=t("mt_brief_help", start=window.start, end=window.end, as_of=as_of),
@@ -185,36 +162,21 @@ def agenda_sections(agenda: meeting.Agenda) -> None:
         show_table(table, f"{t('nav_meeting')}_{title}", key=f"mt_table_{key}")
 
 
-def done(message: str) -> None:
-    """After a write: rerun so the agenda shows it, with the confirmation on top."""
-    st.session_state[_DONE] = message
-    st.rerun()
-
-
-def show_done() -> None:
-    message = st.session_state.pop(_DONE, None)
-    if message:
-        st.success(plain(message), icon=":material/check_circle:")
-
-
 def forget_inputs(prefixes: tuple[str, ...]) -> None:
     """Empty the record form after a save (the typed values are kept after an error)."""
     for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefixes)]:
         del st.session_state[key]
 
 
-def _item_rows(count: int) -> list[tuple[str, str, dt.date | None]]:
-    rows = []
+def _item_rows(count: int) -> None:
+    """`count` rows of action-item inputs (description, owner, due date), labelled once at the top."""
     for row in range(count):
+        visibility = "visible" if row == 0 else "collapsed"
         columns = st.columns([3, 1.4, 1.2])
-        description = columns[0].text_input(t("mt_item_description"), key=f"mt_item_desc_{row}",
-                                            label_visibility="visible" if row == 0 else "collapsed")
-        owner = columns[1].text_input(t("mt_item_owner"), key=f"mt_item_owner_{row}",
-                                      label_visibility="visible" if row == 0 else "collapsed")
-        due = columns[2].date_input(t("mt_item_due"), value=None, format="YYYY-MM-DD", key=f"mt_item_due_{row}",
-                                    label_visibility="visible" if row == 0 else "collapsed")
-        rows.append((description, owner, due))
-    return rows
+        columns[0].text_input(t("mt_item_description"), key=f"mt_item_desc_{row}", label_visibility=visibility)
+        columns[1].text_input(t("mt_item_owner"), key=f"mt_item_owner_{row}", label_visibility=visibility)
+        columns[2].date_input(t("mt_item_due"), value=None, format="YYYY-MM-DD", key=f"mt_item_due_{row}",
+                              label_visibility=visibility)
 
 
 def action_items_typed(rows: list[tuple[str, str, dt.date | None]]) -> list[NewActionItem]:
@@ -224,29 +186,41 @@ def action_items_typed(rows: list[tuple[str, str, dt.date | None]]) -> list[NewA
     return [NewActionItem(d or "", o or "", due) for d, o, due in rows[: last + 1]]
 
 
+def save_meeting(count: int) -> str:
+    """Record the meeting typed in the form (its first `count` item rows); the form is emptied after."""
+    typed = st.session_state
+    rows = [(typed.get(f"mt_item_desc_{row}"), typed.get(f"mt_item_owner_{row}"), typed.get(f"mt_item_due_{row}"))
+            for row in range(count)]
+    items = action_items_typed(rows)
+    title = typed.get("mt_title") or ""
+    record_meeting(data.engine(), auth.current_actor(), held_on=typed.get("mt_held_on"), title=title,
+                   attendees=typed.get("mt_attendees"), decisions=typed.get("mt_decisions"), action_items=items)
+    forget_inputs(("mt_title", "mt_attendees", "mt_decisions", "mt_held_on", "mt_item_"))
+    return t("mt_saved", title=title.strip(), items=len(items))
+
+
 def record_form(as_of: dt.date) -> None:
     with st.expander(t("mt_record"), icon=":material/edit_note:"):
-        count = st.number_input(t("mt_item_rows"), min_value=1, max_value=MAX_ITEM_ROWS, value=3, key="mt_rows")
+        count = int(st.number_input(t("mt_item_rows"), min_value=1, max_value=MAX_ITEM_ROWS, value=3, key="mt_rows"))
+        forms.messages(RECORD)
         with st.form("mt_record_form"):
-            held_on = st.date_input(t("mt_held_on"), value=as_of, format="YYYY-MM-DD", key="mt_held_on")
-            title = st.text_input(t("mt_meeting_title"), value=t("mt_default_title", date=as_of), key="mt_title")
-            attendees = st.text_area(t("mt_attendees"), key="mt_attendees", height=80)
-            decisions = st.text_area(t("mt_decisions"), key="mt_decisions", height=100)
+            st.date_input(t("mt_held_on"), value=as_of, format="YYYY-MM-DD", key="mt_held_on")
+            st.text_input(t("mt_meeting_title"), value=t("mt_default_title", date=as_of), key="mt_title")
+            st.text_area(t("mt_attendees"), key="mt_attendees", height=80)
+            st.text_area(t("mt_decisions"), key="mt_decisions", height=100)
             st.markdown(f"**{t('mt_items')}**")
-            rows = _item_rows(int(count))
-            submitted = st.form_submit_button(t("mt_save"), type="primary")
-        if submitted:
-            items = action_items_typed(rows)
-            try:
-                with data.engine().begin() as conn:
-                    record_meeting(conn, auth.current_actor(), held_on=held_on, title=title,
-                                   attendees=attendees, decisions=decisions, action_items=items)
-            except (MeetingError, PermissionDenied) as error:
-                st.error(plain(error.message(language())))
-                return
-            data.clear_caches()
-            forget_inputs(("mt_title", "mt_attendees", "mt_decisions", "mt_held_on", "mt_item_"))
-            done(t("mt_saved", title=title.strip(), items=len(items)))
+            _item_rows(count)
+            row_labels = [t("mt_item_row", row=row) for row in range(1, count + 1)]
+            st.form_submit_button(t("mt_save"), type="primary", on_click=forms.submit,
+                                  args=(RECORD, lambda: save_meeting(count)), kwargs={"row_labels": row_labels})
+
+
+def close_item(labels: dict[int, str], versions: dict[int, int], as_of: dt.date) -> str:
+    """Close the action item picked in the form, if it still has the version the agenda showed."""
+    item_id = st.session_state.get("mt_close_item")
+    closed_on = st.session_state.get("mt_closed_on") or as_of
+    close_action_item(data.engine(), auth.current_actor(), item_id, versions[item_id], closed_on)
+    return t("mt_closed", item=labels[item_id])
 
 
 def close_form(agenda: meeting.Agenda) -> None:
@@ -258,26 +232,17 @@ def close_form(agenda: meeting.Agenda) -> None:
         labels = {int(row.id): " · ".join(str(part) for part in (row.description, row.owner, row.due_date)
                                           if pd.notna(part))
                   for row in items.itertuples()}
+        versions = {int(row.id): int(row.version) for row in items.itertuples()}
+        forms.messages(CLOSE, reload=data.clear_caches)
         with st.form("mt_close_form"):
-            item_id = st.selectbox(t("mt_close_pick"), list(labels), format_func=labels.get, key="mt_close_item")
-            closed_on = st.date_input(t("mt_closed_on"), value=agenda.as_of, format="YYYY-MM-DD",
-                                      key="mt_closed_on")
-            submitted = st.form_submit_button(t("mt_close_button"), type="primary")
-        if submitted:
-            version = int(items.loc[items["id"] == item_id, "version"].item())
-            try:
-                with data.engine().begin() as conn:
-                    close_action_item(conn, auth.current_actor(), item_id, version, closed_on)
-            except (MeetingError, PermissionDenied) as error:
-                data.clear_caches()
-                st.error(plain(error.message(language())))
-                return
-            data.clear_caches()
-            done(t("mt_closed", item=labels[item_id]))
+            st.selectbox(t("mt_close_pick"), list(labels), format_func=labels.get, key="mt_close_item")
+            st.date_input(t("mt_closed_on"), value=agenda.as_of, format="YYYY-MM-DD", key="mt_closed_on")
+            st.form_submit_button(t("mt_close_button"), type="primary", on_click=forms.submit,
+                                  args=(CLOSE, lambda: close_item(labels, versions, agenda.as_of)))
 
 
 def history() -> None:
-    meetings = _meetings(database_url())
+    meetings = data.meetings()
     with st.expander(t("mt_history", count=len(meetings)), icon=":material/history:"):
         if meetings.empty:
             st.info(t("mt_no_meetings"))
@@ -293,7 +258,7 @@ filters = screen_filters()
 window, scope = filters.window, filters.scope
 st.title(t("nav_meeting"))
 st.caption(t("mt_caption"))
-show_done()
+forms.show_toast()
 
 top = st.columns([1, 2], vertical_alignment="bottom")
 with top[0]:
@@ -301,7 +266,7 @@ with top[0]:
 with top[1]:
     brief_button(window, as_of)
 
-agenda = _agenda(database_url(), as_of, scope.town, scope.team)
+agenda = data.agenda(as_of, scope)
 scope_caption(agenda, filters)
 if not projection():  # the wall screen has no room to spare; the PDF brief carries it
     calendar_reminder(agenda.calendar_years, link=auth.current_role() == "office")
