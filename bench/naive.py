@@ -107,7 +107,7 @@ class View:
 
 
 def trend_months(window: Window, months: int = 12) -> list[Window]:
-    """The same months as ui.data.trend_months (the last `months` months up to the window's end)."""
+    """The same months as metrics.window.trend_months (the last `months` months up to the window's end)."""
     first, starts = window.end.replace(day=1), []
     for _ in range(months):
         starts.append(first)

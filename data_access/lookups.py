@@ -7,12 +7,13 @@ Filtering and the row limit happen in SQL; screens never load a whole table.
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection
 
-from data_access.models import Manager
+from data_access.models import Customer, Manager, User, WorkLog
 from data_access.writes import form_select, get_sheet
 
 
@@ -58,3 +59,33 @@ def distinct_values(conn: Connection, sheet: str, column: str) -> list[Any]:
 def manager_ids(conn: Connection) -> dict[str, int]:
     """employee_no -> id of every manager, by employee_no."""
     return dict(conn.execute(select(Manager.employee_no, Manager.id).order_by(Manager.employee_no)).all())
+
+
+def distinct_indexed(conn: Connection, column) -> list[Any]:
+    """The distinct non-NULL values of an indexed column, sorted: one index seek per value (each
+    value is the least one after the previous) instead of a pass over every row."""
+    steps = select(func.min(column).label("value")).cte("steps", recursive=True)
+    following = select(func.min(column)).where(column > steps.c.value).scalar_subquery()
+    steps = steps.union_all(select(following).where(steps.c.value.is_not(None)))
+    query = select(steps.c.value).where(steps.c.value.is_not(None)).order_by(steps.c.value)
+    return list(conn.execute(query).scalars())
+
+
+def filter_choices(conn: Connection) -> tuple[list[str], list[str]]:
+    """(towns, teams) present in the data, sorted (the sidebar's scope filters)."""
+    return distinct_indexed(conn, Customer.town), distinct_indexed(conn, Manager.team)
+
+
+def latest_log_date(conn: Connection) -> dt.date | None:
+    """The newest work-log date, None when there are no logs."""
+    return conn.execute(select(func.max(WorkLog.date))).scalar()
+
+
+def any_active_user(conn: Connection) -> bool:
+    """Whether any account can log in (a new installation has none)."""
+    return conn.execute(select(User.id).where(User.active.is_(True)).limit(1)).first() is not None
+
+
+def employee_no_of(conn: Connection, manager_id: int) -> str | None:
+    """The employee_no of a manager id."""
+    return conn.execute(select(Manager.employee_no).where(Manager.id == manager_id)).scalar()

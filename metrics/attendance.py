@@ -178,3 +178,12 @@ def section(conn: Connection, window: Window, settings: dict) -> dict:
         for row in result.by_manager.itertuples()
     ]
     return {"due": result.due, "compliant": result.compliant, "rate": result.rate, "by_manager": by_manager}
+
+
+def with_week_states(matrix: pd.DataFrame) -> pd.DataFrame:
+    """weekly_matrix plus `state` of each due manager-week: compliant (enough on-site days),
+    partial (some on-site days, too few) or missed (none)."""
+    state = pd.Series("missed", index=matrix.index)
+    state[matrix["on_site_days"] > 0] = "partial"
+    state[matrix["compliant"].astype(bool)] = "compliant"
+    return matrix.assign(state=state)

@@ -732,3 +732,17 @@ def adjusted_section(result: AdjustedReduction) -> dict:
     return {"reduction_days": result.reduction_days,
             "ci95": None if result.ci95 is None else list(result.ci95),
             "resident_compared": result.resident_compared, "strata_compared": result.strata_compared}
+
+
+def stage_limit_table(settings: dict) -> pd.DataFrame:
+    """stage, limit_single, limit_dual (working days; they differ only for the plan reply) and
+    checked (whether the stage counts towards over-limit) for each stage of STAGES."""
+    limits = stage_limits(settings)
+    rows = []
+    for stage in STAGES:
+        if stage == "plan_reply":
+            single, dual = limits["stage_limit_plan_reply_single"], limits["stage_limit_plan_reply_dual"]
+        else:
+            single = dual = limits[f"stage_limit_{stage}"]
+        rows.append({"stage": stage, "limit_single": single, "limit_dual": dual, "checked": stage in GRID_STAGES})
+    return pd.DataFrame(rows)

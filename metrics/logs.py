@@ -18,7 +18,6 @@ COMPLETENESS_COLUMNS = ["employee_no", "name", "team", "posted_workdays", "logge
 CLOSURE_COLUMNS = ["employee_no", "name", "team", "with_problems", "closed", "rate"]
 OPEN_PROBLEM_COLUMNS = ["employee_no", "name", "account_no", "customer", "date", "problems", "measures",
                         "status", "age_days"]
-MONTHLY_COMPLETENESS_COLUMNS = ["month", "posted_workdays", "logged_workdays"]
 MANAGER_LOG_COLUMNS = ["date", "account_no", "customer", "on_site", "hours", "content", "problems", "measures",
                        "status"]
 
@@ -66,16 +65,6 @@ def completeness(conn: Connection, window: Window, settings: dict, scope: Scope 
     frame = cal.rates_frame(conn, query, "logged_workdays", "posted_workdays", COMPLETENESS_COLUMNS)
     posted_total, logged_total = int(frame["posted_workdays"].sum()), int(frame["logged_workdays"].sum())
     return CompletenessResult(posted_total, logged_total, cal.rate(logged_total, posted_total), frame)
-
-
-def monthly_completeness(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
-    """completeness() totals per calendar month of the window, the first and last month cut at the
-    window's ends (MONTHLY_COMPLETENESS_COLUMNS; month = its first day, months without posted days
-    left out). Each month's counts equal completeness() on that month, so a monthly trend reads the
-    logs once; not so with a town scope (the managers posted in the town during the window).
-    """
-    frame = _totals_by_period(conn, window, cal.months(window.start, window.end), scope)
-    return frame.rename(columns={"period_start": "month"})[MONTHLY_COMPLETENESS_COLUMNS]
 
 
 def totals_by_window(conn: Connection, windows: list[Window], settings: dict,
@@ -207,3 +196,20 @@ def closure_section(conn: Connection, window: Window, settings: dict) -> dict:
     """The report's `problem_closure` section."""
     result = problem_closure(conn, window, settings)
     return {"with_problems": result.with_problems, "closed": result.closed, "rate": result.rate}
+
+
+# Open problems by age in days: (label, first day, last day or None).
+AGE_BUCKETS = (("0_7", 0, 7), ("8_30", 8, 30), ("31_90", 31, 90), ("over_90", 91, None))
+
+
+def age_bucket(age_days: int) -> str:
+    """The AGE_BUCKETS label of a problem open for `age_days` days (0–7, 8–30, 31–90, over 90)."""
+    for label, first, last in AGE_BUCKETS:
+        if age_days >= first and (last is None or age_days <= last):
+            return label
+    return AGE_BUCKETS[0][0]  # a log dated after as_of cannot be open; keep it visible anyway
+
+
+def with_age_buckets(problems: pd.DataFrame) -> pd.DataFrame:
+    """open_problems plus `age_bucket`."""
+    return problems.assign(age_bucket=problems["age_days"].map(age_bucket))

@@ -80,3 +80,12 @@ def section(conn: Connection, window: Window, settings: dict) -> dict:
     """The report's `monthly_plans` section."""
     result = summary(conn, window, settings)
     return {"due": result.due, "on_time": result.on_time, "rate": result.rate}
+
+
+def with_states(status: pd.DataFrame) -> pd.DataFrame:
+    """plan_status plus `state`: on_time (submitted by the deadline), late (submitted after it) or
+    missing (not submitted)."""
+    state = pd.Series("late", index=status.index)
+    state[status["submitted_on"].isna()] = "missing"
+    state[status["on_time"].astype(bool)] = "on_time"
+    return status.assign(state=state)

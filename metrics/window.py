@@ -56,3 +56,18 @@ class Scope:
     @property
     def is_all(self) -> bool:
         return self.town is None and self.team is None
+
+
+def trend_months(window: Window, months: int = 12) -> list[Window]:
+    """The last `months` calendar months up to the window's end, oldest first, each a window
+    (the last one cut at the window's end): the overview's trend."""
+    first = window.end.replace(day=1)
+    starts = []
+    for _ in range(months):
+        starts.append(first)
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    windows = []
+    for start in reversed(starts):
+        next_month = (start + dt.timedelta(days=32)).replace(day=1)
+        windows.append(Window(start, min(next_month - dt.timedelta(days=1), window.end)))
+    return windows

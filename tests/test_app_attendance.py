@@ -14,13 +14,13 @@ from streamlit.testing.v1 import AppTest
 from data_access.db import make_engine
 from data_access.settings import load_settings
 from metrics import attendance, logs, plans, training
+from metrics.logs import AGE_BUCKETS, age_bucket
 from metrics.report import build_report
 from metrics.window import Scope, Window
 from tests import builders as b
 from tests.conftest import seeded_copy
 from tests.seed_small import Q3, TEAMS, TOWNS, USERS
 from tests.test_app_shell import app, login_as, metric_by_label, no_exception, seed
-from ui.data import AGE_BUCKETS, age_bucket
 from ui.definitions import DEFINITIONS, definition_name
 from ui.strings import EN, ZH
 

@@ -21,14 +21,13 @@ from data_access.db import make_engine
 from data_access.permissions import CLI_ACTOR
 from data_access.settings import DEFAULTS, load_settings
 from metrics.report import build_report
-from metrics.window import Window
+from metrics.window import Window, trend_months
 from tests import apptest
 from tests.conftest import ROOT, seeded_copy
 from tests.seed_small import INACTIVE_USER, PASSWORD, Q3, TOWNS, USERS, populate_small
 from ui import nav
 from ui.auth import TOKEN, _stored_cookie_key
 from ui.components import csv_bytes, xlsx_bytes
-from ui.data import trend_months
 from ui.definitions import DEFINITIONS, definition_text
 from ui.strings import EN, ZH
 from ui.targets import TARGETS, status

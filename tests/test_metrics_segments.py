@@ -204,8 +204,8 @@ def test_screen_functions_on_an_empty_database(engine):
 
 
 def test_filter_choices_list_each_town_once_in_order(customers):
+    from data_access.lookups import distinct_indexed as distinct_values
     from data_access.models import Customer
-    from ui.data import distinct_values
 
     with customers.begin() as conn:
         b.customer(conn, "NT", town=None)

@@ -1,6 +1,5 @@
-"""The overview's monthly trend reads the manager KPIs once (per week, per month, per manager) and
-sums them per month; the sums must equal the KPIs computed month by month, on SQLite and PostgreSQL.
-The overview screen reads each manager KPI once for its window, the previous one and the trend
+"""Weekly attendance totals summed over a month equal that month's attendance, on SQLite and
+PostgreSQL. The overview screen reads each manager KPI once for its window, the previous one and the trend
 months (totals_by_window); each window's totals must equal the KPI computed on that window.
 """
 from __future__ import annotations
@@ -12,10 +11,9 @@ import pytest
 
 from data_access.settings import load_settings
 from metrics import attendance, logs, training
-from metrics.window import Scope, Window
+from metrics.window import Scope, Window, trend_months
 from tests import builders as b
 from tests.seed_small import TEAMS, TOWNS, populate_small
-from ui import data
 
 D = dt.date
 SPAN = Window(D(2025, 3, 1), D(2025, 9, 17))  # the last month cut in the middle of a week
@@ -42,38 +40,16 @@ def test_weekly_totals_sum_to_each_months_attendance(seeded):
         for scope in SCOPES[:2]:
             weeks = attendance.weekly_totals(conn, SPAN, settings, scope)
             assert weeks["due"].sum() > 0
-            for month in data.trend_months(SPAN, 7):
+            for month in trend_months(SPAN, 7):
                 inside = weeks[(weeks["week_start"] >= month.start)
                                & (weeks["week_start"] <= month.end - dt.timedelta(days=6))]
                 direct = attendance.compliance(conn, month, settings, scope)
                 assert (int(inside["due"].sum()), int(inside["compliant"].sum())) == (direct.due, direct.compliant)
 
 
-def test_monthly_completeness_equals_each_months_completeness(seeded):
-    with seeded.connect() as conn:
-        settings = load_settings(conn)
-        for scope in SCOPES[:2]:
-            monthly = logs.monthly_completeness(conn, SPAN, settings, scope).set_index("month")
-            for month in data.trend_months(SPAN, 7):
-                direct = logs.completeness(conn, month, settings, scope)
-                found = tuple(monthly.loc[month.start]) if month.start in monthly.index else (0, 0)
-                assert found == (direct.posted_workdays, direct.logged_workdays), month
-
-
-@pytest.mark.parametrize("scope", SCOPES, ids=["all", "team", "town"])
-def test_trend_equals_the_headline_of_each_month(seeded, scope):
-    months = data.trend_months(SPAN, 7)
-    with seeded.connect() as conn:
-        settings = load_settings(conn)
-        trend = data._trend_values(conn, months, settings, scope)
-        month_by_month = [data._headline_values(conn, month, settings, scope) for month in months]
-    assert trend == month_by_month
-    assert any(row["attendance_due"] for row in trend) and any(row["log_posted_workdays"] for row in trend)
-
-
 # The screen's windows (a window, the one before it, its trend months) and windows cut anywhere:
 # in mid-week, overlapping, one day long.
-WINDOWS = [SPAN, SPAN.previous(), *data.trend_months(SPAN, 7), Window(D(2025, 7, 9), D(2025, 8, 13)),
+WINDOWS = [SPAN, SPAN.previous(), *trend_months(SPAN, 7), Window(D(2025, 7, 9), D(2025, 8, 13)),
            Window(D(2025, 7, 16), D(2025, 7, 16)), Window(D(2025, 9, 3), D(2025, 9, 28))]
 
 

@@ -325,6 +325,19 @@ def show_table(frame: pd.DataFrame, name: str, *, column_config: dict | None = N
                      note=t("tbl_rows", rows=len(frame)))
 
 
+def data_table(frame: pd.DataFrame, name: str, key: str, *, headers: str | None = None,
+               column_config: dict | None = None, percent=(), flags=(), decimals=(), blank=()) -> None:
+    """A screen's table with its downloads (show_table). headers: the prefix of the word keys that
+    name the columns (t(headers + column)); percent / flags / decimals / blank name the columns
+    shown as 92.3% / ✓ / 1 decimal / empty text when missing (by their names before renaming)."""
+    frame = frame.fillna({column: "" for column in blank})
+    header = {column: t(headers + column) if headers else column for column in frame.columns}
+    config = {header[c]: st.column_config.NumberColumn(format="percent") for c in percent}
+    config |= {header[c]: st.column_config.CheckboxColumn() for c in flags}
+    config |= {header[c]: st.column_config.NumberColumn(format="%.1f") for c in decimals}
+    show_table(frame.rename(columns=header), name, key=key, column_config={**config, **(column_config or {})})
+
+
 def download_buttons(rows, name: str, *, key: str | None = None, percent: tuple[str, ...] = (),
                      note: str | None = None) -> None:
     """CSV and Excel download buttons for the frame `rows()` gives (called only when a button is

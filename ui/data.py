@@ -28,21 +28,22 @@ from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from data_access import sessions
+from data_access import admin, audit, importer, lookups, security, sessions, writes
+from data_access import subscriptions as subs
 from data_access.bootstrap import app_engine
 from data_access.db import database_url
-from data_access.models import Customer, Manager, User, WorkLog
+from data_access.meetings import list_meetings
 from data_access.settings import load_settings
 from data_access.users import demo_accounts as db_demo_accounts
-from metrics import attendance, experts, lead_time, logs, needs, plans, segments, training
+from metrics import attendance, experts, lead_time, logs, meeting, needs, plans, segments, training
 from metrics.calendar import rate
 from metrics.sql import named_side_by_side, side_by_side
-from metrics.window import Scope, Window
+from metrics.window import Scope, Window, trend_months
 
 CACHE_TTL = 300  # seconds
+EDITOR_ROW_LIMIT = 500  # rows one bulk editor shows; filters narrow the rest
 TREND_MONTHS = 12
 T = TypeVar("T")
 
@@ -60,6 +61,13 @@ def engine() -> Engine:
 def clear_caches() -> None:
     """Forget every cached read; call after a write so all screens show it."""
     st.cache_data.clear()
+
+
+def fresh(read: Callable[..., T], *args, **kwargs) -> T:
+    """`read(conn, *args, **kwargs)` on a connection of its own, closed before returning: for reads
+    that must not be cached (what the office acts on, a record about to be edited)."""
+    with engine().connect() as conn:
+        return read(conn, *args, **kwargs)
 
 
 # --- Reading in the background ----------------------------------------------
@@ -106,8 +114,7 @@ def settings() -> dict[str, float]:
 
 def users_exist() -> bool:
     """Whether any account can log in (the login page's hint for a new installation; not cached)."""
-    with engine().connect() as conn:
-        return conn.execute(select(User.id).where(User.active.is_(True)).limit(1)).first() is not None
+    return fresh(lookups.any_active_user)
 
 
 def live_sessions() -> list[dict]:
@@ -129,21 +136,9 @@ def demo_accounts() -> list[str]:
         return db_demo_accounts(conn)
 
 
-def distinct_values(conn, column) -> list:
-    """The distinct non-NULL values of an indexed column, sorted. One index seek per value (each
-    value is the least one after the previous) instead of a pass over every row: 1,582 towns of
-    300,000 customers in 5 ms instead of 15."""
-    steps = select(func.min(column).label("value")).cte("steps", recursive=True)
-    following = select(func.min(column)).where(column > steps.c.value).scalar_subquery()
-    steps = steps.union_all(select(following).where(steps.c.value.is_not(None)))
-    return list(conn.execute(select(steps.c.value).where(steps.c.value.is_not(None)).order_by(steps.c.value))
-                .scalars())
-
-
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _filter_choices(url: str) -> tuple[list[str], list[str]]:
-    with engine().connect() as conn:
-        return distinct_values(conn, Customer.town), distinct_values(conn, Manager.team)
+    return fresh(lookups.filter_choices)
 
 
 def filter_choices() -> tuple[list[str], list[str]]:
@@ -153,8 +148,7 @@ def filter_choices() -> tuple[list[str], list[str]]:
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _latest_log_date(url: str) -> dt.date | None:
-    with engine().connect() as conn:
-        return conn.execute(select(func.max(WorkLog.date))).scalar()
+    return fresh(lookups.latest_log_date)
 
 
 def latest_log_date() -> dt.date | None:
@@ -210,116 +204,66 @@ def calendar_year(year: int) -> list[dict]:
     return _calendar_year(database_url(), year)
 
 
-# --- Headline KPIs (overview) ---------------------------------------------
-
-def _headline_values(conn, window: Window, settings: dict, scope: Scope) -> dict[str, float | int | None]:
-    """The overview's windowed headline numbers, computed by metrics/."""
-    att = attendance.compliance(conn, window, settings, scope)
-    comp = logs.completeness(conn, window, settings, scope)
-    train = training.compliance(conn, window, settings, scope)
-    values = _manager_values(att.due, att.compliant, comp.posted_workdays, comp.logged_workdays,
-                             train.managers, train.compliant)
-    values.update(_call_and_lead_time_values(conn, window, settings, scope))
-    return values
+# --- Overview (views/overview.py) ----------------------------------------------
+# Its windows: the window, the one before it, and the trend months (indexed by NOW, BEFORE, TREND).
+NOW, BEFORE, TREND = 0, 1, slice(2, None)
+MANAGER_KPIS = {"attendance": attendance.totals_by_window, "log_completeness": logs.totals_by_window,
+                "training": training.totals_by_window}
+CALL_AND_LEAD_COLUMNS = ("expert_median_response_minutes", "lead_resident_mean", "lead_other_mean",
+                         "lead_reduction")
 
 
-def _manager_values(due: int, compliant: int, posted: int, logged: int, managers: int,
-                    trained: int) -> dict[str, float | int | None]:
-    return {"attendance_rate": rate(compliant, due), "attendance_due": due, "attendance_compliant": compliant,
-            "log_completeness_rate": rate(logged, posted), "log_posted_workdays": posted,
-            "log_logged_workdays": logged, "training_rate": rate(trained, managers),
-            "training_managers": managers, "training_compliant": trained}
-
-
-def _call_and_lead_time_values(conn, window: Window, settings: dict, scope: Scope) -> dict:
-    calls = experts.call_stats(conn, window, settings, scope)  # not the per-expert table
-    return {"expert_calls": calls.count, "expert_median_response_minutes": calls.median_response_minutes,
-            **_lead_time_values(conn, window, settings, scope)}
-
-
-def _trend_values(conn, months: list[Window], settings: dict, scope: Scope) -> list[dict]:
-    """_headline_values of each month (consecutive, as trend_months gives them).
-
-    The manager KPIs are read once for all the months (per ISO week, per month, per manager) and
-    summed per month: 12 separate reads cost the overview seconds at province scale. A town scope
-    picks the managers posted in the town during each month, so it reads month by month.
-    """
-    if scope.town is not None:
-        return [_headline_values(conn, month, settings, scope) for month in months]
-    span = Window(months[0].start, months[-1].end)
-    weeks = attendance.weekly_totals(conn, span, settings, scope)
-    monthly = logs.monthly_completeness(conn, span, settings, scope).set_index("month")
-    first_postings = training.compliance(conn, span, settings, scope).detail
-    rows = []
-    for month in months:
-        inside = weeks[(weeks["week_start"] >= month.start)
-                       & (weeks["week_start"] <= month.end - dt.timedelta(days=6))]
-        posted, logged = monthly.loc[month.start].tolist() if month.start in monthly.index else (0, 0)
-        trained = first_postings[first_postings["first_posting_start"] <= month.end]
-        values = _manager_values(int(inside["due"].sum()), int(inside["compliant"].sum()), int(posted),
-                                 int(logged), len(trained), int(trained["compliant"].sum()))
-        values.update(_call_and_lead_time_values(conn, month, settings, scope))
-        rows.append(values)
-    return rows
-
-
-def _lead_time_values(conn, window: Window, settings: dict, scope: Scope) -> dict:
-    result = lead_time.summary(conn, window, settings, scope)
-    return {"lead_resident_mean": result.resident.mean_days, "lead_other_mean": result.other.mean_days,
-            "lead_reduction": result.reduction_days}
+def overview_windows(start: dt.date, end: dt.date) -> list[Window]:
+    """The window, the one before it and its trend months (indexed by NOW, BEFORE, TREND)."""
+    window = Window(start, end)
+    return [window, window.previous(), *trend_months(window, TREND_MONTHS)]
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def _headline(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> dict:
-    window, scope = Window(start, end), Scope(town, team)
+def _manager_totals(url: str, kpi: str, start: dt.date, end: dt.date, town: str | None,
+                    team: str | None) -> list[tuple[int, int]]:
+    """(denominator, numerator) of manager KPI `kpi` in each screen window: one read for all of
+    them (see totals_by_window)."""
     with engine().connect() as conn:
-        current_settings = load_settings(conn)
-        values = _headline_values(conn, window, current_settings, scope)
-        cover = experts.coverage(conn, current_settings)
-    values.update(expert_covered=cover.covered, expert_specialties=len(cover.by_specialty),
-                  expert_coverage_rate=cover.rate, expert_by_specialty=dict(cover.by_specialty))
-    return values
-
-
-def headline(window: Window, scope: Scope) -> dict:
-    """The overview's numbers for a window and scope (keys as in _headline_values, plus coverage)."""
-    return _headline(database_url(), window.start, window.end, scope.town, scope.team)
-
-
-def trend_months(window: Window, months: int = TREND_MONTHS) -> list[Window]:
-    """The last `months` calendar months up to the window's end, each a window (the last one cut at the end)."""
-    first = window.end.replace(day=1)
-    starts = []
-    for _ in range(months):
-        starts.append(first)
-        first = (first - dt.timedelta(days=1)).replace(day=1)
-    windows = []
-    for start in reversed(starts):
-        next_month = (start + dt.timedelta(days=32)).replace(day=1)
-        windows.append(Window(start, min(next_month - dt.timedelta(days=1), window.end)))
-    return windows
+        return MANAGER_KPIS[kpi](conn, overview_windows(start, end), load_settings(conn), Scope(town, team))
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def _headline_trend(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None,
-                    months: int) -> pd.DataFrame:
-    scope = Scope(town, team)
-    windows = trend_months(Window(start, end), months)
+def _calls_and_lead_times(url: str, start: dt.date, end: dt.date, town: str | None,
+                          team: str | None) -> dict[str, list[float | None]]:
+    """Median expert response and lead-time means in each screen window (window by window: medians
+    and means do not add up)."""
+    scope, values = Scope(town, team), {column: [] for column in CALL_AND_LEAD_COLUMNS}
     with engine().connect() as conn:
-        values = _trend_values(conn, windows, load_settings(conn), scope)
-    return pd.DataFrame([{"month": month.start, **row} for month, row in zip(windows, values)])
+        current = load_settings(conn)
+        values["strata"] = lead_time.stratum_counts(conn, Window(start, end), current, scope)
+        values["adjusted"] = lead_time.adjusted_of(values["strata"], interval=False)  # interval: while drawing
+        for window in overview_windows(start, end):
+            lead = lead_time.summary(conn, window, current, scope)
+            calls = experts.call_stats(conn, window, current, scope)
+            for column, value in zip(CALL_AND_LEAD_COLUMNS, (
+                    calls.median_response_minutes, lead.resident.mean_days, lead.other.mean_days,
+                    lead.reduction_days)):
+                values[column].append(value)
+            if "cases" not in values:  # the window's own: what its cards rest on
+                values["cases"] = {"calls": calls.count, "answered": calls.answered,
+                                   "resident": lead.resident.count, "other": lead.other.count}
+    return values
 
 
-def headline_trend(window: Window, scope: Scope, months: int = TREND_MONTHS) -> pd.DataFrame:
-    """One row per month (column `month` = its first day) with the headline numbers of that month."""
-    return _headline_trend(database_url(), window.start, window.end, scope.town, scope.team, months)
+def overview_manager_totals(kpi: str, window: Window, scope: Scope) -> list[tuple[int, int]]:
+    """(denominator, numerator) of manager KPI `kpi` (a MANAGER_KPIS key) in each overview window."""
+    return _manager_totals(database_url(), kpi, window.start, window.end, scope.town, scope.team)
+
+
+def overview_calls_and_lead_times(window: Window, scope: Scope) -> dict[str, list[float | None]]:
+    """Median expert response and lead-time means in each overview window, plus the window's strata,
+    like-for-like estimate and case counts."""
+    return _calls_and_lead_times(database_url(), window.start, window.end, scope.town, scope.team)
+
 
 
 # --- Attendance screen (views/attendance.py) ---------------------------------
-
-# Open problems by age in days: (label key, first day, last day or None).
-AGE_BUCKETS = (("0_7", 0, 7), ("8_30", 8, 30), ("31_90", 31, 90), ("over_90", 91, None))
-
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _attendance_kpis(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None,
@@ -352,10 +296,7 @@ def attendance_kpis(window: Window, scope: Scope, from_matrix: bool = False) -> 
 def _attendance_matrix(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> pd.DataFrame:
     with engine().connect() as conn:
         frame = attendance.weekly_matrix(conn, Window(start, end), load_settings(conn), Scope(town, team))
-    frame["state"] = "missed"
-    frame.loc[frame["on_site_days"] > 0, "state"] = "partial"
-    frame.loc[frame["compliant"], "state"] = "compliant"
-    return frame
+    return attendance.with_week_states(frame)
 
 
 def attendance_matrix(window: Window, scope: Scope) -> pd.DataFrame:
@@ -374,20 +315,10 @@ def attendance_missed(window: Window, scope: Scope) -> pd.DataFrame:
     return _attendance_missed(database_url(), window.start, window.end, scope.town, scope.team)
 
 
-def age_bucket(age_days: int) -> str:
-    """The AGE_BUCKETS label of an age in days."""
-    for label, first, last in AGE_BUCKETS:
-        if age_days >= first and (last is None or age_days <= last):
-            return label
-    return AGE_BUCKETS[0][0]  # a log dated after as_of cannot be open; keep it visible anyway
-
-
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _open_problems(url: str, as_of: dt.date, town: str | None, team: str | None) -> pd.DataFrame:
     with engine().connect() as conn:
-        frame = logs.open_problems(conn, as_of, Scope(town, team))
-    frame["age_bucket"] = frame["age_days"].map(age_bucket)
-    return frame
+        return logs.with_age_buckets(logs.open_problems(conn, as_of, Scope(town, team)))
 
 
 def open_problems(as_of: dt.date, scope: Scope) -> pd.DataFrame:
@@ -398,11 +329,7 @@ def open_problems(as_of: dt.date, scope: Scope) -> pd.DataFrame:
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _plan_status(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> pd.DataFrame:
     with engine().connect() as conn:
-        frame = plans.plan_status(conn, Window(start, end), load_settings(conn), Scope(town, team))
-    frame["state"] = "late"
-    frame.loc[frame["submitted_on"].isna(), "state"] = "missing"
-    frame.loc[frame["on_time"], "state"] = "on_time"
-    return frame
+        return plans.with_states(plans.plan_status(conn, Window(start, end), load_settings(conn), Scope(town, team)))
 
 
 def plan_status(window: Window, scope: Scope) -> pd.DataFrame:
@@ -423,8 +350,7 @@ def manager_logs(window: Window, employee_no: str, scope: Scope) -> pd.DataFrame
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _employee_no(url: str, manager_id: int) -> str | None:
-    with engine().connect() as conn:
-        return conn.execute(select(Manager.employee_no).where(Manager.id == manager_id)).scalar()
+    return fresh(lookups.employee_no_of, manager_id)
 
 
 def employee_no_of(manager_id: int | None) -> str | None:
@@ -562,21 +488,6 @@ def customer_list_all(as_of: dt.date, scope: Scope, segment: str | None, search:
 
 # --- Lead-time screen (views/lead_time.py) ------------------------------------
 
-def stage_limit_table(settings: dict) -> pd.DataFrame:
-    """stage, limit_single, limit_dual (working days; the same but for the plan reply) and checked
-    (whether the stage counts towards over-limit) for each stage of metrics.lead_time.STAGES."""
-    limits = lead_time.stage_limits(settings)
-    rows = []
-    for stage in lead_time.STAGES:
-        if stage == "plan_reply":
-            single, dual = limits["stage_limit_plan_reply_single"], limits["stage_limit_plan_reply_dual"]
-        else:
-            single = dual = limits[f"stage_limit_{stage}"]
-        rows.append({"stage": stage, "limit_single": single, "limit_dual": dual,
-                     "checked": stage in lead_time.GRID_STAGES})
-    return pd.DataFrame(rows)
-
-
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _lead_time_head(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> dict:
     window, scope, current = Window(start, end), Scope(town, team), settings()
@@ -621,7 +532,7 @@ def _lead_time_details_now(engine: Engine, window: Window, scope: Scope, current
     return {
         "trend": trend,
         "stages": stages,
-        "limits": stage_limit_table(current),
+        "limits": lead_time.stage_limit_table(current),
         "over_limit_applications": over["app_no"].nunique(),
         "stalled_applications": int((over["state"] == "stalled").sum()),
         "over_limit": over,
@@ -679,3 +590,193 @@ def needs_customers(findings: dict[str, pd.DataFrame]) -> dict[str, int]:
     """Distinct customers per rule (the report counts customers, surge has a row per month)."""
     return {rule: int(frame["account_no"].nunique()) for rule, frame in findings.items()}
 
+
+# --- Records read fresh (not cached) for entry, account and office screens ----
+
+def stored_row(sheet: str, key: dict) -> dict | None:
+    """One row of a contract sheet in form shape, as stored now (data_access.writes.load_row)."""
+    return fresh(writes.load_row, sheet, key)
+
+
+def account(username: str) -> dict | None:
+    """username, display_name, role, email, active and employee_no of one account."""
+    return fresh(subs.account, username)
+
+
+def validate_import(source, progress: Callable[[str, float], None]) -> importer.ImportResult:
+    """What importing `source` would do, checked against the database (nothing written)."""
+    return fresh(importer.validate_source, source, progress)
+
+
+def subscriptions_of(username: str | None) -> list[dict]:
+    """The subscriptions of `username` (every one for None)."""
+    return fresh(subs.list_subscriptions, username)
+
+
+def subscription_scopes() -> dict:
+    """The towns and teams a subscription may be scoped to."""
+    return fresh(subs.scope_choices)
+
+
+def delivery_counts(since: dt.date) -> dict:
+    return fresh(subs.delivery_counts, since)
+
+
+def delivery_log(since: dt.date, status: str | None, limit: int) -> list[dict]:
+    return fresh(subs.delivery_log, since=since, status=status, limit=limit)
+
+
+def delivery_message(delivery_id: int) -> tuple[dict | None, str | None]:
+    """A delivered message and the name of its attached file (None when it has none)."""
+    with engine().connect() as conn:
+        message = subs.delivery_body(conn, delivery_id)
+        has_file = message and message["file_sha256"]
+        return message, subs.delivery_file_name(conn, message["file_sha256"]) if has_file else None
+
+
+def audit_choices(start: dt.date, end: dt.date) -> dict:
+    return fresh(audit.audit_choices, start, end)
+
+
+def audit_entries(start: dt.date, end: dt.date, **filters) -> tuple[list[dict], int]:
+    """(entries, total) of the data-change log (data_access.audit.query_audit)."""
+    return fresh(audit.query_audit, start, end, **filters)
+
+
+def security_usernames(start: dt.date, end: dt.date) -> list[str]:
+    return fresh(security.event_usernames, start, end)
+
+
+def security_events(start: dt.date, end: dt.date, **filters) -> tuple[list[dict], int]:
+    """(events, total) of the security event log (data_access.security.query_events)."""
+    return fresh(security.query_events, start, end, **filters)
+
+
+# --- Joint meeting (views/meeting.py) -----------------------------------------
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _agenda(url: str, as_of: dt.date, town: str | None, team: str | None) -> meeting.Agenda:
+    return fresh(meeting.agenda, as_of, settings(), Scope(town, team))
+
+
+def agenda(as_of: dt.date, scope: Scope) -> meeting.Agenda:
+    """The meeting agenda on `as_of` (metrics.meeting.agenda)."""
+    return _agenda(database_url(), as_of, scope.town, scope.team)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _meetings(url: str) -> pd.DataFrame:
+    return fresh(list_meetings)
+
+
+def meetings() -> pd.DataFrame:
+    """The recorded joint meetings, newest first (data_access.meetings.list_meetings)."""
+    return _meetings(database_url())
+
+
+def brief_pdf(window: Window, as_of: dt.date, lang: str) -> bytes:
+    """The meeting brief as PDF bytes (reports.brief.build_brief; not cached: made on request)."""
+    from reports.brief import build_brief
+
+    return fresh(build_brief, window, as_of, settings(), lang)
+
+
+# --- Entry screens' reads (ui.forms, views/entry_*; cleared with every other cache after a write) -------------------------------
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _entry_rows(url: str, sheet: str, equals: tuple, search: str | None, search_columns: tuple,
+          limit: int) -> tuple[list[dict], int]:
+    with engine().connect() as conn:
+        return lookups.find_rows(conn, sheet, equals=dict(equals), search=search,
+                                 search_columns=search_columns, limit=limit)
+
+
+def entry_rows(sheet: str, equals: dict | None = None, search: str | None = None,
+         search_columns: tuple[str, ...] = (), limit: int = EDITOR_ROW_LIMIT) -> tuple[list[dict], int]:
+    """(rows, total) of a contract sheet in form shape (data_access.lookups.find_rows)."""
+    return _entry_rows(database_url(), sheet, tuple(sorted((equals or {}).items())), search, search_columns, limit)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _entry_distinct(url: str, sheet: str, column: str) -> list:
+    with engine().connect() as conn:
+        return lookups.distinct_values(conn, sheet, column)
+
+
+def entry_distinct(sheet: str, column: str) -> list:
+    return _entry_distinct(database_url(), sheet, column)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _postings_on(url: str, manager_id: int, day: dt.date) -> list[tuple[str, str]]:
+    with engine().connect() as conn:
+        return writes.manager_postings_on(conn, manager_id, day)
+
+
+def postings_on(manager_id: int, day: dt.date) -> list[tuple[str, str]]:
+    """(account_no, name) of the customers the manager is posted to on `day`."""
+    return _postings_on(database_url(), manager_id, day)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _days_without_log(url: str, manager_id: int, start: dt.date, end: dt.date) -> list[dt.date]:
+    with engine().connect() as conn:
+        return writes.days_without_log(conn, manager_id, start, end)
+
+
+def days_without_log(manager_id: int, start: dt.date, end: dt.date) -> list[dt.date]:
+    """The posted workdays in [start, end] without a log, newest first."""
+    return _days_without_log(database_url(), manager_id, start, end)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _log_on(url: str, manager_id: int, account_no: str, day: dt.date) -> dict | None:
+    with engine().connect() as conn:
+        return writes.manager_log_on(conn, manager_id, account_no, day)
+
+
+def log_on(manager_id: int, account_no: str, day: dt.date) -> dict | None:
+    """The manager's stored log for one customer and day (form shape), or None."""
+    return _log_on(database_url(), manager_id, account_no, day)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _entry_logs(url: str, manager_id: int, start: dt.date, end: dt.date) -> list[dict]:
+    with engine().connect() as conn:
+        return writes.manager_logs(conn, manager_id, start, end)
+
+
+def entry_logs(manager_id: int, start: dt.date, end: dt.date) -> list[dict]:
+    """A manager's logs dated start..end, newest first, in form shape (with id and version)."""
+    return _entry_logs(database_url(), manager_id, start, end)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _manager_ids(url: str) -> dict[str, int]:
+    with engine().connect() as conn:
+        return lookups.manager_ids(conn)
+
+
+def manager_ids() -> dict[str, int]:
+    """employee_no -> manager id of every manager (the office picks whose entry it makes)."""
+    return _manager_ids(database_url())
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _admin_read(url: str, what: str) -> list[dict]:
+    readers = {"users": admin.list_users, "settings": admin.settings_rows,
+               "calendar": admin.calendar_overrides}
+    with engine().connect() as conn:
+        return readers[what](conn)
+
+
+def users() -> list[dict]:
+    return _admin_read(database_url(), "users")
+
+
+def settings_rows() -> list[dict]:
+    return _admin_read(database_url(), "settings")
+
+
+def calendar_overrides() -> list[dict]:
+    return _admin_read(database_url(), "calendar")

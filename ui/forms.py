@@ -37,9 +37,8 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from data_access import admin, lookups, writes
+from data_access import writes
 from data_access.contract import Column, Sheet, format_value
-from data_access.db import database_url
 from data_access.failures import DATABASE_ERRORS
 from data_access.writes import WRITE_ERRORS, StaleRow, ValidationFailed, get_sheet, plain_value
 from ui import auth, data, errors
@@ -51,7 +50,7 @@ _TOAST = "_fm_toast"
 _OUTCOME = "_fm_outcome_"
 _EDITING = "_fm_editing_"
 _GENERATION = "_fm_generation_"
-EDITOR_ROW_LIMIT = 500  # rows one bulk editor shows; filters narrow the rest
+EDITOR_ROW_LIMIT = data.EDITOR_ROW_LIMIT
 
 
 # --- Who may use a screen ---------------------------------------------------------------------
@@ -317,110 +316,9 @@ def _number_input(column: Column, common: dict) -> Any:
     return st.number_input(label(column), value=None, step=step, format="%d" if integer else "%.1f", **common)
 
 
-# --- Cached reads (cleared with every other cache after a write) -------------------------------
-
-@st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
-def _rows(url: str, sheet: str, equals: tuple, search: str | None, search_columns: tuple,
-          limit: int) -> tuple[list[dict], int]:
-    with data.engine().connect() as conn:
-        return lookups.find_rows(conn, sheet, equals=dict(equals), search=search,
-                                 search_columns=search_columns, limit=limit)
-
-
-def rows(sheet: str, equals: dict | None = None, search: str | None = None,
-         search_columns: tuple[str, ...] = (), limit: int = EDITOR_ROW_LIMIT) -> tuple[list[dict], int]:
-    """(rows, total) of a contract sheet in form shape (data_access.lookups.find_rows)."""
-    return _rows(database_url(), sheet, tuple(sorted((equals or {}).items())), search, search_columns, limit)
-
-
-@st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
-def _distinct(url: str, sheet: str, column: str) -> list:
-    with data.engine().connect() as conn:
-        return lookups.distinct_values(conn, sheet, column)
-
-
-def distinct(sheet: str, column: str) -> list:
-    return _distinct(database_url(), sheet, column)
-
-
-@st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
-def _postings_on(url: str, manager_id: int, day: dt.date) -> list[tuple[str, str]]:
-    with data.engine().connect() as conn:
-        return writes.manager_postings_on(conn, manager_id, day)
-
-
-def postings_on(manager_id: int, day: dt.date) -> list[tuple[str, str]]:
-    """(account_no, name) of the customers the manager is posted to on `day`."""
-    return _postings_on(database_url(), manager_id, day)
-
-
-@st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
-def _days_without_log(url: str, manager_id: int, start: dt.date, end: dt.date) -> list[dt.date]:
-    with data.engine().connect() as conn:
-        return writes.days_without_log(conn, manager_id, start, end)
-
-
-def days_without_log(manager_id: int, start: dt.date, end: dt.date) -> list[dt.date]:
-    """The posted workdays in [start, end] without a log, newest first."""
-    return _days_without_log(database_url(), manager_id, start, end)
-
-
-@st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
-def _log_on(url: str, manager_id: int, account_no: str, day: dt.date) -> dict | None:
-    with data.engine().connect() as conn:
-        return writes.manager_log_on(conn, manager_id, account_no, day)
-
-
-def log_on(manager_id: int, account_no: str, day: dt.date) -> dict | None:
-    """The manager's stored log for one customer and day (form shape), or None."""
-    return _log_on(database_url(), manager_id, account_no, day)
-
-
-@st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
-def _manager_logs(url: str, manager_id: int, start: dt.date, end: dt.date) -> list[dict]:
-    with data.engine().connect() as conn:
-        return writes.manager_logs(conn, manager_id, start, end)
-
-
-def manager_logs(manager_id: int, start: dt.date, end: dt.date) -> list[dict]:
-    """A manager's logs dated start..end, newest first, in form shape (with id and version)."""
-    return _manager_logs(database_url(), manager_id, start, end)
-
-
-@st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
-def _manager_ids(url: str) -> dict[str, int]:
-    with data.engine().connect() as conn:
-        return lookups.manager_ids(conn)
-
-
-def manager_ids() -> dict[str, int]:
-    """employee_no -> manager id of every manager (the office picks whose entry it makes)."""
-    return _manager_ids(database_url())
-
-
-@st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
-def _admin_read(url: str, what: str) -> list[dict]:
-    readers = {"users": admin.list_users, "settings": admin.settings_rows,
-               "calendar": admin.calendar_overrides}
-    with data.engine().connect() as conn:
-        return readers[what](conn)
-
-
-def users() -> list[dict]:
-    return _admin_read(database_url(), "users")
-
-
-def settings_rows() -> list[dict]:
-    return _admin_read(database_url(), "settings")
-
-
-def calendar_overrides() -> list[dict]:
-    return _admin_read(database_url(), "calendar")
-
-
 def manager_picker(key: str, label_text: str | None = None) -> str | None:
     """The office's pick of a manager (employee_no and name), None until one is chosen."""
-    managers, _ = rows("managers", limit=10_000)
+    managers, _ = data.entry_rows("managers", limit=10_000)
     names = {row["employee_no"]: row["name"] for row in managers}
     return st.selectbox(label_text or t("fm_manager"), list(names), index=None, key=key,
                         format_func=lambda no: f"{no} {names.get(no, '')}", placeholder=t("fm_choose"))

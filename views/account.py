@@ -9,7 +9,6 @@ from __future__ import annotations
 import streamlit as st
 
 from data_access import admin, passwords
-from data_access.subscriptions import account
 from data_access.writes import ValidationFailed
 from ui import auth, data, forms
 from ui.strings import t
@@ -54,8 +53,7 @@ def save_email() -> str:
 def email_form() -> None:
     """The address subscriptions send to (views/subscriptions.py); data_access.admin checks it."""
     if f"{EMAIL_FORM}_email" not in st.session_state:
-        with data.engine().connect() as conn:
-            st.session_state[f"{EMAIL_FORM}_email"] = (account(conn, auth.current_user()["username"]) or {}).get("email")
+        st.session_state[f"{EMAIL_FORM}_email"] = (data.account(auth.current_user()["username"]) or {}).get("email")
     forms.messages(EMAIL_FORM)
     with st.form("acc_email_form", clear_on_submit=False):
         st.text_input(t("acc_email"), key=f"{EMAIL_FORM}_email", help=t("acc_email_help"), autocomplete="email",

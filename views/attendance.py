@@ -12,8 +12,9 @@ import streamlit as st
 
 from metrics import attendance
 from metrics.figures import figure_name
+from metrics.logs import AGE_BUCKETS
 from ui import auth, data, state
-from ui.components import change, definition, fmt_number, fmt_pp, fmt_rate, kpi_card, plotly, show_figures, show_table
+from ui.components import change, data_table, definition, fmt_number, fmt_pp, fmt_rate, kpi_card, plotly, show_figures
 from ui.filters import screen_filters, window_caption
 from ui.strings import language, t
 from ui.targets import status
@@ -36,19 +37,6 @@ cards = st.columns(5)
 
 
 # --- Pieces ------------------------------------------------------------------------------------
-
-def table(frame: pd.DataFrame, name: str, key: str, *, columns: str = "att_col_", percent=(), flags=(),
-          decimals=(), blank=()) -> None:
-    """A table with headers t(columns + column) and downloads (not on the wall screen, which
-    stops before the tables). percent / flags / decimals / blank name the columns shown as
-    92.3% / ✓ / 1 decimal / empty text when missing."""
-    frame = frame.fillna({column: "" for column in blank})
-    header = {column: t(columns + column) for column in frame.columns}
-    config = {header[c]: st.column_config.NumberColumn(format="percent") for c in percent}
-    config |= {header[c]: st.column_config.CheckboxColumn() for c in flags}
-    config |= {header[c]: st.column_config.NumberColumn(format="%.1f") for c in decimals}
-    show_table(frame.rename(columns=header), name, key=key, column_config=config)
-
 
 # Each card's figures (metrics.figures): the rate, its denominator, its numerator.
 CARD_FIGURES = {"attendance": ("attendance_rate", "attendance_due", "attendance_compliant"),
@@ -164,7 +152,7 @@ else:
     shown = missed.merge(att.by_manager[["employee_no", "rate"]], on="employee_no", how="left")
     shown["missed_weeks"] = shown["missed_weeks"].map(lambda weeks: ", ".join(str(week) for week in weeks))
     shown = shown[["employee_no", "name", "team", "due", "missed", "rate", "missed_weeks"]]
-    table(shown, t("att_missed_title"), "att_missed", percent=["rate"])
+    data_table(shown, t("att_missed_title"), "att_missed", headers="att_col_", percent=["rate"])
 
 
 # --- One manager's logs ------------------------------------------------------------------------
@@ -196,7 +184,7 @@ else:
         st.info(t("att_drill_no_logs"))
     else:
         logs["status"] = logs["status"].map(lambda s: t("att_log_" + s))
-        table(logs, f"{t('att_drill_title')}_{chosen}", "att_logs", flags=["on_site"], decimals=["hours"],
+        data_table(logs, f"{t('att_drill_title')}_{chosen}", "att_logs", headers="att_col_", flags=["on_site"], decimals=["hours"],
               blank=["problems", "measures"])
 
 
@@ -207,7 +195,7 @@ if comp.by_manager.empty:
     st.info(t("att_no_posted_days"))
 else:
     per_manager = comp.by_manager.sort_values(["rate", "employee_no"], ignore_index=True)
-    table(per_manager, t("att_completeness_title"), "att_completeness", percent=["rate"])
+    data_table(per_manager, t("att_completeness_title"), "att_completeness", headers="att_col_", percent=["rate"])
 
 
 # --- Open problems by age ----------------------------------------------------------------------
@@ -220,7 +208,7 @@ show_figures({"open_problems": len(problems)}, window.end)
 if problems.empty:
     st.success(t("att_problems_none"))
 else:
-    buckets = [label for label, _first, _last in data.AGE_BUCKETS]
+    buckets = [label for label, _first, _last in AGE_BUCKETS]
     counts = problems["age_bucket"].value_counts().reindex(buckets, fill_value=0)
     colours = [STATUS_COLORS[c] for c in ("green", "amber", "red", "red")]
     fig = go.Figure(go.Bar(x=[t("att_age_" + b) for b in buckets], y=counts.to_list(), marker_color=colours,
@@ -233,7 +221,7 @@ else:
     oldest["status"] = oldest["status"].map({s: t("att_log_" + s) for s in oldest["status"].unique()})
     oldest = oldest[["age_days", "age_bucket", "date", "employee_no", "name", "account_no", "customer",
                      "problems", "measures", "status"]]
-    table(oldest, t("att_problems_title"), "att_problems", blank=["measures"])
+    data_table(oldest, t("att_problems_title"), "att_problems", headers="att_col_", blank=["measures"])
 
 
 # --- Monthly plans -----------------------------------------------------------------------------
@@ -262,7 +250,7 @@ else:
     states = {code: t("att_plan_" + code) for code in PLAN_STATES}
     listed = plan_rows.assign(month=months, state=plan_rows["state"].map(states))
     listed = listed[["employee_no", "name", "month", "due", "submitted_on", "state"]]
-    table(listed, t("att_plans_title"), "att_plans_table", columns="att_col_plan_")
+    data_table(listed, t("att_plans_title"), "att_plans_table", headers="att_col_plan_")
 
 
 # --- Training ------------------------------------------------------------------------------------
@@ -278,5 +266,5 @@ else:
     failing["reasons"] = failing["reasons"].map(lambda codes: t("att_list_sep").join(t("att_reason_" + c) for c in codes))
     failing = failing[["employee_no", "name", "reasons", "first_posting_start", "total_hours", "skill_hours",
                        "skill_share", "passed"]]
-    table(failing, t("att_training_title"), "att_training", percent=["skill_share"], flags=["passed"],
+    data_table(failing, t("att_training_title"), "att_training", headers="att_col_", percent=["skill_share"], flags=["passed"],
           decimals=["total_hours", "skill_hours"])

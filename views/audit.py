@@ -62,8 +62,7 @@ def date_range() -> tuple[dt.date, dt.date]:
 
 def filters() -> dict:
     start, end = date_range()
-    with data.engine().connect() as conn:
-        choices = audit.audit_choices(conn, start, end)
+    choices = data.audit_choices(start, end)
     lang = language()
     actions = {action: t(f"aud_action_{action}") for action in ACTIONS}
     labels = {"username": {}, "table": {table: table_label(table, lang) for table in choices["table_name"]},
@@ -126,16 +125,14 @@ def events_table(events: list[dict]) -> pd.DataFrame:
 def security_events() -> None:
     st.caption(t("aud_sec_caption"))
     start, end = date_range()
-    with data.engine().connect() as conn:
-        usernames = security.event_usernames(conn, start, end)
+    usernames = data.security_usernames(start, end)
     everything = t("filter_all")
     left, right = st.columns(2)
     events = {None: everything, **{event: t(f"sec_event_{event}") for event in security.EVENTS}}
     event = left.selectbox(t("aud_filter_event"), list(events), key="aud_event", format_func=events.get)
     users = {None: everything, **{name: name for name in usernames}}
     username = right.selectbox(t("aud_filter_username"), list(users), key="aud_sec_user", format_func=users.get)
-    with data.engine().connect() as conn:
-        found, total = security.query_events(conn, start, end, event=event, username=username, limit=LIMIT)
+    found, total = data.security_events(start, end, event=event, username=username, limit=LIMIT)
     if total > len(found):
         st.caption(t("fm_rows_cut", shown=len(found), total=total))
     show_table(events_table(found), t("aud_sec_file"), key="aud_sec_table")
@@ -144,10 +141,9 @@ def security_events() -> None:
 def data_changes() -> None:
     st.caption(t("aud_caption"))
     chosen = filters()
-    with data.engine().connect() as conn:
-        entries, total = audit.query_audit(conn, chosen["start"], chosen["end"], username=chosen["username"],
-                                           table=chosen["table"], action=chosen["action"], source=chosen["source"],
-                                           limit=LIMIT)
+    entries, total = data.audit_entries(chosen["start"], chosen["end"], username=chosen["username"],
+                                        table=chosen["table"], action=chosen["action"], source=chosen["source"],
+                                        limit=LIMIT)
     if total > len(entries):
         st.caption(t("fm_rows_cut", shown=len(entries), total=total))
     show_table(entries_table(entries), t("aud_file"), key="aud_table")

@@ -14,6 +14,7 @@ import streamlit as st
 from metrics.segments import LIST_FILTERS, RISK_REASONS, SEGMENTS
 from ui import data, state
 from ui.components import (
+    data_table,
     definition,
     download_buttons,
     fmt_number,
@@ -22,7 +23,6 @@ from ui.components import (
     large_axis,
     missing_as_dash,
     plotly,
-    show_table,
 )
 from ui.filters import screen_filters, window_caption
 from ui.strings import t
@@ -50,14 +50,6 @@ counts = overview["counts"]
 
 def badge(segment: str) -> str:
     return f"{BADGES[segment]} {t('cus_seg_' + segment)}"
-
-
-def table(frame: pd.DataFrame, name: str, key: str, column_config: dict | None = None,
-          percent: tuple[str, ...] = ()) -> None:
-    """A table with downloads (the wall screen stops before the tables).
-    percent: columns holding fractions, shown as percentages."""
-    config = {column: st.column_config.NumberColumn(format="percent") for column in percent}
-    show_table(frame, name, key=key, column_config={**config, **(column_config or {})})
 
 
 def share_of_total(count: int) -> str:
@@ -123,7 +115,7 @@ if state.projection():
     st.stop()  # the wall screen (1920×1080, no scrolling) ends with the cards and the overlaps
 if not overlaps.empty:
     venn = overlaps[["combination", "customers", "covered"]].rename(columns=lambda c: t("cus_col_" + c))
-    table(venn, t("cus_overlaps_title"), "cus_overlaps_table")
+    data_table(venn, t("cus_overlaps_title"), "cus_overlaps_table")
 
 
 # --- Breakdown by town / industry / voltage ------------------------------------------------------
@@ -149,9 +141,9 @@ else:
         st.caption(t("cus_chart_capped", shown=CHART_GROUPS, groups=len(breakdown)))
     listed = breakdown.assign(**{by: [group_name(value, by) for value in breakdown[by]]})
     listed = listed[[by, "total", *SEGMENTS, "none", "segmented", "covered", "coverage_rate"]]
-    table(listed.rename(columns=lambda c: t("cus_col_" + ("group" if c == by else c))),
+    data_table(listed.rename(columns=lambda c: t("cus_col_" + ("group" if c == by else c))),
           f"{t('cus_breakdown_title')}_{t('cus_by_' + by)}", "cus_breakdown_table",
-          {t("cus_col_coverage_rate"): st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)},
+          column_config={t("cus_col_coverage_rate"): st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)},
           percent=(t("cus_col_coverage_rate"),))
 
 

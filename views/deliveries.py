@@ -8,7 +8,6 @@ import pandas as pd
 import streamlit as st
 
 from data_access import clock, notify_config
-from data_access import subscriptions as subs
 from data_access.models import DELIVERY_STATUSES
 from ui import data, forms
 from ui.strings import t
@@ -64,9 +63,7 @@ def message_view(rows: list[dict]) -> None:
                           format_func=lambda i: f"#{i} · {_time(by_id[i]['created_at'])} · {by_id[i]['recipient']}")
     if chosen is None:
         return
-    with data.engine().connect() as conn:
-        message = subs.delivery_body(conn, chosen)
-        name = subs.delivery_file_name(conn, message["file_sha256"]) if message and message["file_sha256"] else None
+    message, name = data.delivery_message(chosen)
     if message is None:
         return
     st.text(message["subject"])
@@ -80,14 +77,12 @@ st.title(t("nav_deliveries"))
 st.caption(t("dlv_caption"))
 config_panel()
 today = clock.today()
-with data.engine().connect() as conn:
-    counts_row(subs.delivery_counts(conn, today - dt.timedelta(days=6)))
+counts_row(data.delivery_counts(today - dt.timedelta(days=6)))
 left, right = st.columns(2)
 status = left.selectbox(t("dlv_status"), [None, *DELIVERY_STATUSES], key="dlv_status",
                         format_func=lambda s: t("dlv_all") if s is None else t(f"dlv_status_{s}"))
 since = right.date_input(t("dlv_since"), value=today - dt.timedelta(days=30), format="YYYY-MM-DD", key="dlv_since")
-with data.engine().connect() as conn:
-    rows = subs.delivery_log(conn, since=since, status=status, limit=LOG_ROWS)
+rows = data.delivery_log(since, status, LOG_ROWS)
 if not rows:
     st.info(t("dlv_none"))
 else:

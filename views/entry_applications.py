@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from data_access.models import APPLICATION_STAGES
-from ui import forms
+from ui import data, forms
 from ui.strings import t
 
 EDITOR = forms.Editor("eap", "applications", columns=(
@@ -18,5 +18,5 @@ left, right = st.columns([2, 1], vertical_alignment="bottom")
 search = left.text_input(t("fm_search"), key="eap_search", placeholder=t("eap_search_hint"))
 open_only = right.toggle(t("eap_open_only"), key="eap_open_only", value=True)
 equals = {"energized_on": None} if open_only else {}
-rows, total = forms.rows("applications", equals=equals, search=search, search_columns=("app_no", "account_no"))
+rows, total = data.entry_rows("applications", equals=equals, search=search, search_columns=("app_no", "account_no"))
 forms.sheet_editor(EDITOR, rows, scope=(search, open_only), total=total)

@@ -28,7 +28,7 @@ def whose_calls(role: str) -> tuple[str | None, int | None]:
         manager_id = auth.current_actor().manager_id
         return data.employee_no_of(manager_id), manager_id
     employee_no = forms.manager_picker("ec_manager", t("ec_manager_optional"))
-    return employee_no, (forms.manager_ids()[employee_no] if employee_no else None)
+    return employee_no, (data.manager_ids()[employee_no] if employee_no else None)
 
 
 def specialty_label(code: str) -> str:
@@ -39,21 +39,20 @@ def save_request(employee_no: str | None) -> str:
     typed = forms.values(REQUEST, ("expert_no", "mode", "account_no", "summary"))
     saved = writes.request_call(data.engine(), auth.current_actor(), employee_no=employee_no, **typed)
     forms.forget(REQUEST, ("expert_no", "account_no", "summary"))
-    with data.engine().connect() as conn:
-        call_no = writes.load_row(conn, "expert_calls", {"id": saved.id})["call_no"]
+    call_no = data.stored_row("expert_calls", {"id": saved.id})["call_no"]
     return t("ec_requested", call_no=call_no, expert=typed["expert_no"])
 
 
 def request_form(employee_no: str | None, manager_id: int | None) -> None:
     specialty = st.selectbox(t("ec_specialty"), [c.code for c in SPECIALTY_CHOICES], key="ec_specialty",
                              format_func=specialty_label)
-    experts, _ = forms.rows("experts", equals={"specialty": specialty, "active": True})
+    experts, _ = data.entry_rows("experts", equals={"specialty": specialty, "active": True})
     names = {row["expert_no"]: row["name"] for row in experts}
     if not names:
         st.warning(t("ec_no_experts"))
     if st.session_state.get(f"{REQUEST}_expert_no") not in names:
         st.session_state[f"{REQUEST}_expert_no"] = None
-    customers = dict(forms.postings_on(manager_id, dt.date.today())) if manager_id else {}
+    customers = dict(data.postings_on(manager_id, dt.date.today())) if manager_id else {}
     forms.messages(REQUEST)
     with st.form("ec_request_form", clear_on_submit=False):
         forms.field(REQUEST, "expert_calls", "expert_no", f"{REQUEST}_expert_no", options=list(names),
@@ -73,7 +72,7 @@ def open_calls(employee_no: str | None, role: str, unanswered: bool) -> dict[str
         equals["responded_at"] = None
     if role == "manager" or employee_no:
         equals["employee_no"] = employee_no
-    found, _ = forms.rows("expert_calls", equals=equals)
+    found, _ = data.entry_rows("expert_calls", equals=equals)
     return {row["call_no"]: row for row in found}
 
 

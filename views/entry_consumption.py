@@ -5,7 +5,7 @@ import datetime as dt
 
 import streamlit as st
 
-from ui import forms
+from ui import data, forms
 from ui.strings import t
 from ui.text import plain
 
@@ -26,7 +26,7 @@ def by_customer() -> None:
     if not search.strip():
         st.info(t("ecn_type_customer"))
         return
-    found, _ = forms.rows("customers", search=search, search_columns=("account_no", "name"), limit=50)
+    found, _ = data.entry_rows("customers", search=search, search_columns=("account_no", "name"), limit=50)
     names = {row["account_no"]: row["name"] for row in found}
     if not names:
         st.warning(t("ecn_no_customer", search=plain(search)))
@@ -35,7 +35,7 @@ def by_customer() -> None:
                               format_func=lambda no: f"{no} {names[no]}")
     editor = forms.Editor("ecn_customer", "consumption", ("month", "kwh", "max_demand_kw"),
                           new_row=(("account_no", account_no),))
-    rows, total = forms.rows("consumption", equals={"account_no": account_no})
+    rows, total = data.entry_rows("consumption", equals={"account_no": account_no})
     forms.sheet_editor(editor, rows, scope=(account_no,), total=total)
 
 
@@ -44,7 +44,7 @@ def by_month() -> None:
     month = dt.date.fromisoformat(month_text + "-01")
     editor = forms.Editor("ecn_month", "consumption", ("account_no", "kwh", "max_demand_kw"),
                           new_row=(("month", month_text),))
-    rows, total = forms.rows("consumption", equals={"month": month})
+    rows, total = data.entry_rows("consumption", equals={"month": month})
     forms.sheet_editor(editor, rows, scope=(month_text,), total=total)
 
 

@@ -33,7 +33,7 @@ def save_new() -> str:
 def filters() -> tuple[dict, str]:
     left, middle, right = st.columns(3)
     everything = t("filter_all")
-    town = left.selectbox(t("filter_town"), ["", *forms.distinct("customers", "town")], key="ecu_town",
+    town = left.selectbox(t("filter_town"), ["", *data.entry_distinct("customers", "town")], key="ecu_town",
                           format_func=lambda v: v or everything)
     search = middle.text_input(t("fm_search"), key="ecu_search", placeholder=t("ecu_search_hint"))
     market = SHEET.column("market_status")
@@ -49,7 +49,7 @@ forms.show_toast()
 st.title(t("nav_entry_customers"))
 st.caption(t("ecu_caption"))
 equals, search = filters()
-rows, total = forms.rows("customers", equals=equals, search=search, search_columns=("account_no", "name"))
+rows, total = data.entry_rows("customers", equals=equals, search=search, search_columns=("account_no", "name"))
 forms.sheet_editor(EDITOR, rows, scope=(tuple(sorted(equals.items())), search), total=total)
 
 with st.expander(t("ecu_add"), icon=":material/add_business:", expanded=forms.has_problems(ADD)):

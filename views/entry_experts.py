@@ -6,7 +6,7 @@ from dataclasses import replace
 import streamlit as st
 
 from data_access.writes import get_sheet
-from ui import forms
+from ui import data, forms
 from ui.strings import t
 
 EDITOR = forms.Editor("eex", "experts", columns=("expert_no", "name", "specialty", "phone", "active"))
@@ -23,7 +23,7 @@ specialty = left.selectbox(forms.label(SPECIALTY), ["", *SPECIALTY.codes], key="
                            format_func=lambda v: specialty_label(v) if v else everything)
 search = right.text_input(t("fm_search"), key="eex_search", placeholder=t("eex_search_hint"))
 equals = {"specialty": specialty} if specialty else {}
-rows, total = forms.rows("experts", equals=equals, search=search, search_columns=("expert_no", "name"))
+rows, total = data.entry_rows("experts", equals=equals, search=search, search_columns=("expert_no", "name"))
 # New rows start in the specialty shown.
 editor = replace(EDITOR, new_row=tuple(equals.items()))
 forms.sheet_editor(editor, rows, scope=(specialty, search), total=total)

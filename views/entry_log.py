@@ -41,7 +41,7 @@ def whose_logs(role: str) -> tuple[str, int]:
     if employee_no is None:
         st.info(t("fm_pick_manager"))
         st.stop()
-    return employee_no, forms.manager_ids()[employee_no]
+    return employee_no, data.manager_ids()[employee_no]
 
 
 def typed_values() -> dict:
@@ -101,7 +101,7 @@ def restore_typed() -> None:
 
 
 def default_day(manager_id: int, today: dt.date) -> dt.date:
-    missing = forms.days_without_log(manager_id, today - dt.timedelta(days=MISSING_DAYS - 1), today)
+    missing = data.days_without_log(manager_id, today - dt.timedelta(days=MISSING_DAYS - 1), today)
     return missing[0] if missing else today
 
 
@@ -113,7 +113,7 @@ def pick_missing_day() -> None:
 
 def missing_days(manager_id: int, today: dt.date) -> None:
     """The recent posted workdays without a log, as buttons that open the form on that day."""
-    missing = forms.days_without_log(manager_id, today - dt.timedelta(days=MISSING_DAYS - 1), today)
+    missing = data.days_without_log(manager_id, today - dt.timedelta(days=MISSING_DAYS - 1), today)
     if not missing:
         st.caption(t("el_none_missing", days=MISSING_DAYS))
         return
@@ -127,7 +127,7 @@ def new_log_form(employee_no: str, manager_id: int) -> None:
     st.session_state.setdefault("el_day", default_day(manager_id, today))
     missing_days(manager_id, today)
     day = st.date_input(t("el_day"), key="el_day", min_value=MIN_DATE, max_value=today, format="YYYY-MM-DD")
-    customers = dict(forms.postings_on(manager_id, day))
+    customers = dict(data.postings_on(manager_id, day))
     if not customers:
         st.info(t("el_no_posting", day=day))
         return
@@ -137,7 +137,7 @@ def new_log_form(employee_no: str, manager_id: int) -> None:
                              format_func=customer_label(customers))
     loaded = st.session_state.get(LOADED)
     if account_no is not None and (not loaded or (loaded["account_no"], loaded["date"]) != (account_no, day)):
-        load_stored(forms.log_on(manager_id, account_no, day), account_no, day)
+        load_stored(data.log_on(manager_id, account_no, day), account_no, day)
     elif account_no is None and loaded:
         load_stored(None, account_no, day)
     row = forms.editing(FORM)
@@ -176,8 +176,7 @@ def load_log(log: dict | None) -> None:
 def reload_log() -> None:
     """After 'someone changed it': the stored log replaces what was typed."""
     row = forms.editing(EDIT)
-    with data.engine().connect() as conn:
-        load_log(writes.load_row(conn, "work_logs", {"id": row["id"]}))
+    load_log(data.stored_row("work_logs", {"id": row["id"]}))
 
 
 def pick_log(logs: dict[int, dict]) -> None:
@@ -200,7 +199,7 @@ def recent_logs(employee_no: str, manager_id: int) -> None:
     today = clock_today()
     st.session_state.setdefault("el_since", today - dt.timedelta(days=RECENT_DAYS))
     since = st.date_input(t("el_since"), key="el_since", min_value=MIN_DATE, max_value=today, format="YYYY-MM-DD")
-    logs = forms.manager_logs(manager_id, since, today)
+    logs = data.entry_logs(manager_id, since, today)
     st.caption(t("el_recent_count", count=len(logs), since=since))
     if not logs:
         return

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import forms
+from ui import data, forms
 from ui.strings import t
 from ui.text import plain
 
@@ -26,7 +26,7 @@ def manager_tables(employee_no: str) -> None:
     )
     for tab, (_title, editor) in zip(st.tabs([t(title) for title, _ in tables]), tables):
         with tab:
-            rows, total = forms.rows(editor.sheet, equals={"employee_no": employee_no})
+            rows, total = data.entry_rows(editor.sheet, equals={"employee_no": employee_no})
             forms.sheet_editor(editor, rows, scope=(employee_no,), total=total)
 
 
@@ -38,7 +38,7 @@ def customer_postings() -> None:
     editor = forms.Editor("ema_customer_postings", "postings",
                           ("employee_no", "start_date", "end_date", "handover_note"),
                           new_row=(("account_no", account_no),))
-    rows, total = forms.rows("postings", equals={"account_no": account_no})
+    rows, total = data.entry_rows("postings", equals={"account_no": account_no})
     if not rows:
         st.caption(t("ema_no_postings", account_no=plain(account_no)))
     forms.sheet_editor(editor, rows, scope=(account_no,), total=total)
@@ -49,7 +49,7 @@ forms.show_toast()
 st.title(t("nav_entry_managers"))
 st.caption(t("ema_caption"))
 search = st.text_input(t("fm_search"), key="ema_search", placeholder=t("ema_search_hint"))
-roster, total = forms.rows("managers", search=search, search_columns=("employee_no", "name", "team"))
+roster, total = data.entry_rows("managers", search=search, search_columns=("employee_no", "name", "team"))
 forms.sheet_editor(ROSTER, roster, scope=(search,), total=total)
 
 st.subheader(t("ema_one_manager"))

@@ -27,7 +27,7 @@ def month_choices(today: dt.date) -> list[dt.date]:
 
 
 def stored_plan(employee_no: str, month: dt.date) -> dict | None:
-    found, _ = forms.rows("monthly_plans", equals={"employee_no": employee_no, "month": month}, limit=1)
+    found, _ = data.entry_rows("monthly_plans", equals={"employee_no": employee_no, "month": month}, limit=1)
     return found[0] if found else None
 
 

@@ -66,7 +66,7 @@ def _step(default: float) -> float:
 
 
 def settings_form() -> None:
-    rows = forms.settings_rows()
+    rows = data.settings_rows()
     if "_est_versions" not in st.session_state:
         load_settings(rows)
     forms.messages(SETTINGS, reload=reload_settings)

@@ -38,7 +38,7 @@ def password_help() -> str:
 
 
 def manager_choices() -> list[str]:
-    return list(forms.manager_ids())
+    return list(data.manager_ids())
 
 
 def create() -> str:
@@ -219,7 +219,7 @@ forms.show_toast()
 st.title(t("nav_entry_users"))
 st.caption(t("eus_caption"))
 auth.demo_banner()
-accounts = {user["username"]: user for user in forms.users()}
+accounts = {user["username"]: user for user in data.users()}
 locked_now = data.locked_usernames()
 st.dataframe(accounts_table(accounts, locked_now), hide_index=True, width="stretch")
 st.subheader(t("eus_create"))

@@ -15,6 +15,7 @@ from metrics.figures import figure_name
 from ui import data, state
 from ui.components import (
     change,
+    data_table,
     definition,
     fmt_delta,
     fmt_minutes,
@@ -24,7 +25,6 @@ from ui.components import (
     plotly,
     reference_marks,
     show_figures,
-    show_table,
     translate_codes,
 )
 from ui.filters import screen_filters, window_caption
@@ -48,16 +48,6 @@ coverage = data.expert_coverage()
 head = data.experts_head(window, scope)
 calls, calls_before = head["calls"], head["calls_before"]
 minimum = data.settings()["min_experts_per_specialty"]
-
-
-def table(frame: pd.DataFrame, name: str, key: str, *, decimals=(), blank=()) -> None:
-    """A table with headers t("exp_col_" + column) and downloads (not on the wall screen, which
-    stops before the tables). decimals / blank name the columns shown with 1 decimal / as empty
-    text when missing."""
-    frame = frame.fillna({column: "" for column in blank})
-    header = {column: t("exp_col_" + column) for column in frame.columns}
-    config = {header[c]: st.column_config.NumberColumn(format="%.1f") for c in decimals}
-    show_table(frame.rename(columns=header), name, key=key, column_config=config)
 
 
 def whole_numbers(top: float) -> dict:
@@ -142,7 +132,7 @@ else:
         plotly(fig, height=WALL_CHART_HEIGHT if state.projection() else 320, key="exp_mode_split")
     if not state.projection():
         specialty_table = by_specialty.assign(specialty=specialty_names(by_specialty["specialty"]))
-        table(specialty_table, t("exp_by_specialty_chart"), "exp_by_specialty_table", decimals=["hours"])
+        data_table(specialty_table, t("exp_by_specialty_chart"), "exp_by_specialty_table", headers="exp_col_", decimals=["hours"])
 if state.projection():
     st.stop()
 
@@ -171,7 +161,7 @@ else:
     row_height = 34 if state.projection() else 26
     plotly(fig, height=max(200, 60 + row_height * len(top)), key="exp_by_expert")
     expert_table = by_expert.assign(specialty=specialty_names(by_expert["specialty"]))
-    table(expert_table, t("exp_by_expert_title"), "exp_by_expert_table", decimals=["hours"])
+    data_table(expert_table, t("exp_by_expert_title"), "exp_by_expert_table", headers="exp_col_", decimals=["hours"])
 
 
 # --- Response times ------------------------------------------------------------------------------
@@ -213,7 +203,7 @@ else:
                          mode=translate_codes(shown["mode"], "exp_mode_"))
     shown = shown[["call_no", "age_days", "expert_no", "expert_name", "specialty", "mode", "employee_no",
                    "manager_name", "account_no", "customer_name", "requested_at", "responded_at"]]
-    table(shown, t("exp_open_title"), "exp_open", blank=["employee_no", "manager_name", "account_no",
+    data_table(shown, t("exp_open_title"), "exp_open", headers="exp_col_", blank=["employee_no", "manager_name", "account_no",
                                                          "customer_name"])
 
 st.subheader(t("exp_never_title"))
@@ -223,4 +213,4 @@ if never.empty:
 else:
     st.caption(t("exp_never_caption", count=len(never)))
     never = never.assign(specialty=specialty_names(never["specialty"]))
-    table(never, t("exp_never_title"), "exp_never", blank=["phone"])
+    data_table(never, t("exp_never_title"), "exp_never", headers="exp_col_", blank=["phone"])

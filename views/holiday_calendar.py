@@ -164,7 +164,7 @@ def remove_year(year: int) -> str:
 
 def override_forms(year: int, today: dt.date) -> None:
     """Add or change a single-day override; remove one of the year's."""
-    overrides = {row["date"]: row for row in forms.calendar_overrides()}
+    overrides = {row["date"]: row for row in data.calendar_overrides()}
     in_year = [day for day in overrides if day.year == year]
     left, right = st.columns(2)
     with left:

@@ -58,8 +58,7 @@ def check(files: dict[str, bytes]) -> dict:
     bar = st.progress(0.0, text=t("imp_checking"))
     report = progress_reporter(bar)
     source = importer.read_uploads(files, lambda step, fraction: report(step, fraction * 0.3))
-    with data.engine().connect() as conn:
-        result = importer.validate_source(conn, source, lambda step, fraction: report(step, 0.3 + fraction * 0.7))
+    result = data.validate_import(source, lambda step, fraction: report(step, 0.3 + fraction * 0.7))
     bar.empty()
     checked = {"signature": signature, "source": source, "result": result}
     st.session_state[_CHECKED] = checked

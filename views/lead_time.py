@@ -19,6 +19,7 @@ from metrics.lead_time import STAGES
 from ui import data, state
 from ui.components import (
     change,
+    data_table,
     definition,
     fmt_days,
     fmt_delta,
@@ -29,7 +30,6 @@ from ui.components import (
     layout_marks,
     plotly,
     reference_marks,
-    show_table,
     small_sample,
     translate_codes,
 )
@@ -55,14 +55,6 @@ now, before = head["now"], head["before"]
 
 
 # --- Pieces ------------------------------------------------------------------------------------
-
-def table(frame: pd.DataFrame, name: str, key: str, column_config: dict | None = None,
-          percent: tuple[str, ...] = ()) -> None:
-    """A table with downloads (the wall screen stops before the tables).
-    percent: columns holding fractions, shown as percentages."""
-    config = {column: st.column_config.NumberColumn(format="percent") for column in percent}
-    show_table(frame, name, key=key, column_config={**config, **(column_config or {})})
-
 
 def days_card(container, label: str, value: float | None, previous: float | None, basis: str, n: int,
               figures: dict) -> None:
@@ -298,7 +290,7 @@ else:
         limit=[f"{s:g}" if s == d else f"{s:g} / {d:g}" for s, d in zip(listed["limit_single"], listed["limit_dual"])],
         checked=listed["checked"].map({True: t("lt_checked_yes"), False: t("lt_checked_no")}),
     )[["stage", "group", "count", "mean_workdays", "median_workdays", "mean_days", "limit", "over_limit", "checked"]]
-    table(listed.rename(columns=lambda c: t("lt_col_" + c)), t("lt_stages_title"), "lt_stages_table")
+    data_table(listed.rename(columns=lambda c: t("lt_col_" + c)), t("lt_stages_title"), "lt_stages_table")
 
 
 # --- Over-limit and stalled applications -------------------------------------------------------------
@@ -317,5 +309,5 @@ else:
         supply=translate_codes(over["supply"], "lt_supply_"),
     )[["state", "stage", "workdays", "limit", "app_no", "account_no", "name", "resident_served", "supply",
        "applied_on", "energized_on"]]
-    table(listed.rename(columns=lambda c: t("lt_col_" + c)), t("lt_over_title"), "lt_over_table")
+    data_table(listed.rename(columns=lambda c: t("lt_col_" + c)), t("lt_over_title"), "lt_over_table")
 interval_caption(interval_slot, adjusted, interval_later)  # worked out in the background meanwhile

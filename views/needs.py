@@ -16,6 +16,7 @@ import streamlit as st
 from ui import data, state
 from ui.components import (
     MISSING,
+    data_table,
     definition,
     fmt_large,
     fmt_number,
@@ -23,7 +24,6 @@ from ui.components import (
     kpi_card,
     large_axis,
     plotly,
-    show_table,
 )
 from ui.filters import screen_filters, window_caption
 from ui.needs_text import finding_text
@@ -68,7 +68,7 @@ yearly_saving = float(charges["annual_saving"].sum())
 
 def wall_text(frame: pd.DataFrame, percent: tuple[str, ...] = ()) -> pd.DataFrame:
     """The rows as text for st.table on the wall screen (st.table has no column formats)."""
-    def text(value, as_percent: bool) -> str:
+    def cell(value, as_percent: bool) -> str:
         if value is None or (not isinstance(value, str) and pd.isna(value)):
             return MISSING
         if as_percent:
@@ -81,7 +81,7 @@ def wall_text(frame: pd.DataFrame, percent: tuple[str, ...] = ()) -> pd.DataFram
             return f"{value:,.1f}"
         return str(value)
 
-    return pd.DataFrame({column: [text(v, column in percent) for v in frame[column]] for column in frame.columns})
+    return pd.DataFrame({column: [cell(v, column in percent) for v in frame[column]] for column in frame.columns})
 
 
 def table(frame: pd.DataFrame, name: str, key: str, column_config: dict | None = None,
@@ -93,8 +93,7 @@ def table(frame: pd.DataFrame, name: str, key: str, column_config: dict | None =
         if len(frame) > PROJECTION_ROWS:
             st.caption(t("nd_first_rows", shown=PROJECTION_ROWS, rows=len(frame)))
         return
-    config = {column: st.column_config.NumberColumn(format="percent") for column in percent}
-    show_table(frame, name, key=key, column_config={**config, **(column_config or {})})
+    data_table(frame, name, key, column_config=column_config, percent=percent)
 
 
 def yuan_short(value: float) -> str:

@@ -1,18 +1,12 @@
 """驾驶舱 / Cockpit: the headline KPIs, their change and status, and monthly trends."""
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from data_access import clock
-from data_access.db import database_url
-from data_access.settings import load_settings
-from metrics import attendance, experts, lead_time, logs, training
 from metrics.calendar import rate
-from metrics.window import Scope, Window
 from ui import auth, data, state
 from ui.components import (
     change,
@@ -29,59 +23,12 @@ from ui.components import (
     reference_marks,
     trend_chart,
 )
+from ui.data import BEFORE, NOW, TREND
 from ui.filters import screen_filters, window_caption
 from ui.reminders import calendar_reminder
 from ui.strings import t
 from ui.targets import LEAD_TIME_REDUCTION_TARGET_DAYS, TARGETS, specialty_status, status
 from ui.theme import STATUS_COLORS
-
-# Windows whose numbers the screen shows: the window, the one before it, and the trend months.
-NOW, BEFORE, TREND = 0, 1, slice(2, None)
-MANAGER_KPIS = {"attendance": attendance.totals_by_window, "log_completeness": logs.totals_by_window,
-                "training": training.totals_by_window}
-CALL_AND_LEAD_COLUMNS = ("expert_median_response_minutes", "lead_resident_mean", "lead_other_mean",
-                         "lead_reduction")
-
-
-# --- Cached loaders (cleared by data.clear_caches() after every write) ---------------------------
-
-def screen_windows(start: dt.date, end: dt.date) -> list[Window]:
-    """The window, the one before it and its trend months (indexed by NOW, BEFORE, TREND)."""
-    window = Window(start, end)
-    return [window, window.previous(), *data.trend_months(window)]
-
-
-@st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
-def _manager_totals(url: str, kpi: str, start: dt.date, end: dt.date, town: str | None,
-                    team: str | None) -> list[tuple[int, int]]:
-    """(denominator, numerator) of manager KPI `kpi` in each screen window: one read for all of
-    them (see totals_by_window)."""
-    with data.engine().connect() as conn:
-        return MANAGER_KPIS[kpi](conn, screen_windows(start, end), load_settings(conn), Scope(town, team))
-
-
-@st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
-def _calls_and_lead_times(url: str, start: dt.date, end: dt.date, town: str | None,
-                          team: str | None) -> dict[str, list[float | None]]:
-    """Median expert response and lead-time means in each screen window (window by window: medians
-    and means do not add up)."""
-    scope, values = Scope(town, team), {column: [] for column in CALL_AND_LEAD_COLUMNS}
-    with data.engine().connect() as conn:
-        current = load_settings(conn)
-        values["strata"] = lead_time.stratum_counts(conn, Window(start, end), current, scope)
-        values["adjusted"] = lead_time.adjusted_of(values["strata"], interval=False)  # interval: while drawing
-        for window in screen_windows(start, end):
-            lead = lead_time.summary(conn, window, current, scope)
-            calls = experts.call_stats(conn, window, current, scope)
-            for column, value in zip(CALL_AND_LEAD_COLUMNS, (
-                    calls.median_response_minutes, lead.resident.mean_days, lead.other.mean_days,
-                    lead.reduction_days)):
-                values[column].append(value)
-            if "cases" not in values:  # the window's own: what its cards rest on
-                values["cases"] = {"calls": calls.count, "answered": calls.answered,
-                                   "resident": lead.resident.count, "other": lead.other.count}
-    return values
-
 
 filters = screen_filters()
 window, scope = filters.window, filters.scope
@@ -90,7 +37,7 @@ window_caption(filters)
 st.caption(t("ov_caption"))
 if auth.current_role() == "office" and not state.projection():
     calendar_reminder(data.calendar_years_to_load(clock.today()), link=True)
-months = screen_windows(window.start, window.end)[TREND]
+months = data.overview_windows(window.start, window.end)[TREND]
 trend = pd.DataFrame({"month": [month.start for month in months]})
 
 # The layout first; then each KPI fills its card and its trend chart as soon as it is read, the
@@ -167,8 +114,8 @@ def days(value: float | None) -> str:
 
 # --- Manager KPIs: cards and trends -------------------------------------------------------------
 
-for index, kpi in enumerate(MANAGER_KPIS):
-    totals = _manager_totals(database_url(), kpi, window.start, window.end, scope.town, scope.team)
+for index, kpi in enumerate(data.MANAGER_KPIS):
+    totals = data.overview_manager_totals(kpi, window, scope)
     values = rate_card(cards[index], kpi, totals)
     trend[f"{kpi}_rate"] = values[TREND]
     if kpi == "attendance":
@@ -193,7 +140,7 @@ definition("expert_coverage", container=cards[3])
 
 # --- Expert response and lead time: cards and trends ----------------------------------------------
 
-measures = _calls_and_lead_times(database_url(), window.start, window.end, scope.town, scope.team)
+measures = data.overview_calls_and_lead_times(window, scope)
 adjusted, cases, strata = measures.pop("adjusted"), measures.pop("cases"), measures.pop("strata")
 interval_later = data.lead_time_interval_later(window, scope, strata)  # the lead-time screen's, shared
 for column, values in measures.items():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from data_access import admin, notify_config
+from data_access import notify_config
 from data_access import subscriptions as subs
 from data_access.models import FREQUENCIES, LANGUAGES, SUBSCRIPTION_KINDS
 from ui import auth, data, forms
@@ -222,11 +222,10 @@ user = auth.current_user()
 office = user["role"] == "office"
 st.title(t("nav_subscriptions"))
 st.caption(t("sub_caption"))
-with data.engine().connect() as conn:
-    rows = subs.list_subscriptions(conn, None if office else user["username"])
-    choices = subs.scope_choices(conn)
-    me = subs.account(conn, user["username"])
-    accounts = admin.list_users(conn) if office else [me]
+rows = data.subscriptions_of(None if office else user["username"])
+choices = data.subscription_scopes()
+me = data.account(user["username"])
+accounts = data.users() if office else [me]
 if me["email"]:
     st.text(t("sub_email", email=me["email"]))  # st.text: an address is not turned into a link
 else:
