@@ -64,13 +64,14 @@ def cmd_demo(args) -> int:
 
 def cmd_import(args) -> int:
     from data_access.importer import import_path
+    from ui.problem_text import problem_text
 
     result = import_path(existing_engine(), Path(args.path), dry_run=args.dry_run,
                          progress=progress_printer("import"))
     if result.errors:
         print("sheet, row, column, reason", file=sys.stderr)
         for error in result.errors:
-            print(f"{error.sheet}, {error.row}, {error.column}, {error.reason}", file=sys.stderr)
+            print(f"{error.sheet}, {error.row}, {error.column}, {problem_text(error, 'en')}", file=sys.stderr)
         print(f"{len(result.errors)} problem(s); nothing was written.", file=sys.stderr)
         return 1
     for sheet, (inserted, updated) in result.counts.items():
@@ -238,6 +239,7 @@ def calendar_import(args) -> int:
     """Import only the calendar sheet of FILE (all or nothing), then summarise each year in it."""
     from data_access import calendar
     from data_access.importer import import_source, read_calendar_path
+    from ui.problem_text import problem_text
 
     source, ignored = read_calendar_path(Path(args.path))
     if ignored:
@@ -250,7 +252,7 @@ def calendar_import(args) -> int:
     if result.errors:
         print("sheet, row, column, reason", file=sys.stderr)
         for error in result.errors:
-            print(f"{error.sheet}, {error.row}, {error.column}, {error.reason}", file=sys.stderr)
+            print(f"{error.sheet}, {error.row}, {error.column}, {problem_text(error, 'en')}", file=sys.stderr)
         print(f"{len(result.errors)} problem(s); nothing was written.", file=sys.stderr)
         return 1
     inserted, updated = result.counts.get("calendar", (0, 0))

@@ -162,6 +162,8 @@ class Posting(Versioned, Base):
     start_date: Mapped[dt.date] = mapped_column(Date)
     end_date: Mapped[dt.date | None] = mapped_column(Date)
     handover_note: Mapped[str | None] = mapped_column(Text)
+    # The office's reason for posting a manager who does not meet the posting gate (data_access.gate).
+    gate_override: Mapped[str | None] = mapped_column(Text)
 
 
 class WorkLog(Versioned, Base):
