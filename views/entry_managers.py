@@ -22,7 +22,8 @@ def manager_tables(employee_no: str) -> None:
         ("ema_tab_assessments", forms.Editor("ema_assessments", "assessments", ("date", "score", "passed"),
                                              new_row=own)),
         ("ema_tab_postings", forms.Editor("ema_postings", "postings",
-                                          ("account_no", "start_date", "end_date", "handover_note"), new_row=own)),
+                                          ("account_no", "start_date", "end_date", "handover_note", "gate_override"),
+                                          new_row=own)),
     )
     for tab, (_title, editor) in zip(st.tabs([t(title) for title, _ in tables]), tables):
         with tab:
@@ -36,7 +37,7 @@ def customer_postings() -> None:
     if not account_no:
         return
     editor = forms.Editor("ema_customer_postings", "postings",
-                          ("employee_no", "start_date", "end_date", "handover_note"),
+                          ("employee_no", "start_date", "end_date", "handover_note", "gate_override"),
                           new_row=(("account_no", account_no),))
     rows, total = data.entry_rows("postings", equals={"account_no": account_no})
     if not rows:

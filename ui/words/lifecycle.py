@@ -15,5 +15,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "lc_gate_skill_share_short": ("技能操作学时占比 {skill_share:.0%}，低于 {min_share:.0%}",
                                   "hands-on share {skill_share:.0%}, below {min_share:.0%}"),
     "lc_gate_no_passed_assessment": ("没有合格的考察", "no passed assessment"),
+    "lc_gate_from_help": (("开始日期在这一天及以后的派驻须满足派驻准入条件（培训学时、技能操作占比、考察合格）；"
+                          "默认为启用准入检查的那一天"),
+                          ("Postings starting on or after this day must meet the posting gate (training hours, "
+                          "hands-on share, a passed assessment); by default the day the check was installed")),
     "aud_action_gate_override": ("准入例外", "gate exception"),
 }
