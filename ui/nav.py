@@ -52,6 +52,7 @@ SCREENS: list[Screen] = [
     Screen("customers", "views/customers.py", "nav_customers", ":material/apartment:"),
     Screen("lead_time", "views/lead_time.py", "nav_lead_time", ":material/bolt:"),
     Screen("needs", "views/needs.py", "nav_needs", ":material/troubleshoot:"),
+    Screen("roster", "views/roster.py", "nav_roster", ":material/badge:", roles=("leader", "office")),
     Screen("meeting", "views/meeting.py", "nav_meeting", ":material/groups:"),
     Screen("entry_log", "views/entry_log.py", "nav_entry_log", ":material/edit_note:",
            roles=EDITORS, section="nav_section_entry", home_for=("manager",)),
