@@ -6,23 +6,28 @@ state is metrics.lifecycle's).
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from data_access.models import Assessment, Customer, Expert, ExpertCall, Manager, Posting, Training, WorkLog
+from data_access.outages import manager_outages
 
 RECENT = 20  # work logs and expert calls shown
+OUTAGE_DAYS = 92  # outage plans shown: about three months either side of the day
+OUTAGE_COLUMNS = ("planned_on", "account_no", "customer", "hours", "scope", "status")
 
 
 def _rows(conn: Connection, query) -> list[dict[str, Any]]:
     return [dict(row) for row in conn.execute(query).mappings()]
 
 
-def manager_record(conn: Connection, employee_no: str, recent: int = RECENT) -> dict[str, Any] | None:
+def manager_record(conn: Connection, employee_no: str, day: dt.date, recent: int = RECENT) -> dict[str, Any] | None:
     """{"manager", "training", "assessments", "postings", "logs", "calls", "outages"}, or None
-    when no manager has this employee number."""
+    when no manager has this employee number. Outages: the plans of their customers from three
+    months before `day` to three months after."""
     manager = conn.execute(select(Manager.id, Manager.employee_no, Manager.name, Manager.phone, Manager.team)
                            .where(Manager.employee_no == employee_no)).mappings().first()
     if manager is None:
@@ -48,5 +53,6 @@ def manager_record(conn: Connection, employee_no: str, recent: int = RECENT) -> 
         ExpertCall.mode, ExpertCall.closed_at, ExpertCall.summary)
         .join(Expert, Expert.id == ExpertCall.expert_id)
         .where(ExpertCall.manager_id == mid).order_by(ExpertCall.requested_at.desc()).limit(recent))
-    record["outages"] = []
+    record["outages"] = [{key: row[key] for key in OUTAGE_COLUMNS} for row in manager_outages(
+        conn, employee_no, day - dt.timedelta(days=OUTAGE_DAYS), day + dt.timedelta(days=OUTAGE_DAYS))]
     return record

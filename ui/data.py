@@ -30,7 +30,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from data_access import admin, audit, importer, lookups, manager_record, security, sessions, writes
+from data_access import admin, audit, importer, lookups, manager_record, outages, security, sessions, writes
 from data_access import subscriptions as subs
 from data_access.bootstrap import app_engine
 from data_access.db import database_url
@@ -808,11 +808,16 @@ def lifecycle_counts(as_of: dt.date, scope: Scope) -> dict[str, int]:
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def _manager_record(url: str, employee_no: str) -> dict | None:
+def _manager_record(url: str, employee_no: str, day: dt.date) -> dict | None:
     with engine().connect() as conn:
-        return manager_record.manager_record(conn, employee_no)
+        return manager_record.manager_record(conn, employee_no, day)
 
 
-def manager_page_record(employee_no: str) -> dict | None:
+def manager_page_record(employee_no: str, day: dt.date) -> dict | None:
     """One manager's records for the manager page (data_access.manager_record)."""
-    return _manager_record(database_url(), employee_no)
+    return _manager_record(database_url(), employee_no, day)
+
+
+def outage_plans(start: dt.date, end: dt.date, manager_id: int | None) -> list[dict]:
+    """Outage plans start..end (a manager: of their own customers); not cached: the form edits them."""
+    return fresh(outages.outage_plans, start, end, manager_id=manager_id)

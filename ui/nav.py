@@ -60,6 +60,8 @@ SCREENS: list[Screen] = [
            roles=EDITORS, section="nav_section_entry"),
     Screen("entry_calls", "views/entry_calls.py", "nav_entry_calls", ":material/support_agent:",
            roles=EDITORS, section="nav_section_entry"),
+    Screen("entry_outages", "views/entry_outages.py", "nav_entry_outages", ":material/power_off:",
+           roles=EDITORS, section="nav_section_entry"),
     Screen("entry_customers", "views/entry_customers.py", "nav_entry_customers", ":material/domain:",
            roles=OFFICE, section="nav_section_entry"),
     Screen("entry_experts", "views/entry_experts.py", "nav_entry_experts", ":material/badge:",

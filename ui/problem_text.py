@@ -1,7 +1,8 @@
 """Problems of the write path and the importer that come as codes, in words.
 
-The posting gate (data_access.gate) refuses with the code posting_gate and its numbers; the words
-are in ui/words/lifecycle.py. Every other problem still carries its own message. Free of
+The posting gate (data_access.gate) refuses with the code posting_gate and its numbers; other
+codes of the lifecycle (e.g. outage_not_posted) have a word lc_problem_<code>; the words are in
+ui/words/lifecycle.py. Every other problem still carries its own message. Free of
 Streamlit, so the CLI words problems as the screens do.
 """
 
@@ -28,4 +29,6 @@ def problem_text(problem, lang: str) -> str:
     """A WriteProblem's or ImportProblem's message in `lang` (zh / en)."""
     if problem.code == PROBLEM_CODE:
         return gate_text(problem.params, lang)
+    if f"lc_problem_{problem.code}" in WORDS:
+        return _word(f"lc_problem_{problem.code}", lang, **problem.params)
     return problem.message(lang)

@@ -71,7 +71,7 @@ def section(title: str, rows: list[dict], name: str, **table) -> None:
 
 
 def manager_page(employee_no: str, as_of) -> None:
-    record = data.manager_page_record(employee_no)
+    record = data.manager_page_record(employee_no, as_of)
     if record is None:
         st.warning(t("lc_no_such_manager", employee_no=plain(employee_no)))
         return
@@ -94,7 +94,8 @@ def manager_page(employee_no: str, as_of) -> None:
     calls = [{**row, "mode": choice("expert_calls", "mode", row["mode"]),
               "specialty": choice("experts", "specialty", row["specialty"])} for row in record["calls"]]
     section("lc_calls", calls, t("lc_calls"), blank=("closed_at", "summary"))
-    section("lc_outages", record["outages"], t("lc_outages"))
+    outages = [{**row, "status": t(f"lc_outage_status_{row['status']}")} for row in record["outages"]]
+    section("lc_outages", outages, t("lc_outages"), decimals=("hours",))
 
 
 filters = screen_filters()
