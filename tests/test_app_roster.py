@@ -92,3 +92,17 @@ def test_leader_reads_only_and_managers_do_not_see_it(small_url, monkeypatch):
     assert not at.main.button and not at.main.text_area and not at.main.number_input  # nothing to write
     assert "roster" not in {screen.url_path for screen in nav.screens_for("manager")}
     assert "roster" in {screen.url_path for screen in nav.screens_for("leader")}
+
+
+def test_assigning_shows_the_customer_beside_the_managers_fit(small_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", small_url)
+    at = login_as(AppTest.from_file(APP, default_timeout=120), "office", small_url)
+    at.run()
+    at.switch_page("views/entry_managers.py").run()
+    at.text_input(key="ema_customer").set_value("C003").run()
+    assert not at.exception, [e.value for e in at.exception]
+    captions = " ".join(element.value for element in at.caption)
+    assert f"{ZH['lc_assign_voltage_kv']}：35" in captions and f"{ZH['lc_assign_capacity_kva']}：5,000" in captions
+    fit = next(table.value for table in at.dataframe if ZH["lc_col_active_postings"] in table.value.columns)
+    assert set(fit[ZH["lc_col_employee_no"]]) == set(expected_states(small_url))
+    assert not english_words(texts(at))

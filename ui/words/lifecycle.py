@@ -113,4 +113,13 @@ WORDS: dict[str, tuple[str, str]] = {
     "lc_field_hours": ("停电时长（小时）", "Hours"),
     "lc_field_scope": ("停电范围", "Scope"),
     "lc_field_status": ("状态", "Status"),
+    # Assigning a manager to a customer (views/entry_managers.py).
+    "lc_assign_customer": ("客户情况", "The customer"),
+    "lc_assign_candidates": ("可派驻的经理（按准入、当前派驻数排序）", "Managers to post (by gate, then current load)"),
+    "lc_assign_name": ("户名", "Name"),
+    "lc_assign_industry": ("行业", "Industry"),
+    "lc_assign_town": ("乡镇", "Town"),
+    "lc_assign_voltage_kv": ("电压等级 kV", "Voltage (kV)"),
+    "lc_assign_capacity_kva": ("合同容量 kVA", "Capacity (kVA)"),
+    "lc_assign_annual_kwh": ("年用电量 kWh", "Annual consumption (kWh)"),
 }
