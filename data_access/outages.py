@@ -132,9 +132,9 @@ PLAN_COLUMNS = (OutagePlan.id, OutagePlan.version, Customer.account_no, Customer
 
 
 def outage_plans(conn: Connection, start: dt.date, end: dt.date, *, manager_id: int | None = None,
-                 statuses: tuple[str, ...] = OUTAGE_STATUSES) -> list[dict[str, Any]]:
+                 statuses: tuple[str, ...] = OUTAGE_STATUSES, customer_ids=None) -> list[dict[str, Any]]:
     """Plans dated start..end (by day, then customer); with manager_id only those of customers the
-    manager is posted to on the plan's day."""
+    manager is posted to on the plan's day; customer_ids (a SELECT of ids) narrows to those customers."""
     query = (select(*PLAN_COLUMNS).join(Customer, Customer.id == OutagePlan.customer_id)
              .where(OutagePlan.planned_on.between(start, end), OutagePlan.status.in_(statuses))
              .order_by(OutagePlan.planned_on, Customer.account_no, OutagePlan.id))
@@ -144,6 +144,8 @@ def outage_plans(conn: Connection, start: dt.date, end: dt.date, *, manager_id: 
                                            (Posting.end_date.is_(None)) | (Posting.end_date >= OutagePlan.planned_on))
                   .exists())
         query = query.where(posted)
+    if customer_ids is not None:
+        query = query.where(OutagePlan.customer_id.in_(customer_ids))
     return [dict(row) for row in conn.execute(query).mappings()]
 
 

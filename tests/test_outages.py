@@ -107,3 +107,17 @@ def test_entry_screen_saves_and_the_manager_page_lists(small_url, monkeypatch):
     office.switch_page("views/roster.py").run()
     tables = [table.value for table in office.dataframe if ZH["lc_col_scope"] in table.value.columns]
     assert tables and "配电房二号变压器检修" in list(tables[0][ZH["lc_col_scope"]])
+
+
+def test_the_meeting_lists_next_months_planned_and_agreed_outages(engine, world):
+    from metrics import meeting
+    from metrics.window import Scope
+
+    outages.save_outage(engine, OFFICE, **plan(planned_on=D(2026, 4, 2), status="agreed"))
+    outages.save_outage(engine, OFFICE, **plan(planned_on=D(2026, 4, 9), status="cancelled"))
+    outages.save_outage(engine, OFFICE, **plan(planned_on=D(2026, 3, 30)))  # this month
+    with engine.connect() as conn:
+        frame = meeting.coming_outages(conn, D(2026, 3, 15))
+        assert list(frame["planned_on"]) == [D(2026, 4, 2)] and list(frame["status"]) == ["agreed"]
+        assert meeting.coming_outages(conn, D(2026, 3, 15), Scope(town="无此镇")).empty
+        assert meeting.next_month(D(2026, 12, 31)).start == D(2027, 1, 1)

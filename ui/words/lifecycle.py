@@ -122,4 +122,5 @@ WORDS: dict[str, tuple[str, str]] = {
     "lc_assign_voltage_kv": ("电压等级 kV", "Voltage (kV)"),
     "lc_assign_capacity_kva": ("合同容量 kVA", "Capacity (kVA)"),
     "lc_assign_annual_kwh": ("年用电量 kWh", "Annual consumption (kWh)"),
+    "lc_meeting_outages": ("下月停电计划（{month}）", "Outage plans next month ({month})"),
 }
