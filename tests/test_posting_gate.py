@@ -216,3 +216,34 @@ def test_cli_words_the_refusal(db_url, tmp_path):
     assert done.returncode == 1
     assert "postings, 2, gate_override, does not meet the posting gate" in done.stderr
     assert "0 training hours, fewer than 16" in done.stderr
+
+
+def test_managers_screen_refuses_then_accepts_with_a_reason(db_url, monkeypatch):
+    """The office's postings editor (AppTest): the gate's words next to the row, then saved with a reason."""
+    from sqlalchemy import func
+    from streamlit.testing.v1 import AppTest
+
+    from data_access.db import make_engine
+    from tests.test_app_entry import APP, edit_table, editor_index, errors, login, no_exception, seed
+
+    seed(db_url)
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        b.setting(conn, "posting_gate_from", date_number(D(2025, 1, 1)))
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    at = login(AppTest.from_file(APP, default_timeout=120), "office")
+    at.switch_page("views/entry_managers.py").run()
+    at.text_input(key="ema_customer").set_value("C002").run()
+    index = editor_index(at, "ema_customer_postings")
+    # M002 failed the assessment in the seed: refused, nothing written.
+    edit_table(at, index, added=[{"employee_no": "M002", "start_date": "2025-12-01"}])
+    assert "准入例外说明：未达派驻准入条件" in errors(at) and "没有合格的考察" in errors(at)
+    with engine.connect() as conn:
+        before = conn.execute(select(func.count()).select_from(Posting)).scalar()
+    edit_table(at, index, added=[{"employee_no": "M002", "start_date": "2025-12-01", "gate_override": "补考前临时顶岗"}])
+    no_exception(at)
+    assert not errors(at)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Posting)).scalar() == before + 1
+    assert [entry["after"]["gate_override"] for entry in gate_audits(engine)] == ["补考前临时顶岗"]
+    engine.dispose()
