@@ -35,12 +35,15 @@ def roster(as_of, scope: Scope) -> pd.DataFrame:
     state = left.selectbox(t("lc_filter_state"), [None, *STATES], format_func=state_label, key="lc_state")
     search = right.text_input(t("lc_search"), key="lc_search", placeholder=t("lc_search_hint"))
     frame = data.lifecycle_states(as_of, scope, state, search.strip() or None)
-    shown = frame.drop(columns=["manager_id"]).assign(state=[t(f"lc_state_{s}") for s in frame["state"]])
+    shown = frame.drop(columns=["manager_id"]).assign(state=[t(f"lc_state_{s}") for s in frame["state"]],
+                                                      page=[f"roster?{QUERY}={no}" for no in frame["employee_no"]])
     if shown.empty:
         st.info(t("lc_no_managers"))
     else:
+        link = {t("lc_col_page"): st.column_config.LinkColumn(display_text=t("lc_open_page"))}
         data_table(shown, t("nav_roster"), "lc_roster", headers="lc_col_", percent=("skill_share",),
-                   flags=("gate_ok",), decimals=("total_hours",), blank=("team", "last_assessment_on"))
+                   flags=("gate_ok",), decimals=("total_hours",), blank=("team", "last_assessment_on"),
+                   column_config=link)
     return frame
 
 

@@ -123,4 +123,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "lc_assign_capacity_kva": ("合同容量 kVA", "Capacity (kVA)"),
     "lc_assign_annual_kwh": ("年用电量 kWh", "Annual consumption (kWh)"),
     "lc_meeting_outages": ("下月停电计划（{month}）", "Outage plans next month ({month})"),
+    "lc_col_page": ("经理页", "Manager page"),
+    "lc_open_page": ("打开", "Open"),
 }
