@@ -99,11 +99,6 @@ def screen_scripts() -> list[str]:
 
 # --- Pure pieces ----------------------------------------------------------------
 
-def test_both_languages_have_the_same_keys():
-    assert set(ZH) == set(EN)
-    assert all(ZH[key].strip() and EN[key].strip() for key in ZH)
-
-
 def test_every_contract_kpi_has_a_definition_with_settings_filled():
     assert CONTRACT_KPIS <= set(DEFINITIONS)
     for key in DEFINITIONS:
