@@ -122,6 +122,7 @@ from data_access.settings import load_settings  # noqa: E402
 from metrics import meeting  # noqa: E402
 from metrics.window import Scope  # noqa: E402
 from tests import builders as b  # noqa: E402
+from ui import agenda_text  # noqa: E402
 
 AS_OF = D(2025, 9, 10)  # a Wednesday; last full week 2025-09-01..07; plan deadline (5th) passed
 T = dt.datetime
@@ -191,7 +192,7 @@ def seed_agenda_db(conn) -> dict:
 
 EXPECTED = {
     "open_problems": [("配电房漏水", "张三", 21), ("电容器异常", "李四", 5)],
-    "applications": [("A1", "业扩班"), ("A2", "张三")],
+    "applications": [("A1", meeting.CONNECTION_TEAM_OWNER), ("A2", "张三")],
     "expert_calls": [("K1", "专家hv1、张三"), ("K4", "专家hv1")],
     "expert_coverage": [("tariff_billing", meeting.OFFICE_OWNER)],
     "managers_behind": [("李四", "attendance", "二班"), ("李四", "plan", "二班")],
@@ -253,11 +254,11 @@ def test_agenda_details_ages_and_display_lines(engine):
     assert items["age_days"].tolist() == [26, 26]
     for lang in ("zh", "en"):
         for key, frame in agenda.sections.items():
-            table = meeting.display_table(key, frame, lang)
+            table = agenda_text.display_table(key, frame, lang)
             assert len(table) == len(frame) and table["detail"].map(bool).all(), (key, lang)
-    zh = meeting.display_table("applications", agenda.sections["applications"], "zh")
+    zh = agenda_text.display_table("applications", agenda.sections["applications"], "zh")
     assert zh["detail"].iloc[0].startswith("供电方案答复已 ")
-    en_owners = meeting.display_table("expert_coverage", agenda.sections["expert_coverage"], "en")["owner"]
+    en_owners = agenda_text.display_table("expert_coverage", agenda.sections["expert_coverage"], "en")["owner"]
     assert en_owners.tolist() == ["Resident-manager office"]
 
 
