@@ -195,6 +195,13 @@ def delivery_file_name(conn: Connection, sha256: str) -> str | None:
     return conn.execute(select(DeliveryFile.filename).where(DeliveryFile.sha256 == sha256)).scalar()
 
 
+def delivery_with_file_name(conn: Connection, delivery_id: int) -> tuple[dict[str, Any] | None, str | None]:
+    """A delivery's message (delivery_body) and the name of its attached file (None without one)."""
+    message = delivery_body(conn, delivery_id)
+    has_file = message is not None and message["file_sha256"]
+    return message, delivery_file_name(conn, message["file_sha256"]) if has_file else None
+
+
 def delivery_body(conn: Connection, delivery_id: int) -> dict[str, Any] | None:
     row = conn.execute(select(Delivery.subject, Delivery.body, Delivery.markdown, Delivery.file_sha256)
                        .where(Delivery.id == delivery_id)).mappings().first()
