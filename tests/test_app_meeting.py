@@ -12,9 +12,9 @@ from data_access.db import make_engine
 from data_access.models import ActionItem
 from data_access.users import manager_id_for, upsert_user
 from metrics import meeting
+from tests.agenda_seed import AS_OF, EXPECTED, seed_agenda_db
 from tests.apptest import login_as
 from tests.conftest import ROOT
-from tests.test_meeting import AS_OF, EXPECTED, seed_agenda_db
 from ui.agenda_text import owner_name
 from ui.strings import EN, ZH
 

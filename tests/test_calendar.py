@@ -40,30 +40,14 @@ from data_access.writes import NotFound
 from metrics import attendance, logs
 from metrics.window import Window
 from tests import builders as b
+from tests.builders import ARRANGEMENT, calendar_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 D = dt.date
 OFFICE = Actor("office1", "office")
 # The test's made-up arrangement: (date, is_workday, name), with Chinese yes/no as the office types it.
-ARRANGEMENT = [
-    *[(D(2027, 2, day), "否", "示例假期") for day in range(8, 15)],
-    (D(2027, 2, 6), "是", "调休上班"),
-    (D(2027, 2, 20), "是", "调休上班"),
-]
 # Four whole ISO weeks around it: 25 Jan - 31 Jan, 1-7 Feb, 8-14 Feb (the week off), 15-21 Feb.
 WINDOW = Window(D(2027, 1, 25), D(2027, 2, 21))
-
-
-def calendar_workbook(path: Path, rows, sheet_name: str = "节假日安排") -> Path:
-    """A workbook holding one calendar sheet with Chinese headers, as the office fills it."""
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = sheet_name
-    sheet.append(["日期", "是否上班", "名称"])
-    for row in rows:
-        sheet.append(list(row))
-    workbook.save(path)
-    return path
 
 
 def kpis(engine) -> tuple:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, select
 
 from data_access.contract import SHEETS, SHEETS_BY_KEY, validate_row
 from data_access.db import make_engine
@@ -28,6 +28,7 @@ from data_access.models import AuditLog, Base
 from data_access.permissions import Actor, PermissionDenied
 from data_access.template import write_template
 from tests import builders as b
+from tests.helpers import snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -55,14 +56,6 @@ def table_counts(engine) -> dict[str, int]:
     with engine.connect() as conn:
         return {s.key: conn.execute(select(func.count()).select_from(Base.metadata.tables[s.key])).scalar()
                 for s in SHEETS}
-
-
-def snapshot(engine) -> dict[str, list[tuple]]:
-    """Every row of every table in the database (the audit trail and calendar too)."""
-    with engine.connect() as conn:
-        names = inspect(conn).get_table_names()
-        return {name: [tuple(r) for r in conn.execute(text(f'SELECT * FROM "{name}" ORDER BY 1'))]
-                for name in names}
 
 
 def copy_fixture(tmp_path: Path, source: Path = GOOD) -> Path:

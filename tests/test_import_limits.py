@@ -19,12 +19,11 @@ import pytest
 from data_access import xlsx_guard
 from data_access.importer import read_uploads
 from data_access.template import write_template
+from tests.apptest import run_app
 from tests.conftest import ROOT
+from tests.helpers import snapshot
 from tests.hostile_files import CUSTOMER_HEADER, CUSTOMER_ROW, build_all, workbook_bytes
 from tests.seed_small import populate_small
-from tests.test_app_failures import run_app
-from tests.test_cli_failures import _forget_engines  # noqa: F401 - the autouse fixture
-from tests.test_import import snapshot
 from ui.strings import ZH
 
 SECONDS = 5.0  # every file, the three-million-blank-row bombs included
