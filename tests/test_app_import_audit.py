@@ -23,6 +23,7 @@ from data_access.writes import load_row, save_row
 from tests.apptest import no_exception, screen
 from tests.conftest import ROOT
 from ui import auth
+from ui.problem_text import problem_text
 from ui.strings import ZH
 
 APP = str(ROOT / "app.py")
@@ -107,7 +108,7 @@ def test_import_errors_are_listed_and_nothing_is_written(engine, seeded_url, mon
     assert list(problems.columns) == [ZH[k] for k in ("imp_col_sheet", "imp_col_row", "imp_col_column",
                                                        "imp_col_reason")]
     shown = set(zip(problems[ZH["imp_col_row"]], problems[ZH["imp_col_reason"]]))
-    assert {(p.row, p.message("zh")) for p in expected.errors} == shown
+    assert {(p.row, problem_text(p, "zh")) for p in expected.errors} == shown
     assert ZH["imp_errors"].format(count=len(expected.errors)) in [e.value for e in at.error]
     assert [b.label for b in at.download_button if b.key.startswith("imp_errors")] == \
         [ZH["tbl_download_csv"], ZH["tbl_download_xlsx"]]

@@ -41,6 +41,7 @@ from metrics import attendance, logs
 from metrics.window import Window
 from tests import builders as b
 from tests.builders import ARRANGEMENT, calendar_workbook
+from ui.problem_text import problem_text
 
 ROOT = Path(__file__).resolve().parent.parent
 D = dt.date
@@ -125,7 +126,7 @@ def test_bad_calendar_rows_are_reported_and_nothing_is_written(engine, tmp_path)
     assert {(e.sheet, e.row, e.column) for e in result.errors} == {
         ("calendar", 3, "date"), ("calendar", 4, "is_workday"), ("calendar", 5, "date"),
         ("calendar", 6, "is_workday"), ("calendar", 7, "date")}
-    reasons = {e.row: e.message("zh") for e in result.errors}
+    reasons = {e.row: problem_text(e, "zh") for e in result.errors}
     assert "键重复" in reasons[3] and "第 2 行" in reasons[3]
     assert "2015–2032" in reasons[5] and "必填" in reasons[4]
     assert calendar_state(engine) == before

@@ -15,6 +15,7 @@ from data_access.meetings import (
 from data_access.models import ActionItem, AuditLog, Meeting
 from data_access.permissions import Actor, PermissionDenied
 from data_access.writes import NotFound, StaleRow, ValidationFailed
+from ui.problem_text import error_text
 
 D = dt.date
 OFFICE = Actor("office", "office")
@@ -69,8 +70,8 @@ def test_only_office_may_record_or_close(engine, actor):
 def test_bad_input_names_the_field_and_writes_nothing(engine, title, items, en, zh):
     with pytest.raises(ValidationFailed) as error:
         record_meeting(engine, OFFICE, held_on=D(2025, 9, 1), title=title, action_items=items)
-    assert error.value.message("zh") == zh
-    assert error.value.message("en").startswith(en)
+    assert error_text(error.value, "zh") == zh
+    assert error_text(error.value, "en").startswith(en)
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Meeting)).scalar() == 0
         assert conn.execute(select(func.count()).select_from(AuditLog)).scalar() == 0
@@ -85,7 +86,7 @@ def test_close_action_item_with_version_and_stale_close_refused(engine):
     # A second screen still showing the old version must not close it again.
     with pytest.raises(StaleRow) as stale:
         close_action_item(engine, OFFICE, item_id, version, D(2025, 9, 11))
-    assert "督办事项" in stale.value.message("zh")
+    assert "督办事项" in error_text(stale.value, "zh")
     with engine.connect() as conn:
         row = conn.execute(select(ActionItem).where(ActionItem.id == item_id)).one()
         assert (row.status, row.closed_on, row.version) == ("done", D(2025, 9, 10), version + 1)
@@ -98,7 +99,7 @@ def test_close_action_item_with_version_and_stale_close_refused(engine):
 def test_close_unknown_item_is_refused_as_not_found(engine):
     with pytest.raises(NotFound) as error:
         close_action_item(engine, OFFICE, 4242, 1, D(2025, 9, 10))
-    assert "4242" in error.value.message("zh") and "4242" in error.value.message("en")
+    assert "4242" in error_text(error.value, "zh") and "4242" in error_text(error.value, "en")
 
 
 def test_list_meetings_newest_first_with_item_counts(engine):

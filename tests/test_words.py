@@ -19,7 +19,9 @@ NO_HAN_OK = {"English"}  # the language switch names English in English
 
 
 def placeholders(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    """The {names} of a text; a language's own variant (value_zh / value_en) counts as the name."""
+    names = {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    return {name.removesuffix("_zh").removesuffix("_en") for name in names}
 
 
 def test_each_word_is_a_pair_of_texts_with_the_same_placeholders():
