@@ -43,26 +43,38 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def pg_template():
-    """A migrated PostgreSQL template database; each test gets a copy (CREATE DATABASE ... TEMPLATE)."""
+@contextmanager
+def pg_database(prefix: str, fill, template: str | None = None) -> Iterator[str | None]:
+    """A PostgreSQL database named prefix_<random> (a copy of `template` when given), filled by
+    fill(url) and dropped at the end; None without TEST_DATABASE_URL."""
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
         yield None
         return
-    name = f"tmpl_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = make_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(make_url(base).set(database=name).render_as_string(hide_password=False))
-    ensure_schema(engine)
-    engine.dispose()
+        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+    fill(make_url(base).set(database=name).render_as_string(hide_password=False))
     try:
         yield name
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def _migrate(url: str) -> None:
+    engine = make_engine(url)
+    ensure_schema(engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_template():
+    """A migrated PostgreSQL template database; each test gets a copy (CREATE DATABASE ... TEMPLATE)."""
+    with pg_database("tmpl", _migrate) as name:
+        yield name
 
 
 @contextmanager
@@ -159,21 +171,11 @@ def small_template(tmp_path_factory, sqlite_template) -> Path:
 @pytest.fixture(scope="session")
 def pg_small_template(pg_template):
     """The PostgreSQL twin of small_template (a database copied with CREATE DATABASE ... TEMPLATE)."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
+    if pg_template is None:
         yield None
         return
-    name = f"tmpl_small_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
-    _populate(make_url(base).set(database=name).render_as_string(hide_password=False))
-    try:
+    with pg_database("tmpl_small", _populate, template=pg_template) as name:
         yield name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="module")
