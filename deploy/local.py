@@ -15,13 +15,13 @@ environment; --database-url overrides DATABASE_URL.
 
 Python callers use `cluster(workers, db_url)` (a context manager yielding a Cluster).
 """
+
 from __future__ import annotations
 
 import argparse
 import contextlib
 import json
 import os
-import re
 import secrets
 import shutil
 import signal
@@ -68,8 +68,11 @@ def site_config(app_ports: list[int], proxy_port: int, cache_dir: Path) -> str:
     line = "    server 127.0.0.1:8501 max_fails=1 fail_timeout=10s;\n"
     assert line in text and "listen 80;" in text and CACHE_PATH in text, "dashboard.conf changed shape"
     servers = "".join(line.replace("8501", str(port)) for port in app_ports)
-    return (text.replace(line, servers).replace("listen 80;", f"listen 127.0.0.1:{proxy_port};")
-            .replace(CACHE_PATH, str(cache_dir)))
+    return (
+        text.replace(line, servers)
+        .replace("listen 80;", f"listen 127.0.0.1:{proxy_port};")
+        .replace(CACHE_PATH, str(cache_dir))
+    )
 
 
 def free_port(start: int | None = None) -> int:
@@ -154,9 +157,23 @@ def app_environment(db_url: str | None, env_file: Path | None) -> dict[str, str]
 
 def _start_app(port: int, env: dict, folder: Path) -> subprocess.Popen:
     log = folder / f"streamlit-{port}.log"
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-               "--server.port", str(port), "--server.address", "127.0.0.1",
-               "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "app.py"),
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
     with open(log, "w") as output:
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
 
@@ -170,8 +187,9 @@ def _start_nginx(app_ports: list[int], proxy_port: int, folder: Path) -> subproc
     check = subprocess.run([NGINX, "-t", "-c", str(folder / "nginx.conf")], capture_output=True, text=True)
     if check.returncode != 0:
         raise RuntimeError(f"nginx -t failed:\n{check.stderr}")
-    return subprocess.Popen([NGINX, "-c", str(folder / "nginx.conf")], stdout=subprocess.DEVNULL,
-                            stderr=open(folder / "nginx.stderr", "w"))
+    return subprocess.Popen(
+        [NGINX, "-c", str(folder / "nginx.conf")], stdout=subprocess.DEVNULL, stderr=open(folder / "nginx.stderr", "w")
+    )
 
 
 def _stop(processes: list[subprocess.Popen]) -> None:
@@ -187,9 +205,16 @@ def _stop(processes: list[subprocess.Popen]) -> None:
 
 
 @contextlib.contextmanager
-def cluster(workers: int = 2, db_url: str | None = None, *, env_file: Path | None = None,
-            proxy_port: int | None = None, first_app_port: int | None = None, folder: Path | None = None,
-            extra_env: dict[str, str] | None = None):
+def cluster(
+    workers: int = 2,
+    db_url: str | None = None,
+    *,
+    env_file: Path | None = None,
+    proxy_port: int | None = None,
+    first_app_port: int | None = None,
+    folder: Path | None = None,
+    extra_env: dict[str, str] | None = None,
+):
     """Start `workers` app processes and nginx in front of them; yield a Cluster; stop them all."""
     own_folder = folder is None
     folder = Path(folder or tempfile.mkdtemp(prefix="dashboard-local-"))
@@ -220,6 +245,7 @@ def cluster(workers: int = 2, db_url: str | None = None, *, env_file: Path | Non
 
 # --- command line ------------------------------------------------------------------------------
 
+
 def cmd_run(args) -> int:
     """Foreground: start, print where, wait for Ctrl-C or SIGTERM, stop."""
     stop = {"now": False}
@@ -232,13 +258,24 @@ def cmd_run(args) -> int:
     folder = Path(args.state_dir)
     if folder.exists():
         shutil.rmtree(folder)
-    with cluster(args.workers, args.database_url, env_file=args.env_file, proxy_port=args.port,
-                 first_app_port=args.first_app_port, folder=folder) as running:
-        state = {"url": running.url, "apps": running.app_urls, "app_pids": running.app_pids,
-                 "nginx_pid": running.nginx_pid, "pid": os.getpid(), "folder": str(folder)}
+    with cluster(
+        args.workers,
+        args.database_url,
+        env_file=args.env_file,
+        proxy_port=args.port,
+        first_app_port=args.first_app_port,
+        folder=folder,
+    ) as running:
+        state = {
+            "url": running.url,
+            "apps": running.app_urls,
+            "app_pids": running.app_pids,
+            "nginx_pid": running.nginx_pid,
+            "pid": os.getpid(),
+            "folder": str(folder),
+        }
         (folder / "state.json").write_text(json.dumps(state))
-        print(f"dashboard: {running.url}  ({args.workers} app process(es): {' '.join(running.app_urls)})",
-              flush=True)
+        print(f"dashboard: {running.url}  ({args.workers} app process(es): {' '.join(running.app_urls)})", flush=True)
         print(f"logs in {folder}; Ctrl-C (or `deploy/local.sh stop`) stops everything", flush=True)
         while not stop["now"] and all(p.poll() is None for p in running.processes):
             time.sleep(0.5)
@@ -256,8 +293,17 @@ def cmd_start(args) -> int:
         print(f"already running (see {folder / 'state.json'}); `stop` first", file=sys.stderr)
         return 1
     folder.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, str(Path(__file__).resolve()), "run", "--workers", str(args.workers),
-               "--state-dir", str(folder), "--first-app-port", str(args.first_app_port)]
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "run",
+        "--workers",
+        str(args.workers),
+        "--state-dir",
+        str(folder),
+        "--first-app-port",
+        str(args.first_app_port),
+    ]
     if args.port:
         command += ["--port", str(args.port)]
     if args.database_url:
