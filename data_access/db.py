@@ -9,6 +9,12 @@ its -wal and -shm files the same mode), in a folder made 0700. A write that
 finds the database locked waits DASHBOARD_DB_BUSY_TIMEOUT seconds (default
 10; SQLite's busy timeout, PostgreSQL's lock_timeout) and then fails with a
 "busy" error (data_access.failures) instead of waiting for ever.
+
+On PostgreSQL each process keeps a pool of DASHBOARD_DB_POOL_SIZE connections (default 5) and opens
+up to DASHBOARD_DB_MAX_OVERFLOW more at busy moments (default 10); a read waits at most 30 s for a
+free one. Every read and write returns its connection when it ends (no connection is held across a
+page run), so a process needs about as many as it runs statements at once: docs/deploy.md works
+out max_connections for N processes.
 """
 from __future__ import annotations
 
@@ -34,6 +40,8 @@ _lock = threading.Lock()
 
 BUSY_TIMEOUT_SECONDS = 10.0  # default of DASHBOARD_DB_BUSY_TIMEOUT
 CONNECT_TIMEOUT_SECONDS = 10  # PostgreSQL: a host that does not answer fails after this
+POOL_SIZE = 5  # default of DASHBOARD_DB_POOL_SIZE: connections a process keeps open
+MAX_OVERFLOW = 10  # default of DASHBOARD_DB_MAX_OVERFLOW: more, opened at busy moments and closed again
 
 
 def database_url() -> str:
@@ -51,6 +59,18 @@ def busy_timeout() -> float:
     except ValueError:
         seconds = BUSY_TIMEOUT_SECONDS
     return max(seconds, 0.0)
+
+
+def pool_settings() -> dict[str, int]:
+    """pool_size and max_overflow of a server database's engine (DASHBOARD_DB_POOL_SIZE, _MAX_OVERFLOW)."""
+    values = {}
+    for key, variable, default, least in (("pool_size", "DASHBOARD_DB_POOL_SIZE", POOL_SIZE, 1),
+                                          ("max_overflow", "DASHBOARD_DB_MAX_OVERFLOW", MAX_OVERFLOW, 0)):
+        try:
+            values[key] = max(int(os.environ.get(variable) or default), least)
+        except ValueError:
+            values[key] = default
+    return values
 
 
 def sqlite_path(url: str | None = None) -> Path | None:
@@ -129,6 +149,8 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         connect_args = {}
         if url.startswith("postgresql") and "connect_timeout" not in url:
             connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
+        if "poolclass" not in kwargs:
+            kwargs = {**pool_settings(), **kwargs}
         engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
         if engine.dialect.name == "postgresql":
             event.listen(engine, "connect", partial(_postgresql_session, busy_ms=busy_ms))
