@@ -59,3 +59,21 @@ def test_kpis_imports_no_alembic_plotly_or_streamlit(db_url):
     imported = {line.split("|")[-1].strip().split(".")[0] for line in done.stderr.splitlines() if "|" in line}
     assert "sqlalchemy" in imported and "metrics" in imported  # the measurement itself works
     assert not imported & {"alembic", "plotly", "streamlit", "openpyxl", "fpdf"}, imported
+
+
+def test_account_commands_import_no_pandas_or_openpyxl(tmp_path):
+    """`users` goes through data_access.admin and its security log: text rules only."""
+    url = f"sqlite:///{tmp_path / 'accounts.db'}"
+    ensure_schema(make_engine(url))
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "manage.py", "users", "list"],
+        cwd=ROOT,
+        env=dict(os.environ, DATABASE_URL=url),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in done.stderr.splitlines() if "|" in line}
+    assert "data_access" in imported
+    assert not imported & {"pandas", "numpy", "openpyxl", "alembic", "plotly", "streamlit"}, imported
