@@ -29,7 +29,7 @@ from typing import Any
 
 from data_access import models
 from data_access.calendar import FIRST_YEAR, LAST_YEAR
-from data_access.downloads import restore
+from data_access.formulas import restore
 from data_access.limits import MAX_TEXT_CHARS
 
 TYPES = ("text", "int", "float", "date", "datetime", "month", "yesno", "enum")
@@ -465,7 +465,7 @@ def _parse_text(column: Column, value: Any) -> str:
     elif isinstance(value, dt.date):
         text = value.isoformat()
     else:
-        text = restore(str(value).strip())  # an export's formula-safe quote taken off (data_access.downloads)
+        text = restore(str(value).strip())  # an export's formula-safe quote taken off (data_access.formulas)
     if CONTROL_CHARS.search(text):
         raise _Bad("control_chars")
     if column.max_length is not None and len(text) > column.max_length:
