@@ -157,6 +157,7 @@ def cmd_users(args) -> int:
     from data_access import admin
     from data_access.permissions import CLI_ACTOR
     from data_access.writes import WRITE_ERRORS
+    from ui.problem_text import error_text
 
     engine = get_engine()
     if args.action == "list":
@@ -183,7 +184,7 @@ def cmd_users(args) -> int:
             ended = admin.end_all_sessions(engine, CLI_ACTOR, name)
             done = f"ended {ended} session(s) of {name.lower()}"
     except WRITE_ERRORS as error:
-        reason = "; ".join(line for line in error.message("en").splitlines() if line.strip())
+        reason = "; ".join(line for line in error_text(error, "en").splitlines() if line.strip())
         print(f"users {args.action}: {reason}", file=sys.stderr)
         return 1
     print(done)

@@ -4,7 +4,7 @@ the customer each month: day, hours, scope and status (planned / agreed / done /
 Written by the office for any customer, and by a manager only for a customer they are posted to
 on the plan's day (their own customers; checked here, in the write path, before and after an
 edit). Each save is one UnitOfWork with its audit entry; problems come as WriteProblem codes,
-the contract's (required, above_max, ...) or outage_not_posted, worded in ui/words/lifecycle.py.
+the contract's (required, above_max, ...) or outage_not_posted, worded in ui/words/ (ui.problem_text).
 """
 from __future__ import annotations
 
@@ -31,18 +31,9 @@ from data_access.writes import (
 TABLE = "outage_plans"
 MAX_HOURS = 72
 MAX_SCOPE = 200
-# Field labels of the messages (zh, en).
-FIELDS = {
-    "account_no": ("户号", "Account no."),
-    "planned_on": ("停电日期", "Outage day"),
-    "hours": ("停电时长（小时）", "Hours"),
-    "scope": ("停电范围", "Scope"),
-    "status": ("状态", "Status"),
-}
-
-
 def _problem(field: str, code: str, **params) -> WriteProblem:
-    return WriteProblem(field, code, params, label=FIELDS[field])
+    """A problem of `field`, labelled by the words key lbl_outage_<field> (ui/words/lifecycle.py)."""
+    return WriteProblem(field, code, params, label=f"lbl_outage_{field}")
 
 
 def _problems(account_no: str | None, planned_on: Any, hours: Any, scope: str | None,
@@ -77,7 +68,7 @@ def _check_actor(uow: UnitOfWork, customer_id: int, planned_on: dt.date, account
     if actor.role == "office":
         return
     if actor.role != "manager" or actor.manager_id is None:
-        raise PermissionDenied(f"role {actor.role} may not write {TABLE}", f"当前角色（{actor.role}）无权填写停电计划")
+        raise PermissionDenied("role_may_not_write", role=actor.role, table=TABLE)
     if not is_posted(uow.conn, actor.manager_id, customer_id, planned_on):
         raise ValidationFailed([_problem("account_no", "outage_not_posted", account_no=account_no,
                                          day=planned_on.isoformat())], TABLE)
@@ -95,7 +86,7 @@ def save_outage(engine: Engine, actor: Actor, *, account_no: str, planned_on: dt
         customer_id = uow.conn.execute(select(Customer.id).where(Customer.account_no == account_no)).scalar()
         if customer_id is None:
             raise ValidationFailed([_problem("account_no", "unknown_reference", value=account_no,
-                                             sheet="customers", sheet_zh="客户")], TABLE)
+                                             sheet="customers")], TABLE)
         _check_actor(uow, customer_id, planned_on, account_no)
         key = f"{account_no}|{planned_on.isoformat()}"
         after = {"account_no": account_no, **values}

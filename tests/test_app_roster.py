@@ -3,27 +3,21 @@ filter, the manager page via ?manager= and via the picker, both languages (no En
 Chinese screen), read-only for leadership, hidden from managers."""
 from __future__ import annotations
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from data_access.db import make_engine
 from data_access.settings import load_settings
 from metrics import lifecycle
 from tests.apptest import login_as
-from tests.conftest import ROOT, seeded_copy
+from tests.conftest import ROOT
+from tests.english_check import english_words, texts
 from tests.seed_small import Q3
-from tests.test_app_language import english_words, seed, texts
 from ui import nav
 from ui.strings import EN, ZH
 
 APP = str(ROOT / "app.py")
 SCRIPT = "views/roster.py"
 WINDOW = {"from": Q3[0].isoformat(), "to": Q3[1].isoformat()}
-
-
-@pytest.fixture(scope="module")
-def small_url(tmp_path_factory, sqlite_template) -> str:
-    return seeded_copy(tmp_path_factory, sqlite_template, "roster", seed)
 
 
 def open_roster(url: str, monkeypatch, user: str = "office", **query) -> AppTest:

@@ -16,8 +16,8 @@ from data_access.permissions import Actor, PermissionDenied
 from data_access.writes import StaleRow, ValidationFailed
 from tests import builders as b
 from tests.apptest import login_as
-from tests.conftest import ROOT, seeded_copy
-from tests.test_app_language import english_words, seed, texts
+from tests.conftest import ROOT
+from tests.english_check import english_words, texts
 from ui.problem_text import problem_text
 from ui.strings import ZH
 
@@ -75,11 +75,6 @@ def test_bad_input_names_each_field_and_writes_nothing(engine, world):
     assert unknown.value.problems[0].column == "account_no"
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(OutagePlan)).scalar() == 0
-
-
-@pytest.fixture(scope="module")
-def small_url(tmp_path_factory, sqlite_template) -> str:
-    return seeded_copy(tmp_path_factory, sqlite_template, "outages", seed)
 
 
 def test_entry_screen_saves_and_the_manager_page_lists(small_url, monkeypatch):

@@ -198,7 +198,7 @@ def test_import_counts_training_rows_of_the_same_file(engine, world, tmp_path):
              "training.csv": "employee_no,date,hours,kind,topic\nM4,2026-01-05,10,skill,操作\nM4,2026-01-06,6,skill,实操\n",
              "postings.csv": "employee_no,account_no,start_date\nM4,C2,2026-03-01\n"}
     refused = run_import(engine, write_folder(tmp_path / "g", files))
-    assert [(e.row, e.params.get("reasons", e.reason)) for e in refused.errors] == [(2, ["no_passed_assessment"])]
+    assert [(e.row, e.params.get("reasons", e.code)) for e in refused.errors] == [(2, ["no_passed_assessment"])]
 
 
 def test_cli_words_the_refusal(db_url, tmp_path):
@@ -218,31 +218,39 @@ def test_cli_words_the_refusal(db_url, tmp_path):
     assert "0 training hours, fewer than 16" in done.stderr
 
 
-def test_managers_screen_refuses_then_accepts_with_a_reason(db_url, monkeypatch):
+def edit_table(at, key: str, added: list[dict]) -> None:
+    """Add rows to the data editor whose key starts with `key`_ (as the browser sends them) and save."""
+    [editor] = [e for e in at.data_editor if e.key.rsplit("_", 2)[0] == key]
+    at.session_state[editor.key] = {"edited_rows": {}, "added_rows": added, "deleted_rows": []}
+    at.run()
+    at.button(key=f"{editor.key}_save").click().run()
+
+
+def test_managers_screen_refuses_then_accepts_with_a_reason(seeded_url, monkeypatch):
     """The office's postings editor (AppTest): the gate's words next to the row, then saved with a reason."""
     from sqlalchemy import func
     from streamlit.testing.v1 import AppTest
 
     from data_access.db import make_engine
-    from tests.test_app_entry import APP, edit_table, editor_index, errors, login, no_exception, seed
+    from tests.apptest import login_as, no_exception
 
-    seed(db_url)
-    engine = make_engine(db_url)
+    engine = make_engine(seeded_url)
     with engine.begin() as conn:
         b.setting(conn, "posting_gate_from", date_number(D(2025, 1, 1)))
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    at = login(AppTest.from_file(APP, default_timeout=120), "office")
+    monkeypatch.setenv("DATABASE_URL", seeded_url)
+    at = login_as(AppTest.from_file(str(ROOT / "app.py"), default_timeout=120), "office", seeded_url)
     at.switch_page("views/entry_managers.py").run()
     at.text_input(key="ema_customer").set_value("C002").run()
-    index = editor_index(at, "ema_customer_postings")
+    errors = lambda: "\n".join(e.value for e in at.error)  # noqa: E731
     # M002 failed the assessment in the seed: refused, nothing written.
-    edit_table(at, index, added=[{"employee_no": "M002", "start_date": "2025-12-01"}])
-    assert "准入例外说明：未达派驻准入条件" in errors(at) and "没有合格的考察" in errors(at)
+    edit_table(at, "ema_customer_postings", [{"employee_no": "M002", "start_date": "2025-12-01"}])
+    assert "准入例外说明：未达派驻准入条件" in errors() and "没有合格的考察" in errors()
     with engine.connect() as conn:
         before = conn.execute(select(func.count()).select_from(Posting)).scalar()
-    edit_table(at, index, added=[{"employee_no": "M002", "start_date": "2025-12-01", "gate_override": "补考前临时顶岗"}])
+    edit_table(at, "ema_customer_postings",
+               [{"employee_no": "M002", "start_date": "2025-12-01", "gate_override": "补考前临时顶岗"}])
     no_exception(at)
-    assert not errors(at)
+    assert not errors()
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Posting)).scalar() == before + 1
     assert [entry["after"]["gate_override"] for entry in gate_audits(engine)] == ["补考前临时顶岗"]

@@ -19,7 +19,7 @@ from data_access.permissions import PermissionDenied
 from data_access.template import write_template
 from ui import auth, data, forms, theme
 from ui.components import missing_as_dash, show_table
-from ui.problem_text import problem_text
+from ui.problem_text import error_text, problem_text
 from ui.strings import language, t
 from ui.text import plain
 
@@ -106,7 +106,7 @@ def commit(source: importer.Source) -> None:
                                         progress=progress_reporter(bar))
     except PermissionDenied as error:
         bar.empty()
-        st.error(plain(error.message(language())))
+        st.error(plain(error_text(error, language())))
         return
     bar.empty()
     if not result.committed:

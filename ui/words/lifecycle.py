@@ -86,7 +86,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "lc_col_closed_at": ("办结时间", "Closed"),
     "lc_col_summary": ("处理情况", "Summary"),
     # Outage plans (data_access.outages, views/entry_outages.py).
-    "lc_problem_outage_not_posted": ("{day} 您未派驻到客户 {account_no}，只能为本人派驻的客户填写停电计划",
+    "pr_outage_not_posted": ("{day} 您未派驻到客户 {account_no}，只能为本人派驻的客户填写停电计划",
                                      ("you are not posted to customer {account_no} on {day}; "
                                      "you may plan outages only for your own customers")),
     "nav_entry_outages": ("停电计划", "Outage plans"),
@@ -125,4 +125,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "lc_meeting_outages": ("下月停电计划（{month}）", "Outage plans next month ({month})"),
     "lc_col_page": ("经理页", "Manager page"),
     "lc_open_page": ("打开", "Open"),
+    "lbl_outage_account_no": ("户号", "Account no."),
+    "lbl_outage_planned_on": ("停电日期", "Outage day"),
+    "lbl_outage_hours": ("停电时长（小时）", "Hours"),
+    "lbl_outage_scope": ("停电范围", "Scope"),
+    "lbl_outage_status": ("状态", "Status"),
+    "lbl_table_outage_plans": ("停电计划", "outage plans"),
 }
