@@ -27,7 +27,7 @@ from data_access.passwords import (
     valid_username,
 )
 from data_access.permissions import Actor, PermissionDenied, check_write
-from data_access.settings import SETTING_SPECS, SPECS_BY_KEY, SettingSpec
+from data_access.settings import SETTING_SPECS, SPECS_BY_KEY, SettingSpec, date_number, number_date
 from data_access.writes import (
     NotFound,
     SavedRow,
@@ -308,11 +308,34 @@ def settings_rows(conn: Connection) -> list[dict[str, Any]]:
         value, version = stored.get(spec.key, (float(spec.default), None))
         rows.append({"key": spec.key, "value": float(value), "version": version, "default": float(spec.default),
                      "label_zh": spec.label_zh, "label_en": spec.label_en, "minimum": spec.minimum,
-                     "maximum": spec.maximum, "integer": spec.integer})
+                     "maximum": spec.maximum, "integer": spec.integer, "kind": spec.kind})
     return rows
 
 
+def _date_setting(spec: SettingSpec, value: Any) -> tuple[float | None, WriteProblem | None]:
+    """A date setting's value (a date or YYYY-MM-DD) as its stored number YYYYMMDD."""
+    label = f"setting:{spec.key}"  # the setting's own label (data_access.settings)
+    value = plain_value(value)
+    if value is None:
+        return None, _problem(spec.key, "required", label, value="")
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if not isinstance(value, dt.date):
+        try:
+            value = dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            return None, _problem(spec.key, "bad_date", label, value=str(value)[:40])
+    number = date_number(value)
+    if number < spec.minimum:
+        return None, _problem(spec.key, "below_min", label, limit=str(number_date(spec.minimum)), value=str(value))
+    if spec.maximum is not None and number > spec.maximum:
+        return None, _problem(spec.key, "above_max", label, limit=str(number_date(spec.maximum)), value=str(value))
+    return number, None
+
+
 def _setting_value(spec: SettingSpec, value: Any) -> tuple[float | None, WriteProblem | None]:
+    if spec.kind == "date":
+        return _date_setting(spec, value)
     label = f"setting:{spec.key}"  # the setting's own label (data_access.settings)
     value = plain_value(value)
     shown = str(value)[:40]

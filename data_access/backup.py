@@ -31,7 +31,7 @@ from sqlalchemy.engine import Connection
 from data_access.db import create_private_file, ensure_schema, make_engine, sqlite_path
 from data_access.failures import DATABASE_ERRORS, classify
 from data_access.models import Setting
-from data_access.settings import DEFAULTS
+from data_access.settings import DATE_KEYS, DEFAULTS
 
 # Tables the schema set-up fills by itself: they do not make a database "not empty".
 SCHEMA_FILLED = frozenset({"alembic_version", "calendar_days", "settings"})
@@ -97,12 +97,13 @@ def table_counts(conn: Connection) -> dict[str, int]:
 
 
 def own_rows(conn: Connection) -> int:
-    """Rows the database holds beyond what its set-up wrote (changed settings count)."""
+    """Rows the database holds beyond what its set-up wrote (changed settings count; a date
+    setting such as posting_gate_from is the day of set-up, not the office's data)."""
     counts = table_counts(conn)
     rows = sum(count for name, count in counts.items() if name not in SCHEMA_FILLED)
     if "settings" in counts:
         rows += sum(1 for key, value in conn.execute(select(Setting.key, Setting.value))
-                    if DEFAULTS.get(key) != float(value))
+                    if key not in DATE_KEYS and DEFAULTS.get(key) != float(value))
     return rows
 
 

@@ -301,6 +301,8 @@ _DECLARED: tuple[Sheet, ...] = (
         Column("start_date", "派驻开始日期", "Start date", type="date", required=True),
         Column("end_date", "派驻结束日期", "End date", type="date", not_before=("start_date",)),
         Column("handover_note", "交接说明", "Handover note"),
+        # Optional even as a column: a file without it is valid (data_access.gate, docs/import.md).
+        Column("gate_override", "准入例外说明", "Gate exception reason"),
     ), ("employee_no", "account_no", "start_date")),
     Sheet("work_logs", "工作日志", "Work logs", (
         _employee(),

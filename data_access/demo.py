@@ -13,8 +13,9 @@ What the data looks like:
 - Managers in teams (城区一班, 农村一班 ...; prefixed by the county above county
   scale), trained before their first posting (most compliant; a few short on
   hours, a few short on skill share, one or two who failed the assessment and
-  passed a retake only after being posted), one or two candidates still in
-  training. Postings of 5-17 months; when one ends the customer often gets a
+  passed a retake only after being posted), and a pipeline of candidates not
+  posted yet (about 12 %, at least 4, in turn: in training, assessed and
+  awaiting a posting, failed the assessment, not started). Postings of 5-17 months; when one ends the customer often gets a
   successor (the handover note names them); a few managers hold two
   customers at once; later cohorts start mid-window; a few withdraw.
 - Work logs on the calendar of data_access.calendar.package_workday: two to
@@ -45,11 +46,13 @@ What the data looks like:
   41 k, city about 420 k). Some customers surge (a month >= 1.3 x the previous three), some
   run above capacity or at >= 85 % for months, some pay by capacity where
   demand would be cheaper (and the reverse).
+- Outage plans for the customers posted on `until`, last month to next month (about two in three
+  customer-months): past ones mostly done, future ones agreed or planned.
 - Users `leader`, `office` and `manager` (linked to a manager posted on
   `until`), password `demo123!`.
 
 Replacing existing data: everything runs in one transaction. All domain
-tables (managers, training, assessments, customers, postings, work_logs,
+tables (managers, training, assessments, customers, postings, work_logs, outage_plans,
 monthly_plans, experts, expert_calls, applications, consumption) are
 emptied first, children before parents (PostgreSQL: TRUNCATE, which makes
 readers wait until the load commits). Settings, calendar overrides, the
@@ -95,6 +98,7 @@ from data_access.models import (
     ExpertCall,
     Manager,
     MonthlyPlan,
+    OutagePlan,
     Posting,
     Training,
     User,
@@ -135,7 +139,7 @@ SCALES: dict[str, Scale] = {
 # Domain tables, children before parents: the order to empty them in.
 DOMAIN_TABLES: tuple[Table, ...] = tuple(
     model.__table__ for model in (
-        Consumption, Application, ExpertCall, WorkLog, MonthlyPlan, Posting,
+        OutagePlan, Consumption, Application, ExpertCall, WorkLog, MonthlyPlan, Posting,
         Assessment, Training, Expert, Customer, Manager,
     )
 )
@@ -574,7 +578,7 @@ def _make_managers(rng: random.Random, geo: Geography, scale: Scale, customer_co
     rng.shuffle(order)
     n = len(managers)
     cuts = list(itertools.accumulate([
-        _pick(rng, n, 0.03, 1),   # candidates in training
+        _pick(rng, n, 0.12, 4),   # candidates: the pipeline (PIPELINE stages)
         _pick(rng, n, 0.05, 1),   # short on hours
         _pick(rng, n, 0.05, 1),   # short on skill share
         _pick(rng, n, 0.04, 1),   # failed the assessment
@@ -709,8 +713,13 @@ def _sessions(rng: random.Random, hours: int) -> list[float]:
 
 def _make_training(rng: random.Random, managers: list[ManagerPlan], until: dt.date) -> tuple[list[tuple], list[tuple]]:
     training, assessments = [], []
+    candidates = 0
     for manager in managers:
         first = manager.postings[0].start if manager.postings else None
+        if first is None:
+            _pipeline(rng, manager, PIPELINE[candidates % len(PIPELINE)], until, training, assessments)
+            candidates += 1
+            continue
         posted_by = first or until + rng.randint(10, 40) * DAY  # candidates: posting still ahead
         skill, other = _training_hours(rng, manager.training)
         sessions = [("skill", h) for h in skill] + [("other", h) for h in other]
@@ -737,6 +746,31 @@ def _make_training(rng: random.Random, managers: list[ManagerPlan], until: dt.da
         else:
             assessments.append((len(assessments) + 1, manager.id, assessed, float(rng.randint(68, 98)), True))
     return training, assessments
+
+
+# Lifecycle stages of the candidates (not posted yet), in turn: the roster shows each of them.
+PIPELINE = ("in_training", "assessed_pass", "assessed_fail", "candidate")
+
+
+def _pipeline(rng: random.Random, manager: ManagerPlan, stage: str, until: dt.date,
+              training: list[tuple], assessments: list[tuple]) -> None:
+    """The records of a candidate at `stage` on `until`: none yet, half the training so far, or the
+    whole course and an assessment a week ago (passed: awaiting a posting; failed: a retake ahead)."""
+    if stage == "candidate":
+        return
+    skill, other = _training_hours(rng, "ok")
+    sessions = [("skill", h) for h in skill] + [("other", h) for h in other]
+    rng.shuffle(sessions)
+    if stage == "in_training":
+        sessions = sessions[:max(1, len(sessions) // 2)]
+    last = until - (1 if stage == "in_training" else 14) * DAY
+    for offset, (kind, hours) in enumerate(reversed(sessions)):
+        training.append((len(training) + 1, manager.id, last - 2 * offset * DAY, hours, kind,
+                         rng.choice(TRAINING_TOPICS[kind])))
+    if stage != "in_training":
+        passed = stage == "assessed_pass"
+        score = float(rng.randint(70, 95) if passed else rng.randint(40, 58))
+        assessments.append((len(assessments) + 1, manager.id, until - 7 * DAY, score, passed))
 
 
 # ----------------------------------------------------------------- work logs
@@ -1242,6 +1276,7 @@ class DemoPlan:
     calls: list[tuple]
     applications: list[tuple]
     metered: list[CustomerRow]
+    outages: list[tuple] = field(default_factory=list)
 
 
 def _plan(scale: Scale, seed: int, start: dt.date, until: dt.date, report: Progress) -> DemoPlan:
@@ -1265,7 +1300,34 @@ def _plan(scale: Scale, seed: int, start: dt.date, until: dt.date, report: Progr
         plans=_monthly_plans(_rng(seed, "plans"), managers, days, until),
         experts=experts, calls=calls, applications=applications,
         metered=consumption_customers(_rng(seed, "metered"), customers, postings, scale),
+        outages=_outage_plans(_rng(seed, "outages"), postings, days, until),
     )
+
+
+OUTAGE_SCOPES = ("10kV 进线开关例行检修", "配电房变压器预防性试验", "低压母线改造", "高压柜清扫与紧固",
+                 "无功补偿装置更换", "新增负荷接入施工配合", "电缆终端头检修")
+
+
+def _outage_plans(rng: random.Random, postings: list[PostingPlan], days: Workdays, until: dt.date) -> list[tuple]:
+    """Outage windows agreed with the customers posted on `until`, last month to next month: about
+    two in three customer-months have one; past ones mostly done, future ones agreed or planned."""
+    customers = sorted({p.customer_id for p in postings if p.covers(until, until)})
+    this_month = until.replace(day=1)
+    rows = []
+    for customer_id in customers:
+        for month in (_month_add(this_month, -1), this_month, _month_add(this_month, 1)):
+            if rng.random() > 0.65:
+                continue
+            candidates = [month + dt.timedelta(days=d) for d in range(28)
+                          if days.is_workday(month + dt.timedelta(days=d))]
+            day = rng.choice(candidates)
+            if day < until:
+                status = "done" if rng.random() < 0.85 else "cancelled"
+            else:
+                status = "agreed" if rng.random() < 0.6 else "planned"
+            rows.append((len(rows) + 1, customer_id, day, float(rng.choice((2, 4, 4, 6, 8))),
+                         rng.choice(OUTAGE_SCOPES), status, "demo"))
+    return rows
 
 
 def _expected_logs(plan: DemoPlan) -> int:
@@ -1304,6 +1366,8 @@ def _write(conn: Connection, plan: DemoPlan, report: Progress) -> dict[str, int]
                                         "energized_on"), plan.applications)
     loader.load(Consumption.__table__, ("id", "customer_id", "month", "kwh", "max_demand_kw"),
                 _consumption(_rng(seed, "consumption"), plan.metered, until))
+    loader.load(OutagePlan.__table__, ("id", "customer_id", "planned_on", "hours", "scope", "status", "entered_by"),
+                plan.outages)
     if not sqlite:
         _reset_sequences(conn, loader.counts)
     report("users", 0.99)

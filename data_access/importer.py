@@ -61,7 +61,7 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from data_access import audit, xlsx_guard
+from data_access import audit, gate, xlsx_guard
 from data_access.calendar import rebuild_calendar
 from data_access.contract import (
     REFERENCE_FK,
@@ -81,6 +81,7 @@ from data_access.failures import DATABASE_ERRORS, classify, short_reason
 from data_access.limits import MAX_BLANK_RUN, MAX_COLUMNS, MAX_TEXT_CHARS, max_file_bytes, max_rows
 from data_access.models import Base
 from data_access.permissions import CLI_ACTOR, Actor, check_write
+from data_access.settings import load_settings
 
 Progress = Callable[[str, float], None]
 
@@ -503,6 +504,8 @@ class _SheetPlan:
     inserts: list[dict[str, Any]] = field(default_factory=list)
     updates: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)  # (stored, new)
     unchanged: int = 0
+    absent: frozenset[str] = frozenset()  # the sheet's columns the file does not have
+    overridden: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (key, audit record) of gate exceptions
 
 
 def _report(progress: Progress | None, step: str, fraction: float) -> None:
@@ -518,8 +521,8 @@ def _key_text(sheet: Sheet, values: tuple) -> str:
 def _validate_sheet(item: SheetInput, errors: list[ImportProblem], import_keys: dict[str, set],
                     tick: Callable[[int], None]) -> _SheetPlan:
     sheet = item.sheet
-    plan = _SheetPlan(sheet)
     keys = [column.key if column else None for column in item.columns]
+    plan = _SheetPlan(sheet, absent=frozenset(sheet.column_keys) - set(keys))
     first_row_of_key: dict[tuple, int] = {}
     own_keys = import_keys.setdefault(sheet.key, set()) if sheet.key in REFERENCE_FK else None
     for count, (number, values) in enumerate(item.rows, start=1):
@@ -575,14 +578,67 @@ def _classify(conn: Connection, plan: _SheetPlan) -> None:
     clean_rows = [clean for _, clean in plan.rows]
     stored = existing_rows(conn, plan.sheet, clean_rows)
     columns = plan.sheet.column_keys
+    kept = [key for key in KEPT_WHEN_ABSENT.get(plan.sheet.key, ()) if key in plan.absent]
     for clean in clean_rows:
         old = stored.get(plan.sheet.row_key(clean))
+        if old is not None:
+            clean.update({key: old[key] for key in kept})
         if old is None:
             plan.inserts.append(clean)
         elif any(old[key] != clean[key] for key in columns):
             plan.updates.append((old, clean))
         else:
             plan.unchanged += 1
+
+
+# Columns a file may leave out without clearing what is stored: a posting keeps the office's
+# reason for a gate exception when the file has no gate_override column.
+KEPT_WHEN_ABSENT: dict[str, tuple[str, ...]] = {"postings": ("gate_override",)}
+# Sheets the gate counts, written inside a savepoint so the rows of the same file count.
+GATE_SHEETS = ("managers", "training", "assessments")
+
+
+def _gate_candidates(plan: _SheetPlan, settings: dict[str, float]) -> list[dict[str, Any]]:
+    """The postings of the plan the gate applies to (new ones, or changed as gate.needed says)."""
+    rows = [new for new in plan.inserts] + [new for old, new in plan.updates if gate.needed(old, new)]
+    return [row for row in rows if gate.applies(row["start_date"], settings)]
+
+
+def _gate_checks(conn: Connection, plans: list[_SheetPlan], rows: list[dict[str, Any]],
+                 settings: dict[str, float]) -> list[gate.GateCheck]:
+    """The gate check of each posting row, counting the managers, training and assessments of
+    this import: they are written in a savepoint, checked, and rolled back."""
+    savepoint = conn.begin_nested()
+    try:
+        _write(conn, [plan for plan in plans if plan.sheet.key in GATE_SHEETS], "gate-check", None, 0.0, 1.0)
+        ids = lookup_ids(conn, SHEETS_BY_KEY["managers"], {row["employee_no"] for row in rows})
+        pairs = [(ids.get(row["employee_no"]), row["start_date"]) for row in rows]
+        checks = gate.check_many(conn, [pair for pair in pairs if pair[0] is not None], settings)
+    finally:
+        savepoint.rollback()
+    return [checks.get(pair, gate.missing(settings)) for pair in pairs]
+
+
+def _check_gate(conn: Connection, plans: list[_SheetPlan], errors: list[ImportProblem]) -> None:
+    """Postings that must pass the posting gate (data_access.gate) and do not: a bad row unless
+    its gate_override gives the office's reason, then kept for the audit trail."""
+    plan = next((plan for plan in plans if plan.sheet.key == "postings"), None)
+    if plan is None:
+        return
+    settings = load_settings(conn)
+    rows = _gate_candidates(plan, settings)
+    if not rows:
+        return
+    numbers = {plan.sheet.row_key(clean): number for number, clean in plan.rows}
+    for row, result in zip(rows, _gate_checks(conn, plans, rows, settings)):
+        if result.passed:
+            continue
+        params = result.params(settings, row["start_date"])
+        key = plan.sheet.row_key(row)
+        if row.get("gate_override"):
+            plan.overridden.append((_key_text(plan.sheet, key), {"gate_override": row["gate_override"], **params}))
+            continue
+        errors.append(ImportProblem(plan.sheet.key, numbers[key], "gate_override", gate.PROBLEM_CODE, params))
 
 
 def _problem_order(problem: ImportProblem) -> tuple[int, int]:
@@ -621,6 +677,11 @@ def _prepare(conn: Connection, source: Source, progress: Progress | None,
     _report(progress, "comparing with the database", start + (end - start) * 0.9)
     for plan in plans:
         _classify(conn, plan)
+    _check_gate(conn, plans, result.errors)
+    if result.errors:
+        result.errors.sort(key=_problem_order)
+        return result, plans
+    for plan in plans:
         result.counts[plan.sheet.key] = (len(plan.inserts), len(plan.updates))
         result.unchanged[plan.sheet.key] = plan.unchanged
     return result, plans
@@ -699,6 +760,8 @@ def _write(conn: Connection, plans: list[_SheetPlan], username: str, progress: P
                 _report(progress, f"writing {plan.sheet.key}", start + (end - start) * done / total)
                 write(conn, plan.sheet, batch, ids, username)
                 done += len(batch)
+        audit.record_many(conn, (audit.audit_row(username, gate.AUDIT_ACTION, plan.sheet.key, key, None, record,
+                                                 "import") for key, record in plan.overridden))
         if (plan.inserts or plan.updates) and plan.sheet.key in DERIVED_REBUILDS:
             _report(progress, f"rebuilding from {plan.sheet.key}", start + (end - start) * done / total)
             DERIVED_REBUILDS[plan.sheet.key](conn)

@@ -54,6 +54,7 @@ CALL_MODES = ("onsite", "remote")
 APPLICATION_KINDS = ("new", "increase")
 SUPPLY_KINDS = ("single", "dual")
 ROLES = ("leader", "office", "manager")
+OUTAGE_STATUSES = ("planned", "agreed", "done", "cancelled")
 # Stage dates of a connection application, in process order.
 APPLICATION_STAGES = (
     "applied_on",
@@ -162,6 +163,27 @@ class Posting(Versioned, Base):
     start_date: Mapped[dt.date] = mapped_column(Date)
     end_date: Mapped[dt.date | None] = mapped_column(Date)
     handover_note: Mapped[str | None] = mapped_column(Text)
+    # The office's reason for posting a manager who does not meet the posting gate (data_access.gate).
+    gate_override: Mapped[str | None] = mapped_column(Text)
+
+
+class OutagePlan(Versioned, Base):
+    """A planned outage window negotiated with a posted customer (program rule 18): entered by the
+    customer's resident manager or the office (data_access.outages)."""
+
+    __tablename__ = "outage_plans"
+    __table_args__ = (
+        CheckConstraint(_in("status", OUTAGE_STATUSES), name="status"),
+        CheckConstraint("hours > 0 AND hours <= 72", name="hours"),
+        Index("ix_outage_plans_customer_day", "customer_id", "planned_on"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    planned_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    hours: Mapped[float] = mapped_column(Float)
+    scope: Mapped[str] = mapped_column(String(200))  # what is switched off (lines, transformers)
+    status: Mapped[str] = mapped_column(String(10), default="planned", server_default="planned")
+    entered_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class WorkLog(Versioned, Base):

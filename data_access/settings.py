@@ -1,6 +1,13 @@
-"""The office-changeable thresholds and prices of the data contract ([brackets])."""
+"""The office-changeable thresholds and prices of the data contract ([brackets]).
+
+Every setting is stored as a number in `settings.value`. A date setting (kind "date", e.g.
+posting_gate_from) is stored as the number YYYYMMDD (20261207.0): exact in a float, readable in
+the table. Date settings have no fixed default: the migration that adds one stores the day it
+runs, so they are not in DEFAULTS (which migration 0001 stores and tests compare with).
+"""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -18,12 +25,16 @@ class SettingSpec:
     minimum: float = 0.0
     maximum: float | None = None
     integer: bool = False  # whole numbers only (days, counts, star ratings)
+    kind: str = "number"  # number / date (stored as YYYYMMDD)
 
 
 SETTING_SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("min_onsite_days", 2, "每周最少驻点工作日", "Minimum on-site days per week", 1, 7, integer=True),
     SettingSpec("min_training_hours", 16, "岗前培训最少学时", "Minimum pre-posting training hours", 0, 200),
     SettingSpec("min_skill_share", 0.6, "技能操作学时最低占比", "Minimum share of skill hours", 0, 1),
+    # The posting gate (docs/import.md): applies to postings starting on or after this day.
+    SettingSpec("posting_gate_from", 0, "派驻准入检查启用日", "Posting gate applies from", 20000101, 21001231,
+                integer=True, kind="date"),
     SettingSpec("plan_deadline_day", 5, "月度计划提交截止日", "Monthly plan deadline (day of month)", 1, 28, integer=True),
     SettingSpec("min_experts_per_specialty", 2, "每专业最少专家人数", "Minimum experts per specialty", 1, 50, integer=True),
     SettingSpec("star_min", 2, "星级客户最低星级", "Minimum star rating of a star customer", 0, 5, integer=True),
@@ -59,14 +70,36 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("notify_max_attempts", 5, "消息发送失败最多尝试次数", "Notification: maximum send attempts", 1, 20,
                 integer=True),
 )
-DEFAULTS: dict[str, float] = {spec.key: float(spec.default) for spec in SETTING_SPECS}
+DEFAULTS: dict[str, float] = {spec.key: float(spec.default) for spec in SETTING_SPECS if spec.kind == "number"}
 SPECS_BY_KEY = {spec.key: spec for spec in SETTING_SPECS}
+DATE_KEYS = frozenset(spec.key for spec in SETTING_SPECS if spec.kind == "date")
+
+
+def date_number(day: dt.date) -> float:
+    """A date setting's stored number: 2026-12-07 -> 20261207.0."""
+    return float(day.year * 10_000 + day.month * 100 + day.day)
+
+
+def number_date(value: float | None) -> dt.date | None:
+    """The date a stored date setting means (None when absent or not a date)."""
+    if value is None:
+        return None
+    number = int(value)
+    try:
+        return dt.date(number // 10_000, number // 100 % 100, number % 100)
+    except ValueError:
+        return None
 
 
 def load_settings(conn: Connection) -> dict[str, float]:
-    """Defaults overlaid with the office's stored values."""
+    """Defaults overlaid with the office's stored values (date settings only when stored)."""
     values = dict(DEFAULTS)
     for key, value in conn.execute(select(Setting.key, Setting.value)):
-        if key in values:
+        if key in values or key in DATE_KEYS:
             values[key] = float(value)
     return values
+
+
+def setting_date(settings: dict[str, float], key: str) -> dt.date | None:
+    """The date of a date setting from load_settings() (None when not stored)."""
+    return number_date(settings.get(key))

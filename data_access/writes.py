@@ -32,7 +32,7 @@ from sqlalchemy import and_, delete, exists, func, insert, or_, select, text, up
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from data_access import audit
+from data_access import audit, gate
 from data_access.contract import (
     REFERENCE_FK,
     SHEETS_BY_KEY,
@@ -49,6 +49,7 @@ from data_access.permissions import (
     check_table,
     check_write,
 )
+from data_access.settings import load_settings
 
 __all__ = [
     "NotFound", "PermissionDenied", "SavedRow", "StaleRow", "UnitOfWork", "ValidationFailed",
@@ -401,6 +402,9 @@ def save_in(uow: UnitOfWork, sheet: Sheet | str, values: dict[str, Any], expecte
     same_key = _stored(uow.conn, sheet, _key_condition(sheet, db_values))
     stored = same_key if row_id is None else _stored(uow.conn, sheet, table.c.id == row_id)
     _check_row_permission(uow, sheet, {**clean, **db_values}, stored)
+    overridden = _posting_gate(uow, clean, db_values, stored, row) if sheet.key == "postings" else None
+    if overridden is not None:
+        uow.audit(gate.AUDIT_ACTION, sheet.key, key, None, overridden)
     first_key = duplicate_column(sheet)
     if stored is None:
         if row_id is not None or expected_version is not None:
@@ -422,6 +426,28 @@ def save_in(uow: UnitOfWork, sheet: Sheet | str, values: dict[str, Any], expecte
     uow.audit("update", sheet.key, key, {**before, "version": stored.version},
               {**clean, "version": expected_version + 1})
     return SavedRow(stored.id, expected_version + 1, "update")
+
+
+def _posting_gate(uow: UnitOfWork, clean: dict[str, Any], db_values: dict[str, Any], stored: Stored | None,
+                  row: int | None) -> dict[str, Any] | None:
+    """Apply the posting gate (data_access.gate) to a posting about to be saved.
+
+    Raises ValidationFailed (code posting_gate, on the gate_override field) when the gate applies,
+    the manager does not meet it and no override reason is given. Returns the audit record of
+    an accepted exception (the reason and what fell short), None when nothing is to be audited.
+    """
+    if not gate.needed(stored.values if stored else None, clean):
+        return None
+    settings = load_settings(uow.conn)
+    if not gate.applies(clean["start_date"], settings):
+        return None
+    result = gate.check(uow.conn, db_values["manager_id"], clean["start_date"], settings)
+    if result.passed:
+        return None
+    params = result.params(settings, clean["start_date"])
+    if not clean.get("gate_override"):
+        raise ValidationFailed([WriteProblem("gate_override", gate.PROBLEM_CODE, params, row)], "postings")
+    return {"gate_override": clean["gate_override"], **params}
 
 
 def _update_guarded(uow: UnitOfWork, table_name: str, table, row_id: int, expected_version: int,

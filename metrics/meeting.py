@@ -22,7 +22,8 @@ assigns owners. Sections, in agenda order:
 
 age_days counts calendar days up to as_of from when the item arose (see each function).
 
-Besides the sections, calendar_years names the years whose holiday arrangement is due and
+Besides the sections, outages lists next month's planned or agreed outage plans (coming_outages),
+and calendar_years names the years whose holiday arrangement is due and
 missing on as_of (data_access.calendar.years_to_load: this year, and from 1 November next year,
 when neither chinese-calendar nor the office covers it); the office owns it.
 """
@@ -35,10 +36,11 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from data_access import outages
 from data_access.calendar import coverage, years_to_load
 from data_access.models import SPECIALTIES, ActionItem, Customer, Manager, Meeting, Posting
 from metrics import attendance, experts, figures, lead_time, logs, needs, plans
-from metrics.sql import query_frame
+from metrics.sql import query_frame, scoped_customer_ids
 from metrics.window import Scope, Window
 
 # Owners the agenda assigns itself, as codes (ui/agenda_text.py names them); others are people and teams.
@@ -60,6 +62,7 @@ class Agenda:
     attendance_week: Window
     sections: dict[str, pd.DataFrame] = field(default_factory=dict)  # SECTIONS order
     calendar_years: tuple[int, ...] = ()  # years without a holiday arrangement, due by as_of
+    outages: pd.DataFrame | None = None  # coming_outages: next month's outage plans (not a counted section)
 
     def counts(self) -> dict[str, int]:
         return {key: len(frame) for key, frame in self.sections.items()}
@@ -257,6 +260,26 @@ def open_action_items(conn: Connection, as_of: dt.date) -> pd.DataFrame:
     return frame[ACTION_COLUMNS]
 
 
+OUTAGE_COLUMNS = ["planned_on", "account_no", "customer", "hours", "scope", "status"]
+
+
+def next_month(as_of: dt.date) -> Window:
+    """The calendar month after as_of's."""
+    first = (as_of.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return Window(first, following - dt.timedelta(days=1))
+
+
+def coming_outages(conn: Connection, as_of: dt.date, scope: Scope = Scope()) -> pd.DataFrame:
+    """The outage plans (planned or agreed) of the month after as_of's, by day: the meeting
+    coordinates them. Listed beside the agenda, not one of its counted sections. A town or team
+    scope keeps the customers in scope during that month (metrics.sql.scoped_customer_ids)."""
+    month = next_month(as_of)
+    rows = outages.outage_plans(conn, month.start, month.end, statuses=("planned", "agreed"),
+                                customer_ids=scoped_customer_ids(scope, month))
+    return pd.DataFrame(rows, columns=["id", "version", *OUTAGE_COLUMNS, "entered_by"])[OUTAGE_COLUMNS]
+
+
 def agenda(conn: Connection, as_of: dt.date, settings: dict, scope: Scope = Scope()) -> Agenda:
     """Everything open for the joint meeting on as_of (see the module docstring)."""
     last = last_meeting_before(conn, as_of)
@@ -271,7 +294,7 @@ def agenda(conn: Connection, as_of: dt.date, settings: dict, scope: Scope = Scop
         "action_items": open_action_items(conn, as_of),
     }
     return Agenda(as_of, last, window, last_full_week(as_of), sections,
-                  calendar_years=years_to_load(coverage(conn), as_of))
+                  calendar_years=years_to_load(coverage(conn), as_of), outages=coming_outages(conn, as_of, scope))
 
 
 # Each section's count as a figure of the catalogue (metrics.figures; as_of figures name the agenda date).

@@ -697,7 +697,7 @@ def test_manager_sees_only_own_entry_screens(seeded_url, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", seeded_url)
     at = login(AppTest.from_file(APP, default_timeout=120), "manager").run()
     registered = {info["url_pathname"] for info in at._registered_pages.values()}
-    assert registered & ENTRY_PATHS == {"entry_log", "entry_plan", "entry_calls"}
+    assert registered & ENTRY_PATHS == {"entry_log", "entry_plan", "entry_calls", "entry_outages"}
     direct = login(AppTest.from_file(str(ROOT / "views/entry_customers.py"), default_timeout=60), "manager").run()
     assert [w.value for w in direct.warning] == [ZH["fm_not_allowed"]] and not direct.data_editor
 

@@ -15,7 +15,7 @@ from data_access.models import (
     Setting,
     Training,
 )
-from data_access.settings import DEFAULTS, load_settings
+from data_access.settings import DEFAULTS, load_settings, number_date
 
 
 def test_migration_creates_every_model_table(engine):
@@ -27,6 +27,9 @@ def test_migration_creates_every_model_table(engine):
 def test_settings_start_at_contract_defaults(engine):
     with engine.connect() as conn:
         stored = dict(conn.execute(select(Setting.key, Setting.value)).all())
+        # The posting gate applies from the day its migration ran (the test session's set-up).
+        gate_from = number_date(stored.pop("posting_gate_from"))
+        assert dt.date.today() - dt.timedelta(days=2) <= gate_from <= dt.date.today()
         assert stored == DEFAULTS
         assert load_settings(conn)["min_onsite_days"] == 2
 

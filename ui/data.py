@@ -31,14 +31,14 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from data_access import admin, audit, importer, lookups, security, sessions, writes
+from data_access import admin, audit, importer, lookups, manager_record, outages, security, sessions, writes
 from data_access import subscriptions as subs
 from data_access.bootstrap import app_engine
 from data_access.db import database_url
 from data_access.meetings import list_meetings
 from data_access.settings import load_settings
 from data_access.users import demo_accounts as db_demo_accounts
-from metrics import attendance, experts, lead_time, logs, meeting, plans, screens, segments
+from metrics import attendance, experts, lead_time, lifecycle, logs, meeting, plans, screens, segments
 from metrics.window import Scope, Window, trend_months
 
 CACHE_TTL = 300  # seconds
@@ -649,3 +649,31 @@ def settings_rows() -> list[dict]:
 
 def calendar_overrides() -> list[dict]:
     return _admin_read(database_url(), "calendar")
+
+
+# --- Manager lifecycle: the roster and the manager page -----------------------------------------
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _lifecycle_states(url: str, as_of: dt.date, town: str | None, team: str | None, state: str | None,
+                      search: str | None) -> pd.DataFrame:
+    return read(lifecycle.states, as_of, settings(), Scope(town, team), state, search)
+
+
+def lifecycle_states(as_of: dt.date, scope: Scope, state: str | None = None, search: str | None = None) -> pd.DataFrame:
+    """Managers in scope with their lifecycle state on `as_of` (metrics.lifecycle)."""
+    return _lifecycle_states(database_url(), as_of, scope.town, scope.team, state, search or None)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _manager_record(url: str, employee_no: str, day: dt.date) -> dict | None:
+    return read(manager_record.manager_record, employee_no, day)
+
+
+def manager_page_record(employee_no: str, day: dt.date) -> dict | None:
+    """One manager's records for the manager page (data_access.manager_record)."""
+    return _manager_record(database_url(), employee_no, day)
+
+
+def outage_plans(start: dt.date, end: dt.date, manager_id: int | None) -> list[dict]:
+    """Outage plans start..end (a manager: of their own customers); not cached: the form edits them."""
+    return read(outages.outage_plans, start, end, manager_id=manager_id)

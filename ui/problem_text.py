@@ -5,6 +5,7 @@ the CLI (manage.py) prints the same texts."""
 from __future__ import annotations
 
 from data_access.contract import SHEETS_BY_KEY
+from data_access.gate import PROBLEM_CODE as GATE_CODE
 from data_access.permissions import PermissionDenied
 from data_access.settings import SPECS_BY_KEY
 from data_access.writes import NotFound, StaleRow, ValidationFailed, WriteError
@@ -16,7 +17,7 @@ WORDS = collect()  # the whole catalogue: a label may be any screen's word
 def _key(code: str) -> str:
     """The words' key of a code: the write path's codes are bare ("required" -> "pr_required"),
     the importer's carry their prefix ("ipr_...")."""
-    return code if code.startswith(("pr_", "ipr_", "lbl_")) else f"pr_{code}"
+    return code if code.startswith(("pr_", "ipr_", "lbl_", "lc_")) else f"pr_{code}"
 
 
 def word(code: str, lang: str, **values) -> str:
@@ -33,8 +34,18 @@ def table_label(table: str, lang: str = "zh") -> str:
     return word(key, lang) if key in WORDS else table
 
 
+def gate_text(params: dict, lang: str) -> str:
+    """A posting refused by the posting gate (data_access.gate), with each shortfall
+    (ui/words/lifecycle.py)."""
+    separator = "；" if lang == "zh" else "; "
+    reasons = separator.join(word(f"lc_gate_{code}", lang, **params) for code in params["reasons"])
+    return word("lc_gate_refused", lang, **{**params, "reasons": reasons})
+
+
 def problem_text(problem, lang: str) -> str:
     """What is wrong, without the field's name: "必填，不能为空" / "is required"."""
+    if problem.code == GATE_CODE:
+        return gate_text(problem.params, lang)
     params = dict(problem.params)
     if "table" in params:
         params["table"] = table_label(params["table"], lang)

@@ -21,7 +21,7 @@ from ui.strings import language, t
 
 LIMIT = 1000
 DEFAULT_DAYS = 7
-ACTIONS = ("insert", "update", "delete")
+ACTIONS = ("insert", "update", "delete", "gate_override")
 
 
 def shown(value) -> str:

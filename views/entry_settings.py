@@ -12,6 +12,7 @@ import math
 import streamlit as st
 
 from data_access import admin
+from data_access.settings import number_date
 from ui import auth, data, forms
 from ui.reminders import CALENDAR_SCRIPT
 from ui.strings import language, t
@@ -23,14 +24,21 @@ def spec_label(row: dict) -> str:
     return row["label_zh"] if language() == "zh" else row["label_en"]
 
 
+def _shown(row: dict):
+    """A setting's value as its field holds it: a date setting (YYYYMMDD) as a date."""
+    if row["kind"] == "date":
+        return number_date(row["value"])
+    return int(row["value"]) if row["integer"] else row["value"]
+
+
 def load_settings(rows: list[dict]) -> None:
     for row in rows:
-        st.session_state[f"{SETTINGS}_{row['key']}"] = int(row["value"]) if row["integer"] else row["value"]
+        st.session_state[f"{SETTINGS}_{row['key']}"] = _shown(row)
     st.session_state["_est_versions"] = {row["key"]: row["version"] for row in rows}
 
 
 def save_settings(rows: list[dict]) -> str:
-    stored = {row["key"]: row["value"] for row in rows}
+    stored = {row["key"]: _shown(row) for row in rows}
     changed = {key: st.session_state[f"{SETTINGS}_{key}"] for key in stored
                if st.session_state.get(f"{SETTINGS}_{key}") != stored[key]}
     if not changed:
@@ -48,6 +56,11 @@ def number_field(row: dict) -> None:
     """One setting's field; its range is in the help and checked on save (data_access.admin), so a
     value out of range gets a message instead of a red field that silently blocks the save."""
     key = f"{SETTINGS}_{row['key']}"
+    if row["kind"] == "date":
+        st.date_input(spec_label(row), key=key, min_value=number_date(row["minimum"]),
+                      max_value=number_date(row["maximum"]), help=t("lc_gate_from_help"))
+        forms.field_error(SETTINGS, row["key"])
+        return
     limits = f"{row['minimum']:g}–{row['maximum']:g}" if row["maximum"] is not None else f"≥ {row['minimum']:g}"
     help_text = t("est_default_range", value=f"{row['default']:,g}", range=limits)
     if row["integer"]:

@@ -18,7 +18,7 @@ from data_access.meetings import NewActionItem, close_action_item, record_meetin
 from metrics import meeting
 from reports.brief import FontMissing, find_cjk_font
 from ui import agenda_text, auth, data, forms
-from ui.components import MISSING, show_figures, show_table
+from ui.components import MISSING, data_table, show_figures, show_table
 from ui.filters import MAX_DATE, MIN_DATE, screen_filters
 from ui.reminders import calendar_reminder
 from ui.state import projection
@@ -162,6 +162,19 @@ def agenda_sections(agenda: meeting.Agenda) -> None:
         show_table(table, f"{t('nav_meeting')}_{title}", key=f"mt_table_{key}")
 
 
+def coming_outages(agenda: meeting.Agenda) -> None:
+    """Next month's outage plans agreed with customers (not a counted agenda section)."""
+    month = meeting.next_month(agenda.as_of)
+    st.subheader(t("lc_meeting_outages", month=f"{month.start:%Y-%m}"))
+    frame = agenda.outages
+    if frame is None or frame.empty:
+        st.success(t("mt_none"))
+        return
+    shown = frame.assign(status=[t(f"lc_outage_status_{code}") for code in frame["status"]])
+    data_table(shown, t("lc_meeting_outages", month=f"{month.start:%Y-%m}"), "mt_outages", headers="lc_col_",
+               decimals=("hours",))
+
+
 def forget_inputs(prefixes: tuple[str, ...]) -> None:
     """Empty the record form after a save (the typed values are kept after an error)."""
     for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefixes)]:
@@ -278,4 +291,5 @@ if auth.current_role() == "office":
     record_form(as_of)
     close_form(agenda)
 agenda_sections(agenda)
+coming_outages(agenda)
 history()
