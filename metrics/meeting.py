@@ -37,9 +37,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from data_access.calendar import coverage, years_to_load
-from data_access.models import SPECIALTIES, ActionItem, Customer, Manager, Meeting, Posting
+from data_access.models import OPEN_CASE_STATUSES, SPECIALTIES, ActionItem, Customer, Manager, Meeting, NeedCase, Posting
 from metrics import attendance, experts, figures, lead_time, logs, needs, plans
-from metrics.sql import query_frame
+from metrics.sql import query_frame, scoped_customer_ids
 from metrics.window import Scope, Window
 
 OFFICE_OWNER = "派驻经理工作办公室"
@@ -48,7 +48,7 @@ NEEDS_LOOKBACK_DAYS = 30  # the needs window when no meeting has been held yet
 NAME_SEPARATOR = "、"
 
 SECTIONS = ("open_problems", "applications", "expert_calls", "expert_coverage", "managers_behind",
-            "new_needs", "action_items")
+            "new_needs", "open_cases", "action_items")
 NEED_KINDS = ("capacity_increase", "basic_charge", "surge")
 
 
@@ -238,6 +238,28 @@ def new_needs(conn: Connection, window: Window, as_of: dt.date, settings: dict,
     return frame[NEEDS_COLUMNS]
 
 
+CASE_COLUMNS = ["id", "account_no", "name", "rule", "status", "opened_on", "last_month", "owner", "age_days"]
+
+
+def open_cases(conn: Connection, as_of: dt.date, scope: Scope = Scope()) -> pd.DataFrame:
+    """Needs cases opened by as_of and still open (new, confirmed, proposed), oldest first; owner = the
+    managers posted to the customer on as_of (else the office); age from the day it was opened."""
+    query = (
+        select(NeedCase.id, Customer.account_no, Customer.name, NeedCase.rule, NeedCase.status, NeedCase.opened_on,
+               NeedCase.last_month)
+        .join(Customer, Customer.id == NeedCase.customer_id)
+        .where(NeedCase.status.in_(OPEN_CASE_STATUSES), NeedCase.opened_on <= as_of)
+        .order_by(NeedCase.opened_on, NeedCase.id)
+    )
+    customers = scoped_customer_ids(scope, Window(as_of, as_of))
+    if customers is not None:
+        query = query.where(NeedCase.customer_id.in_(customers))
+    frame = query_frame(conn, query, CASE_COLUMNS[:7])
+    frame["age_days"] = _age(as_of, frame["opened_on"])
+    frame = _customer_owner(conn, frame, as_of, OFFICE_OWNER)
+    return frame[CASE_COLUMNS]
+
+
 ACTION_COLUMNS = ["id", "version", "meeting_id", "held_on", "title", "description", "owner", "due_date",
                   "overdue", "age_days"]
 
@@ -268,6 +290,7 @@ def agenda(conn: Connection, as_of: dt.date, settings: dict, scope: Scope = Scop
         "expert_coverage": thin_specialties(conn, settings),
         "managers_behind": managers_behind(conn, as_of, settings, scope),
         "new_needs": new_needs(conn, window, as_of, settings, scope),
+        "open_cases": open_cases(conn, as_of, scope),
         "action_items": open_action_items(conn, as_of),
     }
     return Agenda(as_of, last, window, last_full_week(as_of), sections,
@@ -284,13 +307,14 @@ SECTION_TITLES = {
     "managers_behind": {"zh": "上周驻点不达标 / 本月计划未交的派驻经理",
                         "en": "Managers below last week's on-site minimum / without this month's plan"},
     "new_needs": {"zh": "上次会议以来新发现的客户需求", "en": "Needs found since the last meeting"},
+    "open_cases": {"zh": "尚未办结的需求跟进线索", "en": "Needs cases not closed"},
     "action_items": {"zh": "往次会议未关闭的督办事项", "en": "Open action items of earlier meetings"},
 }
 # Each section's count as a figure of the catalogue (metrics.figures; as_of figures name the agenda date).
 SECTION_FIGURES = {
     "open_problems": "open_problems", "applications": "agenda_applications", "expert_calls": "open_expert_calls",
     "expert_coverage": "thin_specialties", "managers_behind": "agenda_managers_behind",
-    "new_needs": "agenda_new_needs", "action_items": "agenda_action_items",
+    "new_needs": "agenda_new_needs", "open_cases": "agenda_open_cases", "action_items": "agenda_action_items",
 }
 
 
@@ -311,6 +335,10 @@ TEXT = {
                         "energy_efficiency": "能效诊断", "safety_assessment": "安全评价", "training": "人员培训"},
         "modes": {"onsite": "现场", "remote": "咨询"},
         "needs": {"capacity_increase": "增容", "basic_charge": "基本电费调整", "surge": "用电激增"},
+        "case_rules": {"capacity_increase": "增容", "basic_charge_adjustment": "基本电费调整",
+                       "direct_trading": "直接交易", "surge": "用电激增"},
+        "case_states": {"new": "新发现", "confirmed": "已核实", "proposed": "已提出方案"},
+        "case": "{rule}·{state}，{month} 起发现",
         "stalled": "{stage}已 {days} 个工作日（时限 {limit}）",
         "over": "超时环节：{stages}",
         "call": "{specialty}·{mode}，申请于 {at}",
@@ -331,6 +359,10 @@ TEXT = {
         "modes": {"onsite": "on site", "remote": "remote"},
         "needs": {"capacity_increase": "capacity increase", "basic_charge": "basic-charge adjustment",
                   "surge": "consumption surge"},
+        "case_rules": {"capacity_increase": "capacity increase", "basic_charge_adjustment": "basic-charge adjustment",
+                       "direct_trading": "direct trading", "surge": "consumption surge"},
+        "case_states": {"new": "new", "confirmed": "confirmed", "proposed": "proposed"},
+        "case": "{rule}, {state}, found since {month}",
         "stalled": "{stage} running {days} working days (limit {limit})",
         "over": "over limit: {stages}",
         "call": "{specialty}, {mode}, requested {at}",
@@ -403,6 +435,10 @@ def display_table(key: str, frame: pd.DataFrame, lang: str = "zh") -> pd.DataFra
         # The findings' words are the UI's (ui/words/needs_findings.py); this table is rendered text already.
         from ui.needs_text import finding_text
         detail = [f"{text['needs'][row.kind]}: {finding_text(row.finding, lang)}" for row in rows]
+    elif key == "open_cases":
+        subject = [_join(row.name, row.account_no) for row in rows]
+        detail = [text["case"].format(rule=text["case_rules"][row.rule], state=text["case_states"][row.status],
+                                      month=f"{row.opened_on:%Y-%m-%d}") for row in rows]
     elif key == "action_items":
         subject = [_join(row.held_on, row.title) for row in rows]
         detail = [row.description for row in rows]
