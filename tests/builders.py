@@ -113,3 +113,15 @@ def meeting(conn: Connection, held_on: dt.date, title: str, items: list[tuple], 
         _insert(conn, ActionItem, meeting_id=meeting_id, description=description, owner=owner, due_date=due_date,
                 status="done" if closed_on else "open", closed_on=closed_on, version=2 if closed_on else 1)
     return meeting_id
+
+
+def need_case(conn: Connection, customer_id: int, rule: str, opened_on: dt.date, status: str = "new", **kw) -> int:
+    """A needs case found in opened_on's month (with that month recorded), in `status`."""
+    from data_access.models import NeedCase, NeedCaseMonth
+
+    month = opened_on.replace(day=1)
+    kw.setdefault("first_month", month)
+    kw.setdefault("last_month", month)
+    case_id = _insert(conn, NeedCase, customer_id=customer_id, rule=rule, opened_on=opened_on, status=status, **kw)
+    _insert(conn, NeedCaseMonth, case_id=case_id, month=kw["first_month"])
+    return case_id

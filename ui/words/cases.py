@@ -8,6 +8,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "nav_cases": ("需求跟进", "Needs cases"),
     "nav_value": ("成效", "Value"),
     "nav_reports": ("协作单位报告", "Unit reports"),
+    "nav_section_followup": ("跟进与档案", "Follow-up and documents"),
     # the agenda's short label
     "mt_short_open_cases": ("未办结需求线索", "Open needs cases"),
     # states, rules, proposals
