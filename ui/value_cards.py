@@ -33,8 +33,14 @@ def value_cards(window: Window, scope: Scope, columns) -> dict:
          t("vl_applications_basis", total=fmt_number(figures["applications"])), None,
          figures["resident_applications"]),
     )
+    bases = {"value_days_saved": {"lead_adjusted": figures["like_for_like_days"],
+                                  "lead_adjusted_compared": figures["resident_compared"]},
+             "value_yuan_saved": {"value_cases_with_saving": figures["cases_with_saving"]},
+             "value_needs_converted": {"cases_found": figures["cases_found"]},
+             "value_resident_applications": {"value_applications": figures["applications"]}}
     for column, (key, shown, basis, n, raw) in zip(columns, cards):
-        kpi_card("value", figure_name(key, lang), shown, basis=basis, n=n, container=column, figures={key: raw})
+        kpi_card("value", figure_name(key, lang), shown, basis=basis, n=n, container=column,
+                 figures={key: raw, **bases[key]})
     return figures
 
 
