@@ -16,7 +16,7 @@ import streamlit as st
 from data_access import writes
 from data_access.clock import today as clock_today
 from data_access.writes import ValidationFailed
-from ui import auth, data, forms
+from ui import attachments, auth, data, forms
 from ui.components import missing_as_dash
 from ui.filters import MIN_DATE
 from ui.strings import language, t
@@ -219,6 +219,7 @@ def recent_logs(employee_no: str, manager_id: int) -> None:
         log_fields(EDIT)
         st.form_submit_button(t("fm_save_changes"), type="primary", icon=":material/save:", width="stretch",
                               on_click=forms.submit, args=(EDIT, lambda: save_edit(employee_no)))
+    attachments.panel("work_logs", int(row["id"]))
 
 
 def log_table(logs: list[dict]) -> pd.DataFrame:

@@ -91,6 +91,8 @@ WORDS: dict[str, tuple[str, str]] = {
 WORDS |= {
     # documents
     "at_title": ("附件", "Files"),
+    "at_meeting_pick": ("查看会议附件", "Files of the meeting"),
+    "at_application_pick": ("查看报装附件（表单、图纸）", "Files of an application (forms, drawings)"),
     "at_none": ("暂无附件。", "No files yet."),
     "at_upload": ("上传附件（PDF、图片、Office 文档，不超过 {max_mb} MB）",
                   "Add a file (PDF, image, Office document; at most {max_mb} MB)"),
