@@ -37,7 +37,16 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from data_access.calendar import coverage, years_to_load
-from data_access.models import OPEN_CASE_STATUSES, SPECIALTIES, ActionItem, Customer, Manager, Meeting, NeedCase, Posting
+from data_access.models import (
+    OPEN_CASE_STATUSES,
+    SPECIALTIES,
+    ActionItem,
+    Customer,
+    Manager,
+    Meeting,
+    NeedCase,
+    Posting,
+)
 from metrics import attendance, experts, figures, lead_time, logs, needs, plans
 from metrics.sql import query_frame, scoped_customer_ids
 from metrics.window import Scope, Window

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from data_access import cases
 from data_access.db import make_engine
-from data_access.models import Manager, NeedCase, Posting, User
+from data_access.models import NeedCase, Posting, User
 from data_access.permissions import CLI_ACTOR
 from data_access.settings import load_settings
 from metrics import value

@@ -27,8 +27,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "cs_proposal_trading": ("市场化交易安排", "trading arrangement"),
     # the cases screen
     "cs_caption": ("每条需求筛查发现生成一条跟进线索（办公室每月运行 manage.py cases open）；派驻经理核实、提出方案并登记结果。",
-                   "Each needs finding becomes a case (the office runs manage.py cases open monthly); the resident "
-                   "manager confirms it, proposes and records the result."),
+                   ("Each needs finding becomes a case (the office runs manage.py cases open monthly); the resident "
+                   "manager confirms it, proposes and records the result.")),
     "cs_open_only": ("只看未办结", "Open cases only"),
     "cs_none": ("暂无需求跟进线索。", "No needs cases."),
     "cs_rows": ("共 {rows} 条线索", "{rows} cases"),
@@ -73,8 +73,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "cs_days_n": ("n = {n}", "n = {n}"),
     # value screen
     "vl_caption": ("派驻经理工作为客户带来的成效：少等的接电天数、节省的电费、办结的需求和服务的报装。",
-                   "What the program delivered: connection days saved, charges saved, needs converted and "
-                   "applications served."),
+                   ("What the program delivered: connection days saved, charges saved, needs converted and "
+                   "applications served.")),
     "vl_days_basis": ("{days} 天 × {n} 件", "{days} days × {n} applications"),
     "vl_yuan_basis": ("{n} 条线索登记节省", "{n} cases with a saving"),
     "vl_converted_basis": ("区间内生成 {found} 条", "{found} opened in the window"),
