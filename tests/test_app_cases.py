@@ -99,4 +99,4 @@ def test_value_screen_matches_the_metrics(url, monkeypatch):
     assert shown["value_days_saved"] == [expected["connection_days_saved"]]
     assert shown["value_resident_applications"] == [expected["resident_applications"]]
     assert metric_by_label(at, figure_name("value_needs_converted")).value.startswith(str(expected["needs_converted"]))
-    assert shown["cases_found"] == [0]  # the cases were opened after the window
+    assert set(shown["cases_found"]) == {0}  # the cases were opened after the window

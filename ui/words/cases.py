@@ -26,7 +26,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "cs_proposal_tariff_mode": ("基本电费方式变更", "basic-charge mode change"),
     "cs_proposal_trading": ("市场化交易安排", "trading arrangement"),
     # the cases screen
-    "cs_caption": ("每条需求筛查发现生成一条跟进线索（办公室每月运行 manage.py cases open）；派驻经理核实、提出方案并登记结果。",
+    "cs_caption": ("每条需求筛查发现生成一条跟进线索（办公室每月生成一次）；派驻经理核实、提出方案并登记结果。",
                    ("Each needs finding becomes a case (the office runs manage.py cases open monthly); the resident "
                    "manager confirms it, proposes and records the result.")),
     "cs_open_only": ("只看未办结", "Open cases only"),
