@@ -608,9 +608,10 @@ def case_figures(window: Window, scope: Scope) -> dict:
     return _case_figures(database_url(), window.start, window.end, scope.town, scope.team)
 
 
-def case_list(as_of: dt.date, open_only: bool = False, manager_id: int | None = None) -> pd.DataFrame:
+def case_list(as_of: dt.date, open_only: bool = False, manager_id: int | None = None,
+              limit: int = 500) -> pd.DataFrame:
     """Needs cases (data_access.cases.list_cases; not cached: what the office and managers act on)."""
-    return fresh(cases.list_cases, as_of, open_only=open_only, manager_id=manager_id)
+    return fresh(cases.list_cases, as_of, open_only=open_only, manager_id=manager_id, limit=limit)
 
 
 def case_row(case_id: int) -> dict | None:

@@ -20,6 +20,7 @@ from ui.strings import t
 from ui.text import plain
 
 FORM = "cs_move"
+LIMIT = 500  # rows listed (open ones first, oldest first); the download has the same rows
 SHOWN = ["id", "account_no", "name", "rule", "status", "first_month", "months_found", "opened_on", "confirmed_on",
          "proposed_on", "proposal", "closed_on", "app_no", "yuan_saved_per_year", "kwh_traded", "managers", "notes"]
 
@@ -93,11 +94,12 @@ st.caption(t("cs_caption"))
 actor = auth.current_actor()
 today = clock_today()
 open_only = st.toggle(t("cs_open_only"), value=True, key="cs_open_only")
-frame = data.case_list(today, open_only=open_only, manager_id=actor.manager_id if role == "manager" else None)
+frame = data.case_list(today, open_only=open_only, manager_id=actor.manager_id if role == "manager" else None,
+                       limit=LIMIT)
 if frame.empty:
     st.info(t("cs_none"))
 else:
-    st.caption(t("cs_rows", rows=f"{len(frame):,}"))
+    st.caption(t("cs_rows", rows=f"{len(frame):,}") + (t("cs_first_rows", limit=f"{LIMIT:,}") if len(frame) >= LIMIT else ""))
     data_table(shown_cases(frame), t("nav_cases"), "cs_table", headers="cs_col_", blank=("notes",))
 if role == "leader":
     st.caption(plain(t("cs_read_only")))

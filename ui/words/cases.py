@@ -32,6 +32,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "cs_open_only": ("只看未办结", "Open cases only"),
     "cs_none": ("暂无需求跟进线索。", "No needs cases."),
     "cs_rows": ("共 {rows} 条线索", "{rows} cases"),
+    "cs_first_rows": ("（只列出最早的 {limit} 条）", " (the oldest {limit} listed)"),
     "cs_move": ("办理线索", "Move a case"),
     "cs_pick": ("选择线索", "Case"),
     "cs_to": ("转为", "Move to"),
