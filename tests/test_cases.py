@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+import manage
 from data_access import cases
 from data_access.models import NeedCase, NeedCaseMonth
 from data_access.permissions import Actor, PermissionDenied
@@ -13,6 +14,7 @@ from data_access.writes import StaleRow, ValidationFailed
 from metrics import cases as case_metrics
 from metrics.window import Window
 from tests import builders as b
+from tests.test_cli_failures import _forget_engines  # noqa: F401 - the autouse fixture
 
 D = dt.date
 OFFICE = Actor("office", "office")
@@ -179,3 +181,18 @@ def test_conversion_and_state_days_match_a_hand_count(engine, world):
     with engine.connect() as conn:
         assert case_metrics.conversion(conn, Window(D(2026, 1, 1), D(2026, 1, 31)))["found"] == 0
         assert case_metrics.open_count(conn) == 2
+
+
+def test_cli_opens_the_months_cases_once(db_url, world, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("DASHBOARD_TODAY", "2025-12-03")
+    assert manage.main(["cases", "open", "--month", "2025-11"]) == 0
+    first = capsys.readouterr().out
+    assert manage.main(["cases", "open", "--month", "2025-11"]) == 0
+    again = capsys.readouterr().out
+    assert "opened 0, joined 0" in again and "opened 0" not in first
+    assert manage.main(["cases", "list"]) == 0
+    assert "C1" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as bad:
+        manage.main(["cases", "open", "--month", "2025-13"])
+    assert bad.value.code == 2
