@@ -64,13 +64,14 @@ def cmd_demo(args) -> int:
 
 def cmd_import(args) -> int:
     from data_access.importer import import_path
+    from ui.problem_text import problem_text
 
     result = import_path(existing_engine(), Path(args.path), dry_run=args.dry_run,
                          progress=progress_printer("import"))
     if result.errors:
         print("sheet, row, column, reason", file=sys.stderr)
         for error in result.errors:
-            print(f"{error.sheet}, {error.row}, {error.column}, {error.reason}", file=sys.stderr)
+            print(f"{error.sheet}, {error.row}, {error.column}, {problem_text(error, 'en')}", file=sys.stderr)
         print(f"{len(result.errors)} problem(s); nothing was written.", file=sys.stderr)
         return 1
     for sheet, (inserted, updated) in result.counts.items():
@@ -156,6 +157,7 @@ def cmd_users(args) -> int:
     from data_access import admin
     from data_access.permissions import CLI_ACTOR
     from data_access.writes import WRITE_ERRORS
+    from ui.problem_text import error_text
 
     engine = get_engine()
     if args.action == "list":
@@ -182,7 +184,7 @@ def cmd_users(args) -> int:
             ended = admin.end_all_sessions(engine, CLI_ACTOR, name)
             done = f"ended {ended} session(s) of {name.lower()}"
     except WRITE_ERRORS as error:
-        reason = "; ".join(line for line in error.message("en").splitlines() if line.strip())
+        reason = "; ".join(line for line in error_text(error, "en").splitlines() if line.strip())
         print(f"users {args.action}: {reason}", file=sys.stderr)
         return 1
     print(done)
@@ -238,6 +240,7 @@ def calendar_import(args) -> int:
     """Import only the calendar sheet of FILE (all or nothing), then summarise each year in it."""
     from data_access import calendar
     from data_access.importer import import_source, read_calendar_path
+    from ui.problem_text import problem_text
 
     source, ignored = read_calendar_path(Path(args.path))
     if ignored:
@@ -250,7 +253,7 @@ def calendar_import(args) -> int:
     if result.errors:
         print("sheet, row, column, reason", file=sys.stderr)
         for error in result.errors:
-            print(f"{error.sheet}, {error.row}, {error.column}, {error.reason}", file=sys.stderr)
+            print(f"{error.sheet}, {error.row}, {error.column}, {problem_text(error, 'en')}", file=sys.stderr)
         print(f"{len(result.errors)} problem(s); nothing was written.", file=sys.stderr)
         return 1
     inserted, updated = result.counts.get("calendar", (0, 0))

@@ -39,51 +39,16 @@ from data_access.writes import (
     plain_value,
 )
 
-ROLE_LABELS = {"leader": ("领导", "Leader"), "office": ("办公室", "Office"), "manager": ("派驻经理", "Manager")}
-
-USER_LABELS = {
-    "username": ("用户名", "Username"),
-    "display_name": ("姓名", "Display name"),
-    "password": ("密码", "Password"),
-    "current_password": ("当前密码", "Current password"),
-    "role": ("角色", "Role"),
-    "employee_no": ("工号", "Employee no."),
-    "active": ("启用", "Active"),
-}
-
-ADMIN_MESSAGES = {
-    "bad_username": ("只能用字母、数字和 . _ -，3–32 个字符",
-                     "3-32 characters: letters, digits, . _ -"),
-    "password_too_short": ("至少 {min} 个字符", "at least {min} characters"),
-    "password_too_long": ("最多 {max} 个字符", "at most {max} characters"),
-    "password_classes": ("须包含小写字母、大写字母、数字、符号中的至少 {min} 类",
-                         "must mix at least {min} of: lower-case, upper-case, digits, symbols"),
-    "password_has_username": ("不能包含用户名", "must not contain the username"),
-    "password_common": ("过于常见，容易被猜到", "is one of the commonest passwords"),
-    "password_unchanged": ("新密码不能与当前密码相同", "must differ from the current password"),
-    "wrong_current_password": ("当前密码不正确", "the current password is wrong"),
-    "passwords_differ": ("两次输入的新密码不一致", "the two new passwords differ"),
-    "bad_role": ("应为以下之一：{allowed}", "must be one of {allowed}"),
-    "manager_needs_employee_no": ("派驻经理账号须关联工号", "a manager account needs an employee no."),
-    "own_account": ("不能停用或降级自己的账号", "you cannot deactivate or demote your own account"),
-    "unknown_setting": ("未知的参数", "unknown setting"),
-    "out_of_calendar": ("日历只覆盖 {first}–{last} 年", "the calendar covers {first}-{last} only"),
-}
+# Fields of the account forms that have their own label (words "lbl_user_<field>").
+USER_FIELDS = ("username", "display_name", "password", "current_password", "role", "employee_no", "active")
 
 
-class AdminProblem(WriteProblem):
-    def message(self, lang: str = "zh") -> str:
-        if self.code in ADMIN_MESSAGES:
-            zh, en = ADMIN_MESSAGES[self.code]
-            return (zh if lang == "zh" else en).format(**self.params)
-        return super().message(lang)
+def _problem(column: str, code: str, label: str | None = None, **params) -> WriteProblem:
+    """A problem of `column`, labelled `label` (a words key) or, for account fields, lbl_user_<column>."""
+    return WriteProblem(column, code, params, None, label or (f"lbl_user_{column}" if column in USER_FIELDS else None))
 
 
-def _problem(column: str, code: str, label: tuple[str, str] | None = None, **params) -> AdminProblem:
-    return AdminProblem(column, code, params, None, label or USER_LABELS.get(column))
-
-
-def _fail(table: str, *problems: AdminProblem) -> None:
+def _fail(table: str, *problems: WriteProblem) -> None:
     raise ValidationFailed(list(problems), table)
 
 
@@ -113,14 +78,14 @@ def _audit_user(user: dict[str, Any]) -> dict[str, Any]:
 
 
 def password_check(password: str | None, username: str | None,
-                   column: str = "password") -> list[AdminProblem]:
+                   column: str = "password") -> list[WriteProblem]:
     """The password rules (data_access.passwords) as problems of `column`."""
-    return [_problem(column, code, USER_LABELS["password"], **params)
+    return [_problem(column, code, "lbl_user_password", **params)
             for code, params in password_problems(password, username)]
 
 
 def _role_and_manager(conn: Connection, role: str, employee_no: str | None,
-                      problems: list[AdminProblem]) -> int | None:
+                      problems: list[WriteProblem]) -> int | None:
     """Check the role and resolve employee_no; the manager id to link (managers only)."""
     if role not in ROLES:
         problems.append(_problem("role", "bad_role", allowed=", ".join(ROLES)))
@@ -133,8 +98,7 @@ def _role_and_manager(conn: Connection, role: str, employee_no: str | None,
         return None
     manager_id = conn.execute(select(Manager.id).where(Manager.employee_no == employee_no)).scalar()
     if manager_id is None:
-        problems.append(_problem("employee_no", "unknown_reference", value=employee_no,
-                                 sheet="managers", sheet_zh="派驻经理"))
+        problems.append(_problem("employee_no", "unknown_reference", value=employee_no, sheet="managers"))
     return manager_id
 
 
@@ -151,12 +115,11 @@ def create_user(engine: Engine, actor: Actor, *, username: str, display_name: st
     username = normalized_username(username)
     display_name = (display_name or "").strip()
     with UnitOfWork(engine, actor) as uow:
-        problems: list[AdminProblem] = []
+        problems: list[WriteProblem] = []
         if not valid_username(username):
             problems.append(_problem("username", "bad_username"))
         elif _user(uow.conn, username) is not None:
-            problems.append(_problem("username", "already_exists", key=username,
-                                     described_zh=f"用户名 {username}", described_en=f"username {username}"))
+            problems.append(_problem("username", "already_exists", key=username))
         if not display_name:
             problems.append(_problem("display_name", "required"))
         elif CONTROL_CHARS.search(display_name):
@@ -212,7 +175,7 @@ def set_role(engine: Engine, actor: Actor, username: str, role: str, *, expected
     with UnitOfWork(engine, actor) as uow:
         if role != "office":
             _not_self(actor, username)
-        problems: list[AdminProblem] = []
+        problems: list[WriteProblem] = []
         manager_id = _role_and_manager(uow.conn, role, employee_no, problems)
         if problems:
             _fail("users", *problems)
@@ -317,8 +280,7 @@ def set_email(engine: Engine, actor: Actor, username: str, email: str | None) ->
     from data_access.subscriptions import email_problem
 
     if actor.role != "office" and normalized_username(username) != actor.username.lower():
-        raise PermissionDenied(f"{actor.username} may only change their own email address",
-                               f"{actor.username} 只能修改本人的邮箱")
+        raise PermissionDenied("own_email_only", username=actor.username)
     email = (email or "").strip() or None
     problem = email_problem(email)
     if problem is not None:
@@ -350,8 +312,8 @@ def settings_rows(conn: Connection) -> list[dict[str, Any]]:
     return rows
 
 
-def _setting_value(spec: SettingSpec, value: Any) -> tuple[float | None, AdminProblem | None]:
-    label = (spec.label_zh, spec.label_en)
+def _setting_value(spec: SettingSpec, value: Any) -> tuple[float | None, WriteProblem | None]:
+    label = f"setting:{spec.key}"  # the setting's own label (data_access.settings)
     value = plain_value(value)
     shown = str(value)[:40]
     if isinstance(value, bool) or value is None:
@@ -382,11 +344,11 @@ def update_settings(engine: Engine, actor: Actor, values: dict[str, Any],
     """
     check_write(actor, "settings")
     numbers: dict[str, float] = {}
-    problems: list[AdminProblem] = []
+    problems: list[WriteProblem] = []
     for key, value in values.items():
         spec = SPECS_BY_KEY.get(key)
         if spec is None:
-            problems.append(_problem(key, "unknown_setting", (key, key)))
+            problems.append(_problem(key, "unknown_setting"))
             continue
         number, problem = _setting_value(spec, value)
         if problem:
@@ -424,11 +386,6 @@ def _save_setting(uow: UnitOfWork, key: str, number: float, expected_version: in
 
 # ---------------------------------------------------------------- calendar overrides
 
-CALENDAR_LABELS = {
-    "date": ("日期", "Date"),
-    "is_workday": ("是否工作日", "Workday"),
-    "note": ("说明", "Note"),
-}
 
 
 def calendar_overrides(conn: Connection) -> list[dict[str, Any]]:
@@ -449,9 +406,9 @@ def _check_day(day: Any) -> dt.date:
     if isinstance(day, dt.datetime):
         day = day.date()
     if not isinstance(day, dt.date):
-        _fail("calendar_overrides", _problem("date", "bad_date", CALENDAR_LABELS["date"], value=str(day)[:40]))
+        _fail("calendar_overrides", _problem("date", "bad_date", "lbl_cal_date", value=str(day)[:40]))
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        _fail("calendar_overrides", _problem("date", "out_of_calendar", CALENDAR_LABELS["date"],
+        _fail("calendar_overrides", _problem("date", "out_of_calendar", "lbl_cal_date",
                                              first=FIRST_YEAR, last=LAST_YEAR))
     return day
 
@@ -465,16 +422,16 @@ def set_calendar_override(engine: Engine, actor: Actor, day: dt.date, is_workday
     """
     check_write(actor, "calendar_overrides")
     day = _check_day(day)
-    problems: list[AdminProblem] = []
+    problems: list[WriteProblem] = []
     try:
         is_workday = parse_yesno(plain_value(is_workday))
     except Exception:  # the contract's (private) error for a value that is not yes/no
-        problems.append(_problem("is_workday", "bad_yesno", CALENDAR_LABELS["is_workday"], value=str(is_workday)))
+        problems.append(_problem("is_workday", "bad_yesno", "lbl_cal_is_workday", value=str(is_workday)))
     note = (note or "").strip() or None
     if note and CONTROL_CHARS.search(note):
-        problems.append(_problem("note", "control_chars", CALENDAR_LABELS["note"]))
+        problems.append(_problem("note", "control_chars", "lbl_cal_note"))
     elif note and len(note) > 200:
-        problems.append(_problem("note", "too_long", CALENDAR_LABELS["note"], max=200, length=len(note)))
+        problems.append(_problem("note", "too_long", "lbl_cal_note", max=200, length=len(note)))
     if problems:
         _fail("calendar_overrides", *problems)
     key = day.isoformat()
@@ -489,7 +446,7 @@ def set_calendar_override(engine: Engine, actor: Actor, day: dt.date, is_workday
             version = 1
         else:
             if expected_version is None:
-                _fail("calendar_overrides", _problem("date", "already_exists", CALENDAR_LABELS["date"], key=key))
+                _fail("calendar_overrides", _problem("date", "already_exists", "lbl_cal_date", key=key))
             if {k: before[k] for k in after} == after:
                 return before["version"]
             if before["version"] != expected_version:
@@ -528,7 +485,7 @@ def remove_office_year(engine: Engine, actor: Actor, year: int) -> int:
     the year falls back to the package (or Monday-Friday). Returns the number of days removed."""
     check_write(actor, "calendar")
     if not isinstance(year, int) or isinstance(year, bool) or not FIRST_YEAR <= year <= LAST_YEAR:
-        _fail("calendar", _problem("date", "out_of_calendar", CALENDAR_LABELS["date"],
+        _fail("calendar", _problem("date", "out_of_calendar", "lbl_cal_date",
                                    first=FIRST_YEAR, last=LAST_YEAR))
     query = (select(OfficeCalendarDay.date, OfficeCalendarDay.is_workday, OfficeCalendarDay.name,
                     OfficeCalendarDay.version)

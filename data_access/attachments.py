@@ -57,29 +57,12 @@ EXECUTABLE_MAGIC = (b"MZ", b"\x7fELF", b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf",
 OOXML_PARTS = {"word/": "docx", "xl/": "xlsx", "ppt/": "pptx"}
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
-ATTACHMENT_MESSAGES: dict[str, tuple[str, str]] = {
-    "empty": ("文件为空", "the file is empty"),
-    "too_large": ("文件 {size_mb} MB，超过上限 {max_mb} MB", "the file is {size_mb} MB, above the {max_mb} MB limit"),
-    "executable": ("这是可执行程序（不论文件名），不能上传", "this is an executable program (whatever its name); refused"),
-    "unknown_type": ("只能上传 PDF、图片（PNG/JPEG/GIF/WebP）或 Office 文档；按文件内容判断，不看扩展名",
-                     "only PDF, images (PNG/JPEG/GIF/WebP) or Office documents; judged by content, not by name"),
-    "required": ("必填", "required"),
-    "too_long": ("不能超过 {max} 个字符", "at most {max} characters"),
-    "period_order": ("结束日期早于开始日期", "the period ends before it starts"),
-}
-REPORT_FIELDS = {"unit": ("协作单位", "unit"), "period_start": ("开始日期", "from"), "period_end": ("结束日期", "to"),
-                 "summary": ("报告摘要", "summary"), "submitted_on": ("报送日期", "submitted on"),
-                 "file": ("附件", "file")}
+# Codes (field "file" and the unit report's fields) are put into words by ui.problem_text
+# (ui/words/cases.py: pr_file_<code>, lbl_ur_<field>).
 
 
-class AttachmentProblem(WriteProblem):
-    def message(self, lang: str = "zh") -> str:
-        zh, en = ATTACHMENT_MESSAGES[self.code]
-        return (zh if lang == "zh" else en).format(**self.params)
-
-
-def _problem(field: str, code: str, **params) -> AttachmentProblem:
-    return AttachmentProblem(field, code, params, label=REPORT_FIELDS[field])
+def _problem(field: str, code: str, **params) -> WriteProblem:
+    return WriteProblem(field, code, params, label=f"lbl_ur_{field}")
 
 
 # ---------------------------------------------------------------- what a file is
@@ -141,15 +124,15 @@ def check_file(content: bytes | None, max_mb: float) -> str:
     if content is None:
         raise ValidationFailed([_problem("file", "required")], "attachments")
     if not content:
-        raise ValidationFailed([_problem("file", "empty")], "attachments")
+        raise ValidationFailed([_problem("file", "file_empty")], "attachments")
     if len(content) > max_mb * MB:
-        raise ValidationFailed([_problem("file", "too_large", size_mb=f"{len(content) / MB:.1f}",
+        raise ValidationFailed([_problem("file", "file_too_large", size_mb=f"{len(content) / MB:.1f}",
                                          max_mb=f"{max_mb:g}")], "attachments")
     kind = detect_type(content)
     if kind == "executable":
-        raise ValidationFailed([_problem("file", "executable")], "attachments")
+        raise ValidationFailed([_problem("file", "file_executable")], "attachments")
     if kind is None:
-        raise ValidationFailed([_problem("file", "unknown_type")], "attachments")
+        raise ValidationFailed([_problem("file", "file_unknown_type")], "attachments")
     return kind
 
 
@@ -203,8 +186,7 @@ def _check_record(conn: Connection, kind: str, record_id: int) -> None:
 
 
 def _denied(actor: Actor, kind: str) -> PermissionDenied:
-    return PermissionDenied(f"{actor.username} may not use the files of this {kind} record",
-                            f"{actor.username} 无权查看或上传该记录的附件")
+    return PermissionDenied("file_denied", username=actor.username)
 
 
 # ---------------------------------------------------------------- writes
@@ -273,19 +255,19 @@ def save_unit_report(engine: Engine, actor: Actor, *, unit: str, period_start, p
                      submitted_on) -> int:
     """A collaborating unit's report (the office enters it); returns its id. Files go on with attach()."""
     if actor.role != "office":
-        raise PermissionDenied(f"{actor.username} may not enter unit reports", f"{actor.username} 无权登记协作单位报告")
+        raise PermissionDenied("unit_reports_office_only", username=actor.username)
     unit, summary = (unit or "").strip(), (summary or "").strip()
     problems = []
     for field, value, limit in (("unit", unit, MAX_UNIT), ("summary", summary, MAX_SUMMARY)):
         if not value:
             problems.append(_problem(field, "required"))
         elif len(value) > limit:
-            problems.append(_problem(field, "too_long", max=limit))
+            problems.append(_problem(field, "too_long", max=limit, length=len(value)))
     for field, value in (("period_start", period_start), ("period_end", period_end), ("submitted_on", submitted_on)):
         if not isinstance(value, dt.date):
             problems.append(_problem(field, "required"))
     if isinstance(period_start, dt.date) and isinstance(period_end, dt.date) and period_end < period_start:
-        problems.append(_problem("period_end", "period_order"))
+        problems.append(_problem("period_end", "file_period_order"))
     if problems:
         raise ValidationFailed(problems, "unit_reports")
     row = {"unit": unit, "period_start": period_start, "period_end": period_end, "summary": summary,

@@ -52,36 +52,12 @@ DATE_OF = {"confirmed": "confirmed_on", "dismissed": "dismissed_on", "proposed":
 RESULT_OF = {"increase": "application_no", "tariff_mode": "yuan_saved_per_year", "trading": "kwh_traded"}
 MAX_NOTE = 2000
 
-# (zh, en) of the codes below; ui/words/cases.py has the screen's own words.
-CASE_MESSAGES: dict[str, tuple[str, str]] = {
-    "bad_transition": ("不能从“{from_zh}”转为“{to_zh}”", "cannot move from {from_en} to {to_en}"),
-    "required": ("必填", "required"),
-    "unknown_application": ("报装申请“{value}”不存在", "application '{value}' does not exist"),
-    "other_customer": ("报装申请“{value}”不属于该客户", "application '{value}' is not this customer's"),
-    "before_previous": ("不能早于上一步日期 {previous}", "before the previous step's date {previous}"),
-    "after_today": ("不能晚于今天 {today}", "after today {today}"),
-    "not_positive": ("应大于 0", "must be above 0"),
-    "too_long": ("不能超过 {max} 个字符（现 {length} 个）", "at most {max} characters ({length} given)"),
-    "unknown_choice": ("取值应为：{choices}", "must be one of: {choices}"),
-}
-STATUS_WORDS = {"new": ("新发现", "new"), "confirmed": ("已核实", "confirmed"), "dismissed": ("已排除", "dismissed"),
-                "proposed": ("已提出方案", "proposed"), "done": ("已办结", "done"), "declined": ("客户未采纳", "declined")}
-FIELDS = {"status": ("状态", "status"), "on": ("日期", "date"), "reason": ("排除原因", "reason"),
-          "proposal": ("方案", "proposal"), "application_no": ("报装申请编号", "application no."),
-          "yuan_saved_per_year": ("年节省电费（元）", "yuan saved per year"),
-          "kwh_traded": ("交易电量（kWh）", "kWh traded"), "note": ("备注", "note")}
+# The codes below are put into words by ui.problem_text (ui/words/cases.py: pr_<code>, lbl_cs_<field>).
+STATUS_CODES = CASE_STATUSES
 
 
-class CaseProblem(WriteProblem):
-    """A problem of a case move: a code per field, worded from CASE_MESSAGES."""
-
-    def message(self, lang: str = "zh") -> str:
-        zh, en = CASE_MESSAGES[self.code]
-        return (zh if lang == "zh" else en).format(**self.params)
-
-
-def _problem(field: str, code: str, **params) -> CaseProblem:
-    return CaseProblem(field, code, params, label=FIELDS[field])
+def _problem(field: str, code: str, **params) -> WriteProblem:
+    return WriteProblem(field, code, params, label=f"lbl_cs_{field}")
 
 
 def _text(value) -> str:
@@ -105,8 +81,7 @@ def check_case_write(conn: Connection, actor: Actor, customer_id: int, day: dt.d
     if actor.role == "manager" and actor.manager_id is not None and posted_on(conn, actor.manager_id, customer_id,
                                                                                day):
         return
-    raise PermissionDenied(f"{actor.username} may not move the needs cases of this customer",
-                           f"{actor.username} 无权办理该客户的需求线索")
+    raise PermissionDenied("case_not_yours", username=actor.username)
 
 
 # ---------------------------------------------------------------- opening from the findings
@@ -119,7 +94,7 @@ def record_findings(engine: Engine, actor: Actor, month: dt.date, findings: Iter
     Only the office (and the CLI) opens cases.
     """
     if actor.role != "office":
-        raise PermissionDenied(f"{actor.username} may not open needs cases", f"{actor.username} 无权生成需求线索")
+        raise PermissionDenied("case_open_office_only", username=actor.username)
     counts = {"opened": 0, "joined": 0, "unchanged": 0}
     with UnitOfWork(engine, actor) as uow:
         open_cases = dict(((customer, rule), (case_id, last)) for case_id, customer, rule, last in uow.conn.execute(
@@ -194,9 +169,7 @@ def _move(conn: Connection, case: dict, to: str, day: dt.date | None, *, reason,
     """The column values of the move, or ValidationFailed with every problem found."""
     status = case["status"]
     if to not in ALLOWED.get(status, ()):
-        words = {f"{side}_{lang}": STATUS_WORDS.get(value, (value, value))[index]
-                 for side, value in (("from", status), ("to", to)) for index, lang in enumerate(("zh", "en"))}
-        raise ValidationFailed([_problem("status", "bad_transition", **words)], "need_cases")
+        raise ValidationFailed([_problem("status", "case_bad_transition", status=status, to=to)], "need_cases")
     problems = _date_problems(case, day, today)
     values: dict = {"status": to, DATE_OF[to]: day, "updated_by": username}
     reason, note = _text(reason), _text(note)
@@ -211,7 +184,7 @@ def _move(conn: Connection, case: dict, to: str, day: dt.date | None, *, reason,
         if not proposal:
             problems.append(_problem("proposal", "required"))
         elif proposal not in PROPOSALS:
-            problems.append(_problem("proposal", "unknown_choice", choices=", ".join(PROPOSALS)))
+            problems.append(_problem("proposal", "case_unknown_choice", choices=", ".join(PROPOSALS)))
         values["proposal"] = proposal
     if to == "declined" and not note:
         problems.append(_problem("note", "required"))
@@ -225,14 +198,14 @@ def _move(conn: Connection, case: dict, to: str, day: dt.date | None, *, reason,
     return values
 
 
-def _date_problems(case: dict, day: dt.date | None, today: dt.date) -> list[CaseProblem]:
+def _date_problems(case: dict, day: dt.date | None, today: dt.date) -> list[WriteProblem]:
     if day is None:
         return [_problem("on", "required")]
     previous = max(d for d in (case["opened_on"], case["confirmed_on"], case["proposed_on"]) if d is not None)
     if day < previous:
-        return [_problem("on", "before_previous", previous=previous.isoformat())]
+        return [_problem("on", "case_before_previous", previous=previous.isoformat())]
     if day > today:
-        return [_problem("on", "after_today", today=today.isoformat())]
+        return [_problem("on", "case_after_today", today=today.isoformat())]
     return []
 
 
@@ -242,7 +215,7 @@ def _number(value) -> float | None:
     return float(value)
 
 
-def _result(conn: Connection, case: dict, values: dict, application_no, yuan, kwh) -> list[CaseProblem]:
+def _result(conn: Connection, case: dict, values: dict, application_no, yuan, kwh) -> list[WriteProblem]:
     """The realised result of a done case into `values`; problems where it is missing or wrong."""
     problems = []
     given = {"application_no": _text(application_no) or None, "yuan_saved_per_year": _number(yuan),
@@ -252,15 +225,15 @@ def _result(conn: Connection, case: dict, values: dict, application_no, yuan, kw
         problems.append(_problem(needed, "required"))
     for field in ("yuan_saved_per_year", "kwh_traded"):
         if given[field] is not None and given[field] <= 0:
-            problems.append(_problem(field, "not_positive"))
+            problems.append(_problem(field, "case_not_positive"))
         values[field] = given[field]
     if given["application_no"] is not None:
         app = conn.execute(select(Application.id, Application.customer_id)
                            .where(Application.app_no == given["application_no"])).first()
         if app is None:
-            problems.append(_problem("application_no", "unknown_application", value=given["application_no"]))
+            problems.append(_problem("application_no", "case_unknown_application", value=given["application_no"]))
         elif app.customer_id != case["customer_id"]:
-            problems.append(_problem("application_no", "other_customer", value=given["application_no"]))
+            problems.append(_problem("application_no", "case_other_customer", value=given["application_no"]))
         else:
             values["application_id"] = app.id
     return problems

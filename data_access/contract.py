@@ -29,7 +29,7 @@ from typing import Any
 
 from data_access import models
 from data_access.calendar import FIRST_YEAR, LAST_YEAR
-from data_access.downloads import restore
+from data_access.formulas import restore
 from data_access.limits import MAX_TEXT_CHARS
 
 TYPES = ("text", "int", "float", "date", "datetime", "month", "yesno", "enum")
@@ -416,44 +416,14 @@ _check_dependency_order()
 
 # ---------------------------------------------------------------- validation
 
-MESSAGES: dict[str, tuple[str, str]] = {
-    "required": ("必填，不能为空", "is required"),
-    "unknown_column": ("未知的列", "unknown column"),
-    "control_chars": ("含有不可见的控制字符", "contains control characters"),
-    "too_long": ("过长：最多 {max} 个字符，实际 {length} 个", "too long: at most {max} characters, got {length}"),
-    "not_number": ("应为数字，实际为“{value}”", "must be a number, got '{value}'"),
-    "not_integer": ("应为整数，实际为“{value}”", "must be a whole number, got '{value}'"),
-    "bad_date": ("日期格式应为 YYYY-MM-DD，实际为“{value}”", "must be a date YYYY-MM-DD, got '{value}'"),
-    "no_such_date": ("日期不存在：“{value}”", "is not a real date: '{value}'"),
-    "bad_datetime": ("时间格式应为 YYYY-MM-DD HH:MM，实际为“{value}”",
-                     "must be a time YYYY-MM-DD HH:MM, got '{value}'"),
-    "bad_month": ("月份格式应为 YYYY-MM，实际为“{value}”", "must be a month YYYY-MM, got '{value}'"),
-    "bad_yesno": ("应为 是/否（yes/no/true/false/1/0），实际为“{value}”",
-                  "must be yes/no (yes/no/true/false/1/0/是/否), got '{value}'"),
-    "bad_choice": ("应为以下之一：{allowed_zh}；实际为“{value}”", "must be one of {allowed_en}; got '{value}'"),
-    "out_of_range_date": ("应在 {first} 至 {last} 之间，实际为“{value}”",
-                          "must be between {first} and {last}, got '{value}'"),
-    "below_min": ("应 ≥ {limit}，实际为 {value}", "must be >= {limit}, got {value}"),
-    "not_above_min": ("应 > {limit}，实际为 {value}", "must be > {limit}, got {value}"),
-    "above_max": ("应 ≤ {limit}，实际为 {value}", "must be <= {limit}, got {value}"),
-    "before": ("{value} 早于{other_zh}（{other}）{other_value}",
-               "{value} is before {other} {other_value}"),
-    "outside_years": ("应在 {first}–{last} 年之间（节假日日历的年份），实际为 {value}",
-                      "must lie in the years {first}-{last} (the holiday calendar's), got {value}"),
-}
-
-
 @dataclass
 class FieldProblem:
-    """A problem with one column of one row; message() renders it in zh or en."""
+    """A problem with one column of one row: a code of ui/words/problems.py ("pr_" + rule) and
+    its parameters (ui.problem_text renders it)."""
 
     column: str
     code: str
     params: dict[str, Any] = field(default_factory=dict)
-
-    def message(self, lang: str = "zh") -> str:
-        zh, en = MESSAGES[self.code]
-        return (zh if lang == "zh" else en).format(**self.params)
 
 
 def is_blank(value: Any) -> bool:
@@ -495,7 +465,7 @@ def _parse_text(column: Column, value: Any) -> str:
     elif isinstance(value, dt.date):
         text = value.isoformat()
     else:
-        text = restore(str(value).strip())  # an export's formula-safe quote taken off (data_access.downloads)
+        text = restore(str(value).strip())  # an export's formula-safe quote taken off (data_access.formulas)
     if CONTROL_CHARS.search(text):
         raise _Bad("control_chars")
     if column.max_length is not None and len(text) > column.max_length:

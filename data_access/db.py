@@ -9,21 +9,26 @@ its -wal and -shm files the same mode), in a folder made 0700. A write that
 finds the database locked waits DASHBOARD_DB_BUSY_TIMEOUT seconds (default
 10; SQLite's busy timeout, PostgreSQL's lock_timeout) and then fails with a
 "busy" error (data_access.failures) instead of waiting for ever.
+
+On PostgreSQL each process keeps a pool of DASHBOARD_DB_POOL_SIZE connections (default 5) and opens
+up to DASHBOARD_DB_MAX_OVERFLOW more at busy moments (default 10); a read waits at most 30 s for a
+free one. Every read and write returns its connection when it ends (no connection is held across a
+page run), so a process needs about as many as it runs statements at once: docs/deploy.md works
+out max_connections for N processes.
 """
 from __future__ import annotations
 
 import os
+import re
 import threading
 from functools import partial
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import create_engine, event, make_url
+from sqlalchemy import create_engine, event, exc, make_url, text
 from sqlalchemy.engine import Engine
 
 from data_access.calendar import ensure_calendar
-from data_access.failures import MissingDatabase
+from data_access.failures import MissingDatabase, SchemaError
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = ROOT / "data" / "dashboard.db"
@@ -34,6 +39,8 @@ _lock = threading.Lock()
 
 BUSY_TIMEOUT_SECONDS = 10.0  # default of DASHBOARD_DB_BUSY_TIMEOUT
 CONNECT_TIMEOUT_SECONDS = 10  # PostgreSQL: a host that does not answer fails after this
+POOL_SIZE = 5  # default of DASHBOARD_DB_POOL_SIZE: connections a process keeps open
+MAX_OVERFLOW = 10  # default of DASHBOARD_DB_MAX_OVERFLOW: more, opened at busy moments and closed again
 
 
 def database_url() -> str:
@@ -51,6 +58,18 @@ def busy_timeout() -> float:
     except ValueError:
         seconds = BUSY_TIMEOUT_SECONDS
     return max(seconds, 0.0)
+
+
+def pool_settings() -> dict[str, int]:
+    """pool_size and max_overflow of a server database's engine (DASHBOARD_DB_POOL_SIZE, _MAX_OVERFLOW)."""
+    values = {}
+    for key, variable, default, least in (("pool_size", "DASHBOARD_DB_POOL_SIZE", POOL_SIZE, 1),
+                                          ("max_overflow", "DASHBOARD_DB_MAX_OVERFLOW", MAX_OVERFLOW, 0)):
+        try:
+            values[key] = max(int(os.environ.get(variable) or default), least)
+        except ValueError:
+            values[key] = default
+    return values
 
 
 def sqlite_path(url: str | None = None) -> Path | None:
@@ -129,22 +148,68 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         connect_args = {}
         if url.startswith("postgresql") and "connect_timeout" not in url:
             connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
+        if "poolclass" not in kwargs:
+            kwargs = {**pool_settings(), **kwargs}
         engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
         if engine.dialect.name == "postgresql":
             event.listen(engine, "connect", partial(_postgresql_session, busy_ms=busy_ms))
     return engine
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine):
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
     return config
 
 
+_REVISION = re.compile(r"""^revision\s*(?::[^=]*)?=\s*['"]([^'"]+)['"]""", re.M)
+_DOWN_REVISION = re.compile(r"""^down_revision\s*(?::[^=]*)?=\s*(.+)$""", re.M)
+
+
+def head_revision() -> str | None:
+    """The newest migration's id, read from the files in migrations/versions: the one revision no
+    other one follows. None when that is not clear (a branch, a file of another shape): then
+    Alembic itself decides."""
+    revisions, followed = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        revision, down = _REVISION.search(source), _DOWN_REVISION.search(source)
+        if not revision or not down:
+            return None
+        revisions.add(revision.group(1))
+        followed.update(re.findall(r"""['"]([^'"]+)['"]""", down.group(1)))
+    heads = revisions - followed
+    return heads.pop() if len(heads) == 1 else None
+
+
+def stored_revision(engine: Engine) -> str | None:
+    """The schema revision the database records (Alembic's table), or None without one."""
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except (exc.ProgrammingError, exc.OperationalError) as error:
+        if "alembic_version" in str(error):
+            return None
+        raise
+
+
 def ensure_schema(engine: Engine) -> None:
-    """Create or upgrade the schema to head and fill the calendar if empty."""
-    command.upgrade(alembic_config(engine), "head")
+    """Create or upgrade the schema to head and fill the calendar if empty.
+
+    A database already at the newest revision is seen from one query, without loading Alembic and
+    its migration scripts (0.5 s of every command's start; docs/performance.md)."""
+    head = head_revision()
+    if head is None or stored_revision(engine) != head:
+        from alembic import command
+        from alembic.util.exc import CommandError
+
+        try:
+            command.upgrade(alembic_config(engine), "head")
+        except CommandError as error:
+            raise SchemaError(str(error)) from error
     with engine.begin() as conn:
         ensure_calendar(conn)
 

@@ -28,26 +28,12 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.utils import get_column_letter
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from data_access.formulas import FORMULA_STARTS, neutralise, restore  # noqa: F401 - part of this module's API
+
 MISSING = "—"
 PERCENT_FORMAT = "0.0%"
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
-# Text that starts like a formula, after any apostrophes already there.
-_NEEDS_QUOTE = re.compile(r"'*[=+\-@\t\r]")
-_QUOTED = re.compile(r"'+[=+\-@\t\r]")
-
-
-def neutralise(text: str) -> str:
-    """`text` with a leading `'` when it starts with a formula character (or with apostrophes
-    before one, so that restore() gives back exactly what was written)."""
-    return "'" + text if _NEEDS_QUOTE.match(text) else text
-
-
-def restore(text: str) -> str:
-    """neutralise() undone: one leading `'` taken off text that is apostrophes and a formula
-    character at its start. Other text is left as it is."""
-    return text[1:] if _QUOTED.match(text) else text
 
 
 def is_missing(value: Any) -> bool:

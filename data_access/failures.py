@@ -14,7 +14,6 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from alembic.util.exc import CommandError
 from sqlalchemy import exc as sa_exc
 
 CODES = ("unreachable", "missing", "corrupt", "read_only", "busy", "timeout", "schema", "other")
@@ -29,11 +28,16 @@ class MissingDatabase(Exception):
         super().__init__(f"no database file at {path}")
 
 
+class SchemaError(Exception):
+    """Alembic could not bring the schema to the newest revision (its CommandError, raised again
+    by data_access.db.ensure_schema so that this module need not import Alembic)."""
+
+
 # Everything a database can raise at us: SQLAlchemy's wrappers, the drivers' own errors (the
 # SQLite backup API and psycopg used directly), a pool that stays exhausted, a schema Alembic
 # cannot place, a database file that is not there.
 DATABASE_ERRORS: tuple[type[BaseException], ...] = (
-    sa_exc.DBAPIError, sa_exc.TimeoutError, sqlite3.Error, CommandError, MissingDatabase,
+    sa_exc.DBAPIError, sa_exc.TimeoutError, sqlite3.Error, SchemaError, MissingDatabase,
 )
 try:  # psycopg is installed with the app, but the SQLite-only path does not need it
     import psycopg
@@ -86,7 +90,7 @@ def classify(error: BaseException) -> str:
     """The failure's code (one of CODES)."""
     if isinstance(error, MissingDatabase):
         return "missing"
-    if isinstance(error, CommandError):
+    if isinstance(error, SchemaError):
         return "schema"  # e.g. a database migrated by a newer version of the app
     if isinstance(error, sa_exc.TimeoutError):
         return "busy"  # no free connection in the pool

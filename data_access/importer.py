@@ -34,8 +34,9 @@ Reading rules (see also data_access.contract):
 - an import without a single data row is refused ("nothing to import", code
   "nothing_to_import"): nothing is written.
 
-ImportProblem.reason is English (the CLI prints it); reason_zh and
-message(lang) give the Chinese text for the UI.
+Every problem is an ImportProblem: where (sheet, row, column) and what, as a code of
+ui/words/problems.py with its parameters; ui.problem_text puts it into words for the
+screen and the CLI alike.
 
 Entry points: import_path (CLI), read_uploads + validate_source +
 import_source (an upload page: preview, then import), read_calendar_path
@@ -93,21 +94,22 @@ WRITE_BATCH = 5_000  # rows per executemany
 
 # ---------------------------------------------------------------- results
 
+NOTHING_TO_IMPORT = "ipr_nothing_to_import"  # a screen tells this one apart
+
+
 @dataclass
 class ImportProblem:
+    """Where (sheet, row from 1 with 0 for the whole sheet or file, column) and what (code, params)."""
+
     sheet: str
     row: int
     column: str
-    reason: str  # English
-    reason_zh: str = ""
-    code: str = ""  # set for problems a screen treats apart, e.g. "nothing_to_import"
-
-    def message(self, lang: str = "zh") -> str:
-        return (self.reason_zh or self.reason) if lang == "zh" else self.reason
+    code: str
+    params: dict = field(default_factory=dict)
 
 
-def _problem(sheet: str, row: int, column: str, en: str, zh: str, code: str = "") -> ImportProblem:
-    return ImportProblem(sheet, row, column, en, zh, code)
+def _problem(sheet: str, row: int, column: str, code: str, **params) -> ImportProblem:
+    return ImportProblem(sheet, row, column, code, params)
 
 
 @dataclass
@@ -165,13 +167,10 @@ def _read_header(sheet: Sheet, header: tuple, source: Source) -> list[Column | N
             continue
         column = sheet.find_column(cell)
         if column is None:
-            source.problems.append(_problem(
-                sheet.key, 1, str(cell).strip()[:40],
-                f"unknown column in column {_column_letter(index)}",
-                f"第 {_column_letter(index)} 列的列名未知"))
+            source.problems.append(_problem(sheet.key, 1, str(cell).strip()[:40], "ipr_unknown_column",
+                                            letter=_column_letter(index)))
         elif column.key in seen:
-            source.problems.append(_problem(
-                sheet.key, 1, column.key, "column given twice", "列重复"))
+            source.problems.append(_problem(sheet.key, 1, column.key, "ipr_column_twice"))
             column = None
         else:
             seen.add(column.key)
@@ -191,15 +190,13 @@ def _read_sheet(sheet: Sheet, name: str, rows: Iterator[tuple], source: Source) 
     source.reading = (sheet.key, 1)
     if header is None or all(is_blank(cell) for cell in header):
         if any(not all(is_blank(cell) for cell in row) for row in rows):
-            source.problems.append(_problem(sheet.key, 1, "", "row 1 must be the header",
-                                            "第 1 行必须是表头"))
+            source.problems.append(_problem(sheet.key, 1, "", "ipr_header_row"))
         return
     columns = _read_header(sheet, header[:MAX_COLUMNS], source)
     present = {column.key for column in columns if column}
     missing = frozenset(c.key for c in sheet.columns if c.required and c.key not in present)
     for key in sorted(missing, key=sheet.column_keys.index):
-        source.problems.append(_problem(sheet.key, 1, key, "required column is missing",
-                                        "缺少必填列"))
+        source.problems.append(_problem(sheet.key, 1, key, "ipr_required_column"))
     width = len(columns)
     headless = {i for i, cell in enumerate(header[:MAX_COLUMNS]) if is_blank(cell)}
     data: list[tuple[int, tuple]] = []
@@ -219,26 +216,17 @@ def _read_sheet(sheet: Sheet, name: str, rows: Iterator[tuple], source: Source) 
             continue
         beyond = [i for i in range(MAX_COLUMNS, len(values)) if not is_blank(values[i])][:1]
         if beyond:
-            source.problems.append(_problem(
-                sheet.key, number, _column_letter(beyond[0]),
-                f"values beyond column {_column_letter(MAX_COLUMNS - 1)}: a sheet has at most {MAX_COLUMNS} "
-                "columns; the rest of the sheet was not read",
-                f"第 {_column_letter(MAX_COLUMNS - 1)} 列之后还有数据：每个工作表最多 {MAX_COLUMNS} 列，"
-                "本表其余部分未读取"))
+            source.problems.append(_problem(sheet.key, number, _column_letter(beyond[0]), "ipr_beyond_columns",
+                                            letter=_column_letter(MAX_COLUMNS - 1), max=MAX_COLUMNS))
             break
         if not stray_reported and (headless or len(values) > width):
             stray = [i for i, cell in enumerate(values) if not is_blank(cell) and (i >= width or i in headless)]
             if stray:
-                source.problems.append(_problem(
-                    sheet.key, number, _column_letter(stray[0]),
-                    "value in a column without a header", "该列没有表头却有数据"))
+                source.problems.append(_problem(sheet.key, number, _column_letter(stray[0]), "ipr_headless_value"))
                 stray_reported = True
         source.data_rows += 1
         if source.data_rows > limit:
-            source.problems.append(_problem(
-                sheet.key, number, "",
-                f"more than {limit:,} data rows in one import: split the file; nothing more was read",
-                f"一次导入超过 {limit:,} 个数据行：请拆分文件；其余部分未读取"))
+            source.problems.append(_problem(sheet.key, number, "", "ipr_too_many_rows", limit=limit))
             source.full = True
             break
         data.append((number, _kept(values, width)))
@@ -247,29 +235,20 @@ def _read_sheet(sheet: Sheet, name: str, rows: Iterator[tuple], source: Source) 
 
 def _blank_run_problem(sheet: Sheet, first: int) -> ImportProblem:
     last = first + MAX_BLANK_RUN
-    return _problem(
-        sheet.key, first, "",
-        f"more than {MAX_BLANK_RUN:,} blank rows in a row (rows {first:,}-{last:,}) with data after them: "
-        "delete the blank rows; the rest of the sheet was not read",
-        f"连续超过 {MAX_BLANK_RUN:,} 个空行（第 {first:,}-{last:,} 行）之后还有数据：请删除这些空行；"
-        "本表其余部分未读取")
+    return _problem(sheet.key, first, "", "ipr_blank_run", max=MAX_BLANK_RUN, first=first, last=last)
 
 
 def _unreadable(sheet: str, row: int, error: BaseException) -> ImportProblem:
     if isinstance(error, (zipfile.BadZipFile, zlib.error, EOFError)):
-        return _problem(sheet, row, "", "not a readable .xlsx file: the zip container is damaged or incomplete",
-                        "不是可读取的 .xlsx 文件：压缩包已损坏或不完整")
+        return _problem(sheet, row, "", "ipr_bad_zip")
     if isinstance(error, (ElementTree.ParseError, ExpatError)):
-        return _problem(sheet, row, "", f"damaged XML inside the workbook ({error})",
-                        f"工作簿内部的 XML 已损坏（{error}）")
+        return _problem(sheet, row, "", "ipr_bad_xml", detail=str(error))
     if isinstance(error, csv.Error):
-        return _problem(sheet, row, "", f"not readable as CSV ({error})", f"无法按 CSV 读取（{error}）")
+        return _problem(sheet, row, "", "ipr_bad_csv", detail=str(error))
     if isinstance(error, KeyError):
-        return _problem(sheet, row, "", f"not an .xlsx workbook: a part is missing ({error})",
-                        f"不是 .xlsx 工作簿：缺少组成部分（{error}）")
+        return _problem(sheet, row, "", "ipr_missing_part", detail=str(error))
     detail = (str(error).strip().splitlines() or [""])[0][:120]
-    return _problem(sheet, row, "", f"cannot be read ({type(error).__name__}: {detail})",
-                    f"无法读取（{type(error).__name__}：{detail}）")
+    return _problem(sheet, row, "", "ipr_unreadable", kind=type(error).__name__, detail=detail)
 
 
 def _add_sheet(source: Source, name: str, rows: Callable[[], Iterator[tuple]], given: set[str]) -> None:
@@ -279,11 +258,10 @@ def _add_sheet(source: Source, name: str, rows: Callable[[], Iterator[tuple]], g
     sheet = find_sheet(name)
     if sheet is None:
         if any(not all(is_blank(cell) for cell in row) for row in rows()):
-            source.problems.append(_problem(name, 0, "", "unknown sheet", "未知的工作表"))
+            source.problems.append(_problem(name, 0, "", "ipr_unknown_sheet"))
         return
     if sheet.key in given:
-        source.problems.append(_problem(sheet.key, 0, "", f"sheet given twice ({name})",
-                                        f"工作表重复（{name}）"))
+        source.problems.append(_problem(sheet.key, 0, "", "ipr_sheet_twice", name=name))
         return
     given.add(sheet.key)
     try:
@@ -310,14 +288,12 @@ class _WorkbookReader(ExcelReader):
                 self.wb._sheets.append(_SheetReader(self.wb, sheet.name, rel.target, self.shared_strings))
 
 
-def _guard_reason(refusal: xlsx_guard.Refusal) -> tuple[str, str]:
+def _guard_problem(sheet: str, row: int, refusal: xlsx_guard.Refusal) -> ImportProblem:
     if refusal.code == "expanded":
-        return (f"the workbook expands to {refusal.size_mb:,} MB, more than an import may hold",
-                f"工作簿解压后为 {refusal.size_mb:,} MB，超过导入上限")
+        return _problem(sheet, row, "", "ipr_expanded", size_mb=refusal.size_mb)
     if refusal.code == "long_row":
-        return "a row holds more than 1 MB of data", "某一行的数据超过 1 MB"
-    return (f"a cell holds a text far longer than {MAX_TEXT_CHARS:,} characters; nothing of the file was read",
-            f"某个单元格的文字远超 {MAX_TEXT_CHARS:,} 个字符，整个文件未读取")
+        return _problem(sheet, row, "", "ipr_long_row")
+    return _problem(sheet, row, "", "ipr_long_text", max=MAX_TEXT_CHARS)
 
 
 def read_workbook(file: Path | io.BytesIO, label: str, progress: Progress | None = None) -> Source:
@@ -327,8 +303,7 @@ def read_workbook(file: Path | io.BytesIO, label: str, progress: Progress | None
         guard = xlsx_guard.scan(file)
         refused = [refusal for refusal in guard.refusals if not refusal.in_sheet]
         if refused:  # not in a sheet: the shared texts, styles, or the archive itself
-            en, zh = _guard_reason(refused[0])
-            source.problems.append(_problem(label, 0, "", en, zh))
+            source.problems.append(_guard_problem(label, 0, refused[0]))
             return source
         reader = _WorkbookReader(file, read_only=True, data_only=True, keep_links=False)
         reader.read()
@@ -344,8 +319,7 @@ def read_workbook(file: Path | io.BytesIO, label: str, progress: Progress | None
             part = worksheet._worksheet_path
             refusal = guard.refused(part)
             if refusal is not None:
-                en, zh = _guard_reason(refusal)
-                source.problems.append(_problem(_sheet_name(worksheet.title), refusal.row, "", en, zh))
+                source.problems.append(_guard_problem(_sheet_name(worksheet.title), refusal.row, refusal))
                 continue
             last = guard.last_value_row.get(part)  # None: rows without numbers, read them all
             _add_sheet(source, worksheet.title, lambda ws=worksheet, last=last: _rows_until(ws, last), given)
@@ -370,8 +344,7 @@ def _sheet_name(title: str) -> str:
 
 def _too_big(name: str, size: int) -> ImportProblem:
     limit = max_file_bytes() // (1024 * 1024)
-    return _problem(name, 0, "", f"the file is {size / 1024 / 1024:,.1f} MB, more than {limit:,} MB",
-                    f"文件大小为 {size / 1024 / 1024:,.1f} MB，超过 {limit:,} MB 的上限")
+    return _problem(name, 0, "", "ipr_too_big", size_mb=size / 1024 / 1024, limit=limit)
 
 
 def _decode(data: bytes) -> str | None:
@@ -393,16 +366,14 @@ def read_csv_files(files: Iterable[tuple[str, bytes]], label: str,
         _report(progress, f"reading {filename}", index / max(len(files), 1))
         stem = Path(filename).name
         if not stem.lower().endswith(".csv"):
-            source.problems.append(_problem(stem, 0, "", "not a .csv or .xlsx file",
-                                            "不是 .csv 或 .xlsx 文件"))
+            source.problems.append(_problem(stem, 0, "", "ipr_not_csv_xlsx"))
             continue
         if len(data) > max_file_bytes():
             source.problems.append(_too_big(stem, len(data)))
             continue
         text = _decode(data)
         if text is None:
-            source.problems.append(_problem(stem, 0, "", "not UTF-8 (or GB18030) text",
-                                            "不是 UTF-8（或 GB18030）编码的文本"))
+            source.problems.append(_problem(stem, 0, "", "ipr_not_utf8"))
             continue
         # Trailing blank lines (and empty cells) end the file; csv rejects a cell over 131,072 characters.
         text = text.rstrip(" \t\r\n,") + "\n"
@@ -416,8 +387,7 @@ def read_path(path: Path, progress: Progress | None = None) -> Source:
     """Read an .xlsx file or a folder of <sheet>.csv files."""
     path = Path(path)
     if not path.exists():
-        return Source(str(path), problems=[_problem(str(path), 0, "", "no such file or folder",
-                                                     "文件或文件夹不存在")])
+        return Source(str(path), problems=[_problem(str(path), 0, "", "ipr_no_such_path")])
     if path.is_dir():
         files = sorted(p for p in path.iterdir()
                        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() == ".csv")
@@ -430,8 +400,7 @@ def read_path(path: Path, progress: Progress | None = None) -> Source:
     if path.suffix.lower() == ".csv":
         return read_csv_files([(path.name, path.read_bytes())], str(path), progress)
     if path.suffix.lower() != ".xlsx":
-        return Source(str(path), problems=[_problem(path.name, 0, "", "expected an .xlsx file or a folder of .csv files",
-                                                     "应为 .xlsx 文件或 .csv 文件夹")])
+        return Source(str(path), problems=[_problem(path.name, 0, "", "ipr_bad_path")])
     return read_workbook(path, str(path), progress)
 
 
@@ -443,9 +412,7 @@ def read_uploads(files: dict[str, bytes], progress: Progress | None = None) -> S
     workbooks = [name for name in files if name.lower().endswith(".xlsx")]
     if workbooks:
         if len(files) > 1:
-            return Source("upload", problems=[_problem(
-                ", ".join(sorted(files)), 0, "", "upload one .xlsx workbook alone, or only .csv files",
-                "请只上传一个 .xlsx 工作簿，或只上传 .csv 文件")])
+            return Source("upload", problems=[_problem(", ".join(sorted(files)), 0, "", "ipr_upload_mix")])
         return read_workbook(io.BytesIO(files[workbooks[0]]), workbooks[0], progress)
     return read_csv_files(sorted(files.items()), "upload", progress)
 
@@ -562,8 +529,7 @@ def _validate_sheet(item: SheetInput, errors: list[ImportProblem], import_keys: 
         clean, problems = validate_row(sheet, raw)
         problems = [p for p in problems if not (p.code == "required" and p.column in item.missing)]
         for problem in problems:
-            errors.append(ImportProblem(sheet.key, number, problem.column,
-                                        problem.message("en"), problem.message("zh")))
+            errors.append(ImportProblem(sheet.key, number, problem.column, problem.code, dict(problem.params)))
         key = sheet.row_key(clean)
         if own_keys is not None and not is_blank(raw.get(sheet.key_columns[0])):
             # Referenced sheets have one text key; even a bad row names it.
@@ -571,10 +537,8 @@ def _validate_sheet(item: SheetInput, errors: list[ImportProblem], import_keys: 
         if any(part is None for part in key):
             continue
         if key in first_row_of_key:
-            errors.append(_problem(
-                sheet.key, number, sheet.key_columns[0],
-                f"duplicate key ({', '.join(sheet.key_columns)}): same as row {first_row_of_key[key]}",
-                f"键重复（{', '.join(sheet.key_columns)}）：与第 {first_row_of_key[key]} 行相同"))
+            errors.append(_problem(sheet.key, number, sheet.key_columns[0], "ipr_duplicate_key",
+                                   columns=", ".join(sheet.key_columns), first_row=first_row_of_key[key]))
             continue
         first_row_of_key[key] = number
         if not problems:
@@ -595,14 +559,12 @@ def _check_references(conn: Connection, plans: list[_SheetPlan], errors: list[Im
             unknown = outside - known
             if not unknown:
                 continue
-            parent_label = SHEETS_BY_KEY[parent_key].zh
             for number, clean in plan.rows:
                 value = clean[column_key]
                 if value in unknown:
-                    errors.append(_problem(
-                        plan.sheet.key, number, column_key,
-                        f"unknown {column_key} '{value}': neither in {parent_key} nor in this import",
-                        f"{column_key}“{value}”不存在：数据库和本次导入的{parent_label}中都没有"))
+                    errors.append(_problem(plan.sheet.key, number, column_key, "ipr_unknown_reference",
+                                           name=column_key, value=value, parent=parent_key,
+                                           parent_zh=SHEETS_BY_KEY[parent_key].zh))
                     bad_numbers.add(number)
         if bad_numbers:
             plan.rows = [(n, clean) for n, clean in plan.rows if n not in bad_numbers]
@@ -630,16 +592,14 @@ def _problem_order(problem: ImportProblem) -> tuple[int, int]:
 
 def nothing_to_import(result: ImportResult) -> bool:
     """True when the import was refused only because no sheet holds a data row."""
-    return bool(result.errors) and all(problem.code == "nothing_to_import" for problem in result.errors)
+    return bool(result.errors) and all(problem.code == NOTHING_TO_IMPORT for problem in result.errors)
 
 
 def _prepare(conn: Connection, source: Source, progress: Progress | None,
              start: float = 0.0, end: float = 1.0) -> tuple[ImportResult, list[_SheetPlan]]:
     result = ImportResult(errors=list(source.problems), rows=source.rows_per_sheet())
     if not result.errors and not any(item.rows for item in source.sheets):
-        result.errors.append(_problem(
-            source.label, 0, "", "nothing to import: no sheet holds a data row; nothing was written",
-            "没有可导入的数据：所有工作表都没有数据行，未写入任何数据", code="nothing_to_import"))
+        result.errors.append(_problem(source.label, 0, "", NOTHING_TO_IMPORT))
         return result, []
     inputs = sorted(source.sheets, key=lambda item: SHEETS.index(item.sheet))
     import_keys: dict[str, set] = {}
@@ -762,32 +722,21 @@ def import_source(engine: Engine, source: Source, *, dry_run: bool = False,
                 _write(conn, plans, actor.username, progress, middle, 1.0)
         result.committed = not result.errors and not dry_run
     except DATABASE_ERRORS as error:
-        en, zh = _database_reason(error)
-        result = ImportResult(errors=[_problem("", 0, "", en, zh, code="database")],
-                              rows=source.rows_per_sheet(), dry_run=dry_run)
+        result = ImportResult(errors=[_database_problem(error)], rows=source.rows_per_sheet(), dry_run=dry_run)
     _report(progress, "done" if result.ok else "problems found", 1.0)
     return result
 
 
-# What a failing database means for an import (data_access.failures codes).
-_DATABASE_REASONS = {
-    "busy": ("the database is busy (another import or save holds it); nothing was written, try again later",
-             "数据库正忙（其他导入或保存正在进行），未写入任何数据，请稍后再试"),
-    "read_only": ("the database is read-only; nothing was written", "数据库当前为只读，未写入任何数据"),
-    "unreachable": ("the database cannot be reached; nothing was written, try again later",
-                    "数据库暂时无法连接，未写入任何数据，请稍后再试"),
-    "timeout": ("the database did not answer in time; nothing was written, try again later",
-                "数据库响应超时，未写入任何数据，请稍后再试"),
-}
+# A failing database (data_access.failures codes) and what the import says of it.
+_DATABASE_CODES = {"busy": "ipr_db_busy", "read_only": "ipr_db_read_only", "unreachable": "ipr_db_unreachable",
+                   "timeout": "ipr_db_timeout"}
 
 
-def _database_reason(error: BaseException) -> tuple[str, str]:
-    known = _DATABASE_REASONS.get(classify(error))
-    if known:
-        return known
-    reason = short_reason(error)
-    return (f"the database rejected the import, nothing was written: {reason}",
-            f"数据库拒绝了本次导入，未写入任何数据：{reason}")
+def _database_problem(error: BaseException) -> ImportProblem:
+    code = _DATABASE_CODES.get(classify(error))
+    if code:
+        return _problem("", 0, "", code)
+    return _problem("", 0, "", "ipr_db_rejected", reason=short_reason(error))
 
 
 def import_path(engine: Engine, path: Path, *, dry_run: bool = False, progress: Progress | None = None,
@@ -818,6 +767,6 @@ def read_calendar_path(path: Path) -> tuple[Source, list[str]]:
     source.sheets = [item for item in source.sheets if item.sheet is calendar]
     source.problems = [p for p in source.problems if p.sheet in (calendar.key, source.label)]
     if not source.sheets and not source.problems:
-        source.problems.append(_problem(calendar.key, 0, "", f"no {calendar.key} ({calendar.zh}) sheet in the file",
-                                        f"文件中没有 {calendar.key}（{calendar.zh}）工作表"))
+        source.problems.append(_problem(calendar.key, 0, "", "ipr_no_calendar_sheet", key=calendar.key,
+                                        zh=calendar.zh))
     return source, sorted(set(ignored))

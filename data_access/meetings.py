@@ -33,15 +33,12 @@ def _text(value: str | None) -> str:
     return (value or "").strip()
 
 
-# (zh, en) labels of the fields a problem can name.
-FIELDS = {"held_on": ("会议日期", "meeting date"), "title": ("会议名称", "title"), "description": ("事项", "item"),
-          "owner": ("责任人", "owner"), "due_date": ("截止日期", "due date")}
 MAX_TITLE, MAX_OWNER = 200, 64
 
 
 def _problem(field: str, code: str, item: int | None = None, **params) -> WriteProblem:
     """A problem naming the field, and the action item's row (from 0) when there is one."""
-    return WriteProblem(field, code, params, row=item, label=FIELDS[field])
+    return WriteProblem(field, code, params, row=item, label=f"lbl_meeting_{field}")
 
 
 def _problems(held_on, title: str, items: list[NewActionItem]) -> list[WriteProblem]:

@@ -8,15 +8,11 @@ MANAGER_OWN_TABLES = frozenset({"work_logs", "monthly_plans", "expert_calls"})
 
 
 class PermissionDenied(Exception):
-    """The actor may not make this write. message(lang) is for the screen."""
+    """The actor may not make this write: a code of ui/words/problems.py and its parameters."""
 
-    def __init__(self, en: str, zh: str | None = None) -> None:
-        super().__init__(en)
-        self.en = en
-        self.zh = zh or en
-
-    def message(self, lang: str = "zh") -> str:
-        return self.zh if lang == "zh" else self.en
+    def __init__(self, code: str, **params) -> None:
+        super().__init__(f"{code} {params}")
+        self.code, self.params = code, params
 
 
 @dataclass(frozen=True)
@@ -37,22 +33,17 @@ def check_table(actor: Actor, table: str) -> None:
         return
     if actor.role == "manager" and table in MANAGER_OWN_TABLES and actor.manager_id is not None:
         return
-    raise PermissionDenied(f"role {actor.role} may not write {table}",
-                           f"当前角色（{actor.role}）无权修改 {table}")
+    raise PermissionDenied("role_may_not_write", role=actor.role, table=table)
 
 
 def check_write(actor: Actor, table: str, row_manager_id: int | None = None) -> None:
     """Raise PermissionDenied unless `actor` may write this row of `table`."""
     check_table(actor, table)
     if actor.role == "manager" and row_manager_id != actor.manager_id:
-        raise PermissionDenied(f"{actor.username} may only write their own {table}",
-                               f"{actor.username} 只能填写本人的 {table} 记录")
+        raise PermissionDenied("own_rows_only", username=actor.username, table=table)
 
 
 def check_posted(actor: Actor, posted: bool, account_no: str, day) -> None:
     """A manager logs work only for customers they are posted to on that day."""
     if actor.role == "manager" and not posted:
-        raise PermissionDenied(
-            f"{actor.username} is not posted to customer {account_no} on {day}",
-            f"{actor.username} 在 {day} 未派驻客户 {account_no}，不能填写该客户的日志",
-        )
+        raise PermissionDenied("not_posted", username=actor.username, account_no=account_no, day=str(day))

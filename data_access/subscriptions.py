@@ -59,54 +59,16 @@ TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 EMAIL_PATTERN = re.compile(r"^[^@\s<>(),;:\"\[\]\\]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                            r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 
-LABELS = {
-    "username": ("订阅人", "Subscriber"),
-    "kind": ("类型", "Kind"),
-    "channel": ("发送方式", "Channel"),
-    "webhook": ("群机器人", "Group webhook"),
-    "rules": ("提醒规则", "Alert rules"),
-    "frequency": ("频率", "Frequency"),
-    "weekday": ("星期", "Weekday"),
-    "send_time": ("发送时间", "Time"),
-    "scope_kind": ("范围", "Scope"),
-    "scope_value": ("乡镇/班组", "Town/team"),
-    "language": ("语言", "Language"),
-    "email": ("邮箱", "Email"),
-}
-
-MESSAGES = {
-    "bad_time": ("应为 HH:MM（00:00–23:59），实际为“{value}”", "must be HH:MM (00:00-23:59), got '{value}'"),
-    "no_rules": ("至少选择一条提醒规则", "choose at least one alert rule"),
-    "brief_frequency": ("简报只能每周或每天发送", "the brief goes weekly or daily"),
-    "no_email": ("{username} 没有邮箱：先在“我的账号”或“用户管理”填写", ("{username} has no email address: add "
-                 "one on My account or Users")),
-    "inactive_owner": ("账号 {username} 已停用", "account {username} is deactivated"),
-    "webhook_office": ("只有办公室可以订阅群机器人", "only the office subscribes group webhooks"),
-    "webhook_unknown": ("未配置名为“{value}”的群机器人（环境变量 DASHBOARD_WEBHOOK_{upper}）",
-                        "no group webhook named '{value}' is configured (DASHBOARD_WEBHOOK_{upper})"),
-    "self_only": ("派驻经理只能订阅本人的提醒", "a manager subscribes to their own alerts only"),
-    "self_needs_manager": ("“本人”范围只适用于派驻经理账号的提醒", "scope 'self' is for a manager account's alerts"),
-    "scope_value_needed": ("选择{scope}", "choose the {scope_en}"),
-    "unknown_town": ("没有乡镇“{value}”的客户", "no customer is in town '{value}'"),
-    "unknown_team": ("没有班组“{value}”", "no manager is in team '{value}'"),
-    "duplicate": ("已有相同的订阅（编号 {id}）", "the same subscription exists already (no. {id})"),
-    "bad_email": ("不是有效的邮箱地址：“{value}”", "is not an email address: '{value}'"),
-}
+# Fields of the subscription form (words "lbl_sub_<field>").
+FIELDS = ("username", "kind", "channel", "webhook", "rules", "frequency", "weekday", "send_time", "scope_kind",
+          "scope_value", "language", "email")
 
 
-class SubscriptionProblem(WriteProblem):
-    def message(self, lang: str = "zh") -> str:
-        if self.code in MESSAGES:
-            zh, en = MESSAGES[self.code]
-            return (zh if lang == "zh" else en).format(**self.params)
-        return super().message(lang)
+def _problem(column: str, code: str, **params) -> WriteProblem:
+    return WriteProblem(column, code, params, None, f"lbl_sub_{column}" if column in FIELDS else None)
 
 
-def _problem(column: str, code: str, **params) -> SubscriptionProblem:
-    return SubscriptionProblem(column, code, params, None, LABELS.get(column))
-
-
-def _choice(column: str, value: Any, allowed: Iterable[str]) -> SubscriptionProblem | None:
+def _choice(column: str, value: Any, allowed: Iterable[str]) -> WriteProblem | None:
     allowed = tuple(allowed)
     if value in allowed:
         return None
@@ -195,6 +157,13 @@ def delivery_file_name(conn: Connection, sha256: str) -> str | None:
     return conn.execute(select(DeliveryFile.filename).where(DeliveryFile.sha256 == sha256)).scalar()
 
 
+def delivery_with_file_name(conn: Connection, delivery_id: int) -> tuple[dict[str, Any] | None, str | None]:
+    """A delivery's message (delivery_body) and the name of its attached file (None without one)."""
+    message = delivery_body(conn, delivery_id)
+    has_file = message is not None and message["file_sha256"]
+    return message, delivery_file_name(conn, message["file_sha256"]) if has_file else None
+
+
 def delivery_body(conn: Connection, delivery_id: int) -> dict[str, Any] | None:
     row = conn.execute(select(Delivery.subject, Delivery.body, Delivery.markdown, Delivery.file_sha256)
                        .where(Delivery.id == delivery_id)).mappings().first()
@@ -213,8 +182,7 @@ def _owner(conn: Connection, username: str) -> dict[str, Any] | None:
 def _check_actor(actor: Actor, owner: dict[str, Any]) -> None:
     if actor.role == "office" or owner["username"] == actor.username.lower():
         return
-    raise PermissionDenied(f"{actor.username} may only change their own subscriptions",
-                           f"{actor.username} 只能管理本人的订阅")
+    raise PermissionDenied("own_subscriptions_only", username=actor.username)
 
 
 def _clean(values: dict[str, Any]) -> dict[str, Any]:
@@ -283,8 +251,7 @@ def _check_owner(conn: Connection, actor: Actor, owner: dict[str, Any], clean: d
 
 def _check_scope_value(conn: Connection, scope: str, value: str | None, problems: list) -> None:
     if not value:
-        zh, en = {"town": ("乡镇", "town"), "team": ("班组", "team")}[scope]
-        problems.append(_problem("scope_value", "scope_value_needed", scope=zh, scope_en=en))
+        problems.append(_problem("scope_value", f"scope_value_needed_{scope}"))
     elif value not in scope_choices(conn)[scope]:
         problems.append(_problem("scope_value", f"unknown_{scope}", value=value[:64]))
 
@@ -324,7 +291,7 @@ def save_subscription(engine: Engine, actor: Actor, values: dict[str, Any], *, s
     rules (list of ALERT_RULES), frequency, weekday (0 = Monday), send_time (HH:MM), scope_kind,
     scope_value, language, active."""
     if actor.role not in ("office", "leader", "manager"):
-        raise PermissionDenied(f"role {actor.role} may not subscribe", f"当前角色（{actor.role}）不能订阅")
+        raise PermissionDenied("role_may_not_subscribe", role=actor.role)
     clean = _clean(values)
     with UnitOfWork(engine, actor) as uow:
         current = None
@@ -338,7 +305,7 @@ def save_subscription(engine: Engine, actor: Actor, values: dict[str, Any], *, s
             owner = _owner(uow.conn, values.get("username") or actor.username)
         if owner is None:
             raise ValidationFailed([_problem("username", "unknown_reference", value=str(values.get("username"))[:64],
-                                             sheet="users", sheet_zh="用户")], "subscriptions")
+                                             sheet="users")], "subscriptions")
         _check_actor(actor, owner)
         problems: list = []
         _check_fields(clean, problems)
@@ -403,7 +370,7 @@ def subscribe_managers(engine: Engine, actor: Actor, *, send_time: str = DEFAULT
     """The office subscribes every active manager account that has an email address and no alert
     subscription yet to their own alerts (all rules, daily at `send_time`); returns how many."""
     if actor.role != "office":
-        raise PermissionDenied(f"role {actor.role} may not subscribe others", "只有办公室可以为他人订阅")
+        raise PermissionDenied("office_subscribes_others", role=actor.role)
     if not TIME_PATTERN.match(send_time or ""):
         raise ValidationFailed([_problem("send_time", "bad_time", value=str(send_time)[:10])], "subscriptions")
     subscribed = select(Subscription.user_id).where(Subscription.kind == "alerts")
@@ -422,7 +389,7 @@ def subscribe_managers(engine: Engine, actor: Actor, *, send_time: str = DEFAULT
 
 # ---------------------------------------------------------------- users' email addresses
 
-def email_problem(email: str | None) -> SubscriptionProblem | None:
+def email_problem(email: str | None) -> WriteProblem | None:
     """None when `email` is blank (no address) or a plausible address; else the problem."""
     if not email:
         return None

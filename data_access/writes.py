@@ -34,7 +34,6 @@ from sqlalchemy.exc import IntegrityError
 
 from data_access import audit
 from data_access.contract import (
-    MESSAGES,
     REFERENCE_FK,
     SHEETS_BY_KEY,
     FieldProblem,
@@ -60,38 +59,6 @@ __all__ = [
 
 SOURCES = ("form", "bulk")
 
-# Messages of the write path; the contract's MESSAGES cover the column rules.
-WRITE_MESSAGES: dict[str, tuple[str, str]] = {
-    "unknown_reference": ("“{value}”在{sheet_zh}中不存在", "'{value}' is not in {sheet}"),
-    "already_exists": ("已有{described_zh}的记录，请在列表中选中它再修改", "a row with {described_en} already exists; pick it to change it"),
-    "log_exists": ("{day} 在 {customer} 已有日志", "{customer} already has a log on {day}"),
-    "still_referenced": ("仍有 {count} 条{table_zh}记录引用它，不能删除",
-                         "still used by {count} rows of {table}; cannot delete"),
-    "rejected": ("数据库拒绝保存：{detail}", "refused by the database: {detail}"),
-    "already_set": ("已填写（{value}），不能重复办理", "already set ({value})"),
-    "inactive_expert": ("专家“{value}”已不在岗", "expert '{value}' is not active"),
-    "due_before_meeting": ("早于会议日期 {held_on}", "before the meeting date {held_on}"),
-}
-
-# Labels of tables that are not contract sheets (for messages).
-TABLE_LABELS: dict[str, tuple[str, str]] = {
-    "users": ("用户", "users"),
-    "settings": ("参数设置", "settings"),
-    "calendar_overrides": ("日历调整", "calendar overrides"),
-    "subscriptions": ("订阅", "subscriptions"),
-    "meetings": ("联席会议", "meetings"),
-    "action_items": ("督办事项", "action items"),
-}
-
-
-def table_label(table: str, lang: str = "zh") -> str:
-    sheet = SHEETS_BY_KEY.get(table)
-    if sheet is not None:
-        return sheet.label(lang)
-    zh, en = TABLE_LABELS.get(table, (table, table))
-    return zh if lang == "zh" else en
-
-
 # ---------------------------------------------------------------- errors
 
 @dataclass
@@ -99,12 +66,7 @@ class WriteProblem(FieldProblem):
     """A FieldProblem of a write: may name the row of a bulk save and carry its own label."""
 
     row: int | None = None  # 0-based position in the rows given to save_rows
-    label: tuple[str, str] | None = None  # (zh, en), for columns that are not contract columns
-
-    def message(self, lang: str = "zh") -> str:
-        zh, en = MESSAGES.get(self.code) or WRITE_MESSAGES[self.code]
-        key = self.params.get("key")  # a duplicate named only by its key: the key describes it
-        return (zh if lang == "zh" else en).format(**{"described_zh": key, "described_en": key, **self.params})
+    label: str | None = None  # a words key ("lbl_..."), for columns that are not contract columns
 
     @classmethod
     def of(cls, problem: FieldProblem, row: int | None = None) -> WriteProblem:
@@ -113,13 +75,7 @@ class WriteProblem(FieldProblem):
 
 
 class WriteError(Exception):
-    """Base of the write path's errors; message(lang) is what a form shows."""
-
-    def message(self, lang: str = "zh") -> str:
-        raise NotImplementedError
-
-    def __str__(self) -> str:
-        return self.message("en")
+    """Base of the write path's errors: codes and parameters, put into words by ui.problem_text."""
 
 
 class ValidationFailed(WriteError):
@@ -135,33 +91,8 @@ class ValidationFailed(WriteError):
         self.from_database = from_database
         super().__init__()
 
-    def column_label(self, problem: WriteProblem, lang: str = "zh") -> str:
-        if problem.label is not None:
-            return problem.label[0 if lang == "zh" else 1]
-        sheet = SHEETS_BY_KEY.get(self.sheet or "")
-        if sheet is not None and problem.column in sheet.column_keys:
-            return sheet.column(problem.column).label(lang)
-        return problem.column
-
-    def lines(self, lang: str = "zh") -> list[str]:
-        """One line per problem: [row n · ]column label: message (rows counted from 1)."""
-        lines = []
-        for problem in self.problems:
-            text = f"{self.column_label(problem, lang)}：{problem.message(lang)}" if lang == "zh" \
-                else f"{self.column_label(problem, lang)}: {problem.message(lang)}"
-            if problem.row is not None:
-                text = (f"第 {problem.row + 1} 行 · " if lang == "zh" else f"row {problem.row + 1} · ") + text
-            lines.append(text)
-        return lines
-
-    def message(self, lang: str = "zh") -> str:
-        return "\n".join(self.lines(lang))
-
-
-def _row_prefix(row: int | None, lang: str) -> str:
-    if row is None:
-        return ""
-    return f"第 {row + 1} 行：" if lang == "zh" else f"row {row + 1}: "
+    def __str__(self) -> str:
+        return "; ".join(f"{p.column} {p.code} {p.params}" for p in self.problems)
 
 
 class StaleRow(WriteError):
@@ -171,12 +102,8 @@ class StaleRow(WriteError):
         self.table, self.key, self.row = table, key, row
         super().__init__()
 
-    def message(self, lang: str = "zh") -> str:
-        if lang == "zh":
-            return (f"{_row_prefix(self.row, lang)}{table_label(self.table)}“{self.key}”"
-                    "在您打开后已被他人修改，请重新加载后再修改。")
-        return (f"{_row_prefix(self.row, lang)}Someone else changed {self.table} '{self.key}' "
-                "since you loaded it; reload and try again.")
+    def __str__(self) -> str:
+        return f"{self.table} {self.key!r} was changed by someone else"
 
 
 class NotFound(WriteError):
@@ -186,10 +113,8 @@ class NotFound(WriteError):
         self.table, self.key, self.row = table, key, row
         super().__init__()
 
-    def message(self, lang: str = "zh") -> str:
-        if lang == "zh":
-            return f"{_row_prefix(self.row, lang)}{table_label(self.table)}“{self.key}”不存在（可能已被删除），请重新加载。"
-        return f"{_row_prefix(self.row, lang)}{self.table} '{self.key}' does not exist (deleted?); reload."
+    def __str__(self) -> str:
+        return f"{self.table} {self.key!r} does not exist"
 
 
 # What a form catches around a save (PermissionDenied lives in data_access.permissions).
@@ -598,7 +523,7 @@ def delete_in(uow: UnitOfWork, sheet: Sheet | str, key: dict[str, Any], expected
     first_key = sheet.key_columns[0]
     problems = [
         WriteProblem(first_key, "still_referenced",
-                     {"count": count, "table": table, "table_zh": table_label(table)}, row)
+                     {"count": count, "table": table}, row)
         for table, count in dependents(uow.conn, sheet.key, stored.id)
     ]
     if problems:

@@ -187,3 +187,8 @@ def with_week_states(matrix: pd.DataFrame) -> pd.DataFrame:
     state[matrix["on_site_days"] > 0] = "partial"
     state[matrix["compliant"].astype(bool)] = "compliant"
     return matrix.assign(state=state)
+
+
+def weekly_states(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
+    """weekly_matrix with each manager-week's state (with_week_states)."""
+    return with_week_states(weekly_matrix(conn, window, settings, scope))

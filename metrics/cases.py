@@ -108,6 +108,11 @@ def realised(conn: Connection, window: Window, scope: Scope = Scope()) -> dict:
             "applications": int(applications), "with_yuan": int(with_yuan)}
 
 
+def figures(conn: Connection, window: Window, scope: Scope = Scope()) -> dict:
+    """What the screens show of the window's cases: {"conversion": conversion(), "state_days": state_days()}."""
+    return {"conversion": conversion(conn, window, scope), "state_days": state_days(conn, window, scope)}
+
+
 def open_count(conn: Connection, scope: Scope = Scope(), as_of: dt.date | None = None) -> int:
     """Cases open now."""
     day = as_of or dt.date.today()

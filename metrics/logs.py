@@ -213,3 +213,8 @@ def age_bucket(age_days: int) -> str:
 def with_age_buckets(problems: pd.DataFrame) -> pd.DataFrame:
     """open_problems plus `age_bucket`."""
     return problems.assign(age_bucket=problems["age_days"].map(age_bucket))
+
+
+def aged_open_problems(conn: Connection, as_of: dt.date, scope: Scope = Scope()) -> pd.DataFrame:
+    """open_problems with their age band (with_age_buckets)."""
+    return with_age_buckets(open_problems(conn, as_of, scope))

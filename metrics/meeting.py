@@ -29,7 +29,6 @@ when neither chinese-calendar nor the office covers it); the office owns it.
 from __future__ import annotations
 
 import datetime as dt
-from collections import namedtuple
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -51,8 +50,9 @@ from metrics import attendance, experts, figures, lead_time, logs, needs, plans
 from metrics.sql import query_frame, scoped_customer_ids
 from metrics.window import Scope, Window
 
-OFFICE_OWNER = "派驻经理工作办公室"
-CONNECTION_TEAM_OWNER = "业扩班"
+# Owners the agenda assigns itself, as codes (ui/agenda_text.py names them); others are people and teams.
+OFFICE_OWNER = "@office"
+CONNECTION_TEAM_OWNER = "@connection_team"
 NEEDS_LOOKBACK_DAYS = 30  # the needs window when no meeting has been held yet
 NAME_SEPARATOR = "、"
 
@@ -306,19 +306,6 @@ def agenda(conn: Connection, as_of: dt.date, settings: dict, scope: Scope = Scop
                   calendar_years=years_to_load(coverage(conn), as_of))
 
 
-# --- display: one short line per item, in zh or en (the screen and the PDF brief share it) -----
-
-SECTION_TITLES = {
-    "open_problems": {"zh": "未整改的日志问题", "en": "Open work-log problems"},
-    "applications": {"zh": "超时限或停滞的业扩报装", "en": "Applications over a stage limit or stalled"},
-    "expert_calls": {"zh": "未关闭的专家调用", "en": "Open expert calls"},
-    "expert_coverage": {"zh": "专家配置不足的专业", "en": "Specialties below the expert minimum"},
-    "managers_behind": {"zh": "上周驻点不达标 / 本月计划未交的派驻经理",
-                        "en": "Managers below last week's on-site minimum / without this month's plan"},
-    "new_needs": {"zh": "上次会议以来新发现的客户需求", "en": "Needs found since the last meeting"},
-    "open_cases": {"zh": "尚未办结的需求跟进线索", "en": "Needs cases not closed"},
-    "action_items": {"zh": "往次会议未关闭的督办事项", "en": "Open action items of earlier meetings"},
-}
 # Each section's count as a figure of the catalogue (metrics.figures; as_of figures name the agenda date).
 SECTION_FIGURES = {
     "open_problems": "open_problems", "applications": "agenda_applications", "expert_calls": "open_expert_calls",
@@ -330,135 +317,3 @@ SECTION_FIGURES = {
 def section_name(key: str, as_of: dt.date, lang: str = "zh") -> str:
     """The section's figure name on the agenda date ("截至 2025-09-30 未整改问题")."""
     return figures.figure_name(SECTION_FIGURES[key], lang, date=as_of.isoformat())
-
-
-DISPLAY_COLUMNS = ["subject", "detail", "owner", "age_days"]
-ACTION_DISPLAY_COLUMNS = [*DISPLAY_COLUMNS, "due_date", "overdue"]
-
-TEXT = {
-    "zh": {
-        "stages": {"plan_reply": "供电方案答复", "design_review": "设计审核", "mid_inspection": "中间检查",
-                   "completion_inspection": "竣工检验", "energization": "装表接电"},
-        "specialties": {"hv_operation": "高压操作", "hv_fault": "高压故障处理", "lv_fault": "低压故障处理",
-                        "equipment_om": "设备运维", "tariff_billing": "电费电价",
-                        "energy_efficiency": "能效诊断", "safety_assessment": "安全评价", "training": "人员培训"},
-        "modes": {"onsite": "现场", "remote": "咨询"},
-        "needs": {"capacity_increase": "增容", "basic_charge": "基本电费调整", "surge": "用电激增"},
-        "case_rules": {"capacity_increase": "增容", "basic_charge_adjustment": "基本电费调整",
-                       "direct_trading": "直接交易", "surge": "用电激增"},
-        "case_states": {"new": "新发现", "confirmed": "已核实", "proposed": "已提出方案"},
-        "case": "{rule}·{state}，{month} 起发现",
-        "stalled": "{stage}已 {days} 个工作日（时限 {limit}）",
-        "over": "超时环节：{stages}",
-        "call": "{specialty}·{mode}，申请于 {at}",
-        "responded": "，已响应未关闭",
-        "coverage": "在岗专家 {count} 人，少于 {minimum} 人",
-        "attendance": "{week} 当周驻点 {days} 天，应 {required} 天",
-        "plan": "{month} 月度计划未提交（截止 {deadline}）",
-        "separator": "；",
-    },
-    "en": {
-        "stages": {"plan_reply": "supply-plan reply", "design_review": "design review",
-                   "mid_inspection": "mid inspection", "completion_inspection": "completion inspection",
-                   "energization": "energization"},
-        "specialties": {"hv_operation": "HV operation", "hv_fault": "HV fault handling",
-                        "lv_fault": "LV fault handling", "equipment_om": "Equipment O&M",
-                        "tariff_billing": "Tariffs & billing", "energy_efficiency": "Energy efficiency",
-                        "safety_assessment": "Safety assessment", "training": "Staff training"},
-        "modes": {"onsite": "on site", "remote": "remote"},
-        "needs": {"capacity_increase": "capacity increase", "basic_charge": "basic-charge adjustment",
-                  "surge": "consumption surge"},
-        "case_rules": {"capacity_increase": "capacity increase", "basic_charge_adjustment": "basic-charge adjustment",
-                       "direct_trading": "direct trading", "surge": "consumption surge"},
-        "case_states": {"new": "new", "confirmed": "confirmed", "proposed": "proposed"},
-        "case": "{rule}, {state}, found since {month}",
-        "stalled": "{stage} running {days} working days (limit {limit})",
-        "over": "over limit: {stages}",
-        "call": "{specialty}, {mode}, requested {at}",
-        "responded": "; responded, not closed",
-        "coverage": "{count} active experts, fewer than {minimum}",
-        "attendance": "week of {week}: {days} on-site days, {required} required",
-        "plan": "no plan for {month} (deadline {deadline})",
-        "separator": "; ",
-    },
-}
-# Owner names the agenda assigns itself (the others are people and teams from the data).
-OWNER_NAMES_EN = {OFFICE_OWNER: "Resident-manager office", CONNECTION_TEAM_OWNER: "Connection team"}
-
-
-def _application_detail(row, text: dict) -> str:
-    parts = []
-    if row.stalled:
-        parts.append(text["stalled"].format(stage=text["stages"][row.current_stage],
-                                            days=int(row.current_workdays), limit=f"{row.current_limit:g}"))
-    if row.over_stages:
-        parts.append(text["over"].format(stages=", ".join(text["stages"][s] for s in row.over_stages)))
-    return text["separator"].join(parts)
-
-
-def _call_detail(row, text: dict) -> str:
-    detail = text["call"].format(specialty=text["specialties"][row.specialty], mode=text["modes"][row.mode],
-                                 at=pd.Timestamp(row.requested_at).strftime("%Y-%m-%d %H:%M"))
-    return detail + (text["responded"] if pd.notna(row.responded_at) else "")
-
-
-def _manager_detail(row, text: dict) -> str:
-    if row.issue == "attendance":
-        return text["attendance"].format(week=row.week_start, days=int(row.on_site_days),
-                                         required=int(row.required))
-    return text["plan"].format(month=f"{row.month:%Y-%m}", deadline=row.deadline)
-
-
-def _join(*parts) -> str:
-    return " ".join(str(part) for part in parts if pd.notna(part) and str(part))
-
-
-def _rows(frame: pd.DataFrame) -> list:
-    """The frame's rows as named tuples, from plain column lists (itertuples over Arrow-backed text
-    columns took ~20 us a row: 0.15 s for a province's open problems)."""
-    row = namedtuple("Row", frame.columns)
-    return [row(*values) for values in zip(*(frame[column].tolist() for column in frame.columns))]
-
-
-def display_table(key: str, frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """The section as short lines: subject, detail, owner, age_days (+ due_date, overdue for action items)."""
-    text = TEXT[lang]
-    rows = _rows(frame)
-    if key == "open_problems":
-        subject = [_join(row.date, row.customer) for row in rows]
-        detail = [row.problems for row in rows]
-    elif key == "applications":
-        subject = [_join(row.app_no, row.name) for row in rows]
-        detail = [_application_detail(row, text) for row in rows]
-    elif key == "expert_calls":
-        subject = [_join(row.call_no, row.customer_name) for row in rows]
-        detail = [_call_detail(row, text) for row in rows]
-    elif key == "expert_coverage":
-        subject = [text["specialties"][row.specialty] for row in rows]
-        detail = [text["coverage"].format(count=row.active_experts, minimum=row.minimum) for row in rows]
-    elif key == "managers_behind":
-        subject = [_join(row.name, row.employee_no) for row in rows]
-        detail = [_manager_detail(row, text) for row in rows]
-    elif key == "new_needs":
-        subject = [_join(row.name, row.account_no) for row in rows]
-        # The findings' words are the UI's (ui/words/needs_findings.py); this table is rendered text already.
-        from ui.needs_text import finding_text
-        detail = [f"{text['needs'][row.kind]}: {finding_text(row.finding, lang)}" for row in rows]
-    elif key == "open_cases":
-        subject = [_join(row.name, row.account_no) for row in rows]
-        detail = [text["case"].format(rule=text["case_rules"][row.rule], state=text["case_states"][row.status],
-                                      month=f"{row.opened_on:%Y-%m-%d}") for row in rows]
-    elif key == "action_items":
-        subject = [_join(row.held_on, row.title) for row in rows]
-        detail = [row.description for row in rows]
-    else:
-        raise KeyError(key)
-    owners = list(frame["owner"])
-    if lang == "en":
-        owners = [OWNER_NAMES_EN.get(owner, owner) for owner in owners]
-    table = pd.DataFrame({"subject": subject, "detail": detail, "owner": owners,
-                          "age_days": list(frame["age_days"])}, columns=DISPLAY_COLUMNS)
-    if key == "action_items":
-        table["due_date"] = list(frame["due_date"])
-        table["overdue"] = list(frame["overdue"])
-    return table

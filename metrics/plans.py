@@ -89,3 +89,8 @@ def with_states(status: pd.DataFrame) -> pd.DataFrame:
     state[status["submitted_on"].isna()] = "missing"
     state[status["on_time"].astype(bool)] = "on_time"
     return status.assign(state=state)
+
+
+def plan_states(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
+    """plan_status with each manager-month's state (with_states)."""
+    return with_states(plan_status(conn, window, settings, scope))

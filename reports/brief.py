@@ -25,6 +25,7 @@ from metrics import figures
 from metrics import meeting as meeting_metrics
 from metrics import report as report_metrics
 from metrics.window import Window
+from ui import agenda_text
 
 MAX_ROWS_PER_SECTION = 25  # the brief lists the oldest items; the screen has them all
 
@@ -363,8 +364,7 @@ def _charts(pdf: BriefPDF, report: dict, settings: dict, lab: dict, lang: str) -
 
     minimum = settings["min_experts_per_specialty"]
     by_specialty = report["experts"]["coverage"]["by_specialty"]
-    names = meeting_metrics.TEXT[lang]["specialties"]
-    cover_bars = [(names[code], float(by_specialty.get(code, 0)), str(by_specialty.get(code, 0)))
+    cover_bars = [(agenda_text.specialty_name(code, lang), float(by_specialty.get(code, 0)), str(by_specialty.get(code, 0)))
                   for code in SPECIALTIES]
     colours = [figures.rgb(figures.STATUS_COLORS[figures.specialty_status(value, minimum)])
                for _, value, _ in cover_bars]  # as on the screens
@@ -403,7 +403,7 @@ def _agenda_tables(pdf: BriefPDF, agenda: meeting_metrics.Agenda, lab: dict, lan
             pdf.cell(0, 5, lab["empty"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             pdf.ln(2)
             continue
-        table = meeting_metrics.display_table(key, frame.head(MAX_ROWS_PER_SECTION), lang)
+        table = agenda_text.display_table(key, frame.head(MAX_ROWS_PER_SECTION), lang)
         widths = (22, 40, 16, 7, 11, 6) if key == "action_items" else (30, 44, 18, 8)
         rows = [[_cell_text(value, lab) for value in row] for row in table.itertuples(index=False)]
         _table(pdf, [lab[c] for c in table.columns], rows, widths)

@@ -11,8 +11,8 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from metrics.alerts import Alert
-from metrics.meeting import TEXT as AGENDA_TEXT
 from metrics.window import Window
+from ui.agenda_text import mode_name, need_name, specialty_name, stage_name
 from ui.needs_text import finding_text
 from ui.targets import TARGETS
 
@@ -198,13 +198,12 @@ def footer(subscription: dict, base_url: str | None, lang: str) -> str:
 # --- alerts --------------------------------------------------------------------------------------
 
 def _stage(code: str, lang: str) -> str:
-    return AGENDA_TEXT[lang]["stages"].get(code, code)
+    return stage_name(code, lang)
 
 
 def alert_line(alert: Alert, lang: str, clean=lambda value: value) -> str:
     """One line for the alert; `clean` is applied to stored text (md_text for Markdown)."""
     text, f = TEXT[lang], alert.facts
-    names = AGENDA_TEXT[lang]
     if alert.rule == "attendance_week":
         return text["attendance_week"].format(name=clean(f["name"]), employee_no=clean(f["employee_no"]),
                                               week=f["week_start"], days=f["on_site_days"], required=f["required"])
@@ -223,18 +222,18 @@ def alert_line(alert: Alert, lang: str, clean=lambda value: value) -> str:
         return _application_line(f, lang, clean)
     if alert.rule == "call_unanswered":
         line = text["call_unanswered"].format(
-            call_no=clean(f["call_no"]), specialty=names["specialties"].get(f["specialty"], f["specialty"]),
-            mode=names["modes"].get(f["mode"], f["mode"]), expert=clean(f["expert"]), requested=f["requested_at"],
+            call_no=clean(f["call_no"]), specialty=specialty_name(f["specialty"], lang),
+            mode=mode_name(f["mode"], lang), expert=clean(f["expert"]), requested=f["requested_at"],
             minutes=f["waiting_minutes"], limit=f["limit"])
         if f["manager"] or f["customer"]:
             line += text["call_for"].format(manager=clean(f["manager"] or ""), customer=clean(f["customer"] or ""))
         return line
     if alert.rule == "specialty_thin":
-        return text["specialty_thin"].format(specialty=names["specialties"].get(f["specialty"], f["specialty"]),
+        return text["specialty_thin"].format(specialty=specialty_name(f["specialty"], lang),
                                              count=f["active_experts"], minimum=f["minimum"])
     if alert.rule == "new_need":
         line = text["new_need"].format(customer=clean(f["customer"]), account_no=clean(f["account_no"]),
-                                       need=names["needs"].get(f["kind"], f["kind"]),
+                                       need=need_name(f["kind"], lang),
                                        rule=clean(finding_text(f["finding"], lang)))
         return line + _managers(f, lang, clean)
     raise KeyError(alert.rule)

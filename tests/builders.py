@@ -6,7 +6,9 @@ the situation it sets up. Shared by unit, AppTest and browser tests.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
+import openpyxl
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
@@ -113,6 +115,26 @@ def meeting(conn: Connection, held_on: dt.date, title: str, items: list[tuple], 
         _insert(conn, ActionItem, meeting_id=meeting_id, description=description, owner=owner, due_date=due_date,
                 status="done" if closed_on else "open", closed_on=closed_on, version=2 if closed_on else 1)
     return meeting_id
+
+
+# A synthetic 2027 arrangement: a week off (8-14 Feb) with two weekend make-up days.
+ARRANGEMENT = [
+    *[(dt.date(2027, 2, day), "否", "示例假期") for day in range(8, 15)],
+    (dt.date(2027, 2, 6), "是", "调休上班"),
+    (dt.date(2027, 2, 20), "是", "调休上班"),
+]
+
+
+def calendar_workbook(path: Path, rows, sheet_name: str = "节假日安排") -> Path:
+    """A workbook holding one calendar sheet with Chinese headers, as the office fills it."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = sheet_name
+    sheet.append(["日期", "是否上班", "名称"])
+    for row in rows:
+        sheet.append(list(row))
+    workbook.save(path)
+    return path
 
 
 def need_case(conn: Connection, customer_id: int, rule: str, opened_on: dt.date, status: str = "new", **kw) -> int:

@@ -21,7 +21,9 @@ from sqlalchemy import make_url, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from data_access import db  # noqa: E402
 from data_access.db import ensure_schema, make_engine  # noqa: E402
+from tests.seed_small import populate_small  # noqa: E402
 
 PG_SKIP_REASON = (
     "PostgreSQL tests need TEST_DATABASE_URL, "
@@ -41,26 +43,38 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def pg_template():
-    """A migrated PostgreSQL template database; each test gets a copy (CREATE DATABASE ... TEMPLATE)."""
+@contextmanager
+def pg_database(prefix: str, fill, template: str | None = None) -> Iterator[str | None]:
+    """A PostgreSQL database named prefix_<random> (a copy of `template` when given), filled by
+    fill(url) and dropped at the end; None without TEST_DATABASE_URL."""
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
         yield None
         return
-    name = f"tmpl_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = make_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(make_url(base).set(database=name).render_as_string(hide_password=False))
-    ensure_schema(engine)
-    engine.dispose()
+        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+    fill(make_url(base).set(database=name).render_as_string(hide_password=False))
     try:
         yield name
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def _migrate(url: str) -> None:
+    engine = make_engine(url)
+    ensure_schema(engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_template():
+    """A migrated PostgreSQL template database; each test gets a copy (CREATE DATABASE ... TEMPLATE)."""
+    with pg_database("tmpl", _migrate) as name:
+        yield name
 
 
 @contextmanager
@@ -107,8 +121,9 @@ def db_url(request, tmp_path, sqlite_template, pg_template):
 
 def pytest_generate_tests(metafunc):
     """Run every test that uses a database on both SQLite and PostgreSQL."""
-    if "db_url" in metafunc.fixturenames:
-        metafunc.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+    for name in ("db_url", "seeded_url"):
+        if name in metafunc.fixturenames:
+            metafunc.parametrize(name, ["sqlite", "postgresql"], indirect=True)
 
 
 TEST_COOKIE_KEY = secrets.token_urlsafe(32)  # per test process, never a constant
@@ -123,13 +138,58 @@ def _app_env(monkeypatch):
     monkeypatch.setenv("DASHBOARD_COOKIE_KEY", TEST_COOKIE_KEY)
 
 
-def seeded_copy(tmp_path_factory, sqlite_template: Path, name: str, seed) -> str:
-    """URL of a copy of the migrated SQLite template, filled by seed(url)."""
+def seeded_copy(tmp_path_factory, template: Path, name: str, seed=None) -> str:
+    """URL of a copy of a SQLite template (the migrated one, or small_template), then seed(url)."""
     path = tmp_path_factory.mktemp(name) / "small.db"
-    path.write_bytes(sqlite_template.read_bytes())
+    path.write_bytes(template.read_bytes())
     url = f"sqlite:///{path}"
-    seed(url)
+    if seed is not None:
+        seed(url)
     return url
+
+
+def _populate(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        populate_small(conn)
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def small_template(tmp_path_factory, sqlite_template) -> Path:
+    """The migrated SQLite template filled with the small data set (tests/seed_small.py) once per
+    test process; tests get copies (small_url, seeded_url)."""
+    path = tmp_path_factory.mktemp("small_template") / "small.db"
+    shutil.copy(sqlite_template, path)
+    _populate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_small_template(pg_template):
+    """The PostgreSQL twin of small_template (a database copied with CREATE DATABASE ... TEMPLATE)."""
+    if pg_template is None:
+        yield None
+        return
+    with pg_database("tmpl_small", _populate, template=pg_template) as name:
+        yield name
+
+
+@pytest.fixture(scope="module")
+def small_url(tmp_path_factory, small_template) -> str:
+    """The module's own SQLite copy of the small data set, for tests that read (or write little)."""
+    return seeded_copy(tmp_path_factory, small_template, "small")
+
+
+@pytest.fixture
+def seeded_url(request, tmp_path, small_template, pg_small_template):
+    """A fresh copy of the small data set per test, on SQLite and on PostgreSQL (like db_url)."""
+    kind = getattr(request, "param", "sqlite")
+    with fresh_database(kind, tmp_path, small_template, pg_small_template) as url:
+        yield url
 
 
 @pytest.fixture
@@ -137,3 +197,12 @@ def engine(db_url):
     engine = make_engine(db_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _forget_engines():
+    """manage.main() keeps an engine per URL (data_access.db.get_engine); drop each test's."""
+    before = set(db._engines)
+    yield
+    for url in set(db._engines) - before:
+        db._engines.pop(url).dispose()

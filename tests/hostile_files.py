@@ -384,6 +384,7 @@ def work(folder: Path, url: str, names: list[str]) -> None:
     """Import each file into `url` and print one JSON line for it."""
     from data_access.db import make_engine
     from data_access.importer import import_path
+    from ui.problem_text import problem_text
 
     engine = make_engine(url)
     rss = _PeakRss()
@@ -394,7 +395,7 @@ def work(folder: Path, url: str, names: list[str]) -> None:
         try:
             result = import_path(engine, folder / name)
             outcome = {"committed": result.committed,
-                       "problems": [f"{e.sheet}, {e.row}, {e.column}, {e.reason}" for e in result.errors]}
+                       "problems": [f"{e.sheet}, {e.row}, {e.column}, {problem_text(e, 'en')}" for e in result.errors]}
         except BaseException as error:  # noqa: BLE001 - what the test must never see
             outcome = {"exception": f"{type(error).__name__}: {error}"[:500]}
         seconds = time.perf_counter() - started

@@ -15,6 +15,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -167,3 +168,12 @@ if __name__ == "__main__":
     with engine.begin() as connection:
         populate_small(connection)
     print(f"small data set written to {sys.argv[1]}")
+
+
+def small_ids(conn: Connection) -> dict[str, int]:
+    """The ids populate_small returned, read back (for seeds that add to a copy of the small data)."""
+    from data_access.models import Customer, Manager
+
+    managers = conn.execute(select(Manager.employee_no, Manager.id)).all()
+    customers = conn.execute(select(Customer.account_no, Customer.id)).all()
+    return dict(managers) | dict(customers)

@@ -18,9 +18,8 @@ from metrics.logs import AGE_BUCKETS, age_bucket
 from metrics.report import build_report
 from metrics.window import Scope, Window
 from tests import builders as b
-from tests.conftest import seeded_copy
+from tests.apptest import metric_by_label, no_exception, screen, table_with
 from tests.seed_small import Q3, TEAMS, TOWNS, USERS
-from tests.test_app_shell import app, login_as, metric_by_label, no_exception, seed
 from ui.definitions import DEFINITIONS, definition_name
 from ui.strings import EN, ZH
 
@@ -30,19 +29,6 @@ RATE_KPIS = ("attendance", "log_completeness", "problem_closure", "monthly_plans
 
 
 # --- Fixtures and helpers -----------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def small_url(tmp_path_factory, sqlite_template) -> str:
-    """One seeded SQLite file for the tests that only read."""
-    return seeded_copy(tmp_path_factory, sqlite_template, "attendance", seed)
-
-
-def open_screen(url: str, monkeypatch, username: str = "leader", **query) -> AppTest:
-    at = login_as(app(url, monkeypatch, **query), username).run()
-    at.switch_page(SCRIPT).run()
-    no_exception(at)
-    return at
-
 
 def with_conn(url: str, work):
     engine = make_engine(url)
@@ -66,14 +52,6 @@ def card(at: AppTest, kpi: str, lang: dict = ZH):
     return metric_by_label(at, lang[f"kpi_{kpi}"])
 
 
-def table_with(at: AppTest, column: str):
-    """The first dataframe that has `column` (a translated header)."""
-    for frame in at.dataframe:
-        if column in frame.value.columns:
-            return frame.value
-    raise AssertionError(f"no table with {column!r}: {[list(f.value.columns) for f in at.dataframe]}")
-
-
 def heat_map_cells(at: AppTest) -> list[tuple[str, str, str]]:
     """(manager, week, 'on/required') of the heat map's filled cells."""
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
@@ -85,14 +63,12 @@ def heat_map_cells(at: AppTest) -> list[tuple[str, str, str]]:
 
 # --- The cards against the report ---------------------------------------------------------------
 
-def test_cards_match_the_report_and_the_previous_window(db_url, monkeypatch):
-    seed(db_url)
-
+def test_cards_match_the_report_and_the_previous_window(seeded_url, monkeypatch):
     def reports(conn, settings):
         return build_report(conn, WINDOW, settings), build_report(conn, WINDOW.previous(), settings)
 
-    report, previous = with_conn(db_url, reports)
-    at = open_screen(db_url, monkeypatch)
+    report, previous = with_conn(seeded_url, reports)
+    at = screen(seeded_url, monkeypatch, SCRIPT)
     assert at.title[0].value == ZH["nav_attendance"]
     for kpi in RATE_KPIS:
         shown = card(at, kpi)
@@ -107,7 +83,7 @@ def test_cards_match_the_report_and_the_previous_window(db_url, monkeypatch):
 
 def test_heat_map_and_missed_list_follow_the_report(small_url, monkeypatch):
     report = with_conn(small_url, lambda conn, settings: build_report(conn, WINDOW, settings))
-    at = open_screen(small_url, monkeypatch)
+    at = screen(small_url, monkeypatch, SCRIPT)
     cells = heat_map_cells(at)
     assert len(cells) == report["attendance"]["due"]
     compliant = [cell for cell in cells if int(cell[2].split("/")[0]) >= int(cell[2].split("/")[1])]
@@ -129,7 +105,7 @@ def test_heat_map_and_missed_list_follow_the_report(small_url, monkeypatch):
 def test_weeks_a_manager_was_not_posted_stay_blank(small_url, monkeypatch):
     q2 = WINDOW.previous()  # M003 is posted from 2 June only
     due = with_conn(small_url, lambda conn, settings: attendance.compliance(conn, q2, settings).due)
-    at = open_screen(small_url, monkeypatch, **{"from": q2.start.isoformat(), "to": q2.end.isoformat()})
+    at = screen(small_url, monkeypatch, SCRIPT, **{"from": q2.start.isoformat(), "to": q2.end.isoformat()})
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
     texts = [cell for row in spec["text"] for cell in row]
     assert len([cell for cell in texts if cell]) == due
@@ -142,7 +118,7 @@ def test_detail_tables_follow_the_metrics(small_url, monkeypatch):
                 plans.plan_status(conn, WINDOW, settings), training.compliance(conn, WINDOW, settings))
 
     completeness, problems, plan_rows, train = with_conn(small_url, expected)
-    at = open_screen(small_url, monkeypatch)
+    at = screen(small_url, monkeypatch, SCRIPT)
     per_manager = table_with(at, ZH["att_col_logged_workdays"])
     assert dict(zip(per_manager[ZH["att_col_employee_no"]], per_manager[ZH["att_col_logged_workdays"]])) == \
         dict(zip(completeness.by_manager["employee_no"], completeness.by_manager["logged_workdays"]))
@@ -192,7 +168,7 @@ def test_town_and_team_filters_change_the_numbers_like_the_scoped_metrics(small_
     everything = with_conn(small_url, lambda conn, settings: rates(conn, settings, Scope()))
     scoped = with_conn(small_url, lambda conn, settings: rates(conn, settings, scope))
     assert scoped != everything, "the filter must matter in the seed"
-    at = open_screen(small_url, monkeypatch)
+    at = screen(small_url, monkeypatch, SCRIPT)
     at.sidebar.selectbox(key=widget).set_value(value).run()
     no_exception(at)
     for kpi in RATE_KPIS:
@@ -204,7 +180,7 @@ def test_town_and_team_filters_change_the_numbers_like_the_scoped_metrics(small_
 # --- A manager's logs --------------------------------------------------------------------------
 
 def test_picking_a_manager_shows_their_logs_in_the_window(small_url, monkeypatch):
-    at = open_screen(small_url, monkeypatch)
+    at = screen(small_url, monkeypatch, SCRIPT)
     at.selectbox(key="att_manager").set_value("M003").run()
     no_exception(at)
     expected = with_conn(small_url, lambda conn, settings: logs.manager_logs(conn, WINDOW, "M003"))
@@ -215,7 +191,7 @@ def test_picking_a_manager_shows_their_logs_in_the_window(small_url, monkeypatch
 
 
 def test_a_manager_login_opens_on_their_own_logs(small_url, monkeypatch):
-    at = open_screen(small_url, monkeypatch, "manager")
+    at = screen(small_url, monkeypatch, SCRIPT, "manager")
     assert at.selectbox(key="att_manager").value == "M001"  # the seed links the manager login to M001
     expected = with_conn(small_url, lambda conn, settings: logs.manager_logs(conn, WINDOW, "M001"))
     assert len(table_with(at, ZH["att_col_content"])) == len(expected)
@@ -247,7 +223,7 @@ def test_manager_logs_query(engine):
 
 @pytest.mark.parametrize("username", list(USERS))
 def test_every_role_sees_the_screen_with_definitions(small_url, monkeypatch, username):
-    at = open_screen(small_url, monkeypatch, username)
+    at = screen(small_url, monkeypatch, SCRIPT, username)
     shown = at.session_state["_kpis_shown"]
     assert set(RATE_KPIS) <= set(shown) and set(shown) <= set(DEFINITIONS)
     labels = [e.label for e in at.expander]
@@ -257,7 +233,7 @@ def test_every_role_sees_the_screen_with_definitions(small_url, monkeypatch, use
 
 
 def test_the_leader_gets_no_write_widgets(small_url, monkeypatch):
-    at = open_screen(small_url, monkeypatch, "leader")
+    at = screen(small_url, monkeypatch, SCRIPT, "leader")
     assert not at.main.form and not at.main.button and not at.data_editor
     for kind in ("text_input", "text_area", "number_input", "checkbox", "toggle", "date_input", "radio"):
         assert not at.main.get(kind), kind
@@ -266,7 +242,7 @@ def test_the_leader_gets_no_write_widgets(small_url, monkeypatch):
 
 
 def test_english(small_url, monkeypatch):
-    at = open_screen(small_url, monkeypatch, lang="en")
+    at = screen(small_url, monkeypatch, SCRIPT, lang="en")
     assert at.title[0].value == EN["nav_attendance"]
     for kpi in RATE_KPIS:
         assert card(at, kpi, EN)
@@ -276,7 +252,7 @@ def test_english(small_url, monkeypatch):
 
 def test_projection_mode_shows_the_cards_and_the_heat_map_only(small_url, monkeypatch):
     # The wall screen fits 1920×1080 without scrolling (tests/browser/test_playlist.py measures it).
-    at = open_screen(small_url, monkeypatch, present="1")
+    at = screen(small_url, monkeypatch, SCRIPT, present="1")
     assert not at.dataframe and not at.download_button and not at.table
     assert len(at.metric) == len(RATE_KPIS)
     assert [s.value for s in at.main.subheader] == [ZH["att_matrix_title"]]
@@ -284,7 +260,7 @@ def test_projection_mode_shows_the_cards_and_the_heat_map_only(small_url, monkey
 
 
 def test_a_window_without_full_weeks_says_so(small_url, monkeypatch):
-    at = open_screen(small_url, monkeypatch, **{"from": "2025-07-01", "to": "2025-07-03"})
+    at = screen(small_url, monkeypatch, SCRIPT, **{"from": "2025-07-01", "to": "2025-07-03"})
     assert ZH["att_no_weeks"] in [i.value for i in at.info]
     assert card(at, "attendance").value == "—"
 

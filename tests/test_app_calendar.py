@@ -18,8 +18,8 @@ from data_access.importer import import_path
 from data_access.models import AuditLog, CalendarOverride
 from data_access.users import upsert_user
 from tests.apptest import login_as
+from tests.builders import ARRANGEMENT, calendar_workbook
 from tests.conftest import ROOT
-from tests.test_calendar import ARRANGEMENT, calendar_workbook
 from ui.strings import EN, ZH
 
 APP = str(ROOT / "app.py")

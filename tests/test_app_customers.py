@@ -16,9 +16,8 @@ from data_access.settings import load_settings
 from metrics import segments
 from metrics.report import build_report
 from metrics.window import Scope, Window
-from tests.conftest import seeded_copy
+from tests.apptest import metric_by_label, no_exception, screen
 from tests.seed_small import Q3, TOWNS, USERS
-from tests.test_app_shell import app, login_as, metric_by_label, no_exception, seed
 from ui.definitions import DEFINITIONS, definition_name
 from ui.strings import EN, ZH
 
@@ -31,18 +30,6 @@ CARDS = {  # report key -> card label
     "none": "○ " + ZH["cus_seg_none"],
     "covered": "👤 " + ZH["cus_seg_covered"],
 }
-
-
-@pytest.fixture(scope="module")
-def small_url(tmp_path_factory, sqlite_template) -> str:
-    return seeded_copy(tmp_path_factory, sqlite_template, "customers", seed)
-
-
-def open_screen(url: str, monkeypatch, username: str = "leader", **query):
-    at = login_as(app(url, monkeypatch, **query), username).run()
-    at.switch_page(SCRIPT).run()
-    no_exception(at)
-    return at
 
 
 def scoped(url: str, function, *args, **kwargs):
@@ -60,13 +47,12 @@ def customer_list(at) -> pd.DataFrame:
 
 # --- Against the report --------------------------------------------------------------------------
 
-def test_cards_match_the_report(db_url, monkeypatch):
-    seed(db_url)
-    engine = make_engine(db_url)
+def test_cards_match_the_report(seeded_url, monkeypatch):
+    engine = make_engine(seeded_url)
     with engine.connect() as conn:
         report = build_report(conn, Window(*Q3), load_settings(conn))
     engine.dispose()
-    at = open_screen(db_url, monkeypatch)
+    at = screen(seeded_url, monkeypatch, SCRIPT)
     assert at.title[0].value == ZH["nav_customers"]
     for key, label in CARDS.items():
         assert metric_by_label(at, label).value == f"{report['segments'][key]:,}", key
@@ -77,7 +63,7 @@ def test_cards_match_the_report(db_url, monkeypatch):
 
 
 def test_overlaps_and_breakdown_follow_the_metrics(small_url, monkeypatch):
-    at = open_screen(small_url, monkeypatch)
+    at = screen(small_url, monkeypatch, SCRIPT)
     overlaps = scoped(small_url, segments.overlaps)
     shown = at.dataframe[0].value
     expected = overlaps.loc[overlaps["customers"] > 0]
@@ -98,7 +84,7 @@ def test_overlaps_and_breakdown_follow_the_metrics(small_url, monkeypatch):
 def test_a_town_filter_changes_the_numbers_as_the_scoped_metrics_do(small_url, monkeypatch):
     everywhere = scoped(small_url, segments.segment_counts)
     for town in TOWNS:
-        at = open_screen(small_url, monkeypatch, town=town)
+        at = screen(small_url, monkeypatch, SCRIPT, town=town)
         expected = scoped(small_url, segments.segment_counts, Scope(town=town))
         assert expected != everywhere
         for key, label in CARDS.items():
@@ -109,7 +95,7 @@ def test_a_town_filter_changes_the_numbers_as_the_scoped_metrics_do(small_url, m
 # --- The customer list ------------------------------------------------------------------------------
 
 def test_list_filters_by_segment_and_search_with_badges(small_url, monkeypatch):
-    at = open_screen(small_url, monkeypatch)
+    at = screen(small_url, monkeypatch, SCRIPT)
     assert len(customer_list(at)) == scoped(small_url, segments.segment_counts)["total"]
     at.selectbox(key="cus_segment").set_value("risk").run()
     no_exception(at)
@@ -139,7 +125,7 @@ def test_the_screen_caps_the_list_and_the_download_has_every_row(small_url, monk
         return original(self, data_callable, mimetype, coordinates, file_name, **kwargs)
 
     monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
-    at = open_screen(small_url, monkeypatch)
+    at = screen(small_url, monkeypatch, SCRIPT)
     total = scoped(small_url, segments.segment_counts)["total"]
     assert len(customer_list(at)) == 2
     assert ZH["cus_list_capped"].format(shown=2, rows=total) in [c.value for c in at.caption]
@@ -157,7 +143,7 @@ def test_the_screen_caps_the_list_and_the_download_has_every_row(small_url, monk
 
 @pytest.mark.parametrize("username", list(USERS))
 def test_every_role_sees_the_screen_and_every_card_has_a_definition(small_url, monkeypatch, username):
-    at = open_screen(small_url, monkeypatch, username)
+    at = screen(small_url, monkeypatch, SCRIPT, username)
     assert len(at.metric) == len(CARDS)
     shown = at.session_state["_kpis_shown"]
     assert set(shown) == {"segments", "segments_coverage"} and set(shown) <= set(DEFINITIONS)
@@ -168,13 +154,13 @@ def test_every_role_sees_the_screen_and_every_card_has_a_definition(small_url, m
 
 
 def test_the_leader_gets_no_write_widgets(small_url, monkeypatch):
-    at = open_screen(small_url, monkeypatch, "leader")
+    at = screen(small_url, monkeypatch, SCRIPT, "leader")
     assert not at.main.button and not at.form_submit_button and not at.get("data_editor")
     assert not at.get("form")
 
 
 def test_english_and_projection(small_url, monkeypatch):
-    at = open_screen(small_url, monkeypatch, lang="en", present="1")
+    at = screen(small_url, monkeypatch, SCRIPT, lang="en", present="1")
     assert at.title[0].value == EN["nav_customers"]
     assert metric_by_label(at, EN["cus_total"])
     # The wall screen (1920×1080 without scrolling): the cards and the overlaps chart, no tables.

@@ -36,9 +36,9 @@ from data_access.settings import load_settings
 from data_access.users import check_password
 from metrics import attendance, experts, lead_time, logs, needs, plans, segments, training
 from metrics.window import Window
-from tests.apptest import login_as
+from tests.apptest import login_as, no_exception, screen
 from tests.conftest import ROOT
-from tests.seed_small import Q3, populate_small
+from tests.seed_small import Q3
 from ui import nav
 from ui.strings import EN, ZH
 
@@ -49,20 +49,6 @@ ENTRY_PATHS = {screen.url_path for screen in nav.SCREENS if screen.section in ("
 
 # --- Fixtures and helpers -------------------------------------------------------------------
 
-def seed(url: str) -> None:
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        populate_small(conn)
-    engine.dispose()
-
-
-@pytest.fixture
-def seeded_url(db_url) -> str:
-    """A fresh seeded database per test, on SQLite and on PostgreSQL."""
-    seed(db_url)
-    return db_url
-
-
 @pytest.fixture
 def engine(seeded_url):
     engine = make_engine(seeded_url)
@@ -72,18 +58,6 @@ def engine(seeded_url):
 
 def login(at: AppTest, username: str) -> AppTest:
     return login_as(at, username)
-
-
-def open_screen(url: str, monkeypatch, username: str, script: str) -> AppTest:
-    monkeypatch.setenv("DATABASE_URL", url)
-    at = login(AppTest.from_file(APP, default_timeout=120), username)
-    at.switch_page(script).run()
-    no_exception(at)
-    return at
-
-
-def no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
 
 
 def errors(at: AppTest) -> str:
@@ -124,7 +98,7 @@ FRIDAY = dt.date(2025, 9, 26)  # M001 (the manager login) logs Monday to Thursda
 def test_manager_log_counts_in_log_completeness(engine, seeded_url, monkeypatch):
     before = metric(engine, logs.completeness, Q3_WINDOW)
     logs_before = count(engine, WorkLog)
-    at = open_screen(seeded_url, monkeypatch, "manager", LOG)
+    at = screen(seeded_url, monkeypatch, LOG, "manager")
     assert "el_manager" not in [box.key for box in at.selectbox]  # no picking another manager
     at.date_input(key="el_day").set_value(FRIDAY).run()
     customer = at.selectbox(key="el_new_account_no")
@@ -154,7 +128,7 @@ def test_manager_log_counts_in_log_completeness(engine, seeded_url, monkeypatch)
 def test_office_log_for_another_manager_counts_in_attendance(engine, seeded_url, monkeypatch):
     """M002 is on site Mondays only; an on-site Tuesday makes that week compliant."""
     before = metric(engine, attendance.compliance, Q3_WINDOW)
-    at = open_screen(seeded_url, monkeypatch, "office", LOG)
+    at = screen(seeded_url, monkeypatch, LOG, "office")
     at.selectbox(key="el_manager").set_value("M002").run()
     at.date_input(key="el_day").set_value(dt.date(2025, 9, 23)).run()
     assert at.selectbox(key="el_new_account_no").value == "C002"
@@ -167,7 +141,7 @@ def test_office_log_for_another_manager_counts_in_attendance(engine, seeded_url,
 
 def test_log_rules_refuse_bad_input_and_keep_it(engine, seeded_url, monkeypatch):
     logs_before = count(engine, WorkLog)
-    at = open_screen(seeded_url, monkeypatch, "manager", LOG)
+    at = screen(seeded_url, monkeypatch, LOG, "manager")
     at.date_input(key="el_day").set_value(FRIDAY).run()
     assert at.selectbox(key="el_new_account_no").value == "C001"  # the day's only posting, chosen for you
     hours = at.number_input(key="el_new_hours")
@@ -208,7 +182,7 @@ def test_log_rules_refuse_bad_input_and_keep_it(engine, seeded_url, monkeypatch)
 
 def test_the_log_form_opens_on_a_missing_day_and_loads_an_existing_log(engine, seeded_url, monkeypatch):
     monkeypatch.setenv("DASHBOARD_TODAY", "2025-09-26")  # a Friday: M001 logged Monday to Thursday
-    at = open_screen(seeded_url, monkeypatch, "manager", LOG)
+    at = screen(seeded_url, monkeypatch, LOG, "manager")
     with engine.connect() as conn:
         missing = writes.days_without_log(conn, manager_id(engine, "M001"), dt.date(2025, 9, 13), FRIDAY)
     assert missing and missing[0] == FRIDAY
@@ -235,7 +209,7 @@ def test_manager_writes_only_own_logs(engine, seeded_url, monkeypatch):
         writes.save_work_log(engine, manager, account_no="C002", date=FRIDAY, on_site=True, content="串户")
     assert count(engine, WorkLog) == logs_before
     # On screen: only the own postings are offered, and only the own logs listed for editing.
-    at = open_screen(seeded_url, monkeypatch, "manager", LOG)
+    at = screen(seeded_url, monkeypatch, LOG, "manager")
     at.date_input(key="el_day").set_value(FRIDAY).run()
     assert at.selectbox(key="el_new_account_no").options == ["C001 客户C001"]
     at.radio(key="el_mode").set_value("edit").run()
@@ -255,7 +229,7 @@ def log_id(engine, employee_no: str, day: dt.date) -> int:
 def test_edit_own_log_closes_a_problem_and_stale_edits_are_refused(engine, seeded_url, monkeypatch):
     problem_day = dt.date(2025, 8, 4)  # M001's open problem of August
     before = metric(engine, logs.problem_closure, Q3_WINDOW)
-    at = open_screen(seeded_url, monkeypatch, "manager", LOG)
+    at = screen(seeded_url, monkeypatch, LOG, "manager")
     at.radio(key="el_mode").set_value("edit").run()
     at.date_input(key="el_since").set_value(dt.date(2025, 8, 1)).run()
     row_id = log_id(engine, "M001", problem_day)
@@ -310,7 +284,7 @@ def test_manager_plan_is_submitted_today_and_rules_apply(engine, seeded_url, mon
     month = this_month()
     assert pd.isna(plan_of(engine, "M001", month)["submitted_on"])  # due and missing
     stored_plans = count(engine, MonthlyPlan)
-    at = open_screen(seeded_url, monkeypatch, "manager", PLAN)
+    at = screen(seeded_url, monkeypatch, PLAN, "manager")
     assert at.selectbox(key="ep_month").value == month.start
     assert "ep_submitted_on" not in [w.key for w in at.date_input]  # the write path dates it
     at.text_area(key="ep_content").set_value("走访计划\x07")
@@ -335,7 +309,7 @@ def test_manager_plan_is_submitted_today_and_rules_apply(engine, seeded_url, mon
 def test_office_plan_on_time_raises_the_plan_kpi(engine, seeded_url, monkeypatch):
     month = this_month()
     before = metric(engine, plans.summary, month)
-    at = open_screen(seeded_url, monkeypatch, "office", PLAN)
+    at = screen(seeded_url, monkeypatch, PLAN, "office")
     at.selectbox(key="ep_manager").set_value("M002").run()
     at.date_input(key="ep_submitted_on").set_value(month.start.replace(day=3))
     at.text_area(key="ep_content").set_value("十一月计划")
@@ -362,7 +336,7 @@ def stored_call(engine, call_no: str) -> dict:
 def test_expert_call_request_response_and_close(engine, seeded_url, monkeypatch):
     before = metric(engine, experts.calls, today_window())
     calls_before = count(engine, ExpertCall)
-    at = open_screen(seeded_url, monkeypatch, "manager", CALLS)
+    at = screen(seeded_url, monkeypatch, CALLS, "manager")
     at.selectbox(key="ec_specialty").set_value("hv_operation").run()
     assert at.selectbox(key="ec_request_expert_no").options == ["E00 专家00", "E01 专家01"]
     at.selectbox(key="ec_request_mode").set_value("onsite")
@@ -433,7 +407,7 @@ CUSTOMERS = "views/entry_customers.py"
 
 def test_customer_bulk_edit_changes_the_segments_all_or_nothing(engine, seeded_url, monkeypatch):
     before = segment_counts(engine)
-    at = open_screen(seeded_url, monkeypatch, "office", CUSTOMERS)
+    at = screen(seeded_url, monkeypatch, CUSTOMERS, "office")
     shown = at.data_editor[0].value
     assert list(shown["account_no"]) == ["C001", "C002", "C003", "C004", "C005"]
     # One bad row (9 stars) and one good row: nothing is written, both edits stay.
@@ -454,7 +428,7 @@ def test_customer_bulk_edit_changes_the_segments_all_or_nothing(engine, seeded_u
 
 
 def test_customer_filters_and_new_customer_form(engine, seeded_url, monkeypatch):
-    at = open_screen(seeded_url, monkeypatch, "office", CUSTOMERS)
+    at = screen(seeded_url, monkeypatch, CUSTOMERS, "office")
     at.selectbox(key="ecu_town").set_value("舜王街道").run()
     assert list(at.data_editor[0].value["account_no"]) == ["C003", "C004", "C005"]
     at.text_input(key="ecu_search").set_value("C00").run()
@@ -484,7 +458,7 @@ def coverage(engine):
 def test_expert_roster_add_and_refused_delete(engine, seeded_url, monkeypatch):
     before = coverage(engine)
     experts_before = count(engine, Expert)
-    at = open_screen(seeded_url, monkeypatch, "office", "views/entry_experts.py")
+    at = screen(seeded_url, monkeypatch, "views/entry_experts.py", "office")
     # E01 has expert calls: deleting it is refused, and nothing else of the save is written.
     assert list(at.data_editor[0].value["expert_no"][:2]) == ["E00", "E01"]
     edit_table(at, deleted=[1], added=[{"expert_no": "E70", "name": "新专家", "specialty": "training"}])
@@ -509,7 +483,7 @@ def editor_index(at: AppTest, name: str) -> int:
 
 def test_manager_training_assessment_and_roster(engine, seeded_url, monkeypatch):
     before = metric(engine, training.compliance, Q3_WINDOW)
-    at = open_screen(seeded_url, monkeypatch, "office", "views/entry_managers.py")
+    at = screen(seeded_url, monkeypatch, "views/entry_managers.py", "office")
     at.selectbox(key="ema_pick").set_value("M002").run()
     trainings = count(engine, Training)
     edit_table(at, editor_index(at, "ema_training"), added=[{"date": "2025-02-25", "hours": 0, "kind": "skill"}])
@@ -530,7 +504,7 @@ def test_manager_training_assessment_and_roster(engine, seeded_url, monkeypatch)
 def test_handover_between_managers_moves_the_posted_days(engine, seeded_url, monkeypatch):
     october = Window(dt.date(2025, 10, 1), dt.date(2025, 10, 31))
     before = metric(engine, logs.completeness, october)
-    at = open_screen(seeded_url, monkeypatch, "office", "views/entry_managers.py")
+    at = screen(seeded_url, monkeypatch, "views/entry_managers.py", "office")
     at.text_input(key="ema_customer").set_value("C002").run()
     index = editor_index(at, "ema_customer_postings")
     assert list(at.data_editor[index].value["employee_no"]) == ["M002"]
@@ -550,7 +524,7 @@ def test_handover_between_managers_moves_the_posted_days(engine, seeded_url, mon
 
 def test_application_stage_dates_feed_the_lead_time(engine, seeded_url, monkeypatch):
     before = metric(engine, lead_time.summary, Q3_WINDOW)
-    at = open_screen(seeded_url, monkeypatch, "office", "views/entry_applications.py")
+    at = screen(seeded_url, monkeypatch, "views/entry_applications.py", "office")
     assert list(at.data_editor[0].value["app_no"]) == ["A999"]  # not yet energized, by default
     edit_table(at, edited={0: {"surveyed_on": "2025-08-20"}})
     assert "第 1 行（A999） · 现场勘查日期：2025-08-20 早于业务受理日期" in errors(at)
@@ -571,7 +545,7 @@ def surges(engine) -> set[tuple[str, dt.date]]:
 def test_consumption_by_month_feeds_the_surge_screening(engine, seeded_url, monkeypatch):
     before = surges(engine)
     rows_before = count(engine, Consumption)
-    at = open_screen(seeded_url, monkeypatch, "office", "views/entry_consumption.py")
+    at = screen(seeded_url, monkeypatch, "views/entry_consumption.py", "office")
     at.radio(key="ecn_view").set_value("month").run()
     at.selectbox(key="ecn_month").set_value("2025-09").run()
     table = at.data_editor[0].value
@@ -588,7 +562,7 @@ def test_consumption_by_month_feeds_the_surge_screening(engine, seeded_url, monk
 
 
 def test_consumption_by_customer(engine, seeded_url, monkeypatch):
-    at = open_screen(seeded_url, monkeypatch, "office", "views/entry_consumption.py")
+    at = screen(seeded_url, monkeypatch, "views/entry_consumption.py", "office")
     at.text_input(key="ecn_search").set_value("C005").run()
     assert at.selectbox(key="ecn_account").value == "C005" and at.data_editor[0].value.empty
     edit_table(at, added=[{"month": "2025-09", "kwh": 30_000}, {"month": "2025-9-15", "kwh": 1}])
@@ -605,7 +579,7 @@ SETTINGS = "views/entry_settings.py"
 
 def test_settings_change_the_attendance_kpi_and_stale_settings_are_refused(engine, seeded_url, monkeypatch):
     before = metric(engine, attendance.compliance, Q3_WINDOW)
-    at = open_screen(seeded_url, monkeypatch, "office", SETTINGS)
+    at = screen(seeded_url, monkeypatch, SETTINGS, "office")
     days = at.number_input(key="est_min_onsite_days")
     assert (days.value, days.step) == (2, 1) and "1–7" in days.help  # SETTING_SPECS, whole days
     assert days.label == "每周最少驻点工作日"
@@ -636,7 +610,7 @@ def test_settings_change_the_attendance_kpi_and_stale_settings_are_refused(engin
 def test_calendar_override_changes_the_workdays(engine, seeded_url, monkeypatch):
     # Single-day overrides live on the holiday calendar screen (the settings screen links there).
     before = metric(engine, logs.completeness, Q3_WINDOW)
-    at = open_screen(seeded_url, monkeypatch, "office", "views/holiday_calendar.py")
+    at = screen(seeded_url, monkeypatch, "views/holiday_calendar.py", "office")
     at.selectbox(key="cal_year").set_value(FRIDAY.year).run()
     at.date_input(key="cal_day_date").set_value(FRIDAY)
     at.toggle(key="cal_day_workday").set_value(False)
@@ -663,7 +637,7 @@ def user_row(engine, username: str):
 
 def test_users_create_role_password_and_deactivate(engine, seeded_url, monkeypatch):
     accounts = count(engine, User)
-    at = open_screen(seeded_url, monkeypatch, "office", USERS_SCREEN)
+    at = screen(seeded_url, monkeypatch, USERS_SCREEN, "office")
     at.text_input(key="eus_create_username").set_value("Zhao")
     at.text_input(key="eus_create_display_name").set_value("赵经理")
     at.text_input(key="eus_create_password").set_value("short")
@@ -707,12 +681,12 @@ def test_leader_gets_no_entry_screens(seeded_url, monkeypatch):
     at = login(AppTest.from_file(APP, default_timeout=120), "leader").run()
     registered = {info["url_pathname"] for info in at._registered_pages.values()}
     assert registered and not registered & ENTRY_PATHS
-    for screen in nav.SCREENS:
-        if screen.url_path in ENTRY_PATHS:
+    for listed in nav.SCREENS:
+        if listed.url_path in ENTRY_PATHS:
             with pytest.raises(ValueError):
-                at.switch_page(screen.script)
+                at.switch_page(listed.script)
     # Even run directly, an entry screen shows the leader nothing writable.
-    for script in sorted({screen.script for screen in nav.SCREENS if screen.url_path in ENTRY_PATHS}):
+    for script in sorted({listed.script for listed in nav.SCREENS if listed.url_path in ENTRY_PATHS}):
         direct = login(AppTest.from_file(str(ROOT / script), default_timeout=60), "leader").run()
         no_exception(direct)
         assert [w.value for w in direct.warning] == [ZH["fm_not_allowed"]], script
@@ -729,7 +703,7 @@ def test_manager_sees_only_own_entry_screens(seeded_url, monkeypatch):
 
 
 def test_bulk_edit_of_a_row_changed_meanwhile_is_refused_and_kept(engine, seeded_url, monkeypatch):
-    at = open_screen(seeded_url, monkeypatch, "office", CUSTOMERS)
+    at = screen(seeded_url, monkeypatch, CUSTOMERS, "office")
     stored = customer(engine, "C002")
     writes.update_row(engine, Actor("office2", "office"), "customers", {"account_no": "C002"},
                       {"potential_reason": "园区重点项目"}, stored["version"])

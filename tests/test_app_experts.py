@@ -18,8 +18,9 @@ from metrics import experts
 from metrics.report import build_report
 from metrics.window import Scope, Window
 from tests import builders as b
+from tests.apptest import metric_by_label, no_exception, screen, table_with
+from tests.conftest import seeded_copy
 from tests.seed_small import Q3, TEAMS, TOWNS, USERS
-from tests.test_app_shell import app, login_as, metric_by_label, no_exception, seed
 from ui.definitions import DEFINITIONS, definition_name
 from ui.strings import EN, ZH
 from ui.theme import STATUS_COLORS
@@ -30,27 +31,6 @@ WINDOW = Window(*Q3)
 
 # --- Fixtures and helpers -----------------------------------------------------------------------
 
-def seeded_sqlite(directory, sqlite_template) -> str:
-    path = directory / "small.db"
-    path.write_bytes(sqlite_template.read_bytes())
-    url = f"sqlite:///{path}"
-    seed(url)
-    return url
-
-
-@pytest.fixture(scope="module")
-def small_url(tmp_path_factory, sqlite_template) -> str:
-    """One seeded SQLite file for the tests that only read."""
-    return seeded_sqlite(tmp_path_factory.mktemp("experts"), sqlite_template)
-
-
-def open_screen(url: str, monkeypatch, username: str = "leader", **query) -> AppTest:
-    at = login_as(app(url, monkeypatch, **query), username).run()
-    at.switch_page(SCRIPT).run()
-    no_exception(at)
-    return at
-
-
 def with_conn(url: str, work):
     engine = make_engine(url)
     try:
@@ -58,13 +38,6 @@ def with_conn(url: str, work):
             return work(conn, load_settings(conn))
     finally:
         engine.dispose()
-
-
-def table_with(at: AppTest, column: str):
-    for frame in at.dataframe:
-        if column in frame.value.columns:
-            return frame.value
-    raise AssertionError(f"no table with {column!r}: {[list(f.value.columns) for f in at.dataframe]}")
 
 
 def chart(at: AppTest, key: str) -> dict:
@@ -92,14 +65,12 @@ def minutes_delta(change: float) -> str:
 
 # --- The cards against the report ---------------------------------------------------------------
 
-def test_cards_match_the_report_and_the_previous_window(db_url, monkeypatch):
-    seed(db_url)
-
+def test_cards_match_the_report_and_the_previous_window(seeded_url, monkeypatch):
     def reports(conn, settings):
         return build_report(conn, WINDOW, settings)["experts"], build_report(conn, WINDOW.previous(), settings)["experts"]
 
-    now, before = with_conn(db_url, reports)
-    at = open_screen(db_url, monkeypatch)
+    now, before = with_conn(seeded_url, reports)
+    at = screen(seeded_url, monkeypatch, SCRIPT)
     assert at.title[0].value == ZH["nav_experts"]
     coverage = now["coverage"]
     assert metric_by_label(at, ZH["kpi_expert_coverage"]).value == f"{coverage['covered']}/{len(coverage['by_specialty'])}"
@@ -122,7 +93,7 @@ def test_coverage_chart_marks_the_thin_specialties_against_the_setting(small_url
         experts.coverage(conn, settings), settings["min_experts_per_specialty"]))
     thin = [code for code, count in coverage.by_specialty.items() if count < minimum]
     assert thin, "the seed is short of experts in some specialties"
-    at = open_screen(small_url, monkeypatch)
+    at = screen(small_url, monkeypatch, SCRIPT)
     figure = chart(at, "exp_coverage")
     bars = figure["data"][0]
     assert bars["x"] == [ZH["spec_" + code] for code in coverage.by_specialty]
@@ -134,13 +105,13 @@ def test_coverage_chart_marks_the_thin_specialties_against_the_setting(small_url
         [c.value for c in at.caption]
 
 
-def test_a_lower_minimum_in_the_settings_covers_every_specialty(tmp_path, sqlite_template, monkeypatch):
-    url = seeded_sqlite(tmp_path, sqlite_template)
+def test_a_lower_minimum_in_the_settings_covers_every_specialty(tmp_path_factory, small_template, monkeypatch):
+    url = seeded_copy(tmp_path_factory, small_template, "experts")
     engine = make_engine(url)
     with engine.begin() as conn:
         b.setting(conn, "min_experts_per_specialty", 1)
     engine.dispose()
-    at = open_screen(url, monkeypatch)
+    at = screen(url, monkeypatch, SCRIPT)
     assert metric_by_label(at, ZH["kpi_expert_coverage"]).value == "8/8"
     bars = chart(at, "exp_coverage")["data"][0]
     assert STATUS_COLORS["red"] not in bars["marker"]["color"]
@@ -154,7 +125,7 @@ def test_calls_by_specialty_mode_and_response_times_follow_the_metrics(small_url
                 experts.response_minutes(conn, WINDOW, settings))
 
     calls, by_specialty, responses = with_conn(small_url, expected)
-    at = open_screen(small_url, monkeypatch)
+    at = screen(small_url, monkeypatch, SCRIPT)
     table = table_with(at, ZH["exp_col_onsite"])
     assert list(table[ZH["exp_col_specialty"]]) == [ZH["spec_" + code] for code in by_specialty["specialty"]]
     assert list(table[ZH["exp_col_calls"]]) == list(by_specialty["calls"])
@@ -177,7 +148,7 @@ def test_open_and_never_called_lists_follow_the_metrics(small_url, monkeypatch):
 
     open_calls, never = with_conn(small_url, expected)
     assert not open_calls.empty and not never.empty, "the seed has both"
-    at = open_screen(small_url, monkeypatch)
+    at = screen(small_url, monkeypatch, SCRIPT)
     shown_open = table_with(at, ZH["exp_col_call_no"])
     oldest_first = open_calls.sort_values(["age_days", "call_no"], ascending=[False, True])
     assert list(shown_open[ZH["exp_col_call_no"]]) == list(oldest_first["call_no"])
@@ -196,7 +167,7 @@ def test_town_and_team_filters_change_the_calls_like_the_scoped_metrics(small_ur
     everything = with_conn(small_url, lambda conn, settings: experts.calls(conn, WINDOW, settings))
     scoped = with_conn(small_url, lambda conn, settings: experts.calls(conn, WINDOW, settings, scope))
     assert scoped.count != everything.count, "the filter must matter in the seed"
-    at = open_screen(small_url, monkeypatch)
+    at = screen(small_url, monkeypatch, SCRIPT)
     coverage_before = metric_by_label(at, ZH["kpi_expert_coverage"]).value
     at.sidebar.selectbox(key=widget).set_value(value).run()
     no_exception(at)
@@ -213,7 +184,7 @@ def test_town_and_team_filters_change_the_calls_like_the_scoped_metrics(small_ur
 
 @pytest.mark.parametrize("username", list(USERS))
 def test_every_role_sees_the_screen_with_definitions(small_url, monkeypatch, username):
-    at = open_screen(small_url, monkeypatch, username)
+    at = screen(small_url, monkeypatch, SCRIPT, username)
     shown = at.session_state["_kpis_shown"]
     assert set(shown) == {"expert_coverage", "expert_calls"} and set(shown) <= set(DEFINITIONS)
     labels = [e.label for e in at.expander]
@@ -223,7 +194,7 @@ def test_every_role_sees_the_screen_with_definitions(small_url, monkeypatch, use
 
 
 def test_the_leader_gets_no_write_widgets(small_url, monkeypatch):
-    at = open_screen(small_url, monkeypatch, "leader")
+    at = screen(small_url, monkeypatch, SCRIPT, "leader")
     assert not at.main.form and not at.main.button and not at.data_editor
     for kind in ("text_input", "text_area", "number_input", "checkbox", "toggle", "date_input", "radio",
                  "selectbox", "multiselect"):
@@ -232,7 +203,7 @@ def test_the_leader_gets_no_write_widgets(small_url, monkeypatch):
 
 
 def test_english(small_url, monkeypatch):
-    at = open_screen(small_url, monkeypatch, lang="en")
+    at = screen(small_url, monkeypatch, SCRIPT, lang="en")
     assert at.title[0].value == EN["nav_experts"]
     for key in ("kpi_expert_coverage", "kpi_expert_calls", "kpi_expert_response"):
         assert metric_by_label(at, EN[key])
@@ -242,7 +213,7 @@ def test_english(small_url, monkeypatch):
 
 def test_projection_mode_shows_the_cards_coverage_and_calls_only(small_url, monkeypatch):
     # The wall screen fits 1920×1080 without scrolling (tests/browser/test_playlist.py measures it).
-    at = open_screen(small_url, monkeypatch, present="1")
+    at = screen(small_url, monkeypatch, SCRIPT, present="1")
     assert not at.dataframe and not at.download_button and not at.table
     assert len(at.metric) == 3
     assert [s.value for s in at.main.subheader] == [ZH["exp_coverage_title"], ZH["exp_calls_title"]]
@@ -250,7 +221,7 @@ def test_projection_mode_shows_the_cards_coverage_and_calls_only(small_url, monk
 
 
 def test_a_window_without_calls_says_so(small_url, monkeypatch):
-    at = open_screen(small_url, monkeypatch, **{"from": "2025-10-01", "to": "2025-10-31"})
+    at = screen(small_url, monkeypatch, SCRIPT, **{"from": "2025-10-01", "to": "2025-10-31"})
     assert metric_by_label(at, ZH["kpi_expert_calls"]).value == "0"
     assert metric_by_label(at, ZH["kpi_expert_response"]).value == "—"
     infos = [i.value for i in at.info]

@@ -17,33 +17,13 @@ from streamlit.testing.v1 import AppTest
 
 from data_access.db import make_engine, sqlite_path
 from data_access.models import WorkLog
-from tests.apptest import open_session
+from tests.apptest import run_app
 from tests.conftest import ROOT
-from tests.seed_small import populate_small
-from ui.auth import TOKEN
 from ui.strings import EN, ZH
 
 APP = str(ROOT / "app.py")
 LOG = "views/entry_log.py"
 FRIDAY = dt.date(2025, 9, 26)  # M001 has no log that day
-
-
-def run_app(url: str, monkeypatch, username: str | None = None, script: str | None = None,
-            session_url: str | None = None) -> AppTest:
-    """One run of the app on `url`, logged in as `username` (the only place these tests log in).
-
-    The session is opened in `session_url` (the writable database behind a read-only `url`); on a
-    database that cannot be reached any token does: the session check itself fails there."""
-    monkeypatch.setenv("DATABASE_URL", url)
-    at = AppTest.from_file(APP, default_timeout=120)
-    if username:
-        try:
-            at.session_state[TOKEN] = open_session(session_url or url, username)
-        except Exception:  # noqa: BLE001 - the database is down or damaged: the run must say so
-            at.session_state[TOKEN] = "a session opened before the database went away"
-    if script:
-        at.switch_page(script)
-    return at.run()
 
 
 def shown(at: AppTest) -> str:
@@ -74,15 +54,6 @@ def test_database_down_or_damaged_shows_the_database_page(tmp_path, monkeypatch,
 
 
 # --- Saves that fail: the work-log form ---------------------------------------------------------
-
-@pytest.fixture
-def seeded_url(db_url) -> str:
-    engine = make_engine(db_url)
-    with engine.begin() as conn:
-        populate_small(conn)
-    engine.dispose()
-    return db_url
-
 
 def log_count(url: str) -> int:
     engine = make_engine(url)

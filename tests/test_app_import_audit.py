@@ -20,10 +20,10 @@ from data_access.models import AuditLog, Consumption, Customer
 from data_access.permissions import Actor
 from data_access.template import write_template
 from data_access.writes import load_row, save_row
-from tests.apptest import login_as
+from tests.apptest import no_exception, screen
 from tests.conftest import ROOT
-from tests.seed_small import populate_small
 from ui import auth
+from ui.problem_text import problem_text
 from ui.strings import ZH
 
 APP = str(ROOT / "app.py")
@@ -33,33 +33,10 @@ CSV = "text/csv"
 
 
 @pytest.fixture
-def seeded_url(db_url) -> str:
-    engine = make_engine(db_url)
-    with engine.begin() as conn:
-        populate_small(conn)
-    engine.dispose()
-    return db_url
-
-
-@pytest.fixture
 def engine(seeded_url):
     engine = make_engine(seeded_url)
     yield engine
     engine.dispose()
-
-
-def open_screen(url: str, monkeypatch, username: str, script: str) -> AppTest:
-    monkeypatch.setenv("DATABASE_URL", url)
-    at = AppTest.from_file(APP, default_timeout=120)
-    login_as(at, username, url)
-    at.run()
-    at.switch_page(script).run()
-    no_exception(at)
-    return at
-
-
-def no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
 
 
 def count(engine, model) -> int:
@@ -97,7 +74,7 @@ def commit_button(at: AppTest):
 
 def test_import_preview_then_commit(engine, seeded_url, monkeypatch):
     customers, consumption = count(engine, Customer), count(engine, Consumption)
-    at = open_screen(seeded_url, monkeypatch, "office", IMPORT)
+    at = screen(seeded_url, monkeypatch, IMPORT, "office")
     assert [b.label for b in at.download_button] == [ZH["imp_template"]]
     upload(at, GOOD)
     table = preview(at)
@@ -122,7 +99,7 @@ def test_import_errors_are_listed_and_nothing_is_written(engine, seeded_url, mon
                                      "C301,,10,-5,\n"),
            csv_file("consumption.csv", "account_no,month,kwh\nC999,2025-13,5\n")]
     customers = count(engine, Customer)
-    at = open_screen(seeded_url, monkeypatch, "office", IMPORT)
+    at = screen(seeded_url, monkeypatch, IMPORT, "office")
     upload(at, bad)
     with engine.connect() as conn:
         expected = importer.validate_source(conn, importer.read_uploads({name: data for name, data, _ in bad}))
@@ -131,7 +108,7 @@ def test_import_errors_are_listed_and_nothing_is_written(engine, seeded_url, mon
     assert list(problems.columns) == [ZH[k] for k in ("imp_col_sheet", "imp_col_row", "imp_col_column",
                                                        "imp_col_reason")]
     shown = set(zip(problems[ZH["imp_col_row"]], problems[ZH["imp_col_reason"]]))
-    assert {(p.row, p.message("zh")) for p in expected.errors} == shown
+    assert {(p.row, problem_text(p, "zh")) for p in expected.errors} == shown
     assert ZH["imp_errors"].format(count=len(expected.errors)) in [e.value for e in at.error]
     assert [b.label for b in at.download_button if b.key.startswith("imp_errors")] == \
         [ZH["tbl_download_csv"], ZH["tbl_download_xlsx"]]
@@ -154,7 +131,7 @@ def test_import_workbook_and_mixed_uploads(engine, seeded_url, monkeypatch):
     book.save(filled)
     xlsx = ("template.xlsx", filled.getvalue(),
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    at = open_screen(seeded_url, monkeypatch, "office", IMPORT)
+    at = screen(seeded_url, monkeypatch, IMPORT, "office")
     upload(at, [xlsx, GOOD[0]])  # a workbook goes alone
     assert "请只上传一个 .xlsx 工作簿" in error_table(at)[ZH["imp_col_reason"]].iloc[0]
     assert commit_button(at).disabled
@@ -179,7 +156,7 @@ def test_only_the_office_may_import(seeded_url, monkeypatch):
 # --- Audit ------------------------------------------------------------------------------------------
 
 def test_audit_screen_lists_the_writes_just_made(engine, seeded_url, monkeypatch):
-    at = open_screen(seeded_url, monkeypatch, "office", "views/entry_customers.py")
+    at = screen(seeded_url, monkeypatch, "views/entry_customers.py", "office")
     key = at.data_editor[0].key
     at.session_state[key] = {"edited_rows": {1: {"star_rating": 4}}, "added_rows": [], "deleted_rows": []}
     at.run()

@@ -20,9 +20,9 @@ from metrics.figures import figure_name
 from metrics.report import build_report
 from metrics.window import Scope, Window
 from tests import builders as b
+from tests.apptest import metric_by_label, screen
 from tests.conftest import seeded_copy
-from tests.seed_small import Q3, TOWNS, USERS, populate_small
-from tests.test_app_shell import app, login_as, metric_by_label, no_exception
+from tests.seed_small import Q3, TOWNS, USERS, small_ids
 from ui.definitions import DEFINITIONS, definition_name
 from ui.strings import EN, ZH
 from ui.targets import status
@@ -32,10 +32,11 @@ SCRIPT = "views/lead_time.py"
 WINDOW = Window(*Q3)
 
 
-def seed(url: str) -> None:
+def add_extras(url: str) -> None:
+    """What this screen's tests add to the small data set."""
     engine = make_engine(url)
     with engine.begin() as conn:
-        ids = populate_small(conn)
+        ids = small_ids(conn)
         b.application(conn, "S001", ids["C003"], D(2025, 6, 3), resident_served=True, supply="dual",
                       surveyed_on=D(2025, 6, 5), plan_replied_on=D(2025, 7, 25), design_reviewed_on=D(2025, 8, 1),
                       mid_inspected_on=D(2025, 8, 15), completion_inspected_on=D(2025, 9, 1),
@@ -43,17 +44,10 @@ def seed(url: str) -> None:
         b.application(conn, "S002", ids["C005"], D(2025, 7, 1), resident_served=False, surveyed_on=D(2025, 7, 3))
     engine.dispose()
 
-
 @pytest.fixture(scope="module")
-def small_url(tmp_path_factory, sqlite_template) -> str:
-    return seeded_copy(tmp_path_factory, sqlite_template, "lead_time", seed)
-
-
-def open_screen(url: str, monkeypatch, username: str = "leader", **query):
-    at = login_as(app(url, monkeypatch, **query), username).run()
-    at.switch_page(SCRIPT).run()
-    no_exception(at)
-    return at
+def small_url(tmp_path_factory, small_template) -> str:
+    """The small data set with this module's additions."""
+    return seeded_copy(tmp_path_factory, small_template, "lead_time", add_extras)
 
 
 def computed(url: str, function, window: Window = WINDOW, scope: Scope = Scope()):
@@ -80,15 +74,15 @@ def cards(summary) -> dict[str, str]:
 
 # --- Against the report --------------------------------------------------------------------------
 
-def test_cards_match_the_report(db_url, monkeypatch):
-    seed(db_url)
-    engine = make_engine(db_url)
+def test_cards_match_the_report(seeded_url, monkeypatch):
+    add_extras(seeded_url)
+    engine = make_engine(seeded_url)
     with engine.connect() as conn:
         settings = load_settings(conn)
         report = build_report(conn, WINDOW, settings)["lead_time"]
         previous = build_report(conn, WINDOW.previous(), settings)["lead_time"]
     engine.dispose()
-    at = open_screen(db_url, monkeypatch)
+    at = screen(seeded_url, monkeypatch, SCRIPT)
     assert at.title[0].value == ZH["nav_lead_time"]
     expected = {
         ZH["lt_resident_mean"]: days(report["resident"]["mean_days"]),
@@ -121,14 +115,14 @@ def test_cards_match_the_report(db_url, monkeypatch):
     assert ZH["lt_applications"].format(count=report["resident"]["count"]) in captions
 
 
-def test_with_a_lower_sample_threshold_the_cards_are_judged(db_url, monkeypatch):
-    seed(db_url)
-    engine = make_engine(db_url)
+def test_with_a_lower_sample_threshold_the_cards_are_judged(seeded_url, monkeypatch):
+    add_extras(seeded_url)
+    engine = make_engine(seeded_url)
     with engine.begin() as conn:
         conn.execute(Setting.__table__.update().where(Setting.key == "min_sample_size").values(value=2))
         report = build_report(conn, WINDOW, load_settings(conn))["lead_time"]
     engine.dispose()
-    at = open_screen(db_url, monkeypatch)
+    at = screen(seeded_url, monkeypatch, SCRIPT)
     reduction = metric_by_label(at, ZH["kpi_lead_time_reduction"])
     assert ZH["status_" + status("lead_time_reduction", report["reduction_days"])] in reduction.label
     assert ZH["status_small"] not in reduction.label
@@ -139,7 +133,7 @@ def test_a_town_filter_changes_the_numbers_as_the_scoped_metrics_do(small_url, m
     for town in TOWNS:
         expected = computed(small_url, lead_time.summary, scope=Scope(town=town))
         assert expected != everywhere
-        at = open_screen(small_url, monkeypatch, town=town)
+        at = screen(small_url, monkeypatch, SCRIPT, town=town)
         for label, value in cards(expected).items():
             assert metric_by_label(at, label).value == value, (town, label)
 
@@ -147,7 +141,7 @@ def test_a_town_filter_changes_the_numbers_as_the_scoped_metrics_do(small_url, m
 # --- Stages, over limit, stalled -----------------------------------------------------------------------
 
 def test_over_limit_and_stalled_applications(small_url, monkeypatch):
-    at = open_screen(small_url, monkeypatch)
+    at = screen(small_url, monkeypatch, SCRIPT)
     over = computed(small_url, lead_time.over_limit)
     assert {"S001", "S002"} <= set(over["app_no"])
     assert metric_by_label(at, figure_name("lead_over_limit")).value == f"{len(over):,}"
@@ -167,7 +161,7 @@ def test_over_limit_and_stalled_applications(small_url, monkeypatch):
 
 
 def test_stage_table_follows_the_stage_summary_with_limits(small_url, monkeypatch):
-    at = open_screen(small_url, monkeypatch)
+    at = screen(small_url, monkeypatch, SCRIPT)
     summary = computed(small_url, lead_time.stage_summary)
     table = at.dataframe[0].value
     assert len(table) == len(summary)
@@ -183,7 +177,7 @@ def test_stage_table_follows_the_stage_summary_with_limits(small_url, monkeypatc
 
 @pytest.mark.parametrize("username", list(USERS))
 def test_every_role_sees_the_screen_and_every_card_has_a_definition(small_url, monkeypatch, username):
-    at = open_screen(small_url, monkeypatch, username)
+    at = screen(small_url, monkeypatch, SCRIPT, username)
     assert len(at.metric) == 8
     shown = at.session_state["_kpis_shown"]
     assert {"lead_time", "lead_time_adjusted", "lead_time_over_limit", "lead_time_stages"} == set(shown)
@@ -195,13 +189,13 @@ def test_every_role_sees_the_screen_and_every_card_has_a_definition(small_url, m
 
 
 def test_the_leader_gets_no_write_widgets(small_url, monkeypatch):
-    at = open_screen(small_url, monkeypatch, "leader")
+    at = screen(small_url, monkeypatch, SCRIPT, "leader")
     assert not at.main.button and not at.form_submit_button and not at.get("data_editor")
     assert not at.get("form")
 
 
 def test_english_and_projection(small_url, monkeypatch):
-    at = open_screen(small_url, monkeypatch, lang="en", present="1")
+    at = screen(small_url, monkeypatch, SCRIPT, lang="en", present="1")
     assert at.title[0].value == EN["nav_lead_time"]
     assert metric_by_label(at, EN["lt_resident_mean"]).value.endswith(" days")
     # The wall screen (1920×1080 without scrolling): the cards and the distributions, no tables.

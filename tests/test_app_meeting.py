@@ -12,9 +12,10 @@ from data_access.db import make_engine
 from data_access.models import ActionItem
 from data_access.users import manager_id_for, upsert_user
 from metrics import meeting
+from tests.agenda_seed import AS_OF, EXPECTED, seed_agenda_db
 from tests.apptest import login_as
 from tests.conftest import ROOT
-from tests.test_meeting import AS_OF, EXPECTED, seed_agenda_db
+from ui.agenda_text import owner_name
 from ui.strings import EN, ZH
 
 APP = str(ROOT / "app.py")
@@ -94,7 +95,7 @@ def test_agenda_screen_shows_exactly_the_open_items(read_url, monkeypatch):
     owners = [list(frame[ZH["mt_col_owner"]]) for frame in tables[: len(meeting.SECTIONS)]]
     # Where each EXPECTED tuple keeps the owner.
     owner_at = {key: 1 for key in EXPECTED} | {"managers_behind": 2, "new_needs": 2, "open_cases": 2}
-    expected_owners = [[item[owner_at[key]] for item in items] for key, items in EXPECTED.items()]
+    expected_owners = [[owner_name(item[owner_at[key]], "zh") for item in items] for key, items in EXPECTED.items()]
     assert sorted(owners[5]) == sorted(expected_owners[5])  # new needs: no particular order
     assert owners[:5] + owners[6:] == expected_owners[:5] + expected_owners[6:]
     assert action_rows(at) == [(d, o) for d, o, _ in EXPECTED["action_items"]]

@@ -12,9 +12,9 @@ from metrics import needs
 from metrics.report import build_report
 from metrics.window import Scope, Window
 from tests import builders as b
+from tests.apptest import metric_by_label, screen
 from tests.conftest import seeded_copy
-from tests.seed_small import Q3, TOWNS, USERS, populate_small
-from tests.test_app_shell import app, login_as, metric_by_label, no_exception
+from tests.seed_small import Q3, TOWNS, USERS
 from ui.definitions import DEFINITIONS, definition_name
 from ui.needs_text import finding_text
 from ui.strings import EN, ZH
@@ -31,24 +31,17 @@ RULES = {
 }
 
 
-def seed(url: str) -> None:
+def add_extras(url: str) -> None:
+    """What this screen's tests add to the small data set."""
     engine = make_engine(url)
     with engine.begin() as conn:
-        populate_small(conn)
         b.setting(conn, "capacity_price", CAPACITY_PRICE)
     engine.dispose()
 
-
 @pytest.fixture(scope="module")
-def small_url(tmp_path_factory, sqlite_template) -> str:
-    return seeded_copy(tmp_path_factory, sqlite_template, "needs", seed)
-
-
-def open_screen(url: str, monkeypatch, username: str = "leader", **query):
-    at = login_as(app(url, monkeypatch, **query), username).run()
-    at.switch_page(SCRIPT).run()
-    no_exception(at)
-    return at
+def small_url(tmp_path_factory, small_template) -> str:
+    """The small data set with this module's additions."""
+    return seeded_copy(tmp_path_factory, small_template, "needs", add_extras)
 
 
 def findings(url: str, scope: Scope = Scope()) -> dict:
@@ -63,17 +56,17 @@ def findings(url: str, scope: Scope = Scope()) -> dict:
 
 # --- Against the report --------------------------------------------------------------------------
 
-def test_counts_and_saving_match_the_report(db_url, monkeypatch):
-    seed(db_url)
-    engine = make_engine(db_url)
+def test_counts_and_saving_match_the_report(seeded_url, monkeypatch):
+    add_extras(seeded_url)
+    engine = make_engine(seeded_url)
     with engine.connect() as conn:
         report = build_report(conn, WINDOW, load_settings(conn))["needs"]
     engine.dispose()
-    at = open_screen(db_url, monkeypatch)
+    at = screen(seeded_url, monkeypatch, SCRIPT)
     assert at.title[0].value == ZH["nav_needs"]
     for rule, (label, _) in RULES.items():
         assert metric_by_label(at, ZH[label]).value == f"{len(report[rule]):,}", rule
-    charges = findings(db_url)["basic_charge_adjustment"]
+    charges = findings(seeded_url)["basic_charge_adjustment"]
     assert list(charges["account_no"]) == report["basic_charge_adjustment"]
     caption = ZH["nd_yearly_saving_caption"].format(customers=len(charges),
                                                     yuan=f"{charges['annual_saving'].sum():,.0f}")
@@ -81,7 +74,7 @@ def test_counts_and_saving_match_the_report(db_url, monkeypatch):
 
 
 def test_every_row_shows_its_rule_and_numbers(small_url, monkeypatch):
-    at = open_screen(small_url, monkeypatch)
+    at = screen(small_url, monkeypatch, SCRIPT)
     expected = findings(small_url)
     assert all(not frame.empty for frame in expected.values())  # the seed raises every rule
     for tab, rule in zip(at.tabs, RULES):
@@ -96,16 +89,16 @@ def test_every_row_shows_its_rule_and_numbers(small_url, monkeypatch):
 
 
 def test_english_rule_texts_and_projection(small_url, monkeypatch):
-    at = open_screen(small_url, monkeypatch, lang="en")
+    at = screen(small_url, monkeypatch, SCRIPT, lang="en")
     expected = findings(small_url)
     table = at.tabs[0].dataframe[0].value
     assert list(table[EN["nd_col_rule"]]) == [finding_text(f, "en") for f in expected["capacity_increase"]["finding"]]
-    at = open_screen(small_url, monkeypatch, lang="en", present="1")
+    at = screen(small_url, monkeypatch, SCRIPT, lang="en", present="1")
     assert not at.dataframe and not at.download_button and len(at.table) == 4
 
 
 def test_the_definitions_show_the_settings_in_force(small_url, monkeypatch):
-    at = open_screen(small_url, monkeypatch)
+    at = screen(small_url, monkeypatch, SCRIPT)
     texts = " ".join(block.value for e in at.expander for block in e.markdown)
     assert f"× {CAPACITY_PRICE} 元/kVA·月" in texts
     assert "× 28 元/kVA·月" not in texts  # not the default price
@@ -116,7 +109,7 @@ def test_a_town_filter_changes_the_numbers_as_the_scoped_metrics_do(small_url, m
     for town in TOWNS:
         expected = findings(small_url, Scope(town=town))
         assert {rule: set(frame["account_no"]) for rule, frame in expected.items()} != everywhere
-        at = open_screen(small_url, monkeypatch, town=town)
+        at = screen(small_url, monkeypatch, SCRIPT, town=town)
         for rule, (label, _) in RULES.items():
             assert metric_by_label(at, ZH[label]).value == f"{expected[rule]['account_no'].nunique():,}", (town, rule)
 
@@ -125,7 +118,7 @@ def test_a_town_filter_changes_the_numbers_as_the_scoped_metrics_do(small_url, m
 
 @pytest.mark.parametrize("username", list(USERS))
 def test_every_role_sees_the_screen_and_every_card_has_a_definition(small_url, monkeypatch, username):
-    at = open_screen(small_url, monkeypatch, username)
+    at = screen(small_url, monkeypatch, SCRIPT, username)
     assert len(at.metric) == 5 + 7 and len(at.tabs) == 4  # the rules' cards, then the cases' conversion
     shown = at.session_state["_kpis_shown"]
     assert set(shown) == {kpi for kpi in DEFINITIONS if kpi.startswith("needs_")} and set(shown) <= set(DEFINITIONS)
@@ -135,6 +128,6 @@ def test_every_role_sees_the_screen_and_every_card_has_a_definition(small_url, m
 
 
 def test_the_leader_gets_no_write_widgets(small_url, monkeypatch):
-    at = open_screen(small_url, monkeypatch, "leader")
+    at = screen(small_url, monkeypatch, SCRIPT, "leader")
     assert not at.main.button and not at.form_submit_button and not at.get("data_editor")
     assert not at.get("form")

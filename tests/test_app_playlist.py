@@ -256,13 +256,12 @@ def test_steps_keep_the_filters_and_pause_stops_the_clock(small_url, monkeypatch
     assert theme.PLAYLIST_RUNNING_CSS.strip() in styles(at)
 
 
-def test_a_new_cycle_reads_the_database_again(db_url, monkeypatch):
-    seed(db_url)
-    at = open_app(db_url, monkeypatch, present="1", rotate="60", screens="overview,experts", **WINDOW)
+def test_a_new_cycle_reads_the_database_again(seeded_url, monkeypatch):
+    at = open_app(seeded_url, monkeypatch, present="1", rotate="60", screens="overview,experts", **WINDOW)
     label = ZH["kpi_expert_coverage"]
     before = card(at, label)
     first_refresh = footer(at)[0]
-    engine = make_engine(db_url)
+    engine = make_engine(seeded_url)
     with engine.begin() as conn:  # a second expert for each specialty that has one
         b.expert(conn, "E61", "safety_assessment", name="新专家61")
         b.expert(conn, "E71", "training", name="新专家71")

@@ -22,9 +22,9 @@ from data_access.permissions import CLI_ACTOR
 from data_access.settings import DEFAULTS, load_settings
 from metrics.report import build_report
 from metrics.window import Window, trend_months
-from tests import apptest
-from tests.conftest import ROOT, seeded_copy
-from tests.seed_small import INACTIVE_USER, PASSWORD, Q3, TOWNS, USERS, populate_small
+from tests.apptest import app, login_as, metric_by_label, no_exception
+from tests.conftest import ROOT
+from tests.seed_small import INACTIVE_USER, PASSWORD, Q3, TOWNS, USERS
 from ui import nav
 from ui.auth import TOKEN, _stored_cookie_key
 from ui.components import csv_bytes, xlsx_bytes
@@ -42,31 +42,6 @@ CONTRACT_KPIS = {
 
 # --- Fixtures and helpers -----------------------------------------------------
 
-def seed(url: str) -> None:
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        populate_small(conn)
-    engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def small_url(tmp_path_factory, sqlite_template) -> str:
-    """One seeded SQLite file for the tests that only read."""
-    return seeded_copy(tmp_path_factory, sqlite_template, "shell", seed)
-
-
-def app(url: str, monkeypatch, **query) -> AppTest:
-    monkeypatch.setenv("DATABASE_URL", url)
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params.update(query)
-    return at
-
-
-def login_as(at: AppTest, username: str) -> AppTest:
-    """Log in with a real session (tests.apptest); DATABASE_URL is the app's database."""
-    return apptest.login_as(at, username)
-
-
 def log_out(at: AppTest) -> AppTest:
     """Forget this browser's session, as a new browser without the cookie would."""
     at.session_state[TOKEN] = None
@@ -76,16 +51,6 @@ def log_out(at: AppTest) -> AppTest:
 def registered_paths(at: AppTest) -> set[str]:
     # The navigation registry AppTest keeps from the last run (what st.navigation was given).
     return {info["url_pathname"] for info in at._registered_pages.values()}
-
-
-def no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-
-
-def metric_by_label(at: AppTest, label: str):
-    found = [m for m in at.metric if m.label.startswith(label)]
-    assert len(found) == 1, (label, [m.label for m in at.metric])
-    return found[0]
 
 
 def shows_login_only(at: AppTest) -> bool:
@@ -98,11 +63,6 @@ def screen_scripts() -> list[str]:
 
 
 # --- Pure pieces ----------------------------------------------------------------
-
-def test_both_languages_have_the_same_keys():
-    assert set(ZH) == set(EN)
-    assert all(ZH[key].strip() and EN[key].strip() for key in ZH)
-
 
 def test_every_contract_kpi_has_a_definition_with_settings_filled():
     assert CONTRACT_KPIS <= set(DEFINITIONS)
@@ -202,11 +162,10 @@ def test_bad_or_inactive_logins_are_refused(small_url, monkeypatch, username, pa
     assert not at.metric
 
 
-def test_a_user_deactivated_while_logged_in_is_logged_out(db_url, monkeypatch):
-    seed(db_url)
-    at = login_as(app(db_url, monkeypatch), "leader").run()
+def test_a_user_deactivated_while_logged_in_is_logged_out(seeded_url, monkeypatch):
+    at = login_as(app(seeded_url, monkeypatch), "leader").run()
     assert at.metric
-    engine = make_engine(db_url)
+    engine = make_engine(seeded_url)
     admin.deactivate_user(engine, CLI_ACTOR, "leader")
     engine.dispose()
     at.run()
@@ -215,11 +174,10 @@ def test_a_user_deactivated_while_logged_in_is_logged_out(db_url, monkeypatch):
     assert ZH["account_inactive"] in [w.value for w in at.warning]
 
 
-def test_a_changed_role_ends_the_session(db_url, monkeypatch):
-    seed(db_url)
-    at = login_as(app(db_url, monkeypatch), "leader").run()
+def test_a_changed_role_ends_the_session(seeded_url, monkeypatch):
+    at = login_as(app(seeded_url, monkeypatch), "leader").run()
     assert at.session_state["roles"] == ["leader"]
-    engine = make_engine(db_url)
+    engine = make_engine(seeded_url)
     admin.set_role(engine, CLI_ACTOR, "leader", "office", expected_version=None)
     engine.dispose()
     at.run()
@@ -293,16 +251,15 @@ def expected_cards(report: dict) -> dict[str, str]:
     }
 
 
-def test_overview_matches_the_report(db_url, monkeypatch):
-    seed(db_url)
-    engine = make_engine(db_url)
+def test_overview_matches_the_report(seeded_url, monkeypatch):
+    engine = make_engine(seeded_url)
     window = Window(*Q3)
     with engine.connect() as conn:
         settings = load_settings(conn)
         report = build_report(conn, window, settings)
         previous = build_report(conn, window.previous(), settings)
     engine.dispose()
-    at = login_as(app(db_url, monkeypatch), "leader").run()
+    at = login_as(app(seeded_url, monkeypatch), "leader").run()
     no_exception(at)
     # The default window is the last full quarter with logs: Q3 2025.
     assert at.query_params["from"] == "2025-07-01" and at.query_params["to"] == "2025-09-30"

@@ -14,10 +14,10 @@ from data_access.db import make_engine
 from data_access.models import Delivery, Subscription, User
 from data_access.permissions import CLI_ACTOR
 from reports import notify
+from tests.apptest import app, login_as, no_exception
 from tests.conftest import seeded_copy
 from tests.notify_servers import SmtpSink
 from tests.seed_small import populate_small
-from tests.test_app_shell import app, login_as, no_exception
 from ui.strings import ZH
 
 AT = dt.datetime(2025, 10, 6, 8, 0)  # the Monday after the small data set's last week

@@ -16,7 +16,7 @@ from data_access.permissions import Actor, PermissionDenied
 from data_access.writes import NotFound, ValidationFailed
 from tests import builders as b
 from tests.test_backup_restore import cli, empty_database
-from tests.test_cli_failures import _forget_engines  # noqa: F401 - the autouse fixture
+from ui.problem_text import error_text
 
 D = dt.date
 OFFICE, LEADER = Actor("office", "office"), Actor("leader", "leader")
@@ -56,16 +56,16 @@ def _codes(excinfo):
 
 
 def test_renamed_executable_unknown_type_and_size_refused(engine, records):
-    for name, content, code in (("report.pdf", EXE, "executable"), ("photo.png", b"hello", "unknown_type"),
-                                ("empty.pdf", b"", "empty"), ("none.pdf", None, "required")):
+    for name, content, code in (("report.pdf", EXE, "file_executable"), ("photo.png", b"hello", "file_unknown_type"),
+                                ("empty.pdf", b"", "file_empty"), ("none.pdf", None, "required")):
         with pytest.raises(ValidationFailed) as refused:
             at.attach(engine, OFFICE, "meetings", records["meeting"], name, content, max_mb=20, now=NOW)
         assert _codes(refused) == [("file", code)]
-        assert refused.value.message("zh") and refused.value.message("en")
+        assert error_text(refused.value, "zh") and error_text(refused.value, "en")
     big = b"%PDF-1.4\n" + b"0" * (2 * at.MB)
     with pytest.raises(ValidationFailed) as refused:
         at.attach(engine, OFFICE, "meetings", records["meeting"], "big.pdf", big, max_mb=1, now=NOW)
-    assert _codes(refused) == [("file", "too_large")]
+    assert _codes(refused) == [("file", "file_too_large")]
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(AttachmentBlob)).scalar() == 0
 
@@ -107,7 +107,7 @@ def test_unit_reports(engine):
     with pytest.raises(ValidationFailed) as refused:
         at.save_unit_report(engine, OFFICE, unit=" ", period_start=D(2025, 10, 1), period_end=D(2025, 9, 1),
                             summary="", submitted_on=D(2025, 10, 5))
-    assert _codes(refused) == [("unit", "required"), ("summary", "required"), ("period_end", "period_order")]
+    assert _codes(refused) == [("unit", "required"), ("summary", "required"), ("period_end", "file_period_order")]
     with pytest.raises(PermissionDenied):
         at.save_unit_report(engine, LEADER, unit="运检部", period_start=D(2025, 9, 1), period_end=D(2025, 9, 30),
                             summary="九月巡检", submitted_on=D(2025, 10, 5))

@@ -19,8 +19,8 @@ from sqlalchemy import make_url, text
 import manage
 from data_access import db
 from data_access.db import make_engine, sqlite_path
+from tests.helpers import one_line
 from tests.seed_small import populate_small
-from tests.test_cli_failures import _forget_engines, one_line  # noqa: F401 - the autouse fixture
 
 KPIS = ["kpis", "--from", "2025-04-01", "--to", "2025-09-30", "--json"]
 

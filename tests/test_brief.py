@@ -10,7 +10,7 @@ from data_access.settings import load_settings
 from metrics.figures import figure_name
 from metrics.window import Window
 from reports import brief
-from tests.test_meeting import AS_OF, seed_agenda_db
+from tests.agenda_seed import AS_OF, seed_agenda_db
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"

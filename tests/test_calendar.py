@@ -40,30 +40,15 @@ from data_access.writes import NotFound
 from metrics import attendance, logs
 from metrics.window import Window
 from tests import builders as b
+from tests.builders import ARRANGEMENT, calendar_workbook
+from ui.problem_text import problem_text
 
 ROOT = Path(__file__).resolve().parent.parent
 D = dt.date
 OFFICE = Actor("office1", "office")
 # The test's made-up arrangement: (date, is_workday, name), with Chinese yes/no as the office types it.
-ARRANGEMENT = [
-    *[(D(2027, 2, day), "否", "示例假期") for day in range(8, 15)],
-    (D(2027, 2, 6), "是", "调休上班"),
-    (D(2027, 2, 20), "是", "调休上班"),
-]
 # Four whole ISO weeks around it: 25 Jan - 31 Jan, 1-7 Feb, 8-14 Feb (the week off), 15-21 Feb.
 WINDOW = Window(D(2027, 1, 25), D(2027, 2, 21))
-
-
-def calendar_workbook(path: Path, rows, sheet_name: str = "节假日安排") -> Path:
-    """A workbook holding one calendar sheet with Chinese headers, as the office fills it."""
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = sheet_name
-    sheet.append(["日期", "是否上班", "名称"])
-    for row in rows:
-        sheet.append(list(row))
-    workbook.save(path)
-    return path
 
 
 def kpis(engine) -> tuple:
@@ -141,7 +126,7 @@ def test_bad_calendar_rows_are_reported_and_nothing_is_written(engine, tmp_path)
     assert {(e.sheet, e.row, e.column) for e in result.errors} == {
         ("calendar", 3, "date"), ("calendar", 4, "is_workday"), ("calendar", 5, "date"),
         ("calendar", 6, "is_workday"), ("calendar", 7, "date")}
-    reasons = {e.row: e.message("zh") for e in result.errors}
+    reasons = {e.row: problem_text(e, "zh") for e in result.errors}
     assert "键重复" in reasons[3] and "第 2 行" in reasons[3]
     assert "2015–2032" in reasons[5] and "必填" in reasons[4]
     assert calendar_state(engine) == before

@@ -14,7 +14,7 @@ from data_access.writes import StaleRow, ValidationFailed
 from metrics import cases as case_metrics
 from metrics.window import Window
 from tests import builders as b
-from tests.test_cli_failures import _forget_engines  # noqa: F401 - the autouse fixture
+from ui.problem_text import error_text
 
 D = dt.date
 OFFICE = Actor("office", "office")
@@ -110,29 +110,29 @@ def test_bad_moves_refused_with_codes(engine, world):
     case_id = _capacity_case(engine, world["c1"])["id"]
     with pytest.raises(ValidationFailed) as refused:
         _advance(engine, OFFICE, case_id, "done", D(2025, 12, 1), application_no="A1")
-    assert _codes(refused) == [("status", "bad_transition")]
+    assert _codes(refused) == [("status", "case_bad_transition")]
     with pytest.raises(ValidationFailed) as refused:
         _advance(engine, OFFICE, case_id, "dismissed", D(2025, 12, 6), reason="  ")
     assert _codes(refused) == [("reason", "required")]
     with pytest.raises(ValidationFailed) as refused:
         _advance(engine, OFFICE, case_id, "confirmed", D(2025, 11, 1))  # before it was opened
-    assert _codes(refused) == [("on", "before_previous")]
+    assert _codes(refused) == [("on", "case_before_previous")]
     _advance(engine, OFFICE, case_id, "confirmed", D(2025, 12, 8))
     with pytest.raises(ValidationFailed) as refused:
         _advance(engine, OFFICE, case_id, "proposed", D(2025, 12, 9), proposal="discount")
-    assert _codes(refused) == [("proposal", "unknown_choice")]
+    assert _codes(refused) == [("proposal", "case_unknown_choice")]
     _advance(engine, OFFICE, case_id, "proposed", D(2025, 12, 9), proposal="increase")
     for fields, expected in (({}, [("application_no", "required")]),
-                             ({"application_no": "NOPE"}, [("application_no", "unknown_application")]),
-                             ({"application_no": "A2"}, [("application_no", "other_customer")]),
-                             ({"application_no": "A1", "kwh_traded": -1}, [("kwh_traded", "not_positive")])):
+                             ({"application_no": "NOPE"}, [("application_no", "case_unknown_application")]),
+                             ({"application_no": "A2"}, [("application_no", "case_other_customer")]),
+                             ({"application_no": "A1", "kwh_traded": -1}, [("kwh_traded", "case_not_positive")])):
         with pytest.raises(ValidationFailed) as refused:
             _advance(engine, OFFICE, case_id, "done", D(2025, 12, 20), **fields)
         assert _codes(refused) == expected
     with pytest.raises(ValidationFailed) as refused:
         _advance(engine, OFFICE, case_id, "declined", D(2025, 12, 20))
     assert _codes(refused) == [("note", "required")]
-    assert refused.value.message("zh") and refused.value.message("en")
+    assert error_text(refused.value, "zh") and error_text(refused.value, "en")
     assert _capacity_case(engine, world["c1"])["status"] == "proposed"  # nothing half-written
 
 

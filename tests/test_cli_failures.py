@@ -15,6 +15,7 @@ import pytest
 import manage
 from data_access import db
 from tests.conftest import ROOT
+from tests.helpers import one_line
 
 WINDOW = ["--from", "2025-07-01", "--to", "2025-09-30"]
 PG_DOWN = "postgresql+psycopg://postgres:secret@127.0.0.1:1/dashboard"  # nothing listens on port 1
@@ -28,15 +29,6 @@ READERS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _forget_engines():
-    """manage.main() keeps an engine per URL (data_access.db.get_engine); drop this test's."""
-    before = set(db._engines)
-    yield
-    for url in set(db._engines) - before:
-        db._engines.pop(url).dispose()
-
-
 def run(monkeypatch, capsys, url: str, argv: list[str], tmp=None) -> tuple[int, str, str]:
     monkeypatch.setenv("DATABASE_URL", url)
     argv = [arg.format(tmp=tmp) for arg in argv]
@@ -46,13 +38,6 @@ def run(monkeypatch, capsys, url: str, argv: list[str], tmp=None) -> tuple[int, 
         code = stop.code
     out, err = capsys.readouterr()
     return code, out, err
-
-
-def one_line(err: str) -> str:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert "Traceback" not in err and "[SQL" not in err
-    return lines[0]
 
 
 def test_the_script_prints_one_line_and_debug_shows_the_traceback(tmp_path):

@@ -14,6 +14,7 @@ from data_access.models import AuditLog, ExpertCall, WorkLog
 from data_access.permissions import Actor
 from data_access.writes import StaleRow, ValidationFailed
 from tests import builders as b
+from ui.problem_text import error_text
 
 OFFICE_A = Actor("office_a", "office")
 OFFICE_B = Actor("office_b", "office")
@@ -53,7 +54,7 @@ def test_second_save_of_the_same_version_is_refused(engine, other_engine, custom
     assert saved.version == 2
     with pytest.raises(StaleRow) as stale:
         writes.save_row(other_engine, OFFICE_B, "customers", {**form_b, "town": "乙改的乡镇"}, form_b["version"])
-    assert "他人" in stale.value.message("zh") and "Someone else" in stale.value.message("en")
+    assert "他人" in error_text(stale.value, "zh") and "Someone else" in error_text(stale.value, "en")
 
     final = load(other_engine, customer)
     assert (final["name"], final["town"], final["version"]) == ("甲改的名字", "城关镇", 2)

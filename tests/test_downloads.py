@@ -17,8 +17,8 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from data_access.db import make_engine
 from data_access.downloads import MISSING, csv_bytes, neutralise, restore, xlsx_bytes
 from tests import builders as b
+from tests.apptest import app, login_as, no_exception
 from tests.seed_small import TOWNS, populate_small
-from tests.test_app_shell import app, login_as, no_exception
 from ui.strings import ZH
 
 RISKY_NAMES = ['=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", "+1", "@SUM(1)", "-2+3", "\t=tab", "=x\n=y"]

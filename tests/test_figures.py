@@ -25,8 +25,8 @@ from metrics.report import build_report
 from metrics.window import Window
 from reports import brief
 from tests import builders as b
+from tests.apptest import app, login_as, no_exception
 from tests.seed_small import Q3, populate_small
-from tests.test_app_shell import app, login_as, no_exception
 
 D = dt.date
 VIEWS = ("overview", "attendance", "experts", "customers", "lead_time", "needs", "meeting", "value")

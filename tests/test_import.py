@@ -12,7 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, select
 
 from data_access.contract import SHEETS, SHEETS_BY_KEY, validate_row
 from data_access.db import make_engine
@@ -28,6 +28,8 @@ from data_access.models import AuditLog, Base
 from data_access.permissions import Actor, PermissionDenied
 from data_access.template import write_template
 from tests import builders as b
+from tests.helpers import snapshot
+from ui.problem_text import problem_text
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -55,14 +57,6 @@ def table_counts(engine) -> dict[str, int]:
     with engine.connect() as conn:
         return {s.key: conn.execute(select(func.count()).select_from(Base.metadata.tables[s.key])).scalar()
                 for s in SHEETS}
-
-
-def snapshot(engine) -> dict[str, list[tuple]]:
-    """Every row of every table in the database (the audit trail and calendar too)."""
-    with engine.connect() as conn:
-        names = inspect(conn).get_table_names()
-        return {name: [tuple(r) for r in conn.execute(text(f'SELECT * FROM "{name}" ORDER BY 1'))]
-                for name in names}
 
 
 def copy_fixture(tmp_path: Path, source: Path = GOOD) -> Path:
@@ -116,7 +110,7 @@ def test_every_sheet_has_a_valid_example():
     assert set(VALID) == set(SHEETS_BY_KEY)
     for sheet, raw in VALID.items():
         clean, problems = validate_row(sheet, raw)
-        assert problems == [], (sheet, [p.message("en") for p in problems])
+        assert problems == [], (sheet, [problem_text(p, "en") for p in problems])
         assert set(clean) == set(SHEETS_BY_KEY[sheet].column_keys)
 
 
@@ -316,10 +310,10 @@ def test_other_defaults():
 def test_problems_speak_chinese_and_english():
     _, problems = check("customers", star_rating="7")
     (problem,) = problems
-    assert problem.message("en") == "must be <= 5, got 7"
-    assert problem.message("zh") == "应 ≤ 5，实际为 7"
+    assert problem_text(problem, "en") == "must be <= 5, got 7"
+    assert problem_text(problem, "zh") == "应 ≤ 5，实际为 7"
     _, problems = check("training", kind="misc")
-    assert "技能操作" in problems[0].message("zh") and "skill" in problems[0].message("en")
+    assert "技能操作" in problem_text(problems[0], "zh") and "skill" in problem_text(problems[0], "en")
     _, problems = validate_row("managers", {"employee_no": "M1", "name": "x", "nickname": "y"})
     assert [(p.column, p.code) for p in problems] == [("nickname", "unknown_column")]
 
@@ -515,7 +509,7 @@ def test_empty_template_is_nothing_to_import(engine, tmp_path):
     before = snapshot(engine)
     result = import_path(engine, path)
     assert not result.committed and nothing_to_import(result)
-    assert [(e.sheet, e.row, e.reason) for e in result.errors] == [
+    assert [(e.sheet, e.row, problem_text(e, "en")) for e in result.errors] == [
         (str(path), 0, "nothing to import: no sheet holds a data row; nothing was written")]
     assert result.rows == {sheet.key: 0 for sheet in SHEETS}
     assert snapshot(engine) == before
@@ -531,8 +525,8 @@ def test_filled_template_row_numbers_count_the_label_row(engine, tmp_path):
     workbook.save(path)
 
     result = import_path(engine, path)
-    assert [(e.sheet, e.row, e.column, e.reason) for e in result.errors] == [("managers", 3, "name", "is required")]
-    assert result.errors[0].message("zh") == "必填，不能为空"
+    assert [(e.sheet, e.row, e.column, problem_text(e, "en")) for e in result.errors] == [("managers", 3, "name", "is required")]
+    assert problem_text(result.errors[0], "zh") == "必填，不能为空"
 
     managers["B3"] = "张伟"
     workbook.save(path)
@@ -557,7 +551,7 @@ def test_structural_problems_are_reported(engine, tmp_path):
         ("customers", 2, "E"),  # a value under no header
     }
     duplicate = next(e for e in result.errors if e.row == 3)
-    assert "same as row 2" in duplicate.reason
+    assert "same as row 2" in problem_text(duplicate, "en")
     assert table_counts(engine)["managers"] == 0
 
 

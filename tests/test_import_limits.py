@@ -19,12 +19,12 @@ import pytest
 from data_access import xlsx_guard
 from data_access.importer import read_uploads
 from data_access.template import write_template
+from tests.apptest import run_app
 from tests.conftest import ROOT
+from tests.helpers import snapshot
 from tests.hostile_files import CUSTOMER_HEADER, CUSTOMER_ROW, build_all, workbook_bytes
 from tests.seed_small import populate_small
-from tests.test_app_failures import run_app
-from tests.test_cli_failures import _forget_engines  # noqa: F401 - the autouse fixture
-from tests.test_import import snapshot
+from ui.problem_text import problem_text
 from ui.strings import ZH
 
 SECONDS = 5.0  # every file, the three-million-blank-row bombs included
@@ -107,7 +107,7 @@ def test_a_workbook_that_expands_too_far_is_refused_unopened(monkeypatch):
     data = workbook_bytes({"customers": [CUSTOMER_HEADER, CUSTOMER_ROW, *([f"C{i}", "乙" * 100, 10, 800]
                                                                          for i in range(5_000))]})
     source = read_uploads({"big.xlsx": data})
-    assert [(p.sheet, p.row, p.reason) for p in source.problems] == [
+    assert [(p.sheet, p.row, problem_text(p, "en")) for p in source.problems] == [
         ("big.xlsx", 0, "the workbook expands to 2 MB, more than an import may hold")]
     assert source.sheets == []
 

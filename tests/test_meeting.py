@@ -15,6 +15,7 @@ from data_access.meetings import (
 from data_access.models import ActionItem, AuditLog, Meeting
 from data_access.permissions import Actor, PermissionDenied
 from data_access.writes import NotFound, StaleRow, ValidationFailed
+from ui.problem_text import error_text
 
 D = dt.date
 OFFICE = Actor("office", "office")
@@ -69,8 +70,8 @@ def test_only_office_may_record_or_close(engine, actor):
 def test_bad_input_names_the_field_and_writes_nothing(engine, title, items, en, zh):
     with pytest.raises(ValidationFailed) as error:
         record_meeting(engine, OFFICE, held_on=D(2025, 9, 1), title=title, action_items=items)
-    assert error.value.message("zh") == zh
-    assert error.value.message("en").startswith(en)
+    assert error_text(error.value, "zh") == zh
+    assert error_text(error.value, "en").startswith(en)
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Meeting)).scalar() == 0
         assert conn.execute(select(func.count()).select_from(AuditLog)).scalar() == 0
@@ -85,7 +86,7 @@ def test_close_action_item_with_version_and_stale_close_refused(engine):
     # A second screen still showing the old version must not close it again.
     with pytest.raises(StaleRow) as stale:
         close_action_item(engine, OFFICE, item_id, version, D(2025, 9, 11))
-    assert "督办事项" in stale.value.message("zh")
+    assert "督办事项" in error_text(stale.value, "zh")
     with engine.connect() as conn:
         row = conn.execute(select(ActionItem).where(ActionItem.id == item_id)).one()
         assert (row.status, row.closed_on, row.version) == ("done", D(2025, 9, 10), version + 1)
@@ -98,7 +99,7 @@ def test_close_action_item_with_version_and_stale_close_refused(engine):
 def test_close_unknown_item_is_refused_as_not_found(engine):
     with pytest.raises(NotFound) as error:
         close_action_item(engine, OFFICE, 4242, 1, D(2025, 9, 10))
-    assert "4242" in error.value.message("zh") and "4242" in error.value.message("en")
+    assert "4242" in error_text(error.value, "zh") and "4242" in error_text(error.value, "en")
 
 
 def test_list_meetings_newest_first_with_item_counts(engine):
@@ -117,96 +118,11 @@ def test_list_meetings_newest_first_with_item_counts(engine):
 
 # --- the agenda --------------------------------------------------------------------------------
 
-from data_access.models import SPECIALTIES  # noqa: E402
 from data_access.settings import load_settings  # noqa: E402
 from metrics import meeting  # noqa: E402
 from metrics.window import Scope  # noqa: E402
-from tests import builders as b  # noqa: E402
-
-AS_OF = D(2025, 9, 10)  # a Wednesday; last full week 2025-09-01..07; plan deadline (5th) passed
-T = dt.datetime
-
-
-def seed_agenda_db(conn) -> dict:
-    """A small program with exactly the open items listed in EXPECTED below."""
-    m1 = b.manager(conn, "M1", "张三", team="一班")
-    m2 = b.manager(conn, "M2", "李四", team="二班")
-    m3 = b.manager(conn, "M3", "王五", team="一班")
-    c1, c2, c3, c4 = (b.customer(conn, no, name=f"客户{no}") for no in ("C1", "C2", "C3", "C4"))
-    b.posting(conn, m1, c1, D(2025, 1, 1))
-    b.posting(conn, m2, c2, D(2025, 1, 1))
-    b.posting(conn, m3, c3, D(2025, 1, 1), D(2025, 6, 30))  # no longer posted
-    # Work logs: M1 compliant last week, M2 on site once; problems open, done, blank, future.
-    b.log(conn, m1, c1, D(2025, 9, 1))
-    b.log(conn, m1, c1, D(2025, 9, 2))
-    b.log(conn, m2, c2, D(2025, 9, 3))
-    b.log(conn, m1, c1, D(2025, 8, 20), problems="配电房漏水")
-    b.log(conn, m2, c2, D(2025, 9, 5), on_site=False, problems="电容器异常", status="in_progress")
-    b.log(conn, m1, c1, D(2025, 8, 21), problems="已处理的问题", status="done")
-    b.log(conn, m2, c2, D(2025, 8, 22), problems="  ", status="open")
-    b.log(conn, m3, c3, D(2025, 9, 15), problems="日后的问题")
-    b.plan(conn, m1, D(2025, 9, 1), D(2025, 9, 3))
-    b.plan(conn, m2, D(2025, 8, 1), D(2025, 8, 2))  # August only: September's is missing
-    # Applications: A1 stalled at plan reply (no manager posted), A2 stalled at energization after
-    # passing completion inspection, A3 young and within limits, A4 energized (history, not an
-    # agenda item), A5 long in design review (the customer's own time: not a checked stage).
-    b.application(conn, "A1", c3, D(2025, 6, 2), resident_served=False)
-    b.application(conn, "A2", c1, D(2025, 8, 1), resident_served=True, plan_replied_on=D(2025, 8, 5),
-                  design_reviewed_on=D(2025, 8, 11), mid_inspected_on=D(2025, 8, 13),
-                  completion_inspected_on=D(2025, 8, 20))
-    b.application(conn, "A3", c2, D(2025, 9, 1), resident_served=True)
-    b.application(conn, "A5", c2, D(2025, 7, 1), resident_served=True, plan_replied_on=D(2025, 7, 4))
-    b.application(conn, "A4", c2, D(2025, 3, 3), resident_served=True, energized_on=D(2025, 8, 20),
-                  plan_replied_on=D(2025, 6, 30))
-    # Experts: two active per specialty except tariff_billing (one active, one inactive).
-    ids = {}
-    for code in SPECIALTIES:
-        for n in (1, 2):
-            no = f"{code}-{n}"
-            ids[no] = b.expert(conn, no, code, active=not (code == "tariff_billing" and n == 2),
-                               name=f"专家{code[:2]}{n}")
-    e1, e2 = ids["hv_operation-1"], ids["hv_fault-1"]
-    b.expert_call(conn, "K1", e1, T(2025, 9, 8, 9, 0), manager_id=m1, customer_id=c1)
-    b.expert_call(conn, "K2", e1, T(2025, 9, 1, 9, 0), manager_id=m2, closed_at=T(2025, 9, 2, 9, 0))
-    b.expert_call(conn, "K3", e2, T(2025, 9, 11, 9, 0), manager_id=m2)
-    b.expert_call(conn, "K4", e2, T(2025, 9, 9, 14, 0), mode="remote", responded_at=T(2025, 9, 9, 14, 30),
-                  closed_at=T(2025, 9, 12, 9, 0))
-    # Consumption: C4 over capacity in September; C2 cheaper by demand; C1 surges; C2 was
-    # over capacity in August, before the needs window (2025-08-16..09-10).
-    b.consumption(conn, c4, D(2025, 9, 1), 300_000, max_demand_kw=1100)
-    b.consumption(conn, c2, D(2025, 8, 1), 300_000, max_demand_kw=1200)
-    b.consumption(conn, c2, D(2025, 9, 1), 100_000, max_demand_kw=300)
-    for month in (6, 7, 8):
-        b.consumption(conn, c1, D(2025, month, 1), 100_000)
-    b.consumption(conn, c1, D(2025, 9, 1), 150_000)
-    # Meetings: the last one before AS_OF left two open items and one closed; a later one is ignored.
-    b.meeting(conn, D(2025, 8, 15), "八月联席会议", [
-        ("协调 A1 方案答复", "业扩班", D(2025, 9, 1), None),
-        ("补充能效专家", "派驻经理工作办公室", None, None),
-        ("已完成的事项", "一班", D(2025, 8, 30), D(2025, 8, 29)),
-    ])
-    b.meeting(conn, D(2025, 9, 20), "九月联席会议", [("将来的事项", "二班", None, None)])
-    # Needs cases: C2's proposed and C4's new are open; C1's is done; C3's opens after AS_OF.
-    b.need_case(conn, c2, "basic_charge_adjustment", D(2025, 8, 20), "proposed", confirmed_on=D(2025, 8, 25),
-                proposed_on=D(2025, 9, 1), proposal="tariff_mode")
-    b.need_case(conn, c4, "capacity_increase", D(2025, 9, 5))
-    b.need_case(conn, c1, "surge", D(2025, 8, 5), "done", confirmed_on=D(2025, 8, 6), proposed_on=D(2025, 8, 7),
-                proposal="trading", closed_on=D(2025, 8, 30), kwh_traded=1_000_000)
-    b.need_case(conn, c3, "direct_trading", D(2025, 9, 15))
-    return {"m1": m1, "m2": m2}
-
-
-EXPECTED = {
-    "open_problems": [("配电房漏水", "张三", 21), ("电容器异常", "李四", 5)],
-    "applications": [("A1", "业扩班"), ("A2", "张三")],
-    "expert_calls": [("K1", "专家hv1、张三"), ("K4", "专家hv1")],
-    "expert_coverage": [("tariff_billing", meeting.OFFICE_OWNER)],
-    "managers_behind": [("李四", "attendance", "二班"), ("李四", "plan", "二班")],
-    "new_needs": [("C2", "basic_charge", "李四"), ("C1", "surge", "张三"),
-                  ("C4", "capacity_increase", meeting.OFFICE_OWNER)],
-    "open_cases": [("C2", "basic_charge_adjustment", "李四", 21), ("C4", "capacity_increase", meeting.OFFICE_OWNER, 5)],
-    "action_items": [("协调 A1 方案答复", "业扩班", True), ("补充能效专家", "派驻经理工作办公室", False)],
-}
+from tests.agenda_seed import AS_OF, EXPECTED, seed_agenda_db  # noqa: E402
+from ui import agenda_text  # noqa: E402
 
 
 def agenda_items(agenda) -> dict:
@@ -263,11 +179,11 @@ def test_agenda_details_ages_and_display_lines(engine):
     assert items["age_days"].tolist() == [26, 26]
     for lang in ("zh", "en"):
         for key, frame in agenda.sections.items():
-            table = meeting.display_table(key, frame, lang)
+            table = agenda_text.display_table(key, frame, lang)
             assert len(table) == len(frame) and table["detail"].map(bool).all(), (key, lang)
-    zh = meeting.display_table("applications", agenda.sections["applications"], "zh")
+    zh = agenda_text.display_table("applications", agenda.sections["applications"], "zh")
     assert zh["detail"].iloc[0].startswith("供电方案答复已 ")
-    en_owners = meeting.display_table("expert_coverage", agenda.sections["expert_coverage"], "en")["owner"]
+    en_owners = agenda_text.display_table("expert_coverage", agenda.sections["expert_coverage"], "en")["owner"]
     assert en_owners.tolist() == ["Resident-manager office"]
 
 

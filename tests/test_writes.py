@@ -18,6 +18,8 @@ from data_access.writes import NotFound, StaleRow, ValidationFailed
 from metrics import attendance
 from metrics.window import Window
 from tests import builders as b
+from ui.problem_text import error_text, problem_lines
+from ui.strings import ZH
 
 D = dt.date
 OFFICE = Actor("office1", "office")
@@ -193,8 +195,8 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(engine, wo
         assert (column, code) in found, (overrides, found)
         assert counts(engine, sheet) == before, overrides
         label = SHEETS_BY_KEY[sheet].column(column).zh if column != "colour" else "colour"
-        assert any(line.startswith(label + "：") for line in failed.value.lines("zh")), overrides
-        assert failed.value.message("zh") != failed.value.message("en")
+        assert any(line.startswith(label + "：") for line in problem_lines(failed.value, "zh")), overrides
+        assert error_text(failed.value, "zh") != error_text(failed.value, "en")
 
 
 def test_new_row_with_a_taken_key_and_edits_of_missing_or_changed_rows(engine, world):
@@ -206,7 +208,7 @@ def test_new_row_with_a_taken_key_and_edits_of_missing_or_changed_rows(engine, w
     assert [(p.column, p.code) for p in failed.value.problems] == [("account_no", "already_exists")]
     with pytest.raises(StaleRow) as stale:
         writes.save_row(engine, OFFICE, "customers", {**values, **change}, expected_version=7)
-    assert "重新加载" in stale.value.message("zh") and "reload" in stale.value.message("en")
+    assert "重新加载" in error_text(stale.value, "zh") and "reload" in error_text(stale.value, "en")
     with pytest.raises(NotFound):
         writes.save_row(engine, OFFICE, "customers", {**values, "account_no": "C901"}, expected_version=1)
     with pytest.raises(NotFound):
@@ -270,7 +272,7 @@ def test_manager_cannot_log_for_others_or_where_not_posted(engine, world):
         values = {**own, **change}
         with pytest.raises(PermissionDenied) as denied:
             writes.save_row(engine, actor, "work_logs", values)
-        assert denied.value.message("zh") != denied.value.message("en"), case
+        assert error_text(denied.value, "zh") != error_text(denied.value, "en"), case
         with pytest.raises(PermissionDenied):
             writes.save_work_log(engine, actor, **values)
         with pytest.raises(PermissionDenied):
@@ -415,8 +417,8 @@ def test_bulk_save_with_one_bad_row_writes_nothing_and_names_the_row(engine, wor
         writes.save_rows(engine, OFFICE, "consumption", rows)
     assert [(p.row, p.column, p.code) for p in failed.value.problems] == [
         (1, "kwh", "below_min"), (2, "account_no", "unknown_reference")]
-    assert failed.value.lines("zh")[0].startswith("第 2 行 · 用电量kWh：")
-    assert failed.value.lines("en")[1].startswith("row 3 · Account no.: 'C999' is not in")
+    assert problem_lines(failed.value, "zh")[0].startswith("第 2 行 · 用电量kWh：")
+    assert problem_lines(failed.value, "en")[1].startswith("row 3 · Account no.: 'C999' is not in")
     assert counts(engine, "consumption") == before
 
 
@@ -447,7 +449,7 @@ def test_bulk_save_stops_at_a_stale_row_and_rolls_back_earlier_rows(engine, worl
     before = counts(engine, "consumption")
     with pytest.raises(StaleRow) as stale:
         writes.save_rows(engine, OFFICE, "consumption", rows)
-    assert stale.value.row == 1 and stale.value.message("en").startswith("row 2: ")
+    assert stale.value.row == 1 and error_text(stale.value, "en").startswith("row 2: ")
     assert counts(engine, "consumption") == before
 
 
@@ -490,7 +492,7 @@ def test_delete_checks_version_and_dependent_rows(engine, world):
     before = counts(engine, "customers")
     with pytest.raises(ValidationFailed) as used:
         writes.delete_row(engine, OFFICE, "customers", {"account_no": "C001"}, 1)
-    messages = used.value.lines("zh")
+    messages = problem_lines(used.value, "zh")
     assert any("工作日志" in line for line in messages) and any("派驻登记" in line for line in messages)
     assert counts(engine, "customers") == before
     with pytest.raises(StaleRow):
@@ -568,7 +570,7 @@ def test_bad_user_input_is_refused(engine, world):
         with pytest.raises(ValidationFailed) as failed:
             admin.create_user(engine, OFFICE, **values)
         assert [(p.column, p.code) for p in failed.value.problems] == [(column, code)]
-        assert failed.value.lines("zh")[0].split("：")[0] == admin.USER_LABELS[column][0]
+        assert problem_lines(failed.value, "zh")[0].split("：")[0] == ZH[f"lbl_user_{column}"]
         assert counts(engine, "users") == (0, 0)
 
 
@@ -617,7 +619,7 @@ def test_settings_are_validated_and_change_what_metrics_read(engine, world):
         with pytest.raises(ValidationFailed) as failed:
             admin.update_settings(engine, OFFICE, {"min_onsite_days": bad}, versions)
         assert [(p.column, p.code) for p in failed.value.problems] == [("min_onsite_days", code)]
-        assert failed.value.lines("zh")[0].startswith("每周最少驻点工作日：")
+        assert problem_lines(failed.value, "zh")[0].startswith("每周最少驻点工作日：")
     with pytest.raises(ValidationFailed):
         admin.update_settings(engine, OFFICE, {"no_such_setting": 1}, versions)
 

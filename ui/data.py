@@ -1,16 +1,17 @@
-"""Cached loaders: the only place where screens get data.
+"""The only place where screens get data: one-line loaders over read functions.
 
-Every loader opens `engine().connect()`, calls metrics/ or data_access/, and
-returns plain values or DataFrames. Reads are cached with
-`st.cache_data(ttl=CACHE_TTL)` keyed by the database URL, the window and
-the filters; a write form calls `clear_caches()` after committing.
+Each loader runs one read function of metrics/ (KPIs, their rules, the screens' multi-part reads in
+metrics.screens) or data_access/ (records) through `read(function, ...)`, the one place that opens
+a connection, and returns plain values or DataFrames. Reads are cached with
+`st.cache_data(ttl=CACHE_TTL)` keyed by the database URL, the window and the filters; a write calls
+`clear_caches()` after committing (ui.forms.submit does). Reads that must not be cached (what the
+office acts on, a record about to be edited) call `read` without a cache.
 
 Pattern for a new loader (a screen's table, say):
 
     @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
     def _attendance_matrix(url: str, start: dt.date, end: dt.date, town, team):
-        with engine().connect() as conn:
-            return attendance.weekly_matrix(conn, Window(start, end), settings(), Scope(town, team))
+        return read(attendance.weekly_states, Window(start, end), settings(), Scope(town, team))
 
     def attendance_matrix(window: Window, scope: Scope) -> pd.DataFrame:
         return _attendance_matrix(database_url(), window.start, window.end, scope.town, scope.team)
@@ -37,10 +38,8 @@ from data_access.db import database_url
 from data_access.meetings import list_meetings
 from data_access.settings import load_settings
 from data_access.users import demo_accounts as db_demo_accounts
-from metrics import attendance, experts, lead_time, logs, meeting, needs, plans, segments, training, value
+from metrics import attendance, experts, lead_time, logs, meeting, plans, screens, segments, value
 from metrics import cases as case_metrics
-from metrics.calendar import rate
-from metrics.sql import named_side_by_side, side_by_side
 from metrics.window import Scope, Window, trend_months
 
 CACHE_TTL = 300  # seconds
@@ -64,11 +63,12 @@ def clear_caches() -> None:
     st.cache_data.clear()
 
 
-def fresh(read: Callable[..., T], *args, **kwargs) -> T:
-    """`read(conn, *args, **kwargs)` on a connection of its own, closed before returning: for reads
-    that must not be cached (what the office acts on, a record about to be edited)."""
+def read(function: Callable[..., T], *args, **kwargs) -> T:
+    """`function(conn, *args, **kwargs)` on a connection of its own, closed before returning: the one
+    place where a read opens a connection. Cached loaders call it; so do the uncached reads (what
+    the office acts on, a record about to be edited)."""
     with engine().connect() as conn:
-        return read(conn, *args, **kwargs)
+        return function(conn, *args, **kwargs)
 
 
 # --- Reading in the background ----------------------------------------------
@@ -104,8 +104,7 @@ def _read_later(loader: Callable[..., T], args: tuple, compute: Callable[[], T])
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _settings(url: str) -> dict[str, float]:
-    with engine().connect() as conn:
-        return load_settings(conn)
+    return read(load_settings)
 
 
 def settings() -> dict[str, float]:
@@ -115,31 +114,28 @@ def settings() -> dict[str, float]:
 
 def users_exist() -> bool:
     """Whether any account can log in (the login page's hint for a new installation; not cached)."""
-    return fresh(lookups.any_active_user)
+    return read(lookups.any_active_user)
 
 
 def live_sessions() -> list[dict]:
     """Sessions still open now, newest activity first (not cached: the office acts on them)."""
-    with engine().connect() as conn:
-        return sessions.open_sessions(conn, settings())
+    return read(sessions.open_sessions, settings())
 
 
 def locked_usernames() -> dict[str, dt.datetime]:
     """username -> locked until, for usernames locked after failed logins (not cached)."""
-    with engine().connect() as conn:
-        return sessions.locked_usernames(conn)
+    return read(sessions.locked_usernames)
 
 
 def demo_accounts() -> list[str]:
     """Active accounts the demo made that still have the published demo password (for a banner;
     not cached, so the banner goes as soon as they are changed)."""
-    with engine().connect() as conn:
-        return db_demo_accounts(conn)
+    return read(db_demo_accounts)
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _filter_choices(url: str) -> tuple[list[str], list[str]]:
-    return fresh(lookups.filter_choices)
+    return read(lookups.filter_choices)
 
 
 def filter_choices() -> tuple[list[str], list[str]]:
@@ -149,7 +145,7 @@ def filter_choices() -> tuple[list[str], list[str]]:
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _latest_log_date(url: str) -> dt.date | None:
-    return fresh(lookups.latest_log_date)
+    return read(lookups.latest_log_date)
 
 
 def latest_log_date() -> dt.date | None:
@@ -161,8 +157,7 @@ def latest_log_date() -> dt.date | None:
 def _calendar_fallback_days(url: str, start: dt.date, end: dt.date) -> int:
     from data_access.calendar import fallback_days
 
-    with engine().connect() as conn:
-        return fallback_days(conn, start, end)
+    return read(fallback_days, start, end)
 
 
 def calendar_fallback_days(window: Window) -> int:
@@ -176,8 +171,7 @@ def calendar_fallback_days(window: Window) -> int:
 def _calendar_coverage(url: str):
     from data_access.calendar import coverage
 
-    with engine().connect() as conn:
-        return coverage(conn)
+    return read(coverage)
 
 
 def calendar_coverage():
@@ -196,8 +190,7 @@ def calendar_years_to_load(today: dt.date) -> tuple[int, ...]:
 def _calendar_year(url: str, year: int) -> list[dict]:
     from data_access.calendar import year_days
 
-    with engine().connect() as conn:
-        return year_days(conn, year)
+    return read(year_days, year)
 
 
 def calendar_year(year: int) -> list[dict]:
@@ -206,60 +199,25 @@ def calendar_year(year: int) -> list[dict]:
 
 
 # --- Overview (views/overview.py) ----------------------------------------------
-# Its windows: the window, the one before it, and the trend months (indexed by NOW, BEFORE, TREND).
-NOW, BEFORE, TREND = 0, 1, slice(2, None)
-MANAGER_KPIS = {"attendance": attendance.totals_by_window, "log_completeness": logs.totals_by_window,
-                "training": training.totals_by_window}
-CALL_AND_LEAD_COLUMNS = ("expert_median_response_minutes", "lead_resident_mean", "lead_other_mean",
-                         "lead_reduction")
-
-
-def overview_windows(start: dt.date, end: dt.date) -> list[Window]:
-    """The window, the one before it and its trend months (indexed by NOW, BEFORE, TREND)."""
-    window = Window(start, end)
-    return [window, window.previous(), *trend_months(window, TREND_MONTHS)]
-
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _manager_totals(url: str, kpi: str, start: dt.date, end: dt.date, town: str | None,
                     team: str | None) -> list[tuple[int, int]]:
-    """(denominator, numerator) of manager KPI `kpi` in each screen window: one read for all of
-    them (see totals_by_window)."""
-    with engine().connect() as conn:
-        return MANAGER_KPIS[kpi](conn, overview_windows(start, end), load_settings(conn), Scope(town, team))
+    return read(screens.manager_totals, kpi, Window(start, end), settings(), Scope(town, team))
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def _calls_and_lead_times(url: str, start: dt.date, end: dt.date, town: str | None,
-                          team: str | None) -> dict[str, list[float | None]]:
-    """Median expert response and lead-time means in each screen window (window by window: medians
-    and means do not add up)."""
-    scope, values = Scope(town, team), {column: [] for column in CALL_AND_LEAD_COLUMNS}
-    with engine().connect() as conn:
-        current = load_settings(conn)
-        values["strata"] = lead_time.stratum_counts(conn, Window(start, end), current, scope)
-        values["adjusted"] = lead_time.adjusted_of(values["strata"], interval=False)  # interval: while drawing
-        for window in overview_windows(start, end):
-            lead = lead_time.summary(conn, window, current, scope)
-            calls = experts.call_stats(conn, window, current, scope)
-            for column, value in zip(CALL_AND_LEAD_COLUMNS, (
-                    calls.median_response_minutes, lead.resident.mean_days, lead.other.mean_days,
-                    lead.reduction_days)):
-                values[column].append(value)
-            if "cases" not in values:  # the window's own: what its cards rest on
-                values["cases"] = {"calls": calls.count, "answered": calls.answered,
-                                   "resident": lead.resident.count, "other": lead.other.count}
-    return values
+def _calls_and_lead_times(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> dict:
+    return read(screens.calls_and_lead_times, Window(start, end), settings(), Scope(town, team))
 
 
 def overview_manager_totals(kpi: str, window: Window, scope: Scope) -> list[tuple[int, int]]:
-    """(denominator, numerator) of manager KPI `kpi` (a MANAGER_KPIS key) in each overview window."""
+    """metrics.screens.manager_totals: `kpi` in each overview window."""
     return _manager_totals(database_url(), kpi, window.start, window.end, scope.town, scope.team)
 
 
 def overview_calls_and_lead_times(window: Window, scope: Scope) -> dict[str, list[float | None]]:
-    """Median expert response and lead-time means in each overview window, plus the window's strata,
-    like-for-like estimate and case counts."""
+    """metrics.screens.calls_and_lead_times: calls and lead times in each overview window."""
     return _calls_and_lead_times(database_url(), window.start, window.end, scope.town, scope.team)
 
 
@@ -269,22 +227,8 @@ def overview_calls_and_lead_times(window: Window, scope: Scope) -> dict[str, lis
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _attendance_kpis(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None,
                      from_matrix: bool) -> dict:
-    window, scope = Window(start, end), Scope(town, team)
-    with engine().connect() as conn:
-        current = load_settings(conn)
-        if from_matrix:  # the same manager-weeks as the heat map's (cached) matrix: no second query
-            by_manager = attendance.by_manager_in(_attendance_matrix(url, start, end, town, team))
-            due, compliant = int(by_manager["due"].sum()), int(by_manager["compliant"].sum())
-            compliance = attendance.AttendanceResult(due, compliant, rate(compliant, due), by_manager)
-        else:
-            compliance = attendance.compliance(conn, window, current, scope)
-        return {
-            "attendance": compliance,
-            "log_completeness": logs.completeness(conn, window, current, scope),
-            "problem_closure": logs.problem_closure(conn, window, current, scope),
-            "monthly_plans": plans.summary(conn, window, current, scope),
-            "training": training.compliance(conn, window, current, scope),
-        }
+    matrix = _attendance_matrix(url, start, end, town, team) if from_matrix else None
+    return read(screens.attendance_screen_kpis, Window(start, end), settings(), Scope(town, team), matrix)
 
 
 def attendance_kpis(window: Window, scope: Scope, from_matrix: bool = False) -> dict:
@@ -295,9 +239,7 @@ def attendance_kpis(window: Window, scope: Scope, from_matrix: bool = False) -> 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _attendance_matrix(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> pd.DataFrame:
-    with engine().connect() as conn:
-        frame = attendance.weekly_matrix(conn, Window(start, end), load_settings(conn), Scope(town, team))
-    return attendance.with_week_states(frame)
+    return read(attendance.weekly_states, Window(start, end), settings(), Scope(town, team))
 
 
 def attendance_matrix(window: Window, scope: Scope) -> pd.DataFrame:
@@ -318,8 +260,7 @@ def attendance_missed(window: Window, scope: Scope) -> pd.DataFrame:
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _open_problems(url: str, as_of: dt.date, town: str | None, team: str | None) -> pd.DataFrame:
-    with engine().connect() as conn:
-        return logs.with_age_buckets(logs.open_problems(conn, as_of, Scope(town, team)))
+    return read(logs.aged_open_problems, as_of, Scope(town, team))
 
 
 def open_problems(as_of: dt.date, scope: Scope) -> pd.DataFrame:
@@ -329,8 +270,7 @@ def open_problems(as_of: dt.date, scope: Scope) -> pd.DataFrame:
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _plan_status(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> pd.DataFrame:
-    with engine().connect() as conn:
-        return plans.with_states(plans.plan_status(conn, Window(start, end), load_settings(conn), Scope(town, team)))
+    return read(plans.plan_states, Window(start, end), settings(), Scope(town, team))
 
 
 def plan_status(window: Window, scope: Scope) -> pd.DataFrame:
@@ -340,8 +280,7 @@ def plan_status(window: Window, scope: Scope) -> pd.DataFrame:
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _manager_logs(url: str, start: dt.date, end: dt.date, employee_no: str, town: str | None) -> pd.DataFrame:
-    with engine().connect() as conn:
-        return logs.manager_logs(conn, Window(start, end), employee_no, Scope(town=town))
+    return read(logs.manager_logs, Window(start, end), employee_no, Scope(town=town))
 
 
 def manager_logs(window: Window, employee_no: str, scope: Scope) -> pd.DataFrame:
@@ -351,7 +290,7 @@ def manager_logs(window: Window, employee_no: str, scope: Scope) -> pd.DataFrame
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _employee_no(url: str, manager_id: int) -> str | None:
-    return fresh(lookups.employee_no_of, manager_id)
+    return read(lookups.employee_no_of, manager_id)
 
 
 def employee_no_of(manager_id: int | None) -> str | None:
@@ -363,8 +302,7 @@ def employee_no_of(manager_id: int | None) -> str | None:
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _expert_coverage(url: str) -> experts.CoverageResult:
-    with engine().connect() as conn:
-        return experts.coverage(conn, load_settings(conn))
+    return read(experts.coverage, settings())
 
 
 def expert_coverage() -> experts.CoverageResult:
@@ -374,13 +312,7 @@ def expert_coverage() -> experts.CoverageResult:
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _experts_head(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> dict:
-    window, scope, current = Window(start, end), Scope(town, team), settings()
-    reads = {
-        "calls": lambda conn: experts.call_stats(conn, window, current, scope),
-        "calls_before": lambda conn: experts.call_stats(conn, window.previous(), current, scope),
-        "by_specialty": lambda conn: experts.calls_by_specialty(conn, window, current, scope),
-    }
-    return named_side_by_side(engine(), reads)
+    return screens.experts_head(engine(), Window(start, end), settings(), Scope(town, team))
 
 
 def experts_head(window: Window, scope: Scope) -> dict:
@@ -390,13 +322,7 @@ def experts_head(window: Window, scope: Scope) -> dict:
 
 
 def _expert_details_now(engine: Engine, window: Window, scope: Scope) -> dict:
-    reads = {  # the longest first
-        "by_expert": lambda conn: experts.by_expert(conn, window, scope),
-        "open_calls": lambda conn: experts.open_calls(conn, window.end, scope),
-        "never_called": lambda conn: experts.never_called(conn, window, scope),
-        "response_minutes": lambda conn: experts.answered_minutes(conn, window, scope),
-    }
-    return named_side_by_side(engine, reads)
+    return screens.expert_details(engine, window, scope)
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
@@ -422,28 +348,12 @@ CUSTOMER_LIST_ROWS = 200  # rows of the customer list on screen; the download ha
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _segment_table(url: str, as_of: dt.date, town: str | None, team: str | None, by: str) -> pd.DataFrame:
-    scope, current = Scope(town, team), settings()
-    towns = filter_choices()[0]
-    if by != "town" or town is not None or len(towns) < 2:
-        with engine().connect() as conn:
-            return segments.combination_table(conn, as_of, current, scope, by)
-    # One pass over every customer: the two halves of the towns counted side by side.
-    middle = towns[len(towns) // 2]
-    parts = side_by_side(engine(), [
-        lambda conn: segments.combination_table(conn, as_of, current, scope, by, towns=(None, middle)),
-        lambda conn: segments.combination_table(conn, as_of, current, scope, by, towns=(middle, None)),
-    ])
-    return segments.merge_parts(parts, by)
+    return screens.segment_table(engine(), as_of, settings(), Scope(town, team), by, filter_choices()[0])
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _segment_overview(url: str, as_of: dt.date, town: str | None, team: str | None) -> dict:
-    table = _segment_table(url, as_of, town, team, "town")  # the per-town counts the screen shows too
-    counts = segments.counts_of(table)
-    segmented = counts["total"] - counts["none"]
-    return {"counts": {**counts, "segmented": segmented,
-                       "coverage_rate": counts["covered"] / segmented if segmented else None},
-            "overlaps": segments.overlaps_of(table)}
+    return screens.segment_overview(_segment_table(url, as_of, town, team, "town"))  # the screen's table too
 
 
 def segment_overview(as_of: dt.date, scope: Scope) -> dict:
@@ -470,8 +380,7 @@ def segment_breakdown(as_of: dt.date, scope: Scope, by: str) -> pd.DataFrame:
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _customer_page(url: str, as_of: dt.date, town: str | None, team: str | None, segment: str | None,
                    search: str | None, limit: int) -> pd.DataFrame:
-    with engine().connect() as conn:
-        return segments.customer_list(conn, as_of, load_settings(conn), Scope(town, team), segment, search, limit)
+    return read(segments.customer_list, as_of, settings(), Scope(town, team), segment, search, limit)
 
 
 def customer_page(as_of: dt.date, scope: Scope, segment: str | None, search: str | None,
@@ -483,24 +392,14 @@ def customer_page(as_of: dt.date, scope: Scope, segment: str | None, search: str
 def customer_list_all(as_of: dt.date, scope: Scope, segment: str | None, search: str | None) -> pd.DataFrame:
     """Every customer of metrics.segments.customer_list in scope (for downloads: not cached, as it
     can hold the whole customer table; a download button calls it only when clicked)."""
-    with engine().connect() as conn:
-        return segments.customer_list(conn, as_of, load_settings(conn), scope, segment, search)
+    return read(segments.customer_list, as_of, settings(), scope, segment, search)
 
 
 # --- Lead-time screen (views/lead_time.py) ------------------------------------
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _lead_time_head(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> dict:
-    window, scope, current = Window(start, end), Scope(town, team), settings()
-    reads = {
-        "strata": lambda conn: lead_time.stratum_counts(conn, window, current, scope),
-        "before": lambda conn: lead_time.summary(conn, window.previous(), current, scope),
-    }
-    head = named_side_by_side(engine(), reads)
-    head["now"] = lead_time.summary_of(head["strata"])  # the window's own, from the same counts
-    head["distribution"] = lead_time.lead_days_counts_of(head["strata"])
-    head["adjusted"] = lead_time.adjusted_of(head["strata"], interval=False)
-    return head
+    return screens.lead_time_head(engine(), Window(start, end), settings(), Scope(town, team))
 
 
 def lead_time_head(window: Window, scope: Scope) -> dict:
@@ -525,19 +424,7 @@ def lead_time_interval_later(window: Window, scope: Scope, strata: pd.DataFrame)
 
 
 def _lead_time_details_now(engine: Engine, window: Window, scope: Scope, current: dict, trend_start: dt.date) -> dict:
-    over, stages, trend = side_by_side(engine, [  # the longest first
-        lambda conn: lead_time.over_limit_reasons(conn, window, current, scope),
-        lambda conn: lead_time.stage_summary(conn, window, current, scope),
-        lambda conn: lead_time.monthly_trend(conn, Window(trend_start, window.end), current, scope),
-    ])
-    return {
-        "trend": trend,
-        "stages": stages,
-        "limits": lead_time.stage_limit_table(current),
-        "over_limit_applications": over["app_no"].nunique(),
-        "stalled_applications": int((over["state"] == "stalled").sum()),
-        "over_limit": over,
-    }
+    return screens.lead_time_details(engine, window, current, scope, trend_start)
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
@@ -570,14 +457,7 @@ NEEDS_RULES = ("capacity_increase", "basic_charge_adjustment", "direct_trading",
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _needs_findings(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> dict:
-    window, scope, current = Window(start, end), Scope(town, team), settings()
-    (capacity, charge), surge, trading = side_by_side(engine(), [  # the longest first
-        lambda conn: needs.demand_findings(conn, window, current, scope),
-        lambda conn: needs.surge(conn, window, current, scope),
-        lambda conn: needs.direct_trading(conn, current, scope, as_of=end),
-    ])
-    return {"capacity_increase": capacity, "basic_charge_adjustment": charge, "direct_trading": trading,
-            "surge": surge}
+    return screens.needs_findings(engine(), Window(start, end), settings(), Scope(town, team))
 
 
 def needs_findings(window: Window, scope: Scope) -> dict[str, pd.DataFrame]:
@@ -596,56 +476,52 @@ def needs_customers(findings: dict[str, pd.DataFrame]) -> dict[str, int]:
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _case_figures(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> dict:
-    window, scope = Window(start, end), Scope(town, team)
-    return named_side_by_side(engine(), {
-        "conversion": lambda conn: case_metrics.conversion(conn, window, scope),
-        "state_days": lambda conn: case_metrics.state_days(conn, window, scope),
-    })
+    return read(case_metrics.figures, Window(start, end), Scope(town, team))
 
 
 def case_figures(window: Window, scope: Scope) -> dict:
-    """{"conversion": metrics.cases.conversion, "state_days": metrics.cases.state_days} of the window."""
+    """{"conversion", "state_days"} of the window's needs cases (metrics.cases.figures)."""
     return _case_figures(database_url(), window.start, window.end, scope.town, scope.team)
 
 
 def case_list(as_of: dt.date, open_only: bool = False, manager_id: int | None = None,
               limit: int = 500) -> pd.DataFrame:
     """Needs cases (data_access.cases.list_cases; not cached: what the office and managers act on)."""
-    return fresh(cases.list_cases, as_of, open_only=open_only, manager_id=manager_id, limit=limit)
+    return read(cases.list_cases, as_of, open_only=open_only, manager_id=manager_id, limit=limit)
 
 
 def case_row(case_id: int) -> dict | None:
     """One needs case as stored now (data_access.cases.case_row), for the form that moves it."""
-    return fresh(cases.case_row, case_id)
+    return read(cases.case_row, case_id)
 
 
 # --- Documents (ui/attachments.py, views/reports.py) ------------------------------
 
 def attachment_list(actor, kind: str, record_id: int, day: dt.date) -> list[dict]:
     """The files of one record (data_access.attachments.list_attachments; not cached)."""
-    return fresh(attachments.list_attachments, actor, kind, record_id, day)
+    return read(attachments.list_attachments, actor, kind, record_id, day)
 
 
 def attachment_file(actor, attachment_id: int, day: dt.date) -> tuple[str, bytes, str]:
     """(file name, bytes, MIME type) of one file (data_access.attachments.attachment_file; not cached)."""
-    return fresh(attachments.attachment_file, actor, attachment_id, day)
+    return read(attachments.attachment_file, actor, attachment_id, day)
 
 
 def may_attach(actor, kind: str, record_id: int, day: dt.date) -> bool:
     """Whether `actor` may add files to the record (data_access.attachments.may_attach)."""
-    return fresh(attachments.may_attach, actor, kind, record_id, day)
+    return read(attachments.may_attach, actor, kind, record_id, day)
 
 
 def unit_reports() -> list[dict]:
     """The collaborating units' reports, newest period first (data_access.attachments.list_unit_reports)."""
-    return fresh(attachments.list_unit_reports)
+    return read(attachments.list_unit_reports)
 
 
 # --- Value (views/value.py, the overview) ---------------------------------------
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _value_figures(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> dict:
-    return fresh(value.value, Window(start, end), settings(), Scope(town, team))
+    return read(value.value, Window(start, end), settings(), Scope(town, team))
 
 
 def value_figures(window: Window, scope: Scope) -> dict:
@@ -657,68 +533,65 @@ def value_figures(window: Window, scope: Scope) -> dict:
 
 def stored_row(sheet: str, key: dict) -> dict | None:
     """One row of a contract sheet in form shape, as stored now (data_access.writes.load_row)."""
-    return fresh(writes.load_row, sheet, key)
+    return read(writes.load_row, sheet, key)
 
 
 def account(username: str) -> dict | None:
     """username, display_name, role, email, active and employee_no of one account."""
-    return fresh(subs.account, username)
+    return read(subs.account, username)
 
 
 def validate_import(source, progress: Callable[[str, float], None]) -> importer.ImportResult:
     """What importing `source` would do, checked against the database (nothing written)."""
-    return fresh(importer.validate_source, source, progress)
+    return read(importer.validate_source, source, progress)
 
 
 def subscriptions_of(username: str | None) -> list[dict]:
     """The subscriptions of `username` (every one for None)."""
-    return fresh(subs.list_subscriptions, username)
+    return read(subs.list_subscriptions, username)
 
 
 def subscription_scopes() -> dict:
     """The towns and teams a subscription may be scoped to."""
-    return fresh(subs.scope_choices)
+    return read(subs.scope_choices)
 
 
 def delivery_counts(since: dt.date) -> dict:
-    return fresh(subs.delivery_counts, since)
+    return read(subs.delivery_counts, since)
 
 
 def delivery_log(since: dt.date, status: str | None, limit: int) -> list[dict]:
-    return fresh(subs.delivery_log, since=since, status=status, limit=limit)
+    return read(subs.delivery_log, since=since, status=status, limit=limit)
 
 
 def delivery_message(delivery_id: int) -> tuple[dict | None, str | None]:
     """A delivered message and the name of its attached file (None when it has none)."""
-    with engine().connect() as conn:
-        message = subs.delivery_body(conn, delivery_id)
-        has_file = message and message["file_sha256"]
-        return message, subs.delivery_file_name(conn, message["file_sha256"]) if has_file else None
+    return read(subs.delivery_with_file_name, delivery_id)
 
 
 def audit_choices(start: dt.date, end: dt.date) -> dict:
-    return fresh(audit.audit_choices, start, end)
+    return read(audit.audit_choices, start, end)
 
 
 def audit_entries(start: dt.date, end: dt.date, **filters) -> tuple[list[dict], int]:
     """(entries, total) of the data-change log (data_access.audit.query_audit)."""
-    return fresh(audit.query_audit, start, end, **filters)
+    return read(audit.query_audit, start, end, **filters)
 
 
 def security_usernames(start: dt.date, end: dt.date) -> list[str]:
-    return fresh(security.event_usernames, start, end)
+    return read(security.event_usernames, start, end)
 
 
 def security_events(start: dt.date, end: dt.date, **filters) -> tuple[list[dict], int]:
     """(events, total) of the security event log (data_access.security.query_events)."""
-    return fresh(security.query_events, start, end, **filters)
+    return read(security.query_events, start, end, **filters)
 
 
 # --- Joint meeting (views/meeting.py) -----------------------------------------
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _agenda(url: str, as_of: dt.date, town: str | None, team: str | None) -> meeting.Agenda:
-    return fresh(meeting.agenda, as_of, settings(), Scope(town, team))
+    return read(meeting.agenda, as_of, settings(), Scope(town, team))
 
 
 def agenda(as_of: dt.date, scope: Scope) -> meeting.Agenda:
@@ -728,7 +601,7 @@ def agenda(as_of: dt.date, scope: Scope) -> meeting.Agenda:
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _meetings(url: str) -> pd.DataFrame:
-    return fresh(list_meetings)
+    return read(list_meetings)
 
 
 def meetings() -> pd.DataFrame:
@@ -740,7 +613,7 @@ def brief_pdf(window: Window, as_of: dt.date, lang: str) -> bytes:
     """The meeting brief as PDF bytes (reports.brief.build_brief; not cached: made on request)."""
     from reports.brief import build_brief
 
-    return fresh(build_brief, window, as_of, settings(), lang)
+    return read(build_brief, window, as_of, settings(), lang)
 
 
 # --- Entry screens' reads (ui.forms, views/entry_*; cleared with every other cache after a write) -------------------------------
@@ -748,9 +621,8 @@ def brief_pdf(window: Window, as_of: dt.date, lang: str) -> bytes:
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _entry_rows(url: str, sheet: str, equals: tuple, search: str | None, search_columns: tuple,
           limit: int) -> tuple[list[dict], int]:
-    with engine().connect() as conn:
-        return lookups.find_rows(conn, sheet, equals=dict(equals), search=search,
-                                 search_columns=search_columns, limit=limit)
+    return read(lookups.find_rows, sheet, equals=dict(equals), search=search, search_columns=search_columns,
+                limit=limit)
 
 
 def entry_rows(sheet: str, equals: dict | None = None, search: str | None = None,
@@ -761,8 +633,7 @@ def entry_rows(sheet: str, equals: dict | None = None, search: str | None = None
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _entry_distinct(url: str, sheet: str, column: str) -> list:
-    with engine().connect() as conn:
-        return lookups.distinct_values(conn, sheet, column)
+    return read(lookups.distinct_values, sheet, column)
 
 
 def entry_distinct(sheet: str, column: str) -> list:
@@ -771,8 +642,7 @@ def entry_distinct(sheet: str, column: str) -> list:
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _postings_on(url: str, manager_id: int, day: dt.date) -> list[tuple[str, str]]:
-    with engine().connect() as conn:
-        return writes.manager_postings_on(conn, manager_id, day)
+    return read(writes.manager_postings_on, manager_id, day)
 
 
 def postings_on(manager_id: int, day: dt.date) -> list[tuple[str, str]]:
@@ -782,8 +652,7 @@ def postings_on(manager_id: int, day: dt.date) -> list[tuple[str, str]]:
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _days_without_log(url: str, manager_id: int, start: dt.date, end: dt.date) -> list[dt.date]:
-    with engine().connect() as conn:
-        return writes.days_without_log(conn, manager_id, start, end)
+    return read(writes.days_without_log, manager_id, start, end)
 
 
 def days_without_log(manager_id: int, start: dt.date, end: dt.date) -> list[dt.date]:
@@ -793,8 +662,7 @@ def days_without_log(manager_id: int, start: dt.date, end: dt.date) -> list[dt.d
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _log_on(url: str, manager_id: int, account_no: str, day: dt.date) -> dict | None:
-    with engine().connect() as conn:
-        return writes.manager_log_on(conn, manager_id, account_no, day)
+    return read(writes.manager_log_on, manager_id, account_no, day)
 
 
 def log_on(manager_id: int, account_no: str, day: dt.date) -> dict | None:
@@ -804,8 +672,7 @@ def log_on(manager_id: int, account_no: str, day: dt.date) -> dict | None:
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _entry_logs(url: str, manager_id: int, start: dt.date, end: dt.date) -> list[dict]:
-    with engine().connect() as conn:
-        return writes.manager_logs(conn, manager_id, start, end)
+    return read(writes.manager_logs, manager_id, start, end)
 
 
 def entry_logs(manager_id: int, start: dt.date, end: dt.date) -> list[dict]:
@@ -815,8 +682,7 @@ def entry_logs(manager_id: int, start: dt.date, end: dt.date) -> list[dict]:
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _manager_ids(url: str) -> dict[str, int]:
-    with engine().connect() as conn:
-        return lookups.manager_ids(conn)
+    return read(lookups.manager_ids)
 
 
 def manager_ids() -> dict[str, int]:
@@ -828,8 +694,7 @@ def manager_ids() -> dict[str, int]:
 def _admin_read(url: str, what: str) -> list[dict]:
     readers = {"users": admin.list_users, "settings": admin.settings_rows,
                "calendar": admin.calendar_overrides}
-    with engine().connect() as conn:
-        return readers[what](conn)
+    return read(readers[what])
 
 
 def users() -> list[dict]:

@@ -43,6 +43,7 @@ from data_access.failures import DATABASE_ERRORS
 from data_access.writes import WRITE_ERRORS, StaleRow, ValidationFailed, get_sheet, plain_value
 from ui import auth, data, errors
 from ui.filters import MAX_DATE, MIN_DATE
+from ui.problem_text import column_label, error_text, problem_text
 from ui.strings import language, t
 from ui.text import plain
 
@@ -99,12 +100,12 @@ def submit(form: str, action: Callable[[], str | None], row_labels: list[str] | 
     except ValidationFailed as failed:
         outcome["problems"] = {}
         for problem in failed.problems:
-            outcome["problems"].setdefault(problem.column, problem.message(lang))
+            outcome["problems"].setdefault(problem.column, problem_text(problem, lang))
         outcome["lines"] = _problem_lines(failed, lang, row_labels, deleted_labels)
     except StaleRow as stale:
-        outcome["stale"] = StaleRow(stale.table, stale.key).message(lang)  # the key names the row
+        outcome["stale"] = error_text(StaleRow(stale.table, stale.key), lang)  # the key names the row
     except WRITE_ERRORS as error:
-        outcome["error"] = error.message(lang)
+        outcome["error"] = error_text(error, lang)
     except DATABASE_ERRORS as error:
         outcome["code"], reference = errors.report(error, f"saving form {form}")
         outcome["error"] = errors.save_failed(outcome["code"], reference)
@@ -119,7 +120,7 @@ def _problem_lines(failed: ValidationFailed, lang: str, row_labels: list[str] | 
     lines = []
     separator = "：" if lang == "zh" else ": "
     for problem in failed.problems:
-        text = f"{failed.column_label(problem, lang)}{separator}{problem.message(lang)}"
+        text = f"{column_label(failed, problem, lang)}{separator}{problem_text(problem, lang)}"
         labels = deleted_labels if problem.code == "still_referenced" else row_labels
         if problem.row is not None and labels and problem.row < len(labels):
             text = f"{labels[problem.row]} · {text}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from data_access import admin, passwords
-from data_access.writes import ValidationFailed
+from data_access.writes import ValidationFailed, WriteProblem
 from ui import auth, data, forms
 from ui.strings import t
 from ui.text import plain
@@ -21,8 +21,7 @@ EMAIL_FORM = "acc_email"
 def change_password() -> str:
     typed = forms.values(FORM, ("current_password", "password", "repeat"))
     if (typed["password"] or "") != (typed["repeat"] or ""):
-        raise ValidationFailed([admin.AdminProblem("repeat", "passwords_differ", {}, None,
-                                                   (t("acc_repeat"), t("acc_repeat")))], "users")
+        raise ValidationFailed([WriteProblem("repeat", "passwords_differ", {}, None, "acc_repeat")], "users")
     admin.change_own_password(data.engine(), auth.current_actor(), typed["current_password"] or "",
                               typed["password"] or "", keep_session=auth.session_token())
     forms.forget(FORM, ("current_password", "password", "repeat"))

@@ -13,10 +13,10 @@ import pandas as pd
 import streamlit as st
 
 from data_access import audit, security
-from data_access.writes import table_label
 from ui import data, forms
 from ui.components import show_table
 from ui.filters import MAX_DATE, MIN_DATE
+from ui.problem_text import table_label
 from ui.strings import language, t
 
 LIMIT = 1000

@@ -11,10 +11,9 @@ import pandas as pd
 import streamlit as st
 
 from data_access import admin, passwords
-from data_access import subscriptions as subs
 from data_access.models import ROLES
 from ui import auth, data, forms
-from ui.strings import language, t
+from ui.strings import t
 from ui.text import plain
 
 CREATE, ROLE, PASSWORD, SESSIONS = "eus_create", "eus_role", "eus_password", "eus_sessions"
@@ -24,13 +23,11 @@ TIME = "%Y-%m-%d %H:%M"
 
 def role_labels() -> dict[str, str]:
     """role -> its label in the UI language (read once per run, for format_func)."""
-    index = 0 if language() == "zh" else 1
-    return {role: labels[index] for role, labels in admin.ROLE_LABELS.items()}
+    return {role: t(f"lbl_role_{role}") for role in ROLES}
 
 
 def user_label(column: str) -> str:
-    zh, en = admin.USER_LABELS[column]
-    return zh if language() == "zh" else en
+    return t(f"lbl_user_{column}")
 
 
 def password_help() -> str:
@@ -126,8 +123,7 @@ def password_form(user: dict) -> None:
 
 
 def email_label() -> str:
-    zh, en = subs.LABELS["email"]
-    return zh if language() == "zh" else en
+    return t("lbl_sub_email")
 
 
 def save_email(user: dict) -> str:

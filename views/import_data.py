@@ -19,6 +19,7 @@ from data_access.permissions import PermissionDenied
 from data_access.template import write_template
 from ui import auth, data, forms, theme
 from ui.components import missing_as_dash, show_table
+from ui.problem_text import error_text, problem_text
 from ui.strings import language, t
 from ui.text import plain
 
@@ -93,7 +94,7 @@ def error_table(result: importer.ImportResult) -> pd.DataFrame:
     lang = language()
     return pd.DataFrame(
         [{t("imp_col_sheet"): sheet_label(p.sheet), t("imp_col_row"): p.row,
-          t("imp_col_column"): column_label(p.sheet, p.column), t("imp_col_reason"): p.message(lang)}
+          t("imp_col_column"): column_label(p.sheet, p.column), t("imp_col_reason"): problem_text(p, lang)}
          for p in result.errors],
         columns=[t("imp_col_sheet"), t("imp_col_row"), t("imp_col_column"), t("imp_col_reason")])
 
@@ -105,7 +106,7 @@ def commit(source: importer.Source) -> None:
                                         progress=progress_reporter(bar))
     except PermissionDenied as error:
         bar.empty()
-        st.error(plain(error.message(language())))
+        st.error(plain(error_text(error, language())))
         return
     bar.empty()
     if not result.committed:

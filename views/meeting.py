@@ -17,7 +17,7 @@ from data_access import clock
 from data_access.meetings import NewActionItem, close_action_item, record_meeting
 from metrics import meeting
 from reports.brief import FontMissing, find_cjk_font
-from ui import attachments, auth, data, forms
+from ui import agenda_text, attachments, auth, data, forms
 from ui.components import MISSING, show_figures, show_table
 from ui.filters import MAX_DATE, MIN_DATE, screen_filters
 from ui.reminders import calendar_reminder
@@ -140,7 +140,7 @@ def wall_agenda(agenda: meeting.Agenda) -> None:
     for first in range(0, len(sections), WALL_COLUMNS):
         for column, (number, key, frame) in zip(st.columns(WALL_COLUMNS), sections[first:first + WALL_COLUMNS]):
             column.subheader(section_title(number, key, frame, lang, agenda.as_of))
-            table = meeting.display_table(key, frame.head(rows_each), lang)[[*WALL_TEXT, "age_days"]]
+            table = agenda_text.display_table(key, frame.head(rows_each), lang)[[*WALL_TEXT, "age_days"]]
             for name, width in WALL_TEXT.items():
                 table[name] = [clip(value, width) for value in table[name]]
             table["age_days"] = [MISSING if pd.isna(days) else f"{int(days):,}" for days in table["age_days"]]
@@ -150,7 +150,7 @@ def wall_agenda(agenda: meeting.Agenda) -> None:
 def agenda_sections(agenda: meeting.Agenda) -> None:
     lang = language()
     for number, (key, frame) in enumerate(agenda.sections.items(), start=1):
-        title = meeting.SECTION_TITLES[key][lang]
+        title = agenda_text.section_title(key, lang)
         st.subheader(section_title(number, key, frame, lang, agenda.as_of))
         caption = section_caption(key, agenda)
         if caption:
@@ -158,7 +158,7 @@ def agenda_sections(agenda: meeting.Agenda) -> None:
         if frame.empty:
             st.success(t("mt_none"))
             continue
-        table = meeting.display_table(key, frame, lang).rename(columns=column_names())
+        table = agenda_text.display_table(key, frame, lang).rename(columns=column_names())
         show_table(table, f"{t('nav_meeting')}_{title}", key=f"mt_table_{key}")
 
 

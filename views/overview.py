@@ -7,6 +7,7 @@ import streamlit as st
 
 from data_access import clock
 from metrics.calendar import rate
+from metrics.screens import BEFORE, MANAGER_KPIS, NOW, TREND, overview_windows
 from ui import auth, data, state
 from ui.components import (
     change,
@@ -23,7 +24,6 @@ from ui.components import (
     reference_marks,
     trend_chart,
 )
-from ui.data import BEFORE, NOW, TREND
 from ui.filters import screen_filters, window_caption
 from ui.reminders import calendar_reminder
 from ui.strings import t
@@ -38,7 +38,7 @@ window_caption(filters)
 st.caption(t("ov_caption"))
 if auth.current_role() == "office" and not state.projection():
     calendar_reminder(data.calendar_years_to_load(clock.today()), link=True)
-months = data.overview_windows(window.start, window.end)[TREND]
+months = overview_windows(window)[TREND]
 trend = pd.DataFrame({"month": [month.start for month in months]})
 
 # The layout first; then each KPI fills its card and its trend chart as soon as it is read, the
@@ -115,7 +115,7 @@ def days(value: float | None) -> str:
 
 # --- Manager KPIs: cards and trends -------------------------------------------------------------
 
-for index, kpi in enumerate(data.MANAGER_KPIS):
+for index, kpi in enumerate(MANAGER_KPIS):
     totals = data.overview_manager_totals(kpi, window, scope)
     values = rate_card(cards[index], kpi, totals)
     trend[f"{kpi}_rate"] = values[TREND]

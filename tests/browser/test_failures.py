@@ -11,7 +11,8 @@ import urllib.request
 
 import pytest
 
-from tests.browser.conftest import ROOT, free_port, screenshot, server_log, wait_idle
+from deploy.local import NGINX_MAIN, site_config
+from tests.browser.conftest import free_port, screenshot, server_log, wait_idle
 from ui.strings import EN, ZH
 
 EXCEPTION = '[data-testid="stException"]'
@@ -51,31 +52,6 @@ def test_database_down_shows_a_message_and_no_traceback(page, start_server):
 
 # --- The reverse proxy -------------------------------------------------------------------------
 
-NGINX_MAIN = """daemon off;
-master_process off;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log;
-events {{ worker_connections 64; }}
-http {{
-    access_log {tmp}/access.log;
-    client_body_temp_path {tmp}/body;
-    proxy_temp_path {tmp}/proxy;
-    fastcgi_temp_path {tmp}/fastcgi;
-    uwsgi_temp_path {tmp}/uwsgi;
-    scgi_temp_path {tmp}/scgi;
-    include {tmp}/site.conf;
-}}
-"""
-
-
-def site_config(app_port: int, proxy_port: int) -> str:
-    """deploy/nginx/dashboard.conf as shipped, pointed at the test's app and on 127.0.0.1 only."""
-    text = (ROOT / "deploy" / "nginx" / "dashboard.conf").read_text()
-    assert "server 127.0.0.1:8501;" in text and "listen 80;" in text
-    return (text.replace("server 127.0.0.1:8501;", f"server 127.0.0.1:{app_port};")
-            .replace("listen 80;", f"listen 127.0.0.1:{proxy_port};"))
-
-
 def status(url: str) -> tuple[int, str]:
     try:
         with urllib.request.urlopen(url, timeout=10) as answer:
@@ -90,7 +66,7 @@ def proxy_url(server_url, tmp_path):
     if not os.access(NGINX, os.X_OK):
         pytest.skip(f"{NGINX} is missing: apt-get install -y nginx")
     port = free_port()
-    (tmp_path / "site.conf").write_text(site_config(int(server_url.rsplit(":", 1)[1]), port))
+    (tmp_path / "site.conf").write_text(site_config([int(server_url.rsplit(":", 1)[1])], port, tmp_path / "cache"))
     (tmp_path / "nginx.conf").write_text(NGINX_MAIN.format(tmp=tmp_path))
     check = subprocess.run([NGINX, "-t", "-c", str(tmp_path / "nginx.conf")], capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
@@ -115,7 +91,8 @@ def test_the_proxy_hides_streamlit_metrics_and_serves_the_app(page, server_url, 
     code, body = status(f"{server_url}/_stcore/metrics")  # Streamlit itself: open to anyone
     assert code == 200 and "active_sessions" in body
     for path in ("/_stcore/metrics", "/_stcore/metrics?families=cache_memory_bytes", "/_stcore/metrics/",
-                 "//_stcore/metrics", "/_stcore/%6Detrics"):
+                 "//_stcore/metrics", "/_stcore/%6Detrics",
+                 "/overview/_stcore/metrics", "/_stcore/agent/openapi.json", "/_stcore/script-health-check"):
         assert status(proxy_url + path)[0] == 404, path
     assert status(f"{proxy_url}/_stcore/health") == (200, "ok")
     # The app works through the proxy, websocket included: the login form is drawn.

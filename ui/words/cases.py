@@ -11,6 +11,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "nav_section_followup": ("跟进与档案", "Follow-up and documents"),
     # the agenda's short label
     "mt_short_open_cases": ("未办结需求线索", "Open needs cases"),
+    "ag_title_open_cases": ("尚未办结的需求跟进线索", "Needs cases not closed"),
+    "ag_case_detail": ("{rule}·{state}，{opened} 生成", "{rule}, {state}, opened {opened}"),
     # states, rules, proposals
     "cs_status_new": ("新发现", "new"),
     "cs_status_confirmed": ("已核实", "confirmed"),
@@ -122,4 +124,43 @@ WORDS |= {
     "ur_col_summary": ("摘要", "Summary"),
     "ur_col_submitted_on": ("报送日期", "Submitted"),
     "ur_col_files": ("附件数", "Files"),
+}
+
+# The write path's codes (data_access.cases, data_access.attachments) and the fields they name,
+# rendered by ui.problem_text.
+WORDS |= {
+    "lbl_cs_status": ("状态", "status"),
+    "lbl_cs_on": ("日期", "date"),
+    "lbl_cs_reason": ("排除原因", "reason"),
+    "lbl_cs_proposal": ("方案", "proposal"),
+    "lbl_cs_application_no": ("报装申请编号", "application no."),
+    "lbl_cs_yuan_saved_per_year": ("年节省电费（元）", "yuan saved per year"),
+    "lbl_cs_kwh_traded": ("交易电量（kWh）", "kWh traded"),
+    "lbl_cs_note": ("备注", "note"),
+    "lbl_ur_unit": ("协作单位", "unit"),
+    "lbl_ur_period_start": ("开始日期", "from"),
+    "lbl_ur_period_end": ("结束日期", "to"),
+    "lbl_ur_summary": ("报告摘要", "summary"),
+    "lbl_ur_submitted_on": ("报送日期", "submitted on"),
+    "lbl_ur_file": ("附件", "file"),
+    "pr_case_bad_transition": ("线索当前的状态不能转为所选状态（只能逐步办理：核实或排除 → 提出方案 → 办结或未采纳）",
+                               ("this move is not allowed from the case's state (new → confirmed or dismissed → "
+                               "proposed → done or declined)")),
+    "pr_case_unknown_application": ("报装申请“{value}”不存在", "application '{value}' does not exist"),
+    "pr_case_other_customer": ("报装申请“{value}”不属于该客户", "application '{value}' is not this customer's"),
+    "pr_case_before_previous": ("不能早于上一步日期 {previous}", "before the previous step's date {previous}"),
+    "pr_case_after_today": ("不能晚于今天 {today}", "after today {today}"),
+    "pr_case_not_positive": ("应大于 0", "must be above 0"),
+    "pr_case_unknown_choice": ("不是可选的方案", "not one of the proposals"),
+    "pr_case_not_yours": ("{username} 无权办理该客户的需求线索（只能办理本人派驻客户的线索）",
+                          "{username} may not move this customer's cases (only those of customers you are posted to)"),
+    "pr_case_open_office_only": ("只有办公室可以生成需求线索", "only the office opens needs cases"),
+    "pr_file_empty": ("文件为空", "the file is empty"),
+    "pr_file_too_large": ("文件 {size_mb} MB，超过上限 {max_mb} MB", "the file is {size_mb} MB, above the {max_mb} MB limit"),
+    "pr_file_executable": ("这是可执行程序（不论文件名），不能上传", "this is an executable program (whatever its name); refused"),
+    "pr_file_unknown_type": ("只能上传 PDF、图片（PNG/JPEG/GIF/WebP）或 Office 文档；按文件内容判断，不看扩展名",
+                             "only PDF, images (PNG/JPEG/GIF/WebP) or Office documents; judged by content, not by name"),
+    "pr_file_period_order": ("结束日期早于开始日期", "the period ends before it starts"),
+    "pr_file_denied": ("{username} 无权查看或上传该记录的附件", "{username} may not see or add files of this record"),
+    "pr_unit_reports_office_only": ("只有办公室可以登记协作单位报告", "only the office enters unit reports"),
 }

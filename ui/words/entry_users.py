@@ -1,0 +1,53 @@
+"""Words of user management (用户管理): each key holds (中文, English)."""
+
+from __future__ import annotations
+
+WORDS: dict[str, tuple[str, str]] = {
+    "eus_caption": (
+        "账号的创建、角色、密码与停用；派驻经理账号须关联工号。",
+        "Create accounts, change roles and passwords, deactivate; a manager account is linked to an employee no.",
+    ),
+    "eus_create": ("新建账号", "New account"),
+    "eus_username_help": ("3–32 个字母、数字或 . _ -（保存为小写）", "3-32 letters, digits or . _ - (stored lower-case)"),
+    "eus_password_help": (
+        "至少 {min} 个字符，含小写字母、大写字母、数字、符号中的至少 {classes} 类，不含用户名；用户首次登录时须自行修改。",
+        "at least {min} characters mixing at least {classes} of lower-case, upper-case, digits and symbols, without the username; the user must change it at the first login.",
+    ),
+    "eus_employee_help": ("仅派驻经理账号需要", "manager accounts only"),
+    "eus_created": ("已创建账号 {username}。", "Created account {username}."),
+    "eus_manage": ("修改账号", "Change an account"),
+    "eus_pick": ("选择账号", "Account"),
+    "eus_state": ("角色：{role} · {active} · 版本 {version}", "Role: {role} · {active} · version {version}"),
+    "eus_active": ("启用", "active"),
+    "eus_inactive": ("已停用", "inactive"),
+    "eus_change_role": ("修改角色", "Change the role"),
+    "eus_role_changed": ("{username} 的角色已改为 {role}。", "{username} is now {role}."),
+    "eus_new_password": ("新密码", "New password"),
+    "eus_reset_password": ("重置密码", "Reset the password"),
+    "eus_password_reset": ("已重置 {username} 的密码。", "Reset the password of {username}."),
+    "eus_deactivate": ("停用账号", "Deactivate the account"),
+    "eus_activate": ("启用账号", "Activate the account"),
+    "eus_deactivated": ("已停用 {username}。", "Deactivated {username}."),
+    "eus_activated": ("已启用 {username}。", "Activated {username}."),
+    "eus_col_locked": ("锁定至", "Locked until"),
+    "eus_col_changed": ("密码修改于", "Password changed"),
+    "eus_col_must_change": ("须改密码", "Must change password"),
+    "eus_unlock": ("解除登录锁定", "Lift the login lock"),
+    "eus_unlocked": ("已解除 {username} 的登录锁定。", "Lifted the login lock of {username}."),
+    "eus_not_locked": ("{username} 当前未被锁定。", "{username} is not locked."),
+    "eus_locked_state": ("因连续登录失败锁定至 {until}", "locked after failed logins until {until}"),
+    "eus_sessions": ("在线会话", "Live sessions"),
+    "eus_sessions_caption": (
+        "未退出、未超时的登录会话；结束后该浏览器下一次操作即回到登录页。",
+        "Sessions not logged out and not timed out; an ended session's browser shows the login at its next step.",
+    ),
+    "eus_no_sessions": ("当前没有在线会话。", "No live sessions."),
+    "eus_col_client": ("客户端地址", "Client address"),
+    "eus_col_started": ("登录时间", "Logged in"),
+    "eus_col_last_seen": ("最近操作", "Last active"),
+    "eus_col_expires": ("最迟结束", "Ends at the latest"),
+    "eus_pick_session": ("选择会话", "Session"),
+    "eus_end_session": ("结束会话", "End the session"),
+    "eus_session_ended": ("已结束 {username} 的会话。", "Ended the session of {username}."),
+    "eus_session_gone": ("该会话已经结束。", "That session has already ended."),
+}

@@ -1,0 +1,37 @@
+"""Words of security events (安全事件): each key holds (中文, English)."""
+
+from __future__ import annotations
+
+WORDS: dict[str, tuple[str, str]] = {
+    "sec_event_login": ("登录成功", "login"),
+    "sec_event_login_failed": ("登录失败", "failed login"),
+    "sec_event_locked": ("账号锁定", "locked"),
+    "sec_event_client_delayed": ("登录限速", "login delayed"),
+    "sec_event_unlocked": ("解除锁定", "unlocked"),
+    "sec_event_logout": ("退出登录", "logout"),
+    "sec_event_session_end": ("会话结束", "session ended"),
+    "sec_event_password_changed": ("修改密码", "password changed"),
+    "sec_event_user_created": ("新建账号", "account created"),
+    "sec_event_role_changed": ("角色变更", "role changed"),
+    "sec_event_deactivated": ("停用账号", "deactivated"),
+    "sec_event_activated": ("启用账号", "activated"),
+    "sec_reason_password": ("密码错误", "wrong password"),
+    "sec_reason_unknown_or_inactive": ("用户名不存在或已停用", "unknown or inactive username"),
+    "sec_reason_locked": ("锁定期间尝试登录", "attempt while locked"),
+    "sec_reason_wait": ("限速期间尝试登录", "attempt while delayed"),
+    "sec_reason_logout": ("主动退出", "logged out"),
+    "sec_reason_deactivated": ("账号停用", "account deactivated"),
+    "sec_reason_role": ("角色变更", "role changed"),
+    "sec_reason_idle": ("空闲超时", "idle timeout"),
+    "sec_reason_expired": ("超过最长有效期", "maximum lifetime reached"),
+    "sec_reason_admin": ("办公室结束", "ended by the office"),
+    "sec_by_self": ("本人", "the user"),
+    "sec_by_office": ("办公室", "the office"),
+    "sec_by_cli": ("命令行", "the command line"),
+    "sec_detail_reason": ("原因：{value}", "reason: {value}"),
+    "sec_detail_until": ("至 {value}", "until {value}"),
+    "sec_detail_failures": ("连续失败 {value} 次", "{value} failures in a row"),
+    "sec_detail_by": ("由{value}修改", "by {value}"),
+    "sec_detail_role": ("角色：{before} → {after}", "role: {before} → {after}"),
+    "sec_detail_new_role": ("角色：{value}", "role: {value}"),
+}
