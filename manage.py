@@ -382,6 +382,45 @@ def print_notify_report(report, dry_run: bool) -> None:
               f"not sendable {len(report.skipped)} ({timing})")
 
 
+def iso_month(text: str):
+    """YYYY-MM as the month's first day (argparse type)."""
+    import datetime as dt
+
+    try:
+        return dt.datetime.strptime(text, "%Y-%m").date()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a month YYYY-MM: {text!r}") from None
+
+
+def cmd_cases(args) -> int:
+    """open: a case for each finding of --month (default: the last complete month), joining open
+    cases (idempotent); list: the open cases."""
+    from data_access import cases
+    from data_access.clock import today
+    from data_access.permissions import CLI_ACTOR
+    from data_access.settings import load_settings
+    from metrics import cases as case_metrics
+    from metrics.needs import add_months
+
+    engine = existing_engine()
+    day = today()
+    if args.action == "list":
+        with engine.connect() as conn:
+            frame = cases.list_cases(conn, day, open_only=True)
+        for row in frame.itertuples():
+            print(f"#{row.id:<6} {row.account_no:12} {row.rule:24} {row.status:10} since {row.opened_on} "
+                  f"found {row.months_found}x  {row.managers or '-'}")
+        print(f"{len(frame)} open case(s)")
+        return 0
+    month = args.month or add_months(day.replace(day=1), -1)
+    with engine.connect() as conn:
+        found = case_metrics.month_findings(conn, month, load_settings(conn))
+    counts = cases.record_findings(engine, CLI_ACTOR, month, found, on=day)
+    print(f"cases {month:%Y-%m}: {len(found)} finding(s); opened {counts['opened']}, joined {counts['joined']}, "
+          f"already recorded {counts['unchanged']}")
+    return 0
+
+
 class Parser(argparse.ArgumentParser):
     """argparse with a one-line complaint (instead of the usage block) for bad arguments."""
 
@@ -452,6 +491,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--at", type=iso_moment, help="the moment to send for, YYYY-MM-DDTHH:MM (default: now)")
     p.add_argument("--dry-run", action="store_true", help="list what would go where; store and send nothing")
     p.set_defaults(func=cmd_notify)
+
+    p = sub.add_parser("cases", help="needs cases: open one per finding of a month (run monthly), or list the open ones",
+                       description="open: runs the four needs rules for --month (over that month and the two "
+                                   "before) and opens a case per customer and rule, or adds the month to its open "
+                                   "case; running it again changes nothing. list: the open cases.")
+    p.add_argument("action", choices=["open", "list"])
+    p.add_argument("--month", type=iso_month, help="YYYY-MM (default: the last complete month)")
+    p.set_defaults(func=cmd_cases)
 
     p = sub.add_parser("backup", help="copy the database to a new file (SQLite backup API, or pg_dump)")
     p.add_argument("path")

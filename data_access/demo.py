@@ -87,6 +87,7 @@ from typing import NamedTuple
 from sqlalchemy import Boolean, Date, DateTime, Table, func, select, text
 from sqlalchemy.engine import Connection, Engine
 
+from data_access import demo_followup
 from data_access.calendar import FIRST_YEAR, LAST_YEAR, ensure_calendar, package_workday
 from data_access.models import (
     SPECIALTIES,
@@ -1192,7 +1193,10 @@ def _clear_domain(conn: Connection) -> list[dict]:
         .where(users.c.username.not_in(DEMO_USERS)).order_by(users.c.id))]
     conn.execute(users.delete().where(users.c.manager_id.is_not(None)))
     if conn.dialect.name == "postgresql":
-        conn.execute(text(f"TRUNCATE {', '.join(t.name for t in DOMAIN_TABLES[:-1])}"))
+        # The needs cases point at customers and applications: PostgreSQL truncates them together
+        # (demo_followup.clear has emptied them already).
+        tables = ["need_case_months", "need_cases", *(t.name for t in DOMAIN_TABLES[:-1])]
+        conn.execute(text(f"TRUNCATE {', '.join(tables)}"))
         conn.execute(DOMAIN_TABLES[-1].delete())
     else:
         for table in DOMAIN_TABLES:
@@ -1340,6 +1344,7 @@ def _write(conn: Connection, plan: DemoPlan, report: Progress) -> dict[str, int]
     if sqlite:
         cache_size = conn.exec_driver_sql("PRAGMA cache_size").scalar()
         conn.exec_driver_sql("PRAGMA cache_size=-262144")  # 256 MB: index upkeep on big tables
+    demo_followup.clear(conn)  # before the domain tables their rows point to
     linked = _clear_domain(conn)
     expected = (len(plan.managers) + len(plan.customers) + len(plan.experts) + len(plan.training)
                 + len(plan.assessments) + len(plan.postings) + len(plan.plans) + len(plan.calls)
@@ -1375,8 +1380,11 @@ def _write(conn: Connection, plan: DemoPlan, report: Progress) -> dict[str, int]
     _restore_users(conn, linked, plan.managers, demo_manager.id)
     _demo_users(conn, demo_manager)
     ensure_calendar(conn)
+    report("needs cases and documents", 0.99)
+    followup = demo_followup.write(conn, seed, until, demo_manager.id)
     if sqlite:
         conn.exec_driver_sql(f"PRAGMA cache_size={int(cache_size)}")
     counts = {name: loader.counts[name] for name in (t.name for t in reversed(DOMAIN_TABLES))}
     counts["users"] = conn.execute(select(func.count()).select_from(User)).scalar()
+    counts.update(followup)
     return counts

@@ -573,3 +573,105 @@ class DeliveryItem(Base):
     rule: Mapped[str] = mapped_column(String(24))
     subject: Mapped[str] = mapped_column(String(120))  # e.g. the employee no., app no., call no.
     period: Mapped[str] = mapped_column(String(24))  # e.g. the week's Monday, the month; '' = once
+
+
+# ---------------------------------------------------------------- needs cases (issue 17, item 2)
+
+NEED_RULES = ("capacity_increase", "basic_charge_adjustment", "direct_trading", "surge")
+CASE_STATUSES = ("new", "confirmed", "dismissed", "proposed", "done", "declined")
+OPEN_CASE_STATUSES = ("new", "confirmed", "proposed")
+PROPOSALS = ("increase", "tariff_mode", "trading")
+
+
+class NeedCase(Versioned, Base):
+    """The follow-up of a needs finding (customer, rule): new → confirmed or dismissed → proposed →
+    done or declined (data_access.cases). A finding found again while its case is open joins it
+    (need_case_months); at most one open case per customer and rule (partial unique index)."""
+
+    __tablename__ = "need_cases"
+    __table_args__ = (
+        CheckConstraint(_in("rule", NEED_RULES), name="rule"),
+        CheckConstraint(_in("status", CASE_STATUSES), name="status"),
+        CheckConstraint(f"proposal IS NULL OR {_in('proposal', PROPOSALS)}", name="proposal"),
+        CheckConstraint("yuan_saved_per_year IS NULL OR yuan_saved_per_year >= 0", name="yuan_nonneg"),
+        CheckConstraint("kwh_traded IS NULL OR kwh_traded >= 0", name="kwh_nonneg"),
+        Index("uq_need_cases_open", "customer_id", "rule", unique=True,
+              sqlite_where=text("status IN ('new', 'confirmed', 'proposed')"),
+              postgresql_where=text("status IN ('new', 'confirmed', 'proposed')")),
+        Index("ix_need_cases_status", "status", "opened_on"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    rule: Mapped[str] = mapped_column(String(32))
+    first_month: Mapped[dt.date] = mapped_column(Date)  # the month it was first found (first day)
+    last_month: Mapped[dt.date] = mapped_column(Date)  # the latest month it was found again
+    status: Mapped[str] = mapped_column(String(10), default="new", server_default="new")
+    opened_on: Mapped[dt.date] = mapped_column(Date)
+    confirmed_on: Mapped[dt.date | None] = mapped_column(Date)
+    dismissed_on: Mapped[dt.date | None] = mapped_column(Date)
+    dismiss_reason: Mapped[str | None] = mapped_column(Text)
+    proposed_on: Mapped[dt.date | None] = mapped_column(Date)
+    proposal: Mapped[str | None] = mapped_column(String(12))
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)  # done or declined
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id", ondelete="SET NULL"))
+    yuan_saved_per_year: Mapped[float | None] = mapped_column(Float)
+    kwh_traded: Mapped[float | None] = mapped_column(Float)
+    notes: Mapped[str | None] = mapped_column(Text)  # every step's note, dated and signed
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class NeedCaseMonth(Base):
+    """A month in which a case's finding was found (the first and every recurrence)."""
+
+    __tablename__ = "need_case_months"
+    __table_args__ = (UniqueConstraint("case_id", "month"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("need_cases.id", ondelete="CASCADE"))
+    month: Mapped[dt.date] = mapped_column(Date)
+
+
+# ---------------------------------------------------------------- documents (issue 17, item 3)
+
+ATTACHMENT_RECORDS = ("work_logs", "applications", "meetings", "need_cases", "unit_reports")
+
+
+class UnitReport(Versioned, Base):
+    """A collaborating unit's report to the office (unit, period, summary; files as attachments)."""
+
+    __tablename__ = "unit_reports"
+    __table_args__ = (CheckConstraint("period_end >= period_start", name="period_order"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit: Mapped[str] = mapped_column(String(100))
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    period_end: Mapped[dt.date] = mapped_column(Date, index=True)
+    summary: Mapped[str] = mapped_column(Text)
+    submitted_on: Mapped[dt.date] = mapped_column(Date)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class AttachmentBlob(Base):
+    """A file's bytes, stored once by SHA-256 however many records carry it."""
+
+    __tablename__ = "attachment_blobs"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Attachment(Base):
+    """A file attached to a record (record_kind one of ATTACHMENT_RECORDS, record_id its id)."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (
+        CheckConstraint(_in("record_kind", ATTACHMENT_RECORDS), name="record_kind"),
+        Index("ix_attachments_record", "record_kind", "record_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_kind: Mapped[str] = mapped_column(String(16))
+    record_id: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(200))  # sanitised
+    file_type: Mapped[str] = mapped_column(String(8))  # pdf / png / jpeg / gif / docx / xlsx / pptx / doc ...
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(ForeignKey("attachment_blobs.sha256"), index=True)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    uploaded_by: Mapped[str] = mapped_column(String(64))

@@ -69,6 +69,8 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
                 "Alert: expert call unanswered after (minutes)", 5, 1440, integer=True),
     SettingSpec("notify_max_attempts", 5, "消息发送失败最多尝试次数", "Notification: maximum send attempts", 1, 20,
                 integer=True),
+    # Documents (data_access.attachments): the largest file accepted.
+    SettingSpec("attachment_max_mb", 20, "附件大小上限（MB）", "Attachment size limit (MB)", 1, 200),
 )
 DEFAULTS: dict[str, float] = {spec.key: float(spec.default) for spec in SETTING_SPECS if spec.kind == "number"}
 SPECS_BY_KEY = {spec.key: spec for spec in SETTING_SPECS}

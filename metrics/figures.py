@@ -169,6 +169,32 @@ TOPICS: dict[str, Topic] = {
         "with such a stage taking more working days than its limit. Stalled: still open at the window's end, "
         "with its current stage such a stage and already past its limit.",
     ),
+    "needs_cases": Topic(
+        "需求跟进线索", "Needs cases",
+        "每条需求筛查发现（客户、规则）生成一条线索（办公室每月生成一次，看当月及前两个月）；"
+        "线索仍未办结时再次发现只并入原线索。状态：新发现 → 已核实（经理走访确认）或已排除（须写原因）→ 已提出方案"
+        "（增容报装 / 基本电费方式变更 / 交易安排）→ 已办结（须有结果：报装申请编号、年节省电费或交易电量）或客户未采纳。"
+        "转化：统计区间内生成的线索中，到过已核实、已提出方案的条数和已办结条数。各状态停留天数：离开该状态的日期在区间内的线索，"
+        "从进入到离开的自然日平均值。",
+        "Each needs finding (customer, rule) opens a case (`manage.py cases open`, run monthly over that month and "
+        "the two before); found again while its case is open, it joins that case. States: new → confirmed (the "
+        "manager visited) or dismissed (with a reason) → proposed (capacity-increase application / basic-charge "
+        "mode change / trading arrangement) → done (with its result: an application number, yuan per year saved or "
+        "kWh traded) or declined. Conversion: of the cases opened in the window, those that reached confirmed and "
+        "proposed, and those done. Days in a state: for the cases that left it within the window, the mean calendar "
+        "days from entering to leaving it.",
+    ),
+    "value": Topic(
+        "成效", "Value delivered",
+        "接电节省天数 = 同类可比缩短（天）× 可比的派驻服务件数（送电日期在区间内）。为客户节省电费 = 区间内办结的"
+        "需求线索登记的年节省电费（元/年）之和。办结的需求线索 = 办结日期在区间内的线索，对照区间内生成的线索数。"
+        "派驻经理服务的业扩报装 = 受理日期在区间内、由派驻经理服务的业扩报装，对照区间内受理的全部报装。",
+        "Connection days saved = like-for-like reduction (days) × resident-served applications compared (energized "
+        "in the window). Charges saved for customers = Σ yuan per year saved recorded on needs cases closed done in "
+        "the window. Needs converted = cases closed done in the window, against the cases opened in it. "
+        "Applications handled by resident managers = resident-served applications accepted in the window, against "
+        "all accepted in it.",
+    ),
     "needs_capacity_increase": Topic(
         "增容需求", "Capacity increase",
         "看月份首日在统计区间内的月份：某月最大需量 > 合同容量；或最近 3 个有最大需量的月份（至少 3 个）"
@@ -426,6 +452,39 @@ FIGURES: dict[str, Figure] = _figures(
     F("needs_direct_trading", "直接交易潜力客户", "Direct-trading potential customers", "as_of", "customers",
       "needs_direct_trading", "10 kV 及以上、电量达标、仍为代理购电的客户", "≥ 10 kV, enough kWh, still on agency purchase",
       report=("needs", "direct_trading")),
+    # --- needs cases (window)
+    F("cases_found", "区间内生成的需求线索", "Needs cases opened in the window", "window", "items", "needs_cases",
+      "生成日期在区间内的线索", "cases opened in the window", report=("value", "cases_found")),
+    F("cases_confirmed", "其中经核实", "Of those, confirmed", "window", "items", "needs_cases",
+      "其中到过已核实状态的", "of those, cases that reached confirmed"),
+    F("cases_proposed", "其中已提出方案", "Of those, proposed", "window", "items", "needs_cases",
+      "其中到过已提出方案状态的", "of those, cases that reached proposed"),
+    F("cases_done", "其中已办结", "Of those, done", "window", "items", "needs_cases",
+      "其中已办结的", "of those, cases closed done"),
+    F("cases_days_new", "新发现状态平均天数", "Mean days as new", "window", "days", "needs_cases",
+      "区间内离开新发现状态的线索，从生成到核实或排除", "cases leaving new in the window: opened to confirmed or dismissed"),
+    F("cases_days_confirmed", "已核实状态平均天数", "Mean days as confirmed", "window", "days", "needs_cases",
+      "区间内离开已核实状态的线索，从核实到提出方案或排除",
+      "cases leaving confirmed in the window: confirmed to proposed or dismissed"),
+    F("cases_days_proposed", "已提出方案状态平均天数", "Mean days as proposed", "window", "days", "needs_cases",
+      "区间内办结或未采纳的线索，从提出方案到关闭", "cases closed in the window: proposed to done or declined"),
+    # --- value (window)
+    F("value_days_saved", "接电节省天数", "Connection days saved", "window", "days", "value",
+      "同类可比缩短 × 可比的派驻服务件数", "like-for-like reduction × resident-served applications compared",
+      report=("value", "connection_days_saved")),
+    F("value_yuan_saved", "为客户节省电费（元/年）", "Charges saved for customers (yuan/year)", "window", "yuan", "value",
+      "区间内办结线索登记的年节省电费之和", "yuan per year saved on the cases closed done in the window",
+      report=("value", "charge_saved_yuan_per_year")),
+    F("value_cases_with_saving", "登记节省的办结线索", "Closed cases with a saving", "window", "items", "value",
+      "区间内办结、登记了年节省电费的线索", "cases closed done in the window with yuan saved recorded",
+      report=("value", "cases_with_saving")),
+    F("value_needs_converted", "办结的需求线索", "Needs converted", "window", "items", "value",
+      "办结日期在区间内的线索", "cases closed done in the window", report=("value", "needs_converted")),
+    F("value_resident_applications", "派驻经理服务的业扩报装", "Applications handled by resident managers", "window",
+      "applications", "value", "受理日期在区间内、派驻经理服务的报装", "resident-served applications accepted in the window",
+      report=("value", "resident_applications")),
+    F("value_applications", "区间内受理的业扩报装", "Applications accepted in the window", "window", "applications",
+      "value", "受理日期在区间内的全部报装", "all applications accepted in the window", report=("value", "applications")),
     # --- the joint meeting's agenda (on the agenda date)
     F("agenda_applications", "截至 {date} 超时限或停滞的在途业扩", "Open applications over a limit or stalled on {date}",
       "as_of", "applications", "lead_time_over_limit", "该日仍未送电、考核环节超时限或停滞的业扩",
@@ -436,6 +495,9 @@ FIGURES: dict[str, Figure] = _figures(
     F("agenda_new_needs", "上次会议以来新发现的客户需求", "Needs found since the last meeting", "since_meeting", "items",
       "needs_capacity_increase", "上次会议次日至议程日期之间发现的增容、基本电费和激增需求",
       "capacity, basic-charge and surge findings from the day after the last meeting to the agenda date"),
+    F("agenda_open_cases", "截至 {date} 未办结的需求跟进线索", "Needs cases open on {date}", "as_of", "items",
+      "needs_cases", "议程日期及以前生成、仍为新发现、已核实或已提出方案的线索",
+      "cases opened by that day and still new, confirmed or proposed"),
     F("agenda_action_items", "截至 {date} 未关闭的督办事项", "Action items open on {date}", "as_of", "items", "agenda",
       "议程日期及以前召开的会议中仍未关闭的督办事项", "action items of meetings held by that day and not closed"),
 )

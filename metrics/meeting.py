@@ -38,7 +38,16 @@ from sqlalchemy.engine import Connection
 
 from data_access import outages
 from data_access.calendar import coverage, years_to_load
-from data_access.models import SPECIALTIES, ActionItem, Customer, Manager, Meeting, Posting
+from data_access.models import (
+    OPEN_CASE_STATUSES,
+    SPECIALTIES,
+    ActionItem,
+    Customer,
+    Manager,
+    Meeting,
+    NeedCase,
+    Posting,
+)
 from metrics import attendance, experts, figures, lead_time, logs, needs, plans
 from metrics.sql import query_frame, scoped_customer_ids
 from metrics.window import Scope, Window
@@ -50,7 +59,7 @@ NEEDS_LOOKBACK_DAYS = 30  # the needs window when no meeting has been held yet
 NAME_SEPARATOR = "、"
 
 SECTIONS = ("open_problems", "applications", "expert_calls", "expert_coverage", "managers_behind",
-            "new_needs", "action_items")
+            "new_needs", "open_cases", "action_items")
 NEED_KINDS = ("capacity_increase", "basic_charge", "surge")
 
 
@@ -241,6 +250,28 @@ def new_needs(conn: Connection, window: Window, as_of: dt.date, settings: dict,
     return frame[NEEDS_COLUMNS]
 
 
+CASE_COLUMNS = ["id", "account_no", "name", "rule", "status", "opened_on", "last_month", "owner", "age_days"]
+
+
+def open_cases(conn: Connection, as_of: dt.date, scope: Scope = Scope()) -> pd.DataFrame:
+    """Needs cases opened by as_of and still open (new, confirmed, proposed), oldest first; owner = the
+    managers posted to the customer on as_of (else the office); age from the day it was opened."""
+    query = (
+        select(NeedCase.id, Customer.account_no, Customer.name, NeedCase.rule, NeedCase.status, NeedCase.opened_on,
+               NeedCase.last_month)
+        .join(Customer, Customer.id == NeedCase.customer_id)
+        .where(NeedCase.status.in_(OPEN_CASE_STATUSES), NeedCase.opened_on <= as_of)
+        .order_by(NeedCase.opened_on, NeedCase.id)
+    )
+    customers = scoped_customer_ids(scope, Window(as_of, as_of))
+    if customers is not None:
+        query = query.where(NeedCase.customer_id.in_(customers))
+    frame = query_frame(conn, query, CASE_COLUMNS[:7])
+    frame["age_days"] = _age(as_of, frame["opened_on"])
+    frame = _customer_owner(conn, frame, as_of, OFFICE_OWNER)
+    return frame[CASE_COLUMNS]
+
+
 ACTION_COLUMNS = ["id", "version", "meeting_id", "held_on", "title", "description", "owner", "due_date",
                   "overdue", "age_days"]
 
@@ -291,6 +322,7 @@ def agenda(conn: Connection, as_of: dt.date, settings: dict, scope: Scope = Scop
         "expert_coverage": thin_specialties(conn, settings),
         "managers_behind": managers_behind(conn, as_of, settings, scope),
         "new_needs": new_needs(conn, window, as_of, settings, scope),
+        "open_cases": open_cases(conn, as_of, scope),
         "action_items": open_action_items(conn, as_of),
     }
     return Agenda(as_of, last, window, last_full_week(as_of), sections,
@@ -301,7 +333,7 @@ def agenda(conn: Connection, as_of: dt.date, settings: dict, scope: Scope = Scop
 SECTION_FIGURES = {
     "open_problems": "open_problems", "applications": "agenda_applications", "expert_calls": "open_expert_calls",
     "expert_coverage": "thin_specialties", "managers_behind": "agenda_managers_behind",
-    "new_needs": "agenda_new_needs", "action_items": "agenda_action_items",
+    "new_needs": "agenda_new_needs", "open_cases": "agenda_open_cases", "action_items": "agenda_action_items",
 }
 
 

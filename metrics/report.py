@@ -21,6 +21,7 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("segments", "metrics.segments", "section"),
     ("lead_time", "metrics.lead_time", "section"),
     ("needs", "metrics.needs", "section"),
+    ("value", "metrics.value", "section"),
 )
 
 
@@ -193,6 +194,16 @@ def _other_lines(report: dict) -> list[str]:
     if "needs" in report:
         out += ["", "需求筛查 needs",
                 "  " + "  ".join(f"{key} {len(ids):,}" for key, ids in report["needs"].items())]
+    if "value" in report:
+        value = report["value"]
+        out += ["", "成效 value",
+                (f"  {_label('value_days_saved')} {_number(value['connection_days_saved'])} "
+                f"(n={value['resident_compared']:,})"),
+                (f"  {_label('value_yuan_saved')} {value['charge_saved_yuan_per_year']:,.0f} "
+                f"(n={value['cases_with_saving']:,})"),
+                f"  {_label('value_needs_converted')} {value['needs_converted']:,} / {value['cases_found']:,}",
+                (f"  {_label('value_resident_applications')} {value['resident_applications']:,} / "
+                f"{value['applications']:,}")]
     return out
 
 

@@ -81,6 +81,11 @@ LABELS = {
         "basis": "口径/分子分母",
         "coverage": "专家配置达标率",
         "adjusted_basis": "95% 区间 {0}；派驻 {1} 件，{2} 类可比",
+        "value_days_basis": "同类可比缩短 {0} 天 × {1} 件",
+        "value_yuan_basis": "{0} 条办结线索登记节省",
+        "value_converted_basis": "区间内生成 {0} 条线索",
+        "value_applications_basis": "区间内受理 {0} 件",
+        "yuan": "{0} 元/年",
         "compliant_of_due": "{0} / {1} 人周合规",
         "logged_of_posted": "{0} / {1} 个驻点工作日有日志",
         "closed_of_problems": "{0} / {1} 条问题已整改",
@@ -126,6 +131,11 @@ LABELS = {
         "basis": "Basis",
         "coverage": "Expert coverage",
         "adjusted_basis": "95% interval {0}; {1} resident-served, {2} strata compared",
+        "value_days_basis": "like-for-like {0} days × {1} applications",
+        "value_yuan_basis": "{0} closed cases with a saving",
+        "value_converted_basis": "{0} cases opened in the window",
+        "value_applications_basis": "{0} accepted in the window",
+        "yuan": "{0} yuan/yr",
         "compliant_of_due": "{0} / {1} manager-weeks compliant",
         "logged_of_posted": "{0} / {1} posted workdays logged",
         "closed_of_problems": "{0} / {1} problems closed",
@@ -211,6 +221,11 @@ KPI_ROWS: tuple[tuple[str, str, str | None, tuple[str, ...]], ...] = (
     ("lead_other_mean", "days", "apps", ("lead_other_count", "lead_other_median")),
     ("lead_reduction", "days", "target", ()),
     ("lead_adjusted", "days", "adjusted_basis", ("lead_adjusted_compared", "lead_adjusted_strata")),
+    # Value delivered (成效): the report's "value" section.
+    ("value_days_saved", "days", "value_days_basis", ("lead_adjusted", "lead_adjusted_compared")),
+    ("value_yuan_saved", "yuan", "value_yuan_basis", ("value_cases_with_saving",)),
+    ("value_needs_converted", "count", "value_converted_basis", ("cases_found",)),
+    ("value_resident_applications", "count", "value_applications_basis", ("value_applications",)),
 )
 
 
@@ -227,6 +242,8 @@ def _value(value, kind: str, lab: dict) -> str:
         return f"{value}/{len(SPECIALTIES)}"
     if kind in ("minutes", "days"):
         return _num(value, lab, kind)
+    if kind == "yuan":
+        return lab["none"] if value is None else lab["yuan"].format(f"{value:,.0f}")
     return lab["none"] if value is None else f"{value:,}"
 
 
@@ -237,7 +254,7 @@ SAMPLE_SIZES = {"attendance_rate": ("attendance_due",), "log_completeness_rate":
                 "monthly_plans_rate": ("plans_due",), "lead_resident_mean": ("lead_resident_count",),
                 "lead_other_mean": ("lead_other_count",),
                 "lead_reduction": ("lead_resident_count", "lead_other_count"),
-                "lead_adjusted": ("lead_adjusted_compared",)}
+                "lead_adjusted": ("lead_adjusted_compared",), "value_days_saved": ("lead_adjusted_compared",)}
 
 
 def kpi_rows(report: dict, lab: dict, lang: str = "zh", minimum: float = 0) -> list[tuple[str, str, str]]:

@@ -73,6 +73,13 @@ def seed_agenda_db(conn) -> dict:
         ("已完成的事项", "一班", D(2025, 8, 30), D(2025, 8, 29)),
     ])
     b.meeting(conn, D(2025, 9, 20), "九月联席会议", [("将来的事项", "二班", None, None)])
+    # Needs cases: C2's proposed and C4's new are open; C1's is done; C3's opens after AS_OF.
+    b.need_case(conn, c2, "basic_charge_adjustment", D(2025, 8, 20), "proposed", confirmed_on=D(2025, 8, 25),
+                proposed_on=D(2025, 9, 1), proposal="tariff_mode")
+    b.need_case(conn, c4, "capacity_increase", D(2025, 9, 5))
+    b.need_case(conn, c1, "surge", D(2025, 8, 5), "done", confirmed_on=D(2025, 8, 6), proposed_on=D(2025, 8, 7),
+                proposal="trading", closed_on=D(2025, 8, 30), kwh_traded=1_000_000)
+    b.need_case(conn, c3, "direct_trading", D(2025, 9, 15))
     return {"m1": m1, "m2": m2}
 
 
@@ -86,5 +93,6 @@ EXPECTED = {
     "managers_behind": [("李四", "attendance", "二班"), ("李四", "plan", "二班")],
     "new_needs": [("C2", "basic_charge", "李四"), ("C1", "surge", "张三"),
                   ("C4", "capacity_increase", meeting.OFFICE_OWNER)],
+    "open_cases": [("C2", "basic_charge_adjustment", "李四", 21), ("C4", "capacity_increase", meeting.OFFICE_OWNER, 5)],
     "action_items": [("协调 A1 方案答复", "业扩班", True), ("补充能效专家", "派驻经理工作办公室", False)],
 }

@@ -135,3 +135,15 @@ def calendar_workbook(path: Path, rows, sheet_name: str = "节假日安排") -> 
         sheet.append(list(row))
     workbook.save(path)
     return path
+
+
+def need_case(conn: Connection, customer_id: int, rule: str, opened_on: dt.date, status: str = "new", **kw) -> int:
+    """A needs case found in opened_on's month (with that month recorded), in `status`."""
+    from data_access.models import NeedCase, NeedCaseMonth
+
+    month = opened_on.replace(day=1)
+    kw.setdefault("first_month", month)
+    kw.setdefault("last_month", month)
+    case_id = _insert(conn, NeedCase, customer_id=customer_id, rule=rule, opened_on=opened_on, status=status, **kw)
+    _insert(conn, NeedCaseMonth, case_id=case_id, month=kw["first_month"])
+    return case_id

@@ -94,7 +94,7 @@ def test_agenda_screen_shows_exactly_the_open_items(read_url, monkeypatch):
     tables = shown_tables(at)
     owners = [list(frame[ZH["mt_col_owner"]]) for frame in tables[: len(meeting.SECTIONS)]]
     # Where each EXPECTED tuple keeps the owner.
-    owner_at = {key: 1 for key in EXPECTED} | {"managers_behind": 2, "new_needs": 2}
+    owner_at = {key: 1 for key in EXPECTED} | {"managers_behind": 2, "new_needs": 2, "open_cases": 2}
     expected_owners = [[owner_name(item[owner_at[key]], "zh") for item in items] for key, items in EXPECTED.items()]
     assert sorted(owners[5]) == sorted(expected_owners[5])  # new needs: no particular order
     assert owners[:5] + owners[6:] == expected_owners[:5] + expected_owners[6:]

@@ -119,7 +119,7 @@ def test_a_town_filter_changes_the_numbers_as_the_scoped_metrics_do(small_url, m
 @pytest.mark.parametrize("username", list(USERS))
 def test_every_role_sees_the_screen_and_every_card_has_a_definition(small_url, monkeypatch, username):
     at = screen(small_url, monkeypatch, SCRIPT, username)
-    assert len(at.metric) == 5 and len(at.tabs) == 4
+    assert len(at.metric) == 5 + 7 and len(at.tabs) == 4  # the rules' cards, then the cases' conversion
     shown = at.session_state["_kpis_shown"]
     assert set(shown) == {kpi for kpi in DEFINITIONS if kpi.startswith("needs_")} and set(shown) <= set(DEFINITIONS)
     labels = [e.label for e in at.expander]

@@ -29,7 +29,9 @@ from tests.apptest import app, login_as, no_exception
 from tests.seed_small import Q3, populate_small
 
 D = dt.date
-VIEWS = ("overview", "attendance", "experts", "customers", "lead_time", "needs", "meeting")
+VIEWS = ("overview", "attendance", "experts", "customers", "lead_time", "needs", "meeting", "value")
+VALUE_FIGURES = {"value_days_saved", "value_yuan_saved", "value_needs_converted", "value_resident_applications"}
+SAVINGS = (12_000.0, 3_500.5)  # yuan per year of the two tariff cases closed done in Q3
 EMPTY = Window(D(2024, 1, 1), D(2024, 3, 31))
 ONE = Window(D(2025, 10, 1), D(2025, 10, 31))
 
@@ -56,9 +58,18 @@ def test_every_figure_is_well_formed():
 # --- Data sets --------------------------------------------------------------------------------------
 
 def seed_small(url: str) -> None:
+    """The small data set and needs cases: two closed done in Q3 with a saving, one dismissed, one open."""
     engine = make_engine(url)
     with engine.begin() as conn:
         populate_small(conn)
+        customers = conn.execute(select(Customer.id).order_by(Customer.id)).scalars().all()
+        for customer, saving in zip(customers, SAVINGS):
+            b.need_case(conn, customer, "basic_charge_adjustment", D(2025, 7, 3), "done", confirmed_on=D(2025, 7, 10),
+                        proposed_on=D(2025, 7, 20), proposal="tariff_mode", closed_on=D(2025, 8, 30),
+                        yuan_saved_per_year=saving)
+        b.need_case(conn, customers[2], "surge", D(2025, 8, 3), "dismissed", dismissed_on=D(2025, 8, 9),
+                    dismiss_reason="季节性")
+        b.need_case(conn, customers[3], "capacity_increase", D(2025, 9, 3))
     engine.dispose()
 
 
@@ -143,7 +154,9 @@ def test_one_name_one_value_on_every_surface(db_url, monkeypatch, tmp_path):
     across = {key for key, values in shown.items() if len({view for view, _ in values}) > 1}
     assert {"attendance_rate", "expert_median_response", "lead_reduction", "lead_adjusted",
             shown_key("open_problems", date=str(Q3[1])), shown_key("open_expert_calls", date=str(Q3[1])),
-            "thin_specialties"} <= across
+            "thin_specialties"} | VALUE_FIGURES <= across  # the value screen and the overview
+    assert shown["value_yuan_saved"][0][1] == sum(SAVINGS) and shown["value_needs_converted"][0][1] == 2
+    assert shown["cases_found"][0][1] == 4 and shown["cases_done"][0][1] == 2
 
 
 def test_one_name_one_value_on_the_edge_cases(db_url, monkeypatch, tmp_path):

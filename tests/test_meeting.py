@@ -137,6 +137,8 @@ def agenda_items(agenda) -> dict:
         "managers_behind": list(zip(s["managers_behind"]["name"], s["managers_behind"]["issue"],
                                     s["managers_behind"]["owner"])),
         "new_needs": sorted(zip(s["new_needs"]["account_no"], s["new_needs"]["kind"], s["new_needs"]["owner"])),
+        "open_cases": list(zip(s["open_cases"]["account_no"], s["open_cases"]["rule"], s["open_cases"]["owner"],
+                               s["open_cases"]["age_days"])),
         "action_items": list(zip(s["action_items"]["description"], s["action_items"]["owner"],
                                  s["action_items"]["overdue"])),
     }

@@ -10,6 +10,7 @@ import pytest
 
 from data_access.models import SPECIALTIES
 from data_access.settings import load_settings
+from metrics import value
 from metrics.report import SECTIONS, build_report, build_report_parallel, format_table, section_function
 from metrics.window import Window
 from tests import builders as b
@@ -23,7 +24,7 @@ MARCH_WEEKS = Window(D(2025, 3, 3), D(2025, 3, 30))
 MARCH = Window(D(2025, 3, 1), D(2025, 3, 31))
 
 CONTRACT_KEYS = ["window", "attendance", "log_completeness", "problem_closure", "training", "monthly_plans",
-                 "experts", "segments", "lead_time", "needs"]
+                 "experts", "segments", "lead_time", "needs", "value"]
 
 
 def _part_b_missing() -> list[str]:
@@ -131,6 +132,7 @@ def _assert_contract_shape(report: dict) -> None:
     assert list(report["needs"]) == ["capacity_increase", "basic_charge_adjustment", "direct_trading", "surge"]
     for ids in report["needs"].values():
         assert ids == sorted(ids)
+    assert tuple(report["value"]) == value.KEYS
     assert report["training"]["non_compliant"] == sorted(report["training"]["non_compliant"])
     by_manager = [row["employee_no"] for row in report["attendance"]["by_manager"]]
     assert by_manager == sorted(by_manager)

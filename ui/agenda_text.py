@@ -12,12 +12,13 @@ import pandas as pd
 from metrics.meeting import CONNECTION_TEAM_OWNER, OFFICE_OWNER
 from ui.needs_text import finding_text
 from ui.words.agenda import WORDS as AGENDA_WORDS
+from ui.words.cases import WORDS as CASE_WORDS
 from ui.words.specialties import WORDS as SPECIALTY_WORDS
 
 DISPLAY_COLUMNS = ["subject", "detail", "owner", "age_days"]
 ACTION_DISPLAY_COLUMNS = [*DISPLAY_COLUMNS, "due_date", "overdue"]
 OWNER_KEYS = {OFFICE_OWNER: "ag_owner_office", CONNECTION_TEAM_OWNER: "ag_owner_connection_team"}
-_WORDS = AGENDA_WORDS | SPECIALTY_WORDS
+_WORDS = AGENDA_WORDS | SPECIALTY_WORDS | CASE_WORDS
 
 
 def word(key: str, lang: str, **values) -> str:
@@ -98,6 +99,11 @@ def _subjects_and_details(key: str, rows: list, lang: str) -> tuple[list, list]:
     if key == "new_needs":
         return ([_join(row.name, row.account_no) for row in rows],
                 [word("ag_need_detail", lang, need=need_name(row.kind, lang), finding=finding_text(row.finding, lang))
+                 for row in rows])
+    if key == "open_cases":
+        return ([_join(row.name, row.account_no) for row in rows],
+                [word("ag_case_detail", lang, rule=word(f"cs_rule_{row.rule}", lang),
+                      state=word(f"cs_status_{row.status}", lang), opened=f"{row.opened_on:%Y-%m-%d}")
                  for row in rows])
     if key == "action_items":
         return [_join(row.held_on, row.title) for row in rows], [row.description for row in rows]

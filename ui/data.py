@@ -31,14 +31,27 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from data_access import admin, audit, importer, lookups, manager_record, outages, security, sessions, writes
+from data_access import (
+    admin,
+    attachments,
+    audit,
+    cases,
+    importer,
+    lookups,
+    manager_record,
+    outages,
+    security,
+    sessions,
+    writes,
+)
 from data_access import subscriptions as subs
 from data_access.bootstrap import app_engine
 from data_access.db import database_url
 from data_access.meetings import list_meetings
 from data_access.settings import load_settings
 from data_access.users import demo_accounts as db_demo_accounts
-from metrics import attendance, experts, lead_time, lifecycle, logs, meeting, plans, screens, segments
+from metrics import attendance, experts, lead_time, lifecycle, logs, meeting, plans, screens, segments, value
+from metrics import cases as case_metrics
 from metrics.window import Scope, Window, trend_months
 
 CACHE_TTL = 300  # seconds
@@ -469,6 +482,63 @@ def needs_findings(window: Window, scope: Scope) -> dict[str, pd.DataFrame]:
 def needs_customers(findings: dict[str, pd.DataFrame]) -> dict[str, int]:
     """Distinct customers per rule (the report counts customers, surge has a row per month)."""
     return {rule: int(frame["account_no"].nunique()) for rule, frame in findings.items()}
+
+
+# --- Needs cases (views/cases.py, views/needs.py, the manager's home) ---------
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _case_figures(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> dict:
+    return read(case_metrics.figures, Window(start, end), Scope(town, team))
+
+
+def case_figures(window: Window, scope: Scope) -> dict:
+    """{"conversion", "state_days"} of the window's needs cases (metrics.cases.figures)."""
+    return _case_figures(database_url(), window.start, window.end, scope.town, scope.team)
+
+
+def case_list(as_of: dt.date, open_only: bool = False, manager_id: int | None = None,
+              limit: int = 500) -> pd.DataFrame:
+    """Needs cases (data_access.cases.list_cases; not cached: what the office and managers act on)."""
+    return read(cases.list_cases, as_of, open_only=open_only, manager_id=manager_id, limit=limit)
+
+
+def case_row(case_id: int) -> dict | None:
+    """One needs case as stored now (data_access.cases.case_row), for the form that moves it."""
+    return read(cases.case_row, case_id)
+
+
+# --- Documents (ui/attachments.py, views/reports.py) ------------------------------
+
+def attachment_list(actor, kind: str, record_id: int, day: dt.date) -> list[dict]:
+    """The files of one record (data_access.attachments.list_attachments; not cached)."""
+    return read(attachments.list_attachments, actor, kind, record_id, day)
+
+
+def attachment_file(actor, attachment_id: int, day: dt.date) -> tuple[str, bytes, str]:
+    """(file name, bytes, MIME type) of one file (data_access.attachments.attachment_file; not cached)."""
+    return read(attachments.attachment_file, actor, attachment_id, day)
+
+
+def may_attach(actor, kind: str, record_id: int, day: dt.date) -> bool:
+    """Whether `actor` may add files to the record (data_access.attachments.may_attach)."""
+    return read(attachments.may_attach, actor, kind, record_id, day)
+
+
+def unit_reports() -> list[dict]:
+    """The collaborating units' reports, newest period first (data_access.attachments.list_unit_reports)."""
+    return read(attachments.list_unit_reports)
+
+
+# --- Value (views/value.py, the overview) ---------------------------------------
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _value_figures(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> dict:
+    return read(value.value, Window(start, end), settings(), Scope(town, team))
+
+
+def value_figures(window: Window, scope: Scope) -> dict:
+    """The value figures of the window (metrics.value.value; the report's "value" section for all)."""
+    return _value_figures(database_url(), window.start, window.end, scope.town, scope.team)
 
 
 # --- Records read fresh (not cached) for entry, account and office screens ----

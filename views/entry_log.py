@@ -16,7 +16,7 @@ import streamlit as st
 from data_access import writes
 from data_access.clock import today as clock_today
 from data_access.writes import ValidationFailed
-from ui import auth, data, forms
+from ui import attachments, auth, data, forms
 from ui.components import missing_as_dash
 from ui.filters import MIN_DATE
 from ui.strings import language, t
@@ -219,6 +219,7 @@ def recent_logs(employee_no: str, manager_id: int) -> None:
         log_fields(EDIT)
         st.form_submit_button(t("fm_save_changes"), type="primary", icon=":material/save:", width="stretch",
                               on_click=forms.submit, args=(EDIT, lambda: save_edit(employee_no)))
+    attachments.panel("work_logs", int(row["id"]))
 
 
 def log_table(logs: list[dict]) -> pd.DataFrame:
@@ -230,12 +231,26 @@ def log_table(logs: list[dict]) -> pd.DataFrame:
     return frame.rename(columns={key: sheet.column(key).label(lang) for key in shown})
 
 
+def my_cases(manager_id: int) -> None:
+    """The manager's open needs cases (customers posted to today), until each is closed."""
+    open_cases = data.case_list(clock_today(), open_only=True, manager_id=manager_id)
+    if open_cases.empty:
+        return
+    with st.expander(t("cs_my_open", count=len(open_cases)), icon=":material/task_alt:"):
+        rows = [f"- {plain(row.account_no)} {plain(row.name)} · {t('cs_rule_' + row.rule)} · "
+                f"{t('cs_status_' + row.status)} · {row.opened_on}" for row in open_cases.head(20).itertuples()]
+        st.markdown("\n".join(rows))
+        st.page_link("views/cases.py", label=t("cs_go"), icon=":material/arrow_forward:")
+
+
 role = forms.require("office", "manager")
 forms.keep_typed(f"{FORM}_", f"{EDIT}_", "el_day")
 forms.show_toast()
 st.title(t("nav_entry_log"))
 st.caption(t("el_caption"))
 employee_no, manager_id = whose_logs(role)
+if role == "manager":
+    my_cases(manager_id)
 modes = {mode: t(f"el_mode_{mode}") for mode in ("new", "edit")}
 mode = st.radio(t("el_mode"), list(modes), key="el_mode", horizontal=True, format_func=modes.get,
                 label_visibility="collapsed")

@@ -17,7 +17,7 @@ from data_access import clock
 from data_access.meetings import NewActionItem, close_action_item, record_meeting
 from metrics import meeting
 from reports.brief import FontMissing, find_cjk_font
-from ui import agenda_text, auth, data, forms
+from ui import agenda_text, attachments, auth, data, forms
 from ui.components import MISSING, data_table, show_figures, show_table
 from ui.filters import MAX_DATE, MIN_DATE, screen_filters
 from ui.reminders import calendar_reminder
@@ -263,6 +263,9 @@ def history() -> None:
         names = {"held_on": t("mt_held_on"), "title": t("mt_meeting_title"), "attendees": t("mt_attendees"),
                  "decisions": t("mt_decisions"), "action_items": t("mt_items"), "open_items": t("mt_open_items")}
         show_table(meetings[list(names)].rename(columns=names), t("mt_history_file"), key="mt_history")
+        labels = {int(row.id): f"{row.held_on} {row.title}" for row in meetings.itertuples()}
+        picked = st.selectbox(t("at_meeting_pick"), list(labels), format_func=labels.get, key="mt_files_pick")
+        attachments.panel("meetings", picked, can_upload=auth.current_role() == "office")
 
 
 # --- The screen ---------------------------------------------------------------------------------

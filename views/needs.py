@@ -29,6 +29,7 @@ from ui.filters import screen_filters, window_caption
 from ui.needs_text import finding_text
 from ui.strings import language, t
 from ui.theme import SERIES_COLORS
+from ui.value_cards import conversion_cards
 
 PROJECTION_ROWS = 10  # rows of a table on the wall screen (1920×1080 without scrolling)
 SAVING_CHART_ROWS = 15
@@ -178,3 +179,12 @@ with tabs[2]:
     rule_tab("direct_trading")
 with tabs[3]:
     rule_tab("surge")
+
+
+# --- Follow-up: the needs cases of the window ----------------------------------------------------
+
+st.subheader(t("cs_follow_up"))
+st.caption(t("cs_conversion_caption"))
+conversion_cards(window, scope)
+if not state.projection():
+    st.page_link("views/cases.py", label=t("cs_go"), icon=":material/task_alt:")

@@ -29,6 +29,7 @@ from ui.reminders import calendar_reminder
 from ui.strings import t
 from ui.targets import LEAD_TIME_REDUCTION_TARGET_DAYS, TARGETS, specialty_status, status
 from ui.theme import STATUS_COLORS
+from ui.value_cards import value_cards
 
 filters = screen_filters()
 window, scope = filters.window, filters.scope
@@ -198,3 +199,10 @@ fig = go.Figure(
 )
 plotly(fig, height=260, key="coverage_by_specialty")
 interval_caption(interval_slot, adjusted, interval_later)  # worked out while the charts were drawn
+
+
+# --- Value delivered (the value screen's four figures, small) -------------------------------------
+
+if not state.projection():  # the wall screen: the value screen has them large
+    st.subheader(t("vl_overview"))
+    value_cards(window, scope, st.columns(4))
