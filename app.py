@@ -13,6 +13,7 @@ its footer and timer come before the screen. Screens live in views/, never
 in a pages/ folder. The whole run is inside ui.errors' boundary: a database
 that fails shows a short bilingual message with a reference id, never a traceback.
 """
+
 from __future__ import annotations
 
 import sys

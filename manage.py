@@ -9,6 +9,7 @@ a SQLite file that does not exist. A command that fails prints one line on
 stderr saying why and exits non-zero (2: bad arguments, 1: anything else);
 --debug (anywhere on the line) shows the traceback instead.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -66,8 +67,7 @@ def cmd_import(args) -> int:
     from data_access.importer import import_path
     from ui.problem_text import problem_text
 
-    result = import_path(existing_engine(), Path(args.path), dry_run=args.dry_run,
-                         progress=progress_printer("import"))
+    result = import_path(existing_engine(), Path(args.path), dry_run=args.dry_run, progress=progress_printer("import"))
     if result.errors:
         print("sheet, row, column, reason", file=sys.stderr)
         for error in result.errors:
@@ -165,8 +165,15 @@ def cmd_users(args) -> int:
     name = args.username
     try:
         if args.action == "add":
-            admin.create_user(engine, CLI_ACTOR, username=name, display_name=args.name or name,
-                              password=_typed_password(args), role=args.role, employee_no=args.employee_no)
+            admin.create_user(
+                engine,
+                CLI_ACTOR,
+                username=name,
+                display_name=args.name or name,
+                password=_typed_password(args),
+                role=args.role,
+                employee_no=args.employee_no,
+            )
             done = f"created {name.lower()} ({args.role}); the password must be changed at the first login"
         elif args.action == "passwd":
             admin.reset_password(engine, CLI_ACTOR, name, _typed_password(args))
@@ -228,9 +235,12 @@ def calendar_status(args) -> int:
     missing = calendar.years_to_load(cover, today)
     if missing:
         years = ", ".join(map(str, missing))
-        print(f"MISSING: {years} - neither chinese-calendar nor the office covers it; workdays are taken "
-              f"as Monday to Friday. Load the State Council's arrangement: "
-              f"python manage.py calendar import FILE", file=sys.stderr)
+        print(
+            f"MISSING: {years} - neither chinese-calendar nor the office covers it; workdays are taken "
+            f"as Monday to Friday. Load the State Council's arrangement: "
+            f"python manage.py calendar import FILE",
+            file=sys.stderr,
+        )
         return 1
     print("ok: this year and, from 1 November, next year are covered.")
     return 0
@@ -257,18 +267,26 @@ def calendar_import(args) -> int:
         print(f"{len(result.errors)} problem(s); nothing was written.", file=sys.stderr)
         return 1
     inserted, updated = result.counts.get("calendar", (0, 0))
-    print(f"calendar         inserted {inserted:>8,}  updated {updated:>8,}  "
-          f"unchanged {result.unchanged.get('calendar', 0):>6,}")
+    print(
+        f"calendar         inserted {inserted:>8,}  updated {updated:>8,}  "
+        f"unchanged {result.unchanged.get('calendar', 0):>6,}"
+    )
     if args.dry_run:
         print("dry run: valid, nothing written.")
         return 0
     with engine.connect() as conn:
         for year in calendar_years(source):
             totals = calendar.year_totals(calendar.year_days(conn, year))
-            print(f"{year}: {totals['workdays']} workdays, {totals['days_off']} days off "
-                  f"({totals['holidays']} on weekdays, {totals['makeup_days']} weekend workdays)"
-                  + (f"; differs from chinese-calendar on {totals['disagreements']} day(s), the office's "
-                     f"arrangement wins" if totals["disagreements"] else ""))
+            print(
+                f"{year}: {totals['workdays']} workdays, {totals['days_off']} days off "
+                f"({totals['holidays']} on weekdays, {totals['makeup_days']} weekend workdays)"
+                + (
+                    f"; differs from chinese-calendar on {totals['disagreements']} day(s), the office's "
+                    f"arrangement wins"
+                    if totals["disagreements"]
+                    else ""
+                )
+            )
     print("import committed. A running dashboard shows it within 5 minutes (its cache), every KPI included.")
     return 0
 
@@ -299,7 +317,7 @@ BACKUP_REFUSALS = {
     "not_a_backup": "{path} is not a usable backup: {reason}",
     "not_a_backup_pg": "not a pg_dump custom-format backup: {reason}",
     "target_not_empty": "the database is not empty ({rows:,} rows of its own); restore into an empty database, "
-                        "or add --force to replace its contents",
+    "or add --force to replace its contents",
     "restore_failed": "pg_restore failed, nothing was restored: {reason}",
     "count_mismatch": "restored {table} holds {found} rows, the backup {expected}",
 }
@@ -322,8 +340,10 @@ def cmd_restore(args) -> int:
     outcome = restore(database_url(), Path(args.path), force=args.force)
     for table, count in sorted(outcome.counts.items()):
         print(f"{table:20} {count:>10,}")
-    print(f"restored from {outcome.path}: {len(outcome.counts)} tables, "
-          f"{sum(outcome.counts.values()):,} rows, the same as in the backup")
+    print(
+        f"restored from {outcome.path}: {len(outcome.counts)} tables, "
+        f"{sum(outcome.counts.values()):,} rows, the same as in the backup"
+    )
     return 0
 
 
@@ -332,7 +352,9 @@ def iso_moment(text: str):
     import datetime as dt
 
     try:
-        return dt.datetime.fromisoformat(text.strip().replace(" ", "T", 1)).replace(second=0, microsecond=0, tzinfo=None)
+        return dt.datetime.fromisoformat(text.strip().replace(" ", "T", 1)).replace(
+            second=0, microsecond=0, tzinfo=None
+        )
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a time YYYY-MM-DDTHH:MM: {text!r}") from None
 
@@ -356,30 +378,40 @@ def cmd_notify(args) -> int:
 def print_notify_report(report, dry_run: bool) -> None:
     verb = "would send" if dry_run else "made"
     for delivery in report.retries if dry_run else ():
-        print(f"would retry  #{delivery['id']:<6} {delivery['channel']:7} {delivery['recipient']:32} "
-              f"attempt {delivery['attempts'] + 1}  {delivery['subject']}")
+        print(
+            f"would retry  #{delivery['id']:<6} {delivery['channel']:7} {delivery['recipient']:32} "
+            f"attempt {delivery['attempts'] + 1}  {delivery['subject']}"
+        )
     for message in report.planned if dry_run else ():
         sub = message.subscription
         items = f"{len(message.items)} alert(s)" if sub["kind"] == "alerts" else "brief + PDF"
-        print(f"{verb}  {sub['channel']:7} {message.recipient:32} {sub['kind']:6} #{sub['id']:<5} "
-              f"slot {message.slot:%Y-%m-%d %H:%M}  {items:12} {message.subject}")
+        print(
+            f"{verb}  {sub['channel']:7} {message.recipient:32} {sub['kind']:6} #{sub['id']:<5} "
+            f"slot {message.slot:%Y-%m-%d %H:%M}  {items:12} {message.subject}"
+        )
     for delivery_id, recipient, subject in report.sent:
         print(f"sent         #{delivery_id:<6} {recipient:32} {subject}")
     for delivery_id, recipient, error in report.failed:
         state = "abandoned" if delivery_id in report.abandoned else "failed, retried at the next run"
         print(f"FAILED       #{delivery_id:<6} {recipient:32} {error} ({state})", file=sys.stderr)
     for sub, reason in report.skipped:
-        print(f"NOT SENT     subscription #{sub['id']} of {sub['username']} ({sub['kind']}, {sub['channel']}): {reason}",
-              file=sys.stderr)
+        print(
+            f"NOT SENT     subscription #{sub['id']} of {sub['username']} ({sub['kind']}, {sub['channel']}): {reason}",
+            file=sys.stderr,
+        )
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)
     timing = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in report.timings.items())
     if dry_run:
-        print(f"notify {report.at:%Y-%m-%d %H:%M} (dry run): {len(report.planned)} message(s) due, "
-              f"{len(report.retries)} retry(ies), {len(report.skipped)} not sendable; nothing stored or sent ({timing})")
+        print(
+            f"notify {report.at:%Y-%m-%d %H:%M} (dry run): {len(report.planned)} message(s) due, "
+            f"{len(report.retries)} retry(ies), {len(report.skipped)} not sendable; nothing stored or sent ({timing})"
+        )
     else:
-        print(f"notify {report.at:%Y-%m-%d %H:%M}: sent {len(report.sent)}, failed {len(report.failed)}, "
-              f"not sendable {len(report.skipped)} ({timing})")
+        print(
+            f"notify {report.at:%Y-%m-%d %H:%M}: sent {len(report.sent)}, failed {len(report.failed)}, "
+            f"not sendable {len(report.skipped)} ({timing})"
+        )
 
 
 def iso_month(text: str):
@@ -408,16 +440,20 @@ def cmd_cases(args) -> int:
         with engine.connect() as conn:
             frame = cases.list_cases(conn, day, open_only=True)
         for row in frame.itertuples():
-            print(f"#{row.id:<6} {row.account_no:12} {row.rule:24} {row.status:10} since {row.opened_on} "
-                  f"found {row.months_found}x  {row.managers or '-'}")
+            print(
+                f"#{row.id:<6} {row.account_no:12} {row.rule:24} {row.status:10} since {row.opened_on} "
+                f"found {row.months_found}x  {row.managers or '-'}"
+            )
         print(f"{len(frame)} open case(s)")
         return 0
     month = args.month or add_months(day.replace(day=1), -1)
     with engine.connect() as conn:
         found = case_metrics.month_findings(conn, month, load_settings(conn))
     counts = cases.record_findings(engine, CLI_ACTOR, month, found, on=day)
-    print(f"cases {month:%Y-%m}: {len(found)} finding(s); opened {counts['opened']}, joined {counts['joined']}, "
-          f"already recorded {counts['unchanged']}")
+    print(
+        f"cases {month:%Y-%m}: {len(found)} finding(s); opened {counts['opened']}, joined {counts['joined']}, "
+        f"already recorded {counts['unchanged']}"
+    )
     return 0
 
 
@@ -460,11 +496,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the contract's JSON")
     p.set_defaults(func=cmd_kpis)
 
-    p = sub.add_parser("users", help="list, add or change login accounts",
-                       description="Accounts follow the users screen's rules: usernames of 3-32 letters, digits, "
-                                   "'.', '_' or '-'; passwords of 10+ characters mixing 3 of lower-case, upper-case, "
-                                   "digits and symbols, without the username. A password set here must be changed "
-                                   "at the next login. passwd, deactivate and logout end the account's sessions.")
+    p = sub.add_parser(
+        "users",
+        help="list, add or change login accounts",
+        description="Accounts follow the users screen's rules: usernames of 3-32 letters, digits, "
+        "'.', '_' or '-'; passwords of 10+ characters mixing 3 of lower-case, upper-case, "
+        "digits and symbols, without the username. A password set here must be changed "
+        "at the next login. passwd, deactivate and logout end the account's sessions.",
+    )
     p.add_argument("action", choices=["list", "add", "passwd", "deactivate", "activate", "unlock", "logout"])
     p.add_argument("username", nargs="?")
     p.add_argument("--role", choices=["leader", "office", "manager"], default="leader")
@@ -474,28 +513,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_users)
 
     p = sub.add_parser("calendar", help="the holiday calendar: who covers which year; import a year's arrangement")
-    p.add_argument("action", choices=["status", "import"],
-                   help="status: exit 1 when this year, or from 1 November next year, is not covered; "
-                        "import FILE: the calendar sheet only, all or nothing")
+    p.add_argument(
+        "action",
+        choices=["status", "import"],
+        help="status: exit 1 when this year, or from 1 November next year, is not covered; "
+        "import FILE: the calendar sheet only, all or nothing",
+    )
     p.add_argument("path", nargs="?", help="import: an .xlsx workbook, a folder of CSV files or one .csv file")
     p.add_argument("--today", type=iso_date, help="status: the day to check as (YYYY-MM-DD; default today)")
     p.add_argument("--dry-run", action="store_true", help="import: validate only, write nothing")
     p.set_defaults(func=cmd_calendar)
 
-    p = sub.add_parser("notify", help="send the subscriptions' briefs and alerts due now (run it from cron)",
-                       description="Sends every subscription's message that is due at --at exactly once; failed "
-                                   "sends are retried at the next run. SMTP and webhooks come from DASHBOARD_SMTP_URL, "
-                                   "DASHBOARD_SMTP_FROM, DASHBOARD_WEBHOOK_<NAME> and DASHBOARD_BASE_URL (or "
-                                   ".streamlit/secrets.toml); see docs/notifications.md. Exit 1 when a message failed "
-                                   "or could not be sent.")
+    p = sub.add_parser(
+        "notify",
+        help="send the subscriptions' briefs and alerts due now (run it from cron)",
+        description="Sends every subscription's message that is due at --at exactly once; failed "
+        "sends are retried at the next run. SMTP and webhooks come from DASHBOARD_SMTP_URL, "
+        "DASHBOARD_SMTP_FROM, DASHBOARD_WEBHOOK_<NAME> and DASHBOARD_BASE_URL (or "
+        ".streamlit/secrets.toml); see docs/notifications.md. Exit 1 when a message failed "
+        "or could not be sent.",
+    )
     p.add_argument("--at", type=iso_moment, help="the moment to send for, YYYY-MM-DDTHH:MM (default: now)")
     p.add_argument("--dry-run", action="store_true", help="list what would go where; store and send nothing")
     p.set_defaults(func=cmd_notify)
 
-    p = sub.add_parser("cases", help="needs cases: open one per finding of a month (run monthly), or list the open ones",
-                       description="open: runs the four needs rules for --month (over that month and the two "
-                                   "before) and opens a case per customer and rule, or adds the month to its open "
-                                   "case; running it again changes nothing. list: the open cases.")
+    p = sub.add_parser(
+        "cases",
+        help="needs cases: open one per finding of a month (run monthly), or list the open ones",
+        description="open: runs the four needs rules for --month (over that month and the two "
+        "before) and opens a case per customer and rule, or adds the month to its open "
+        "case; running it again changes nothing. list: the open cases.",
+    )
     p.add_argument("action", choices=["open", "list"])
     p.add_argument("--month", type=iso_month, help="YYYY-MM (default: the last complete month)")
     p.set_defaults(func=cmd_cases)
@@ -536,8 +584,10 @@ def failure_line(error: BaseException) -> str:
     from data_access.failures import MissingDatabase
 
     if isinstance(error, MissingDatabase):
-        return (f"no database file at {error.path} (DATABASE_URL={shown_url(database_url())}); "
-                "check the path, or create one with `manage.py init-db`")
+        return (
+            f"no database file at {error.path} (DATABASE_URL={shown_url(database_url())}); "
+            "check the path, or create one with `manage.py init-db`"
+        )
     if isinstance(error, CommandError):
         return str(error)
     if isinstance(error, BackupRefused):

@@ -14,6 +14,7 @@ Session check: data_access.sessions.check_session, the one read every script run
 in-process over `--checks` calls (mean, median, 95th percentile), on each database given with
 --check-url (it needs this checkout's schema).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -97,21 +98,31 @@ def time_checks(url: str, checks: int, user: str) -> dict:
         check_session(engine, token)
         times.append((time.perf_counter() - started) * 1000)
     times.sort()
-    return {"mean_ms": statistics.fmean(times), "median_ms": times[len(times) // 2],
-            "p95_ms": times[int(len(times) * 0.95)]}
+    return {
+        "mean_ms": statistics.fmean(times),
+        "median_ms": times[len(times) // 2],
+        "p95_ms": times[int(len(times) * 0.95)],
+    }
 
 
 def summary(seconds: list[float]) -> dict:
-    return {"runs": [round(s, 3) for s in seconds], "median": round(statistics.median(seconds), 3),
-            "min": round(min(seconds), 3)}
+    return {
+        "runs": [round(s, 3) for s in seconds],
+        "median": round(statistics.median(seconds), 3),
+        "min": round(min(seconds), 3),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("url", help="database URL of this checkout's app (with the demo accounts)")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--compare", nargs=2, metavar=("APP_ROOT", "URL"),
-                        help="another checkout and its database, timed in turns with this one")
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        metavar=("APP_ROOT", "URL"),
+        help="another checkout and its database, timed in turns with this one",
+    )
     parser.add_argument("--check-url", action="append", default=[], help="database for the session-check timing")
     parser.add_argument("--checks", type=int, default=1000)
     parser.add_argument("--user", default="leader")

@@ -23,6 +23,7 @@ wall time they do not grow with the other processes' load.
 
     python bench/browser.py sqlite:///bench/out/kpis_county.db
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,8 +48,14 @@ from bench.screens import COOKIE_KEY, SCREENS
 from ui.auth import COOKIE_NAME
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 VIEWPORT = {"width": 1920, "height": 1080}
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 NAV = '[data-testid="stSidebarNav"]'
@@ -57,15 +64,18 @@ CHART = ".js-plotly-plot >> visible=true"
 TABLE = '[data-testid="stDataFrame"], [data-testid="stTable"] >> visible=true'
 FIRST_DRAWN = {"meeting": TABLE, "needs": TABLE}  # first drawn: tables (needs: the chart is in its 2nd tab)
 # Drawn by this run: Streamlit marks the elements of the previous run data-stale="true" until replaced.
-FRESH = {CHART: '[data-stale="false"] .js-plotly-plot >> visible=true',
-         TABLE: '[data-stale="false"] [data-testid="stDataFrame"], [data-stale="false"] [data-testid="stTable"] '
-                '>> visible=true'}
+FRESH = {
+    CHART: '[data-stale="false"] .js-plotly-plot >> visible=true',
+    TABLE: '[data-stale="false"] [data-testid="stDataFrame"], [data-stale="false"] [data-testid="stTable"] '
+    ">> visible=true",
+}
 SETTLE_MS = 400
 TIMEOUT_MS = 300_000  # province on a loaded machine
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 # ---- the server and its memory -----------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -92,9 +102,23 @@ def streamlit_server(db_url: str, log_dir: Path, root: Path = ROOT):
     port = free_port()
     log = log_dir / f"streamlit-{port}.log"
     env = dict(os.environ, DATABASE_URL=db_url, DASHBOARD_COOKIE_KEY=COOKIE_KEY)
-    command = [sys.executable, "-m", "streamlit", "run", str(root / "app.py"), "--server.headless", "true",
-               "--server.port", str(port), "--server.address", "127.0.0.1",
-               "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(root / "app.py"),
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
     with open(log, "w") as output:
         process = subprocess.Popen(command, cwd=root, env=env, stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -176,6 +200,7 @@ class MemoryWatch:
 
 # ---- the browser -----------------------------------------------------------------------------
 
+
 def wait_drawn(page, selector: str) -> None:
     """Until `selector` is visible and the app is idle, and still idle SETTLE_MS later."""
     deadline = time.monotonic() + TIMEOUT_MS / 1000
@@ -227,8 +252,12 @@ def open_screen(page, base_url: str, screen: str, server_pid: int) -> dict:
         raise RuntimeError(f"{screen}: the screen shows an exception")
     if page.locator('[data-testid="stForm"]').count() and not page.locator(NAV).count():
         raise RuntimeError(f"{screen}: the login form is shown, the cookie did not log in again")
-    return {"seconds": first - started, "complete": drawn - started, "server_cpu": cpu_seconds(server_pid) - cpu,
-            "browser_cpu": browser_cpu(server_pid) - client}
+    return {
+        "seconds": first - started,
+        "complete": drawn - started,
+        "server_cpu": cpu_seconds(server_pid) - cpu,
+        "browser_cpu": browser_cpu(server_pid) - client,
+    }
 
 
 # Counts the app's script runs that start after it is installed (reset before a menu click).
@@ -242,8 +271,10 @@ RUN_WATCH = """() => {
   });
   window.__benchWatch.observe(document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state']});
 }"""
-STARTED_AND_IDLE = ("() => window.__benchRuns > 0 && document.querySelector("
-                    "'[data-testid=\"stApp\"]').getAttribute('data-test-script-state') === 'notRunning'")
+STARTED_AND_IDLE = (
+    "() => window.__benchRuns > 0 && document.querySelector("
+    "'[data-testid=\"stApp\"]').getAttribute('data-test-script-state') === 'notRunning'"
+)
 
 
 def open_from_menu(page, screen: str, server_pid: int) -> dict:
@@ -262,8 +293,12 @@ def open_from_menu(page, screen: str, server_pid: int) -> dict:
         drawn = wait_drawn(page, selector)
         if page.evaluate(STARTED_AND_IDLE) or time.monotonic() > deadline:
             break
-    return {"seconds": first - started, "complete": drawn - started, "server_cpu": cpu_seconds(server_pid) - cpu,
-            "browser_cpu": browser_cpu(server_pid) - client}
+    return {
+        "seconds": first - started,
+        "complete": drawn - started,
+        "server_cpu": cpu_seconds(server_pid) - cpu,
+        "browser_cpu": browser_cpu(server_pid) - client,
+    }
 
 
 @contextlib.contextmanager
@@ -272,9 +307,12 @@ def logged_in_page(db_url: str, user: str, password: str):
     login seconds, memory watch)."""
     from playwright.sync_api import sync_playwright
 
-    with tempfile.TemporaryDirectory(prefix="bench-browser-") as logs, \
-            streamlit_server(db_url, Path(logs)) as (base_url, process), \
-            MemoryWatch(process.pid) as memory, sync_playwright() as playwright:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-browser-") as logs,
+        streamlit_server(db_url, Path(logs)) as (base_url, process),
+        MemoryWatch(process.pid) as memory,
+        sync_playwright() as playwright,
+    ):
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             context = chromium.new_context(viewport=VIEWPORT, locale="zh-CN")
@@ -332,11 +370,16 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"login {result['login']:.2f}s; server peak RSS {result['peak_rss'] / 2**20:,.0f} MiB")
         for screen, visits in result["screens"].items():
-            print(f"{screen:11}" + "".join(
-                f"  {visit} {visits[visit]['seconds']:5.2f}s, complete {visits[visit]['complete']:5.2f}s"
-                f" (CPU server {visits[visit]['server_cpu']:.2f},"
-                f" browser {visits[visit]['browser_cpu']:.2f})" for visit in ("first", "again", "menu", "menu_again")
-                if visit in visits))
+            print(
+                f"{screen:11}"
+                + "".join(
+                    f"  {visit} {visits[visit]['seconds']:5.2f}s, complete {visits[visit]['complete']:5.2f}s"
+                    f" (CPU server {visits[visit]['server_cpu']:.2f},"
+                    f" browser {visits[visit]['browser_cpu']:.2f})"
+                    for visit in ("first", "again", "menu", "menu_again")
+                    if visit in visits
+                )
+            )
     return 0
 
 

@@ -12,6 +12,7 @@ problem, an exception, or killed at --timeout). Two legitimate workbooks are add
 the cost of the limits on real data: 100,000 customers, and 100,000 consumption rows.
 Files live in bench/out/hostile/ (built once; --rebuild to build again).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,8 +39,18 @@ def legit_workbooks(folder: Path) -> list[str]:
     customers += [row_xml(n, [f"B{n:06d}", f"基准客户{n}", 10, 800, 2_000_000]) for n in range(2, 100_002)]
     write_package(folder / "legit_100k_customers.xlsx", customers)
     consumption = [row_xml(1, ["account_no", "month", "kwh", "max_demand_kw"])]
-    consumption += [row_xml(n, [f"B{(n - 2) % 1_000 + 2:06d}", f"{2000 + (n - 2) // 12_000}-{(n - 2) // 1_000 % 12 + 1:02d}",
-                                150_000 + n, 600]) for n in range(2, 100_002)]
+    consumption += [
+        row_xml(
+            n,
+            [
+                f"B{(n - 2) % 1_000 + 2:06d}",
+                f"{2000 + (n - 2) // 12_000}-{(n - 2) // 1_000 % 12 + 1:02d}",
+                150_000 + n,
+                600,
+            ],
+        )
+        for n in range(2, 100_002)
+    ]
     write_package(folder / "legit_100k_consumption.xlsx", consumption, title="consumption")
     return ["legit_100k_customers.xlsx", "legit_100k_consumption.xlsx"]
 
@@ -48,27 +59,57 @@ def measure(root: Path, name: str, timeout: float) -> dict:
     database = OUT / "hostile_bench.db"
     for stale in OUT.glob("hostile_bench.db*"):
         stale.unlink()
-    setup = ("import sys; sys.path.insert(0, sys.argv[1]);"
-             "from data_access.db import ensure_schema, make_engine;"
-             "ensure_schema(make_engine(sys.argv[2]))")
+    setup = (
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "from data_access.db import ensure_schema, make_engine;"
+        "ensure_schema(make_engine(sys.argv[2]))"
+    )
     subprocess.run([sys.executable, "-c", setup, str(root), f"sqlite:///{database}"], check=True)
     if name == "legit_100k_consumption.xlsx":  # its customers first
-        subprocess.run([sys.executable, str(ROOT / "tests" / "hostile_files.py"), str(FILES),
-                        f"sqlite:///{database}", str(root), "legit_100k_customers.xlsx"],
-                       check=True, capture_output=True, env={**os.environ, **WORKER_ENV, "DASHBOARD_IMPORT_MAX_ROWS": "2000000"})
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "tests" / "hostile_files.py"),
+                str(FILES),
+                f"sqlite:///{database}",
+                str(root),
+                "legit_100k_customers.xlsx",
+            ],
+            check=True,
+            capture_output=True,
+            env={**os.environ, **WORKER_ENV, "DASHBOARD_IMPORT_MAX_ROWS": "2000000"},
+        )
     started = time.perf_counter()
     try:
-        run = subprocess.run([sys.executable, str(ROOT / "tests" / "hostile_files.py"), str(FILES),
-                              f"sqlite:///{database}", str(root), name],
-                             capture_output=True, text=True, timeout=timeout,
-                             env={**os.environ, "DASHBOARD_IMPORT_MAX_ROWS": "2000000"})
+        run = subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "tests" / "hostile_files.py"),
+                str(FILES),
+                f"sqlite:///{database}",
+                str(root),
+                name,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, "DASHBOARD_IMPORT_MAX_ROWS": "2000000"},
+        )
     except subprocess.TimeoutExpired:
-        return {"name": name, "seconds": round(time.perf_counter() - started, 1), "peak_mb": None,
-                "ended": f"killed after {timeout:.0f} s"}
+        return {
+            "name": name,
+            "seconds": round(time.perf_counter() - started, 1),
+            "peak_mb": None,
+            "ended": f"killed after {timeout:.0f} s",
+        }
     lines = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
     if not lines or lines[0]["name"] != name:
-        return {"name": name, "seconds": round(time.perf_counter() - started, 1), "peak_mb": None,
-                "ended": f"worker failed: {run.stderr.strip().splitlines()[-1][:120] if run.stderr.strip() else run.returncode}"}
+        return {
+            "name": name,
+            "seconds": round(time.perf_counter() - started, 1),
+            "peak_mb": None,
+            "ended": f"worker failed: {run.stderr.strip().splitlines()[-1][:120] if run.stderr.strip() else run.returncode}",
+        }
     result = lines[0]
     if "exception" in result:
         ended = "traceback: " + result["exception"][:90]

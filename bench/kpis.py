@@ -17,6 +17,7 @@ asserts that SQLite and PostgreSQL give the same report.
     python bench/kpis.py --pg-url postgresql+psycopg://postgres@127.0.0.1:5432/test
     python bench/kpis.py --scales county --write-docs     # update docs/performance.md
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,8 +50,18 @@ DOCS = ROOT / "docs" / "performance.md"
 SCALES = ("county", "city", "province")
 SEED = 2019
 UNTIL = dt.date(2026, 11, 15)  # fixed: the same data on every run
-BIG_TABLES = ("work_logs", "consumption", "customers", "applications", "expert_calls", "monthly_plans",
-              "postings", "training", "managers", "experts")
+BIG_TABLES = (
+    "work_logs",
+    "consumption",
+    "customers",
+    "applications",
+    "expert_calls",
+    "monthly_plans",
+    "postings",
+    "training",
+    "managers",
+    "experts",
+)
 NAIVE_AREAS = ("attendance", "log_completeness", "problem_closure", "training", "monthly_plans")
 TARGET_AREA, TARGET_REPORT = 0.7, 2.0
 WORKERS = 2  # connections side by side, as manage.py kpis (metrics.report.build_report_parallel)
@@ -58,6 +69,7 @@ DOCS_START, DOCS_END = "<!-- kpis:start -->", "<!-- kpis:end -->"
 
 
 # ---- data ----------------------------------------------------------------------
+
 
 def pg_url(base: str, schema: str) -> str:
     separator = "&" if "?" in base else "?"
@@ -75,8 +87,10 @@ def prepare(url: str, scale: str, regenerate: bool, reference_logs: int | None =
     if regenerate or not logs or (reference_logs is not None and logs != reference_logs):
         started = time.perf_counter()
         counts = generate_demo(engine, scale, seed=SEED, until=UNTIL, progress=_progress(scale))
-        print(f"  generated {scale}: {counts['work_logs']:,} logs in {time.perf_counter() - started:.0f}s",
-              file=sys.stderr)
+        print(
+            f"  generated {scale}: {counts['work_logs']:,} logs in {time.perf_counter() - started:.0f}s",
+            file=sys.stderr,
+        )
         # SQLite: no ANALYZE, like the app's own database. PostgreSQL: what autovacuum
         # would do shortly after the bulk load anyway.
         if not url.startswith("sqlite"):
@@ -103,10 +117,13 @@ def data_size(url: str) -> dict:
         if url.startswith("sqlite"):
             size = Path(url.split("///", 1)[1]).stat().st_size
         else:
-            size = conn.execute(text(
-                "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c "
-                "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE n.nspname = current_schema() AND c.relkind = 'r'")).scalar()
+            size = conn.execute(
+                text(
+                    "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = current_schema() AND c.relkind = 'r'"
+                )
+            ).scalar()
     engine.dispose()
     return {"rows": rows, "bytes": int(size)}
 
@@ -124,6 +141,7 @@ def report_window(url: str) -> Window:
 
 
 # ---- timing ----------------------------------------------------------------------
+
 
 def timed(url: str, work, repeat: int) -> tuple[float, float, object]:
     """(best wall seconds, best process CPU seconds, last result) over fresh connections.
@@ -144,8 +162,9 @@ def timed(url: str, work, repeat: int) -> tuple[float, float, object]:
     return min(walls), min(cpus), result
 
 
-def timed_report(url: str, window: Window, repeat: int, keys: tuple[str, ...] | None = None,
-                 workers: int = WORKERS) -> tuple[float, float, dict]:
+def timed_report(
+    url: str, window: Window, repeat: int, keys: tuple[str, ...] | None = None, workers: int = WORKERS
+) -> tuple[float, float, dict]:
     """(best wall, best process CPU, last report) of the report as `manage.py kpis` computes it: the
     sections' queries side by side on `workers` fresh connections (metrics.report.build_report_parallel);
     `keys` times some sections only. CPU counts every thread, so it can exceed the wall time."""
@@ -177,6 +196,7 @@ def time_sql(url: str, window: Window, repeat: int) -> tuple[dict, dict]:
 
 
 # ---- the naive yardstick ---------------------------------------------------------------
+
 
 def read_tables(url: str) -> dict[str, pd.DataFrame]:
     """Whole tables into pandas: exactly what the app must never do."""
@@ -229,8 +249,7 @@ def naive(frames: dict[str, pd.DataFrame], window: Window, settings: dict) -> di
         on_site = logs[logs.on_site & logs.date.between(pd.Timestamp(first), pd.Timestamp(last))]
         on_site = on_site[["manager_id", "date"]].drop_duplicates()
         days = days.merge(on_site.assign(on_site=True), on=["manager_id", "date"], how="left")
-        weeks = days.groupby(["manager_id", "week"]).agg(posted=("workday", "sum"),
-                                                         on_site=("on_site", "count"))
+        weeks = days.groupby(["manager_id", "week"]).agg(posted=("workday", "sum"), on_site=("on_site", "count"))
         weeks["required"] = weeks.posted.clip(upper=int(settings["min_onsite_days"]))
         weeks = weeks[weeks.required >= 1]
         weeks["compliant"] = weeks.on_site >= weeks.required
@@ -238,11 +257,19 @@ def naive(frames: dict[str, pd.DataFrame], window: Window, settings: dict) -> di
     else:
         per_manager = pd.DataFrame(columns=["due", "compliant"])
     by_manager = sorted(
-        ({"employee_no": ids[m], "due": int(r.due), "compliant": int(r.compliant), "rate": r.compliant / r.due}
-         for m, r in per_manager.iterrows()), key=lambda row: row["employee_no"])
+        (
+            {"employee_no": ids[m], "due": int(r.due), "compliant": int(r.compliant), "rate": r.compliant / r.due}
+            for m, r in per_manager.iterrows()
+        ),
+        key=lambda row: row["employee_no"],
+    )
     due, compliant = int(per_manager.due.sum()), int(per_manager.compliant.sum())
-    result["attendance"] = {"due": due, "compliant": compliant, "rate": compliant / due if due else None,
-                            "by_manager": by_manager}
+    result["attendance"] = {
+        "due": due,
+        "compliant": compliant,
+        "rate": compliant / due if due else None,
+        "by_manager": by_manager,
+    }
 
     # Log completeness: (manager, workday) pairs while posted.
     days = posted_days(frames["postings"], window.start, window.end)
@@ -250,15 +277,21 @@ def naive(frames: dict[str, pd.DataFrame], window: Window, settings: dict) -> di
     logged = logs[["manager_id", "date"]].drop_duplicates()
     posted_count = len(days)
     logged_count = len(days.merge(logged, on=["manager_id", "date"]))
-    result["log_completeness"] = {"posted_workdays": posted_count, "logged_workdays": logged_count,
-                                  "rate": logged_count / posted_count if posted_count else None}
+    result["log_completeness"] = {
+        "posted_workdays": posted_count,
+        "logged_workdays": logged_count,
+        "rate": logged_count / posted_count if posted_count else None,
+    }
 
     # Problem closure.
     in_window = logs[logs.date.between(pd.Timestamp(window.start), pd.Timestamp(window.end))]
     problems = in_window[in_window.problems.fillna("").str.strip() != ""]
     closed = int((problems.status == "done").sum())
-    result["problem_closure"] = {"with_problems": len(problems), "closed": closed,
-                                 "rate": closed / len(problems) if len(problems) else None}
+    result["problem_closure"] = {
+        "with_problems": len(problems),
+        "closed": closed,
+        "rate": closed / len(problems) if len(problems) else None,
+    }
 
     # Training before the first posting.
     first_start = frames["postings"].groupby("manager_id").start_date.min()
@@ -272,19 +305,29 @@ def naive(frames: dict[str, pd.DataFrame], window: Window, settings: dict) -> di
     non_compliant = []
     for manager_id in first_start.index:
         hours, skill_hours = total.get(manager_id, 0.0), skill.get(manager_id, 0.0)
-        ok = (hours >= settings["min_training_hours"] - 1e-9
-              and hours > 0 and skill_hours >= settings["min_skill_share"] * hours - 1e-9
-              and manager_id in passed)
+        ok = (
+            hours >= settings["min_training_hours"] - 1e-9
+            and hours > 0
+            and skill_hours >= settings["min_skill_share"] * hours - 1e-9
+            and manager_id in passed
+        )
         if not ok:
             non_compliant.append(ids[manager_id])
     managers = len(first_start)
-    result["training"] = {"managers": managers, "compliant": managers - len(non_compliant),
-                          "rate": (managers - len(non_compliant)) / managers if managers else None,
-                          "non_compliant": sorted(non_compliant)}
+    result["training"] = {
+        "managers": managers,
+        "compliant": managers - len(non_compliant),
+        "rate": (managers - len(non_compliant)) / managers if managers else None,
+        "non_compliant": sorted(non_compliant),
+    }
 
     # Monthly plans: months wholly inside the window.
-    first_month = window.start if window.start.day == 1 else (window.start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    last_day = window.end if (window.end + dt.timedelta(days=1)).day == 1 else window.end.replace(day=1) - dt.timedelta(days=1)
+    first_month = (
+        window.start if window.start.day == 1 else (window.start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    )
+    last_day = (
+        window.end if (window.end + dt.timedelta(days=1)).day == 1 else window.end.replace(day=1) - dt.timedelta(days=1)
+    )
     due = on_time = 0
     if first_month < last_day:
         days = posted_days(frames["postings"], first_month, last_day)
@@ -312,6 +355,7 @@ def time_naive(url: str, window: Window) -> tuple[dict, dict]:
 
 # ---- comparison and output ---------------------------------------------------------------
 
+
 def same(a, b) -> bool:
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
@@ -326,39 +370,55 @@ def machine() -> str:
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     pg = subprocess.run(["psql", "--version"], capture_output=True, text=True).stdout.strip() or "n/a"
     load = os.getloadavg()
-    return (f"{os.cpu_count()} cores (`nproc` {os.cpu_count()}), {memory:.0f} GiB RAM, "
-            f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {pg}; "
-            f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
-            "(a shared machine: other engineers' tests ran at the same time)")
+    return (
+        f"{os.cpu_count()} cores (`nproc` {os.cpu_count()}), {memory:.0f} GiB RAM, "
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {pg}; "
+        f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
+        "(a shared machine: other engineers' tests ran at the same time)"
+    )
 
 
 def markdown(results: list[dict], command: str) -> str:
     areas = [key for key, _module, _function in SECTIONS] + ["report", "report_sequential"]
     backends = [b for b in ("sqlite", "postgresql") if any(b in r["times"] for r in results)]
-    lines = [DOCS_START, "## KPI report (`manage.py kpis`)", "",
-             f"Regenerate: `{command}`", "", f"Machine: {machine()}.", "",
-             ("Demo data from `data_access.demo.generate_demo` (seed 2019, until 2026-11-15); "
-             "window = the 12 months ending at the data's last full month. Each figure is the "
-             "best wall time of the runs, each on fresh connections (cold SQLite page cache, warm "
-             "OS cache); SQLite CPU time in brackets (the process's own CPU, robust to other load). "
-             f"Areas and the whole report run as `manage.py kpis` runs them: the sections' queries "
-             f"(the needs area is three: demand rules, surge, direct trading) side by side on {WORKERS} "
-             "connections (`metrics.report.build_report_parallel`), so the CPU time, summed over the "
-             "threads, can exceed the wall time; the last row is the same report on one connection in "
-             "sequence (`build_report`), asserted equal. "
-             f"Targets: every area under {TARGET_AREA} s, the whole report under {TARGET_REPORT} s "
-             "(aim 1 s) at province scale on SQLite; PostgreSQL no slower."), ""]
-    lines += ["| scale | window | " + " | ".join(f"{t} rows" for t in ("work_logs", "consumption", "customers",
-              "postings", "managers")) + " | SQLite size | PostgreSQL size |",
-              "|---|---|" + "---:|" * 7]
+    lines = [
+        DOCS_START,
+        "## KPI report (`manage.py kpis`)",
+        "",
+        f"Regenerate: `{command}`",
+        "",
+        f"Machine: {machine()}.",
+        "",
+        (
+            "Demo data from `data_access.demo.generate_demo` (seed 2019, until 2026-11-15); "
+            "window = the 12 months ending at the data's last full month. Each figure is the "
+            "best wall time of the runs, each on fresh connections (cold SQLite page cache, warm "
+            "OS cache); SQLite CPU time in brackets (the process's own CPU, robust to other load). "
+            f"Areas and the whole report run as `manage.py kpis` runs them: the sections' queries "
+            f"(the needs area is three: demand rules, surge, direct trading) side by side on {WORKERS} "
+            "connections (`metrics.report.build_report_parallel`), so the CPU time, summed over the "
+            "threads, can exceed the wall time; the last row is the same report on one connection in "
+            "sequence (`build_report`), asserted equal. "
+            f"Targets: every area under {TARGET_AREA} s, the whole report under {TARGET_REPORT} s "
+            "(aim 1 s) at province scale on SQLite; PostgreSQL no slower."
+        ),
+        "",
+    ]
+    lines += [
+        "| scale | window | "
+        + " | ".join(f"{t} rows" for t in ("work_logs", "consumption", "customers", "postings", "managers"))
+        + " | SQLite size | PostgreSQL size |",
+        "|---|---|" + "---:|" * 7,
+    ]
     for r in results:
         rows = r["size"]["sqlite"]["rows"]
         pg_size = r["size"].get("postgresql", {}).get("bytes")
-        lines.append(f"| {r['scale']} | {r['window'].start} – {r['window'].end} | "
-                     + " | ".join(f"{rows[t]:,}" for t in ("work_logs", "consumption", "customers", "postings",
-                                                          "managers"))
-                     + f" | {r['size']['sqlite']['bytes'] / 2**20:,.0f} MiB | "
-                     + (f"{pg_size / 2**20:,.0f} MiB |" if pg_size else "– |"))
+        lines.append(
+            f"| {r['scale']} | {r['window'].start} – {r['window'].end} | "
+            + " | ".join(f"{rows[t]:,}" for t in ("work_logs", "consumption", "customers", "postings", "managers"))
+            + f" | {r['size']['sqlite']['bytes'] / 2**20:,.0f} MiB | "
+            + (f"{pg_size / 2**20:,.0f} MiB |" if pg_size else "– |")
+        )
     lines += ["", "Seconds per KPI area:", ""]
     header = "| area | " + " | ".join(f"{r['scale']} {b}" for r in results for b in backends) + " |"
     lines += [header, "|---|" + "---:|" * (len(results) * len(backends))]
@@ -371,14 +431,22 @@ def markdown(results: list[dict], command: str) -> str:
                 cells.append(f"**{cell}**" if area == "report" else cell)
         label = {"report": "**whole report**", "report_sequential": "whole report, one connection in sequence"}
         lines.append(f"| {label.get(area, area)} | " + " | ".join(cells) + " |")
-    lines += ["", ("Naive yardstick (whole tables into pandas, computed day by day in Python; the five "
-              "manager-side areas only, SQLite; asserted equal to the SQL numbers):"), "",
-              "| scale | read tables | compute | total | SQL, same five areas |", "|---|---:|---:|---:|---:|"]
+    lines += [
+        "",
+        (
+            "Naive yardstick (whole tables into pandas, computed day by day in Python; the five "
+            "manager-side areas only, SQLite; asserted equal to the SQL numbers):"
+        ),
+        "",
+        "| scale | read tables | compute | total | SQL, same five areas |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for r in results:
         n = r["naive"]
         sql = sum(r["times"]["sqlite"][a][0] for a in NAIVE_AREAS)
-        lines.append(f"| {r['scale']} | {n['read']:.2f} | {n['compute']:.2f} | {n['read'] + n['compute']:.2f} | "
-                     f"{sql:.2f} |")
+        lines.append(
+            f"| {r['scale']} | {n['read']:.2f} | {n['compute']:.2f} | {n['read'] + n['compute']:.2f} | {sql:.2f} |"
+        )
     lines += ["", DOCS_END]
     return "\n".join(lines)
 
@@ -423,20 +491,26 @@ def main(argv: list[str] | None = None) -> int:
         times, reports = {}, {}
         for backend, url in urls.items():
             times[backend], reports[backend] = time_sql(url, window, args.repeat)
-            print(f"{scale} {backend}: " + "  ".join(f"{k} {w:.3f}" for k, (w, _c) in times[backend].items()),
-                  flush=True)
+            print(
+                f"{scale} {backend}: " + "  ".join(f"{k} {w:.3f}" for k, (w, _c) in times[backend].items()), flush=True
+            )
         if "postgresql" in reports:
             assert same(reports["sqlite"], reports["postgresql"]), "SQLite and PostgreSQL reports differ"
         naive_times, naive_numbers = time_naive(urls["sqlite"], window)
         for area in NAIVE_AREAS:
             assert same(naive_numbers[area], reports["sqlite"][area]), f"naive {area} differs from SQL"
-        print(f"{scale} naive: read {naive_times['read']:.2f}s compute {naive_times['compute']:.2f}s "
-              "(same numbers as SQL)", flush=True)
+        print(
+            f"{scale} naive: read {naive_times['read']:.2f}s compute {naive_times['compute']:.2f}s "
+            "(same numbers as SQL)",
+            flush=True,
+        )
         results.append({"scale": scale, "window": window, "size": size, "times": times, "naive": naive_times})
 
     command = "python bench/kpis.py " + " ".join(
         (["--scales", *args.scales] if args.scales != list(SCALES) else [])
-        + (["--pg-url", args.pg_url] if args.pg_url else []) + ["--repeat", str(args.repeat), "--write-docs"])
+        + (["--pg-url", args.pg_url] if args.pg_url else [])
+        + ["--repeat", str(args.repeat), "--write-docs"]
+    )
     section = markdown(results, command)
     print(section)
     if args.write_docs:

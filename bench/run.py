@@ -31,6 +31,7 @@ its own; --write-docs renders every stored entry into the block between
 (--docs-only: that without measuring). --time-generation times the demo
 generation into a scratch file (the bench databases stay as they are).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,6 +66,7 @@ TARGETS = {"cold": 2.0, "warm": 0.3, "kpis": 2.0, "memory": 1.5 * 2**30, "ratio"
 
 # ---- data ------------------------------------------------------------------------------------
 
+
 def generation_file(scale: str) -> Path:
     return OUT / f"kpis_{scale}.json"
 
@@ -76,8 +78,13 @@ def load_generation(scale: str) -> dict:
 
 def save_generation(scale: str, backend: str, wall: float, cpu: float) -> None:
     record = load_generation(scale)
-    record[backend] = {"wall": round(wall, 1), "cpu": round(cpu, 1), "measured": dt.datetime.now().isoformat(" ", "minutes"),
-                       "seed": kpis.SEED, "until": kpis.UNTIL.isoformat()}
+    record[backend] = {
+        "wall": round(wall, 1),
+        "cpu": round(cpu, 1),
+        "measured": dt.datetime.now().isoformat(" ", "minutes"),
+        "seed": kpis.SEED,
+        "until": kpis.UNTIL.isoformat(),
+    }
     generation_file(scale).write_text(json.dumps(record, indent=1) + "\n")
 
 
@@ -153,6 +160,7 @@ def postgres_url(base: str, scale: str) -> str | None:
 
 # ---- measurements ------------------------------------------------------------------------------
 
+
 def time_kpis(url: str, repeat: int) -> dict:
     window = kpis.report_window(url)
     wall, cpu, _report = kpis.timed_report(url, window, repeat)
@@ -161,8 +169,16 @@ def time_kpis(url: str, repeat: int) -> dict:
 
 def time_screens(url: str, screens, repeat: int) -> dict:
     """bench/screens.py in a subprocess: its caches and memory stay out of the next database's run."""
-    command = [sys.executable, str(ROOT / "bench" / "screens.py"), url, "--json", "--repeat", str(repeat),
-               "--screens", ",".join(screens)]
+    command = [
+        sys.executable,
+        str(ROOT / "bench" / "screens.py"),
+        url,
+        "--json",
+        "--repeat",
+        str(repeat),
+        "--screens",
+        ",".join(screens),
+    ]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     if done.returncode:
         raise RuntimeError(f"bench/screens.py failed:\n{done.stderr[-4000:]}")
@@ -185,8 +201,12 @@ def time_naive(url: str, screens, check: bool) -> dict:
         result.pop("numbers", None)
         found[screen] = result
         print(f"  naive {screen}: {result['total']:.2f}s ({result['cpu']:.2f} CPU)", file=sys.stderr, flush=True)
-    return {"window": [view.window.start.isoformat(), view.window.end.isoformat()], "screens": found,
-            "checked": check, "measured": dt.datetime.now().isoformat(" ", "minutes")}
+    return {
+        "window": [view.window.start.isoformat(), view.window.end.isoformat()],
+        "screens": found,
+        "checked": check,
+        "measured": dt.datetime.now().isoformat(" ", "minutes"),
+    }
 
 
 def measure(url: str, scale: str, backend: str, args, reference_logs: int | None, save=None) -> dict:
@@ -194,8 +214,13 @@ def measure(url: str, scale: str, backend: str, args, reference_logs: int | None
     failure keeps what was measured)."""
     save = save or (lambda entry: None)
     screens = args.screens.split(",")
-    entry = {"scale": scale, "backend": backend, "measured": dt.datetime.now().isoformat(" ", "minutes"),
-             "load_before": os.getloadavg()[0], "load_after": None}
+    entry = {
+        "scale": scale,
+        "backend": backend,
+        "measured": dt.datetime.now().isoformat(" ", "minutes"),
+        "load_before": os.getloadavg()[0],
+        "load_after": None,
+    }
     entry["data"] = ensure_data(url, scale, backend, reference_logs)
     size = kpis.data_size(url)
     entry["size"], entry["work_logs"] = size["bytes"], size["rows"]["work_logs"]
@@ -217,6 +242,7 @@ def measure(url: str, scale: str, backend: str, args, reference_logs: int | None
 
 
 # ---- results and the docs -----------------------------------------------------------------------
+
 
 def load_results() -> dict:
     return json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
@@ -260,14 +286,18 @@ def _screen_row(screen: str, by_backend: dict) -> str:
             cells += ["–", "–"]
             continue
         cpu = backend == "sqlite"  # PostgreSQL's own CPU is in the server, not in this process
-        cells += [s(timing["cold"][0]) + (f" ({s(timing['cold'][1])})" if cpu else ""),
-                  s(timing["warm"][0]) + (f" ({s(timing['warm'][1])})" if cpu else "")]
+        cells += [
+            s(timing["cold"][0]) + (f" ({s(timing['cold'][1])})" if cpu else ""),
+            s(timing["warm"][0]) + (f" ({s(timing['warm'][1])})" if cpu else ""),
+        ]
     sqlite = by_backend.get("sqlite")
     naive = sqlite.get("naive", {}).get("screens", {}).get(screen) if sqlite else None
     if naive:
         cold = sqlite["screens"]["screens"][screen]["cold"]
-        cells += [f"{s(naive['total'])} ({s(naive['cpu'])})",
-                  f"{naive['total'] / cold[0]:.1f}× ({naive['cpu'] / cold[1]:.1f}×)"]
+        cells += [
+            f"{s(naive['total'])} ({s(naive['cpu'])})",
+            f"{naive['total'] / cold[0]:.1f}× ({naive['cpu'] / cold[1]:.1f}×)",
+        ]
     else:
         cells += ["–", "–"]
     return "| " + " | ".join(cells) + " |"
@@ -290,9 +320,12 @@ def _browser_row(screen: str, by_backend: dict) -> str:
             cells += ["–", "–", "–", "–"]
             continue
         first = visits["first"]
-        cells += [_pair(visits, "first", "again"), _pair(visits, "menu", "menu_again"),
-                  _pair(visits, "first", "again", "complete"),
-                  f"{s(first['server_cpu'], 1)} / {s(first.get('browser_cpu'), 1)}"]
+        cells += [
+            _pair(visits, "first", "again"),
+            _pair(visits, "menu", "menu_again"),
+            _pair(visits, "first", "again", "complete"),
+            f"{s(first['server_cpu'], 1)} / {s(first.get('browser_cpu'), 1)}",
+        ]
     return "| " + " | ".join(cells) + " |"
 
 
@@ -308,45 +341,68 @@ def target_lines(entry: dict) -> list[str]:
     lines = []
     worst_cold = max(screens, key=lambda k: screens[k]["cold"][0])
     worst_warm = max(screens, key=lambda k: screens[k]["warm"][0])
-    lines.append(f"- every screen cold under {TARGETS['cold']} s: "
-                 + _status(screens[worst_cold]["cold"][0] < TARGETS["cold"],
-                           all(v["cold"][1] < TARGETS["cold"] for v in screens.values()))
-                 + f" (slowest: {worst_cold} {s(screens[worst_cold]['cold'][0])} s, "
-                   f"{s(screens[worst_cold]['cold'][1])} CPU)")
-    lines.append(f"- every screen warm under {TARGETS['warm']} s: "
-                 + _status(screens[worst_warm]["warm"][0] < TARGETS["warm"],
-                           all(v["warm"][1] < TARGETS["warm"] for v in screens.values()))
-                 + f" (slowest: {worst_warm} {s(screens[worst_warm]['warm'][0])} s, "
-                   f"{s(screens[worst_warm]['warm'][1])} CPU)")
-    lines.append(f"- `kpis` under {TARGETS['kpis']} s: "
-                 + _status(entry["kpis"]["wall"] < TARGETS["kpis"], entry["kpis"]["cpu"] < TARGETS["kpis"])
-                 + f" ({s(entry['kpis']['wall'])} s, {s(entry['kpis']['cpu'])} CPU)")
+    lines.append(
+        f"- every screen cold under {TARGETS['cold']} s: "
+        + _status(
+            screens[worst_cold]["cold"][0] < TARGETS["cold"],
+            all(v["cold"][1] < TARGETS["cold"] for v in screens.values()),
+        )
+        + f" (slowest: {worst_cold} {s(screens[worst_cold]['cold'][0])} s, "
+        f"{s(screens[worst_cold]['cold'][1])} CPU)"
+    )
+    lines.append(
+        f"- every screen warm under {TARGETS['warm']} s: "
+        + _status(
+            screens[worst_warm]["warm"][0] < TARGETS["warm"],
+            all(v["warm"][1] < TARGETS["warm"] for v in screens.values()),
+        )
+        + f" (slowest: {worst_warm} {s(screens[worst_warm]['warm'][0])} s, "
+        f"{s(screens[worst_warm]['warm'][1])} CPU)"
+    )
+    lines.append(
+        f"- `kpis` under {TARGETS['kpis']} s: "
+        + _status(entry["kpis"]["wall"] < TARGETS["kpis"], entry["kpis"]["cpu"] < TARGETS["kpis"])
+        + f" ({s(entry['kpis']['wall'])} s, {s(entry['kpis']['cpu'])} CPU)"
+    )
     browser = entry.get("browser")
     if browser:
-        lines.append(f"- server peak memory under {TARGETS['memory'] / 2**30:g} GiB: "
-                     + _status(browser["peak_rss"] < TARGETS["memory"]) + f" ({mib(browser['peak_rss'])} RSS)")
+        lines.append(
+            f"- server peak memory under {TARGETS['memory'] / 2**30:g} GiB: "
+            + _status(browser["peak_rss"] < TARGETS["memory"])
+            + f" ({mib(browser['peak_rss'])} RSS)"
+        )
         visits = browser["screens"]
         for visit, how in (("first", "by URL"), ("menu", "from the menu")):
             timed = {screen: v[visit]["seconds"] for screen, v in visits.items() if visit in v}
             if timed:
                 worst = max(timed, key=timed.get)
-                lines.append(f"- first chart in the browser under {TARGETS['browser']} s, first visit {how}: "
-                             + _status(timed[worst] < TARGETS["browser"])
-                             + f" (slowest: {worst} {s(timed[worst])} s)")
+                lines.append(
+                    f"- first chart in the browser under {TARGETS['browser']} s, first visit {how}: "
+                    + _status(timed[worst] < TARGETS["browser"])
+                    + f" (slowest: {worst} {s(timed[worst])} s)"
+                )
         complete = {screen: v["first"]["complete"] for screen, v in visits.items() if "complete" in v.get("first", {})}
         if complete:
             worst = max(complete, key=complete.get)
-            lines.append(f"- (not a target) whole screen drawn and idle, first visit by URL: slowest {worst} "
-                         f"{s(complete[worst])} s")
+            lines.append(
+                f"- (not a target) whole screen drawn and idle, first visit by URL: slowest {worst} "
+                f"{s(complete[worst])} s"
+            )
     naive = entry.get("naive", {}).get("screens")
     if naive:
-        ratios = {k: (naive[k]["total"] / screens[k]["cold"][0], naive[k]["cpu"] / screens[k]["cold"][1])
-                  for k in naive if k in screens}
+        ratios = {
+            k: (naive[k]["total"] / screens[k]["cold"][0], naive[k]["cpu"] / screens[k]["cold"][1])
+            for k in naive
+            if k in screens
+        }
         worst = min(ratios, key=lambda k: ratios[k][0])
-        lines.append(f"- each screen at least {TARGETS['ratio']:g}× faster than its naive path: "
-                     + _status(ratios[worst][0] >= TARGETS["ratio"],
-                               all(cpu >= TARGETS["ratio"] for _wall, cpu in ratios.values()))
-                     + f" (lowest: {worst} {ratios[worst][0]:.1f}×, {ratios[worst][1]:.1f}× in CPU time)")
+        lines.append(
+            f"- each screen at least {TARGETS['ratio']:g}× faster than its naive path: "
+            + _status(
+                ratios[worst][0] >= TARGETS["ratio"], all(cpu >= TARGETS["ratio"] for _wall, cpu in ratios.values())
+            )
+            + f" (lowest: {worst} {ratios[worst][0]:.1f}×, {ratios[worst][1]:.1f}× in CPU time)"
+        )
     return lines
 
 
@@ -371,40 +427,75 @@ EXPLANATION = (
 
 def markdown(results: dict, command: str) -> str:
     scales = [scale for scale in kpis.SCALES if any(key.startswith(scale + "/") for key in results)]
-    lines = [DOCS_START, "## Screens, browser and memory (`bench/run.py`)", "",
-             f"Regenerate: `{command}`", "", f"Machine: {kpis.machine()}.", "",
-             EXPLANATION, ""]
-    lines += [("| scale | database | data | size | work_logs | `kpis`, 12 months | server peak RSS (without file pages) | "
-               "login (browser) | load avg | measured |"), "|---|---|---|---:|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        DOCS_START,
+        "## Screens, browser and memory (`bench/run.py`)",
+        "",
+        f"Regenerate: `{command}`",
+        "",
+        f"Machine: {kpis.machine()}.",
+        "",
+        EXPLANATION,
+        "",
+    ]
+    lines += [
+        (
+            "| scale | database | data | size | work_logs | `kpis`, 12 months | server peak RSS (without file pages) | "
+            "login (browser) | load avg | measured |"
+        ),
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
     for scale in scales:
         for backend in BACKENDS:
             entry = results.get(f"{scale}/{backend}")
             if not entry:
                 continue
             browser = entry.get("browser", {})
-            kpis_cell = f"{s(entry['kpis']['wall'])} s" + (f" ({s(entry['kpis']['cpu'])})" if backend == "sqlite" else "")
-            memory = mib(browser.get("peak_rss")) + (f" ({mib(browser['peak_anon'])})" if "peak_anon" in browser else "")
-            lines.append(f"| {scale} | {backend} | {_generation(entry)} | {mib(entry['size'])} | "
-                         f"{entry['work_logs']:,} | {kpis_cell} | {memory} | "
-                         f"{s(browser.get('login'))} s | {_load(entry)} | "
-                         f"{entry['measured']} |")
+            kpis_cell = f"{s(entry['kpis']['wall'])} s" + (
+                f" ({s(entry['kpis']['cpu'])})" if backend == "sqlite" else ""
+            )
+            memory = mib(browser.get("peak_rss")) + (
+                f" ({mib(browser['peak_anon'])})" if "peak_anon" in browser else ""
+            )
+            lines.append(
+                f"| {scale} | {backend} | {_generation(entry)} | {mib(entry['size'])} | "
+                f"{entry['work_logs']:,} | {kpis_cell} | {memory} | "
+                f"{s(browser.get('login'))} s | {_load(entry)} | "
+                f"{entry['measured']} |"
+            )
     for scale in scales:
         by_backend = {b: results[f"{scale}/{b}"] for b in BACKENDS if f"{scale}/{b}" in results}
-        window = next(iter(by_backend.values()))["naive"]["window"] if "naive" in by_backend.get("sqlite", {}) \
-            else None
-        shown = [screen for screen in SCREENS
-                 if any(screen in e.get("screens", {}).get("screens", {}) for e in by_backend.values())]
-        lines += ["", f"**{scale}**" + (f" (window {window[0]} – {window[1]})" if window else "")
-                  + ", server side, seconds:", "",
-                  ("| screen | SQLite cold | SQLite warm | PostgreSQL cold | PostgreSQL warm | naive (SQLite) | "
-                   "naive ÷ cold |"), "|---|---:|---:|---:|---:|---:|---:|"]
+        window = next(iter(by_backend.values()))["naive"]["window"] if "naive" in by_backend.get("sqlite", {}) else None
+        shown = [
+            screen
+            for screen in SCREENS
+            if any(screen in e.get("screens", {}).get("screens", {}) for e in by_backend.values())
+        ]
+        lines += [
+            "",
+            f"**{scale}**" + (f" (window {window[0]} – {window[1]})" if window else "") + ", server side, seconds:",
+            "",
+            (
+                "| screen | SQLite cold | SQLite warm | PostgreSQL cold | PostgreSQL warm | naive (SQLite) | "
+                "naive ÷ cold |"
+            ),
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
         lines += [_screen_row(screen, by_backend) for screen in shown]
         if any("browser" in e for e in by_backend.values()):
-            lines += ["", (f"**{scale}**, browser, seconds to the first chart (first visit / again), and to the "
-                      "whole screen drawn (complete, by URL):"), "",
-                      ("| screen | SQLite by URL | SQLite from the menu | SQLite complete | SQLite CPU srv / chr | "
-                       "PostgreSQL by URL | PostgreSQL from the menu | PostgreSQL complete | PostgreSQL CPU srv / chr |"),
-                      "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            lines += [
+                "",
+                (
+                    f"**{scale}**, browser, seconds to the first chart (first visit / again), and to the "
+                    "whole screen drawn (complete, by URL):"
+                ),
+                "",
+                (
+                    "| screen | SQLite by URL | SQLite from the menu | SQLite complete | SQLite CPU srv / chr | "
+                    "PostgreSQL by URL | PostgreSQL from the menu | PostgreSQL complete | PostgreSQL CPU srv / chr |"
+                ),
+                "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+            ]
             lines += [_browser_row(screen, by_backend) for screen in shown]
     province = results.get("province/sqlite")
     if province:
@@ -433,11 +524,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-browser", action="store_true")
     parser.add_argument("--skip-naive", action="store_true")
     parser.add_argument("--no-check", action="store_true", help="do not check the naive numbers against the SQL")
-    parser.add_argument("--time-generation", action="store_true",
-                        help="time the demo generation into a scratch SQLite file (data already there is kept)")
+    parser.add_argument(
+        "--time-generation",
+        action="store_true",
+        help="time the demo generation into a scratch SQLite file (data already there is kept)",
+    )
     parser.add_argument("--write-docs", action="store_true", help="replace the screens block of docs/performance.md")
-    parser.add_argument("--docs-only", action="store_true",
-                        help="measure nothing: render the stored results (bench/out/run_results.json)")
+    parser.add_argument(
+        "--docs-only",
+        action="store_true",
+        help="measure nothing: render the stored results (bench/out/run_results.json)",
+    )
     args = parser.parse_args(argv)
     # Stopped with SIGTERM: leave through the context managers, so the streamlit server stops too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -458,8 +555,11 @@ def main(argv: list[str] | None = None) -> int:
             if url:
                 measure(url, scale, "postgresql", args, entry["work_logs"], save_result)
 
-    command = "python bench/run.py --scales county,city,province" + (
-        f" --pg-url {args.pg_url}" if args.pg_url else "") + " --write-docs"
+    command = (
+        "python bench/run.py --scales county,city,province"
+        + (f" --pg-url {args.pg_url}" if args.pg_url else "")
+        + " --write-docs"
+    )
     section = markdown(load_results(), command)
     print(section)
     if args.write_docs:

@@ -9,6 +9,7 @@ change that log (保存修改, a version-checked update).
 
     python bench/save_log.py sqlite:///bench/out/kpis_province.db --rounds 5
 """
+
 from __future__ import annotations
 
 import argparse
@@ -58,8 +59,11 @@ def timed_save(page, round_number: int) -> float:
 def time_saves(db_url: str, rounds: int, user: str, password: str) -> dict:
     from playwright.sync_api import sync_playwright
 
-    with tempfile.TemporaryDirectory(prefix="bench-save-") as logs, sync_playwright() as playwright, \
-            streamlit_server(db_url, Path(logs)) as (base, _):
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-save-") as logs,
+        sync_playwright() as playwright,
+        streamlit_server(db_url, Path(logs)) as (base, _),
+    ):
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             context = chromium.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
@@ -70,8 +74,11 @@ def time_saves(db_url: str, rounds: int, user: str, password: str) -> dict:
             changes = [timed_save(page, number) for number in range(2, rounds + 2)]
         finally:
             chromium.close()
-    return {"first_save": round(first, 3), "later_saves": [round(s, 3) for s in changes],
-            "later_median": round(statistics.median(changes), 3)}
+    return {
+        "first_save": round(first, 3),
+        "later_saves": [round(s, 3) for s in changes],
+        "later_median": round(statistics.median(changes), 3),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,6 +15,7 @@ prints {"screens": {screen: {"cold": [wall, cpu], "warm": [...], "charts": n,
 "tables": n}}, "max_rss": bytes}; bench/run.py runs it in a subprocess per
 database, so the caches and memory of one do not carry over to the next.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -93,12 +94,19 @@ def time_screen(screen: str, repeat: int = 2) -> dict:
         at = logged_in_app(screen)
         cold.append(_timed_run(at))
         warm.append(_timed_run(at))
-    shown = [page["url_pathname"] for page in at._registered_pages.values()
-             if page.get("page_script_hash") == at._finished_page_script_hash]
+    shown = [
+        page["url_pathname"]
+        for page in at._registered_pages.values()
+        if page.get("page_script_hash") == at._finished_page_script_hash
+    ]
     if shown and shown[0] != screen:
         raise RuntimeError(f"AppTest ran {shown[0]!r}, not {screen!r}")
-    return {"cold": _best(cold), "warm": _best(warm), "charts": len(at.get("plotly_chart")),
-            "tables": len(at.dataframe) + len(at.table)}
+    return {
+        "cold": _best(cold),
+        "warm": _best(warm),
+        "charts": len(at.get("plotly_chart")),
+        "tables": len(at.dataframe) + len(at.table),
+    }
 
 
 def prime() -> None:
@@ -128,8 +136,11 @@ def main(argv: list[str] | None = None) -> int:
         result["screens"].update(time_screens(args.url, [screen], args.repeat))
         if not args.json:
             timing = result["screens"][screen]
-            print(f"{screen:11} cold {timing['cold'][0]:6.2f}s ({timing['cold'][1]:.2f} CPU)  "
-                  f"warm {timing['warm'][0]:5.2f}s ({timing['warm'][1]:.2f} CPU)", flush=True)
+            print(
+                f"{screen:11} cold {timing['cold'][0]:6.2f}s ({timing['cold'][1]:.2f} CPU)  "
+                f"warm {timing['warm'][0]:5.2f}s ({timing['warm'][1]:.2f} CPU)",
+                flush=True,
+            )
     result["max_rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     if args.json:
         print(json.dumps(result))

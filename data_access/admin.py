@@ -6,6 +6,7 @@ optimistic locking on `version`, audited (source "form"); errors are
 ValidationFailed / PermissionDenied / StaleRow / NotFound with message(lang).
 Password hashes never reach the audit trail.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -56,9 +57,19 @@ def _fail(table: str, *problems: WriteProblem) -> None:
 # Every change to an account is audited (audit_log, without the hash) and is a security event;
 # a password, role or deactivation change ends the account's sessions in the same transaction.
 
-USER_COLUMNS = (User.id, User.username, User.display_name, User.role, Manager.employee_no,
-                User.active, User.version, User.created_by, User.must_change_password, User.password_changed_at,
-                User.email)
+USER_COLUMNS = (
+    User.id,
+    User.username,
+    User.display_name,
+    User.role,
+    Manager.employee_no,
+    User.active,
+    User.version,
+    User.created_by,
+    User.must_change_password,
+    User.password_changed_at,
+    User.email,
+)
 
 
 def list_users(conn: Connection) -> list[dict[str, Any]]:
@@ -77,15 +88,14 @@ def _audit_user(user: dict[str, Any]) -> dict[str, Any]:
     return {key: user[key] for key in ("username", "display_name", "role", "employee_no", "active", "version")}
 
 
-def password_check(password: str | None, username: str | None,
-                   column: str = "password") -> list[WriteProblem]:
+def password_check(password: str | None, username: str | None, column: str = "password") -> list[WriteProblem]:
     """The password rules (data_access.passwords) as problems of `column`."""
-    return [_problem(column, code, "lbl_user_password", **params)
-            for code, params in password_problems(password, username)]
+    return [
+        _problem(column, code, "lbl_user_password", **params) for code, params in password_problems(password, username)
+    ]
 
 
-def _role_and_manager(conn: Connection, role: str, employee_no: str | None,
-                      problems: list[WriteProblem]) -> int | None:
+def _role_and_manager(conn: Connection, role: str, employee_no: str | None, problems: list[WriteProblem]) -> int | None:
     """Check the role and resolve employee_no; the manager id to link (managers only)."""
     if role not in ROLES:
         problems.append(_problem("role", "bad_role", allowed=", ".join(ROLES)))
@@ -103,12 +113,23 @@ def _role_and_manager(conn: Connection, role: str, employee_no: str | None,
 
 
 def _new_password_values(password: str, *, must_change: bool) -> dict[str, Any]:
-    return {"password_hash": hash_password(password), "password_changed_at": security.now(),
-            "must_change_password": must_change}
+    return {
+        "password_hash": hash_password(password),
+        "password_changed_at": security.now(),
+        "must_change_password": must_change,
+    }
 
 
-def create_user(engine: Engine, actor: Actor, *, username: str, display_name: str, password: str,
-                role: str, employee_no: str | None = None) -> SavedRow:
+def create_user(
+    engine: Engine,
+    actor: Actor,
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    role: str,
+    employee_no: str | None = None,
+) -> SavedRow:
     """Create an account (office only). Usernames are stored lower-case; the new user must choose
     their own password at first login."""
     check_write(actor, "users")
@@ -130,28 +151,34 @@ def create_user(engine: Engine, actor: Actor, *, username: str, display_name: st
         manager_id = _role_and_manager(uow.conn, role, employee_no, problems)
         if problems:
             _fail("users", *problems)
-        values = {"username": username, "display_name": display_name, "role": role, "manager_id": manager_id,
-                  "active": True, "created_by": "cli" if actor.client == "cli" else "office",
-                  **_new_password_values(password, must_change=True)}
+        values = {
+            "username": username,
+            "display_name": display_name,
+            "role": role,
+            "manager_id": manager_id,
+            "active": True,
+            "created_by": "cli" if actor.client == "cli" else "office",
+            **_new_password_values(password, must_change=True),
+        }
         result = execute_write(uow, insert(User).values(**values), "users", "username", username)
         user = _user(uow.conn, username)
         uow.audit("insert", "users", username, None, _audit_user(user))
-        security.record_event(uow.conn, "user_created", username=username, actor=actor.username,
-                              client=actor.client, role=role)
+        security.record_event(
+            uow.conn, "user_created", username=username, actor=actor.username, client=actor.client, role=role
+        )
         return SavedRow(result.inserted_primary_key[0], 1, "insert")
 
 
-def _change_user(uow: UnitOfWork, username: str, values: dict[str, Any],
-                 expected_version: int | None) -> tuple[dict[str, Any], SavedRow]:
+def _change_user(
+    uow: UnitOfWork, username: str, values: dict[str, Any], expected_version: int | None
+) -> tuple[dict[str, Any], SavedRow]:
     """Guarded UPDATE of one account, audited without the password hash; (row before, saved)."""
     before = _user(uow.conn, username)
     if before is None:
         raise NotFound("users", normalized_username(username))
     version = before["version"] if expected_version is None else expected_version
     statement = (
-        update(User)
-        .where(User.id == before["id"], User.version == version)
-        .values(**values, version=User.version + 1)
+        update(User).where(User.id == before["id"], User.version == version).values(**values, version=User.version + 1)
     )
     if execute_write(uow, statement, "users", "username", before["username"]).rowcount != 1:
         raise StaleRow("users", before["username"])
@@ -167,8 +194,15 @@ def _not_self(actor: Actor, username: str) -> None:
         _fail("users", _problem("username", "own_account"))
 
 
-def set_role(engine: Engine, actor: Actor, username: str, role: str, *, expected_version: int | None = None,
-             employee_no: str | None = None) -> SavedRow:
+def set_role(
+    engine: Engine,
+    actor: Actor,
+    username: str,
+    role: str,
+    *,
+    expected_version: int | None = None,
+    employee_no: str | None = None,
+) -> SavedRow:
     """Change an account's role (and its manager link: employee_no for role manager); a new role
     ends the account's sessions, so it logs in again with the new role's screens."""
     check_write(actor, "users")
@@ -181,14 +215,22 @@ def set_role(engine: Engine, actor: Actor, username: str, role: str, *, expected
             _fail("users", *problems)
         before, saved = _change_user(uow, username, {"role": role, "manager_id": manager_id}, expected_version)
         if before["role"] != role:
-            security.record_event(uow.conn, "role_changed", username=before["username"], actor=actor.username,
-                                  client=actor.client, before=before["role"], after=role)
+            security.record_event(
+                uow.conn,
+                "role_changed",
+                username=before["username"],
+                actor=actor.username,
+                client=actor.client,
+                before=before["role"],
+                after=role,
+            )
             sessions.end_user_sessions(uow.conn, before["id"], "role", actor=actor.username, client=actor.client)
         return saved
 
 
-def reset_password(engine: Engine, actor: Actor, username: str, password: str, *,
-                   expected_version: int | None = None) -> SavedRow:
+def reset_password(
+    engine: Engine, actor: Actor, username: str, password: str, *, expected_version: int | None = None
+) -> SavedRow:
     """The office sets a new password (the user must change it at the next login); ends the
     account's sessions. expected_version is optional: a reset overwrites anyway."""
     check_write(actor, "users")
@@ -196,21 +238,28 @@ def reset_password(engine: Engine, actor: Actor, username: str, password: str, *
     if problems:
         _fail("users", *problems)
     with UnitOfWork(engine, actor) as uow:
-        before, saved = _change_user(uow, username, _new_password_values(password, must_change=True),
-                                     expected_version)
-        security.record_event(uow.conn, "password_changed", username=before["username"], actor=actor.username,
-                              client=actor.client, by="cli" if actor.client == "cli" else "office")
+        before, saved = _change_user(uow, username, _new_password_values(password, must_change=True), expected_version)
+        security.record_event(
+            uow.conn,
+            "password_changed",
+            username=before["username"],
+            actor=actor.username,
+            client=actor.client,
+            by="cli" if actor.client == "cli" else "office",
+        )
         sessions.end_user_sessions(uow.conn, before["id"], "password", actor=actor.username, client=actor.client)
         return saved
 
 
-def change_own_password(engine: Engine, actor: Actor, current_password: str, new_password: str, *,
-                        keep_session: str | None = None) -> None:
+def change_own_password(
+    engine: Engine, actor: Actor, current_password: str, new_password: str, *, keep_session: str | None = None
+) -> None:
     """A user changes their own password (any role): the current one must be right; the user's
     other sessions end, the one whose token is `keep_session` stays open."""
     with UnitOfWork(engine, actor) as uow:
-        row = uow.conn.execute(select(User.id, User.password_hash).where(
-            User.username == actor.username.lower(), User.active.is_(True))).first()
+        row = uow.conn.execute(
+            select(User.id, User.password_hash).where(User.username == actor.username.lower(), User.active.is_(True))
+        ).first()
         if row is None:
             raise NotFound("users", actor.username)
         if not check_password(current_password or "", row.password_hash):
@@ -220,12 +269,19 @@ def change_own_password(engine: Engine, actor: Actor, current_password: str, new
             problems.append(_problem("password", "password_unchanged"))
         if problems:
             _fail("users", *problems)
-        uow.conn.execute(update(User).where(User.id == row.id).values(
-            **_new_password_values(new_password, must_change=False), version=User.version + 1))
-        uow.audit("update", "users", actor.username.lower(), None, {"username": actor.username.lower(),
-                                                                    "password_reset": True})
-        security.record_event(uow.conn, "password_changed", username=actor.username, client=actor.client,
-                              by="self")
+        uow.conn.execute(
+            update(User)
+            .where(User.id == row.id)
+            .values(**_new_password_values(new_password, must_change=False), version=User.version + 1)
+        )
+        uow.audit(
+            "update",
+            "users",
+            actor.username.lower(),
+            None,
+            {"username": actor.username.lower(), "password_reset": True},
+        )
+        security.record_event(uow.conn, "password_changed", username=actor.username, client=actor.client, by="self")
         sessions.end_user_sessions(uow.conn, row.id, "password", client=actor.client, keep=keep_session)
 
 
@@ -235,10 +291,10 @@ def deactivate_user(engine: Engine, actor: Actor, username: str, *, expected_ver
     _not_self(actor, username)
     with UnitOfWork(engine, actor) as uow:
         before, saved = _change_user(uow, username, {"active": False}, expected_version)
-        security.record_event(uow.conn, "deactivated", username=before["username"], actor=actor.username,
-                              client=actor.client)
-        sessions.end_user_sessions(uow.conn, before["id"], "deactivated", actor=actor.username,
-                                   client=actor.client)
+        security.record_event(
+            uow.conn, "deactivated", username=before["username"], actor=actor.username, client=actor.client
+        )
+        sessions.end_user_sessions(uow.conn, before["id"], "deactivated", actor=actor.username, client=actor.client)
         return saved
 
 
@@ -246,8 +302,9 @@ def activate_user(engine: Engine, actor: Actor, username: str, *, expected_versi
     check_write(actor, "users")
     with UnitOfWork(engine, actor) as uow:
         before, saved = _change_user(uow, username, {"active": True}, expected_version)
-        security.record_event(uow.conn, "activated", username=before["username"], actor=actor.username,
-                              client=actor.client)
+        security.record_event(
+            uow.conn, "activated", username=before["username"], actor=actor.username, client=actor.client
+        )
         return saved
 
 
@@ -292,23 +349,42 @@ def set_email(engine: Engine, actor: Actor, username: str, email: str | None) ->
         if before["email"] == email:
             return email
         uow.conn.execute(update(User).where(User.id == before["id"]).values(email=email, version=User.version + 1))
-        uow.audit("update", "users", before["username"], {"username": before["username"], "email": before["email"]},
-                  {"username": before["username"], "email": email})
+        uow.audit(
+            "update",
+            "users",
+            before["username"],
+            {"username": before["username"], "email": before["email"]},
+            {"username": before["username"], "email": email},
+        )
     return email
 
 
 # ---------------------------------------------------------------- settings
 
+
 def settings_rows(conn: Connection) -> list[dict[str, Any]]:
     """Every setting with its spec and stored value/version (default when not stored)."""
-    stored = {key: (value, version) for key, value, version in
-              conn.execute(select(Setting.key, Setting.value, Setting.version))}
+    stored = {
+        key: (value, version)
+        for key, value, version in conn.execute(select(Setting.key, Setting.value, Setting.version))
+    }
     rows = []
     for spec in SETTING_SPECS:
         value, version = stored.get(spec.key, (float(spec.default), None))
-        rows.append({"key": spec.key, "value": float(value), "version": version, "default": float(spec.default),
-                     "label_zh": spec.label_zh, "label_en": spec.label_en, "minimum": spec.minimum,
-                     "maximum": spec.maximum, "integer": spec.integer, "kind": spec.kind})
+        rows.append(
+            {
+                "key": spec.key,
+                "value": float(value),
+                "version": version,
+                "default": float(spec.default),
+                "label_zh": spec.label_zh,
+                "label_en": spec.label_en,
+                "minimum": spec.minimum,
+                "maximum": spec.maximum,
+                "integer": spec.integer,
+                "kind": spec.kind,
+            }
+        )
     return rows
 
 
@@ -357,8 +433,9 @@ def _setting_value(spec: SettingSpec, value: Any) -> tuple[float | None, WritePr
     return number, None
 
 
-def update_settings(engine: Engine, actor: Actor, values: dict[str, Any],
-                    expected_versions: dict[str, int | None]) -> dict[str, int]:
+def update_settings(
+    engine: Engine, actor: Actor, values: dict[str, Any], expected_versions: dict[str, int | None]
+) -> dict[str, int]:
     """Save changed settings in one transaction; returns key -> new version.
 
     Each value is checked against its SettingSpec (range, whole number). A
@@ -398,28 +475,37 @@ def _save_setting(uow: UnitOfWork, key: str, number: float, expected_version: in
         return version
     if expected_version != version:
         raise StaleRow("settings", key)
-    statement = (update(Setting).where(Setting.key == key, Setting.version == expected_version)
-                 .values(value=number, version=Setting.version + 1))
+    statement = (
+        update(Setting)
+        .where(Setting.key == key, Setting.version == expected_version)
+        .values(value=number, version=Setting.version + 1)
+    )
     if execute_write(uow, statement, "settings", key, key).rowcount != 1:
         raise StaleRow("settings", key)
-    uow.audit("update", "settings", key, {"key": key, "value": float(value), "version": version},
-              {"key": key, "value": number, "version": version + 1})
+    uow.audit(
+        "update",
+        "settings",
+        key,
+        {"key": key, "value": float(value), "version": version},
+        {"key": key, "value": number, "version": version + 1},
+    )
     return version + 1
 
 
 # ---------------------------------------------------------------- calendar overrides
 
 
-
 def calendar_overrides(conn: Connection) -> list[dict[str, Any]]:
-    query = select(CalendarOverride.date, CalendarOverride.is_workday, CalendarOverride.note,
-                   CalendarOverride.version).order_by(CalendarOverride.date)
+    query = select(
+        CalendarOverride.date, CalendarOverride.is_workday, CalendarOverride.note, CalendarOverride.version
+    ).order_by(CalendarOverride.date)
     return [dict(row) for row in conn.execute(query).mappings()]
 
 
 def _override_row(conn: Connection, day: dt.date) -> dict[str, Any] | None:
-    query = select(CalendarOverride.date, CalendarOverride.is_workday, CalendarOverride.note,
-                   CalendarOverride.version).where(CalendarOverride.date == day)
+    query = select(
+        CalendarOverride.date, CalendarOverride.is_workday, CalendarOverride.note, CalendarOverride.version
+    ).where(CalendarOverride.date == day)
     row = conn.execute(query).mappings().first()
     return None if row is None else dict(row)
 
@@ -431,13 +517,21 @@ def _check_day(day: Any) -> dt.date:
     if not isinstance(day, dt.date):
         _fail("calendar_overrides", _problem("date", "bad_date", "lbl_cal_date", value=str(day)[:40]))
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        _fail("calendar_overrides", _problem("date", "out_of_calendar", "lbl_cal_date",
-                                             first=FIRST_YEAR, last=LAST_YEAR))
+        _fail(
+            "calendar_overrides", _problem("date", "out_of_calendar", "lbl_cal_date", first=FIRST_YEAR, last=LAST_YEAR)
+        )
     return day
 
 
-def set_calendar_override(engine: Engine, actor: Actor, day: dt.date, is_workday: bool,
-                          note: str | None = None, *, expected_version: int | None = None) -> int:
+def set_calendar_override(
+    engine: Engine,
+    actor: Actor,
+    day: dt.date,
+    is_workday: bool,
+    note: str | None = None,
+    *,
+    expected_version: int | None = None,
+) -> int:
     """Make `day` a workday or a day off, whatever chinese-calendar says; rebuilds
     calendar_days in the same transaction. Returns the override's version.
 
@@ -474,9 +568,11 @@ def set_calendar_override(engine: Engine, actor: Actor, day: dt.date, is_workday
                 return before["version"]
             if before["version"] != expected_version:
                 raise StaleRow("calendar_overrides", key)
-            statement = (update(CalendarOverride)
-                         .where(CalendarOverride.date == day, CalendarOverride.version == expected_version)
-                         .values(is_workday=is_workday, note=note, version=CalendarOverride.version + 1))
+            statement = (
+                update(CalendarOverride)
+                .where(CalendarOverride.date == day, CalendarOverride.version == expected_version)
+                .values(is_workday=is_workday, note=note, version=CalendarOverride.version + 1)
+            )
             if execute_write(uow, statement, "calendar_overrides", "date", key).rowcount != 1:
                 raise StaleRow("calendar_overrides", key)
             version = expected_version + 1
@@ -494,8 +590,9 @@ def remove_calendar_override(engine: Engine, actor: Actor, day: dt.date, *, expe
         before = _override_row(uow.conn, day)
         if before is None:
             raise NotFound("calendar_overrides", key)
-        statement = delete(CalendarOverride).where(CalendarOverride.date == day,
-                                                   CalendarOverride.version == expected_version)
+        statement = delete(CalendarOverride).where(
+            CalendarOverride.date == day, CalendarOverride.version == expected_version
+        )
         if execute_write(uow, statement, "calendar_overrides", "date", key).rowcount != 1:
             raise StaleRow("calendar_overrides", key)
         uow.audit("delete", "calendar_overrides", key, before, None)
@@ -508,18 +605,19 @@ def remove_office_year(engine: Engine, actor: Actor, year: int) -> int:
     the year falls back to the package (or Monday-Friday). Returns the number of days removed."""
     check_write(actor, "calendar")
     if not isinstance(year, int) or isinstance(year, bool) or not FIRST_YEAR <= year <= LAST_YEAR:
-        _fail("calendar", _problem("date", "out_of_calendar", "lbl_cal_date",
-                                   first=FIRST_YEAR, last=LAST_YEAR))
-    query = (select(OfficeCalendarDay.date, OfficeCalendarDay.is_workday, OfficeCalendarDay.name,
-                    OfficeCalendarDay.version)
-             .where(OfficeCalendarDay.date.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
-             .order_by(OfficeCalendarDay.date))
+        _fail("calendar", _problem("date", "out_of_calendar", "lbl_cal_date", first=FIRST_YEAR, last=LAST_YEAR))
+    query = (
+        select(OfficeCalendarDay.date, OfficeCalendarDay.is_workday, OfficeCalendarDay.name, OfficeCalendarDay.version)
+        .where(OfficeCalendarDay.date.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
+        .order_by(OfficeCalendarDay.date)
+    )
     with UnitOfWork(engine, actor) as uow:
         listed = [dict(row) for row in uow.conn.execute(query).mappings()]
         if not listed:
             raise NotFound("calendar", str(year))
-        uow.conn.execute(delete(OfficeCalendarDay).where(
-            OfficeCalendarDay.date.between(dt.date(year, 1, 1), dt.date(year, 12, 31))))
+        uow.conn.execute(
+            delete(OfficeCalendarDay).where(OfficeCalendarDay.date.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
+        )
         for row in listed:
             uow.audit("delete", "calendar", row["date"].isoformat(), row, None)
         rebuild_calendar(uow.conn)

@@ -16,6 +16,7 @@ and the needs cases of customers they are posted to (today), and sees meetings, 
 applications of their customers. Leadership sees everything and attaches nothing. Refusals are the
 write path's errors: ValidationFailed (codes below, field "file"), PermissionDenied, NotFound.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -44,16 +45,38 @@ from data_access.writes import NotFound, UnitOfWork, ValidationFailed, WriteProb
 
 MB = 1024 * 1024
 MAX_NAME = 120
-MIME = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg", "gif": "image/gif",
-        "webp": "image/webp",
-        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        "ole": "application/octet-stream"}
-EXTENSIONS = {"pdf": (".pdf",), "png": (".png",), "jpeg": (".jpg", ".jpeg"), "gif": (".gif",), "webp": (".webp",),
-              "docx": (".docx",), "xlsx": (".xlsx",), "pptx": (".pptx",), "ole": (".doc", ".xls", ".ppt")}
-EXECUTABLE_MAGIC = (b"MZ", b"\x7fELF", b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xcf\xfa\xed\xfe",
-                    b"\xce\xfa\xed\xfe", b"\xca\xfe\xba\xbe", b"#!")
+MIME = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpeg": "image/jpeg",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "ole": "application/octet-stream",
+}
+EXTENSIONS = {
+    "pdf": (".pdf",),
+    "png": (".png",),
+    "jpeg": (".jpg", ".jpeg"),
+    "gif": (".gif",),
+    "webp": (".webp",),
+    "docx": (".docx",),
+    "xlsx": (".xlsx",),
+    "pptx": (".pptx",),
+    "ole": (".doc", ".xls", ".ppt"),
+}
+EXECUTABLE_MAGIC = (
+    b"MZ",
+    b"\x7fELF",
+    b"\xfe\xed\xfa\xce",
+    b"\xfe\xed\xfa\xcf",
+    b"\xcf\xfa\xed\xfe",
+    b"\xce\xfa\xed\xfe",
+    b"\xca\xfe\xba\xbe",
+    b"#!",
+)
 OOXML_PARTS = {"word/": "docx", "xl/": "xlsx", "ppt/": "pptx"}
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -66,6 +89,7 @@ def _problem(field: str, code: str, **params) -> WriteProblem:
 
 
 # ---------------------------------------------------------------- what a file is
+
 
 def detect_type(content: bytes) -> str | None:
     """The file's type from its bytes (a MIME key), "executable", or None when not accepted."""
@@ -115,7 +139,7 @@ def safe_filename(name: str, file_type: str) -> str:
         base = f"{base}{extensions[0]}"
     if len(base) > MAX_NAME:
         stem, dot, extension = base.rpartition(".")
-        base = f"{stem[:MAX_NAME - len(extension) - 1]}.{extension}"
+        base = f"{stem[: MAX_NAME - len(extension) - 1]}.{extension}"
     return base
 
 
@@ -126,8 +150,10 @@ def check_file(content: bytes | None, max_mb: float) -> str:
     if not content:
         raise ValidationFailed([_problem("file", "file_empty")], "attachments")
     if len(content) > max_mb * MB:
-        raise ValidationFailed([_problem("file", "file_too_large", size_mb=f"{len(content) / MB:.1f}",
-                                         max_mb=f"{max_mb:g}")], "attachments")
+        raise ValidationFailed(
+            [_problem("file", "file_too_large", size_mb=f"{len(content) / MB:.1f}", max_mb=f"{max_mb:g}")],
+            "attachments",
+        )
     kind = detect_type(content)
     if kind == "executable":
         raise ValidationFailed([_problem("file", "file_executable")], "attachments")
@@ -138,14 +164,26 @@ def check_file(content: bytes | None, max_mb: float) -> str:
 
 # ---------------------------------------------------------------- who may see and attach
 
-RECORD_TABLES = {"work_logs": WorkLog, "applications": Application, "meetings": Meeting, "need_cases": NeedCase,
-                 "unit_reports": UnitReport}
+RECORD_TABLES = {
+    "work_logs": WorkLog,
+    "applications": Application,
+    "meetings": Meeting,
+    "need_cases": NeedCase,
+    "unit_reports": UnitReport,
+}
 
 
 def _posted_today(manager_id: int, customer_id, day: dt.date):
-    return select(Posting.id).where(Posting.manager_id == manager_id, Posting.customer_id == customer_id,
-                                    Posting.start_date <= day,
-                                    or_(Posting.end_date.is_(None), Posting.end_date >= day)).exists()
+    return (
+        select(Posting.id)
+        .where(
+            Posting.manager_id == manager_id,
+            Posting.customer_id == customer_id,
+            Posting.start_date <= day,
+            or_(Posting.end_date.is_(None), Posting.end_date >= day),
+        )
+        .exists()
+    )
 
 
 def _own(conn: Connection, actor: Actor, kind: str, record_id: int, day: dt.date) -> bool:
@@ -155,8 +193,7 @@ def _own(conn: Connection, actor: Actor, kind: str, record_id: int, day: dt.date
         return owner == actor.manager_id
     if kind in ("need_cases", "applications"):
         table = RECORD_TABLES[kind]
-        query = select(table.id).where(table.id == record_id,
-                                       _posted_today(actor.manager_id, table.customer_id, day))
+        query = select(table.id).where(table.id == record_id, _posted_today(actor.manager_id, table.customer_id, day))
         return conn.execute(query).first() is not None
     return False
 
@@ -191,8 +228,18 @@ def _denied(actor: Actor, kind: str) -> PermissionDenied:
 
 # ---------------------------------------------------------------- writes
 
-def attach(engine: Engine, actor: Actor, kind: str, record_id: int, filename: str, content: bytes | None, *,
-           max_mb: float, now: dt.datetime | None = None) -> int:
+
+def attach(
+    engine: Engine,
+    actor: Actor,
+    kind: str,
+    record_id: int,
+    filename: str,
+    content: bytes | None,
+    *,
+    max_mb: float,
+    now: dt.datetime | None = None,
+) -> int:
     """Store `content` as a file of record (kind, record_id); returns the attachment's id."""
     file_type = check_file(content, max_mb)
     digest = hashlib.sha256(content).hexdigest()
@@ -203,9 +250,16 @@ def attach(engine: Engine, actor: Actor, kind: str, record_id: int, filename: st
             raise _denied(actor, kind)
         if uow.conn.execute(select(AttachmentBlob.sha256).where(AttachmentBlob.sha256 == digest)).first() is None:
             uow.conn.execute(insert(AttachmentBlob).values(sha256=digest, size=len(content), content=content))
-        row = {"record_kind": kind, "record_id": record_id, "filename": safe_filename(filename, file_type),
-               "file_type": file_type, "size": len(content), "sha256": digest, "uploaded_at": moment,
-               "uploaded_by": actor.username}
+        row = {
+            "record_kind": kind,
+            "record_id": record_id,
+            "filename": safe_filename(filename, file_type),
+            "file_type": file_type,
+            "size": len(content),
+            "sha256": digest,
+            "uploaded_at": moment,
+            "uploaded_by": actor.username,
+        }
         attachment_id = uow.conn.execute(insert(Attachment).values(**row)).inserted_primary_key[0]
         uow.audit("insert", "attachments", str(attachment_id), None, row)
     return attachment_id
@@ -220,18 +274,34 @@ def list_attachments(conn: Connection, actor: Actor, kind: str, record_id: int, 
     """The files of one record, oldest first (PermissionDenied for one who may not see it)."""
     if not may_see(conn, actor, kind, record_id, day):
         raise _denied(actor, kind)
-    query = (select(Attachment.id, Attachment.filename, Attachment.file_type, Attachment.size,
-                    Attachment.uploaded_at, Attachment.uploaded_by)
-             .where(Attachment.record_kind == kind, Attachment.record_id == record_id).order_by(Attachment.id))
+    query = (
+        select(
+            Attachment.id,
+            Attachment.filename,
+            Attachment.file_type,
+            Attachment.size,
+            Attachment.uploaded_at,
+            Attachment.uploaded_by,
+        )
+        .where(Attachment.record_kind == kind, Attachment.record_id == record_id)
+        .order_by(Attachment.id)
+    )
     return [dict(row) for row in conn.execute(query).mappings()]
 
 
 def attachment_file(conn: Connection, actor: Actor, attachment_id: int, day: dt.date) -> tuple[str, bytes, str]:
     """(file name, bytes, MIME type) of one attachment, for one allowed to see its record."""
-    row = conn.execute(select(Attachment.record_kind, Attachment.record_id, Attachment.filename,
-                              Attachment.file_type, AttachmentBlob.content)
-                       .join(AttachmentBlob, AttachmentBlob.sha256 == Attachment.sha256)
-                       .where(Attachment.id == attachment_id)).first()
+    row = conn.execute(
+        select(
+            Attachment.record_kind,
+            Attachment.record_id,
+            Attachment.filename,
+            Attachment.file_type,
+            AttachmentBlob.content,
+        )
+        .join(AttachmentBlob, AttachmentBlob.sha256 == Attachment.sha256)
+        .where(Attachment.id == attachment_id)
+    ).first()
     if row is None:
         raise NotFound("attachments", str(attachment_id))
     if not may_see(conn, actor, row.record_kind, row.record_id, day):
@@ -241,8 +311,9 @@ def attachment_file(conn: Connection, actor: Actor, attachment_id: int, day: dt.
 
 def attachment_counts(conn: Connection, kind: str) -> dict[int, int]:
     """record_id -> number of files, for the records of `kind` that have any."""
-    query = (select(Attachment.record_id, func.count()).where(Attachment.record_kind == kind)
-             .group_by(Attachment.record_id))
+    query = (
+        select(Attachment.record_id, func.count()).where(Attachment.record_kind == kind).group_by(Attachment.record_id)
+    )
     return dict(conn.execute(query).all())
 
 
@@ -251,8 +322,9 @@ def attachment_counts(conn: Connection, kind: str) -> dict[int, int]:
 MAX_UNIT, MAX_SUMMARY = 100, 4000
 
 
-def save_unit_report(engine: Engine, actor: Actor, *, unit: str, period_start, period_end, summary: str,
-                     submitted_on) -> int:
+def save_unit_report(
+    engine: Engine, actor: Actor, *, unit: str, period_start, period_end, summary: str, submitted_on
+) -> int:
     """A collaborating unit's report (the office enters it); returns its id. Files go on with attach()."""
     if actor.role != "office":
         raise PermissionDenied("unit_reports_office_only", username=actor.username)
@@ -270,8 +342,14 @@ def save_unit_report(engine: Engine, actor: Actor, *, unit: str, period_start, p
         problems.append(_problem("period_end", "file_period_order"))
     if problems:
         raise ValidationFailed(problems, "unit_reports")
-    row = {"unit": unit, "period_start": period_start, "period_end": period_end, "summary": summary,
-           "submitted_on": submitted_on, "created_by": actor.username}
+    row = {
+        "unit": unit,
+        "period_start": period_start,
+        "period_end": period_end,
+        "summary": summary,
+        "submitted_on": submitted_on,
+        "created_by": actor.username,
+    }
     with UnitOfWork(engine, actor) as uow:
         report_id = uow.conn.execute(insert(UnitReport).values(**row)).inserted_primary_key[0]
         uow.audit("insert", "unit_reports", str(report_id), None, row)
@@ -280,10 +358,24 @@ def save_unit_report(engine: Engine, actor: Actor, *, unit: str, period_start, p
 
 def list_unit_reports(conn: Connection, limit: int = 200) -> list[dict]:
     """The latest unit reports with their number of files, newest period first."""
-    files = (select(Attachment.record_id, func.count().label("files")).where(Attachment.record_kind == "unit_reports")
-             .group_by(Attachment.record_id).subquery())
-    query = (select(UnitReport.id, UnitReport.unit, UnitReport.period_start, UnitReport.period_end,
-                    UnitReport.summary, UnitReport.submitted_on, func.coalesce(files.c.files, 0).label("files"))
-             .outerjoin(files, files.c.record_id == UnitReport.id)
-             .order_by(UnitReport.period_end.desc(), UnitReport.id.desc()).limit(limit))
+    files = (
+        select(Attachment.record_id, func.count().label("files"))
+        .where(Attachment.record_kind == "unit_reports")
+        .group_by(Attachment.record_id)
+        .subquery()
+    )
+    query = (
+        select(
+            UnitReport.id,
+            UnitReport.unit,
+            UnitReport.period_start,
+            UnitReport.period_end,
+            UnitReport.summary,
+            UnitReport.submitted_on,
+            func.coalesce(files.c.files, 0).label("files"),
+        )
+        .outerjoin(files, files.c.record_id == UnitReport.id)
+        .order_by(UnitReport.period_end.desc(), UnitReport.id.desc())
+        .limit(limit)
+    )
     return [dict(row) for row in conn.execute(query).mappings()]

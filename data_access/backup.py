@@ -16,6 +16,7 @@ migrates the schema if the backup is older than the code.
 Refusals are BackupRefused(code, **params); manage.py words them. Errors of
 the database itself pass through (data_access.failures names them).
 """
+
 from __future__ import annotations
 
 import os
@@ -54,6 +55,7 @@ class Outcome:
 
 
 # ---------------------------------------------------------------- shared checks
+
 
 def _live_files(url: str) -> list[Path]:
     live = sqlite_path(url)
@@ -102,12 +104,16 @@ def own_rows(conn: Connection) -> int:
     counts = table_counts(conn)
     rows = sum(count for name, count in counts.items() if name not in SCHEMA_FILLED)
     if "settings" in counts:
-        rows += sum(1 for key, value in conn.execute(select(Setting.key, Setting.value))
-                    if key not in DATE_KEYS and DEFAULTS.get(key) != float(value))
+        rows += sum(
+            1
+            for key, value in conn.execute(select(Setting.key, Setting.value))
+            if key not in DATE_KEYS and DEFAULTS.get(key) != float(value)
+        )
     return rows
 
 
 # ---------------------------------------------------------------- PostgreSQL client
+
 
 def _client(program: str) -> str:
     path = shutil.which(program)
@@ -157,6 +163,7 @@ def _archive_counts(pg_restore: str, source: Path) -> dict[str, int]:
 
 # ---------------------------------------------------------------- backup
 
+
 def backup(url: str, target: Path, force: bool = False) -> Outcome:
     """Write a backup of `url` to `target` (see the module docstring)."""
     target = Path(target)
@@ -180,8 +187,12 @@ def _sqlite_backup(live: Path, partial: Path) -> dict[str, int]:
     try:
         source.backup(copy)
         copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
-        names = [row[0] for row in copy.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        names = [
+            row[0]
+            for row in copy.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
         return {name: copy.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0] for name in names}
     finally:
         copy.close()
@@ -192,12 +203,14 @@ def _pg_backup(url: str, partial: Path) -> dict[str, int]:
     pg_dump = _client("pg_dump")
     own_rows_of(url)  # a database that is down or missing fails here, as in every other command
     connection, env = _libpq(url)
-    _run([pg_dump, "--format=custom", "--no-password", f"--file={partial}", f"--dbname={connection}"],
-         env, "dump_failed")
+    _run(
+        [pg_dump, "--format=custom", "--no-password", f"--file={partial}", f"--dbname={connection}"], env, "dump_failed"
+    )
     return {}
 
 
 # ---------------------------------------------------------------- restore
+
 
 def restore(url: str, source: Path, force: bool = False) -> Outcome:
     """Restore the backup file `source` into `url` (see the module docstring)."""
@@ -253,8 +266,12 @@ def _sqlite_source_counts(source: Path) -> dict[str, int]:
         try:
             if backup_db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                 raise BackupRefused("not_a_backup", path=source, reason="quick_check failed")
-            names = [row[0] for row in backup_db.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+            names = [
+                row[0]
+                for row in backup_db.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                )
+            ]
             if "alembic_version" not in names:
                 raise BackupRefused("not_a_backup", path=source, reason="no schema version")
             return {name: backup_db.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0] for name in names}
@@ -301,6 +318,20 @@ def _pg_restore(url: str, source: Path, force: bool) -> dict[str, int]:
     _run([pg_restore, "--list", str(source)], env, "not_a_backup_pg")
     _check_empty(url, force)
     expected = _archive_counts(pg_restore, source)
-    _run([pg_restore, "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction",
-          "--exit-on-error", "--no-password", f"--dbname={connection}", str(source)], env, "restore_failed")
+    _run(
+        [
+            pg_restore,
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--no-privileges",
+            "--single-transaction",
+            "--exit-on-error",
+            "--no-password",
+            f"--dbname={connection}",
+            str(source),
+        ],
+        env,
+        "restore_failed",
+    )
     return _compare(expected, url)

@@ -1,4 +1,5 @@
 """First start: the embedded database gets the county demo once, so a newcomer sees data."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select

@@ -14,6 +14,7 @@ rewrites it inside the transaction that changed a source, so every KPI sees a
 change as soon as it commits; ensure_calendar (at start-up) rebuilds it when
 it no longer matches its sources, e.g. after a chinese-calendar upgrade.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -81,19 +82,24 @@ def package_holiday_name(day: dt.date) -> tuple[str, str] | None:
 
 # ---------------------------------------------------------------- the derived table
 
+
 def office_days(conn: Connection) -> dict[dt.date, bool]:
     """The office's arrangements: every listed day and whether it is a workday."""
-    return {day: bool(workday) for day, workday in
-            conn.execute(select(OfficeCalendarDay.date, OfficeCalendarDay.is_workday))}
+    return {
+        day: bool(workday)
+        for day, workday in conn.execute(select(OfficeCalendarDay.date, OfficeCalendarDay.is_workday))
+    }
 
 
 def override_days(conn: Connection) -> dict[dt.date, bool]:
-    return {day: bool(workday) for day, workday in
-            conn.execute(select(CalendarOverride.date, CalendarOverride.is_workday))}
+    return {
+        day: bool(workday) for day, workday in conn.execute(select(CalendarOverride.date, CalendarOverride.is_workday))
+    }
 
 
-def resolve_day(day: dt.date, office: dict[dt.date, bool], office_years: set[int],
-                overrides: dict[dt.date, bool]) -> tuple[bool, str]:
+def resolve_day(
+    day: dt.date, office: dict[dt.date, bool], office_years: set[int], overrides: dict[dt.date, bool]
+) -> tuple[bool, str]:
     """(is_workday, source) of one day under the precedence of the module docstring."""
     if day in overrides:
         return overrides[day], "override"
@@ -105,8 +111,12 @@ def resolve_day(day: dt.date, office: dict[dt.date, bool], office_years: set[int
     return day.weekday() < 5, "fallback"
 
 
-def calendar_rows(office: dict[dt.date, bool], overrides: dict[dt.date, bool],
-                  first_year: int = FIRST_YEAR, last_year: int = LAST_YEAR) -> list[dict[str, Any]]:
+def calendar_rows(
+    office: dict[dt.date, bool],
+    overrides: dict[dt.date, bool],
+    first_year: int = FIRST_YEAR,
+    last_year: int = LAST_YEAR,
+) -> list[dict[str, Any]]:
     """The rows of calendar_days for [first_year, last_year] from the given sources."""
     office_years = {day.year for day in office}
     rows = []
@@ -116,14 +126,16 @@ def calendar_rows(office: dict[dt.date, bool], overrides: dict[dt.date, bool],
     while day <= end:
         is_workday, source = resolve_day(day, office, office_years, overrides)
         seq += int(is_workday)
-        rows.append({
-            "date": day,
-            "is_workday": is_workday,
-            "workday_seq": seq,
-            "week_start": day - dt.timedelta(days=day.weekday()),
-            "month_start": day.replace(day=1),
-            "fallback": source == "fallback",
-        })
+        rows.append(
+            {
+                "date": day,
+                "is_workday": is_workday,
+                "workday_seq": seq,
+                "week_start": day - dt.timedelta(days=day.weekday()),
+                "month_start": day.replace(day=1),
+                "fallback": source == "fallback",
+            }
+        )
         day += dt.timedelta(days=1)
     return rows
 
@@ -148,23 +160,25 @@ def rebuild_calendar(conn: Connection, first_year: int = FIRST_YEAR, last_year: 
 def ensure_calendar(conn: Connection) -> None:
     """Fill calendar_days, or rebuild it when it does not match its sources any more (a newer
     chinese-calendar that knows more years, a table from before the office's arrangements)."""
-    expected = [(row["date"], row["is_workday"], row["fallback"])
-                for row in calendar_rows(office_days(conn), override_days(conn))]
-    stored = conn.execute(select(CalendarDay.date, CalendarDay.is_workday, CalendarDay.fallback)
-                          .order_by(CalendarDay.date)).all()
+    expected = [
+        (row["date"], row["is_workday"], row["fallback"])
+        for row in calendar_rows(office_days(conn), override_days(conn))
+    ]
+    stored = conn.execute(
+        select(CalendarDay.date, CalendarDay.is_workday, CalendarDay.fallback).order_by(CalendarDay.date)
+    ).all()
     if [(day, bool(workday), bool(fallback)) for day, workday, fallback in stored] != expected:
         rebuild_calendar(conn)
 
 
 def fallback_days(conn: Connection, start: dt.date, end: dt.date) -> int:
     """How many days of [start, end] use the Mon-Fri fallback (screens warn when > 0)."""
-    query = select(func.count()).where(
-        CalendarDay.date.between(start, end), CalendarDay.fallback.is_(True)
-    )
+    query = select(func.count()).where(CalendarDay.date.between(start, end), CalendarDay.fallback.is_(True))
     return int(conn.execute(query).scalar() or 0)
 
 
 # ---------------------------------------------------------------- coverage and the reminder
+
 
 @dataclass(frozen=True)
 class Coverage:
@@ -207,6 +221,7 @@ def years_to_load(cover: Coverage, today: dt.date) -> tuple[int, ...]:
 
 # ---------------------------------------------------------------- one year at a glance
 
+
 def year_days(conn: Connection, year: int) -> list[dict[str, Any]]:
     """Every day of `year` as the KPIs count it, with each source's say (one query).
 
@@ -220,9 +235,15 @@ def year_days(conn: Connection, year: int) -> list[dict[str, Any]]:
     loaded the year, the package covers it too, and they differ on the day.
     """
     query = (
-        select(CalendarDay.date, CalendarDay.is_workday, CalendarDay.fallback,
-               OfficeCalendarDay.is_workday.label("listed_workday"), OfficeCalendarDay.name.label("office_name"),
-               CalendarOverride.is_workday.label("override_workday"), CalendarOverride.note.label("override_note"))
+        select(
+            CalendarDay.date,
+            CalendarDay.is_workday,
+            CalendarDay.fallback,
+            OfficeCalendarDay.is_workday.label("listed_workday"),
+            OfficeCalendarDay.name.label("office_name"),
+            CalendarOverride.is_workday.label("override_workday"),
+            CalendarOverride.note.label("override_note"),
+        )
         .outerjoin(OfficeCalendarDay, OfficeCalendarDay.date == CalendarDay.date)
         .outerjoin(CalendarOverride, CalendarOverride.date == CalendarDay.date)
         .where(CalendarDay.date.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
@@ -253,8 +274,9 @@ def _describe_day(row: dict[str, Any], office_year: bool) -> None:
         row["source"] = "office"
     else:
         row["source"] = "fallback" if fallback else "package"
-    row["disagrees"] = (office_year and row["package_workday"] is not None
-                        and row["office_workday"] != row["package_workday"])
+    row["disagrees"] = (
+        office_year and row["package_workday"] is not None and row["office_workday"] != row["package_workday"]
+    )
     row["kind"] = _kind(row)
 
 

@@ -4,6 +4,7 @@ One seam for a set clock: DASHBOARD_TODAY=YYYY-MM-DD makes every caller of
 today() see that day (tests, and a rehearsal of the autumn reminder); unset
 or not a date, it is the machine's date.
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -17,6 +17,7 @@ A row from the contract names its references by natural key (employee_no,
 account_no, expert_no); in the database they are the foreign keys given by
 REFERENCE_FK.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -160,46 +161,77 @@ def _header_text(value: Any) -> str:
 
 # ---------------------------------------------------------------- the contract
 
+
 def _choices(codes: tuple[str, ...], labels: dict[str, tuple[str, str]]) -> tuple[Choice, ...]:
     assert set(codes) == set(labels), codes
     return tuple(Choice(code, *labels[code]) for code in codes)
 
 
-SPECIALTY_CHOICES = _choices(models.SPECIALTIES, {
-    "hv_operation": ("高压操作", "HV operation"),
-    "hv_fault": ("高压故障处理", "HV fault handling"),
-    "lv_fault": ("低压故障处理", "LV fault handling"),
-    "equipment_om": ("设备运维", "Equipment O&M"),
-    "tariff_billing": ("电费电价", "Tariffs & billing"),
-    "energy_efficiency": ("能效诊断", "Energy-efficiency diagnosis"),
-    "safety_assessment": ("安全评价", "Safety assessment"),
-    "training": ("人员培训", "Staff training"),
-})
-TRAINING_KIND_CHOICES = _choices(models.TRAINING_KINDS, {
-    "skill": ("技能操作", "Hands-on skills"), "other": ("其他", "Other"),
-})
-MARKET_STATUS_CHOICES = _choices(models.MARKET_STATUSES, {
-    "agency": ("代理购电", "Grid agency purchase"),
-    "retail": ("售电公司", "Retail company"),
-    "direct": ("直接交易", "Direct trading"),
-})
-BILLING_MODE_CHOICES = _choices(models.BILLING_MODES, {
-    "capacity": ("按容量", "By capacity"),
-    "demand": ("按需量", "By demand"),
-    "single": ("单一制", "Single-part"),
-})
-LOG_STATUS_CHOICES = _choices(models.LOG_STATUSES, {
-    "open": ("未整改", "Open"), "in_progress": ("整改中", "In progress"), "done": ("已整改", "Done"),
-})
-CALL_MODE_CHOICES = _choices(models.CALL_MODES, {
-    "onsite": ("现场", "On site"), "remote": ("咨询", "Remote consultation"),
-})
-APPLICATION_KIND_CHOICES = _choices(models.APPLICATION_KINDS, {
-    "new": ("新装", "New connection"), "increase": ("增容", "Capacity increase"),
-})
-SUPPLY_CHOICES = _choices(models.SUPPLY_KINDS, {
-    "single": ("单电源", "Single supply"), "dual": ("双电源", "Dual supply"),
-})
+SPECIALTY_CHOICES = _choices(
+    models.SPECIALTIES,
+    {
+        "hv_operation": ("高压操作", "HV operation"),
+        "hv_fault": ("高压故障处理", "HV fault handling"),
+        "lv_fault": ("低压故障处理", "LV fault handling"),
+        "equipment_om": ("设备运维", "Equipment O&M"),
+        "tariff_billing": ("电费电价", "Tariffs & billing"),
+        "energy_efficiency": ("能效诊断", "Energy-efficiency diagnosis"),
+        "safety_assessment": ("安全评价", "Safety assessment"),
+        "training": ("人员培训", "Staff training"),
+    },
+)
+TRAINING_KIND_CHOICES = _choices(
+    models.TRAINING_KINDS,
+    {
+        "skill": ("技能操作", "Hands-on skills"),
+        "other": ("其他", "Other"),
+    },
+)
+MARKET_STATUS_CHOICES = _choices(
+    models.MARKET_STATUSES,
+    {
+        "agency": ("代理购电", "Grid agency purchase"),
+        "retail": ("售电公司", "Retail company"),
+        "direct": ("直接交易", "Direct trading"),
+    },
+)
+BILLING_MODE_CHOICES = _choices(
+    models.BILLING_MODES,
+    {
+        "capacity": ("按容量", "By capacity"),
+        "demand": ("按需量", "By demand"),
+        "single": ("单一制", "Single-part"),
+    },
+)
+LOG_STATUS_CHOICES = _choices(
+    models.LOG_STATUSES,
+    {
+        "open": ("未整改", "Open"),
+        "in_progress": ("整改中", "In progress"),
+        "done": ("已整改", "Done"),
+    },
+)
+CALL_MODE_CHOICES = _choices(
+    models.CALL_MODES,
+    {
+        "onsite": ("现场", "On site"),
+        "remote": ("咨询", "Remote consultation"),
+    },
+)
+APPLICATION_KIND_CHOICES = _choices(
+    models.APPLICATION_KINDS,
+    {
+        "new": ("新装", "New connection"),
+        "increase": ("增容", "Capacity increase"),
+    },
+)
+SUPPLY_CHOICES = _choices(
+    models.SUPPLY_KINDS,
+    {
+        "single": ("单电源", "Single supply"),
+        "dual": ("双电源", "Dual supply"),
+    },
+)
 
 # Two-part tariff (basic charge) applies from this contracted capacity.
 TWO_PART_TARIFF_MIN_KVA = 315
@@ -246,128 +278,242 @@ STAGE_LABELS = {
 def _stage_columns() -> tuple[Column, ...]:
     stages = models.APPLICATION_STAGES
     return tuple(
-        Column(stage, *STAGE_LABELS[stage], type="date", required=(index == 0),
-               not_before=stages[:index])
+        Column(stage, *STAGE_LABELS[stage], type="date", required=(index == 0), not_before=stages[:index])
         for index, stage in enumerate(stages)
     )
 
 
 _DECLARED: tuple[Sheet, ...] = (
-    Sheet("managers", "派驻经理", "Resident managers", (
-        Column("employee_no", "工号", "Employee no.", required=True),
-        Column("name", "姓名", "Name", required=True),
-        Column("phone", "电话", "Phone"),
-        Column("team", "班组", "Team"),
-    ), ("employee_no",)),
-    Sheet("training", "培训记录", "Training", (
-        _employee(),
-        Column("date", "日期", "Date", type="date", required=True),
-        Column("hours", "学时", "Hours", type="float", required=True,
-               minimum=0, min_exclusive=True, maximum=12),
-        Column("kind", "类别", "Kind", type="enum", required=True, choices=TRAINING_KIND_CHOICES),
-        # '' rather than None: the database key treats blank topics as equal.
-        Column("topic", "内容", "Topic", default=""),
-    ), ("employee_no", "date", "kind", "topic")),
-    Sheet("assessments", "考察", "Assessments", (
-        _employee(),
-        Column("date", "日期", "Date", type="date", required=True),
-        Column("score", "成绩", "Score", type="float", minimum=0, maximum=100),
-        Column("passed", "合格", "Passed", type="yesno", required=True),
-    ), ("employee_no", "date")),
-    Sheet("customers", "客户", "Customers", (
-        Column("account_no", "户号", "Account no.", required=True),
-        Column("name", "户名", "Customer name", required=True),
-        Column("industry", "行业", "Industry"),
-        Column("town", "乡镇", "Town"),
-        Column("voltage_kv", "电压等级kV", "Voltage (kV)", type="float", required=True,
-               minimum=0, min_exclusive=True, maximum=MAX_KV),
-        Column("capacity_kva", "合同容量kVA", "Contracted capacity (kVA)", type="float", required=True,
-               minimum=0, min_exclusive=True, maximum=MAX_KVA),
-        Column("annual_kwh", "年用电量kWh", "Annual consumption (kWh)", type="float", minimum=0,
-               maximum=MAX_ANNUAL_KWH),
-        Column("star_rating", "星级", "Star rating", type="int", minimum=0, maximum=5, default=0),
-        Column("potential_reason", "潜在客户依据", "Potential-customer reason"),
-        Column("churn_risk", "流失风险", "Churn risk", type="yesno", default=False),
-        Column("market_status", "购电方式", "Power purchase", type="enum",
-               choices=MARKET_STATUS_CHOICES, default="agency"),
-        Column("billing_mode", "基本电费方式", "Basic charge mode", type="enum",
-               choices=BILLING_MODE_CHOICES, default=_default_billing_mode,
-               default_note=("合同容量 < 315 kVA 为单一制，否则按容量",
-                             "single below 315 kVA, else capacity")),
-    ), ("account_no",)),
-    Sheet("postings", "派驻登记", "Postings", (
-        _employee(),
-        _account(),
-        Column("start_date", "派驻开始日期", "Start date", type="date", required=True),
-        Column("end_date", "派驻结束日期", "End date", type="date", not_before=("start_date",)),
-        Column("handover_note", "交接说明", "Handover note"),
-        # Optional even as a column: a file without it is valid (data_access.gate, docs/import.md).
-        Column("gate_override", "准入例外说明", "Gate exception reason"),
-    ), ("employee_no", "account_no", "start_date")),
-    Sheet("work_logs", "工作日志", "Work logs", (
-        _employee(),
-        _account(),
-        Column("date", "日期", "Date", type="date", required=True),
-        Column("on_site", "是否现场", "On site", type="yesno", required=True),
-        Column("hours", "工时", "Hours", type="float", minimum=0, maximum=24),
-        Column("content", "服务内容", "Service content", required=True),
-        Column("problems", "存在问题", "Problems found"),
-        Column("measures", "整改措施", "Corrective measures"),
-        Column("status", "整改情况", "Status", type="enum", choices=LOG_STATUS_CHOICES,
-               default=_default_log_status,
-               default_note=("填写了存在问题为 open 未整改，否则 done 已整改",
-                             "open when problems is filled, else done")),
-    ), ("employee_no", "account_no", "date")),
-    Sheet("monthly_plans", "月度计划", "Monthly plans", (
-        _employee(),
-        Column("month", "月份", "Month", type="month", required=True),
-        Column("submitted_on", "提交日期", "Submitted on", type="date", required=True),
-        Column("content", "计划内容", "Plan content"),
-    ), ("employee_no", "month")),
-    Sheet("experts", "专家", "Experts", (
-        Column("expert_no", "专家编号", "Expert no.", required=True),
-        Column("name", "姓名", "Name", required=True),
-        Column("specialty", "专业", "Specialty", type="enum", required=True, choices=SPECIALTY_CHOICES),
-        Column("phone", "电话", "Phone"),
-        Column("active", "在岗", "Active", type="yesno", default=True),
-    ), ("expert_no",)),
-    Sheet("expert_calls", "专家调用", "Expert calls", (
-        Column("call_no", "调用编号", "Call no.", required=True),
-        Column("expert_no", "专家编号", "Expert no.", required=True, references="experts"),
-        _employee(required=False),
-        _account(required=False),
-        Column("mode", "方式", "Mode", type="enum", required=True, choices=CALL_MODE_CHOICES),
-        Column("requested_at", "请求时间", "Requested at", type="datetime", required=True),
-        Column("responded_at", "响应时间", "Responded at", type="datetime", not_before=("requested_at",)),
-        Column("closed_at", "办结时间", "Closed at", type="datetime", not_before=("requested_at",)),
-        Column("hours", "工时", "Hours", type="float", minimum=0, maximum=MAX_CALL_HOURS),
-        Column("summary", "处理情况", "Summary"),
-    ), ("call_no",)),
-    Sheet("applications", "业扩报装", "Connection applications", (
-        Column("app_no", "申请编号", "Application no.", required=True),
-        _account(),
-        Column("kind", "业务类型", "Kind", type="enum", required=True, choices=APPLICATION_KIND_CHOICES),
-        Column("capacity_kva", "申请容量kVA", "Capacity (kVA)", type="float", required=True,
-               minimum=0, min_exclusive=True, maximum=MAX_KVA),
-        Column("supply", "供电方式", "Supply", type="enum", choices=SUPPLY_CHOICES, default="single"),
-        Column("resident_served", "是否派驻经理服务", "Served by a resident manager",
-               type="yesno", required=True),
-        *_stage_columns(),
-    ), ("app_no",)),
-    Sheet("consumption", "月度用电", "Monthly consumption", (
-        _account(),
-        Column("month", "月份", "Month", type="month", required=True),
-        Column("kwh", "用电量kWh", "Consumption (kWh)", type="float", required=True, minimum=0,
-               maximum=MAX_MONTH_KWH),
-        Column("max_demand_kw", "最大需量kW", "Maximum demand (kW)", type="float", minimum=0, maximum=MAX_KW),
-    ), ("account_no", "month")),
+    Sheet(
+        "managers",
+        "派驻经理",
+        "Resident managers",
+        (
+            Column("employee_no", "工号", "Employee no.", required=True),
+            Column("name", "姓名", "Name", required=True),
+            Column("phone", "电话", "Phone"),
+            Column("team", "班组", "Team"),
+        ),
+        ("employee_no",),
+    ),
+    Sheet(
+        "training",
+        "培训记录",
+        "Training",
+        (
+            _employee(),
+            Column("date", "日期", "Date", type="date", required=True),
+            Column("hours", "学时", "Hours", type="float", required=True, minimum=0, min_exclusive=True, maximum=12),
+            Column("kind", "类别", "Kind", type="enum", required=True, choices=TRAINING_KIND_CHOICES),
+            # '' rather than None: the database key treats blank topics as equal.
+            Column("topic", "内容", "Topic", default=""),
+        ),
+        ("employee_no", "date", "kind", "topic"),
+    ),
+    Sheet(
+        "assessments",
+        "考察",
+        "Assessments",
+        (
+            _employee(),
+            Column("date", "日期", "Date", type="date", required=True),
+            Column("score", "成绩", "Score", type="float", minimum=0, maximum=100),
+            Column("passed", "合格", "Passed", type="yesno", required=True),
+        ),
+        ("employee_no", "date"),
+    ),
+    Sheet(
+        "customers",
+        "客户",
+        "Customers",
+        (
+            Column("account_no", "户号", "Account no.", required=True),
+            Column("name", "户名", "Customer name", required=True),
+            Column("industry", "行业", "Industry"),
+            Column("town", "乡镇", "Town"),
+            Column(
+                "voltage_kv",
+                "电压等级kV",
+                "Voltage (kV)",
+                type="float",
+                required=True,
+                minimum=0,
+                min_exclusive=True,
+                maximum=MAX_KV,
+            ),
+            Column(
+                "capacity_kva",
+                "合同容量kVA",
+                "Contracted capacity (kVA)",
+                type="float",
+                required=True,
+                minimum=0,
+                min_exclusive=True,
+                maximum=MAX_KVA,
+            ),
+            Column(
+                "annual_kwh", "年用电量kWh", "Annual consumption (kWh)", type="float", minimum=0, maximum=MAX_ANNUAL_KWH
+            ),
+            Column("star_rating", "星级", "Star rating", type="int", minimum=0, maximum=5, default=0),
+            Column("potential_reason", "潜在客户依据", "Potential-customer reason"),
+            Column("churn_risk", "流失风险", "Churn risk", type="yesno", default=False),
+            Column(
+                "market_status",
+                "购电方式",
+                "Power purchase",
+                type="enum",
+                choices=MARKET_STATUS_CHOICES,
+                default="agency",
+            ),
+            Column(
+                "billing_mode",
+                "基本电费方式",
+                "Basic charge mode",
+                type="enum",
+                choices=BILLING_MODE_CHOICES,
+                default=_default_billing_mode,
+                default_note=("合同容量 < 315 kVA 为单一制，否则按容量", "single below 315 kVA, else capacity"),
+            ),
+        ),
+        ("account_no",),
+    ),
+    Sheet(
+        "postings",
+        "派驻登记",
+        "Postings",
+        (
+            _employee(),
+            _account(),
+            Column("start_date", "派驻开始日期", "Start date", type="date", required=True),
+            Column("end_date", "派驻结束日期", "End date", type="date", not_before=("start_date",)),
+            Column("handover_note", "交接说明", "Handover note"),
+            # Optional even as a column: a file without it is valid (data_access.gate, docs/import.md).
+            Column("gate_override", "准入例外说明", "Gate exception reason"),
+        ),
+        ("employee_no", "account_no", "start_date"),
+    ),
+    Sheet(
+        "work_logs",
+        "工作日志",
+        "Work logs",
+        (
+            _employee(),
+            _account(),
+            Column("date", "日期", "Date", type="date", required=True),
+            Column("on_site", "是否现场", "On site", type="yesno", required=True),
+            Column("hours", "工时", "Hours", type="float", minimum=0, maximum=24),
+            Column("content", "服务内容", "Service content", required=True),
+            Column("problems", "存在问题", "Problems found"),
+            Column("measures", "整改措施", "Corrective measures"),
+            Column(
+                "status",
+                "整改情况",
+                "Status",
+                type="enum",
+                choices=LOG_STATUS_CHOICES,
+                default=_default_log_status,
+                default_note=(
+                    "填写了存在问题为 open 未整改，否则 done 已整改",
+                    "open when problems is filled, else done",
+                ),
+            ),
+        ),
+        ("employee_no", "account_no", "date"),
+    ),
+    Sheet(
+        "monthly_plans",
+        "月度计划",
+        "Monthly plans",
+        (
+            _employee(),
+            Column("month", "月份", "Month", type="month", required=True),
+            Column("submitted_on", "提交日期", "Submitted on", type="date", required=True),
+            Column("content", "计划内容", "Plan content"),
+        ),
+        ("employee_no", "month"),
+    ),
+    Sheet(
+        "experts",
+        "专家",
+        "Experts",
+        (
+            Column("expert_no", "专家编号", "Expert no.", required=True),
+            Column("name", "姓名", "Name", required=True),
+            Column("specialty", "专业", "Specialty", type="enum", required=True, choices=SPECIALTY_CHOICES),
+            Column("phone", "电话", "Phone"),
+            Column("active", "在岗", "Active", type="yesno", default=True),
+        ),
+        ("expert_no",),
+    ),
+    Sheet(
+        "expert_calls",
+        "专家调用",
+        "Expert calls",
+        (
+            Column("call_no", "调用编号", "Call no.", required=True),
+            Column("expert_no", "专家编号", "Expert no.", required=True, references="experts"),
+            _employee(required=False),
+            _account(required=False),
+            Column("mode", "方式", "Mode", type="enum", required=True, choices=CALL_MODE_CHOICES),
+            Column("requested_at", "请求时间", "Requested at", type="datetime", required=True),
+            Column("responded_at", "响应时间", "Responded at", type="datetime", not_before=("requested_at",)),
+            Column("closed_at", "办结时间", "Closed at", type="datetime", not_before=("requested_at",)),
+            Column("hours", "工时", "Hours", type="float", minimum=0, maximum=MAX_CALL_HOURS),
+            Column("summary", "处理情况", "Summary"),
+        ),
+        ("call_no",),
+    ),
+    Sheet(
+        "applications",
+        "业扩报装",
+        "Connection applications",
+        (
+            Column("app_no", "申请编号", "Application no.", required=True),
+            _account(),
+            Column("kind", "业务类型", "Kind", type="enum", required=True, choices=APPLICATION_KIND_CHOICES),
+            Column(
+                "capacity_kva",
+                "申请容量kVA",
+                "Capacity (kVA)",
+                type="float",
+                required=True,
+                minimum=0,
+                min_exclusive=True,
+                maximum=MAX_KVA,
+            ),
+            Column("supply", "供电方式", "Supply", type="enum", choices=SUPPLY_CHOICES, default="single"),
+            Column("resident_served", "是否派驻经理服务", "Served by a resident manager", type="yesno", required=True),
+            *_stage_columns(),
+        ),
+        ("app_no",),
+    ),
+    Sheet(
+        "consumption",
+        "月度用电",
+        "Monthly consumption",
+        (
+            _account(),
+            Column("month", "月份", "Month", type="month", required=True),
+            Column(
+                "kwh", "用电量kWh", "Consumption (kWh)", type="float", required=True, minimum=0, maximum=MAX_MONTH_KWH
+            ),
+            Column("max_demand_kw", "最大需量kW", "Maximum demand (kW)", type="float", minimum=0, maximum=MAX_KW),
+        ),
+        ("account_no", "month"),
+    ),
     # The office's holiday arrangement of a year (data_access.calendar): loading any day of a year
     # covers that year; its unlisted weekdays are workdays, its unlisted weekends are not.
-    Sheet("calendar", "节假日安排", "Holiday arrangement", (
-        Column("date", "日期", "Date", type="date", required=True, years=(FIRST_YEAR, LAST_YEAR)),
-        Column("is_workday", "是否上班", "Workday", type="yesno", required=True),
-        Column("name", "名称", "Name"),
-    ), ("date",)),
+    Sheet(
+        "calendar",
+        "节假日安排",
+        "Holiday arrangement",
+        (
+            Column("date", "日期", "Date", type="date", required=True, years=(FIRST_YEAR, LAST_YEAR)),
+            Column("is_workday", "是否上班", "Workday", type="yesno", required=True),
+            Column("name", "名称", "Name"),
+        ),
+        ("date",),
+    ),
 )
 
 # The database column holding each reference (natural key -> surrogate id).
@@ -417,6 +563,7 @@ _check_dependency_order()
 
 
 # ---------------------------------------------------------------- validation
+
 
 @dataclass
 class FieldProblem:
@@ -568,8 +715,9 @@ def _parse_month(value: Any) -> dt.date:
     if not 1 <= month <= 12:
         raise _Bad("bad_month", value=text)
     if not FIRST_DATE.year <= year <= LAST_DATE.year:  # year 0000 has no date at all
-        raise _Bad("out_of_range_date", value=text, first=FIRST_DATE.strftime("%Y-%m"),
-                   last=LAST_DATE.strftime("%Y-%m"))
+        raise _Bad(
+            "out_of_range_date", value=text, first=FIRST_DATE.strftime("%Y-%m"), last=LAST_DATE.strftime("%Y-%m")
+        )
     return dt.date(year, month, 1)
 
 
@@ -656,10 +804,18 @@ def _check_order(sheet: Sheet, clean: dict[str, Any], problems: list[FieldProble
             other_value = clean.get(other_key)
             if other_value is not None and value < other_value:
                 other = sheet.column(other_key)
-                problems.append(FieldProblem(column.key, "before", {
-                    "value": _shown_value(column, value), "other": other_key, "other_zh": other.zh,
-                    "other_value": _shown_value(other, other_value),
-                }))
+                problems.append(
+                    FieldProblem(
+                        column.key,
+                        "before",
+                        {
+                            "value": _shown_value(column, value),
+                            "other": other_key,
+                            "other_zh": other.zh,
+                            "other_value": _shown_value(other, other_value),
+                        },
+                    )
+                )
                 break
 
 
@@ -707,6 +863,7 @@ def _fill_defaults(sheet: Sheet, clean: dict[str, Any], problems: list[FieldProb
 
 
 # ---------------------------------------------------------------- formatting
+
 
 def format_datetime(value: dt.datetime) -> str:
     """YYYY-MM-DD HH:MM, with :SS only when there are seconds."""

@@ -16,6 +16,7 @@ free one. Every read and write returns its connection when it ends (no connectio
 page run), so a process needs about as many as it runs statements at once: docs/deploy.md works
 out max_connections for N processes.
 """
+
 from __future__ import annotations
 
 import os
@@ -63,8 +64,10 @@ def busy_timeout() -> float:
 def pool_settings() -> dict[str, int]:
     """pool_size and max_overflow of a server database's engine (DASHBOARD_DB_POOL_SIZE, _MAX_OVERFLOW)."""
     values = {}
-    for key, variable, default, least in (("pool_size", "DASHBOARD_DB_POOL_SIZE", POOL_SIZE, 1),
-                                          ("max_overflow", "DASHBOARD_DB_MAX_OVERFLOW", MAX_OVERFLOW, 0)):
+    for key, variable, default, least in (
+        ("pool_size", "DASHBOARD_DB_POOL_SIZE", POOL_SIZE, 1),
+        ("max_overflow", "DASHBOARD_DB_MAX_OVERFLOW", MAX_OVERFLOW, 0),
+    ):
         try:
             values[key] = max(int(os.environ.get(variable) or default), least)
         except ValueError:
@@ -79,7 +82,7 @@ def sqlite_path(url: str | None = None) -> Path | None:
         return None
     name = parsed.database or ""
     if name.startswith("file:"):
-        name = name[len("file:"):]
+        name = name[len("file:") :]
         if name.startswith("//"):  # file:///abs/path
             name = name[2:]
     if name in ("", ":memory:") or parsed.query.get("mode") == "memory":

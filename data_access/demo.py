@@ -74,6 +74,7 @@ are assigned here and the PostgreSQL sequences are moved past them
 afterwards. Load times and database sizes per scale: docs/performance.md,
 "Design notes moved from code".
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -129,44 +130,307 @@ class Scale:
 
 
 SCALES: dict[str, Scale] = {
-    "county": Scale(counties=1, managers=30, customers=4_000, experts=18,
-                    segment_consumption_share=1.0, other_consumption_share=0.25),
-    "city": Scale(counties=12, managers=400, customers=50_000, experts=200,
-                  segment_consumption_share=1.0, other_consumption_share=0.10),
-    "province": Scale(counties=130, managers=2_500, customers=300_000, experts=2_000,
-                      segment_consumption_share=0.45, other_consumption_share=0.03),
+    "county": Scale(
+        counties=1,
+        managers=30,
+        customers=4_000,
+        experts=18,
+        segment_consumption_share=1.0,
+        other_consumption_share=0.25,
+    ),
+    "city": Scale(
+        counties=12,
+        managers=400,
+        customers=50_000,
+        experts=200,
+        segment_consumption_share=1.0,
+        other_consumption_share=0.10,
+    ),
+    "province": Scale(
+        counties=130,
+        managers=2_500,
+        customers=300_000,
+        experts=2_000,
+        segment_consumption_share=0.45,
+        other_consumption_share=0.03,
+    ),
 }
 
 # Domain tables, children before parents: the order to empty them in.
 DOMAIN_TABLES: tuple[Table, ...] = tuple(
-    model.__table__ for model in (
-        OutagePlan, Consumption, Application, ExpertCall, WorkLog, MonthlyPlan, Posting,
-        Assessment, Training, Expert, Customer, Manager,
+    model.__table__
+    for model in (
+        OutagePlan,
+        Consumption,
+        Application,
+        ExpertCall,
+        WorkLog,
+        MonthlyPlan,
+        Posting,
+        Assessment,
+        Training,
+        Expert,
+        Customer,
+        Manager,
     )
 )
 
 # ---------------------------------------------------------------- vocabulary
-SURNAMES = ("王", "张", "李", "刘", "孙", "杨", "赵", "徐", "陈", "高", "马", "于", "韩", "宋",
-            "丁", "郭", "曹", "臧", "管", "隋", "葛", "孟", "朱", "胡", "董", "袁", "邱", "吕",
-            "苏", "姜", "任", "郑", "周", "吴", "秦", "崔", "田", "王", "张", "李", "刘", "孙")
-GIVEN = ("伟", "强", "磊", "军", "勇", "杰", "涛", "明", "超", "刚", "平", "辉", "鹏", "华", "飞",
-         "鑫", "波", "斌", "宇", "浩", "凯", "健", "俊", "帆", "旭", "宁", "龙", "林", "阳", "东",
-         "峰", "亮", "建", "国", "志", "海", "玉", "红", "丽", "娟", "燕", "霞", "敏", "静", "芳",
-         "婷", "雪", "琳", "晓", "文", "新", "立", "振", "庆", "春", "晨", "博", "昊", "金", "成")
-ZHUCHENG_TOWNS = ("密州街道", "龙都街道", "舜王街道", "昌城镇", "相州镇", "枳沟镇", "贾悦镇",
-                  "石桥子镇", "辛兴镇", "林家村镇", "皇华镇", "桃林镇", "百尺河镇")
-WEIFANG_COUNTIES = ("诸城市", "潍城区", "寒亭区", "坊子区", "奎文区", "青州市", "寿光市", "安丘市",
-                    "高密市", "昌邑市", "临朐县", "昌乐县")
-PLACE_CHARS = ("东", "西", "南", "北", "大", "小", "柳", "杨", "石", "河", "山", "岭", "庄", "店",
-               "集", "桥", "口", "台", "埠", "沟", "泉", "湖", "坡", "阳", "平", "安", "宁", "福",
-               "兴", "丰", "高", "新", "古", "龙", "凤", "马", "牛", "金", "玉", "青", "白", "红",
-               "黄", "塔", "营", "寨", "官", "堤", "屯", "林", "水", "田", "城", "坊", "铺", "港")
-BRANDS = ("鑫源", "恒泰", "华盛", "宏达", "金通", "瑞丰", "永兴", "盛隆", "德润", "兴业", "东方",
-          "昌盛", "汇通", "佳美", "信和", "鸿运", "泰和", "中兴", "新华", "广源", "福瑞", "天元",
-          "润达", "金穗", "远大", "华宇", "宝丰", "正大", "海川", "三元", "万和", "恒信", "益民",
-          "齐鲁", "琅琊", "超然", "常山", "潍河", "海源", "瑞祥", "隆盛", "新星", "利华", "鲁润",
-          "金凯", "银河", "晨光", "向阳", "立新", "凯达", "众合", "润丰", "康达", "嘉禾", "祥瑞",
-          "旭日", "友联", "亚泰", "安泰", "宏伟")
+SURNAMES = (
+    "王",
+    "张",
+    "李",
+    "刘",
+    "孙",
+    "杨",
+    "赵",
+    "徐",
+    "陈",
+    "高",
+    "马",
+    "于",
+    "韩",
+    "宋",
+    "丁",
+    "郭",
+    "曹",
+    "臧",
+    "管",
+    "隋",
+    "葛",
+    "孟",
+    "朱",
+    "胡",
+    "董",
+    "袁",
+    "邱",
+    "吕",
+    "苏",
+    "姜",
+    "任",
+    "郑",
+    "周",
+    "吴",
+    "秦",
+    "崔",
+    "田",
+    "王",
+    "张",
+    "李",
+    "刘",
+    "孙",
+)
+GIVEN = (
+    "伟",
+    "强",
+    "磊",
+    "军",
+    "勇",
+    "杰",
+    "涛",
+    "明",
+    "超",
+    "刚",
+    "平",
+    "辉",
+    "鹏",
+    "华",
+    "飞",
+    "鑫",
+    "波",
+    "斌",
+    "宇",
+    "浩",
+    "凯",
+    "健",
+    "俊",
+    "帆",
+    "旭",
+    "宁",
+    "龙",
+    "林",
+    "阳",
+    "东",
+    "峰",
+    "亮",
+    "建",
+    "国",
+    "志",
+    "海",
+    "玉",
+    "红",
+    "丽",
+    "娟",
+    "燕",
+    "霞",
+    "敏",
+    "静",
+    "芳",
+    "婷",
+    "雪",
+    "琳",
+    "晓",
+    "文",
+    "新",
+    "立",
+    "振",
+    "庆",
+    "春",
+    "晨",
+    "博",
+    "昊",
+    "金",
+    "成",
+)
+ZHUCHENG_TOWNS = (
+    "密州街道",
+    "龙都街道",
+    "舜王街道",
+    "昌城镇",
+    "相州镇",
+    "枳沟镇",
+    "贾悦镇",
+    "石桥子镇",
+    "辛兴镇",
+    "林家村镇",
+    "皇华镇",
+    "桃林镇",
+    "百尺河镇",
+)
+WEIFANG_COUNTIES = (
+    "诸城市",
+    "潍城区",
+    "寒亭区",
+    "坊子区",
+    "奎文区",
+    "青州市",
+    "寿光市",
+    "安丘市",
+    "高密市",
+    "昌邑市",
+    "临朐县",
+    "昌乐县",
+)
+PLACE_CHARS = (
+    "东",
+    "西",
+    "南",
+    "北",
+    "大",
+    "小",
+    "柳",
+    "杨",
+    "石",
+    "河",
+    "山",
+    "岭",
+    "庄",
+    "店",
+    "集",
+    "桥",
+    "口",
+    "台",
+    "埠",
+    "沟",
+    "泉",
+    "湖",
+    "坡",
+    "阳",
+    "平",
+    "安",
+    "宁",
+    "福",
+    "兴",
+    "丰",
+    "高",
+    "新",
+    "古",
+    "龙",
+    "凤",
+    "马",
+    "牛",
+    "金",
+    "玉",
+    "青",
+    "白",
+    "红",
+    "黄",
+    "塔",
+    "营",
+    "寨",
+    "官",
+    "堤",
+    "屯",
+    "林",
+    "水",
+    "田",
+    "城",
+    "坊",
+    "铺",
+    "港",
+)
+BRANDS = (
+    "鑫源",
+    "恒泰",
+    "华盛",
+    "宏达",
+    "金通",
+    "瑞丰",
+    "永兴",
+    "盛隆",
+    "德润",
+    "兴业",
+    "东方",
+    "昌盛",
+    "汇通",
+    "佳美",
+    "信和",
+    "鸿运",
+    "泰和",
+    "中兴",
+    "新华",
+    "广源",
+    "福瑞",
+    "天元",
+    "润达",
+    "金穗",
+    "远大",
+    "华宇",
+    "宝丰",
+    "正大",
+    "海川",
+    "三元",
+    "万和",
+    "恒信",
+    "益民",
+    "齐鲁",
+    "琅琊",
+    "超然",
+    "常山",
+    "潍河",
+    "海源",
+    "瑞祥",
+    "隆盛",
+    "新星",
+    "利华",
+    "鲁润",
+    "金凯",
+    "银河",
+    "晨光",
+    "向阳",
+    "立新",
+    "凯达",
+    "众合",
+    "润丰",
+    "康达",
+    "嘉禾",
+    "祥瑞",
+    "旭日",
+    "友联",
+    "亚泰",
+    "安泰",
+    "宏伟",
+)
 POTENTIAL_REASONS = ("政府重点工程", "省重点项目", "市重点项目", "县重点项目", "园区新上高压客户")
 TEAMS = ("城区一班", "城区二班", "城区三班", "农村一班", "农村二班", "园区服务班")
 
@@ -182,43 +446,121 @@ class Industry:
 
 FLAT = (1.0,) * 12
 INDUSTRIES = (
-    Industry("食品加工", 16, 0.30, ("{county}{brand}食品有限公司", "{county}{brand}肉制品有限公司"),
-             (1.05, 0.80, 0.95, 1.0, 1.0, 1.05, 1.1, 1.1, 1.05, 1.0, 1.0, 1.1)),
-    Industry("机械制造", 15, 0.25, ("{county}{brand}机械有限公司", "{county}{brand}重工有限公司"),
-             (1.0, 0.75, 1.0, 1.05, 1.05, 1.0, 1.0, 1.0, 1.05, 1.0, 1.05, 1.05)),
-    Industry("汽车零部件", 10, 0.30, ("{county}{brand}汽车配件有限公司", "{county}{brand}车桥有限公司"),
-             (1.0, 0.8, 1.0, 1.05, 1.05, 1.0, 0.95, 1.0, 1.05, 1.05, 1.05, 1.0)),
-    Industry("纺织服装", 8, 0.35, ("{county}{brand}纺织有限公司", "{county}{brand}服饰有限公司"),
-             (1.0, 0.75, 1.0, 1.05, 1.05, 1.05, 1.05, 1.0, 1.05, 1.0, 1.0, 1.0)),
+    Industry(
+        "食品加工",
+        16,
+        0.30,
+        ("{county}{brand}食品有限公司", "{county}{brand}肉制品有限公司"),
+        (1.05, 0.80, 0.95, 1.0, 1.0, 1.05, 1.1, 1.1, 1.05, 1.0, 1.0, 1.1),
+    ),
+    Industry(
+        "机械制造",
+        15,
+        0.25,
+        ("{county}{brand}机械有限公司", "{county}{brand}重工有限公司"),
+        (1.0, 0.75, 1.0, 1.05, 1.05, 1.0, 1.0, 1.0, 1.05, 1.0, 1.05, 1.05),
+    ),
+    Industry(
+        "汽车零部件",
+        10,
+        0.30,
+        ("{county}{brand}汽车配件有限公司", "{county}{brand}车桥有限公司"),
+        (1.0, 0.8, 1.0, 1.05, 1.05, 1.0, 0.95, 1.0, 1.05, 1.05, 1.05, 1.0),
+    ),
+    Industry(
+        "纺织服装",
+        8,
+        0.35,
+        ("{county}{brand}纺织有限公司", "{county}{brand}服饰有限公司"),
+        (1.0, 0.75, 1.0, 1.05, 1.05, 1.05, 1.05, 1.0, 1.05, 1.0, 1.0, 1.0),
+    ),
     Industry("化工", 6, 0.45, ("{county}{brand}化工有限公司", "{county}{brand}生物科技有限公司"), FLAT),
-    Industry("建材", 7, 0.40, ("{county}{brand}建材有限公司", "{county}{brand}新型建材有限公司"),
-             (0.85, 0.75, 0.95, 1.05, 1.1, 1.1, 1.05, 1.05, 1.1, 1.1, 1.05, 0.95)),
-    Industry("医疗卫生", 4, 0.25, ("{county}人民医院{town}分院", "{town}卫生院", "{county}{brand}医院"),
-             (1.1, 1.0, 0.95, 0.9, 0.95, 1.05, 1.1, 1.15, 1.0, 0.9, 0.9, 1.05)),
-    Industry("学校", 5, 0.10, ("{county}第{n}中学", "{town}中心小学", "{county}{brand}职业学校"),
-             (1.0, 0.7, 1.05, 1.1, 1.1, 1.1, 0.8, 0.75, 1.05, 1.05, 1.1, 1.1)),
+    Industry(
+        "建材",
+        7,
+        0.40,
+        ("{county}{brand}建材有限公司", "{county}{brand}新型建材有限公司"),
+        (0.85, 0.75, 0.95, 1.05, 1.1, 1.1, 1.05, 1.05, 1.1, 1.1, 1.05, 0.95),
+    ),
+    Industry(
+        "医疗卫生",
+        4,
+        0.25,
+        ("{county}人民医院{town}分院", "{town}卫生院", "{county}{brand}医院"),
+        (1.1, 1.0, 0.95, 0.9, 0.95, 1.05, 1.1, 1.15, 1.0, 0.9, 0.9, 1.05),
+    ),
+    Industry(
+        "学校",
+        5,
+        0.10,
+        ("{county}第{n}中学", "{town}中心小学", "{county}{brand}职业学校"),
+        (1.0, 0.7, 1.05, 1.1, 1.1, 1.1, 0.8, 0.75, 1.05, 1.05, 1.1, 1.1),
+    ),
     Industry("数据中心", 1, 0.60, ("{county}{brand}数据科技有限公司", "{county}{brand}云计算中心"), FLAT),
-    Industry("商业综合体", 6, 0.25, ("{county}{brand}商业广场", "{county}{brand}购物中心"),
-             (1.05, 1.0, 0.9, 0.9, 0.95, 1.05, 1.15, 1.2, 1.05, 0.95, 0.9, 1.0)),
-    Industry("农业灌溉", 8, 0.08, ("{town}{brand}灌溉站", "{county}{brand}农业专业合作社"),
-             (0.8, 0.8, 0.9, 1.0, 1.1, 1.2, 1.25, 1.2, 1.1, 1.0, 0.9, 0.85)),
-    Industry("房地产", 6, 0.15, ("{county}{brand}置业有限公司", "{town}{brand}花园小区"),
-             (1.15, 1.1, 0.95, 0.9, 0.9, 1.0, 1.1, 1.15, 0.95, 0.9, 0.95, 1.05)),
+    Industry(
+        "商业综合体",
+        6,
+        0.25,
+        ("{county}{brand}商业广场", "{county}{brand}购物中心"),
+        (1.05, 1.0, 0.9, 0.9, 0.95, 1.05, 1.15, 1.2, 1.05, 0.95, 0.9, 1.0),
+    ),
+    Industry(
+        "农业灌溉",
+        8,
+        0.08,
+        ("{town}{brand}灌溉站", "{county}{brand}农业专业合作社"),
+        (0.8, 0.8, 0.9, 1.0, 1.1, 1.2, 1.25, 1.2, 1.1, 1.0, 0.9, 0.85),
+    ),
+    Industry(
+        "房地产",
+        6,
+        0.15,
+        ("{county}{brand}置业有限公司", "{town}{brand}花园小区"),
+        (1.15, 1.1, 0.95, 0.9, 0.9, 1.0, 1.1, 1.15, 0.95, 0.9, 0.95, 1.05),
+    ),
     Industry("水务", 3, 0.50, ("{county}水务集团{town}水厂", "{county}{brand}污水处理有限公司"), FLAT),
-    Industry("政府机关", 3, 0.12, ("{county}{brand}行政服务中心", "{town}人民政府"),
-             (1.1, 1.0, 0.9, 0.9, 0.9, 1.05, 1.15, 1.15, 1.0, 0.9, 0.9, 1.05)),
+    Industry(
+        "政府机关",
+        3,
+        0.12,
+        ("{county}{brand}行政服务中心", "{town}人民政府"),
+        (1.1, 1.0, 0.9, 0.9, 0.9, 1.05, 1.15, 1.15, 1.0, 0.9, 0.9, 1.05),
+    ),
 )
 
 SMALL_CAPACITIES = ((50, 1), (80, 1), (100, 2), (125, 1), (160, 3), (200, 3), (250, 3))
-LARGE_CAPACITIES = ((315, 14), (400, 14), (500, 10), (630, 14), (800, 10), (1000, 9), (1250, 6),
-                    (1600, 6), (2000, 4), (2500, 3), (3150, 2.5), (4000, 1.8), (5000, 1.4),
-                    (6300, 1), (8000, 0.8), (10000, 0.5), (12500, 0.3), (16000, 0.2), (20000, 0.15))
+LARGE_CAPACITIES = (
+    (315, 14),
+    (400, 14),
+    (500, 10),
+    (630, 14),
+    (800, 10),
+    (1000, 9),
+    (1250, 6),
+    (1600, 6),
+    (2000, 4),
+    (2500, 3),
+    (3150, 2.5),
+    (4000, 1.8),
+    (5000, 1.4),
+    (6300, 1),
+    (8000, 0.8),
+    (10000, 0.5),
+    (12500, 0.3),
+    (16000, 0.2),
+    (20000, 0.15),
+)
 
 TRAINING_TOPICS = {
-    "skill": ("高压开关柜倒闸操作实训", "变压器巡视与维护实操", "10kV故障隔离与处置演练",
-              "计量装置现场检查", "继电保护与自动装置基础", "低压配电故障排查实训"),
-    "other": ("供电服务规范", "电费电价政策解读", "业扩报装流程", "安全工作规程", "客户沟通技巧",
-              "派驻经理工作手册"),
+    "skill": (
+        "高压开关柜倒闸操作实训",
+        "变压器巡视与维护实操",
+        "10kV故障隔离与处置演练",
+        "计量装置现场检查",
+        "继电保护与自动装置基础",
+        "低压配电故障排查实训",
+    ),
+    "other": ("供电服务规范", "电费电价政策解读", "业扩报装流程", "安全工作规程", "客户沟通技巧", "派驻经理工作手册"),
 }
 REFRESHER_TOPIC = "年度安全规程复训"
 
@@ -264,15 +606,29 @@ PROBLEMS = (
     ("受电工程施工进度滞后", "与施工单位约定节点并每周跟踪"),
 )
 PLAN_TASKS = (
-    "跟踪在途业扩工程，协调中间检查", "开展配电室季节性安全检查", "督促整改上月遗留问题",
-    "开展一次客户电工技能培训", "分析负荷曲线，提出错峰建议", "核对基本电费计收方式",
-    "配合迎峰度夏（冬）保供电", "收集客户下季度用电需求", "组织双电源切换演练",
+    "跟踪在途业扩工程，协调中间检查",
+    "开展配电室季节性安全检查",
+    "督促整改上月遗留问题",
+    "开展一次客户电工技能培训",
+    "分析负荷曲线，提出错峰建议",
+    "核对基本电费计收方式",
+    "配合迎峰度夏（冬）保供电",
+    "收集客户下季度用电需求",
+    "组织双电源切换演练",
 )
-HANDOVER_ITEMS = ("在途业扩工程进度", "配电室钥匙与图纸资料", "客户联系人名单", "未闭环问题清单",
-                  "设备台账", "月度计划执行情况")
-CLOSING_NOTES = ("受电工程已送电投运，服务转入常规维护，资料已归档",
-                 "客户用电需求已办结，派驻期满撤回，档案移交办公室",
-                 "客户生产调整，经协商结束派驻，未闭环问题已移交属地班组")
+HANDOVER_ITEMS = (
+    "在途业扩工程进度",
+    "配电室钥匙与图纸资料",
+    "客户联系人名单",
+    "未闭环问题清单",
+    "设备台账",
+    "月度计划执行情况",
+)
+CLOSING_NOTES = (
+    "受电工程已送电投运，服务转入常规维护，资料已归档",
+    "客户用电需求已办结，派驻期满撤回，档案移交办公室",
+    "客户生产调整，经协商结束派驻，未闭环问题已移交属地班组",
+)
 CALL_TOPICS = {
     "hv_operation": ("指导10kV进线倒闸操作", "双电源切换操作指导"),
     "hv_fault": ("10kV进线开关跳闸，协助查找故障点", "高压电缆终端放电，现场诊断"),
@@ -283,8 +639,16 @@ CALL_TOPICS = {
     "safety_assessment": ("配电室安全评价", "受电工程投运前安全检查"),
     "training": ("客户电工倒闸操作培训", "安全用电知识讲座"),
 }
-CALL_WEIGHTS = {"hv_operation": 12, "hv_fault": 18, "lv_fault": 7, "equipment_om": 18,
-                "tariff_billing": 16, "energy_efficiency": 12, "safety_assessment": 12, "training": 5}
+CALL_WEIGHTS = {
+    "hv_operation": 12,
+    "hv_fault": 18,
+    "lv_fault": 7,
+    "equipment_om": 18,
+    "tariff_billing": 16,
+    "energy_efficiency": 12,
+    "safety_assessment": 12,
+    "training": 5,
+}
 
 
 def _rng(seed: int, part: str) -> random.Random:
@@ -330,7 +694,7 @@ class Workdays:
         self.ordinals = [self.base + i for i, flag in enumerate(self.flags) if flag]
         holiday = [not flag and (first + i * DAY).weekday() < 5 for i, flag in enumerate(self.flags)]
         # Within two days of a statutory holiday on a weekday: more missed logs.
-        self.near_holiday = [any(holiday[max(0, i - 2):i + 3]) for i in range(count)]
+        self.near_holiday = [any(holiday[max(0, i - 2) : i + 3]) for i in range(count)]
 
     def is_workday(self, day: dt.date) -> bool:
         return self.flags[day.toordinal() - self.base]
@@ -399,7 +763,7 @@ def _place_name(rng: random.Random, used: set[str], suffixes: tuple[str, ...]) -
 
 def _make_geography(rng: random.Random, scale: Scale) -> Geography:
     used: set[str] = set(ZHUCHENG_TOWNS) | set(WEIFANG_COUNTIES)
-    counties = list(WEIFANG_COUNTIES[:scale.counties])
+    counties = list(WEIFANG_COUNTIES[: scale.counties])
     while len(counties) < scale.counties:
         counties.append(_place_name(rng, used, ("县", "市", "区")))
     towns, town_weights, teams = [], [], []
@@ -511,11 +875,17 @@ def _make_customers(rng: random.Random, geo: Geography, scale: Scale) -> tuple[l
 def in_segment(customer: CustomerRow) -> bool:
     """Star, potential or risk with the contract's default thresholds."""
     kwh = customer.annual_kwh or 0
-    market_eligible = (customer.voltage_kv >= 10 and kwh >= DEFAULTS["trading_min_kwh"]
-                       and customer.market_status == "agency")
+    market_eligible = (
+        customer.voltage_kv >= 10 and kwh >= DEFAULTS["trading_min_kwh"] and customer.market_status == "agency"
+    )
     large = customer.voltage_kv >= DEFAULTS["risk_min_kv"] and kwh >= DEFAULTS["risk_min_kwh"]
-    return (customer.star_rating >= DEFAULTS["star_min"] or bool(customer.potential_reason)
-            or customer.churn_risk or market_eligible or large)
+    return (
+        customer.star_rating >= DEFAULTS["star_min"]
+        or bool(customer.potential_reason)
+        or customer.churn_risk
+        or market_eligible
+        or large
+    )
 
 
 # ------------------------------------------------------------------ managers
@@ -561,8 +931,15 @@ def _pick(rng: random.Random, count: int, share: float, minimum: int) -> int:
     return min(count, max(minimum, round(count * share)))
 
 
-def _make_managers(rng: random.Random, geo: Geography, scale: Scale, customer_counties: list[int],
-                   days: Workdays, start: dt.date, until: dt.date) -> list[ManagerPlan]:
+def _make_managers(
+    rng: random.Random,
+    geo: Geography,
+    scale: Scale,
+    customer_counties: list[int],
+    days: Workdays,
+    start: dt.date,
+    until: dt.date,
+) -> list[ManagerPlan]:
     per_county = [customer_counties.count(c) for c in range(scale.counties)] if scale.counties > 1 else [1]
     counties = sorted(rng.choices(range(scale.counties), per_county, k=scale.managers))
     managers = []
@@ -571,21 +948,32 @@ def _make_managers(rng: random.Random, geo: Geography, scale: Scale, customer_co
             join = start + rng.randint(20, 75) * DAY
         else:
             join = start + rng.randint(76, (until - start).days - 20) * DAY
-        managers.append(ManagerPlan(
-            id=i + 1, employee_no=f"PZ{i + 1:05d}", name=_person_name(rng), phone=_phone(rng),
-            team=rng.choice(geo.teams[county]), county=county, join=days.next_workday(join),
-        ))
+        managers.append(
+            ManagerPlan(
+                id=i + 1,
+                employee_no=f"PZ{i + 1:05d}",
+                name=_person_name(rng),
+                phone=_phone(rng),
+                team=rng.choice(geo.teams[county]),
+                county=county,
+                join=days.next_workday(join),
+            )
+        )
     order = list(range(len(managers)))
     rng.shuffle(order)
     n = len(managers)
-    cuts = list(itertools.accumulate([
-        _pick(rng, n, 0.12, 4),   # candidates: the pipeline (PIPELINE stages)
-        _pick(rng, n, 0.05, 1),   # short on hours
-        _pick(rng, n, 0.05, 1),   # short on skill share
-        _pick(rng, n, 0.04, 1),   # failed the assessment
-        _pick(rng, n, 0.07, 2),   # chronically non-compliant
-        _pick(rng, n, 0.08, 2),   # withdrawn
-    ]))
+    cuts = list(
+        itertools.accumulate(
+            [
+                _pick(rng, n, 0.12, 4),  # candidates: the pipeline (PIPELINE stages)
+                _pick(rng, n, 0.05, 1),  # short on hours
+                _pick(rng, n, 0.05, 1),  # short on skill share
+                _pick(rng, n, 0.04, 1),  # failed the assessment
+                _pick(rng, n, 0.07, 2),  # chronically non-compliant
+                _pick(rng, n, 0.08, 2),  # withdrawn
+            ]
+        )
+    )
     groups = [order[a:b] for a, b in zip([0] + cuts[:-1], cuts)]
     for i in groups[0]:
         managers[i].join = None
@@ -603,8 +991,9 @@ def _make_managers(rng: random.Random, geo: Geography, scale: Scale, customer_co
 
 
 # ------------------------------------------------------------------ postings
-def _posting_pools(rng: random.Random, customers: list[CustomerRow], counties: list[int],
-                   county_count: int) -> list[list[int]]:
+def _posting_pools(
+    rng: random.Random, customers: list[CustomerRow], counties: list[int], county_count: int
+) -> list[list[int]]:
     """Per county, customer ids in the order they get a manager (larger and segment ones first)."""
     pools: list[list[tuple[float, int]]] = [[] for _ in range(county_count)]
     for customer, county in zip(customers, counties):
@@ -631,8 +1020,9 @@ def _slots(rng: random.Random, manager: ManagerPlan, days: Workdays, until: dt.d
     return slots
 
 
-def _make_postings(rng: random.Random, managers: list[ManagerPlan], pools: list[list[int]],
-                   days: Workdays, until: dt.date) -> list[PostingPlan]:
+def _make_postings(
+    rng: random.Random, managers: list[ManagerPlan], pools: list[list[int]], days: Workdays, until: dt.date
+) -> list[PostingPlan]:
     slots = [slot for m in managers if m.join for slot in _slots(rng, m, days, until)]
     slots.sort(key=lambda s: (s.start, s.manager.id))
     released: list[list[PostingPlan]] = [[] for _ in pools]  # ended postings awaiting a successor
@@ -661,8 +1051,9 @@ def _make_postings(rng: random.Random, managers: list[ManagerPlan], pools: list[
     return postings
 
 
-def _concurrent_postings(rng: random.Random, managers: list[ManagerPlan], postings: list[PostingPlan],
-                         pools: list[list[int]], until: dt.date) -> list[PostingPlan]:
+def _concurrent_postings(
+    rng: random.Random, managers: list[ManagerPlan], postings: list[PostingPlan], pools: list[list[int]], until: dt.date
+) -> list[PostingPlan]:
     """A few managers take a second customer for a few months."""
     long_ones = [p for p in postings if (p.last_day(until) - p.start).days >= 300]
     extra = []
@@ -753,8 +1144,14 @@ def _make_training(rng: random.Random, managers: list[ManagerPlan], until: dt.da
 PIPELINE = ("in_training", "assessed_pass", "assessed_fail", "candidate")
 
 
-def _pipeline(rng: random.Random, manager: ManagerPlan, stage: str, until: dt.date,
-              training: list[tuple], assessments: list[tuple]) -> None:
+def _pipeline(
+    rng: random.Random,
+    manager: ManagerPlan,
+    stage: str,
+    until: dt.date,
+    training: list[tuple],
+    assessments: list[tuple],
+) -> None:
     """The records of a candidate at `stage` on `until`: none yet, half the training so far, or the
     whole course and an assessment a week ago (passed: awaiting a posting; failed: a retake ahead)."""
     if stage == "candidate":
@@ -763,11 +1160,12 @@ def _pipeline(rng: random.Random, manager: ManagerPlan, stage: str, until: dt.da
     sessions = [("skill", h) for h in skill] + [("other", h) for h in other]
     rng.shuffle(sessions)
     if stage == "in_training":
-        sessions = sessions[:max(1, len(sessions) // 2)]
+        sessions = sessions[: max(1, len(sessions) // 2)]
     last = until - (1 if stage == "in_training" else 14) * DAY
     for offset, (kind, hours) in enumerate(reversed(sessions)):
-        training.append((len(training) + 1, manager.id, last - 2 * offset * DAY, hours, kind,
-                         rng.choice(TRAINING_TOPICS[kind])))
+        training.append(
+            (len(training) + 1, manager.id, last - 2 * offset * DAY, hours, kind, rng.choice(TRAINING_TOPICS[kind]))
+        )
     if stage != "in_training":
         passed = stage == "assessed_pass"
         score = float(rng.randint(70, 95) if passed else rng.randint(40, 58))
@@ -775,10 +1173,14 @@ def _pipeline(rng: random.Random, manager: ManagerPlan, stage: str, until: dt.da
 
 
 # ----------------------------------------------------------------- work logs
-def _week_onsite_days(rng: random.Random, manager: ManagerPlan, monday: dt.date, days: Workdays,
-                      until: dt.date) -> set[dt.date]:
-    posted = [d for d in (monday + i * DAY for i in range(7))
-              if d <= until and days.is_workday(d) and any(p.covers(d, until) for p in manager.postings)]
+def _week_onsite_days(
+    rng: random.Random, manager: ManagerPlan, monday: dt.date, days: Workdays, until: dt.date
+) -> set[dt.date]:
+    posted = [
+        d
+        for d in (monday + i * DAY for i in range(7))
+        if d <= until and days.is_workday(d) and any(p.covers(d, until) for p in manager.postings)
+    ]
     if manager.chronic:
         target = rng.choice((0, 1, 1, 2))
     else:
@@ -798,8 +1200,9 @@ def _log_status(rng: random.Random, age_days: int) -> str:
     return rng.choices(("open", "in_progress", "done"), weights)[0]
 
 
-def _log_row(rng: random.Random, manager_id: int, customer_id: int, day: dt.date, on_site: bool,
-             duty: bool, until: dt.date) -> tuple:
+def _log_row(
+    rng: random.Random, manager_id: int, customer_id: int, day: dt.date, on_site: bool, duty: bool, until: dt.date
+) -> tuple:
     if duty:
         content = rng.choice(DUTY_CONTENT)
     else:
@@ -830,8 +1233,16 @@ def _manager_logs(rng: random.Random, manager: ManagerPlan, days: Workdays, unti
         day += DAY
 
 
-def _day_logs(rng: random.Random, manager: ManagerPlan, active: list[PostingPlan], day: dt.date,
-              on_site: bool, remote_rate: float, days: Workdays, until: dt.date) -> Iterator[tuple]:
+def _day_logs(
+    rng: random.Random,
+    manager: ManagerPlan,
+    active: list[PostingPlan],
+    day: dt.date,
+    on_site: bool,
+    remote_rate: float,
+    days: Workdays,
+    until: dt.date,
+) -> Iterator[tuple]:
     if days.is_workday(day):
         rate = remote_rate * (0.75 if days.is_near_holiday(day) else 1.0) * (0.85 if day.weekday() >= 5 else 1.0)
         if not (on_site or rng.random() < rate):
@@ -899,7 +1310,9 @@ class ExpertPlan:
         return self.left_on is None or day < self.left_on
 
 
-def _make_experts(rng: random.Random, scale: Scale, start: dt.date, until: dt.date) -> tuple[list[tuple], list[ExpertPlan]]:
+def _make_experts(
+    rng: random.Random, scale: Scale, start: dt.date, until: dt.date
+) -> tuple[list[tuple], list[ExpertPlan]]:
     """Experts in all 8 specialties; one thin specialty has a single active expert."""
     thin = rng.choice(SPECIALTIES)
     others = [s for s in SPECIALTIES if s != thin]
@@ -930,13 +1343,16 @@ def _call_times(rng: random.Random, requested: dt.datetime, mode: str, now: dt.d
     if rng.random() < 0.01:  # forgotten to close
         closed = None
     hours = None if rng.random() < 0.05 else round(work_hours * 2) / 2 or 0.5
-    return (responded if responded <= now else None,
-            closed if closed is not None and closed <= now else None,
-            hours if closed is not None and closed <= now else None)
+    return (
+        responded if responded <= now else None,
+        closed if closed is not None and closed <= now else None,
+        hours if closed is not None and closed <= now else None,
+    )
 
 
-def _expert_calls(rng: random.Random, postings: list[PostingPlan], experts: list[ExpertPlan],
-                  days: Workdays, until: dt.date) -> list[tuple]:
+def _expert_calls(
+    rng: random.Random, postings: list[PostingPlan], experts: list[ExpertPlan], days: Workdays, until: dt.date
+) -> list[tuple]:
     by_specialty = {s: [e for e in experts if e.specialty == s] for s in SPECIALTIES}
     specialties, weights = list(CALL_WEIGHTS), list(CALL_WEIGHTS.values())
     now = dt.datetime.combine(until, dt.time(23, 59))
@@ -959,8 +1375,9 @@ def _expert_calls(rng: random.Random, postings: list[PostingPlan], experts: list
             mode = "onsite" if rng.random() < 0.55 else "remote"
             responded, closed, hours = _call_times(rng, requested, mode, now)
             summary = rng.choice(CALL_TOPICS[specialty])
-            calls.append([expert.id, posting.manager.id, posting.customer_id, mode, requested,
-                          responded, closed, hours, summary])
+            calls.append(
+                [expert.id, posting.manager.id, posting.customer_id, mode, requested, responded, closed, hours, summary]
+            )
     calls.sort(key=lambda c: (c[4], c[1], c[0]))
     return [(i, f"DY{i:07d}", *call) for i, call in enumerate(calls, start=1)]
 
@@ -983,8 +1400,9 @@ def _stage_workdays(rng: random.Random, dual: bool) -> tuple[int, int, int, int]
     return reply, design, completion, energize
 
 
-def _stage_dates(rng: random.Random, days: Workdays, applied: dt.date, lead: float, dual: bool,
-                 until: dt.date) -> list[dt.date | None]:
+def _stage_dates(
+    rng: random.Random, days: Workdays, applied: dt.date, lead: float, dual: bool, until: dt.date
+) -> list[dt.date | None]:
     """Survey .. energization on workdays, in order; dates after `until` left blank.
 
     The customer's construction (design review -> mid inspection) takes what the
@@ -1012,13 +1430,15 @@ def _stage_dates(rng: random.Random, days: Workdays, applied: dt.date, lead: flo
     return [d if d <= until else None for d in stages]
 
 
-def _resident_on(postings_by_customer: dict[int, list[PostingPlan]], customer_id: int, day: dt.date,
-                 until: dt.date) -> bool:
+def _resident_on(
+    postings_by_customer: dict[int, list[PostingPlan]], customer_id: int, day: dt.date, until: dt.date
+) -> bool:
     return any(p.covers(day, until) for p in postings_by_customer.get(customer_id, ()))
 
 
-def _application(rng: random.Random, days: Workdays, customer: CustomerRow, applied: dt.date,
-                 resident: bool, until: dt.date) -> list:
+def _application(
+    rng: random.Random, days: Workdays, customer: CustomerRow, applied: dt.date, resident: bool, until: dt.date
+) -> list:
     kind = "new" if rng.random() < (0.7 if resident else 0.6) else "increase"
     if kind == "new":
         capacity = customer.capacity_kva
@@ -1029,8 +1449,14 @@ def _application(rng: random.Random, days: Workdays, customer: CustomerRow, appl
     return [customer.id, kind, capacity, "dual" if dual else "single", resident, applied, *stages]
 
 
-def _applications(rng: random.Random, customers: list[CustomerRow], postings: list[PostingPlan],
-                  days: Workdays, start: dt.date, until: dt.date) -> list[tuple]:
+def _applications(
+    rng: random.Random,
+    customers: list[CustomerRow],
+    postings: list[PostingPlan],
+    days: Workdays,
+    start: dt.date,
+    until: dt.date,
+) -> list[tuple]:
     by_customer: dict[int, list[PostingPlan]] = {}
     for posting in postings:
         by_customer.setdefault(posting.customer_id, []).append(posting)
@@ -1051,8 +1477,9 @@ def _applications(rng: random.Random, customers: list[CustomerRow], postings: li
 
 
 # --------------------------------------------------------------- consumption
-def consumption_customers(rng: random.Random, customers: list[CustomerRow], postings: list[PostingPlan],
-                          scale: Scale) -> list[CustomerRow]:
+def consumption_customers(
+    rng: random.Random, customers: list[CustomerRow], postings: list[PostingPlan], scale: Scale
+) -> list[CustomerRow]:
     posted = {p.customer_id for p in postings}
     chosen = []
     for customer in customers:
@@ -1102,7 +1529,7 @@ def _customer_consumption(rng: random.Random, customer: CustomerRow, months: lis
         season = seasonal[month.month - 1]
         surge = profile.surge_factor if profile.surge_from is not None and index >= profile.surge_from else 1.0
         kwh = customer.annual_kwh / 12 * season * surge * rng.uniform(0.93, 1.07)
-        ratio = profile.ratio * season ** 0.3 * rng.uniform(0.95, 1.05) * surge ** 0.5
+        ratio = profile.ratio * season**0.3 * rng.uniform(0.95, 1.05) * surge**0.5
         if profile.watch_from is not None and index >= profile.watch_from:
             ratio = rng.uniform(0.86, 0.98)
         if index in profile.over_months:
@@ -1188,9 +1615,15 @@ class Loader:
 def _clear_domain(conn: Connection) -> list[dict]:
     """Empty the domain tables; returns the users linked to managers (removed, to be restored)."""
     users = User.__table__
-    linked = [dict(row._mapping) for row in conn.execute(
-        select(users, Manager.employee_no).join(Manager, Manager.id == users.c.manager_id)
-        .where(users.c.username.not_in(DEMO_USERS)).order_by(users.c.id))]
+    linked = [
+        dict(row._mapping)
+        for row in conn.execute(
+            select(users, Manager.employee_no)
+            .join(Manager, Manager.id == users.c.manager_id)
+            .where(users.c.username.not_in(DEMO_USERS))
+            .order_by(users.c.id)
+        )
+    ]
     conn.execute(users.delete().where(users.c.manager_id.is_not(None)))
     if conn.dialect.name == "postgresql":
         # The needs cases point at customers and applications: PostgreSQL truncates them together
@@ -1217,18 +1650,30 @@ def _restore_users(conn: Connection, linked: list[dict], managers: list[ManagerP
 
 def _reset_sequences(conn: Connection, counts: dict[str, int]) -> None:
     for name in counts:
-        conn.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-            f"COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"))
+        conn.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"
+            )
+        )
 
 
 def _demo_users(conn: Connection, demo_manager: ManagerPlan) -> None:
     hashed = hash_password(DEMO_PASSWORD)  # bcrypt is slow by design: hash once
     upsert_user(conn, "leader", "演示领导", DEMO_PASSWORD, "leader", password_hash=hashed, created_by="demo")
-    upsert_user(conn, "office", "派驻经理办公室（演示）", DEMO_PASSWORD, "office", password_hash=hashed,
-                created_by="demo")
-    upsert_user(conn, "manager", demo_manager.name, DEMO_PASSWORD, "manager", demo_manager.id,
-                password_hash=hashed, created_by="demo")
+    upsert_user(
+        conn, "office", "派驻经理办公室（演示）", DEMO_PASSWORD, "office", password_hash=hashed, created_by="demo"
+    )
+    upsert_user(
+        conn,
+        "manager",
+        demo_manager.name,
+        DEMO_PASSWORD,
+        "manager",
+        demo_manager.id,
+        password_hash=hashed,
+        created_by="demo",
+    )
 
 
 def _demo_manager(managers: list[ManagerPlan], until: dt.date) -> ManagerPlan:
@@ -1245,8 +1690,9 @@ def _window(until: dt.date) -> dt.date:
         return dt.date(until.year - 3, 3, 1)
 
 
-def generate_demo(engine: Engine, scale: str, *, seed: int = 2019, until: dt.date | None = None,
-                  progress: Progress | None = None) -> dict[str, int]:
+def generate_demo(
+    engine: Engine, scale: str, *, seed: int = 2019, until: dt.date | None = None, progress: Progress | None = None
+) -> dict[str, int]:
     """Replace all domain data with a synthetic data set; returns rows written per table."""
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {', '.join(SCALES)}")
@@ -1299,17 +1745,33 @@ def _plan(scale: Scale, seed: int, start: dt.date, until: dt.date, report: Progr
     calls = _expert_calls(_rng(seed, "calls"), postings, expert_plans, days, until)
     applications = _applications(_rng(seed, "applications"), customers, postings, days, start, until)
     return DemoPlan(
-        seed=seed, scale=scale, until=until, days=days, customers=customers, managers=managers,
-        postings=postings, training=training, assessments=assessments,
+        seed=seed,
+        scale=scale,
+        until=until,
+        days=days,
+        customers=customers,
+        managers=managers,
+        postings=postings,
+        training=training,
+        assessments=assessments,
         plans=_monthly_plans(_rng(seed, "plans"), managers, days, until),
-        experts=experts, calls=calls, applications=applications,
+        experts=experts,
+        calls=calls,
+        applications=applications,
         metered=consumption_customers(_rng(seed, "metered"), customers, postings, scale),
         outages=_outage_plans(_rng(seed, "outages"), postings, days, until),
     )
 
 
-OUTAGE_SCOPES = ("10kV 进线开关例行检修", "配电房变压器预防性试验", "低压母线改造", "高压柜清扫与紧固",
-                 "无功补偿装置更换", "新增负荷接入施工配合", "电缆终端头检修")
+OUTAGE_SCOPES = (
+    "10kV 进线开关例行检修",
+    "配电房变压器预防性试验",
+    "低压母线改造",
+    "高压柜清扫与紧固",
+    "无功补偿装置更换",
+    "新增负荷接入施工配合",
+    "电缆终端头检修",
+)
 
 
 def _outage_plans(rng: random.Random, postings: list[PostingPlan], days: Workdays, until: dt.date) -> list[tuple]:
@@ -1322,15 +1784,25 @@ def _outage_plans(rng: random.Random, postings: list[PostingPlan], days: Workday
         for month in (_month_add(this_month, -1), this_month, _month_add(this_month, 1)):
             if rng.random() > 0.65:
                 continue
-            candidates = [month + dt.timedelta(days=d) for d in range(28)
-                          if days.is_workday(month + dt.timedelta(days=d))]
+            candidates = [
+                month + dt.timedelta(days=d) for d in range(28) if days.is_workday(month + dt.timedelta(days=d))
+            ]
             day = rng.choice(candidates)
             if day < until:
                 status = "done" if rng.random() < 0.85 else "cancelled"
             else:
                 status = "agreed" if rng.random() < 0.6 else "planned"
-            rows.append((len(rows) + 1, customer_id, day, float(rng.choice((2, 4, 4, 6, 8))),
-                         rng.choice(OUTAGE_SCOPES), status, "demo"))
+            rows.append(
+                (
+                    len(rows) + 1,
+                    customer_id,
+                    day,
+                    float(rng.choice((2, 4, 4, 6, 8))),
+                    rng.choice(OUTAGE_SCOPES),
+                    status,
+                    "demo",
+                )
+            )
     return rows
 
 
@@ -1346,33 +1818,86 @@ def _write(conn: Connection, plan: DemoPlan, report: Progress) -> dict[str, int]
         conn.exec_driver_sql("PRAGMA cache_size=-262144")  # 256 MB: index upkeep on big tables
     demo_followup.clear(conn)  # before the domain tables their rows point to
     linked = _clear_domain(conn)
-    expected = (len(plan.managers) + len(plan.customers) + len(plan.experts) + len(plan.training)
-                + len(plan.assessments) + len(plan.postings) + len(plan.plans) + len(plan.calls)
-                + len(plan.applications) + _expected_logs(plan) + len(plan.metered) * CONSUMPTION_MONTHS)
-    loader = Loader(conn, expected, lambda step, fraction: report(step, PLANNING_SHARE + (0.99 - PLANNING_SHARE) * fraction))
+    expected = (
+        len(plan.managers)
+        + len(plan.customers)
+        + len(plan.experts)
+        + len(plan.training)
+        + len(plan.assessments)
+        + len(plan.postings)
+        + len(plan.plans)
+        + len(plan.calls)
+        + len(plan.applications)
+        + _expected_logs(plan)
+        + len(plan.metered) * CONSUMPTION_MONTHS
+    )
+    loader = Loader(
+        conn, expected, lambda step, fraction: report(step, PLANNING_SHARE + (0.99 - PLANNING_SHARE) * fraction)
+    )
     seed, until = plan.seed, plan.until
-    loader.load(Manager.__table__, ("id", "employee_no", "name", "phone", "team"),
-                (m.row() for m in plan.managers))
+    loader.load(Manager.__table__, ("id", "employee_no", "name", "phone", "team"), (m.row() for m in plan.managers))
     loader.load(Customer.__table__, CUSTOMER_COLUMNS, plan.customers)
     loader.load(Expert.__table__, ("id", "expert_no", "name", "specialty", "phone", "active"), plan.experts)
     loader.load(Training.__table__, ("id", "manager_id", "date", "hours", "kind", "topic"), plan.training)
     loader.load(Assessment.__table__, ("id", "manager_id", "date", "score", "passed"), plan.assessments)
-    loader.load(Posting.__table__, ("id", "manager_id", "customer_id", "start_date", "end_date", "handover_note"),
-                (p.row() for p in plan.postings))
+    loader.load(
+        Posting.__table__,
+        ("id", "manager_id", "customer_id", "start_date", "end_date", "handover_note"),
+        (p.row() for p in plan.postings),
+    )
     loader.load(MonthlyPlan.__table__, ("id", "manager_id", "month", "submitted_on", "content"), plan.plans)
-    loader.load(WorkLog.__table__, ("id", "manager_id", "customer_id", "date", "on_site", "hours", "content",
-                                    "problems", "measures", "status"),
-                _work_logs(_rng(seed, "logs"), plan.managers, plan.days, until))
-    loader.load(ExpertCall.__table__, ("id", "call_no", "expert_id", "manager_id", "customer_id", "mode",
-                                       "requested_at", "responded_at", "closed_at", "hours", "summary"), plan.calls)
-    loader.load(Application.__table__, ("id", "app_no", "customer_id", "kind", "capacity_kva", "supply",
-                                        "resident_served", "applied_on", "surveyed_on", "plan_replied_on",
-                                        "design_reviewed_on", "mid_inspected_on", "completion_inspected_on",
-                                        "energized_on"), plan.applications)
-    loader.load(Consumption.__table__, ("id", "customer_id", "month", "kwh", "max_demand_kw"),
-                _consumption(_rng(seed, "consumption"), plan.metered, until))
-    loader.load(OutagePlan.__table__, ("id", "customer_id", "planned_on", "hours", "scope", "status", "entered_by"),
-                plan.outages)
+    loader.load(
+        WorkLog.__table__,
+        ("id", "manager_id", "customer_id", "date", "on_site", "hours", "content", "problems", "measures", "status"),
+        _work_logs(_rng(seed, "logs"), plan.managers, plan.days, until),
+    )
+    loader.load(
+        ExpertCall.__table__,
+        (
+            "id",
+            "call_no",
+            "expert_id",
+            "manager_id",
+            "customer_id",
+            "mode",
+            "requested_at",
+            "responded_at",
+            "closed_at",
+            "hours",
+            "summary",
+        ),
+        plan.calls,
+    )
+    loader.load(
+        Application.__table__,
+        (
+            "id",
+            "app_no",
+            "customer_id",
+            "kind",
+            "capacity_kva",
+            "supply",
+            "resident_served",
+            "applied_on",
+            "surveyed_on",
+            "plan_replied_on",
+            "design_reviewed_on",
+            "mid_inspected_on",
+            "completion_inspected_on",
+            "energized_on",
+        ),
+        plan.applications,
+    )
+    loader.load(
+        Consumption.__table__,
+        ("id", "customer_id", "month", "kwh", "max_demand_kw"),
+        _consumption(_rng(seed, "consumption"), plan.metered, until),
+    )
+    loader.load(
+        OutagePlan.__table__,
+        ("id", "customer_id", "planned_on", "hours", "scope", "status", "entered_by"),
+        plan.outages,
+    )
     if not sqlite:
         _reset_sequences(conn, loader.counts)
     report("users", 0.99)

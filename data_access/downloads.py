@@ -12,6 +12,7 @@ back by the import gives the same data. Only text is touched: numbers stay numbe
 Both write missing values as "—" and the `percent` columns (fractions 0..1) as percentages: in the
 CSV as text such as 33.3%, in Excel as numbers with a percent format.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -87,8 +88,7 @@ def _csv_cell(value: Any, percent: bool) -> Any:
     if percent and isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
         return f"{value * 100:.1f}%"
     if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M" if (value.hour, value.minute, value.second) != (0, 0, 0)
-                              else "%Y-%m-%d")
+        return value.strftime("%Y-%m-%d %H:%M" if (value.hour, value.minute, value.second) != (0, 0, 0) else "%Y-%m-%d")
     return value
 
 
@@ -124,8 +124,11 @@ def _xlsx_cell(sheet, value: Any, percent: bool) -> Any:
         return cell
     if isinstance(value, dt.date):
         cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = DATETIME_FORMAT if isinstance(value, dt.datetime) and (
-            value.hour, value.minute, value.second) != (0, 0, 0) else DATE_FORMAT
+        cell.number_format = (
+            DATETIME_FORMAT
+            if isinstance(value, dt.datetime) and (value.hour, value.minute, value.second) != (0, 0, 0)
+            else DATE_FORMAT
+        )
         return cell
     return value
 

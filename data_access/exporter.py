@@ -6,6 +6,7 @@ leading ' (data_access.downloads.neutralise), which the importer takes off again
 so exporting and importing into a fresh database gives the same data. Rows are streamed from the database (yield_per) into a
 write-only workbook, so memory stays bounded however large the database.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -72,8 +73,10 @@ def export_workbook(engine: Engine, path: Path | BinaryIO, progress: Progress | 
         if conn.dialect.name == "postgresql":
             # One snapshot for all sheets, so references stay consistent under concurrent edits.
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
-        sizes = {sheet.key: conn.execute(select(func.count()).select_from(Base.metadata.tables[sheet.key])).scalar()
-                 for sheet in SHEETS}
+        sizes = {
+            sheet.key: conn.execute(select(func.count()).select_from(Base.metadata.tables[sheet.key])).scalar()
+            for sheet in SHEETS
+        }
         total = sum(sizes.values()) or 1
         done = 0
         for sheet in SHEETS:

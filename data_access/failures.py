@@ -9,6 +9,7 @@
 The codes, not the driver's text, reach the user: the driver's text can carry
 file paths, host names or SQL. No streamlit here (data_access rule).
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -37,7 +38,11 @@ class SchemaError(Exception):
 # SQLite backup API and psycopg used directly), a pool that stays exhausted, a schema Alembic
 # cannot place, a database file that is not there.
 DATABASE_ERRORS: tuple[type[BaseException], ...] = (
-    sa_exc.DBAPIError, sa_exc.TimeoutError, sqlite3.Error, SchemaError, MissingDatabase,
+    sa_exc.DBAPIError,
+    sa_exc.TimeoutError,
+    sqlite3.Error,
+    SchemaError,
+    MissingDatabase,
 )
 try:  # psycopg is installed with the app, but the SQLite-only path does not need it
     import psycopg

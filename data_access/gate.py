@@ -14,6 +14,7 @@ Checked in the write path: writes.save_in (forms, bulk edits) and the importer (
 and assessment rows of the same file count: it checks inside a savepoint holding them).
 Results are codes and numbers; ui/words/lifecycle.py puts them into words.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -52,9 +53,14 @@ class GateCheck:
 
     def params(self, settings: dict[str, float], start_date: dt.date) -> dict:
         """The parameters of the refusal's words (ui/words/lifecycle.py)."""
-        return {"reasons": list(self.reasons), "start_date": start_date.isoformat(),
-                "total_hours": round(self.total_hours, 2), "skill_share": self.skill_share or 0.0,
-                "min_hours": settings["min_training_hours"], "min_share": settings["min_skill_share"]}
+        return {
+            "reasons": list(self.reasons),
+            "start_date": start_date.isoformat(),
+            "total_hours": round(self.total_hours, 2),
+            "skill_share": self.skill_share or 0.0,
+            "min_hours": settings["min_training_hours"],
+            "min_share": settings["min_skill_share"],
+        }
 
 
 def gate_from(settings: dict[str, float]) -> dt.date | None:
@@ -73,45 +79,76 @@ def needed(stored: dict | None, new: dict) -> bool:
     changes, or the office's override reason is taken away (both rows in contract form)."""
     if stored is None:
         return True
-    return (stored["employee_no"] != new["employee_no"] or stored["start_date"] != new["start_date"]
-            or bool(stored.get("gate_override")) and not new.get("gate_override"))
+    return (
+        stored["employee_no"] != new["employee_no"]
+        or stored["start_date"] != new["start_date"]
+        or bool(stored.get("gate_override"))
+        and not new.get("gate_override")
+    )
 
 
 def _wanted(pairs: list[tuple[int, dt.date]]):
     """The (manager_id, start_date) pairs as a subquery (a UNION ALL of one-row SELECTs: portable)."""
-    rows = [select(literal(manager_id, Integer).label("manager_id"), literal(start, Date).label("start_date"))
-            for manager_id, start in pairs]
+    rows = [
+        select(literal(manager_id, Integer).label("manager_id"), literal(start, Date).label("start_date"))
+        for manager_id, start in pairs
+    ]
     return (rows[0] if len(rows) == 1 else union_all(*rows)).subquery("wanted")
 
 
-def _check_chunk(conn: Connection, pairs: list[tuple[int, dt.date]],
-                 settings: dict[str, float]) -> dict[tuple[int, dt.date], GateCheck]:
+def _check_chunk(
+    conn: Connection, pairs: list[tuple[int, dt.date]], settings: dict[str, float]
+) -> dict[tuple[int, dt.date], GateCheck]:
     wanted = _wanted(pairs)
-    up_to = lambda model: and_(model.manager_id == wanted.c.manager_id,  # noqa: E731
-                               model.date <= wanted.c.start_date)
-    hours = (select(wanted.c.manager_id, wanted.c.start_date,
-                    func.sum(Training.hours).label("total"),
-                    func.sum(case((Training.kind == "skill", Training.hours), else_=0.0)).label("skill"))
-             .join_from(wanted, Training, up_to(Training))
-             .group_by(wanted.c.manager_id, wanted.c.start_date).subquery("hours"))
-    passed = (select(wanted.c.manager_id, wanted.c.start_date,
-                     func.max(case((Assessment.passed.is_(True), 1), else_=0)).label("passed"))
-              .join_from(wanted, Assessment, up_to(Assessment))
-              .group_by(wanted.c.manager_id, wanted.c.start_date).subquery("passed"))
-    same = lambda other: and_(other.c.manager_id == wanted.c.manager_id,  # noqa: E731
-                              other.c.start_date == wanted.c.start_date)
-    query = (select(wanted.c.manager_id, wanted.c.start_date,
-                    func.coalesce(hours.c.total, 0.0).label("total"),
-                    func.coalesce(hours.c.skill, 0.0).label("skill"),
-                    func.coalesce(passed.c.passed, 0).label("passed"))
-             .select_from(wanted).join(hours, same(hours), isouter=True).join(passed, same(passed), isouter=True))
+
+    def up_to(model):
+        return and_(model.manager_id == wanted.c.manager_id, model.date <= wanted.c.start_date)
+
+    hours = (
+        select(
+            wanted.c.manager_id,
+            wanted.c.start_date,
+            func.sum(Training.hours).label("total"),
+            func.sum(case((Training.kind == "skill", Training.hours), else_=0.0)).label("skill"),
+        )
+        .join_from(wanted, Training, up_to(Training))
+        .group_by(wanted.c.manager_id, wanted.c.start_date)
+        .subquery("hours")
+    )
+    passed = (
+        select(
+            wanted.c.manager_id,
+            wanted.c.start_date,
+            func.max(case((Assessment.passed.is_(True), 1), else_=0)).label("passed"),
+        )
+        .join_from(wanted, Assessment, up_to(Assessment))
+        .group_by(wanted.c.manager_id, wanted.c.start_date)
+        .subquery("passed")
+    )
+
+    def same(other):
+        return and_(other.c.manager_id == wanted.c.manager_id, other.c.start_date == wanted.c.start_date)
+
+    query = (
+        select(
+            wanted.c.manager_id,
+            wanted.c.start_date,
+            func.coalesce(hours.c.total, 0.0).label("total"),
+            func.coalesce(hours.c.skill, 0.0).label("skill"),
+            func.coalesce(passed.c.passed, 0).label("passed"),
+        )
+        .select_from(wanted)
+        .join(hours, same(hours), isouter=True)
+        .join(passed, same(passed), isouter=True)
+    )
     checks = {}
     for row in conn.execute(query).mappings():
         start = row["start_date"]
         if isinstance(start, str):  # SQLite returns a literal's date as text
             start = dt.date.fromisoformat(start)
-        checks[(int(row["manager_id"]), start)] = _judge(float(row["total"]), float(row["skill"]),
-                                                         bool(row["passed"]), settings)
+        checks[(int(row["manager_id"]), start)] = _judge(
+            float(row["total"]), float(row["skill"]), bool(row["passed"]), settings
+        )
     return checks
 
 
@@ -126,13 +163,14 @@ def _judge(total: float, skill: float, passed: bool, settings: dict[str, float])
     return GateCheck(total, skill, passed, tuple(reasons))
 
 
-def check_many(conn: Connection, pairs: Iterable[tuple[int, dt.date]],
-               settings: dict[str, float]) -> dict[tuple[int, dt.date], GateCheck]:
+def check_many(
+    conn: Connection, pairs: Iterable[tuple[int, dt.date]], settings: dict[str, float]
+) -> dict[tuple[int, dt.date], GateCheck]:
     """GateCheck of each (manager_id, start_date), whether or not the gate applies to it."""
     unique = sorted(set(pairs))
     checks: dict[tuple[int, dt.date], GateCheck] = {}
     for offset in range(0, len(unique), CHUNK):
-        checks.update(_check_chunk(conn, unique[offset:offset + CHUNK], settings))
+        checks.update(_check_chunk(conn, unique[offset : offset + CHUNK], settings))
     return checks
 
 

@@ -42,6 +42,7 @@ Entry points: import_path (CLI), read_uploads + validate_source +
 import_source (an upload page: preview, then import), read_calendar_path
 (`manage.py calendar import`: the calendar sheet alone).
 """
+
 from __future__ import annotations
 
 import csv
@@ -131,6 +132,7 @@ class ImportResult:
 
 # ---------------------------------------------------------------- reading
 
+
 @dataclass
 class SheetInput:
     sheet: Sheet
@@ -168,8 +170,9 @@ def _read_header(sheet: Sheet, header: tuple, source: Source) -> list[Column | N
             continue
         column = sheet.find_column(cell)
         if column is None:
-            source.problems.append(_problem(sheet.key, 1, str(cell).strip()[:40], "ipr_unknown_column",
-                                            letter=_column_letter(index)))
+            source.problems.append(
+                _problem(sheet.key, 1, str(cell).strip()[:40], "ipr_unknown_column", letter=_column_letter(index))
+            )
         elif column.key in seen:
             source.problems.append(_problem(sheet.key, 1, column.key, "ipr_column_twice"))
             column = None
@@ -181,8 +184,9 @@ def _read_header(sheet: Sheet, header: tuple, source: Source) -> list[Column | N
 
 def _kept(values: tuple, width: int) -> tuple:
     """The row's cells under a header; a text longer than any column allows becomes TooLong."""
-    return tuple(TooLong(len(cell)) if isinstance(cell, str) and len(cell) > MAX_TEXT_CHARS else cell
-                 for cell in values[:width])
+    return tuple(
+        TooLong(len(cell)) if isinstance(cell, str) and len(cell) > MAX_TEXT_CHARS else cell for cell in values[:width]
+    )
 
 
 def _read_sheet(sheet: Sheet, name: str, rows: Iterator[tuple], source: Source) -> None:
@@ -217,8 +221,16 @@ def _read_sheet(sheet: Sheet, name: str, rows: Iterator[tuple], source: Source) 
             continue
         beyond = [i for i in range(MAX_COLUMNS, len(values)) if not is_blank(values[i])][:1]
         if beyond:
-            source.problems.append(_problem(sheet.key, number, _column_letter(beyond[0]), "ipr_beyond_columns",
-                                            letter=_column_letter(MAX_COLUMNS - 1), max=MAX_COLUMNS))
+            source.problems.append(
+                _problem(
+                    sheet.key,
+                    number,
+                    _column_letter(beyond[0]),
+                    "ipr_beyond_columns",
+                    letter=_column_letter(MAX_COLUMNS - 1),
+                    max=MAX_COLUMNS,
+                )
+            )
             break
         if not stray_reported and (headless or len(values) > width):
             stray = [i for i, cell in enumerate(values) if not is_blank(cell) and (i >= width or i in headless)]
@@ -357,8 +369,7 @@ def _decode(data: bytes) -> str | None:
     return None
 
 
-def read_csv_files(files: Iterable[tuple[str, bytes]], label: str,
-                   progress: Progress | None = None) -> Source:
+def read_csv_files(files: Iterable[tuple[str, bytes]], label: str, progress: Progress | None = None) -> Source:
     """Read CSV files given as (file name, bytes); the name without .csv names the sheet."""
     source = Source(label)
     given: set[str] = set()
@@ -390,8 +401,9 @@ def read_path(path: Path, progress: Progress | None = None) -> Source:
     if not path.exists():
         return Source(str(path), problems=[_problem(str(path), 0, "", "ipr_no_such_path")])
     if path.is_dir():
-        files = sorted(p for p in path.iterdir()
-                       if p.is_file() and not p.name.startswith(".") and p.suffix.lower() == ".csv")
+        files = sorted(
+            p for p in path.iterdir() if p.is_file() and not p.name.startswith(".") and p.suffix.lower() == ".csv"
+        )
         too_big = [p for p in files if p.stat().st_size > max_file_bytes()]
         if too_big:
             return Source(str(path), problems=[_too_big(p.name, p.stat().st_size) for p in too_big])
@@ -419,6 +431,7 @@ def read_uploads(files: dict[str, bytes], progress: Progress | None = None) -> S
 
 
 # ---------------------------------------------------------------- database glue
+
 
 def _table(sheet: Sheet):
     return Base.metadata.tables[sheet.key]
@@ -456,7 +469,7 @@ def key_expressions(sheet: Sheet) -> list:
 
 def _chunks(values: list, size: int = CHUNK) -> Iterator[list]:
     for start in range(0, len(values), size):
-        yield values[start:start + size]
+        yield values[start : start + size]
 
 
 def lookup_ids(conn: Connection, sheet: Sheet, keys: Iterable[str]) -> dict[str, int]:
@@ -497,6 +510,7 @@ def existing_rows(conn: Connection, sheet: Sheet, rows: list[dict[str, Any]]) ->
 
 # ---------------------------------------------------------------- validation
 
+
 @dataclass
 class _SheetPlan:
     sheet: Sheet
@@ -518,8 +532,9 @@ def _key_text(sheet: Sheet, values: tuple) -> str:
     return "|".join("" if part is None else str(part) for part in parts)[:200]
 
 
-def _validate_sheet(item: SheetInput, errors: list[ImportProblem], import_keys: dict[str, set],
-                    tick: Callable[[int], None]) -> _SheetPlan:
+def _validate_sheet(
+    item: SheetInput, errors: list[ImportProblem], import_keys: dict[str, set], tick: Callable[[int], None]
+) -> _SheetPlan:
     sheet = item.sheet
     keys = [column.key if column else None for column in item.columns]
     plan = _SheetPlan(sheet, absent=frozenset(sheet.column_keys) - set(keys))
@@ -540,8 +555,16 @@ def _validate_sheet(item: SheetInput, errors: list[ImportProblem], import_keys: 
         if any(part is None for part in key):
             continue
         if key in first_row_of_key:
-            errors.append(_problem(sheet.key, number, sheet.key_columns[0], "ipr_duplicate_key",
-                                   columns=", ".join(sheet.key_columns), first_row=first_row_of_key[key]))
+            errors.append(
+                _problem(
+                    sheet.key,
+                    number,
+                    sheet.key_columns[0],
+                    "ipr_duplicate_key",
+                    columns=", ".join(sheet.key_columns),
+                    first_row=first_row_of_key[key],
+                )
+            )
             continue
         first_row_of_key[key] = number
         if not problems:
@@ -549,8 +572,9 @@ def _validate_sheet(item: SheetInput, errors: list[ImportProblem], import_keys: 
     return plan
 
 
-def _check_references(conn: Connection, plans: list[_SheetPlan], errors: list[ImportProblem],
-                      import_keys: dict[str, set]) -> None:
+def _check_references(
+    conn: Connection, plans: list[_SheetPlan], errors: list[ImportProblem], import_keys: dict[str, set]
+) -> None:
     """Rows naming an employee_no / account_no / expert_no found neither in the
     database nor in this import are bad rows; the rows are dropped from the plan."""
     for plan in plans:
@@ -565,9 +589,18 @@ def _check_references(conn: Connection, plans: list[_SheetPlan], errors: list[Im
             for number, clean in plan.rows:
                 value = clean[column_key]
                 if value in unknown:
-                    errors.append(_problem(plan.sheet.key, number, column_key, "ipr_unknown_reference",
-                                           name=column_key, value=value, parent=parent_key,
-                                           parent_zh=SHEETS_BY_KEY[parent_key].zh))
+                    errors.append(
+                        _problem(
+                            plan.sheet.key,
+                            number,
+                            column_key,
+                            "ipr_unknown_reference",
+                            name=column_key,
+                            value=value,
+                            parent=parent_key,
+                            parent_zh=SHEETS_BY_KEY[parent_key].zh,
+                        )
+                    )
                     bad_numbers.add(number)
         if bad_numbers:
             plan.rows = [(n, clean) for n, clean in plan.rows if n not in bad_numbers]
@@ -604,8 +637,9 @@ def _gate_candidates(plan: _SheetPlan, settings: dict[str, float]) -> list[dict[
     return [row for row in rows if gate.applies(row["start_date"], settings)]
 
 
-def _gate_checks(conn: Connection, plans: list[_SheetPlan], rows: list[dict[str, Any]],
-                 settings: dict[str, float]) -> list[gate.GateCheck]:
+def _gate_checks(
+    conn: Connection, plans: list[_SheetPlan], rows: list[dict[str, Any]], settings: dict[str, float]
+) -> list[gate.GateCheck]:
     """The gate check of each posting row, counting the managers, training and assessments of
     this import: they are written in a savepoint, checked, and rolled back."""
     savepoint = conn.begin_nested()
@@ -651,8 +685,9 @@ def nothing_to_import(result: ImportResult) -> bool:
     return bool(result.errors) and all(problem.code == NOTHING_TO_IMPORT for problem in result.errors)
 
 
-def _prepare(conn: Connection, source: Source, progress: Progress | None,
-             start: float = 0.0, end: float = 1.0) -> tuple[ImportResult, list[_SheetPlan]]:
+def _prepare(
+    conn: Connection, source: Source, progress: Progress | None, start: float = 0.0, end: float = 1.0
+) -> tuple[ImportResult, list[_SheetPlan]]:
     result = ImportResult(errors=list(source.problems), rows=source.rows_per_sheet())
     if not result.errors and not any(item.rows for item in source.sheets):
         result.errors.append(_problem(source.label, 0, "", NOTHING_TO_IMPORT))
@@ -663,6 +698,7 @@ def _prepare(conn: Connection, source: Source, progress: Progress | None,
     total = sum(len(item.rows) for item in inputs) or 1
     done = 0
     for item in inputs:
+
         def tick(count: int, key: str = item.sheet.key, before: int = done) -> None:
             _report(progress, f"checking {key}", start + (end - start) * 0.8 * (before + count) / total)
 
@@ -700,6 +736,7 @@ def validate_source(conn: Connection, source: Source, progress: Progress | None 
 
 # ---------------------------------------------------------------- writing
 
+
 def _db_row(sheet: Sheet, clean: dict[str, Any], ids: dict[str, dict[str, int]]) -> dict[str, Any]:
     row = {}
     for column in sheet.columns:
@@ -727,28 +764,48 @@ def _contract_only(sheet: Sheet, row: dict[str, Any]) -> dict[str, Any]:
 
 def _insert_batch(conn: Connection, sheet: Sheet, rows: list[dict], ids: dict, username: str) -> None:
     conn.execute(insert(_table(sheet)), [_db_row(sheet, row, ids) for row in rows])
-    audit.record_many(conn, (
-        audit.audit_row(username, "insert", sheet.key, _key_text(sheet, sheet.row_key(row)), None, row, "import")
-        for row in rows))
+    audit.record_many(
+        conn,
+        (
+            audit.audit_row(username, "insert", sheet.key, _key_text(sheet, sheet.row_key(row)), None, row, "import")
+            for row in rows
+        ),
+    )
 
 
-def _update_batch(conn: Connection, sheet: Sheet, pairs: list[tuple[dict, dict]], ids: dict,
-                  username: str) -> None:
+def _update_batch(conn: Connection, sheet: Sheet, pairs: list[tuple[dict, dict]], ids: dict, username: str) -> None:
     table = _table(sheet)
-    params = [{"_id": old["_id"], **{f"v_{name}": value for name, value in _db_row(sheet, new, ids).items()}}
-              for old, new in pairs]
+    params = [
+        {"_id": old["_id"], **{f"v_{name}": value for name, value in _db_row(sheet, new, ids).items()}}
+        for old, new in pairs
+    ]
     names = [key[2:] for key in params[0] if key != "_id"]
-    stmt = (update(table).where(table.c.id == bindparam("_id"))
-            .values({**{name: bindparam(f"v_{name}") for name in names}, "version": table.c.version + 1}))
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("_id"))
+        .values({**{name: bindparam(f"v_{name}") for name in names}, "version": table.c.version + 1})
+    )
     conn.execute(stmt, params)
-    audit.record_many(conn, (
-        audit.audit_row(username, "update", sheet.key, _key_text(sheet, sheet.row_key(new)),
-                        _contract_only(sheet, old), new, "import")
-        for old, new in pairs))
+    audit.record_many(
+        conn,
+        (
+            audit.audit_row(
+                username,
+                "update",
+                sheet.key,
+                _key_text(sheet, sheet.row_key(new)),
+                _contract_only(sheet, old),
+                new,
+                "import",
+            )
+            for old, new in pairs
+        ),
+    )
 
 
-def _write(conn: Connection, plans: list[_SheetPlan], username: str, progress: Progress | None,
-           start: float, end: float) -> None:
+def _write(
+    conn: Connection, plans: list[_SheetPlan], username: str, progress: Progress | None, start: float, end: float
+) -> None:
     """Write the plans in dependency order, in batches (bounded memory, progress per batch)."""
     ids: dict[str, dict[str, int]] = {}
     total = sum(len(p.inserts) + len(p.updates) for p in plans) or 1
@@ -760,16 +817,27 @@ def _write(conn: Connection, plans: list[_SheetPlan], username: str, progress: P
                 _report(progress, f"writing {plan.sheet.key}", start + (end - start) * done / total)
                 write(conn, plan.sheet, batch, ids, username)
                 done += len(batch)
-        audit.record_many(conn, (audit.audit_row(username, gate.AUDIT_ACTION, plan.sheet.key, key, None, record,
-                                                 "import") for key, record in plan.overridden))
+        audit.record_many(
+            conn,
+            (
+                audit.audit_row(username, gate.AUDIT_ACTION, plan.sheet.key, key, None, record, "import")
+                for key, record in plan.overridden
+            ),
+        )
         if (plan.inserts or plan.updates) and plan.sheet.key in DERIVED_REBUILDS:
             _report(progress, f"rebuilding from {plan.sheet.key}", start + (end - start) * done / total)
             DERIVED_REBUILDS[plan.sheet.key](conn)
 
 
-def import_source(engine: Engine, source: Source, *, dry_run: bool = False,
-                  actor: Actor = CLI_ACTOR, progress: Progress | None = None,
-                  progress_start: float = 0.0) -> ImportResult:
+def import_source(
+    engine: Engine,
+    source: Source,
+    *,
+    dry_run: bool = False,
+    actor: Actor = CLI_ACTOR,
+    progress: Progress | None = None,
+    progress_start: float = 0.0,
+) -> ImportResult:
     """Validate `source` and, when it is clean and not a dry run, write it in one transaction.
 
     Raises PermissionDenied unless the actor may write every sheet (the office).
@@ -791,8 +859,12 @@ def import_source(engine: Engine, source: Source, *, dry_run: bool = False,
 
 
 # A failing database (data_access.failures codes) and what the import says of it.
-_DATABASE_CODES = {"busy": "ipr_db_busy", "read_only": "ipr_db_read_only", "unreachable": "ipr_db_unreachable",
-                   "timeout": "ipr_db_timeout"}
+_DATABASE_CODES = {
+    "busy": "ipr_db_busy",
+    "read_only": "ipr_db_read_only",
+    "unreachable": "ipr_db_unreachable",
+    "timeout": "ipr_db_timeout",
+}
 
 
 def _database_problem(error: BaseException) -> ImportProblem:
@@ -802,8 +874,9 @@ def _database_problem(error: BaseException) -> ImportProblem:
     return _problem("", 0, "", "ipr_db_rejected", reason=short_reason(error))
 
 
-def import_path(engine: Engine, path: Path, *, dry_run: bool = False, progress: Progress | None = None,
-                actor: Actor = CLI_ACTOR) -> ImportResult:
+def import_path(
+    engine: Engine, path: Path, *, dry_run: bool = False, progress: Progress | None = None, actor: Actor = CLI_ACTOR
+) -> ImportResult:
     """Import an .xlsx workbook or a folder of CSV files (see the module docstring)."""
     source = read_path(Path(path), _scaled(progress, 0.0, 0.3))
     return import_source(engine, source, dry_run=dry_run, actor=actor, progress=progress, progress_start=0.3)
@@ -830,6 +903,5 @@ def read_calendar_path(path: Path) -> tuple[Source, list[str]]:
     source.sheets = [item for item in source.sheets if item.sheet is calendar]
     source.problems = [p for p in source.problems if p.sheet in (calendar.key, source.label)]
     if not source.sheets and not source.problems:
-        source.problems.append(_problem(calendar.key, 0, "", "ipr_no_calendar_sheet", key=calendar.key,
-                                        zh=calendar.zh))
+        source.problems.append(_problem(calendar.key, 0, "", "ipr_no_calendar_sheet", key=calendar.key, zh=calendar.zh))
     return source, sorted(set(ignored))

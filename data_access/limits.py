@@ -11,6 +11,7 @@ DASHBOARD_IMPORT_MAX_ROWS (data rows of one import, all sheets, default 1,000,00
 Dates and the numbers' physical ranges are the contract's
 (data_access.contract: FIRST_DATE, LAST_DATE, each column's maximum).
 """
+
 from __future__ import annotations
 
 import os

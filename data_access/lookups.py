@@ -5,6 +5,7 @@ The forms and bulk editors show rows the way data_access.writes saves them
 row read here can be edited and handed back to save_row / save_rows as is.
 Filtering and the row limit happen in SQL; screens never load a whole table.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,9 +22,15 @@ def _like_pattern(text: str) -> str:
     return "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def find_rows(conn: Connection, sheet: str, *, equals: dict[str, Any] | None = None,
-              search: str | None = None, search_columns: tuple[str, ...] = (),
-              limit: int = 500) -> tuple[list[dict[str, Any]], int]:
+def find_rows(
+    conn: Connection,
+    sheet: str,
+    *,
+    equals: dict[str, Any] | None = None,
+    search: str | None = None,
+    search_columns: tuple[str, ...] = (),
+    limit: int = 500,
+) -> tuple[list[dict[str, Any]], int]:
     """(rows, total): rows of `sheet` in form shape, ordered by natural key.
 
     equals: column key -> value (None means IS NULL); search: part of any of
@@ -51,8 +58,9 @@ def find_rows(conn: Connection, sheet: str, *, equals: dict[str, Any] | None = N
 def distinct_values(conn: Connection, sheet: str, column: str) -> list[Any]:
     """The distinct non-blank values of one column of `sheet`, sorted (for filter pick lists)."""
     query = form_select(get_sheet(sheet)).subquery()
-    values = conn.execute(select(query.c[column]).distinct().where(query.c[column].is_not(None))
-                          .order_by(query.c[column])).scalars()
+    values = conn.execute(
+        select(query.c[column]).distinct().where(query.c[column].is_not(None)).order_by(query.c[column])
+    ).scalars()
     return [value for value in values if value != ""]
 
 

@@ -8,6 +8,7 @@ field and action-item row, StaleRow, NotFound, PermissionDenied). Closing an
 action item is optimistic: the caller passes the `version` it showed, and a
 row changed in between is not overwritten.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -62,9 +63,16 @@ def _problems(held_on, title: str, items: list[NewActionItem]) -> list[WriteProb
     return problems
 
 
-def record_meeting(engine: Engine, actor: Actor, *, held_on: dt.date, title: str,
-                   attendees: str | None = None, decisions: str | None = None,
-                   action_items: list[NewActionItem] = ()) -> int:
+def record_meeting(
+    engine: Engine,
+    actor: Actor,
+    *,
+    held_on: dt.date,
+    title: str,
+    attendees: str | None = None,
+    decisions: str | None = None,
+    action_items: list[NewActionItem] = (),
+) -> int:
     """Insert a meeting and its action items (status open); returns the meeting id."""
     check_write(actor, "meetings")
     title = _text(title)
@@ -72,14 +80,24 @@ def record_meeting(engine: Engine, actor: Actor, *, held_on: dt.date, title: str
     problems = _problems(held_on, title, items)
     if problems:
         raise ValidationFailed(problems, "meetings")
-    meeting = {"held_on": held_on, "title": title, "attendees": _text(attendees) or None,
-               "decisions": _text(decisions) or None, "created_by": actor.username}
+    meeting = {
+        "held_on": held_on,
+        "title": title,
+        "attendees": _text(attendees) or None,
+        "decisions": _text(decisions) or None,
+        "created_by": actor.username,
+    }
     with UnitOfWork(engine, actor) as uow:
         meeting_id = uow.conn.execute(insert(Meeting).values(**meeting)).inserted_primary_key[0]
         uow.audit("insert", "meetings", str(meeting_id), None, meeting)
         for item in items:
-            row = {"meeting_id": meeting_id, "description": _text(item.description), "owner": _text(item.owner),
-                   "due_date": item.due_date, "status": "open"}
+            row = {
+                "meeting_id": meeting_id,
+                "description": _text(item.description),
+                "owner": _text(item.owner),
+                "due_date": item.due_date,
+                "status": "open",
+            }
             item_id = uow.conn.execute(insert(ActionItem).values(**row)).inserted_primary_key[0]
             uow.audit("insert", "action_items", str(item_id), None, row)
     return meeting_id
@@ -89,9 +107,13 @@ def close_action_item(engine: Engine, actor: Actor, item_id: int, version: int, 
     """Mark an open action item done on `closed_on`, if it still has `version`."""
     check_write(actor, "action_items")
     with UnitOfWork(engine, actor) as uow:
-        before = uow.conn.execute(
-            select(ActionItem.status, ActionItem.closed_on, ActionItem.version).where(ActionItem.id == item_id)
-        ).mappings().first()
+        before = (
+            uow.conn.execute(
+                select(ActionItem.status, ActionItem.closed_on, ActionItem.version).where(ActionItem.id == item_id)
+            )
+            .mappings()
+            .first()
+        )
         if before is None:
             raise NotFound("action_items", str(item_id))
         changed = uow.conn.execute(
@@ -118,7 +140,11 @@ def list_meetings(conn: Connection, limit: int = 50) -> pd.DataFrame:
     )
     query = (
         select(
-            Meeting.id, Meeting.held_on, Meeting.title, Meeting.attendees, Meeting.decisions,
+            Meeting.id,
+            Meeting.held_on,
+            Meeting.title,
+            Meeting.attendees,
+            Meeting.decisions,
             Meeting.created_by,
             func.coalesce(items.c.action_items, 0).label("action_items"),
             func.coalesce(items.c.open_items, 0).label("open_items"),
@@ -127,19 +153,45 @@ def list_meetings(conn: Connection, limit: int = 50) -> pd.DataFrame:
         .order_by(Meeting.held_on.desc(), Meeting.id.desc())
         .limit(limit)
     )
-    return pd.DataFrame(conn.execute(query).mappings().all(), columns=[
-        "id", "held_on", "title", "attendees", "decisions", "created_by", "action_items", "open_items",
-    ])
+    return pd.DataFrame(
+        conn.execute(query).mappings().all(),
+        columns=[
+            "id",
+            "held_on",
+            "title",
+            "attendees",
+            "decisions",
+            "created_by",
+            "action_items",
+            "open_items",
+        ],
+    )
 
 
 def action_items(conn: Connection, meeting_id: int) -> pd.DataFrame:
     """All action items of one meeting, in entry order."""
     query = (
-        select(ActionItem.id, ActionItem.description, ActionItem.owner, ActionItem.due_date,
-               ActionItem.status, ActionItem.closed_on, ActionItem.version)
+        select(
+            ActionItem.id,
+            ActionItem.description,
+            ActionItem.owner,
+            ActionItem.due_date,
+            ActionItem.status,
+            ActionItem.closed_on,
+            ActionItem.version,
+        )
         .where(ActionItem.meeting_id == meeting_id)
         .order_by(ActionItem.id)
     )
-    return pd.DataFrame(conn.execute(query).mappings().all(), columns=[
-        "id", "description", "owner", "due_date", "status", "closed_on", "version",
-    ])
+    return pd.DataFrame(
+        conn.execute(query).mappings().all(),
+        columns=[
+            "id",
+            "description",
+            "owner",
+            "due_date",
+            "status",
+            "closed_on",
+            "version",
+        ],
+    )

@@ -4,6 +4,7 @@ Surrogate integer ids join the fact tables; the contract's natural keys
 (employee_no, account_no, ...) are unique columns. Editable rows carry a
 `version` used for optimistic locking (see data_access.writes).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -132,8 +133,17 @@ class Customer(Versioned, Base):
         CheckConstraint(_in("market_status", MARKET_STATUSES), name="market_status"),
         CheckConstraint(_in("billing_mode", BILLING_MODES), name="billing_mode"),
         # Segment counts per town read the index alone, in town order (migration 0007).
-        Index("ix_customers_segments", "town", "star_rating", "churn_risk", "voltage_kv", "annual_kwh",
-              "market_status", "industry", "potential_reason"),
+        Index(
+            "ix_customers_segments",
+            "town",
+            "star_rating",
+            "churn_risk",
+            "voltage_kv",
+            "annual_kwh",
+            "market_status",
+            "industry",
+            "potential_reason",
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     account_no: Mapped[str] = mapped_column(String(32), unique=True)
@@ -196,8 +206,14 @@ class WorkLog(Versioned, Base):
         # Range scans per manager and period (attendance, log completeness; migration 0003).
         Index("ix_work_logs_manager_date", "manager_id", "date", "on_site"),
         # Logs with problems only (a few percent): problem closure, open problems (migration 0004).
-        Index("ix_work_logs_problems", "date", "manager_id", "status",
-              sqlite_where=text("problems IS NOT NULL"), postgresql_where=text("problems IS NOT NULL")),
+        Index(
+            "ix_work_logs_problems",
+            "date",
+            "manager_id",
+            "status",
+            sqlite_where=text("problems IS NOT NULL"),
+            postgresql_where=text("problems IS NOT NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     manager_id: Mapped[int] = mapped_column(ForeignKey("managers.id", ondelete="CASCADE"))
@@ -595,9 +611,14 @@ class NeedCase(Versioned, Base):
         CheckConstraint(f"proposal IS NULL OR {_in('proposal', PROPOSALS)}", name="proposal"),
         CheckConstraint("yuan_saved_per_year IS NULL OR yuan_saved_per_year >= 0", name="yuan_nonneg"),
         CheckConstraint("kwh_traded IS NULL OR kwh_traded >= 0", name="kwh_nonneg"),
-        Index("uq_need_cases_open", "customer_id", "rule", unique=True,
-              sqlite_where=text("status IN ('new', 'confirmed', 'proposed')"),
-              postgresql_where=text("status IN ('new', 'confirmed', 'proposed')")),
+        Index(
+            "uq_need_cases_open",
+            "customer_id",
+            "rule",
+            unique=True,
+            sqlite_where=text("status IN ('new', 'confirmed', 'proposed')"),
+            postgresql_where=text("status IN ('new', 'confirmed', 'proposed')"),
+        ),
         Index("ix_need_cases_status", "status", "opened_on"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -15,6 +15,7 @@ the robot's token, stays here. smtps:// connects with TLS at once (port 465); sm
 STARTTLS when ?starttls=1 (the default on port 587). User name and password are percent-encoded in
 the URL (p%40ss for p@ss).
 """
+
 from __future__ import annotations
 
 import os
@@ -97,8 +98,9 @@ def parse_smtp_url(url: str, sender: str | None) -> SmtpConfig:
     query = parse_qs(parts.query)
     unknown = set(query) - {"starttls", "timeout"}
     if unknown:
-        raise ConfigError(f"DASHBOARD_SMTP_URL: unknown option(s) {', '.join(sorted(unknown))} "
-                          "(known: starttls, timeout)")
+        raise ConfigError(
+            f"DASHBOARD_SMTP_URL: unknown option(s) {', '.join(sorted(unknown))} (known: starttls, timeout)"
+        )
     try:
         timeout = float(query.get("timeout", [DEFAULT_TIMEOUT])[-1])
     except ValueError:
@@ -108,10 +110,14 @@ def parse_smtp_url(url: str, sender: str | None) -> SmtpConfig:
     if not sender:
         raise ConfigError("DASHBOARD_SMTP_FROM is not set: the sender address, e.g. 派驻经理看板 <noreply@example.com>")
     return SmtpConfig(
-        host=parts.hostname, port=port, username=username,
+        host=parts.hostname,
+        port=port,
+        username=username,
         password=unquote(parts.password) if parts.password is not None else None,
-        ssl=parts.scheme == "smtps", starttls=_flag(query, "starttls", port == 587) and parts.scheme == "smtp",
-        sender=sender, timeout=timeout,
+        ssl=parts.scheme == "smtps",
+        starttls=_flag(query, "starttls", port == 587) and parts.scheme == "smtp",
+        sender=sender,
+        timeout=timeout,
     )
 
 
@@ -134,7 +140,7 @@ def webhooks() -> dict[str, str]:
                 found[name] = str(url).strip()
     for variable, url in os.environ.items():
         if variable.startswith(WEBHOOK_PREFIX) and url.strip():
-            name = variable[len(WEBHOOK_PREFIX):].lower()
+            name = variable[len(WEBHOOK_PREFIX) :].lower()
             if WEBHOOK_NAME.match(name):
                 found[name] = url.strip()
     return found

@@ -6,6 +6,7 @@ on the plan's day (their own customers; checked here, in the write path, before 
 edit). Each save is one UnitOfWork with its audit entry; problems come as WriteProblem codes,
 the contract's (required, above_max, ...) or outage_not_posted, worded in ui/words/ (ui.problem_text).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,21 +32,23 @@ from data_access.writes import (
 TABLE = "outage_plans"
 MAX_HOURS = 72
 MAX_SCOPE = 200
+
+
 def _problem(field: str, code: str, **params) -> WriteProblem:
     """A problem of `field`, labelled by the words key lbl_outage_<field> (ui/words/lifecycle.py)."""
     return WriteProblem(field, code, params, label=f"lbl_outage_{field}")
 
 
-def _problems(account_no: str | None, planned_on: Any, hours: Any, scope: str | None,
-              status: str | None) -> list[WriteProblem]:
+def _problems(
+    account_no: str | None, planned_on: Any, hours: Any, scope: str | None, status: str | None
+) -> list[WriteProblem]:
     problems = []
     if not account_no:
         problems.append(_problem("account_no", "required"))
     if not isinstance(planned_on, dt.date):
         problems.append(_problem("planned_on", "required"))
     elif not FIRST_DATE <= planned_on <= LAST_DATE:
-        problems.append(_problem("planned_on", "out_of_range_date", first=FIRST_DATE, last=LAST_DATE,
-                                 value=planned_on))
+        problems.append(_problem("planned_on", "out_of_range_date", first=FIRST_DATE, last=LAST_DATE, value=planned_on))
     if hours is None:
         problems.append(_problem("hours", "required"))
     elif not 0 < float(hours):
@@ -57,8 +60,15 @@ def _problems(account_no: str | None, planned_on: Any, hours: Any, scope: str | 
     elif len(scope.strip()) > MAX_SCOPE:
         problems.append(_problem("scope", "too_long", max=MAX_SCOPE, length=len(scope.strip())))
     if status not in OUTAGE_STATUSES:
-        problems.append(_problem("status", "bad_choice", value=status, allowed_zh="、".join(OUTAGE_STATUSES),
-                                 allowed_en=", ".join(OUTAGE_STATUSES)))
+        problems.append(
+            _problem(
+                "status",
+                "bad_choice",
+                value=status,
+                allowed_zh="、".join(OUTAGE_STATUSES),
+                allowed_en=", ".join(OUTAGE_STATUSES),
+            )
+        )
     return problems
 
 
@@ -70,13 +80,23 @@ def _check_actor(uow: UnitOfWork, customer_id: int, planned_on: dt.date, account
     if actor.role != "manager" or actor.manager_id is None:
         raise PermissionDenied("role_may_not_write", role=actor.role, table=TABLE)
     if not is_posted(uow.conn, actor.manager_id, customer_id, planned_on):
-        raise ValidationFailed([_problem("account_no", "outage_not_posted", account_no=account_no,
-                                         day=planned_on.isoformat())], TABLE)
+        raise ValidationFailed(
+            [_problem("account_no", "outage_not_posted", account_no=account_no, day=planned_on.isoformat())], TABLE
+        )
 
 
-def save_outage(engine: Engine, actor: Actor, *, account_no: str, planned_on: dt.date, hours: float,
-                scope: str, status: str = "planned", row_id: int | None = None,
-                expected_version: int | None = None) -> SavedRow:
+def save_outage(
+    engine: Engine,
+    actor: Actor,
+    *,
+    account_no: str,
+    planned_on: dt.date,
+    hours: float,
+    scope: str,
+    status: str = "planned",
+    row_id: int | None = None,
+    expected_version: int | None = None,
+) -> SavedRow:
     """Add an outage plan, or change the plan `row_id` (with the version loaded)."""
     problems = _problems(account_no, planned_on, hours, scope, status)
     if problems:
@@ -85,14 +105,20 @@ def save_outage(engine: Engine, actor: Actor, *, account_no: str, planned_on: dt
     with UnitOfWork(engine, actor) as uow:
         customer_id = uow.conn.execute(select(Customer.id).where(Customer.account_no == account_no)).scalar()
         if customer_id is None:
-            raise ValidationFailed([_problem("account_no", "unknown_reference", value=account_no,
-                                             sheet="customers")], TABLE)
+            raise ValidationFailed(
+                [_problem("account_no", "unknown_reference", value=account_no, sheet="customers")], TABLE
+            )
         _check_actor(uow, customer_id, planned_on, account_no)
         key = f"{account_no}|{planned_on.isoformat()}"
         after = {"account_no": account_no, **values}
         if row_id is None:
-            result = execute_write(uow, insert(OutagePlan).values(customer_id=customer_id, entered_by=actor.username,
-                                                                  **values), TABLE, "planned_on", key)
+            result = execute_write(
+                uow,
+                insert(OutagePlan).values(customer_id=customer_id, entered_by=actor.username, **values),
+                TABLE,
+                "planned_on",
+                key,
+            )
             uow.audit("insert", TABLE, key, None, {**after, "version": 1})
             return SavedRow(result.inserted_primary_key[0], 1, "insert")
         stored = _stored(uow.conn, row_id)
@@ -101,8 +127,11 @@ def save_outage(engine: Engine, actor: Actor, *, account_no: str, planned_on: dt
         _check_actor(uow, stored["customer_id"], stored["planned_on"], stored["account_no"])
         if stored["version"] != expected_version:
             raise StaleRow(TABLE, key)
-        statement = (update(OutagePlan).where(OutagePlan.id == row_id, OutagePlan.version == expected_version)
-                     .values(customer_id=customer_id, version=OutagePlan.version + 1, **values))
+        statement = (
+            update(OutagePlan)
+            .where(OutagePlan.id == row_id, OutagePlan.version == expected_version)
+            .values(customer_id=customer_id, version=OutagePlan.version + 1, **values)
+        )
         if execute_write(uow, statement, TABLE, "planned_on", key).rowcount != 1:
             raise StaleRow(TABLE, key)
         before = {k: stored[k] for k in ("account_no", "planned_on", "hours", "scope", "status", "version")}
@@ -111,29 +140,67 @@ def save_outage(engine: Engine, actor: Actor, *, account_no: str, planned_on: dt
 
 
 def _stored(conn: Connection, row_id: int) -> dict[str, Any] | None:
-    row = conn.execute(select(OutagePlan.customer_id, OutagePlan.planned_on, OutagePlan.hours, OutagePlan.scope,
-                              OutagePlan.status, OutagePlan.version, Customer.account_no)
-                       .join(Customer, Customer.id == OutagePlan.customer_id)
-                       .where(OutagePlan.id == row_id)).mappings().first()
+    row = (
+        conn.execute(
+            select(
+                OutagePlan.customer_id,
+                OutagePlan.planned_on,
+                OutagePlan.hours,
+                OutagePlan.scope,
+                OutagePlan.status,
+                OutagePlan.version,
+                Customer.account_no,
+            )
+            .join(Customer, Customer.id == OutagePlan.customer_id)
+            .where(OutagePlan.id == row_id)
+        )
+        .mappings()
+        .first()
+    )
     return None if row is None else dict(row)
 
 
-PLAN_COLUMNS = (OutagePlan.id, OutagePlan.version, Customer.account_no, Customer.name.label("customer"),
-                OutagePlan.planned_on, OutagePlan.hours, OutagePlan.scope, OutagePlan.status, OutagePlan.entered_by)
+PLAN_COLUMNS = (
+    OutagePlan.id,
+    OutagePlan.version,
+    Customer.account_no,
+    Customer.name.label("customer"),
+    OutagePlan.planned_on,
+    OutagePlan.hours,
+    OutagePlan.scope,
+    OutagePlan.status,
+    OutagePlan.entered_by,
+)
 
 
-def outage_plans(conn: Connection, start: dt.date, end: dt.date, *, manager_id: int | None = None,
-                 statuses: tuple[str, ...] = OUTAGE_STATUSES, customer_ids=None) -> list[dict[str, Any]]:
+def outage_plans(
+    conn: Connection,
+    start: dt.date,
+    end: dt.date,
+    *,
+    manager_id: int | None = None,
+    statuses: tuple[str, ...] = OUTAGE_STATUSES,
+    customer_ids=None,
+) -> list[dict[str, Any]]:
     """Plans dated start..end (by day, then customer); with manager_id only those of customers the
     manager is posted to on the plan's day; customer_ids (a SELECT of ids) narrows to those customers."""
-    query = (select(*PLAN_COLUMNS).join(Customer, Customer.id == OutagePlan.customer_id)
-             .where(OutagePlan.planned_on.between(start, end), OutagePlan.status.in_(statuses))
-             .order_by(OutagePlan.planned_on, Customer.account_no, OutagePlan.id))
+    query = (
+        select(*PLAN_COLUMNS)
+        .join(Customer, Customer.id == OutagePlan.customer_id)
+        .where(OutagePlan.planned_on.between(start, end), OutagePlan.status.in_(statuses))
+        .order_by(OutagePlan.planned_on, Customer.account_no, OutagePlan.id)
+    )
     if manager_id is not None:
-        posted = (select(Posting.id).where(Posting.manager_id == manager_id, Posting.customer_id == Customer.id,
-                                           Posting.start_date <= OutagePlan.planned_on,
-                                           (Posting.end_date.is_(None)) | (Posting.end_date >= OutagePlan.planned_on))
-                  .exists())
+        posted = (
+            select(Posting.id)
+            .where(
+                Posting.manager_id == manager_id,
+                Posting.customer_id == Customer.id,
+                Posting.start_date <= OutagePlan.planned_on,
+                (Posting.end_date.is_(None)) | (Posting.end_date >= OutagePlan.planned_on),
+            )
+            .exists()
+        )
         query = query.where(posted)
     if customer_ids is not None:
         query = query.where(OutagePlan.customer_id.in_(customer_ids))

@@ -7,6 +7,7 @@ or `-`, stored lower-case (the login form lower-cases what is typed).
 
 The checks return problem codes with parameters; the caller turns them into words.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,22 +23,68 @@ USERNAME = re.compile(r"^[a-z0-9._-]{3,32}$")
 
 # The commonest passwords that would otherwise pass the length and character rules, compared
 # without case; from published leak statistics (international and Chinese).
-COMMON_PASSWORDS = frozenset({
-    "password123", "password1!", "password@123", "p@ssw0rd123", "p@ssword123", "passw0rd!!",
-    "qwerty12345", "qwerty@123", "qwer1234!@#$", "1qaz2wsx3edc", "1qaz@wsx3edc", "1qaz!qaz2wsx",
-    "abc123456789", "abcd1234!@#$", "a123456789!", "aa123456789", "aa12345678", "aa1234567890",
-    "admin123456", "admin@12345", "admin@123456", "administrator1", "welcome123!", "welcome@123",
-    "iloveyou123", "woaini1314!", "woaini520!", "5201314abc!", "changeme123", "letmein123!",
-    "zaq12wsxcde3", "zxcvbnm123!", "asdfghjkl123", "qazwsxedc123", "q1w2e3r4t5y6", "1q2w3e4r5t6y",
-    "test123456!", "root@123456", "sgcc123456", "sgcc@123456", "sgcc@12345", "guowang123",
-    "dianli123456", "dianli@123", "Aa123456789", "Abc123456!", "Abcd@123456", "Qq123456789",
-})
+COMMON_PASSWORDS = frozenset(
+    {
+        "password123",
+        "password1!",
+        "password@123",
+        "p@ssw0rd123",
+        "p@ssword123",
+        "passw0rd!!",
+        "qwerty12345",
+        "qwerty@123",
+        "qwer1234!@#$",
+        "1qaz2wsx3edc",
+        "1qaz@wsx3edc",
+        "1qaz!qaz2wsx",
+        "abc123456789",
+        "abcd1234!@#$",
+        "a123456789!",
+        "aa123456789",
+        "aa12345678",
+        "aa1234567890",
+        "admin123456",
+        "admin@12345",
+        "admin@123456",
+        "administrator1",
+        "welcome123!",
+        "welcome@123",
+        "iloveyou123",
+        "woaini1314!",
+        "woaini520!",
+        "5201314abc!",
+        "changeme123",
+        "letmein123!",
+        "zaq12wsxcde3",
+        "zxcvbnm123!",
+        "asdfghjkl123",
+        "qazwsxedc123",
+        "q1w2e3r4t5y6",
+        "1q2w3e4r5t6y",
+        "test123456!",
+        "root@123456",
+        "sgcc123456",
+        "sgcc@123456",
+        "sgcc@12345",
+        "guowang123",
+        "dianli123456",
+        "dianli@123",
+        "Aa123456789",
+        "Abc123456!",
+        "Abcd@123456",
+        "Qq123456789",
+    }
+)
 
 
 def character_classes(password: str) -> int:
     """How many of lower-case, upper-case, digit and other characters `password` uses."""
-    kinds = (any(c.islower() for c in password), any(c.isupper() for c in password),
-             any(c.isdigit() for c in password), any(not c.isalnum() for c in password))
+    kinds = (
+        any(c.islower() for c in password),
+        any(c.isupper() for c in password),
+        any(c.isdigit() for c in password),
+        any(not c.isalnum() for c in password),
+    )
     return sum(kinds)
 
 

@@ -1,4 +1,5 @@
 """Who may write what. Checked in the write path, whatever the caller."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -3,6 +3,7 @@
 Each is a valid file of its type (its first bytes are what data_access.attachments.detect_type reads);
 they are made in memory, quickly (PDF: the standard Helvetica, ASCII text).
 """
+
 from __future__ import annotations
 
 import io
@@ -14,6 +15,7 @@ import zlib
 def pdf(title: str, lines: tuple[str, ...] = ()) -> bytes:
     """A one-page PDF with a title and a few lines (ASCII; other characters become '?'), written
     directly (objects, cross-reference table, trailer): a few microseconds instead of a PDF library."""
+
     def literal(text: str) -> str:
         ascii_text = text.encode("ascii", "replace").decode()
         return ascii_text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
@@ -24,8 +26,10 @@ def pdf(title: str, lines: tuple[str, ...] = ()) -> bytes:
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>"),
+        (
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>"
+        ),
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
@@ -52,8 +56,12 @@ def png(width: int = 64, height: int = 48, colour: tuple[int, int, int] = (30, 1
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"".join(rows)))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"".join(rows)))
+        + chunk(b"IEND", b"")
+    )
 
 
 def docx(text: str) -> bytes:
@@ -62,9 +70,12 @@ def docx(text: str) -> bytes:
         '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
         'content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/'
         'document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main'
-        '+xml"/></Types>')
-    body = ('<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
-            f'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body></w:document>')
+        '+xml"/></Types>'
+    )
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
+        f'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body></w:document>'
+    )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as package:
         package.writestr("[Content_Types].xml", content_types)

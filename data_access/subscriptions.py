@@ -12,6 +12,7 @@ Rules, checked here whatever the caller (screen, CLI, test):
 Every change is one transaction, audited (table "subscriptions"), with optimistic locking on
 `version`; errors are the write path's (ValidationFailed, PermissionDenied, StaleRow, NotFound).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -56,12 +57,26 @@ PROGRAM_RULES = frozenset({"specialty_thin"})
 BRIEF_FREQUENCIES = ("weekly", "daily")
 DEFAULT_TIMES = {"brief": "08:00", "alerts": "07:30"}
 TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-EMAIL_PATTERN = re.compile(r"^[^@\s<>(),;:\"\[\]\\]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                           r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+EMAIL_PATTERN = re.compile(
+    r"^[^@\s<>(),;:\"\[\]\\]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
 
 # Fields of the subscription form (words "lbl_sub_<field>").
-FIELDS = ("username", "kind", "channel", "webhook", "rules", "frequency", "weekday", "send_time", "scope_kind",
-          "scope_value", "language", "email")
+FIELDS = (
+    "username",
+    "kind",
+    "channel",
+    "webhook",
+    "rules",
+    "frequency",
+    "weekday",
+    "send_time",
+    "scope_kind",
+    "scope_value",
+    "language",
+    "email",
+)
 
 
 def _problem(column: str, code: str, **params) -> WriteProblem:
@@ -78,16 +93,36 @@ def _choice(column: str, value: Any, allowed: Iterable[str]) -> WriteProblem | N
 
 # ---------------------------------------------------------------- reads
 
-COLUMNS = (Subscription.id, Subscription.version, Subscription.kind, Subscription.channel, Subscription.webhook,
-           Subscription.rules, Subscription.frequency, Subscription.weekday, Subscription.send_time,
-           Subscription.scope_kind, Subscription.scope_value, Subscription.language, Subscription.active,
-           Subscription.created_at, Subscription.created_by, Subscription.user_id, User.username,
-           User.display_name, User.role, User.email, User.active.label("user_active"), Manager.employee_no)
+COLUMNS = (
+    Subscription.id,
+    Subscription.version,
+    Subscription.kind,
+    Subscription.channel,
+    Subscription.webhook,
+    Subscription.rules,
+    Subscription.frequency,
+    Subscription.weekday,
+    Subscription.send_time,
+    Subscription.scope_kind,
+    Subscription.scope_value,
+    Subscription.language,
+    Subscription.active,
+    Subscription.created_at,
+    Subscription.created_by,
+    Subscription.user_id,
+    User.username,
+    User.display_name,
+    User.role,
+    User.email,
+    User.active.label("user_active"),
+    Manager.employee_no,
+)
 
 
 def _query():
-    return (select(*COLUMNS).join(User, User.id == Subscription.user_id)
-            .outerjoin(Manager, Manager.id == User.manager_id))
+    return (
+        select(*COLUMNS).join(User, User.id == Subscription.user_id).outerjoin(Manager, Manager.id == User.manager_id)
+    )
 
 
 def _row(mapping) -> dict[str, Any]:
@@ -112,29 +147,57 @@ def active_subscriptions(conn: Connection) -> list[dict[str, Any]]:
 
 def account(conn: Connection, username: str) -> dict[str, Any] | None:
     """username, display_name, role, email, active and employee_no of one account."""
-    query = (select(User.username, User.display_name, User.role, User.email, User.active, Manager.employee_no)
-             .outerjoin(Manager, Manager.id == User.manager_id).where(User.username == normalized_username(username)))
+    query = (
+        select(User.username, User.display_name, User.role, User.email, User.active, Manager.employee_no)
+        .outerjoin(Manager, Manager.id == User.manager_id)
+        .where(User.username == normalized_username(username))
+    )
     row = conn.execute(query).mappings().first()
     return None if row is None else dict(row)
 
 
 def scope_choices(conn: Connection) -> dict[str, list[str]]:
     """The towns (of customers) and teams (of managers) a scope can name."""
-    towns = conn.execute(select(Customer.town).where(Customer.town.is_not(None)).distinct()
-                         .order_by(Customer.town)).scalars().all()
-    teams = conn.execute(select(Manager.team).where(Manager.team.is_not(None)).distinct()
-                         .order_by(Manager.team)).scalars().all()
+    towns = (
+        conn.execute(select(Customer.town).where(Customer.town.is_not(None)).distinct().order_by(Customer.town))
+        .scalars()
+        .all()
+    )
+    teams = (
+        conn.execute(select(Manager.team).where(Manager.team.is_not(None)).distinct().order_by(Manager.team))
+        .scalars()
+        .all()
+    )
     return {"town": list(towns), "team": list(teams)}
 
 
-DELIVERY_COLUMNS = (Delivery.id, Delivery.created_at, Delivery.slot, Delivery.kind, Delivery.channel,
-                    Delivery.recipient, Delivery.username, Delivery.subject, Delivery.items, Delivery.status,
-                    Delivery.attempts, Delivery.last_attempt_at, Delivery.sent_at, Delivery.error,
-                    Delivery.subscription_id)
+DELIVERY_COLUMNS = (
+    Delivery.id,
+    Delivery.created_at,
+    Delivery.slot,
+    Delivery.kind,
+    Delivery.channel,
+    Delivery.recipient,
+    Delivery.username,
+    Delivery.subject,
+    Delivery.items,
+    Delivery.status,
+    Delivery.attempts,
+    Delivery.last_attempt_at,
+    Delivery.sent_at,
+    Delivery.error,
+    Delivery.subscription_id,
+)
 
 
-def delivery_log(conn: Connection, *, since: dt.date | None = None, status: str | None = None,
-                 username: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+def delivery_log(
+    conn: Connection,
+    *,
+    since: dt.date | None = None,
+    status: str | None = None,
+    username: str | None = None,
+    limit: int = 500,
+) -> list[dict[str, Any]]:
     """The newest deliveries first (at most `limit`), optionally from a day, of a status or an owner."""
     query = select(*DELIVERY_COLUMNS).order_by(Delivery.created_at.desc(), Delivery.id.desc()).limit(limit)
     if since is not None:
@@ -148,8 +211,11 @@ def delivery_log(conn: Connection, *, since: dt.date | None = None, status: str 
 
 def delivery_counts(conn: Connection, since: dt.date) -> dict[str, int]:
     """status -> deliveries created from `since` on."""
-    query = (select(Delivery.status, func.count()).where(Delivery.created_at >= dt.datetime.combine(since, dt.time()))
-             .group_by(Delivery.status))
+    query = (
+        select(Delivery.status, func.count())
+        .where(Delivery.created_at >= dt.datetime.combine(since, dt.time()))
+        .group_by(Delivery.status)
+    )
     return dict(conn.execute(query).all())
 
 
@@ -165,16 +231,25 @@ def delivery_with_file_name(conn: Connection, delivery_id: int) -> tuple[dict[st
 
 
 def delivery_body(conn: Connection, delivery_id: int) -> dict[str, Any] | None:
-    row = conn.execute(select(Delivery.subject, Delivery.body, Delivery.markdown, Delivery.file_sha256)
-                       .where(Delivery.id == delivery_id)).mappings().first()
+    row = (
+        conn.execute(
+            select(Delivery.subject, Delivery.body, Delivery.markdown, Delivery.file_sha256).where(
+                Delivery.id == delivery_id
+            )
+        )
+        .mappings()
+        .first()
+    )
     return None if row is None else dict(row)
 
 
 # ---------------------------------------------------------------- writes
 
+
 def _owner(conn: Connection, username: str) -> dict[str, Any] | None:
     query = select(User.id, User.username, User.role, User.email, User.active, User.manager_id).where(
-        User.username == normalized_username(username or ""))
+        User.username == normalized_username(username or "")
+    )
     row = conn.execute(query).mappings().first()
     return None if row is None else dict(row)
 
@@ -207,8 +282,13 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_fields(clean: dict[str, Any], problems: list) -> None:
-    for column, allowed in (("kind", SUBSCRIPTION_KINDS), ("channel", CHANNELS), ("frequency", FREQUENCIES),
-                            ("scope_kind", SCOPE_KINDS), ("language", LANGUAGES)):
+    for column, allowed in (
+        ("kind", SUBSCRIPTION_KINDS),
+        ("channel", CHANNELS),
+        ("frequency", FREQUENCIES),
+        ("scope_kind", SCOPE_KINDS),
+        ("language", LANGUAGES),
+    ):
         problem = _choice(column, clean[column], allowed)
         if problem:
             problems.append(problem)
@@ -225,8 +305,7 @@ def _check_fields(clean: dict[str, Any], problems: list) -> None:
         problems.append(_problem("send_time", "bad_time", value=clean["send_time"][:10]))
 
 
-def _check_owner(conn: Connection, actor: Actor, owner: dict[str, Any], clean: dict[str, Any],
-                 problems: list) -> None:
+def _check_owner(conn: Connection, actor: Actor, owner: dict[str, Any], clean: dict[str, Any], problems: list) -> None:
     """Who may get what: the channel, the webhook and the scope for this owner."""
     if not owner["active"]:
         problems.append(_problem("username", "inactive_owner", username=owner["username"]))
@@ -260,17 +339,34 @@ SAME_AS = ("kind", "channel", "webhook", "scope_kind", "scope_value")
 
 
 def _duplicate(conn: Connection, owner_id: int, clean: dict[str, Any], own_id: int | None) -> int | None:
-    query = select(Subscription.id).where(Subscription.user_id == owner_id,
-                                          *(getattr(Subscription, key) == clean[key] if clean[key] is not None
-                                            else getattr(Subscription, key).is_(None) for key in SAME_AS))
+    query = select(Subscription.id).where(
+        Subscription.user_id == owner_id,
+        *(
+            getattr(Subscription, key) == clean[key] if clean[key] is not None else getattr(Subscription, key).is_(None)
+            for key in SAME_AS
+        ),
+    )
     if own_id is not None:
         query = query.where(Subscription.id != own_id)
     return conn.execute(query.limit(1)).scalar()
 
 
 def _stored(clean: dict[str, Any]) -> dict[str, Any]:
-    values = {key: clean[key] for key in ("kind", "channel", "webhook", "frequency", "weekday", "send_time",
-                                          "scope_kind", "scope_value", "language", "active")}
+    values = {
+        key: clean[key]
+        for key in (
+            "kind",
+            "channel",
+            "webhook",
+            "frequency",
+            "weekday",
+            "send_time",
+            "scope_kind",
+            "scope_value",
+            "language",
+            "active",
+        )
+    }
     values["rules"] = ",".join(clean["rules"])
     if clean["channel"] == "email":
         values["webhook"] = None
@@ -279,13 +375,32 @@ def _stored(clean: dict[str, Any]) -> dict[str, Any]:
 
 def _audit_row(conn: Connection, subscription_id: int) -> dict[str, Any]:
     row = conn.execute(_query().where(Subscription.id == subscription_id)).mappings().first()
-    keys = ("username", "kind", "channel", "webhook", "rules", "frequency", "weekday", "send_time", "scope_kind",
-            "scope_value", "language", "active", "version")
+    keys = (
+        "username",
+        "kind",
+        "channel",
+        "webhook",
+        "rules",
+        "frequency",
+        "weekday",
+        "send_time",
+        "scope_kind",
+        "scope_value",
+        "language",
+        "active",
+        "version",
+    )
     return {key: row[key] for key in keys}
 
 
-def save_subscription(engine: Engine, actor: Actor, values: dict[str, Any], *, subscription_id: int | None = None,
-                      expected_version: int | None = None) -> SavedRow:
+def save_subscription(
+    engine: Engine,
+    actor: Actor,
+    values: dict[str, Any],
+    *,
+    subscription_id: int | None = None,
+    expected_version: int | None = None,
+) -> SavedRow:
     """Create (subscription_id None) or change a subscription; values: username (the owner, for a
     new one: default the actor; an existing subscription keeps its owner), kind, channel, webhook,
     rules (list of ALERT_RULES), frequency, weekday (0 = Monday), send_time (HH:MM), scope_kind,
@@ -296,16 +411,19 @@ def save_subscription(engine: Engine, actor: Actor, values: dict[str, Any], *, s
     with UnitOfWork(engine, actor) as uow:
         current = None
         if subscription_id is not None:
-            current = uow.conn.execute(select(Subscription.user_id, Subscription.version)
-                                       .where(Subscription.id == subscription_id)).first()
+            current = uow.conn.execute(
+                select(Subscription.user_id, Subscription.version).where(Subscription.id == subscription_id)
+            ).first()
             if current is None:
                 raise NotFound("subscriptions", str(subscription_id))
             owner = _owner_by_id(uow.conn, current.user_id)
         else:
             owner = _owner(uow.conn, values.get("username") or actor.username)
         if owner is None:
-            raise ValidationFailed([_problem("username", "unknown_reference", value=str(values.get("username"))[:64],
-                                             sheet="users")], "subscriptions")
+            raise ValidationFailed(
+                [_problem("username", "unknown_reference", value=str(values.get("username"))[:64], sheet="users")],
+                "subscriptions",
+            )
         _check_actor(actor, owner)
         problems: list = []
         _check_fields(clean, problems)
@@ -320,22 +438,26 @@ def save_subscription(engine: Engine, actor: Actor, values: dict[str, Any], *, s
         stored = _stored(clean)
         if current is None:
             return _insert(uow, owner, stored)
-        return _update(uow, subscription_id, current.version if expected_version is None else expected_version,
-                       stored)
+        return _update(uow, subscription_id, current.version if expected_version is None else expected_version, stored)
 
 
 def _insert(uow: UnitOfWork, owner: dict[str, Any], stored: dict[str, Any]) -> SavedRow:
-    new_id = uow.conn.execute(insert(Subscription).values(
-        user_id=owner["id"], created_at=security.now(), created_by=uow.actor.username, **stored)).inserted_primary_key[0]
+    new_id = uow.conn.execute(
+        insert(Subscription).values(
+            user_id=owner["id"], created_at=security.now(), created_by=uow.actor.username, **stored
+        )
+    ).inserted_primary_key[0]
     uow.audit("insert", "subscriptions", str(new_id), None, _audit_row(uow.conn, new_id))
     return SavedRow(new_id, 1, "insert")
 
 
 def _update(uow: UnitOfWork, subscription_id: int, version: int, stored: dict[str, Any]) -> SavedRow:
     before = _audit_row(uow.conn, subscription_id)
-    result = uow.conn.execute(update(Subscription).where(Subscription.id == subscription_id,
-                                                         Subscription.version == version)
-                              .values(**stored, version=Subscription.version + 1))
+    result = uow.conn.execute(
+        update(Subscription)
+        .where(Subscription.id == subscription_id, Subscription.version == version)
+        .values(**stored, version=Subscription.version + 1)
+    )
     if result.rowcount != 1:
         raise StaleRow("subscriptions", str(subscription_id))
     uow.audit("update", "subscriptions", str(subscription_id), before, _audit_row(uow.conn, subscription_id))
@@ -358,15 +480,17 @@ def delete_subscription(engine: Engine, actor: Actor, subscription_id: int, expe
             raise NotFound("subscriptions", str(subscription_id))
         _check_actor(actor, {"username": _username(uow.conn, owner_id)})
         before = _audit_row(uow.conn, subscription_id)
-        result = uow.conn.execute(delete(Subscription).where(Subscription.id == subscription_id,
-                                                             Subscription.version == expected_version))
+        result = uow.conn.execute(
+            delete(Subscription).where(Subscription.id == subscription_id, Subscription.version == expected_version)
+        )
         if result.rowcount != 1:
             raise StaleRow("subscriptions", str(subscription_id))
         uow.audit("delete", "subscriptions", str(subscription_id), before, None)
 
 
-def subscribe_managers(engine: Engine, actor: Actor, *, send_time: str = DEFAULT_TIMES["alerts"],
-                       language: str = "zh") -> int:
+def subscribe_managers(
+    engine: Engine, actor: Actor, *, send_time: str = DEFAULT_TIMES["alerts"], language: str = "zh"
+) -> int:
     """The office subscribes every active manager account that has an email address and no alert
     subscription yet to their own alerts (all rules, daily at `send_time`); returns how many."""
     if actor.role != "office":
@@ -374,12 +498,24 @@ def subscribe_managers(engine: Engine, actor: Actor, *, send_time: str = DEFAULT
     if not TIME_PATTERN.match(send_time or ""):
         raise ValidationFailed([_problem("send_time", "bad_time", value=str(send_time)[:10])], "subscriptions")
     subscribed = select(Subscription.user_id).where(Subscription.kind == "alerts")
-    query = (select(User.id, User.username).where(User.role == "manager", User.active.is_(True),
-                                                   User.email.is_not(None), User.id.not_in(subscribed))
-             .order_by(User.username))
-    stored = {"kind": "alerts", "channel": "email", "webhook": None, "rules": ",".join(ALERT_RULES),
-              "frequency": "daily", "weekday": 0, "send_time": send_time, "scope_kind": "self",
-              "scope_value": None, "language": language, "active": True}
+    query = (
+        select(User.id, User.username)
+        .where(User.role == "manager", User.active.is_(True), User.email.is_not(None), User.id.not_in(subscribed))
+        .order_by(User.username)
+    )
+    stored = {
+        "kind": "alerts",
+        "channel": "email",
+        "webhook": None,
+        "rules": ",".join(ALERT_RULES),
+        "frequency": "daily",
+        "weekday": 0,
+        "send_time": send_time,
+        "scope_kind": "self",
+        "scope_value": None,
+        "language": language,
+        "active": True,
+    }
     with UnitOfWork(engine, actor) as uow:
         owners = uow.conn.execute(query).all()
         for owner_id, username in owners:
@@ -388,6 +524,7 @@ def subscribe_managers(engine: Engine, actor: Actor, *, send_time: str = DEFAULT
 
 
 # ---------------------------------------------------------------- users' email addresses
+
 
 def email_problem(email: str | None) -> WriteProblem | None:
     """None when `email` is blank (no address) or a plausible address; else the problem."""

@@ -2,6 +2,7 @@
 
 Accounts that people create go through data_access.admin (password rules, audit, sessions).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,9 +21,17 @@ def manager_id_for(conn: Connection, employee_no: str) -> int:
     return found
 
 
-def upsert_user(conn: Connection, username: str, display_name: str, password: str,
-                role: str, manager_id: int | None = None, *, password_hash: str | None = None,
-                created_by: str | None = None) -> None:
+def upsert_user(
+    conn: Connection,
+    username: str,
+    display_name: str,
+    password: str,
+    role: str,
+    manager_id: int | None = None,
+    *,
+    password_hash: str | None = None,
+    created_by: str | None = None,
+) -> None:
     """Create the user, or reset its name, role, link and password, without the password rules.
 
     `password_hash`: a bcrypt hash of `password` made earlier (bulk loads hash once).
@@ -48,9 +57,7 @@ def upsert_user(conn: Connection, username: str, display_name: str, password: st
         conn.execute(User.__table__.insert().values(username=username, **values))
     else:
         conn.execute(
-            User.__table__.update()
-            .where(User.username == username)
-            .values(version=User.version + 1, **values)
+            User.__table__.update().where(User.username == username).values(version=User.version + 1, **values)
         )
 
 
@@ -66,6 +73,9 @@ def active_users(conn: Connection) -> list[dict]:
 
 def demo_accounts(conn: Connection) -> list[str]:
     """Active accounts the demo made that still have the demo password (never changed)."""
-    query = (select(User.username).where(User.active.is_(True), User.created_by == "demo",
-                                         User.password_changed_at.is_(None)).order_by(User.username))
+    query = (
+        select(User.username)
+        .where(User.active.is_(True), User.created_by == "demo", User.password_changed_at.is_(None))
+        .order_by(User.username)
+    )
     return list(conn.execute(query).scalars())

@@ -20,6 +20,7 @@ Errors, each with message(lang) for "zh" / "en":
 - StaleRow: someone changed the row since it was loaded;
 - NotFound: the row to change does not exist (any more).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -52,15 +53,36 @@ from data_access.permissions import (
 from data_access.settings import load_settings
 
 __all__ = [
-    "NotFound", "PermissionDenied", "SavedRow", "StaleRow", "UnitOfWork", "ValidationFailed",
-    "WRITE_ERRORS", "WriteError", "WriteProblem", "close_call", "delete_in", "delete_row", "load_row", "load_rows",
-    "manager_logs", "manager_postings_on", "request_call", "respond_call", "save_monthly_plan",
-    "save_in", "save_row", "save_rows", "save_work_log", "update_row",
+    "NotFound",
+    "PermissionDenied",
+    "SavedRow",
+    "StaleRow",
+    "UnitOfWork",
+    "ValidationFailed",
+    "WRITE_ERRORS",
+    "WriteError",
+    "WriteProblem",
+    "close_call",
+    "delete_in",
+    "delete_row",
+    "load_row",
+    "load_rows",
+    "manager_logs",
+    "manager_postings_on",
+    "request_call",
+    "respond_call",
+    "save_monthly_plan",
+    "save_in",
+    "save_row",
+    "save_rows",
+    "save_work_log",
+    "update_row",
 ]
 
 SOURCES = ("form", "bulk")
 
 # ---------------------------------------------------------------- errors
+
 
 @dataclass
 class WriteProblem(FieldProblem):
@@ -82,11 +104,8 @@ class WriteError(Exception):
 class ValidationFailed(WriteError):
     """Bad input; nothing was written. `problems` name the column (and row)."""
 
-    def __init__(self, problems: Iterable[FieldProblem], sheet: str | None = None,
-                 from_database: bool = False) -> None:
-        self.problems: list[WriteProblem] = [
-            p if isinstance(p, WriteProblem) else WriteProblem.of(p) for p in problems
-        ]
+    def __init__(self, problems: Iterable[FieldProblem], sheet: str | None = None, from_database: bool = False) -> None:
+        self.problems: list[WriteProblem] = [p if isinstance(p, WriteProblem) else WriteProblem.of(p) for p in problems]
         self.sheet = sheet
         # True when the database refused a statement (the transaction cannot go on).
         self.from_database = from_database
@@ -131,11 +150,12 @@ class SavedRow:
 
 # ---------------------------------------------------------------- unit of work
 
+
 class UnitOfWork:
     """One transaction: checks, writes and audit rows commit together or not at all.
 
-        with UnitOfWork(engine, actor) as uow:
-            ...uow.conn.execute(...); uow.audit(...)
+    with UnitOfWork(engine, actor) as uow:
+        ...uow.conn.execute(...); uow.audit(...)
     """
 
     def __init__(self, engine: Engine, actor: Actor, source: str = "form") -> None:
@@ -153,9 +173,7 @@ class UnitOfWork:
         return self
 
     def audit(self, action: str, table: str, key: str, before: dict | None, after: dict | None) -> None:
-        self._audit_rows.append(
-            audit.audit_row(self.actor.username, action, table, key, before, after, self.source)
-        )
+        self._audit_rows.append(audit.audit_row(self.actor.username, action, table, key, before, after, self.source))
 
     def __exit__(self, exc_type, exc, tb) -> bool:
         try:
@@ -169,8 +187,9 @@ class UnitOfWork:
         return False
 
 
-def execute_write(uow: UnitOfWork, statement, table: str, key_column: str, key: str,
-                  described: dict[str, str] | None = None):
+def execute_write(
+    uow: UnitOfWork, statement, table: str, key_column: str, key: str, described: dict[str, str] | None = None
+):
     """Run an INSERT/UPDATE/DELETE; a constraint the database enforces becomes ValidationFailed.
     `described`: the key's words for a duplicate (key_params); default the key itself."""
     try:
@@ -179,12 +198,16 @@ def execute_write(uow: UnitOfWork, statement, table: str, key_column: str, key: 
         detail = str(error.orig).splitlines()[0][:200]
         unique = "unique" in detail.lower() or "duplicate" in detail.lower()
         params = described or {"key": key, "described_zh": key, "described_en": key}
-        problem = (WriteProblem(key_column, "already_exists", params) if unique
-                   else WriteProblem(key_column, "rejected", {"detail": detail}))
+        problem = (
+            WriteProblem(key_column, "already_exists", params)
+            if unique
+            else WriteProblem(key_column, "rejected", {"detail": detail})
+        )
         raise ValidationFailed([problem], table, from_database=True) from error
 
 
 # ---------------------------------------------------------------- sheets and rows
+
 
 def get_sheet(name: str) -> Sheet:
     try:
@@ -272,9 +295,11 @@ def key_params(sheet: Sheet, values: dict[str, Any]) -> dict[str, str]:
     """The natural key for a message: raw (key) and described with the columns' names, in both
     languages ("工号 M001、户号 C001、日期 2025-03-03")."""
     parts = [(sheet.column(key), format_value(sheet.column(key), values.get(key))) for key in sheet.key_columns]
-    return {"key": key_text(sheet, values),
-            "described_zh": "、".join(f"{column.label('zh')} {value}" for column, value in parts if value is not None),
-            "described_en": ", ".join(f"{column.label('en')} {value}" for column, value in parts if value is not None)}
+    return {
+        "key": key_text(sheet, values),
+        "described_zh": "、".join(f"{column.label('zh')} {value}" for column, value in parts if value is not None),
+        "described_en": ", ".join(f"{column.label('en')} {value}" for column, value in parts if value is not None),
+    }
 
 
 def duplicate_column(sheet: Sheet) -> str:
@@ -310,8 +335,9 @@ def _int_or_none(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
-def _resolve_references(conn: Connection, sheet: Sheet, clean: dict[str, Any],
-                        problems: list[FieldProblem]) -> dict[str, int | None]:
+def _resolve_references(
+    conn: Connection, sheet: Sheet, clean: dict[str, Any], problems: list[FieldProblem]
+) -> dict[str, int | None]:
     """db column -> id of each reference; unknown natural keys become problems."""
     ids: dict[str, int | None] = {}
     failed = {problem.column for problem in problems}
@@ -325,9 +351,17 @@ def _resolve_references(conn: Connection, sheet: Sheet, clean: dict[str, Any],
         found = conn.execute(select(parent.c.id).where(parent.c[natural] == value)).scalar()
         if found is None:
             parent_sheet = SHEETS_BY_KEY[parent_key]
-            problems.append(WriteProblem(column_key, "unknown_reference", {
-                "value": value, "sheet": parent_sheet.en, "sheet_zh": parent_sheet.zh,
-            }))
+            problems.append(
+                WriteProblem(
+                    column_key,
+                    "unknown_reference",
+                    {
+                        "value": value,
+                        "sheet": parent_sheet.en,
+                        "sheet_zh": parent_sheet.zh,
+                    },
+                )
+            )
         ids[fk] = found
     return ids
 
@@ -345,12 +379,12 @@ def _db_values(sheet: Sheet, clean: dict[str, Any], ids: dict[str, int | None]) 
 
 def _key_condition(sheet: Sheet, db_values: dict[str, Any]):
     table = _table(sheet)
-    return and_(*(table.c[_db_column(sheet, key)] == db_values[_db_column(sheet, key)]
-                  for key in sheet.key_columns))
+    return and_(*(table.c[_db_column(sheet, key)] == db_values[_db_column(sheet, key)] for key in sheet.key_columns))
 
 
-def _checked(conn: Connection, sheet: Sheet, raw: dict[str, Any],
-             row: int | None) -> tuple[dict[str, Any], dict[str, Any]]:
+def _checked(
+    conn: Connection, sheet: Sheet, raw: dict[str, Any], row: int | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """(clean contract values, database values) of `raw`; raises ValidationFailed."""
     clean, problems = validate_row(sheet, raw)
     ids = _resolve_references(conn, sheet, clean, problems)
@@ -363,17 +397,20 @@ def is_posted(conn: Connection, manager_id: int | None, customer_id: int | None,
     """True when the manager has a posting to the customer covering `day`."""
     if manager_id is None or customer_id is None:
         return False
-    query = select(Posting.id).where(
-        Posting.manager_id == manager_id,
-        Posting.customer_id == customer_id,
-        Posting.start_date <= day,
-        or_(Posting.end_date.is_(None), Posting.end_date >= day),
-    ).limit(1)
+    query = (
+        select(Posting.id)
+        .where(
+            Posting.manager_id == manager_id,
+            Posting.customer_id == customer_id,
+            Posting.start_date <= day,
+            or_(Posting.end_date.is_(None), Posting.end_date >= day),
+        )
+        .limit(1)
+    )
     return conn.execute(query).first() is not None
 
 
-def _check_row_permission(uow: UnitOfWork, sheet: Sheet, new: dict[str, Any] | None,
-                          stored: Stored | None) -> None:
+def _check_row_permission(uow: UnitOfWork, sheet: Sheet, new: dict[str, Any] | None, stored: Stored | None) -> None:
     """Row-level rules: a manager writes only their own rows (before and after the
     change), and work logs only for a customer they are posted to on the log's date."""
     actor = uow.actor
@@ -388,8 +425,10 @@ def _check_row_permission(uow: UnitOfWork, sheet: Sheet, new: dict[str, Any] | N
 
 # ---------------------------------------------------------------- save / delete
 
-def save_in(uow: UnitOfWork, sheet: Sheet | str, values: dict[str, Any], expected_version: int | None,
-            row: int | None = None) -> SavedRow:
+
+def save_in(
+    uow: UnitOfWork, sheet: Sheet | str, values: dict[str, Any], expected_version: int | None, row: int | None = None
+) -> SavedRow:
     """save_row inside an open UnitOfWork (to save several rows in one transaction)."""
     sheet = get_sheet(sheet) if isinstance(sheet, str) else sheet
     check_table(uow.actor, sheet.key)
@@ -409,8 +448,9 @@ def save_in(uow: UnitOfWork, sheet: Sheet | str, values: dict[str, Any], expecte
     if stored is None:
         if row_id is not None or expected_version is not None:
             raise NotFound(sheet.key, key, row)
-        result = execute_write(uow, insert(table).values(**db_values), sheet.key, first_key, key,
-                               key_params(sheet, clean))
+        result = execute_write(
+            uow, insert(table).values(**db_values), sheet.key, first_key, key, key_params(sheet, clean)
+        )
         new_id = result.inserted_primary_key[0]
         uow.audit("insert", sheet.key, key, None, {**clean, "version": 1})
         return SavedRow(new_id, 1, "insert")
@@ -423,13 +463,15 @@ def save_in(uow: UnitOfWork, sheet: Sheet | str, values: dict[str, Any], expecte
     if stored.version != expected_version:
         raise StaleRow(sheet.key, key, row)
     _update_guarded(uow, sheet.key, table, stored.id, expected_version, db_values, first_key, key, row)
-    uow.audit("update", sheet.key, key, {**before, "version": stored.version},
-              {**clean, "version": expected_version + 1})
+    uow.audit(
+        "update", sheet.key, key, {**before, "version": stored.version}, {**clean, "version": expected_version + 1}
+    )
     return SavedRow(stored.id, expected_version + 1, "update")
 
 
-def _posting_gate(uow: UnitOfWork, clean: dict[str, Any], db_values: dict[str, Any], stored: Stored | None,
-                  row: int | None) -> dict[str, Any] | None:
+def _posting_gate(
+    uow: UnitOfWork, clean: dict[str, Any], db_values: dict[str, Any], stored: Stored | None, row: int | None
+) -> dict[str, Any] | None:
     """Apply the posting gate (data_access.gate) to a posting about to be saved.
 
     Raises ValidationFailed (code posting_gate, on the gate_override field) when the gate applies,
@@ -450,8 +492,17 @@ def _posting_gate(uow: UnitOfWork, clean: dict[str, Any], db_values: dict[str, A
     return {"gate_override": clean["gate_override"], **params}
 
 
-def _update_guarded(uow: UnitOfWork, table_name: str, table, row_id: int, expected_version: int,
-                    values: dict[str, Any], key_column: str, key: str, row: int | None = None) -> None:
+def _update_guarded(
+    uow: UnitOfWork,
+    table_name: str,
+    table,
+    row_id: int,
+    expected_version: int,
+    values: dict[str, Any],
+    key_column: str,
+    key: str,
+    row: int | None = None,
+) -> None:
     """UPDATE ... SET ..., version = version + 1 WHERE id = :id AND version = :expected."""
     statement = (
         update(table)
@@ -462,8 +513,9 @@ def _update_guarded(uow: UnitOfWork, table_name: str, table, row_id: int, expect
         raise StaleRow(table_name, key, row)
 
 
-def save_row(engine: Engine, actor: Actor, sheet: str, values: dict[str, Any],
-             expected_version: int | None = None) -> SavedRow:
+def save_row(
+    engine: Engine, actor: Actor, sheet: str, values: dict[str, Any], expected_version: int | None = None
+) -> SavedRow:
     """Insert or update one row of a contract sheet (see the module doc).
 
     `values` maps the sheet's column keys to what the form holds; it may carry
@@ -475,8 +527,9 @@ def save_row(engine: Engine, actor: Actor, sheet: str, values: dict[str, Any],
         return save_in(uow, get_sheet(sheet), values, expected_version)
 
 
-def save_rows(engine: Engine, actor: Actor, sheet: str, rows: list[dict[str, Any]],
-              deleted: Iterable[dict[str, Any]] = ()) -> list[SavedRow]:
+def save_rows(
+    engine: Engine, actor: Actor, sheet: str, rows: list[dict[str, Any]], deleted: Iterable[dict[str, Any]] = ()
+) -> list[SavedRow]:
     """Save the rows of a bulk edit (st.data_editor) in one transaction, all or nothing.
 
     Each row carries its loaded `version` (blank for a new row) and may carry
@@ -510,15 +563,17 @@ def save_rows(engine: Engine, actor: Actor, sheet: str, rows: list[dict[str, Any
         return saved
 
 
-def update_row(engine: Engine, actor: Actor, sheet: str, key: dict[str, Any], changes: dict[str, Any],
-               expected_version: int) -> SavedRow:
+def update_row(
+    engine: Engine, actor: Actor, sheet: str, key: dict[str, Any], changes: dict[str, Any], expected_version: int
+) -> SavedRow:
     """Change some columns of an existing row (found by `id` or natural key)."""
     with UnitOfWork(engine, actor) as uow:
         return _change(uow, get_sheet(sheet), key, changes, expected_version)
 
 
-def _change(uow: UnitOfWork, sheet: Sheet, key: dict[str, Any], changes: dict[str, Any],
-            expected_version: int) -> SavedRow:
+def _change(
+    uow: UnitOfWork, sheet: Sheet, key: dict[str, Any], changes: dict[str, Any], expected_version: int
+) -> SavedRow:
     stored = _locate(uow.conn, sheet, key)
     if stored is None:
         raise NotFound(sheet.key, _key_of(sheet, key))
@@ -535,8 +590,9 @@ def delete_row(engine: Engine, actor: Actor, sheet: str, key: dict[str, Any], ex
         delete_in(uow, get_sheet(sheet), dict(key), expected_version)
 
 
-def delete_in(uow: UnitOfWork, sheet: Sheet | str, key: dict[str, Any], expected_version: int | None,
-              row: int | None = None) -> None:
+def delete_in(
+    uow: UnitOfWork, sheet: Sheet | str, key: dict[str, Any], expected_version: int | None, row: int | None = None
+) -> None:
     """delete_row inside an open UnitOfWork."""
     sheet = get_sheet(sheet) if isinstance(sheet, str) else sheet
     check_table(uow.actor, sheet.key)
@@ -548,8 +604,7 @@ def delete_in(uow: UnitOfWork, sheet: Sheet | str, key: dict[str, Any], expected
     text = key_text(sheet, before)
     first_key = sheet.key_columns[0]
     problems = [
-        WriteProblem(first_key, "still_referenced",
-                     {"count": count, "table": table}, row)
+        WriteProblem(first_key, "still_referenced", {"count": count, "table": table}, row)
         for table, count in dependents(uow.conn, sheet.key, stored.id)
     ]
     if problems:
@@ -569,14 +624,14 @@ def dependents(conn: Connection, table_name: str, row_id: int) -> list[tuple[str
     for table in Base.metadata.sorted_tables:
         for fk in table.foreign_keys:
             if fk.column.table.name == table_name and fk.parent.table is table:
-                count = conn.execute(
-                    select(func.count()).select_from(table).where(fk.parent == row_id)).scalar()
+                count = conn.execute(select(func.count()).select_from(table).where(fk.parent == row_id)).scalar()
                 if count:
                     found.append((table.name, int(count)))
     return found
 
 
 # ---------------------------------------------------------------- reading for forms
+
 
 def _key_of(sheet: Sheet, key: dict[str, Any]) -> str:
     if "id" in key:
@@ -610,8 +665,9 @@ def load_row(conn: Connection, sheet: str, key: dict[str, Any]) -> dict[str, Any
     return None if stored is None else stored.values
 
 
-def load_rows(conn: Connection, sheet: str, where: dict[str, Any] | None = None,
-              limit: int | None = None) -> list[dict[str, Any]]:
+def load_rows(
+    conn: Connection, sheet: str, where: dict[str, Any] | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
     """Rows of a sheet in form shape (for st.data_editor), ordered by natural key.
 
     `where` filters by equality on contract columns, e.g. {"employee_no": "M001"}.
@@ -646,20 +702,26 @@ def manager_postings_on(conn: Connection, manager_id: int, day: dt.date) -> list
 def days_without_log(conn: Connection, manager_id: int, start: dt.date, end: dt.date) -> list[dt.date]:
     """The workdays in [start, end] on which the manager is posted and has no work log, newest
     first (the days log completeness counts as missed)."""
-    posted = exists().where(Posting.manager_id == manager_id, Posting.start_date <= CalendarDay.date,
-                            or_(Posting.end_date.is_(None), Posting.end_date >= CalendarDay.date))
+    posted = exists().where(
+        Posting.manager_id == manager_id,
+        Posting.start_date <= CalendarDay.date,
+        or_(Posting.end_date.is_(None), Posting.end_date >= CalendarDay.date),
+    )
     logged = exists().where(WorkLog.manager_id == manager_id, WorkLog.date == CalendarDay.date)
-    query = (select(CalendarDay.date)
-             .where(CalendarDay.date.between(start, end), CalendarDay.is_workday.is_(True), posted, ~logged)
-             .order_by(CalendarDay.date.desc()))
+    query = (
+        select(CalendarDay.date)
+        .where(CalendarDay.date.between(start, end), CalendarDay.is_workday.is_(True), posted, ~logged)
+        .order_by(CalendarDay.date.desc())
+    )
     return list(conn.execute(query).scalars())
 
 
 def manager_log_on(conn: Connection, manager_id: int, account_no: str, day: dt.date) -> dict[str, Any] | None:
     """The manager's log for one customer and day, in form shape (with id and version), or None."""
     sheet = get_sheet("work_logs")
-    query = form_select(sheet).where(WorkLog.manager_id == manager_id, Customer.account_no == account_no,
-                                     WorkLog.date == day)
+    query = form_select(sheet).where(
+        WorkLog.manager_id == manager_id, Customer.account_no == account_no, WorkLog.date == day
+    )
     record = conn.execute(query).mappings().first()
     return None if record is None else _split(dict(record)).values
 
@@ -677,17 +739,29 @@ def manager_logs(conn: Connection, manager_id: int, start: dt.date, end: dt.date
 
 # ---------------------------------------------------------------- manager forms
 
+
 def _actor_employee_no(conn: Connection, actor: Actor) -> str | None:
     if actor.manager_id is None:
         return None
     return conn.execute(select(Manager.employee_no).where(Manager.id == actor.manager_id)).scalar()
 
 
-def save_work_log(engine: Engine, actor: Actor, *, account_no: str, date: dt.date, on_site: bool,
-                  content: str, hours: float | None = None, problems: str | None = None,
-                  measures: str | None = None, status: str | None = None,
-                  employee_no: str | None = None, row_id: int | None = None,
-                  expected_version: int | None = None) -> SavedRow:
+def save_work_log(
+    engine: Engine,
+    actor: Actor,
+    *,
+    account_no: str,
+    date: dt.date,
+    on_site: bool,
+    content: str,
+    hours: float | None = None,
+    problems: str | None = None,
+    measures: str | None = None,
+    status: str | None = None,
+    employee_no: str | None = None,
+    row_id: int | None = None,
+    expected_version: int | None = None,
+) -> SavedRow:
     """Save a work log: a manager only their own, only for a customer they are posted to that day.
 
     employee_no defaults to the actor's own. row_id edits that log (date or
@@ -697,8 +771,14 @@ def save_work_log(engine: Engine, actor: Actor, *, account_no: str, date: dt.dat
         check_table(actor, "work_logs")
         values = {
             "employee_no": employee_no or _actor_employee_no(uow.conn, actor),
-            "account_no": account_no, "date": date, "on_site": on_site, "hours": hours,
-            "content": content, "problems": problems, "measures": measures, "status": status,
+            "account_no": account_no,
+            "date": date,
+            "on_site": on_site,
+            "hours": hours,
+            "content": content,
+            "problems": problems,
+            "measures": measures,
+            "status": status,
         }
         if row_id is not None:
             values["id"] = row_id
@@ -709,21 +789,34 @@ def save_work_log(engine: Engine, actor: Actor, *, account_no: str, date: dt.dat
         except ValidationFailed as failed:
             if [problem.code for problem in failed.problems] != ["already_exists"]:
                 raise
-            raise ValidationFailed([WriteProblem("date", "log_exists", {"day": str(date), "customer": name or account_no})],
-                                   "work_logs") from None
+            raise ValidationFailed(
+                [WriteProblem("date", "log_exists", {"day": str(date), "customer": name or account_no})], "work_logs"
+            ) from None
 
 
-def save_monthly_plan(engine: Engine, actor: Actor, *, month: dt.date | str, content: str | None,
-                      employee_no: str | None = None, submitted_on: dt.date | None = None,
-                      expected_version: int | None = None, today: dt.date | None = None) -> SavedRow:
+def save_monthly_plan(
+    engine: Engine,
+    actor: Actor,
+    *,
+    month: dt.date | str,
+    content: str | None,
+    employee_no: str | None = None,
+    submitted_on: dt.date | None = None,
+    expected_version: int | None = None,
+    today: dt.date | None = None,
+) -> SavedRow:
     """Save a monthly plan. A manager's plan is submitted today; editing it keeps the
     first submission date (the plan KPI counts that). The office may set submitted_on."""
     today = today or dt.date.today()
     sheet = get_sheet("monthly_plans")
     with UnitOfWork(engine, actor) as uow:
         check_table(actor, sheet.key)
-        values = {"employee_no": employee_no or _actor_employee_no(uow.conn, actor), "month": month,
-                  "content": content, "submitted_on": submitted_on or today}
+        values = {
+            "employee_no": employee_no or _actor_employee_no(uow.conn, actor),
+            "month": month,
+            "content": content,
+            "submitted_on": submitted_on or today,
+        }
         if actor.role == "manager":
             stored = _locate(uow.conn, sheet, values)
             values["submitted_on"] = stored.values["submitted_on"] if stored else today
@@ -743,22 +836,32 @@ def _lock_call_numbers(conn: Connection, requested_at: dt.datetime) -> None:
     same "next" number. On PostgreSQL a transaction-scoped advisory lock (the next request waits,
     then reads the committed number); SQLite's UnitOfWork already holds the write lock."""
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(CAST(:family AS integer), CAST(:day AS integer))"),
-                     {"family": CALL_NUMBER_LOCK, "day": int(f"{requested_at:%Y%m%d}")})
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(CAST(:family AS integer), CAST(:day AS integer))"),
+            {"family": CALL_NUMBER_LOCK, "day": int(f"{requested_at:%Y%m%d}")},
+        )
 
 
 def _next_call_no(conn: Connection, requested_at: dt.datetime) -> str:
     """EC<yyyymmdd>-<n>: the next free number of the request's day (call with the day locked)."""
     prefix = f"EC{requested_at:%Y%m%d}-"
     taken = conn.execute(select(ExpertCall.call_no).where(ExpertCall.call_no.like(f"{prefix}%"))).scalars()
-    numbers = [int(no[len(prefix):]) for no in taken if no[len(prefix):].isdigit()]
+    numbers = [int(no[len(prefix) :]) for no in taken if no[len(prefix) :].isdigit()]
     return f"{prefix}{max(numbers, default=0) + 1:03d}"
 
 
-def request_call(engine: Engine, actor: Actor, *, expert_no: str, mode: str,
-                 requested_at: dt.datetime | None = None, account_no: str | None = None,
-                 employee_no: str | None = None, summary: str | None = None,
-                 call_no: str | None = None) -> SavedRow:
+def request_call(
+    engine: Engine,
+    actor: Actor,
+    *,
+    expert_no: str,
+    mode: str,
+    requested_at: dt.datetime | None = None,
+    account_no: str | None = None,
+    employee_no: str | None = None,
+    summary: str | None = None,
+    call_no: str | None = None,
+) -> SavedRow:
     """Request an expert (step 1 of a call). A manager requests for themselves;
     call_no defaults to the next EC<yyyymmdd>-<n>."""
     requested_at = requested_at or _now()
@@ -771,15 +874,20 @@ def request_call(engine: Engine, actor: Actor, *, expert_no: str, mode: str,
         if not call_no:
             _lock_call_numbers(uow.conn, requested_at)
         values = {
-            "call_no": call_no or _next_call_no(uow.conn, requested_at), "expert_no": expert_no,
-            "employee_no": employee_no or _actor_employee_no(uow.conn, actor), "account_no": account_no,
-            "mode": mode, "requested_at": requested_at, "summary": summary,
+            "call_no": call_no or _next_call_no(uow.conn, requested_at),
+            "expert_no": expert_no,
+            "employee_no": employee_no or _actor_employee_no(uow.conn, actor),
+            "account_no": account_no,
+            "mode": mode,
+            "requested_at": requested_at,
+            "summary": summary,
         }
         return save_in(uow, sheet, values, None)
 
 
-def _call_step(engine: Engine, actor: Actor, call_no: str, column: str, changes: dict[str, Any],
-               expected_version: int) -> SavedRow:
+def _call_step(
+    engine: Engine, actor: Actor, call_no: str, column: str, changes: dict[str, Any], expected_version: int
+) -> SavedRow:
     sheet = get_sheet("expert_calls")
     with UnitOfWork(engine, actor) as uow:
         check_table(actor, sheet.key)
@@ -792,16 +900,24 @@ def _call_step(engine: Engine, actor: Actor, call_no: str, column: str, changes:
         return _change(uow, sheet, {"id": stored.id}, changes, expected_version)
 
 
-def respond_call(engine: Engine, actor: Actor, call_no: str, *, expected_version: int,
-                 responded_at: dt.datetime | None = None) -> SavedRow:
+def respond_call(
+    engine: Engine, actor: Actor, call_no: str, *, expected_version: int, responded_at: dt.datetime | None = None
+) -> SavedRow:
     """Record when the expert responded (step 2); not before the request."""
     changes = {"responded_at": responded_at or _now()}
     return _call_step(engine, actor, call_no, "responded_at", changes, expected_version)
 
 
-def close_call(engine: Engine, actor: Actor, call_no: str, *, expected_version: int,
-               closed_at: dt.datetime | None = None, hours: float | None = None,
-               summary: str | None = None) -> SavedRow:
+def close_call(
+    engine: Engine,
+    actor: Actor,
+    call_no: str,
+    *,
+    expected_version: int,
+    closed_at: dt.datetime | None = None,
+    hours: float | None = None,
+    summary: str | None = None,
+) -> SavedRow:
     """Close the call (step 3) with the hours spent and what was done; not before the request."""
     changes: dict[str, Any] = {"closed_at": closed_at or _now()}
     if hours is not None:

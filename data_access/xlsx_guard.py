@@ -17,6 +17,7 @@ and finds:
 
 scan(file) returns a Scan; a file that is not a zip raises zipfile.BadZipFile.
 """
+
 from __future__ import annotations
 
 import io

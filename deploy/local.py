@@ -347,7 +347,9 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("run", "start"):
         one = sub.add_parser(name)
         one.add_argument("--workers", type=int, default=2, help="app processes (default 2)")
-        one.add_argument("--port", type=int, default=8080, help="nginx's port on 127.0.0.1 (default 8080; 0 = any free port)")
+        one.add_argument(
+            "--port", type=int, default=8080, help="nginx's port on 127.0.0.1 (default 8080; 0 = any free port)"
+        )
         one.add_argument("--first-app-port", type=int, default=8501)
         one.add_argument("--database-url", help="overrides DATABASE_URL")
         one.add_argument("--env-file", type=Path, help="KEY=value lines, e.g. /etc/dashboard/dashboard.env")

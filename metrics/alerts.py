@@ -28,6 +28,7 @@ A manager-level alert belongs to the manager's team and to the towns of the cust
 was posted to in the last two weeks; a customer-level one to the customer's town and the teams of
 the managers posted to it.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -79,12 +80,16 @@ class Directory:
 
 
 def directory(conn: Connection, as_of: dt.date) -> Directory:
-    managers = {no: (name, team) for no, name, team in
-                conn.execute(select(Manager.employee_no, Manager.name, Manager.team))}
+    managers = {
+        no: (name, team) for no, name, team in conn.execute(select(Manager.employee_no, Manager.name, Manager.team))
+    }
     since = as_of - dt.timedelta(days=TOWN_LOOKBACK_DAYS)
-    query = (select(Manager.employee_no, Customer.account_no, Customer.town, Posting.start_date, Posting.end_date)
-             .join(Posting, Posting.manager_id == Manager.id).join(Customer, Customer.id == Posting.customer_id)
-             .where(Posting.start_date <= as_of, (Posting.end_date.is_(None)) | (Posting.end_date >= since)))
+    query = (
+        select(Manager.employee_no, Customer.account_no, Customer.town, Posting.start_date, Posting.end_date)
+        .join(Posting, Posting.manager_id == Manager.id)
+        .join(Customer, Customer.id == Posting.customer_id)
+        .where(Posting.start_date <= as_of, (Posting.end_date.is_(None)) | (Posting.end_date >= since))
+    )
     towns: dict[str, set] = {}
     posted: dict[str, set] = {}
     customer_towns: dict[str, str | None] = {}
@@ -94,16 +99,21 @@ def directory(conn: Connection, as_of: dt.date) -> Directory:
             towns.setdefault(employee_no, set()).add(town)
         if end is None or end >= as_of:
             posted.setdefault(account_no, set()).add(employee_no)
-    return Directory(managers, {no: tuple(sorted(found)) for no, found in towns.items()},
-                     {account: tuple(sorted(nos)) for account, nos in posted.items()}, customer_towns)
+    return Directory(
+        managers,
+        {no: tuple(sorted(found)) for no, found in towns.items()},
+        {account: tuple(sorted(nos)) for account, nos in posted.items()},
+        customer_towns,
+    )
 
 
 def _customer_towns(conn: Connection, where: Directory, account_nos) -> None:
     missing = sorted({no for no in account_nos if no not in where.towns})
     for start in range(0, len(missing), CHUNK):
-        chunk = missing[start:start + CHUNK]
-        where.towns.update(conn.execute(select(Customer.account_no, Customer.town)
-                                        .where(Customer.account_no.in_(chunk))).all())
+        chunk = missing[start : start + CHUNK]
+        where.towns.update(
+            conn.execute(select(Customer.account_no, Customer.town).where(Customer.account_no.in_(chunk))).all()
+        )
 
 
 def _rows(frame: pd.DataFrame) -> list:
@@ -122,16 +132,26 @@ def _quarter(day: dt.date) -> str:
 
 # --- rules ---------------------------------------------------------------------------------------
 
+
 def _manager_alert(rule: str, row, where: Directory, period: str, facts: dict, params: dict) -> Alert:
     employee_no = row.employee_no
     team = where.team(employee_no)
-    return Alert(rule, employee_no, period, (employee_no,), (team,) if team else (),
-                 where.manager_towns.get(employee_no, ()), {"name": row.name, "employee_no": employee_no, **facts},
-                 "attendance", {**params, **({"team": team} if team else {})})
+    return Alert(
+        rule,
+        employee_no,
+        period,
+        (employee_no,),
+        (team,) if team else (),
+        where.manager_towns.get(employee_no, ()),
+        {"name": row.name, "employee_no": employee_no, **facts},
+        "attendance",
+        {**params, **({"team": team} if team else {})},
+    )
 
 
-def attendance_and_plans(conn: Connection, as_of: dt.date, settings: dict, where: Directory,
-                         rules: set[str]) -> list[Alert]:
+def attendance_and_plans(
+    conn: Connection, as_of: dt.date, settings: dict, where: Directory, rules: set[str]
+) -> list[Alert]:
     """Last week below the on-site minimum (the agenda's managers_behind), two weeks running
     (attendance.weekly_matrix over the last two weeks), and monthly plans missing after the deadline."""
     alerts: list[Alert] = []
@@ -140,15 +160,34 @@ def attendance_and_plans(conn: Connection, as_of: dt.date, settings: dict, where
     week_params = {"from": week.start.isoformat(), "to": week.end.isoformat()}
     if "attendance_week" in rules:
         for row in _rows(behind[behind["issue"] == "attendance"]):
-            alerts.append(_manager_alert("attendance_week", row, where, week.start.isoformat(), {
-                "week_start": week.start.isoformat(), "week_end": week.end.isoformat(),
-                "on_site_days": int(row.on_site_days), "required": int(row.required)}, week_params))
+            alerts.append(
+                _manager_alert(
+                    "attendance_week",
+                    row,
+                    where,
+                    week.start.isoformat(),
+                    {
+                        "week_start": week.start.isoformat(),
+                        "week_end": week.end.isoformat(),
+                        "on_site_days": int(row.on_site_days),
+                        "required": int(row.required),
+                    },
+                    week_params,
+                )
+            )
     if "plan_missing" in rules:
         for row in _rows(behind[behind["issue"] == "plan"]):
             month_end = needs.add_months(row.month, 1) - dt.timedelta(days=1)
-            alerts.append(_manager_alert("plan_missing", row, where, f"{row.month:%Y-%m}", {
-                "month": f"{row.month:%Y-%m}", "deadline": _iso(row.deadline), "days_late": int(row.age_days)},
-                {"from": row.month.isoformat(), "to": month_end.isoformat()}))
+            alerts.append(
+                _manager_alert(
+                    "plan_missing",
+                    row,
+                    where,
+                    f"{row.month:%Y-%m}",
+                    {"month": f"{row.month:%Y-%m}", "deadline": _iso(row.deadline), "days_late": int(row.age_days)},
+                    {"from": row.month.isoformat(), "to": month_end.isoformat()},
+                )
+            )
     if "attendance_two_weeks" in rules:
         alerts += two_weeks_running(conn, week, settings, where)
     return alerts
@@ -162,11 +201,20 @@ def two_weeks_running(conn: Connection, week: Window, settings: dict, where: Dir
     alerts = []
     for _employee_no, rows in both.groupby("employee_no", sort=True):
         first, last = _rows(rows)
-        alerts.append(_manager_alert("attendance_two_weeks", last, where, week.start.isoformat(), {
-            "weeks": [_iso(first.week_start), _iso(last.week_start)],
-            "on_site_days": [int(first.on_site_days), int(last.on_site_days)],
-            "required": [int(first.required), int(last.required)]},
-            {"from": two_weeks.start.isoformat(), "to": two_weeks.end.isoformat()}))
+        alerts.append(
+            _manager_alert(
+                "attendance_two_weeks",
+                last,
+                where,
+                week.start.isoformat(),
+                {
+                    "weeks": [_iso(first.week_start), _iso(last.week_start)],
+                    "on_site_days": [int(first.on_site_days), int(last.on_site_days)],
+                    "required": [int(first.required), int(last.required)],
+                },
+                {"from": two_weeks.start.isoformat(), "to": two_weeks.end.isoformat()},
+            )
+        )
     return alerts
 
 
@@ -179,12 +227,28 @@ def open_problems(conn: Connection, as_of: dt.date, settings: dict, where: Direc
     alerts = []
     for row in _rows(frame):
         day, town, team = _iso(row.date), where.towns.get(row.account_no), where.team(row.employee_no)
-        alerts.append(Alert(
-            "problem_open", f"{row.employee_no}/{row.account_no}/{day}", "", (row.employee_no,),
-            (team,) if team else (), (town,) if town else (),
-            {"name": row.name, "employee_no": row.employee_no, "customer": row.customer, "account_no": row.account_no,
-             "date": day, "problems": row.problems, "age_days": int(row.age_days), "limit": limit},
-            "attendance", {"from": day, "to": as_of.isoformat(), **({"team": team} if team else {})}))
+        alerts.append(
+            Alert(
+                "problem_open",
+                f"{row.employee_no}/{row.account_no}/{day}",
+                "",
+                (row.employee_no,),
+                (team,) if team else (),
+                (town,) if town else (),
+                {
+                    "name": row.name,
+                    "employee_no": row.employee_no,
+                    "customer": row.customer,
+                    "account_no": row.account_no,
+                    "date": day,
+                    "problems": row.problems,
+                    "age_days": int(row.age_days),
+                    "limit": limit,
+                },
+                "attendance",
+                {"from": day, "to": as_of.isoformat(), **({"team": team} if team else {})},
+            )
+        )
     return alerts
 
 
@@ -198,15 +262,30 @@ def applications(conn: Connection, as_of: dt.date, settings: dict, where: Direct
         stage = row.current_stage if row.stalled else (row.over_stages[-1] if row.over_stages else row.current_stage)
         employee_nos = where.posted.get(row.account_no, ())
         town = where.towns.get(row.account_no)
-        alerts.append(Alert(
-            "application_behind", row.app_no, str(stage), employee_nos, where.teams(employee_nos),
-            (town,) if town else (),
-            {"app_no": row.app_no, "customer": row.name, "account_no": row.account_no, "stalled": bool(row.stalled),
-             "stage": str(row.current_stage), "workdays": None if pd.isna(row.current_workdays) else int(row.current_workdays),
-             "limit": None if pd.isna(row.current_limit) else float(row.current_limit),
-             "over_stages": list(row.over_stages), "applied_on": _iso(row.applied_on),
-             "managers": [where.managers.get(no, (no, None))[0] for no in employee_nos]},
-            "lead_time", {"from": _iso(row.applied_on), "to": as_of.isoformat()}))
+        alerts.append(
+            Alert(
+                "application_behind",
+                row.app_no,
+                str(stage),
+                employee_nos,
+                where.teams(employee_nos),
+                (town,) if town else (),
+                {
+                    "app_no": row.app_no,
+                    "customer": row.name,
+                    "account_no": row.account_no,
+                    "stalled": bool(row.stalled),
+                    "stage": str(row.current_stage),
+                    "workdays": None if pd.isna(row.current_workdays) else int(row.current_workdays),
+                    "limit": None if pd.isna(row.current_limit) else float(row.current_limit),
+                    "over_stages": list(row.over_stages),
+                    "applied_on": _iso(row.applied_on),
+                    "managers": [where.managers.get(no, (no, None))[0] for no in employee_nos],
+                },
+                "lead_time",
+                {"from": _iso(row.applied_on), "to": as_of.isoformat()},
+            )
+        )
     return alerts
 
 
@@ -224,23 +303,45 @@ def unanswered_calls(conn: Connection, at: dt.datetime, settings: dict, where: D
         employee_nos = (row.employee_no,) if isinstance(row.employee_no, str) else ()
         town = where.towns.get(row.account_no) if isinstance(row.account_no, str) else None
         requested_at = pd.Timestamp(row.requested_at)
-        alerts.append(Alert(
-            "call_unanswered", row.call_no, "", employee_nos, where.teams(employee_nos), (town,) if town else (),
-            {"call_no": row.call_no, "expert": row.expert_name, "specialty": row.specialty, "mode": row.mode,
-             "manager": row.manager_name if isinstance(row.manager_name, str) else None,
-             "customer": row.customer_name if isinstance(row.customer_name, str) else None,
-             "requested_at": requested_at.strftime("%Y-%m-%d %H:%M"), "waiting_minutes": int(row.waiting),
-             "limit": minutes},
-            "experts", {"from": requested_at.date().isoformat(), "to": at.date().isoformat()}))
+        alerts.append(
+            Alert(
+                "call_unanswered",
+                row.call_no,
+                "",
+                employee_nos,
+                where.teams(employee_nos),
+                (town,) if town else (),
+                {
+                    "call_no": row.call_no,
+                    "expert": row.expert_name,
+                    "specialty": row.specialty,
+                    "mode": row.mode,
+                    "manager": row.manager_name if isinstance(row.manager_name, str) else None,
+                    "customer": row.customer_name if isinstance(row.customer_name, str) else None,
+                    "requested_at": requested_at.strftime("%Y-%m-%d %H:%M"),
+                    "waiting_minutes": int(row.waiting),
+                    "limit": minutes,
+                },
+                "experts",
+                {"from": requested_at.date().isoformat(), "to": at.date().isoformat()},
+            )
+        )
     return alerts
 
 
 def thin_specialties(conn: Connection, as_of: dt.date, settings: dict) -> list[Alert]:
     """Specialties below the expert minimum (program-wide), once a week while it lasts."""
     monday = (as_of - dt.timedelta(days=as_of.weekday())).isoformat()
-    return [Alert("specialty_thin", row.specialty, monday, facts={
-        "specialty": row.specialty, "active_experts": int(row.active_experts), "minimum": int(row.minimum)},
-        screen="experts") for row in _rows(meeting.thin_specialties(conn, settings))]
+    return [
+        Alert(
+            "specialty_thin",
+            row.specialty,
+            monday,
+            facts={"specialty": row.specialty, "active_experts": int(row.active_experts), "minimum": int(row.minimum)},
+            screen="experts",
+        )
+        for row in _rows(meeting.thin_specialties(conn, settings))
+    ]
 
 
 def needs_window(as_of: dt.date) -> Window:
@@ -257,13 +358,26 @@ def new_needs(conn: Connection, as_of: dt.date, settings: dict, where: Directory
         employee_nos = where.posted[row.account_no]
         town = where.towns.get(row.account_no)
         period = f"{pd.Timestamp(row.month):%Y-%m}" if row.kind == "surge" else _quarter(as_of)
-        alerts.append(Alert(
-            "new_need", f"{row.kind}/{row.account_no}", period, employee_nos, where.teams(employee_nos),
-            (town,) if town else (),
-            {"kind": row.kind, "customer": row.name, "account_no": row.account_no, "month": _iso(row.month)[:7],
-             "finding": row.finding,
-             "managers": [where.managers.get(no, (no, None))[0] for no in employee_nos]},
-            "needs", {"from": window.start.isoformat(), "to": as_of.isoformat(), **({"town": town} if town else {})}))
+        alerts.append(
+            Alert(
+                "new_need",
+                f"{row.kind}/{row.account_no}",
+                period,
+                employee_nos,
+                where.teams(employee_nos),
+                (town,) if town else (),
+                {
+                    "kind": row.kind,
+                    "customer": row.name,
+                    "account_no": row.account_no,
+                    "month": _iso(row.month)[:7],
+                    "finding": row.finding,
+                    "managers": [where.managers.get(no, (no, None))[0] for no in employee_nos],
+                },
+                "needs",
+                {"from": window.start.isoformat(), "to": as_of.isoformat(), **({"town": town} if town else {})},
+            )
+        )
     return alerts
 
 

@@ -4,6 +4,7 @@ Per manager and ISO week wholly inside the window: required = min(min_onsite_day
 posted workdays of the week); due when required >= 1; compliant when the distinct
 posted dates of the week with an on-site log reach `required`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,8 +34,7 @@ class AttendanceResult:
     by_manager: pd.DataFrame  # BY_MANAGER_COLUMNS, sorted by employee_no
 
 
-def manager_weeks(window: Window, settings: dict, scope: Scope = Scope(),
-                  dialect: str = "sqlite") -> Subquery | None:
+def manager_weeks(window: Window, settings: dict, scope: Scope = Scope(), dialect: str = "sqlite") -> Subquery | None:
     """Due manager-weeks: manager_id, week_start, required, on_site_days, compliant (0/1).
 
     None when no ISO week lies wholly inside the window. `dialect` picks the
@@ -45,8 +45,10 @@ def manager_weeks(window: Window, settings: dict, scope: Scope = Scope(),
         return None
     first, last = bounds
     spans = cal.posting_spans(first, last, scoped_manager_ids(scope, window))
+
     def on_site(logs):
         return logs.c.on_site.is_(True)
+
     if dialect == "postgresql":
         per_week = cal.week_counts_joining(spans, first, last, on_site)
     else:
@@ -71,8 +73,11 @@ def compliance(conn: Connection, window: Window, settings: dict, scope: Scope = 
         return AttendanceResult(0, 0, None, pd.DataFrame(columns=BY_MANAGER_COLUMNS))
     query = (
         select(
-            Manager.employee_no, Manager.name, Manager.team,
-            func.count().label("due"), func.sum(weeks.c.compliant).label("compliant"),
+            Manager.employee_no,
+            Manager.name,
+            Manager.team,
+            func.count().label("due"),
+            func.sum(weeks.c.compliant).label("compliant"),
         )
         .join_from(weeks, Manager, Manager.id == weeks.c.manager_id)
         .group_by(Manager.id, Manager.employee_no, Manager.name, Manager.team)
@@ -101,8 +106,9 @@ def weekly_totals(conn: Connection, window: Window, settings: dict, scope: Scope
     return frame.astype({"due": int, "compliant": int})
 
 
-def totals_by_window(conn: Connection, windows: list[Window], settings: dict,
-                     scope: Scope = Scope()) -> list[tuple[int, int]]:
+def totals_by_window(
+    conn: Connection, windows: list[Window], settings: dict, scope: Scope = Scope()
+) -> list[tuple[int, int]]:
     """(due, compliant) of compliance() for each window: the weeks of the windows' span are read
     once (weekly_totals) and each window sums those lying wholly inside it; with a town scope
     window by window (see weekly_totals)."""
@@ -112,28 +118,30 @@ def totals_by_window(conn: Connection, windows: list[Window], settings: dict,
     weeks = weekly_totals(conn, span, settings, scope)
     totals = []
     for window in windows:
-        inside = weeks[(weeks["week_start"] >= window.start)
-                       & (weeks["week_start"] <= window.end - dt.timedelta(days=6))]
+        inside = weeks[
+            (weeks["week_start"] >= window.start) & (weeks["week_start"] <= window.end - dt.timedelta(days=6))
+        ]
         totals.append((int(inside["due"].sum()), int(inside["compliant"].sum())))
     return totals
 
 
-def weekly_matrix(conn: Connection, window: Window, settings: dict, scope: Scope = Scope(),
-                  only_missed: bool = False) -> pd.DataFrame:
+def weekly_matrix(
+    conn: Connection, window: Window, settings: dict, scope: Scope = Scope(), only_missed: bool = False
+) -> pd.DataFrame:
     """One row per due manager-week (a heat map): MATRIX_COLUMNS, compliant as bool."""
     weeks = manager_weeks(window, settings, scope, conn.dialect.name)
     if weeks is None:
         return pd.DataFrame(columns=MATRIX_COLUMNS)
-    query = select(weeks.c.manager_id, weeks.c.week_start, weeks.c.required, weeks.c.on_site_days,
-                   weeks.c.compliant)
+    query = select(weeks.c.manager_id, weeks.c.week_start, weeks.c.required, weeks.c.on_site_days, weeks.c.compliant)
     if only_missed:
         query = query.where(weeks.c.compliant == 0)
     # Plain tuples, and the managers' names joined in pandas: a province quarter has ~30k
     # manager-weeks, and building them as SQLAlchemy rows with three text columns each took
     # longer than the query.
     frame = query_frame(conn, query, ["manager_id", *MATRIX_COLUMNS[3:]])
-    managers = query_frame(conn, select(Manager.id, Manager.employee_no, Manager.name, Manager.team),
-                           ["manager_id", *MATRIX_COLUMNS[:3]])
+    managers = query_frame(
+        conn, select(Manager.id, Manager.employee_no, Manager.name, Manager.team), ["manager_id", *MATRIX_COLUMNS[:3]]
+    )
     frame = frame.merge(managers, on="manager_id")
     frame["compliant"] = frame["compliant"].astype(bool)
     return frame[MATRIX_COLUMNS].sort_values(["employee_no", "week_start"], ignore_index=True)
@@ -144,8 +152,11 @@ def by_manager_in(matrix: pd.DataFrame) -> pd.DataFrame:
     if matrix.empty:
         return pd.DataFrame(columns=BY_MANAGER_COLUMNS)
     counts = matrix.groupby("employee_no").agg(due=("week_start", "size"), compliant=("compliant", "sum"))
-    frame = (matrix.drop_duplicates("employee_no")[["employee_no", "name", "team"]]
-             .join(counts.astype(int), on="employee_no").sort_values("employee_no", ignore_index=True))
+    frame = (
+        matrix.drop_duplicates("employee_no")[["employee_no", "name", "team"]]
+        .join(counts.astype(int), on="employee_no")
+        .sort_values("employee_no", ignore_index=True)
+    )
     frame["rate"] = [cal.rate(c, d) for c, d in zip(frame["compliant"], frame["due"])]
     return frame[BY_MANAGER_COLUMNS]
 

@@ -16,6 +16,7 @@ one short range scan per piece. On PostgreSQL attendance joins the log days
 to the spans instead (week_counts_joining). Why these shapes, with figures:
 docs/performance.md, "Design notes moved from code".
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -98,7 +99,9 @@ def posting_spans(start: dt.date, end: dt.date, manager_ids: Select | None = Non
     # A posting opens a new island when no earlier posting of the manager reaches its start.
     reach = func.max(clipped.c.end).over(partition_by=clipped.c.manager_id, order_by=order, rows=(None, -1))
     flagged = select(
-        clipped.c.manager_id, clipped.c.start, clipped.c.end,
+        clipped.c.manager_id,
+        clipped.c.start,
+        clipped.c.end,
         case((or_(reach.is_(None), reach < clipped.c.start), 1), else_=0).label("opens"),
     ).subquery("flagged")
     island = func.sum(flagged.c.opens).over(
@@ -116,8 +119,13 @@ def posting_spans(start: dt.date, end: dt.date, manager_ids: Select | None = Non
     )
     first_day, last_day = calendar.alias("span_first"), calendar.alias("span_last")
     return (
-        select(islands.c.manager_id, islands.c.span_start, islands.c.span_end,
-               _seq_before(first_day).label("seq_before"), last_day.c.workday_seq.label("seq_end"))
+        select(
+            islands.c.manager_id,
+            islands.c.span_start,
+            islands.c.span_end,
+            _seq_before(first_day).label("seq_before"),
+            last_day.c.workday_seq.label("seq_end"),
+        )
         .join_from(islands, first_day, first_day.c.date == islands.c.span_start)
         .join(last_day, last_day.c.date == islands.c.span_end)
         .subquery("spans")
@@ -134,10 +142,13 @@ def weeks(first: dt.date, last: dt.date) -> Subquery:
     """ISO weeks between first (a Monday) and last (a Sunday): period_start, period_end, seq_before
     and seq_end (the numbers of their first and last day, as in posting_spans)."""
     return (
-        select(calendar.c.week_start.label("period_start"), func.max(calendar.c.date).label("period_end"),
-               # Both numbers grow with the date: the first day has the smallest, the last the largest.
-               func.min(_seq_before(calendar)).label("seq_before"),
-               func.max(calendar.c.workday_seq).label("seq_end"))
+        select(
+            calendar.c.week_start.label("period_start"),
+            func.max(calendar.c.date).label("period_end"),
+            # Both numbers grow with the date: the first day has the smallest, the last the largest.
+            func.min(_seq_before(calendar)).label("seq_before"),
+            func.max(calendar.c.workday_seq).label("seq_end"),
+        )
         .where(calendar.c.date.between(first, last))
         .group_by(calendar.c.week_start)
         .subquery("weeks")
@@ -149,8 +160,13 @@ def months(first: dt.date, last: dt.date, deadline_day: int = 1) -> Subquery:
     seq_before and seq_end (as in weeks())."""
     day_of_month = func.row_number().over(partition_by=calendar.c.month_start, order_by=calendar.c.date)
     days = (
-        select(calendar.c.month_start, calendar.c.date, day_of_month.label("day"),
-               _seq_before(calendar).label("seq_before"), calendar.c.workday_seq)
+        select(
+            calendar.c.month_start,
+            calendar.c.date,
+            day_of_month.label("day"),
+            _seq_before(calendar).label("seq_before"),
+            calendar.c.workday_seq,
+        )
         .where(calendar.c.date.between(first, last))
         .subquery("month_days")
     )
@@ -175,13 +191,17 @@ def period_pieces(spans: Subquery, periods: Subquery) -> Subquery:
     ends_in_period = spans.c.span_end < periods.c.period_end
     seq_end = case((ends_in_period, spans.c.seq_end), else_=periods.c.seq_end)
     seq_before = case((starts_in_period, spans.c.seq_before), else_=periods.c.seq_before)
-    return select(
-        spans.c.manager_id,
-        periods.c.period_start,
-        case((starts_in_period, spans.c.span_start), else_=periods.c.period_start).label("a"),
-        case((ends_in_period, spans.c.span_end), else_=periods.c.period_end).label("b"),
-        (seq_end - seq_before).label("workdays"),
-    ).join_from(spans, periods, overlap).subquery("pieces")
+    return (
+        select(
+            spans.c.manager_id,
+            periods.c.period_start,
+            case((starts_in_period, spans.c.span_start), else_=periods.c.period_start).label("a"),
+            case((ends_in_period, spans.c.span_end), else_=periods.c.period_end).label("b"),
+            (seq_end - seq_before).label("workdays"),
+        )
+        .join_from(spans, periods, overlap)
+        .subquery("pieces")
+    )
 
 
 def posted_workdays_by_period(spans: Subquery, periods: Subquery) -> Subquery:
@@ -207,8 +227,12 @@ def log_days_in(manager_id, a, b, *conditions) -> ColumnElement[int]:
     logs = WorkLog.__table__.alias("day_logs")
     return (
         select(func.count(distinct(logs.c.date)))
-        .where(logs.c.manager_id == manager_id, logs.c.date >= a, logs.c.date <= b,
-               *(condition(logs) for condition in conditions))
+        .where(
+            logs.c.manager_id == manager_id,
+            logs.c.date >= a,
+            logs.c.date <= b,
+            *(condition(logs) for condition in conditions),
+        )
         .scalar_subquery()
     )
 
@@ -220,15 +244,19 @@ def week_counts_probing(spans: Subquery, first: dt.date, last: dt.date, *conditi
     one correlated index range count per span piece (a week can hold two pieces).
     """
     pieces = period_pieces(spans, weeks(first, last))
-    per_piece = (
-        select(pieces.c.manager_id, pieces.c.period_start, pieces.c.workdays.label("posted_workdays"),
-               log_days_in(pieces.c.manager_id, pieces.c.a, pieces.c.b, *conditions).label("log_days"))
-        .subquery("piece_counts")
-    )
+    per_piece = select(
+        pieces.c.manager_id,
+        pieces.c.period_start,
+        pieces.c.workdays.label("posted_workdays"),
+        log_days_in(pieces.c.manager_id, pieces.c.a, pieces.c.b, *conditions).label("log_days"),
+    ).subquery("piece_counts")
     return (
-        select(per_piece.c.manager_id, per_piece.c.period_start.label("week_start"),
-               func.sum(per_piece.c.posted_workdays).label("posted_workdays"),
-               func.sum(per_piece.c.log_days).label("log_days"))
+        select(
+            per_piece.c.manager_id,
+            per_piece.c.period_start.label("week_start"),
+            func.sum(per_piece.c.posted_workdays).label("posted_workdays"),
+            func.sum(per_piece.c.log_days).label("log_days"),
+        )
         .group_by(per_piece.c.manager_id, per_piece.c.period_start)
         .subquery("week_counts")
     )
@@ -250,10 +278,18 @@ def week_counts_joining(spans: Subquery, first: dt.date, last: dt.date, *conditi
         .subquery("week_log_days")
     )
     return (
-        select(posted.c.manager_id, posted.c.period_start.label("week_start"), posted.c.posted_workdays,
-               func.coalesce(per_week.c.log_days, 0).label("log_days"))
-        .join_from(posted, per_week, and_(per_week.c.manager_id == posted.c.manager_id,
-                                          per_week.c.week_start == posted.c.period_start), isouter=True)
+        select(
+            posted.c.manager_id,
+            posted.c.period_start.label("week_start"),
+            posted.c.posted_workdays,
+            func.coalesce(per_week.c.log_days, 0).label("log_days"),
+        )
+        .join_from(
+            posted,
+            per_week,
+            and_(per_week.c.manager_id == posted.c.manager_id, per_week.c.week_start == posted.c.period_start),
+            isouter=True,
+        )
         .subquery("week_counts")
     )
 
@@ -265,14 +301,15 @@ def manager_counts_probing(spans: Subquery, *conditions) -> Subquery:
     range count per span (a few thousand at province scale): fast on both databases.
     """
     logged = log_days_in(spans.c.manager_id, spans.c.span_start, spans.c.span_end, *conditions)
-    per_span = (
-        select(spans.c.manager_id, (spans.c.seq_end - spans.c.seq_before).label("posted_workdays"),
-               logged.label("log_days"))
-        .subquery("span_counts")
-    )
+    per_span = select(
+        spans.c.manager_id, (spans.c.seq_end - spans.c.seq_before).label("posted_workdays"), logged.label("log_days")
+    ).subquery("span_counts")
     return (
-        select(per_span.c.manager_id, func.sum(per_span.c.posted_workdays).label("posted_workdays"),
-               func.sum(per_span.c.log_days).label("log_days"))
+        select(
+            per_span.c.manager_id,
+            func.sum(per_span.c.posted_workdays).label("posted_workdays"),
+            func.sum(per_span.c.log_days).label("log_days"),
+        )
         .group_by(per_span.c.manager_id)
         .subquery("manager_counts")
     )
@@ -292,8 +329,9 @@ def posted_log_days_by_manager(spans: Subquery, start: dt.date, end: dt.date, *c
     )
 
 
-def posted_log_days_by_period(spans: Subquery, periods: Subquery, start: dt.date, end: dt.date,
-                              *conditions) -> Subquery:
+def posted_log_days_by_period(
+    spans: Subquery, periods: Subquery, start: dt.date, end: dt.date, *conditions
+) -> Subquery:
     """Per period (disjoint, as months() or given_periods() give them): posted days in [start, end]
     with a log meeting `conditions` (joined, not probed, as in posted_log_days_by_manager).
     Columns: period_start, log_days."""
@@ -317,13 +355,16 @@ def cut_at_windows(windows: list[Window]) -> list[Window]:
 
 def given_periods(periods: list[Window]) -> Subquery:
     """Fixed periods as a subquery: period_start, period_end, seq_before and seq_end (as in weeks())."""
-    rows = [select(date_param(p.start).label("period_start"), date_param(p.end).label("period_end"))
-            for p in periods]
+    rows = [select(date_param(p.start).label("period_start"), date_param(p.end).label("period_end")) for p in periods]
     given = (rows[0] if len(rows) == 1 else union_all(*rows)).subquery("given")
     first_day, last_day = calendar.alias("period_first"), calendar.alias("period_last")
     return (
-        select(given.c.period_start, given.c.period_end, _seq_before(first_day).label("seq_before"),
-               last_day.c.workday_seq.label("seq_end"))
+        select(
+            given.c.period_start,
+            given.c.period_end,
+            _seq_before(first_day).label("seq_before"),
+            last_day.c.workday_seq.label("seq_end"),
+        )
         .join_from(given, first_day, first_day.c.date == given.c.period_start)
         .join(last_day, last_day.c.date == given.c.period_end)
         .subquery("periods")
@@ -342,8 +383,15 @@ def _posted_log_days(spans: Subquery, start: dt.date, end: dt.date, conditions) 
     # Spans of one manager are disjoint: each day meets at most one span.
     return (
         select(days.c.manager_id, days.c.date)
-        .join_from(days, spans, and_(spans.c.manager_id == days.c.manager_id,
-                                     spans.c.span_start <= days.c.date, spans.c.span_end >= days.c.date))
+        .join_from(
+            days,
+            spans,
+            and_(
+                spans.c.manager_id == days.c.manager_id,
+                spans.c.span_start <= days.c.date,
+                spans.c.span_end >= days.c.date,
+            ),
+        )
         .subquery("posted_log_days")
     )
 

@@ -11,6 +11,7 @@
   traded, applications linked.
 All aggregates are SQL (GROUP BY in the database), the same on SQLite and PostgreSQL.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -74,9 +75,10 @@ def conversion(conn: Connection, window: Window, scope: Scope = Scope()) -> dict
 # Each state: the day it began and the day it ended (the next state's date).
 STATE_SPANS = {
     "new": (NeedCase.opened_on, func.coalesce(NeedCase.confirmed_on, NeedCase.dismissed_on)),
-    "confirmed": (NeedCase.confirmed_on, func.coalesce(NeedCase.proposed_on,
-                                                       case((NeedCase.confirmed_on.is_not(None),
-                                                             NeedCase.dismissed_on)))),
+    "confirmed": (
+        NeedCase.confirmed_on,
+        func.coalesce(NeedCase.proposed_on, case((NeedCase.confirmed_on.is_not(None), NeedCase.dismissed_on))),
+    ),
     "proposed": (NeedCase.proposed_on, NeedCase.closed_on),
 }
 
@@ -104,8 +106,13 @@ def realised(conn: Connection, window: Window, scope: Scope = Scope()) -> dict:
         func.count(NeedCase.yuan_saved_per_year),
     ).where(NeedCase.status == "done", NeedCase.closed_on.between(window.start, window.end))
     done, yuan, kwh, applications, with_yuan = conn.execute(_in_scope(query, scope, window)).one()
-    return {"done": int(done), "yuan_saved_per_year": round(float(yuan), 2), "kwh_traded": round(float(kwh), 1),
-            "applications": int(applications), "with_yuan": int(with_yuan)}
+    return {
+        "done": int(done),
+        "yuan_saved_per_year": round(float(yuan), 2),
+        "kwh_traded": round(float(kwh), 1),
+        "applications": int(applications),
+        "with_yuan": int(with_yuan),
+    }
 
 
 def figures(conn: Connection, window: Window, scope: Scope = Scope()) -> dict:

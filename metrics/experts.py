@@ -4,6 +4,7 @@ A call is in a window when its `requested_at` falls on one of the window's
 days. With a screen scope, a call counts when its customer is in scope, or,
 for calls recorded without a customer, when its manager is in scope.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,11 +39,7 @@ class CallsResult:
 
 def coverage(conn: Connection, settings: dict) -> CoverageResult:
     """Active experts per specialty (not windowed, not scoped: the pool serves everyone)."""
-    query = (
-        select(Expert.specialty, func.count())
-        .where(Expert.active.is_(True))
-        .group_by(Expert.specialty)
-    )
+    query = select(Expert.specialty, func.count()).where(Expert.active.is_(True)).group_by(Expert.specialty)
     by_specialty = {code: 0 for code in SPECIALTIES}
     by_specialty.update({specialty: int(count) for specialty, count in conn.execute(query)})
     minimum = settings["min_experts_per_specialty"]
@@ -94,8 +91,9 @@ def call_stats(conn: Connection, window: Window, settings: dict, scope: Scope = 
     """Calls requested in the window: count, closed, answered and the median response."""
     window_calls = _window_calls(window, scope)
     count, closed, answered = conn.execute(
-        select(func.count(), func.count(window_calls.c.closed_at), func.count(window_calls.c.responded_at))
-        .select_from(window_calls)
+        select(func.count(), func.count(window_calls.c.closed_at), func.count(window_calls.c.responded_at)).select_from(
+            window_calls
+        )
     ).one()
     responses = (
         select(minutes_between(window_calls.c.requested_at, window_calls.c.responded_at).label("value"))
@@ -225,8 +223,19 @@ def open_calls(conn: Connection, as_of: dt.date, scope: Scope = Scope()) -> pd.D
     condition = in_scope(scope, Window(as_of, as_of))
     if condition is not None:
         query = query.where(condition)
-    columns = ["call_no", "expert_no", "expert_name", "specialty", "employee_no", "manager_name",
-               "account_no", "customer_name", "mode", "requested_at", "responded_at"]
+    columns = [
+        "call_no",
+        "expert_no",
+        "expert_name",
+        "specialty",
+        "employee_no",
+        "manager_name",
+        "account_no",
+        "customer_name",
+        "mode",
+        "requested_at",
+        "responded_at",
+    ]
     frame = query_frame(conn, query, columns)
     request_days = pd.to_datetime(frame["requested_at"]).dt.normalize()
     frame["age_days"] = (pd.Timestamp(as_of) - request_days).dt.days.astype(int)
@@ -248,13 +257,17 @@ def never_called(conn: Connection, window: Window, scope: Scope = Scope(), ever:
         called = called.where(condition)
         last_call = last_call.where(condition)
     query = (
-        select(Expert.expert_no, Expert.name, Expert.specialty, Expert.phone,
-               last_call.scalar_subquery().label("last_call_at"))
+        select(
+            Expert.expert_no,
+            Expert.name,
+            Expert.specialty,
+            Expert.phone,
+            last_call.scalar_subquery().label("last_call_at"),
+        )
         .where(Expert.active.is_(True), Expert.id.not_in(called))
         .order_by(Expert.expert_no)
     )
-    return query_frame(conn, query,
-                       ["expert_no", "name", "specialty", "phone", "last_call_at"])
+    return query_frame(conn, query, ["expert_no", "name", "specialty", "phone", "last_call_at"])
 
 
 def section(conn: Connection, window: Window, settings: dict) -> dict:

@@ -1,5 +1,6 @@
 """The headline figures of the weekly brief's email: the cockpit's KPIs for a window and a scope,
 with the window before it for the change. The same KPI functions as the cockpit and the report."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,8 +12,18 @@ from metrics.window import Scope, Window
 
 BRIEF_WEEKS = 13  # the brief's window: the last 13 full ISO weeks, a rolling quarter
 # Figure key -> the status key of ui.targets (None: no target).
-FIGURES = ("attendance", "log_completeness", "problem_closure", "training", "monthly_plans", "expert_coverage",
-           "expert_response", "lead_resident", "lead_other", "lead_time_reduction")
+FIGURES = (
+    "attendance",
+    "log_completeness",
+    "problem_closure",
+    "training",
+    "monthly_plans",
+    "expert_coverage",
+    "expert_response",
+    "lead_resident",
+    "lead_other",
+    "lead_time_reduction",
+)
 
 
 def brief_window(at: dt.datetime | dt.date) -> Window:
@@ -39,12 +50,12 @@ def figures(conn: Connection, window: Window, settings: dict, scope: Scope = Sco
     }
 
 
-def with_change(conn: Connection, window: Window, settings: dict,
-                scope: Scope = Scope()) -> dict[str, tuple[float | None, float | None]]:
+def with_change(
+    conn: Connection, window: Window, settings: dict, scope: Scope = Scope()
+) -> dict[str, tuple[float | None, float | None]]:
     """figure -> (value in the window, value in the window before it of the same length; None for
     expert coverage, which is today's roster)."""
     now = figures(conn, window, settings, scope)
     before = figures(conn, window.previous(), settings, scope)
     before["expert_coverage"] = None  # today's roster, not windowed: no change to show
     return {key: (now[key], before[key]) for key in FIGURES}
-

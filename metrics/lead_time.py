@@ -44,6 +44,7 @@ milestone on or before that day) is a checked stage and has already run
 longer than its limit. Milestones after the window's end count as not yet
 reached.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -126,16 +127,15 @@ def grouped_stats(values, groups: tuple[str, ...], averaged: tuple[str, ...] = (
 def summary(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> LeadTimeSummary:
     """Count, mean and median lead days of resident-served vs other applications energized in the window."""
     apps = _in_scope(
-        select(Application.resident_served.label("resident"), lead_days().label("value"))
-        .where(energized_in(window)),
-        scope, window,
+        select(Application.resident_served.label("resident"), lead_days().label("value")).where(energized_in(window)),
+        scope,
+        window,
     ).subquery()
     found = {bool(row.resident): row for row in conn.execute(grouped_stats(apps, ("resident",)))}
 
     def group(resident: bool) -> GroupStats:
         row = found.get(resident)
-        return GroupStats(0, None, None) if row is None else GroupStats(int(row.n), _days(row.mean),
-                                                                          _days(row.median))
+        return GroupStats(0, None, None) if row is None else GroupStats(int(row.n), _days(row.mean), _days(row.median))
 
     reduction = None
     if True in found and False in found:
@@ -146,15 +146,20 @@ def summary(conn: Connection, window: Window, settings: dict, scope: Scope = Sco
 def distribution(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
     """One row per application energized in the window: app_no, account_no, resident_served, supply, lead_days."""
     query = _in_scope(
-        select(Application.app_no, Customer.account_no, Application.resident_served, Application.supply,
-               lead_days().label("lead_days"))
+        select(
+            Application.app_no,
+            Customer.account_no,
+            Application.resident_served,
+            Application.supply,
+            lead_days().label("lead_days"),
+        )
         .join(Customer, Customer.id == Application.customer_id)
         .where(energized_in(window))
         .order_by(Application.app_no),
-        scope, window,
+        scope,
+        window,
     )
-    frame = query_frame(conn, query,
-                        ["app_no", "account_no", "resident_served", "supply", "lead_days"])
+    frame = query_frame(conn, query, ["app_no", "account_no", "resident_served", "supply", "lead_days"])
     frame["resident_served"] = frame["resident_served"].astype(bool)
     frame["lead_days"] = frame["lead_days"].astype(int)
     return frame
@@ -170,7 +175,8 @@ def lead_days_counts(conn: Connection, window: Window, settings: dict, scope: Sc
         .where(energized_in(window))
         .group_by(Application.resident_served, days)
         .order_by(Application.resident_served, days),
-        scope, window,
+        scope,
+        window,
     )
     frame = query_frame(conn, query, ["resident_served", "lead_days", "applications"])
     return frame.astype({"resident_served": bool, "lead_days": int, "applications": int})
@@ -197,7 +203,8 @@ def monthly_trend(conn: Connection, window: Window, settings: dict, scope: Scope
         select(Application.energized_on, Application.resident_served, func.count(), func.sum(lead_days()))
         .where(energized_in(window))
         .group_by(Application.energized_on, Application.resident_served),
-        scope, window,
+        scope,
+        window,
     )
     totals: dict[tuple[dt.date, bool], list[int]] = {}
     for day, resident, count, days in conn.execute(query):
@@ -214,10 +221,19 @@ def monthly_trend(conn: Connection, window: Window, settings: dict, scope: Scope
         resident_count, resident_mean = stats(first_day, True)
         other_count, other_mean = stats(first_day, False)
         reduction = None if resident_mean is None or other_mean is None else _days(other_mean - resident_mean)
-        rows.append({"month": first_day, "resident_mean": resident_mean, "other_mean": other_mean,
-                     "reduction": reduction, "resident_count": resident_count, "other_count": other_count})
-    return pd.DataFrame(rows, columns=["month", "resident_mean", "other_mean", "reduction",
-                                       "resident_count", "other_count"])
+        rows.append(
+            {
+                "month": first_day,
+                "resident_mean": resident_mean,
+                "other_mean": other_mean,
+                "reduction": reduction,
+                "resident_count": resident_count,
+                "other_count": other_count,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["month", "resident_mean", "other_mean", "reduction", "resident_count", "other_count"]
+    )
 
 
 # --- like-for-like reduction ----------------------------------------------------------------------
@@ -231,6 +247,7 @@ CI_LEVEL = 0.95
 class Stratum:
     """One (kind, supply) stratum of the window's energized applications: each group's count and
     mean lead days (None for a group without applications)."""
+
     kind: str
     supply: str
     resident_count: int
@@ -246,6 +263,7 @@ class Stratum:
 @dataclass(frozen=True)
 class AdjustedReduction:
     """The like-for-like reduction (contract `lead_time.adjusted`) and the strata behind it."""
+
     reduction_days: float | None
     ci95: tuple[float, float] | None
     resident_compared: int
@@ -264,31 +282,40 @@ def stratum_counts(conn: Connection, window: Window, settings: dict, scope: Scop
     One pass over the window's energized applications; sorted by kind, supply, resident_served,
     lead_days. The like-for-like reduction and the lead-time distributions are worked out from it."""
     frame = query_frame(conn, _stratum_counts_query(window, scope), STRATUM_COLUMNS)
-    return frame.astype({"resident_served": bool, "lead_days": int, "applications": int, "group_count": int,
-                         "group_mean": float})
+    return frame.astype(
+        {"resident_served": bool, "lead_days": int, "applications": int, "group_count": int, "group_mean": float}
+    )
 
 
 def _stratum_counts_query(window: Window, scope: Scope):
     days = lead_days()
     counted = _in_scope(
-        select(Application.kind, Application.supply, Application.resident_served,
-               days.label("lead_days"), func.count().label("applications"))
+        select(
+            Application.kind,
+            Application.supply,
+            Application.resident_served,
+            days.label("lead_days"),
+            func.count().label("applications"),
+        )
         .where(energized_in(window))
         .group_by(Application.kind, Application.supply, Application.resident_served, days),
-        scope, window,
+        scope,
+        window,
     ).subquery()
     group = [counted.c.kind, counted.c.supply, counted.c.resident_served]
     size = func.sum(counted.c.applications).over(partition_by=group)
     total_days = func.sum(counted.c.lead_days * counted.c.applications).over(partition_by=group)
-    return (select(*group, counted.c.lead_days, counted.c.applications, size, total_days * 1.0 / size)
-            .order_by(*group, counted.c.lead_days))
+    return select(*group, counted.c.lead_days, counted.c.applications, size, total_days * 1.0 / size).order_by(
+        *group, counted.c.lead_days
+    )
 
 
 def _counts_by_group(strata: pd.DataFrame) -> dict[bool, dict[int, int]]:
     """resident_served -> {lead days: applications}, summed over the strata (ascending days)."""
     counts: dict[bool, dict[int, int]] = {False: {}, True: {}}
-    for resident, days, applications in zip(strata["resident_served"].tolist(), strata["lead_days"].tolist(),
-                                            strata["applications"].tolist()):
+    for resident, days, applications in zip(
+        strata["resident_served"].tolist(), strata["lead_days"].tolist(), strata["applications"].tolist()
+    ):
         group = counts[bool(resident)]
         group[days] = group.get(days, 0) + applications
     return {resident: dict(sorted(group.items())) for resident, group in counts.items()}
@@ -296,8 +323,11 @@ def _counts_by_group(strata: pd.DataFrame) -> dict[bool, dict[int, int]]:
 
 def lead_days_counts_of(strata: pd.DataFrame) -> pd.DataFrame:
     """lead_days_counts worked out from stratum_counts (summed over the strata)."""
-    rows = [(resident, days, applications) for resident, group in _counts_by_group(strata).items()
-            for days, applications in group.items()]
+    rows = [
+        (resident, days, applications)
+        for resident, group in _counts_by_group(strata).items()
+        for days, applications in group.items()
+    ]
     frame = pd.DataFrame(rows, columns=["resident_served", "lead_days", "applications"])
     return frame.astype({"resident_served": bool, "lead_days": int, "applications": int})
 
@@ -335,22 +365,35 @@ def adjusted_of(strata: pd.DataFrame, interval: bool = True) -> AdjustedReductio
     strata_found = []
     for kind, supply in sorted({(kind, supply) for kind, supply, _ in groups}):
         resident, other = groups.get((kind, supply, True)), groups.get((kind, supply, False))
-        strata_found.append(Stratum(kind, supply, resident.count if resident else 0,
-                                    _days(resident.mean) if resident else None,
-                                    other.count if other else 0, _days(other.mean) if other else None))
+        strata_found.append(
+            Stratum(
+                kind,
+                supply,
+                resident.count if resident else 0,
+                _days(resident.mean) if resident else None,
+                other.count if other else 0,
+                _days(other.mean) if other else None,
+            )
+        )
     compared = _compared(groups)
     if not compared:
         return AdjustedReduction(None, None, 0, 0, 0, tuple(strata_found))
     weights = np.array([resident.count for resident, _ in compared], dtype=float)
     gaps = np.array([other.mean - resident.mean for resident, other in compared])
-    return AdjustedReduction(_days(float(weights @ gaps / weights.sum())),
-                             _interval(compared) if interval else None, int(weights.sum()),
-                             sum(other.count for _, other in compared), len(compared), tuple(strata_found))
+    return AdjustedReduction(
+        _days(float(weights @ gaps / weights.sum())),
+        _interval(compared) if interval else None,
+        int(weights.sum()),
+        sum(other.count for _, other in compared),
+        len(compared),
+        tuple(strata_found),
+    )
 
 
 @dataclass(frozen=True)
 class _Group:
     """One group of one stratum: its count and mean (from SQL) and its lead days, one per application."""
+
     count: int
     mean: float
     days: np.ndarray
@@ -363,14 +406,19 @@ def _stratum_groups(strata: pd.DataFrame) -> dict[tuple[str, str, bool], _Group]
         group = found.setdefault((kind, supply, bool(resident)), (int(count), float(mean), [], []))
         group[2].append(days)
         group[3].append(applications)
-    return {key: _Group(count, mean, np.repeat(np.array(days, dtype=np.int64), applications))
-            for key, (count, mean, days, applications) in sorted(found.items())}
+    return {
+        key: _Group(count, mean, np.repeat(np.array(days, dtype=np.int64), applications))
+        for key, (count, mean, days, applications) in sorted(found.items())
+    }
 
 
 def _compared(groups: dict) -> list[tuple[_Group, _Group]]:
     """(resident, other) of each compared stratum, by kind and supply."""
-    return [(groups[(kind, supply, True)], groups[(kind, supply, False)])
-            for kind, supply, resident in sorted(groups) if resident and (kind, supply, False) in groups]
+    return [
+        (groups[(kind, supply, True)], groups[(kind, supply, False)])
+        for kind, supply, resident in sorted(groups)
+        if resident and (kind, supply, False) in groups
+    ]
 
 
 def bootstrap_interval(strata: pd.DataFrame) -> tuple[float, float] | None:
@@ -403,7 +451,7 @@ def _resampled_means(rng: np.random.Generator, days: np.ndarray, cells: int = 2_
     means = np.empty(BOOTSTRAP_RESAMPLES)
     for first in range(0, BOOTSTRAP_RESAMPLES, rows):
         picks = rng.integers(0, size, size=(min(rows, BOOTSTRAP_RESAMPLES - first), size), dtype=np.int32)
-        means[first:first + rows] = days[picks].sum(axis=1) / size
+        means[first : first + rows] = days[picks].sum(axis=1) / size
     return means
 
 
@@ -416,8 +464,10 @@ def stage_limits(settings: dict) -> dict[str, float]:
 
 def _stage_limit(stage: str, limits: dict):
     if stage == "plan_reply":
-        return case((Application.supply == "dual", limits["stage_limit_plan_reply_dual"]),
-                    else_=limits["stage_limit_plan_reply_single"])
+        return case(
+            (Application.supply == "dual", limits["stage_limit_plan_reply_dual"]),
+            else_=limits["stage_limit_plan_reply_single"],
+        )
     return literal(limits[f"stage_limit_{stage}"])
 
 
@@ -476,9 +526,8 @@ class _Milestones:
 
     def not_reached(self, stage: str):
         """The stage's milestone and all later ones are not recorded on as_of."""
-        later = STAGES[STAGES.index(stage):]
-        return and_(*(or_(getattr(Application, STAGE_ENDS[s]).is_(None), ~self.known(STAGE_ENDS[s]))
-                      for s in later))
+        later = STAGES[STAGES.index(stage) :]
+        return and_(*(or_(getattr(Application, STAGE_ENDS[s]).is_(None), ~self.known(STAGE_ENDS[s])) for s in later))
 
 
 def _flag(condition):
@@ -495,8 +544,13 @@ def _stage_select(window: Window, settings: dict, scope: Scope, include_open: bo
     marks = _Milestones(window.end if include_open else None)  # see _Milestones on None
     as_of_seq = select(CalendarDay.workday_seq).where(CalendarDay.date == window.end).scalar_subquery()
     columns = [
-        Application.app_no, Application.customer_id, Application.kind, Application.supply,
-        Application.resident_served, Application.applied_on, marks.date("energized_on").label("energized_on"),
+        Application.app_no,
+        Application.customer_id,
+        Application.kind,
+        Application.supply,
+        Application.resident_served,
+        Application.applied_on,
+        marks.date("energized_on").label("energized_on"),
         days_between(Application.applied_on, marks.date("energized_on")).label("lead_days"),
     ]
     checked_over = []
@@ -532,9 +586,7 @@ def _stage_select(window: Window, settings: dict, scope: Scope, include_open: bo
     if include_open:
         not_energized_yet = or_(Application.energized_on.is_(None), Application.energized_on > window.end)
         population = or_(population, and_(Application.applied_on <= window.end, not_energized_yet))
-    query = marks.joined(
-        select(*columns).select_from(Application)
-    ).where(population)
+    query = marks.joined(select(*columns).select_from(Application)).where(population)
     return _in_scope(query, scope, window)
 
 
@@ -559,8 +611,14 @@ def _with_customer(rows):
     return select(*columns).select_from(rows).join(Customer, Customer.id == rows.c.customer_id)
 
 
-def stage_durations(conn: Connection, window: Window, settings: dict, scope: Scope = Scope(),
-                    include_open: bool = False, checked: tuple[str, ...] = GRID_STAGES) -> pd.DataFrame:
+def stage_durations(
+    conn: Connection,
+    window: Window,
+    settings: dict,
+    scope: Scope = Scope(),
+    include_open: bool = False,
+    checked: tuple[str, ...] = GRID_STAGES,
+) -> pd.DataFrame:
     """Per application energized in the window (and, with include_open, those still open at its end):
 
     app_no, account_no, name, kind, supply, resident_served, applied_on, energized_on, lead_days,
@@ -573,19 +631,32 @@ def stage_durations(conn: Connection, window: Window, settings: dict, scope: Sco
     return _stage_frame(conn, _with_customer(stages).order_by(stages.c.app_no))
 
 
-def over_limit(conn: Connection, window: Window, settings: dict, scope: Scope = Scope(),
-               checked: tuple[str, ...] = GRID_STAGES) -> pd.DataFrame:
+def over_limit(
+    conn: Connection, window: Window, settings: dict, scope: Scope = Scope(), checked: tuple[str, ...] = GRID_STAGES
+) -> pd.DataFrame:
     """Applications energized in the window, or open at its end, with a checked stage over its
     limit or stalled (the columns of stage_durations). Sorted by app_no."""
     return _stage_frame(conn, _over_limit_query(window, _limits_key(settings), scope, tuple(checked)))
 
 
-REASON_COLUMNS = ["app_no", "account_no", "name", "resident_served", "supply", "applied_on", "energized_on",
-                  "state", "stage", "workdays", "limit"]
+REASON_COLUMNS = [
+    "app_no",
+    "account_no",
+    "name",
+    "resident_served",
+    "supply",
+    "applied_on",
+    "energized_on",
+    "state",
+    "stage",
+    "workdays",
+    "limit",
+]
 
 
-def over_limit_reasons(conn: Connection, window: Window, settings: dict, scope: Scope = Scope(),
-                       checked: tuple[str, ...] = GRID_STAGES) -> pd.DataFrame:
+def over_limit_reasons(
+    conn: Connection, window: Window, settings: dict, scope: Scope = Scope(), checked: tuple[str, ...] = GRID_STAGES
+) -> pd.DataFrame:
     """The applications of over_limit, one row per reason (REASON_COLUMNS): state "over" for a
     checked stage that took longer than its limit, "stalled" for the stage under way at the window's
     end, with that stage's working days and limit. By app_no, each one's checked stages in the
@@ -602,6 +673,7 @@ def _limits_key(settings: dict) -> tuple:
 
 # The stage statements are large (a few hundred SQL expressions); building one costs more Python
 # time than SQLite takes to run it at county scale, so each is built once per window and limits.
+
 
 def _over_applications(window: Window, limits: tuple, scope: Scope, checked: tuple[str, ...], read=None):
     """CTE: the `read` columns (all by default) of the applications over their limit.
@@ -643,24 +715,55 @@ def stage_summary(conn: Connection, window: Window, settings: dict, scope: Scope
 
 @lru_cache(maxsize=64)
 def _reasons_query(window: Window, limits: tuple, scope: Scope, checked: tuple[str, ...]):
-    kept = ["app_no", "customer_id", "resident_served", "supply", "applied_on", "energized_on", "stalled",
-            "current_stage", "current_workdays", "current_limit",
-            *(f"{stage}_{kind}" for stage in checked for kind in ("over", "workdays", "limit"))]
+    kept = [
+        "app_no",
+        "customer_id",
+        "resident_served",
+        "supply",
+        "applied_on",
+        "energized_on",
+        "stalled",
+        "current_stage",
+        "current_workdays",
+        "current_limit",
+        *(f"{stage}_{kind}" for stage in checked for kind in ("over", "workdays", "limit")),
+    ]
     over = _over_applications(window, limits, scope, checked, kept)
     reasons = union_all(
-        *(select(over.c.app_no, literal(rank).label("rank"), literal("over").label("state"),
-                 literal(stage).label("stage"), over.c[f"{stage}_workdays"].label("workdays"),
-                 over.c[f"{stage}_limit"].label("limit"))
-          .where(over.c[f"{stage}_over"] == 1)
-          for rank, stage in enumerate(checked)),
-        select(over.c.app_no, literal(len(checked)), literal("stalled"), over.c.current_stage,
-               over.c.current_workdays, over.c.current_limit)
-        .where(over.c.stalled == 1),
+        *(
+            select(
+                over.c.app_no,
+                literal(rank).label("rank"),
+                literal("over").label("state"),
+                literal(stage).label("stage"),
+                over.c[f"{stage}_workdays"].label("workdays"),
+                over.c[f"{stage}_limit"].label("limit"),
+            ).where(over.c[f"{stage}_over"] == 1)
+            for rank, stage in enumerate(checked)
+        ),
+        select(
+            over.c.app_no,
+            literal(len(checked)),
+            literal("stalled"),
+            over.c.current_stage,
+            over.c.current_workdays,
+            over.c.current_limit,
+        ).where(over.c.stalled == 1),
     ).subquery()
     return (
-        select(over.c.app_no, Customer.account_no, Customer.name, over.c.resident_served, over.c.supply,
-               over.c.applied_on, over.c.energized_on, reasons.c.state, reasons.c.stage, reasons.c.workdays,
-               reasons.c.limit)
+        select(
+            over.c.app_no,
+            Customer.account_no,
+            Customer.name,
+            over.c.resident_served,
+            over.c.supply,
+            over.c.applied_on,
+            over.c.energized_on,
+            reasons.c.state,
+            reasons.c.stage,
+            reasons.c.workdays,
+            reasons.c.limit,
+        )
         .select_from(over)
         .join(reasons, reasons.c.app_no == over.c.app_no)
         .join(Customer, Customer.id == over.c.customer_id)
@@ -674,18 +777,26 @@ def _stage_summary_query(window: Window, limits: tuple, scope: Scope):
     needed = [f"{stage}_{kind}" for stage in STAGES for kind in ("workdays", "days", "over")]
     # MATERIALIZED: the per-application stage columns are worked out once for the five branches
     # (only those: a materialized CTE holds every column it selects).
-    stages = (select(wide.c.resident_served, *(wide.c[name] for name in needed))
-              .cte("stages").prefix_with("MATERIALIZED"))
+    stages = (
+        select(wide.c.resident_served, *(wide.c[name] for name in needed)).cte("stages").prefix_with("MATERIALIZED")
+    )
     # Each stage grouped on its own, the stage by its index: five small sorts of integers instead of
     # one sort of every stage duration under a text key.
-    return union_all(*(
-        select(literal(index).label("stage"), stages.c.resident_served.label("resident"),
-               stages.c[f"{stage}_workdays"].label("value"), func.count(),
-               func.sum(stages.c[f"{stage}_days"]), func.sum(stages.c[f"{stage}_over"]))
-        .where(stages.c[f"{stage}_days"].is_not(None), stages.c[f"{stage}_workdays"].is_not(None))
-        .group_by(stages.c.resident_served, stages.c[f"{stage}_workdays"])
-        for index, stage in enumerate(STAGES)
-    ))
+    return union_all(
+        *(
+            select(
+                literal(index).label("stage"),
+                stages.c.resident_served.label("resident"),
+                stages.c[f"{stage}_workdays"].label("value"),
+                func.count(),
+                func.sum(stages.c[f"{stage}_days"]),
+                func.sum(stages.c[f"{stage}_over"]),
+            )
+            .where(stages.c[f"{stage}_days"].is_not(None), stages.c[f"{stage}_workdays"].is_not(None))
+            .group_by(stages.c.resident_served, stages.c[f"{stage}_workdays"])
+            for index, stage in enumerate(STAGES)
+        )
+    )
 
 
 def _duration_stats(counts: list[tuple[int, int, int, int]]) -> dict:
@@ -695,11 +806,13 @@ def _duration_stats(counts: list[tuple[int, int, int, int]]) -> dict:
     if not total:
         return {"count": 0, "mean_workdays": None, "median_workdays": None, "mean_days": None, "over_limit": 0}
     values, sizes = [value for value, *_ in counts], [size for _, size, _, _ in counts]
-    return {"count": total,
-            "mean_workdays": _days(sum(v * n for v, n in zip(values, sizes)) / total),
-            "median_workdays": _days(_median(values, sizes, total)),
-            "mean_days": _days(sum(days for _, _, days, _ in counts) / total),
-            "over_limit": sum(over for *_, over in counts)}
+    return {
+        "count": total,
+        "mean_workdays": _days(sum(v * n for v, n in zip(values, sizes)) / total),
+        "median_workdays": _days(_median(values, sizes, total)),
+        "mean_days": _days(sum(days for _, _, days, _ in counts) / total),
+        "over_limit": sum(over for *_, over in counts),
+    }
 
 
 def _median(values: list[int], sizes: list[int], total: int) -> float:
@@ -722,16 +835,22 @@ def section(conn: Connection, window: Window, settings: dict) -> dict:
     def group(stats: GroupStats) -> dict:
         return {"count": stats.count, "mean_days": stats.mean_days, "median_days": stats.median_days}
 
-    return {"resident": group(result.resident), "other": group(result.other),
-            "reduction_days": result.reduction_days,
-            "adjusted": adjusted_section(adjusted_reduction(conn, window, settings))}
+    return {
+        "resident": group(result.resident),
+        "other": group(result.other),
+        "reduction_days": result.reduction_days,
+        "adjusted": adjusted_section(adjusted_reduction(conn, window, settings)),
+    }
 
 
 def adjusted_section(result: AdjustedReduction) -> dict:
     """The report's "lead_time"."adjusted", keys in the contract's order (ci95: [low, high] or None)."""
-    return {"reduction_days": result.reduction_days,
-            "ci95": None if result.ci95 is None else list(result.ci95),
-            "resident_compared": result.resident_compared, "strata_compared": result.strata_compared}
+    return {
+        "reduction_days": result.reduction_days,
+        "ci95": None if result.ci95 is None else list(result.ci95),
+        "resident_compared": result.resident_compared,
+        "strata_compared": result.strata_compared,
+    }
 
 
 def stage_limit_table(settings: dict) -> pd.DataFrame:

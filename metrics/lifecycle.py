@@ -12,6 +12,7 @@ Beside the state each row carries what the roster and the posting form show: the
 and hands-on share up to d, the active postings on d (the manager's current load) and whether the
 posting gate (data_access.gate, same rule) would let the manager be posted on d.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,27 +28,48 @@ from metrics.sql import scoped_manager_ids
 from metrics.window import Scope, Window
 
 STATES = ("candidate", "in_training", "assessed_fail", "assessed_pass", "posted", "withdrawn")
-COLUMNS = ["employee_no", "name", "team", "state", "total_hours", "skill_share", "last_assessment_on",
-           "active_postings", "gate_ok"]
+COLUMNS = [
+    "employee_no",
+    "name",
+    "team",
+    "state",
+    "total_hours",
+    "skill_share",
+    "last_assessment_on",
+    "active_postings",
+    "gate_ok",
+]
 
 
 def _state_query(day: dt.date, settings: dict):
-    covering = and_(Posting.manager_id == Manager.id, Posting.start_date <= day,
-                    or_(Posting.end_date.is_(None), Posting.end_date >= day))
-    active = (select(func.count()).select_from(Posting).where(covering).scalar_subquery())
+    covering = and_(
+        Posting.manager_id == Manager.id,
+        Posting.start_date <= day,
+        or_(Posting.end_date.is_(None), Posting.end_date >= day),
+    )
+    active = select(func.count()).select_from(Posting).where(covering).scalar_subquery()
     started = exists().where(Posting.manager_id == Manager.id, Posting.start_date <= day)
     latest, same_day = aliased(Assessment), aliased(Assessment)
-    last_on = (select(func.max(latest.date)).where(latest.manager_id == Manager.id, latest.date <= day)
-               .correlate(Manager).scalar_subquery())
-    last_passed = (select(func.max(case((same_day.passed.is_(True), 1), else_=0)))
-                   .where(same_day.manager_id == Manager.id, same_day.date == last_on)
-                   .correlate(Manager).scalar_subquery())
-    ever_passed = exists().where(Assessment.manager_id == Manager.id, Assessment.date <= day,
-                                 Assessment.passed.is_(True))
+    last_on = (
+        select(func.max(latest.date))
+        .where(latest.manager_id == Manager.id, latest.date <= day)
+        .correlate(Manager)
+        .scalar_subquery()
+    )
+    last_passed = (
+        select(func.max(case((same_day.passed.is_(True), 1), else_=0)))
+        .where(same_day.manager_id == Manager.id, same_day.date == last_on)
+        .correlate(Manager)
+        .scalar_subquery()
+    )
+    ever_passed = exists().where(
+        Assessment.manager_id == Manager.id, Assessment.date <= day, Assessment.passed.is_(True)
+    )
     trained = and_(Training.manager_id == Manager.id, Training.date <= day)
     total = func.coalesce(select(func.sum(Training.hours)).where(trained).scalar_subquery(), 0.0)
-    skill = func.coalesce(select(func.sum(Training.hours)).where(trained, Training.kind == "skill")
-                          .scalar_subquery(), 0.0)
+    skill = func.coalesce(
+        select(func.sum(Training.hours)).where(trained, Training.kind == "skill").scalar_subquery(), 0.0
+    )
     state = case(
         (active > 0, "posted"),
         (started, "withdrawn"),
@@ -55,16 +77,34 @@ def _state_query(day: dt.date, settings: dict):
         (total > 0, "in_training"),
         else_="candidate",
     )
-    gate_ok = and_(total >= settings["min_training_hours"] - TOLERANCE,
-                   total > 0, skill >= settings["min_skill_share"] * total - TOLERANCE, ever_passed)
-    return select(Manager.id.label("manager_id"), Manager.employee_no, Manager.name, Manager.team,
-                  state.label("state"), total.label("total_hours"), skill.label("skill_hours"),
-                  last_on.label("last_assessment_on"), active.label("active_postings"),
-                  case((gate_ok, 1), else_=0).label("gate_ok"))
+    gate_ok = and_(
+        total >= settings["min_training_hours"] - TOLERANCE,
+        total > 0,
+        skill >= settings["min_skill_share"] * total - TOLERANCE,
+        ever_passed,
+    )
+    return select(
+        Manager.id.label("manager_id"),
+        Manager.employee_no,
+        Manager.name,
+        Manager.team,
+        state.label("state"),
+        total.label("total_hours"),
+        skill.label("skill_hours"),
+        last_on.label("last_assessment_on"),
+        active.label("active_postings"),
+        case((gate_ok, 1), else_=0).label("gate_ok"),
+    )
 
 
-def states(conn: Connection, day: dt.date, settings: dict, scope: Scope = Scope(),
-           state: str | None = None, search: str | None = None) -> pd.DataFrame:
+def states(
+    conn: Connection,
+    day: dt.date,
+    settings: dict,
+    scope: Scope = Scope(),
+    state: str | None = None,
+    search: str | None = None,
+) -> pd.DataFrame:
     """Every manager in scope with their state on `day` (COLUMNS, by employee_no).
 
     A town scope keeps the managers posted in that town in the 12 months up to `day`.

@@ -1,4 +1,5 @@
 """Work-log KPIs: log completeness 日志填报率, problem closure 问题整改闭环率, open problems."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,10 +17,28 @@ from metrics.window import Scope, Window
 
 COMPLETENESS_COLUMNS = ["employee_no", "name", "team", "posted_workdays", "logged_workdays", "rate"]
 CLOSURE_COLUMNS = ["employee_no", "name", "team", "with_problems", "closed", "rate"]
-OPEN_PROBLEM_COLUMNS = ["employee_no", "name", "account_no", "customer", "date", "problems", "measures",
-                        "status", "age_days"]
-MANAGER_LOG_COLUMNS = ["date", "account_no", "customer", "on_site", "hours", "content", "problems", "measures",
-                       "status"]
+OPEN_PROBLEM_COLUMNS = [
+    "employee_no",
+    "name",
+    "account_no",
+    "customer",
+    "date",
+    "problems",
+    "measures",
+    "status",
+    "age_days",
+]
+MANAGER_LOG_COLUMNS = [
+    "date",
+    "account_no",
+    "customer",
+    "on_site",
+    "hours",
+    "content",
+    "problems",
+    "measures",
+    "status",
+]
 
 
 @dataclass(frozen=True)
@@ -52,12 +71,12 @@ def completeness(conn: Connection, window: Window, settings: dict, scope: Scope 
     # per span; counting the few off days separately is cheap on both databases.
     counts = cal.manager_counts_probing(spans)
     off_days = cal.workday_dates(window.start, window.end, workday=False)
-    logged_off = cal.posted_log_days_by_manager(spans, window.start, window.end,
-                                                lambda logs: logs.c.date.in_(off_days))
+    logged_off = cal.posted_log_days_by_manager(spans, window.start, window.end, lambda logs: logs.c.date.in_(off_days))
     logged = counts.c.log_days - func.coalesce(logged_off.c.log_days, 0)
     query = (
-        select(Manager.employee_no, Manager.name, Manager.team, counts.c.posted_workdays,
-               logged.label("logged_workdays"))
+        select(
+            Manager.employee_no, Manager.name, Manager.team, counts.c.posted_workdays, logged.label("logged_workdays")
+        )
         .join_from(counts, Manager, Manager.id == counts.c.manager_id)
         .join(logged_off, logged_off.c.manager_id == counts.c.manager_id, isouter=True)
         .where(counts.c.posted_workdays > 0)
@@ -67,8 +86,9 @@ def completeness(conn: Connection, window: Window, settings: dict, scope: Scope 
     return CompletenessResult(posted_total, logged_total, cal.rate(logged_total, posted_total), frame)
 
 
-def totals_by_window(conn: Connection, windows: list[Window], settings: dict,
-                     scope: Scope = Scope()) -> list[tuple[int, int]]:
+def totals_by_window(
+    conn: Connection, windows: list[Window], settings: dict, scope: Scope = Scope()
+) -> list[tuple[int, int]]:
     """(posted_workdays, logged_workdays) of completeness() for each window.
 
     Without a town scope the windows' span is read once, cut at the windows' ends
@@ -93,24 +113,31 @@ def _totals_by_period(conn: Connection, span: Window, periods, scope: Scope) -> 
     span): period_start, posted_workdays, logged_workdays; periods without posted days left out."""
     spans = cal.posting_spans(span.start, span.end, scoped_manager_ids(scope, span))
     pieces = cal.period_pieces(spans, periods)
-    per_piece = (
-        select(pieces.c.period_start, pieces.c.workdays.label("posted_workdays"),
-               cal.log_days_in(pieces.c.manager_id, pieces.c.a, pieces.c.b).label("log_days"))
-        .subquery("piece_counts")
-    )
+    per_piece = select(
+        pieces.c.period_start,
+        pieces.c.workdays.label("posted_workdays"),
+        cal.log_days_in(pieces.c.manager_id, pieces.c.a, pieces.c.b).label("log_days"),
+    ).subquery("piece_counts")
     per_period = (
-        select(per_piece.c.period_start, func.sum(per_piece.c.posted_workdays).label("posted"),
-               func.sum(per_piece.c.log_days).label("log_days"))
+        select(
+            per_piece.c.period_start,
+            func.sum(per_piece.c.posted_workdays).label("posted"),
+            func.sum(per_piece.c.log_days).label("log_days"),
+        )
         .group_by(per_piece.c.period_start)
         .subquery("period_counts")
     )
     # As in completeness(): all posted days with a log, minus the few that are not workdays.
     off_days = cal.workday_dates(span.start, span.end, workday=False)
-    logged_off = cal.posted_log_days_by_period(spans, periods, span.start, span.end,
-                                               lambda logs: logs.c.date.in_(off_days))
+    logged_off = cal.posted_log_days_by_period(
+        spans, periods, span.start, span.end, lambda logs: logs.c.date.in_(off_days)
+    )
     query = (
-        select(per_period.c.period_start, per_period.c.posted,
-               per_period.c.log_days - func.coalesce(logged_off.c.log_days, 0))
+        select(
+            per_period.c.period_start,
+            per_period.c.posted,
+            per_period.c.log_days - func.coalesce(logged_off.c.log_days, 0),
+        )
         .join_from(per_period, logged_off, logged_off.c.period_start == per_period.c.period_start, isouter=True)
         .where(per_period.c.posted > 0)
         .order_by(per_period.c.period_start)
@@ -123,7 +150,9 @@ def problem_closure(conn: Connection, window: Window, settings: dict, scope: Sco
     """Logs dated in the window with non-blank problems; closed = status done."""
     query = (
         select(
-            Manager.employee_no, Manager.name, Manager.team,
+            Manager.employee_no,
+            Manager.name,
+            Manager.team,
             func.count().label("with_problems"),
             func.sum(case((WorkLog.status == "done", 1), else_=0)).label("closed"),
         )
@@ -147,8 +176,14 @@ def open_problems(conn: Connection, as_of: dt.date, scope: Scope = Scope()) -> p
     """
     query = (
         select(
-            Manager.employee_no, Manager.name, Customer.account_no, Customer.name.label("customer"),
-            WorkLog.date, WorkLog.problems, WorkLog.measures, WorkLog.status,
+            Manager.employee_no,
+            Manager.name,
+            Customer.account_no,
+            Customer.name.label("customer"),
+            WorkLog.date,
+            WorkLog.problems,
+            WorkLog.measures,
+            WorkLog.status,
             days_between(WorkLog.date, cal.date_param(as_of)).label("age_days"),
         )
         .join_from(WorkLog, Manager, Manager.id == WorkLog.manager_id)
@@ -171,8 +206,17 @@ def manager_logs(conn: Connection, window: Window, employee_no: str, scope: Scop
     As in open_problems, the town filter applies to the log's customer.
     """
     query = (
-        select(WorkLog.date, Customer.account_no, Customer.name.label("customer"), WorkLog.on_site,
-               WorkLog.hours, WorkLog.content, WorkLog.problems, WorkLog.measures, WorkLog.status)
+        select(
+            WorkLog.date,
+            Customer.account_no,
+            Customer.name.label("customer"),
+            WorkLog.on_site,
+            WorkLog.hours,
+            WorkLog.content,
+            WorkLog.problems,
+            WorkLog.measures,
+            WorkLog.status,
+        )
         .join_from(WorkLog, Manager, Manager.id == WorkLog.manager_id)
         .join(Customer, Customer.id == WorkLog.customer_id)
         .where(Manager.employee_no == employee_no, WorkLog.date.between(window.start, window.end))
@@ -188,8 +232,7 @@ def manager_logs(conn: Connection, window: Window, employee_no: str, scope: Scop
 def completeness_section(conn: Connection, window: Window, settings: dict) -> dict:
     """The report's `log_completeness` section."""
     result = completeness(conn, window, settings)
-    return {"posted_workdays": result.posted_workdays, "logged_workdays": result.logged_workdays,
-            "rate": result.rate}
+    return {"posted_workdays": result.posted_workdays, "logged_workdays": result.logged_workdays, "rate": result.rate}
 
 
 def closure_section(conn: Connection, window: Window, settings: dict) -> dict:

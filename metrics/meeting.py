@@ -27,6 +27,7 @@ and calendar_years names the years whose holiday arrangement is due and
 missing on as_of (data_access.calendar.years_to_load: this year, and from 1 November next year,
 when neither chinese-calendar nor the office covers it); the office owns it.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -58,8 +59,16 @@ CONNECTION_TEAM_OWNER = "@connection_team"
 NEEDS_LOOKBACK_DAYS = 30  # the needs window when no meeting has been held yet
 NAME_SEPARATOR = "、"
 
-SECTIONS = ("open_problems", "applications", "expert_calls", "expert_coverage", "managers_behind",
-            "new_needs", "open_cases", "action_items")
+SECTIONS = (
+    "open_problems",
+    "applications",
+    "expert_calls",
+    "expert_coverage",
+    "managers_behind",
+    "new_needs",
+    "open_cases",
+    "action_items",
+)
 NEED_KINDS = ("capacity_increase", "basic_charge", "surge")
 
 
@@ -113,8 +122,11 @@ def posted_managers(conn: Connection, account_nos, as_of: dt.date) -> dict[str, 
         select(Customer.account_no, Manager.name)
         .join(Posting, Posting.customer_id == Customer.id)
         .join(Manager, Manager.id == Posting.manager_id)
-        .where(Customer.account_no.in_(account_nos), Posting.start_date <= as_of,
-               (Posting.end_date.is_(None)) | (Posting.end_date >= as_of))
+        .where(
+            Customer.account_no.in_(account_nos),
+            Posting.start_date <= as_of,
+            (Posting.end_date.is_(None)) | (Posting.end_date >= as_of),
+        )
         .distinct()
         .order_by(Customer.account_no, Manager.name)
     )
@@ -148,9 +160,21 @@ def open_problems(conn: Connection, as_of: dt.date, scope: Scope = Scope()) -> p
     return frame
 
 
-APPLICATION_COLUMNS = ["app_no", "account_no", "name", "supply", "resident_served", "applied_on",
-                       "current_stage", "current_workdays", "current_limit", "stalled", "over_stages",
-                       "owner", "age_days"]
+APPLICATION_COLUMNS = [
+    "app_no",
+    "account_no",
+    "name",
+    "supply",
+    "resident_served",
+    "applied_on",
+    "current_stage",
+    "current_workdays",
+    "current_limit",
+    "stalled",
+    "over_stages",
+    "owner",
+    "age_days",
+]
 
 
 def applications_behind(conn: Connection, as_of: dt.date, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
@@ -163,9 +187,7 @@ def applications_behind(conn: Connection, as_of: dt.date, settings: dict, scope:
     checked = lead_time.GRID_STAGES
     found = lead_time.over_limit(conn, Window(as_of, as_of), settings, scope, checked=checked)
     frame = found[found["energized_on"].isna()].copy()
-    frame["over_stages"] = [
-        [stage for stage in checked if getattr(row, f"{stage}_over")] for row in frame.itertuples()
-    ]
+    frame["over_stages"] = [[stage for stage in checked if getattr(row, f"{stage}_over")] for row in frame.itertuples()]
     frame["age_days"] = _age(as_of, frame["applied_on"])
     frame = _customer_owner(conn, frame, as_of, CONNECTION_TEAM_OWNER)
     frame = frame.sort_values(["age_days", "app_no"], ascending=[False, True], ignore_index=True)
@@ -187,15 +209,32 @@ def thin_specialties(conn: Connection, settings: dict) -> pd.DataFrame:
     cover = experts.coverage(conn, settings)
     minimum = int(settings["min_experts_per_specialty"])
     rows = [
-        {"specialty": code, "active_experts": cover.by_specialty[code], "minimum": minimum,
-         "owner": OFFICE_OWNER, "age_days": None}
-        for code in SPECIALTIES if cover.by_specialty[code] < minimum
+        {
+            "specialty": code,
+            "active_experts": cover.by_specialty[code],
+            "minimum": minimum,
+            "owner": OFFICE_OWNER,
+            "age_days": None,
+        }
+        for code in SPECIALTIES
+        if cover.by_specialty[code] < minimum
     ]
     return pd.DataFrame(rows, columns=["specialty", "active_experts", "minimum", "owner", "age_days"])
 
 
-BEHIND_COLUMNS = ["employee_no", "name", "team", "issue", "week_start", "required", "on_site_days",
-                  "month", "deadline", "owner", "age_days"]
+BEHIND_COLUMNS = [
+    "employee_no",
+    "name",
+    "team",
+    "issue",
+    "week_start",
+    "required",
+    "on_site_days",
+    "month",
+    "deadline",
+    "owner",
+    "age_days",
+]
 
 
 def managers_behind(conn: Connection, as_of: dt.date, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
@@ -232,8 +271,7 @@ def _missing_plans(conn: Connection, as_of: dt.date, settings: dict, scope: Scop
 NEEDS_COLUMNS = ["kind", "account_no", "name", "month", "finding", "owner", "age_days"]
 
 
-def new_needs(conn: Connection, window: Window, as_of: dt.date, settings: dict,
-              scope: Scope = Scope()) -> pd.DataFrame:
+def new_needs(conn: Connection, window: Window, as_of: dt.date, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
     """Needs flagged in the window; month = the month that raised it (capacity: the peak month,
     surge: the surge month, basic charge: the window's start); age from that day."""
     capacity, charge = needs.demand_findings(conn, window, settings, scope)
@@ -257,8 +295,15 @@ def open_cases(conn: Connection, as_of: dt.date, scope: Scope = Scope()) -> pd.D
     """Needs cases opened by as_of and still open (new, confirmed, proposed), oldest first; owner = the
     managers posted to the customer on as_of (else the office); age from the day it was opened."""
     query = (
-        select(NeedCase.id, Customer.account_no, Customer.name, NeedCase.rule, NeedCase.status, NeedCase.opened_on,
-               NeedCase.last_month)
+        select(
+            NeedCase.id,
+            Customer.account_no,
+            Customer.name,
+            NeedCase.rule,
+            NeedCase.status,
+            NeedCase.opened_on,
+            NeedCase.last_month,
+        )
         .join(Customer, Customer.id == NeedCase.customer_id)
         .where(NeedCase.status.in_(OPEN_CASE_STATUSES), NeedCase.opened_on <= as_of)
         .order_by(NeedCase.opened_on, NeedCase.id)
@@ -272,15 +317,33 @@ def open_cases(conn: Connection, as_of: dt.date, scope: Scope = Scope()) -> pd.D
     return frame[CASE_COLUMNS]
 
 
-ACTION_COLUMNS = ["id", "version", "meeting_id", "held_on", "title", "description", "owner", "due_date",
-                  "overdue", "age_days"]
+ACTION_COLUMNS = [
+    "id",
+    "version",
+    "meeting_id",
+    "held_on",
+    "title",
+    "description",
+    "owner",
+    "due_date",
+    "overdue",
+    "age_days",
+]
 
 
 def open_action_items(conn: Connection, as_of: dt.date) -> pd.DataFrame:
     """Open action items of meetings held on or before as_of: overdue and earliest due first."""
     query = (
-        select(ActionItem.id, ActionItem.version, ActionItem.meeting_id, Meeting.held_on, Meeting.title,
-               ActionItem.description, ActionItem.owner, ActionItem.due_date)
+        select(
+            ActionItem.id,
+            ActionItem.version,
+            ActionItem.meeting_id,
+            Meeting.held_on,
+            Meeting.title,
+            ActionItem.description,
+            ActionItem.owner,
+            ActionItem.due_date,
+        )
         .join(Meeting, Meeting.id == ActionItem.meeting_id)
         .where(ActionItem.status == "open", Meeting.held_on <= as_of)
         .order_by(ActionItem.due_date.is_(None), ActionItem.due_date, Meeting.held_on, ActionItem.id)
@@ -306,8 +369,9 @@ def coming_outages(conn: Connection, as_of: dt.date, scope: Scope = Scope()) -> 
     coordinates them. Listed beside the agenda, not one of its counted sections. A town or team
     scope keeps the customers in scope during that month (metrics.sql.scoped_customer_ids)."""
     month = next_month(as_of)
-    rows = outages.outage_plans(conn, month.start, month.end, statuses=("planned", "agreed"),
-                                customer_ids=scoped_customer_ids(scope, month))
+    rows = outages.outage_plans(
+        conn, month.start, month.end, statuses=("planned", "agreed"), customer_ids=scoped_customer_ids(scope, month)
+    )
     return pd.DataFrame(rows, columns=["id", "version", *OUTAGE_COLUMNS, "entered_by"])[OUTAGE_COLUMNS]
 
 
@@ -325,15 +389,27 @@ def agenda(conn: Connection, as_of: dt.date, settings: dict, scope: Scope = Scop
         "open_cases": open_cases(conn, as_of, scope),
         "action_items": open_action_items(conn, as_of),
     }
-    return Agenda(as_of, last, window, last_full_week(as_of), sections,
-                  calendar_years=years_to_load(coverage(conn), as_of), outages=coming_outages(conn, as_of, scope))
+    return Agenda(
+        as_of,
+        last,
+        window,
+        last_full_week(as_of),
+        sections,
+        calendar_years=years_to_load(coverage(conn), as_of),
+        outages=coming_outages(conn, as_of, scope),
+    )
 
 
 # Each section's count as a figure of the catalogue (metrics.figures; as_of figures name the agenda date).
 SECTION_FIGURES = {
-    "open_problems": "open_problems", "applications": "agenda_applications", "expert_calls": "open_expert_calls",
-    "expert_coverage": "thin_specialties", "managers_behind": "agenda_managers_behind",
-    "new_needs": "agenda_new_needs", "open_cases": "agenda_open_cases", "action_items": "agenda_action_items",
+    "open_problems": "open_problems",
+    "applications": "agenda_applications",
+    "expert_calls": "open_expert_calls",
+    "expert_coverage": "thin_specialties",
+    "managers_behind": "agenda_managers_behind",
+    "new_needs": "agenda_new_needs",
+    "open_cases": "agenda_open_cases",
+    "action_items": "agenda_action_items",
 }
 
 

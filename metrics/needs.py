@@ -16,6 +16,7 @@ which the UI turns into words (`ui.needs_text`, words in `ui/words/needs_finding
 report's section returns account numbers only. How the queries are kept fast and what was tried:
 docs/performance.md, "Design notes moved from code".
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -155,8 +156,17 @@ def capacity_finding(row, ratio: float) -> tuple:
     parts = []
     if row.over_months > 0:
         code = "over_capacity_months" if row.over_months > 1 else "over_capacity"
-        parts.append((code, {"month": _month_text(row.peak_month), "peak_demand_kw": row.peak_demand_kw,
-                             "capacity_kva": row.capacity_kva, "over_months": row.over_months}))
+        parts.append(
+            (
+                code,
+                {
+                    "month": _month_text(row.peak_month),
+                    "peak_demand_kw": row.peak_demand_kw,
+                    "capacity_kva": row.capacity_kva,
+                    "over_months": row.over_months,
+                },
+            )
+        )
     if row.last3_min_ratio >= ratio - ROUNDING:  # NaN (fewer than 3 months) compares False
         parts.append(("sustained_load", {"ratio": ratio}))
     return tuple(parts)
@@ -196,9 +206,19 @@ def _charge_costs(stats, settings: dict) -> dict:
 def charge_finding(row) -> tuple:
     """The basic-charge finding of `row` (billing_mode, suggested_mode, months, current_cost, saving,
     saving_share, annual_saving) as one (code, parameters) pair."""
-    return (("charge_to_" + row.suggested_mode,
-             {"months": row.months, "current_cost": row.current_cost, "other_cost": row.current_cost - row.saving,
-              "saving": row.saving, "saving_share": row.saving_share, "annual_saving": row.annual_saving}),)
+    return (
+        (
+            "charge_to_" + row.suggested_mode,
+            {
+                "months": row.months,
+                "current_cost": row.current_cost,
+                "other_cost": row.current_cost - row.saving,
+                "saving": row.saving,
+                "saving_share": row.saving_share,
+                "annual_saving": row.annual_saving,
+            },
+        ),
+    )
 
 
 # --- per customer: the figures both rules read ---------------------------------------------------
@@ -208,10 +228,16 @@ def _demand_aggregates(in_window=None) -> list:
     """count, peak, lowest and total max demand per customer, over the rows where `in_window` holds
     (all rows read when None). Rows without max demand do not count."""
     demand = Consumption.max_demand_kw
-    aggregates = {"demand_months": func.count(demand), "peak_demand_kw": func.max(demand),
-                  "low_demand_kw": func.min(demand), "total_demand_kw": func.sum(demand)}
-    return [(aggregate if in_window is None else aggregate.filter(in_window)).label(name)
-            for name, aggregate in aggregates.items()]
+    aggregates = {
+        "demand_months": func.count(demand),
+        "peak_demand_kw": func.max(demand),
+        "low_demand_kw": func.min(demand),
+        "total_demand_kw": func.sum(demand),
+    }
+    return [
+        (aggregate if in_window is None else aggregate.filter(in_window)).label(name)
+        for name, aggregate in aggregates.items()
+    ]
 
 
 def _per_customer(window: Window, scope: Scope, pivot_months: list[dt.date] | None = None, dialect: str = ""):
@@ -227,17 +253,22 @@ def _per_customer(window: Window, scope: Scope, pivot_months: list[dt.date] | No
     else:
         first = window.start
         columns = _demand_aggregates()
-    query = (select(Consumption.customer_id, *columns)
-             .where(month_in_customer_order().between(first, window.end))
-             .group_by(Consumption.customer_id))
+    query = (
+        select(Consumption.customer_id, *columns)
+        .where(month_in_customer_order().between(first, window.end))
+        .group_by(Consumption.customer_id)
+    )
     return _scoped(query, Consumption.customer_id, scope, window).subquery("per_customer")
 
 
 def _window_demand_rows(customer_id, window: Window):
     """The customer's window months with max demand, as an alias and a condition (for subqueries)."""
     months = aliased(Consumption)
-    condition = and_(months.customer_id == customer_id, months.month.between(window.start, window.end),
-                     months.max_demand_kw.is_not(None))
+    condition = and_(
+        months.customer_id == customer_id,
+        months.month.between(window.start, window.end),
+        months.max_demand_kw.is_not(None),
+    )
     return months, condition
 
 
@@ -245,8 +276,14 @@ def _last3_min_demand(stats, window: Window):
     """The lowest max demand of the customer's last 3 window months with max demand (correlated)."""
     months, condition = _window_demand_rows(stats.c.customer_id, window)
     # correlate() explicitly: the reference to stats sits two levels down.
-    last3 = (select(months.max_demand_kw.label("demand")).where(condition).correlate(stats)
-             .order_by(months.month.desc()).limit(WATCH_MONTHS).subquery())
+    last3 = (
+        select(months.max_demand_kw.label("demand"))
+        .where(condition)
+        .correlate(stats)
+        .order_by(months.month.desc())
+        .limit(WATCH_MONTHS)
+        .subquery()
+    )
     return select(func.min(last3.c.demand)).scalar_subquery()
 
 
@@ -260,12 +297,21 @@ def _billed_demand(stats, window: Window):
     months, condition = _window_demand_rows(stats.c.customer_id, window)
     demand = months.max_demand_kw
     floored = select(func.sum(case((demand >= floor, demand), else_=floor))).where(condition)
-    return case((stats.c.demand_months == 0, null()), (stats.c.low_demand_kw >= floor, stats.c.total_demand_kw),
-                else_=floored.scalar_subquery())
+    return case(
+        (stats.c.demand_months == 0, null()),
+        (stats.c.low_demand_kw >= floor, stats.c.total_demand_kw),
+        else_=floored.scalar_subquery(),
+    )
 
 
-def _needs_stats(window: Window, settings: dict, scope: Scope, rules: tuple[str, ...] = ("capacity", "charge"),
-                 pivot_months: list[dt.date] | None = None, dialect: str = ""):
+def _needs_stats(
+    window: Window,
+    settings: dict,
+    scope: Scope,
+    rules: tuple[str, ...] = ("capacity", "charge"),
+    pivot_months: list[dt.date] | None = None,
+    dialect: str = "",
+):
     """Subquery per customer with consumption: account_no, name, capacity_kva, billing_mode,
     demand_months, peak_demand_kw; for the capacity rule capacity_need (bool), for the charge rule
     billed_demand; given `pivot_months`, surge (bool: some window month surges).
@@ -274,8 +320,15 @@ def _needs_stats(window: Window, settings: dict, scope: Scope, rules: tuple[str,
     correlated look-ups for each use of a column (PostgreSQL and SQLite alike).
     """
     stats = _per_customer(window, scope, pivot_months, dialect)
-    columns = [Customer.account_no, Customer.name, Customer.capacity_kva, Customer.billing_mode,
-               stats.c.customer_id, stats.c.demand_months, stats.c.peak_demand_kw]
+    columns = [
+        Customer.account_no,
+        Customer.name,
+        Customer.capacity_kva,
+        Customer.billing_mode,
+        stats.c.customer_id,
+        stats.c.demand_months,
+        stats.c.peak_demand_kw,
+    ]
     if "capacity" in rules:
         columns.append(capacity_need(stats, window, settings).label("capacity_need"))
     if "charge" in rules:
@@ -283,14 +336,23 @@ def _needs_stats(window: Window, settings: dict, scope: Scope, rules: tuple[str,
     if pivot_months:
         conditions = [condition for *_, condition in surge_terms(stats, pivot_months, settings)]
         columns.append(or_(*conditions).label("surge"))
-    return (select(*columns).join(Customer, Customer.id == stats.c.customer_id)
-            .offset(0).subquery("needs_stats"))
+    return select(*columns).join(Customer, Customer.id == stats.c.customer_id).offset(0).subquery("needs_stats")
 
 
 # --- capacity increase -------------------------------------------------------------------------
 
-CAPACITY_COLUMNS = ["account_no", "name", "capacity_kva", "peak_month", "peak_demand_kw", "peak_ratio",
-                    "over_months", "last3_min_ratio", "rule_code", "finding"]
+CAPACITY_COLUMNS = [
+    "account_no",
+    "name",
+    "capacity_kva",
+    "peak_month",
+    "peak_demand_kw",
+    "peak_ratio",
+    "over_months",
+    "last3_min_ratio",
+    "rule_code",
+    "finding",
+]
 
 
 def capacity_increase(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
@@ -301,13 +363,19 @@ def capacity_increase(conn: Connection, window: Window, settings: dict, scope: S
     over_capacity or sustained_load (over_capacity when both apply); finding: `capacity_finding`.
     """
     stats = _needs_stats(window, settings, scope, rules=("capacity",))
-    query = (select(*_capacity_columns(stats, window)).where(stats.c.capacity_need)
-             .order_by(stats.c.account_no))
+    query = select(*_capacity_columns(stats, window)).where(stats.c.capacity_need).order_by(stats.c.account_no)
     return _capacity_frame(query_frame(conn, query, _CAPACITY_READ), settings)
 
 
-_CAPACITY_READ = ["account_no", "name", "capacity_kva", "peak_month", "peak_demand_kw", "over_months",
-                  "last3_min_demand"]
+_CAPACITY_READ = [
+    "account_no",
+    "name",
+    "capacity_kva",
+    "peak_month",
+    "peak_demand_kw",
+    "over_months",
+    "last3_min_demand",
+]
 
 
 def _capacity_columns(stats, window: Window, when=None) -> list:
@@ -315,13 +383,23 @@ def _capacity_columns(stats, window: Window, when=None) -> list:
     months, in_window = _window_demand_rows(stats.c.customer_id, window)
     peak_month = select(func.min(months.month)).where(in_window, months.max_demand_kw == stats.c.peak_demand_kw)
     over_months = select(func.count()).where(in_window, months.max_demand_kw > stats.c.capacity_kva)
-    looked_up = [peak_month.scalar_subquery(), over_months.scalar_subquery(),
-                 case((stats.c.demand_months >= WATCH_MONTHS, _last3_min_demand(stats, window)))]
+    looked_up = [
+        peak_month.scalar_subquery(),
+        over_months.scalar_subquery(),
+        case((stats.c.demand_months >= WATCH_MONTHS, _last3_min_demand(stats, window))),
+    ]
     if when is not None:
         looked_up = [case((when, column)) for column in looked_up]
     peak, over, last3 = looked_up
-    return [stats.c.account_no, stats.c.name, stats.c.capacity_kva, peak.label("peak_month"), stats.c.peak_demand_kw,
-            over.label("over_months"), last3.label("last3_min_demand")]
+    return [
+        stats.c.account_no,
+        stats.c.name,
+        stats.c.capacity_kva,
+        peak.label("peak_month"),
+        stats.c.peak_demand_kw,
+        over.label("over_months"),
+        last3.label("last3_min_demand"),
+    ]
 
 
 def _capacity_frame(frame: pd.DataFrame, settings: dict) -> pd.DataFrame:
@@ -339,9 +417,21 @@ def _capacity_frame(frame: pd.DataFrame, settings: dict) -> pd.DataFrame:
 
 # --- basic charge ------------------------------------------------------------------------------
 
-BASIC_CHARGE_COLUMNS = ["account_no", "name", "capacity_kva", "billing_mode", "suggested_mode", "months",
-                        "cost_by_capacity", "cost_by_demand", "current_cost", "saving", "saving_share",
-                        "annual_saving", "finding"]
+BASIC_CHARGE_COLUMNS = [
+    "account_no",
+    "name",
+    "capacity_kva",
+    "billing_mode",
+    "suggested_mode",
+    "months",
+    "cost_by_capacity",
+    "cost_by_demand",
+    "current_cost",
+    "saving",
+    "saving_share",
+    "annual_saving",
+    "finding",
+]
 
 
 def basic_charge(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
@@ -353,8 +443,7 @@ def basic_charge(conn: Connection, window: Window, settings: dict, scope: Scope 
     annual_saving = saving × 12 / months (the window months used).
     """
     stats = _needs_stats(window, settings, scope, rules=("charge",))
-    query = (select(*_charge_columns(stats, settings)).where(charge_need(stats, settings))
-             .order_by(stats.c.account_no))
+    query = select(*_charge_columns(stats, settings)).where(charge_need(stats, settings)).order_by(stats.c.account_no)
     return _charge_frame(query_frame(conn, query, _CHARGE_READ))
 
 
@@ -364,9 +453,15 @@ _CHARGE_READ = ["account_no", "name", "capacity_kva", "billing_mode", "months", 
 def _charge_columns(stats, settings: dict) -> list:
     """The columns of _CHARGE_READ."""
     costs = _charge_costs(stats, settings)
-    return [stats.c.account_no, stats.c.name, stats.c.capacity_kva, stats.c.billing_mode,
-            stats.c.demand_months.label("months"), costs["by_capacity"].label("cost_by_capacity"),
-            costs["by_demand"].label("cost_by_demand")]
+    return [
+        stats.c.account_no,
+        stats.c.name,
+        stats.c.capacity_kva,
+        stats.c.billing_mode,
+        stats.c.demand_months.label("months"),
+        costs["by_capacity"].label("cost_by_capacity"),
+        costs["by_demand"].label("cost_by_demand"),
+    ]
 
 
 def _charge_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -382,26 +477,30 @@ def _charge_frame(frame: pd.DataFrame) -> pd.DataFrame:
     frame["annual_saving"] = frame["saving"] * 12 / frame["months"]
     money = ["cost_by_capacity", "cost_by_demand", "current_cost", "saving", "annual_saving"]
     frame[money] = frame[money].astype(float).round(2)
-    rows = _rows(frame, ["billing_mode", "suggested_mode", "months", "current_cost", "saving", "saving_share",
-                         "annual_saving"])
+    rows = _rows(
+        frame, ["billing_mode", "suggested_mode", "months", "current_cost", "saving", "saving_share", "annual_saving"]
+    )
     frame["finding"] = [charge_finding(row) for row in rows]
     return frame[BASIC_CHARGE_COLUMNS].reset_index(drop=True)
 
 
-def demand_findings(conn: Connection, window: Window, settings: dict,
-                    scope: Scope = Scope()) -> tuple[pd.DataFrame, pd.DataFrame]:
+def demand_findings(
+    conn: Connection, window: Window, settings: dict, scope: Scope = Scope()
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(capacity_increase, basic_charge) from one pass over the window's consumption: the per-customer
     demand figures both rules read are worked out once (each function alone works them out again)."""
     stats = _needs_stats(window, settings, scope)
     capacity, charge = stats.c.capacity_need, charge_need(stats, settings)
     flags = [case((capacity, 1), else_=0).label("capacity"), case((charge, 1), else_=0).label("charge")]
     charge_columns = _charge_columns(stats, settings)[3:]  # account_no, name, capacity_kva: in the capacity ones
-    query = (select(*_capacity_columns(stats, window, when=capacity), *charge_columns, *flags)
-             .where(or_(capacity, charge)).order_by(stats.c.account_no))
+    query = (
+        select(*_capacity_columns(stats, window, when=capacity), *charge_columns, *flags)
+        .where(or_(capacity, charge))
+        .order_by(stats.c.account_no)
+    )
     names = [*_CAPACITY_READ, *_CHARGE_READ[3:], "capacity", "charge"]
     frame = query_frame(conn, query, names)
-    return (_capacity_frame(frame[frame["capacity"] == 1], settings),
-            _charge_frame(frame[frame["charge"] == 1]))
+    return (_capacity_frame(frame[frame["capacity"] == 1], settings), _charge_frame(frame[frame["charge"] == 1]))
 
 
 # --- surge -------------------------------------------------------------------------------------
@@ -427,11 +526,15 @@ def _wh_columns(months: list[dt.date], dialect: str) -> list:
     faster (SQLite computes the object once, however many columns read it).
     """
     if dialect != "sqlite":
-        return [func.max(case((Consumption.month == month, _whole_wh(dialect)))).label(f"m{i}")
-                for i, month in enumerate(months)]
+        return [
+            func.max(case((Consumption.month == month, _whole_wh(dialect)))).label(f"m{i}")
+            for i, month in enumerate(months)
+        ]
     by_month = func.json_group_object(Consumption.month, _whole_wh(dialect))
-    return [func.json_extract(by_month, literal(f'$."{month.isoformat()}"', String), type_=BigInteger).label(f"m{i}")
-            for i, month in enumerate(months)]
+    return [
+        func.json_extract(by_month, literal(f'$."{month.isoformat()}"', String), type_=BigInteger).label(f"m{i}")
+        for i, month in enumerate(months)
+    ]
 
 
 def _read_months(window: Window) -> list[dt.date]:
@@ -452,8 +555,11 @@ def _kwh_pivot(window: Window, scope: Scope, dialect: str):
         return None, []
     pivot = _scoped(
         select(Consumption.customer_id, *_wh_columns(read, dialect))
-        .where(month_in_customer_order().between(read[0], window.end)).group_by(Consumption.customer_id),
-        Consumption.customer_id, scope, window,
+        .where(month_in_customer_order().between(read[0], window.end))
+        .group_by(Consumption.customer_id),
+        Consumption.customer_id,
+        scope,
+        window,
     )
     # OFFSET 0 keeps the database from merging the pivot into the outer query, which would
     # compute a month's column again for each surge term that uses it.
@@ -484,8 +590,12 @@ def _surge_months(window: Window, settings: dict, scope: Scope, dialect: str):
     conditions = [condition for *_, condition in surge_terms(pivot, read, settings)]
     surging = select(pivot).where(or_(*conditions)).cte("surging").prefix_with("MATERIALIZED")
     branches = [
-        select(surging.c.customer_id, literal(month, Date).label("month"), (wh / WH_PER_KWH).label("kwh"),
-               (prior / WH_PER_KWH).label("prior_total")).where(condition)
+        select(
+            surging.c.customer_id,
+            literal(month, Date).label("month"),
+            (wh / WH_PER_KWH).label("kwh"),
+            (prior / WH_PER_KWH).label("prior_total"),
+        ).where(condition)
         for month, wh, prior, condition in surge_terms(surging, read, settings)
     ]
     return union_all(*branches).subquery("surge_months")
@@ -508,13 +618,17 @@ def surge(conn: Connection, window: Window, settings: dict, scope: Scope = Scope
         return pd.DataFrame(columns=SURGE_COLUMNS)
     # The customer's columns looked up per surge row: joined, PostgreSQL cannot tell how few rows
     # surge and hashes all customers (~0.1 s at province scale).
-    customer = {column.key: select(column).where(Customer.id == surges.c.customer_id).scalar_subquery()
-                for column in (Customer.account_no, Customer.name)}
-    query = (
-        select(customer["account_no"].label("account_no"), customer["name"].label("name"), surges.c.month,
-               surges.c.kwh, (surges.c.prior_total / PRIOR_MONTHS).label("prior_mean_kwh"))
-        .order_by("account_no", surges.c.month)
-    )
+    customer = {
+        column.key: select(column).where(Customer.id == surges.c.customer_id).scalar_subquery()
+        for column in (Customer.account_no, Customer.name)
+    }
+    query = select(
+        customer["account_no"].label("account_no"),
+        customer["name"].label("name"),
+        surges.c.month,
+        surges.c.kwh,
+        (surges.c.prior_total / PRIOR_MONTHS).label("prior_mean_kwh"),
+    ).order_by("account_no", surges.c.month)
     frame = query_frame(conn, query, ["account_no", "name", "month", "kwh", "prior_mean_kwh"])
     frame[["kwh", "prior_mean_kwh"]] = frame[["kwh", "prior_mean_kwh"]].astype(float)
     frame["ratio"] = frame["kwh"] / frame["prior_mean_kwh"]
@@ -526,8 +640,18 @@ def surge(conn: Connection, window: Window, settings: dict, scope: Scope = Scope
 def surge_finding(row, threshold: float) -> tuple:
     """The surge finding of `row` (month, kwh, prior_mean_kwh, ratio) as one (code, parameters) pair;
     `threshold` is surge_ratio."""
-    return (("surge", {"month": _month_text(row.month), "kwh": row.kwh, "prior_mean_kwh": row.prior_mean_kwh,
-                       "ratio": row.ratio, "threshold": threshold}),)
+    return (
+        (
+            "surge",
+            {
+                "month": _month_text(row.month),
+                "kwh": row.kwh,
+                "prior_mean_kwh": row.prior_mean_kwh,
+                "ratio": row.ratio,
+                "threshold": threshold,
+            },
+        ),
+    )
 
 
 # --- direct trading ----------------------------------------------------------------------------
@@ -535,19 +659,21 @@ def surge_finding(row, threshold: float) -> tuple:
 TRADING_COLUMNS = ["account_no", "name", "voltage_kv", "annual_kwh", "market_status", "finding"]
 
 
-def direct_trading(conn: Connection, settings: dict, scope: Scope = Scope(),
-                   as_of: dt.date | None = None) -> pd.DataFrame:
+def direct_trading(
+    conn: Connection, settings: dict, scope: Scope = Scope(), as_of: dt.date | None = None
+) -> pd.DataFrame:
     """Customers of 10 kV and above with annual_kwh ≥ trading_min_kwh still on agency purchase.
 
     Not windowed; `as_of` (default today) only dates a team scope.
     """
     day = as_of or dt.date.today()
     query = _scoped(
-        select(Customer.account_no, Customer.name, Customer.voltage_kv, Customer.annual_kwh,
-               Customer.market_status)
+        select(Customer.account_no, Customer.name, Customer.voltage_kv, Customer.annual_kwh, Customer.market_status)
         .where(trading_eligible_on_agency(settings))
         .order_by(Customer.account_no),
-        Customer.id, scope, Window(day, day),
+        Customer.id,
+        scope,
+        Window(day, day),
     )
     frame = query_frame(conn, query, TRADING_COLUMNS[:5])
     rows = _rows(frame, ["voltage_kv", "annual_kwh"])
@@ -558,8 +684,12 @@ def direct_trading(conn: Connection, settings: dict, scope: Scope = Scope(),
 def trading_finding(row, minimum: float) -> tuple:
     """The direct-trading finding of `row` (voltage_kv, annual_kwh) as one (code, parameters) pair;
     `minimum` is trading_min_kwh."""
-    return (("direct_trading", {"voltage_kv": row.voltage_kv, "min_kv": MARKET_MIN_KV, "annual_kwh": row.annual_kwh,
-                                "minimum": minimum}),)
+    return (
+        (
+            "direct_trading",
+            {"voltage_kv": row.voltage_kv, "min_kv": MARKET_MIN_KV, "annual_kwh": row.annual_kwh, "minimum": minimum},
+        ),
+    )
 
 
 NEEDS_KEYS = ("capacity_increase", "basic_charge_adjustment", "direct_trading", "surge")
@@ -601,8 +731,9 @@ def demand_lists(conn: Connection, window: Window, settings: dict, *, with_surge
     keys = ("capacity_increase", "basic_charge_adjustment") + (("surge",) if with_surge else ())
     if not read:  # no window months: nothing to screen
         return {key: [] for key in keys}
-    stats = _needs_stats(window, settings, Scope(), pivot_months=read if with_surge else None,
-                         dialect=conn.dialect.name)
+    stats = _needs_stats(
+        window, settings, Scope(), pivot_months=read if with_surge else None, dialect=conn.dialect.name
+    )
     flags = [stats.c.capacity_need, charge_need(stats, settings)] + ([stats.c.surge] if with_surge else [])
     rows = conn.execute(
         select(stats.c.account_no, *(case((flag, 1), else_=0) for flag in flags)).where(or_(*flags))

@@ -4,6 +4,7 @@ Months lying wholly inside the window. A manager-month is due when the manager
 is posted on at least one workday of it; on time when the month's plan was
 submitted on or before day `plan_deadline_day` of that month.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -46,8 +47,11 @@ def _due_months(window: Window, settings: dict, scope: Scope) -> Subquery | None
             case((MonthlyPlan.submitted_on <= months.c.deadline, 1), else_=0).label("on_time"),
         )
         .join_from(posted, months, months.c.period_start == posted.c.period_start)
-        .join(MonthlyPlan, and_(MonthlyPlan.manager_id == posted.c.manager_id,
-                                MonthlyPlan.month == posted.c.period_start), isouter=True)
+        .join(
+            MonthlyPlan,
+            and_(MonthlyPlan.manager_id == posted.c.manager_id, MonthlyPlan.month == posted.c.period_start),
+            isouter=True,
+        )
         .where(posted.c.posted_workdays >= 1)
         .subquery("due_months")
     )
@@ -59,7 +63,12 @@ def plan_status(conn: Connection, window: Window, settings: dict, scope: Scope =
     if due is None:
         return pd.DataFrame(columns=STATUS_COLUMNS)
     query = select(
-        Manager.employee_no, Manager.name, due.c.month, due.c.deadline, due.c.submitted_on, due.c.on_time,
+        Manager.employee_no,
+        Manager.name,
+        due.c.month,
+        due.c.deadline,
+        due.c.submitted_on,
+        due.c.on_time,
     ).join_from(due, Manager, Manager.id == due.c.manager_id)
     frame = query_frame(conn, query, STATUS_COLUMNS)
     frame["on_time"] = frame["on_time"].astype(bool)
@@ -70,9 +79,7 @@ def summary(conn: Connection, window: Window, settings: dict, scope: Scope = Sco
     due_months = _due_months(window, settings, scope)
     if due_months is None:
         return PlanResult(0, 0, None)
-    due, on_time = conn.execute(
-        select(func.count(), func.coalesce(func.sum(due_months.c.on_time), 0))
-    ).one()
+    due, on_time = conn.execute(select(func.count(), func.coalesce(func.sum(due_months.c.on_time), 0))).one()
     return PlanResult(int(due), int(on_time), cal.rate(on_time, due))
 
 

@@ -1,4 +1,5 @@
 """The KPI report of the data contract (section 4): one dict, and a text table for the CLI."""
+
 from __future__ import annotations
 
 import importlib
@@ -71,8 +72,9 @@ def merge_parts(key: str, parts: list[dict]) -> dict:
     return _module(key).merge_section(merged)
 
 
-def build_report_parallel(engine: Engine, window: Window, settings: dict, workers: int = 2,
-                          keys: tuple[str, ...] | None = None) -> dict:
+def build_report_parallel(
+    engine: Engine, window: Window, settings: dict, workers: int = 2, keys: tuple[str, ...] | None = None
+) -> dict:
     """build_report with its sections' queries run side by side (metrics.sql.side_by_side), each on a
     connection of its own: on idle cores about the time of the longest queries instead of their sum.
     `keys` limits the report to those sections (the benchmark times one area at a time).
@@ -81,8 +83,7 @@ def build_report_parallel(engine: Engine, window: Window, settings: dict, worker
     started = sorted(keys, key=lambda key: key not in LONGEST)  # the long queries first, the short fill in
     tasks = [(key, part) for key in started for part in section_parts(key, engine.dialect.name)]
 
-    results = side_by_side(engine, [lambda conn, part=part: part(conn, window, settings) for _, part in tasks],
-                           workers)
+    results = side_by_side(engine, [lambda conn, part=part: part(conn, window, settings) for _, part in tasks], workers)
     report: dict = {"window": {"from": window.start.isoformat(), "to": window.end.isoformat()}}
     for key in keys:
         report[key] = merge_parts(key, [result for (task_key, _), result in zip(tasks, results) if task_key == key])
@@ -90,6 +91,7 @@ def build_report_parallel(engine: Engine, window: Window, settings: dict, worker
 
 
 # ---- text table -------------------------------------------------------------
+
 
 def _label(figure: str) -> str:
     """The catalogue's names of a figure, Chinese then English (metrics.figures)."""
@@ -119,8 +121,10 @@ def _pad(text: str, width: int, right: bool = False) -> str:
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(_width(cell) for cell in column) for column in zip(header, *rows)]
+
     def line(cells):
         return "  ".join(_pad(c, w, right=i > 0) for i, (c, w) in enumerate(zip(cells, widths)))
+
     return [line(header), "  ".join("-" * w for w in widths), *(line(row) for row in rows)]
 
 
@@ -136,12 +140,21 @@ def format_table(report: dict) -> str:
     """A readable text rendering of build_report's dict."""
     window = report["window"]
     out = [f"KPI report 指标报告  {window['from']} – {window['to']}", ""]
-    rows = [[label, _percent(report[key]["rate"]), f"{report[key][num]:,}", f"{report[key][den]:,}"]
-            for label, key, num, den in RATE_ROWS if key in report]
+    rows = [
+        [label, _percent(report[key]["rate"]), f"{report[key][num]:,}", f"{report[key][den]:,}"]
+        for label, key, num, den in RATE_ROWS
+        if key in report
+    ]
     if "experts" in report:
         coverage = report["experts"]["coverage"]
-        rows.append([_label("expert_covered_specialties"), _percent(coverage["rate"]), str(coverage["covered"]),
-                     str(len(coverage["by_specialty"]))])
+        rows.append(
+            [
+                _label("expert_covered_specialties"),
+                _percent(coverage["rate"]),
+                str(coverage["covered"]),
+                str(len(coverage["by_specialty"])),
+            ]
+        )
     out += _table(["KPI", "rate", "count", "of"], rows)
     out += _attendance_lines(report)
     out += _training_lines(report)
@@ -151,8 +164,7 @@ def format_table(report: dict) -> str:
 
 def _attendance_lines(report: dict) -> list[str]:
     by_manager = report.get("attendance", {}).get("by_manager", [])
-    behind = sorted((m for m in by_manager if m["compliant"] < m["due"]),
-                    key=lambda m: (m["rate"], m["employee_no"]))
+    behind = sorted((m for m in by_manager if m["compliant"] < m["due"]), key=lambda m: (m["rate"], m["employee_no"]))
     if not behind:
         return []
     rows = [[m["employee_no"], f"{m['compliant']}/{m['due']}", _percent(m["rate"])] for m in behind[:WORST_MANAGERS]]
@@ -174,36 +186,63 @@ def _other_lines(report: dict) -> list[str]:
     out: list[str] = []
     if "experts" in report:
         experts = report["experts"]
-        out += ["", "专家 experts",
-                "  " + "  ".join(f"{code} {count}" for code, count in experts["coverage"]["by_specialty"].items()),
-                (f"  calls {experts['calls']:,}  closed {experts['closed']:,}  "
-                f"median response {_number(experts['median_response_minutes'], ' min')}")]
+        out += [
+            "",
+            "专家 experts",
+            "  " + "  ".join(f"{code} {count}" for code, count in experts["coverage"]["by_specialty"].items()),
+            (
+                f"  calls {experts['calls']:,}  closed {experts['closed']:,}  "
+                f"median response {_number(experts['median_response_minutes'], ' min')}"
+            ),
+        ]
     if "segments" in report:
-        out += ["", "客户分层 segments",
-                "  " + "  ".join(f"{key} {value:,}" for key, value in report["segments"].items())]
+        out += [
+            "",
+            "客户分层 segments",
+            "  " + "  ".join(f"{key} {value:,}" for key, value in report["segments"].items()),
+        ]
     if "lead_time" in report:
         lead = report["lead_time"]
         out += ["", "接电时长 lead time (days)"]
-        out += _table(["group", "count", "mean", "median"], [
-            [group, f"{lead[group]['count']:,}", _number(lead[group]["mean_days"]),
-             _number(lead[group]["median_days"])] for group in ("resident", "other")])
-        out.append(f"{_label('lead_reduction')} {_number(lead['reduction_days'])} days "
-                   f"(target {LEAD_TIME_REDUCTION_TARGET_DAYS:g})")
+        out += _table(
+            ["group", "count", "mean", "median"],
+            [
+                [
+                    group,
+                    f"{lead[group]['count']:,}",
+                    _number(lead[group]["mean_days"]),
+                    _number(lead[group]["median_days"]),
+                ]
+                for group in ("resident", "other")
+            ],
+        )
+        out.append(
+            f"{_label('lead_reduction')} {_number(lead['reduction_days'])} days "
+            f"(target {LEAD_TIME_REDUCTION_TARGET_DAYS:g})"
+        )
         if "adjusted" in lead:
             out.append(_adjusted_line(lead["adjusted"]))
     if "needs" in report:
-        out += ["", "需求筛查 needs",
-                "  " + "  ".join(f"{key} {len(ids):,}" for key, ids in report["needs"].items())]
+        out += ["", "需求筛查 needs", "  " + "  ".join(f"{key} {len(ids):,}" for key, ids in report["needs"].items())]
     if "value" in report:
         value = report["value"]
-        out += ["", "成效 value",
-                (f"  {_label('value_days_saved')} {_number(value['connection_days_saved'])} "
-                f"(n={value['resident_compared']:,})"),
-                (f"  {_label('value_yuan_saved')} {value['charge_saved_yuan_per_year']:,.0f} "
-                f"(n={value['cases_with_saving']:,})"),
-                f"  {_label('value_needs_converted')} {value['needs_converted']:,} / {value['cases_found']:,}",
-                (f"  {_label('value_resident_applications')} {value['resident_applications']:,} / "
-                f"{value['applications']:,}")]
+        out += [
+            "",
+            "成效 value",
+            (
+                f"  {_label('value_days_saved')} {_number(value['connection_days_saved'])} "
+                f"(n={value['resident_compared']:,})"
+            ),
+            (
+                f"  {_label('value_yuan_saved')} {value['charge_saved_yuan_per_year']:,.0f} "
+                f"(n={value['cases_with_saving']:,})"
+            ),
+            f"  {_label('value_needs_converted')} {value['needs_converted']:,} / {value['cases_found']:,}",
+            (
+                f"  {_label('value_resident_applications')} {value['resident_applications']:,} / "
+                f"{value['applications']:,}"
+            ),
+        ]
     return out
 
 
@@ -211,5 +250,7 @@ def _adjusted_line(adjusted: dict) -> str:
     """The like-for-like reduction with its interval and how many it rests on."""
     interval = adjusted["ci95"]
     shown = "—" if interval is None else f"{interval[0]:,.1f}–{interval[1]:,.1f}"
-    return (f"{_label('lead_adjusted')} {_number(adjusted['reduction_days'])} days (95% CI {shown}; "
-            f"{adjusted['resident_compared']:,} resident-served in {adjusted['strata_compared']} strata)")
+    return (
+        f"{_label('lead_adjusted')} {_number(adjusted['reduction_days'])} days (95% CI {shown}; "
+        f"{adjusted['resident_compared']:,} resident-served in {adjusted['strata_compared']} strata)"
+    )

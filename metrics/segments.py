@@ -4,6 +4,7 @@ A customer can be in several segments; "none" is in no segment. A customer
 is *covered* on a day when it is in a segment and a manager is posted to it
 that day. Screen scopes use the one-day window [as_of, as_of].
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,8 +47,9 @@ def risk_conditions(settings: dict) -> dict:
     return {
         "churn_risk": Customer.churn_risk.is_(True),
         "trading_eligible": trading_eligible_on_agency(settings),
-        "hv_large": and_(Customer.voltage_kv >= settings["risk_min_kv"],
-                         Customer.annual_kwh >= settings["risk_min_kwh"]),
+        "hv_large": and_(
+            Customer.voltage_kv >= settings["risk_min_kv"], Customer.annual_kwh >= settings["risk_min_kwh"]
+        ),
     }
 
 
@@ -126,8 +128,14 @@ _EXACTLY = np.array([[_inclusion_exclusion(names, c) for c in COMBINATIONS] for 
 _MEMBERS = np.array(COMBINATIONS, dtype=int)
 
 
-def combination_table(conn: Connection, as_of: dt.date, settings: dict, scope: Scope = Scope(),
-                      by: str | None = None, towns: tuple[str | None, str | None] | None = None) -> pd.DataFrame:
+def combination_table(
+    conn: Connection,
+    as_of: dt.date,
+    settings: dict,
+    scope: Scope = Scope(),
+    by: str | None = None,
+    towns: tuple[str | None, str | None] | None = None,
+) -> pd.DataFrame:
     """Customers per combination of segments, per town / industry / voltage_kv (`by`) or in all.
 
     towns (first, stop): only the customers whose town is from `first` up to, not including,
@@ -156,7 +164,7 @@ def combination_table(conn: Connection, as_of: dt.date, settings: dict, scope: S
         query = query.group_by(BREAKDOWN_COLUMNS[by]).order_by(func.count().desc(), BREAKDOWN_COLUMNS[by])
     rows = conn.execute(_in_scope(query, scope, as_of)).all()
     groups = [row[0] for row in rows] if by else None
-    counts = np.array([[value or 0 for value in row[len(keys):]] for row in rows], dtype=np.int64)  # NULL: no rows
+    counts = np.array([[value or 0 for value in row[len(keys) :]] for row in rows], dtype=np.int64)  # NULL: no rows
     counts = counts.reshape(len(rows), len(_SEGMENT_SETS))
     covered = _covered(conn, groups, as_of, settings, scope, by, towns)
     table = pd.DataFrame(np.hstack([counts[:, :1], counts @ _EXACTLY, covered]), columns=["total", *LABELS, *COVERED])
@@ -189,8 +197,15 @@ def merge_parts(parts: list[pd.DataFrame], by: str | None = None) -> pd.DataFram
     return table.sort_values(["total", by], ascending=[False, True], kind="stable", ignore_index=True)
 
 
-def _covered(conn: Connection, groups: list | None, as_of: dt.date, settings: dict, scope: Scope,
-             by: str | None, towns: tuple[str | None, str | None] | None = None) -> np.ndarray:
+def _covered(
+    conn: Connection,
+    groups: list | None,
+    as_of: dt.date,
+    settings: dict,
+    scope: Scope,
+    by: str | None,
+    towns: tuple[str | None, str | None] | None = None,
+) -> np.ndarray:
     """The customers with a manager posted on as_of per group (row) and combination (column;
     none is always 0: covered needs a segment)."""
     flags = segment_flags(settings)
@@ -199,7 +214,8 @@ def _covered(conn: Connection, groups: list | None, as_of: dt.date, settings: di
         _town_part(select(*keys, *flags.values(), func.count()), towns)
         .where(Customer.id.in_(posted_customer_ids(as_of)))
         .group_by(*keys, *flags.values()),
-        scope, as_of,
+        scope,
+        as_of,
     )
     position = {} if by is None else {_key(group): row for row, group in enumerate(groups)}
     column = {combination: index for index, combination in enumerate(COMBINATIONS)}
@@ -240,8 +256,15 @@ def counts_of(table: pd.DataFrame) -> dict:
 def overlaps_of(table: pd.DataFrame) -> pd.DataFrame:
     """The overlaps() of all the groups of a combination_table together."""
     customers, covered = table[list(LABELS)].sum(), table[list(COVERED)].sum()
-    rows = [{**dict(zip(SEGMENTS, combination)), "label": label, "customers": int(customers[label]),
-             "covered": int(covered[f"{label}_covered"])} for combination, label in zip(COMBINATIONS, LABELS)]
+    rows = [
+        {
+            **dict(zip(SEGMENTS, combination)),
+            "label": label,
+            "customers": int(customers[label]),
+            "covered": int(covered[f"{label}_covered"]),
+        }
+        for combination, label in zip(COMBINATIONS, LABELS)
+    ]
     frame = pd.DataFrame(rows)
     return frame.sort_values("customers", ascending=False, kind="stable").reset_index(drop=True)
 
@@ -259,8 +282,9 @@ def breakdown_of(table: pd.DataFrame, by: str) -> pd.DataFrame:
     return counts_from(table)[[by, *COUNT_KEYS]].reset_index(drop=True)
 
 
-def breakdown(conn: Connection, as_of: dt.date, settings: dict, scope: Scope = Scope(),
-              by: str = "town") -> pd.DataFrame:
+def breakdown(
+    conn: Connection, as_of: dt.date, settings: dict, scope: Scope = Scope(), by: str = "town"
+) -> pd.DataFrame:
     """Segment counts per town, industry or voltage level; largest groups first."""
     return breakdown_of(combination_table(conn, as_of, settings, scope, by), by)
 
@@ -274,8 +298,9 @@ def _current_managers(as_of: dt.date):
         select(
             Posting.customer_id,
             Manager.name.label("manager"),
-            func.row_number().over(partition_by=Posting.customer_id,
-                                   order_by=(Posting.start_date.desc(), Manager.employee_no)).label("rank"),
+            func.row_number()
+            .over(partition_by=Posting.customer_id, order_by=(Posting.start_date.desc(), Manager.employee_no))
+            .label("rank"),
         )
         .join(Manager, Manager.id == Posting.manager_id)
         .where(Posting.start_date <= as_of, or_(Posting.end_date.is_(None), Posting.end_date >= as_of))
@@ -289,12 +314,32 @@ def _search_condition(search: str):
     return or_(Customer.account_no.ilike(pattern, escape="\\"), Customer.name.ilike(pattern, escape="\\"))
 
 
-LIST_COLUMNS = ["account_no", "name", "town", "industry", "voltage_kv", "capacity_kva", "annual_kwh",
-                "star_rating", "is_star", "is_potential", "is_risk", "risk_reasons", "manager"]
+LIST_COLUMNS = [
+    "account_no",
+    "name",
+    "town",
+    "industry",
+    "voltage_kv",
+    "capacity_kva",
+    "annual_kwh",
+    "star_rating",
+    "is_star",
+    "is_potential",
+    "is_risk",
+    "risk_reasons",
+    "manager",
+]
 
 
-def customer_list(conn: Connection, as_of: dt.date, settings: dict, scope: Scope = Scope(),
-                  segment: str | None = None, search: str | None = None, limit: int | None = None) -> pd.DataFrame:
+def customer_list(
+    conn: Connection,
+    as_of: dt.date,
+    settings: dict,
+    scope: Scope = Scope(),
+    segment: str | None = None,
+    search: str | None = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
     """Customers with their segment flags, sorted by account_no.
 
     segment: star / potential / risk / none / covered (None = all); search: part of account_no or name.
@@ -306,9 +351,18 @@ def customer_list(conn: Connection, as_of: dt.date, settings: dict, scope: Scope
     managers = _current_managers(as_of)
     query = (
         select(
-            Customer.account_no, Customer.name, Customer.town, Customer.industry, Customer.voltage_kv,
-            Customer.capacity_kva, Customer.annual_kwh, Customer.star_rating,
-            flagged.c.star, flagged.c.potential, flagged.c.risk, flagged.c.risk_reasons,
+            Customer.account_no,
+            Customer.name,
+            Customer.town,
+            Customer.industry,
+            Customer.voltage_kv,
+            Customer.capacity_kva,
+            Customer.annual_kwh,
+            Customer.star_rating,
+            flagged.c.star,
+            flagged.c.potential,
+            flagged.c.risk,
+            flagged.c.risk_reasons,
             managers.c.manager,
         )
         .join(flagged, flagged.c.id == Customer.id)

@@ -1,4 +1,5 @@
 """Portable SQL pieces: the same expression on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -30,10 +31,7 @@ def _days_between_default(element, compiler, **kw):
 @compiles(days_between, "sqlite")
 def _days_between_sqlite(element, compiler, **kw):
     earlier, later = list(element.clauses)
-    return (
-        f"CAST(julianday({compiler.process(later, **kw)}) - "
-        f"julianday({compiler.process(earlier, **kw)}) AS INTEGER)"
-    )
+    return f"CAST(julianday({compiler.process(later, **kw)}) - julianday({compiler.process(earlier, **kw)}) AS INTEGER)"
 
 
 class minutes_between(FunctionElement):
@@ -46,19 +44,13 @@ class minutes_between(FunctionElement):
 @compiles(minutes_between)
 def _minutes_between_default(element, compiler, **kw):
     earlier, later = list(element.clauses)
-    return (
-        f"(EXTRACT(EPOCH FROM ({compiler.process(later, **kw)} - "
-        f"{compiler.process(earlier, **kw)})) / 60.0)"
-    )
+    return f"(EXTRACT(EPOCH FROM ({compiler.process(later, **kw)} - {compiler.process(earlier, **kw)})) / 60.0)"
 
 
 @compiles(minutes_between, "sqlite")
 def _minutes_between_sqlite(element, compiler, **kw):
     earlier, later = list(element.clauses)
-    return (
-        f"((julianday({compiler.process(later, **kw)}) - "
-        f"julianday({compiler.process(earlier, **kw)})) * 1440.0)"
-    )
+    return f"((julianday({compiler.process(later, **kw)}) - julianday({compiler.process(earlier, **kw)})) * 1440.0)"
 
 
 def median_select(values):
@@ -78,8 +70,7 @@ def median_select(values):
 
 def posted_on_window(window: Window) -> ColumnElement[bool]:
     """Postings overlapping the window."""
-    return and_(Posting.start_date <= window.end,
-                or_(Posting.end_date.is_(None), Posting.end_date >= window.start))
+    return and_(Posting.start_date <= window.end, or_(Posting.end_date.is_(None), Posting.end_date >= window.start))
 
 
 def scoped_manager_ids(scope: Scope, window: Window):
@@ -144,6 +135,7 @@ def side_by_side(engine: Engine, reads, workers: int = 2) -> list:
     so on idle cores two take about the time of the longer one. Put the longest first. Each
     connection reads its own snapshot: a write landing meanwhile can show in some results only.
     """
+
     def run(read):
         with engine.connect() as conn:
             return read(conn)

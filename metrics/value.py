@@ -10,6 +10,7 @@
   customers, of applications accepted in the window.
 Every part is SQL aggregates (metrics.lead_time, metrics.cases), the same on SQLite and PostgreSQL.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import case, func, select
@@ -20,14 +21,24 @@ from metrics import cases, lead_time
 from metrics.sql import scoped_customer_ids
 from metrics.window import Scope, Window
 
-KEYS = ("connection_days_saved", "like_for_like_days", "resident_compared", "charge_saved_yuan_per_year",
-        "cases_with_saving", "needs_converted", "cases_found", "resident_applications", "applications")
+KEYS = (
+    "connection_days_saved",
+    "like_for_like_days",
+    "resident_compared",
+    "charge_saved_yuan_per_year",
+    "cases_with_saving",
+    "needs_converted",
+    "cases_found",
+    "resident_applications",
+    "applications",
+)
 
 
 def resident_applications(conn: Connection, window: Window, scope: Scope = Scope()) -> tuple[int, int]:
     """(resident-served, all) applications accepted in the window."""
-    query = select(func.coalesce(func.sum(case((Application.resident_served.is_(True), 1), else_=0)), 0),
-                   func.count()).where(Application.applied_on.between(window.start, window.end))
+    query = select(
+        func.coalesce(func.sum(case((Application.resident_served.is_(True), 1), else_=0)), 0), func.count()
+    ).where(Application.applied_on.between(window.start, window.end))
     customers = scoped_customer_ids(scope, window)
     if customers is not None:
         query = query.where(Application.customer_id.in_(customers))
@@ -43,11 +54,17 @@ def value(conn: Connection, window: Window, settings: dict, scope: Scope = Scope
     realised = cases.realised(conn, window, scope)
     found = cases.conversion(conn, window, scope)["found"]
     resident, total = resident_applications(conn, window, scope)
-    return {"connection_days_saved": saved, "like_for_like_days": days,
-            "resident_compared": adjusted.resident_compared,
-            "charge_saved_yuan_per_year": realised["yuan_saved_per_year"], "cases_with_saving": realised["with_yuan"],
-            "needs_converted": realised["done"], "cases_found": found,
-            "resident_applications": resident, "applications": total}
+    return {
+        "connection_days_saved": saved,
+        "like_for_like_days": days,
+        "resident_compared": adjusted.resident_compared,
+        "charge_saved_yuan_per_year": realised["yuan_saved_per_year"],
+        "cases_with_saving": realised["with_yuan"],
+        "needs_converted": realised["done"],
+        "cases_found": found,
+        "resident_applications": resident,
+        "applications": total,
+    }
 
 
 def section(conn: Connection, window: Window, settings: dict) -> dict:

@@ -1,4 +1,5 @@
 """The reporting window and the town/team scope shared by every KPI."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """Alembic environment: runs against the engine handed over by data_access.db."""
+
 from alembic import context
 
 from data_access.db import make_engine

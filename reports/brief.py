@@ -6,6 +6,7 @@ are drawn with fpdf2's own rectangles, so no browser or plotting backend
 is needed. Chinese text needs a CJK font: Noto Sans CJK (Debian package
 fonts-noto-cjk, a .ttc collection) or another one found by find_cjk_font().
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,10 +33,16 @@ MAX_ROWS_PER_SECTION = 25  # the brief lists the oldest items; the screen has th
 FONT_ENV = "DASHBOARD_CJK_FONT"  # optional override: a .ttf/.otf/.ttc path
 # (path, face index in a collection). Noto Sans CJK .ttc: index 2 is Simplified Chinese (SC).
 FONT_CANDIDATES: tuple[tuple[str, str, int], ...] = (
-    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-     "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc", 2),
-    ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
-     "/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc", 2),
+    (
+        "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+        "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+        2,
+    ),
+    (
+        "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+        "/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc",
+        2,
+    ),
     ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "", 0),
     ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", "", 0),
 )
@@ -169,7 +176,7 @@ LABELS = {
         "no": "no",
         "since": "New needs found from {0} to {1}",
         "calendar_missing": "The holiday calendar does not cover {0}: the office is to load the State Council's "
-                            "arrangement, else workdays are Monday to Friday.",
+        "arrangement, else workdays are Monday to Friday.",
     },
 }
 
@@ -249,12 +256,18 @@ def _value(value, kind: str, lab: dict) -> str:
 
 # What each judged figure rests on (figure keys; the smallest counts): below the min_sample_size
 # setting its value is marked as a small sample, as on the screens.
-SAMPLE_SIZES = {"attendance_rate": ("attendance_due",), "log_completeness_rate": ("log_posted_workdays",),
-                "problem_closure_rate": ("problems_found",), "training_rate": ("training_managers",),
-                "monthly_plans_rate": ("plans_due",), "lead_resident_mean": ("lead_resident_count",),
-                "lead_other_mean": ("lead_other_count",),
-                "lead_reduction": ("lead_resident_count", "lead_other_count"),
-                "lead_adjusted": ("lead_adjusted_compared",), "value_days_saved": ("lead_adjusted_compared",)}
+SAMPLE_SIZES = {
+    "attendance_rate": ("attendance_due",),
+    "log_completeness_rate": ("log_posted_workdays",),
+    "problem_closure_rate": ("problems_found",),
+    "training_rate": ("training_managers",),
+    "monthly_plans_rate": ("plans_due",),
+    "lead_resident_mean": ("lead_resident_count",),
+    "lead_other_mean": ("lead_other_count",),
+    "lead_reduction": ("lead_resident_count", "lead_other_count"),
+    "lead_adjusted": ("lead_adjusted_compared",),
+    "value_days_saved": ("lead_adjusted_compared",),
+}
 
 
 def kpi_rows(report: dict, lab: dict, lang: str = "zh", minimum: float = 0) -> list[tuple[str, str, str]]:
@@ -285,15 +298,23 @@ def _heading(pdf: BriefPDF, text: str, size: float = 14) -> None:
     pdf.ln(1.5)
 
 
-def _table(pdf: BriefPDF, header: list[str], rows: list[list[str]], col_widths: tuple[float, ...],
-           size: float = 9) -> None:
+def _table(
+    pdf: BriefPDF, header: list[str], rows: list[list[str]], col_widths: tuple[float, ...], size: float = 9
+) -> None:
     pdf.set_font("cjk", "", size)
     # fpdf2 fills the row cells with the current fill colour: set it, the charts change it.
     pdf.set_fill_color(*ROW_FILL)
     style = FontFace(emphasis="BOLD", fill_color=HEADING_FILL)
-    with pdf.table(col_widths=col_widths, headings_style=style, line_height=size * 0.55,
-                   text_align="LEFT", wrapmode=WrapMode.CHAR, padding=1,
-                   cell_fill_color=ROW_FILL, cell_fill_mode="ROWS") as table:
+    with pdf.table(
+        col_widths=col_widths,
+        headings_style=style,
+        line_height=size * 0.55,
+        text_align="LEFT",
+        wrapmode=WrapMode.CHAR,
+        padding=1,
+        cell_fill_color=ROW_FILL,
+        cell_fill_mode="ROWS",
+    ) as table:
         for values in [header, *rows]:
             row = table.row()
             for value in values:
@@ -301,8 +322,14 @@ def _table(pdf: BriefPDF, header: list[str], rows: list[list[str]], col_widths: 
     pdf.ln(3)
 
 
-def _bar_chart(pdf: BriefPDF, title: str, bars: list[tuple[str, float | None, str]], scale_max: float,
-               marker: float | None = None, colours: list[tuple[int, int, int]] | None = None) -> None:
+def _bar_chart(
+    pdf: BriefPDF,
+    title: str,
+    bars: list[tuple[str, float | None, str]],
+    scale_max: float,
+    marker: float | None = None,
+    colours: list[tuple[int, int, int]] | None = None,
+) -> None:
     """Horizontal bars: (label, value, value text), each in its status colour (colours) or the
     accent; an optional vertical marker line (a target)."""
     label_w, value_w, bar_h, gap = 48.0, 22.0, 5.0, 1.8
@@ -352,22 +379,32 @@ def _charts(pdf: BriefPDF, report: dict, settings: dict, lab: dict, lang: str) -
 
     lead = report["lead_time"]
     means = [lead["resident"]["mean_days"], lead["other"]["mean_days"]]
-    lead_bars = [(lab["resident"], means[0], _num(means[0], lab, "days")),
-                 (lab["other"], means[1], _num(means[1], lab, "days"))]
+    lead_bars = [
+        (lab["resident"], means[0], _num(means[0], lab, "days")),
+        (lab["other"], means[1], _num(means[1], lab, "days")),
+    ]
     top = max([m for m in means if m is not None], default=0)
     _bar_chart(pdf, lab["chart_lead"], lead_bars, math.ceil(top / 10) * 10 or 10)
     pdf.set_font("cjk", "", 9)
-    pdf.cell(0, 5, f"{figures.figure_name('lead_reduction', lang)}: {_num(lead['reduction_days'], lab, 'days')}"
-                   f"（{lab['target'].format(f'{figures.LEAD_TIME_REDUCTION_TARGET_DAYS:g}')}）",
-             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(
+        0,
+        5,
+        f"{figures.figure_name('lead_reduction', lang)}: {_num(lead['reduction_days'], lab, 'days')}"
+        f"（{lab['target'].format(f'{figures.LEAD_TIME_REDUCTION_TARGET_DAYS:g}')}）",
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
     pdf.ln(3)
 
     minimum = settings["min_experts_per_specialty"]
     by_specialty = report["experts"]["coverage"]["by_specialty"]
-    cover_bars = [(agenda_text.specialty_name(code, lang), float(by_specialty.get(code, 0)), str(by_specialty.get(code, 0)))
-                  for code in SPECIALTIES]
-    colours = [figures.rgb(figures.STATUS_COLORS[figures.specialty_status(value, minimum)])
-               for _, value, _ in cover_bars]  # as on the screens
+    cover_bars = [
+        (agenda_text.specialty_name(code, lang), float(by_specialty.get(code, 0)), str(by_specialty.get(code, 0)))
+        for code in SPECIALTIES
+    ]
+    colours = [
+        figures.rgb(figures.STATUS_COLORS[figures.specialty_status(value, minimum)]) for _, value, _ in cover_bars
+    ]  # as on the screens
     scale = max([minimum * 2, *(v for _, v, _ in cover_bars)])
     _bar_chart(pdf, lab["chart_coverage"].format(int(minimum)), cover_bars, scale, marker=minimum, colours=colours)
 
@@ -387,8 +424,13 @@ def _cell_text(value, lab: dict) -> str:
 def _agenda_tables(pdf: BriefPDF, agenda: meeting_metrics.Agenda, lab: dict, lang: str) -> None:
     _heading(pdf, lab["agenda"])
     pdf.set_font("cjk", "", 9)
-    pdf.cell(0, 5, lab["since"].format(agenda.needs_window.start, agenda.needs_window.end),
-             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(
+        0,
+        5,
+        lab["since"].format(agenda.needs_window.start, agenda.needs_window.end),
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
     if agenda.calendar_years:
         years = ("、" if lang == "zh" else ", ").join(map(str, agenda.calendar_years))
         pdf.multi_cell(0, 5, lab["calendar_missing"].format(years), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -409,13 +451,18 @@ def _agenda_tables(pdf: BriefPDF, agenda: meeting_metrics.Agenda, lab: dict, lan
         _table(pdf, [lab[c] for c in table.columns], rows, widths)
         if len(frame) > MAX_ROWS_PER_SECTION:
             pdf.set_font("cjk", "", 8)
-            pdf.cell(0, 4, lab["more"].format(len(frame) - MAX_ROWS_PER_SECTION),
-                     new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.cell(0, 4, lab["more"].format(len(frame) - MAX_ROWS_PER_SECTION), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             pdf.ln(2)
 
 
-def render_brief(report: dict, agenda: meeting_metrics.Agenda, window: Window, settings: dict,
-                 lang: str = "zh", generated_at: dt.datetime | None = None) -> bytes:
+def render_brief(
+    report: dict,
+    agenda: meeting_metrics.Agenda,
+    window: Window,
+    settings: dict,
+    lang: str = "zh",
+    generated_at: dt.datetime | None = None,
+) -> bytes:
     """The PDF bytes from an already computed report dict and agenda."""
     lab = LABELS[lang]
     generated_at = generated_at or dt.datetime.now().replace(microsecond=0)
@@ -426,13 +473,24 @@ def render_brief(report: dict, agenda: meeting_metrics.Agenda, window: Window, s
     pdf.set_font("cjk", "B", 20)
     pdf.cell(0, 12, lab["title"], align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("cjk", "", 10)
-    pdf.cell(0, 6, f"{lab['window']}: {window.start} ~ {window.end}    {lab['as_of']}: {agenda.as_of}    "
-                   f"{lab['generated']}: {generated_at:%Y-%m-%d %H:%M}",
-             align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(
+        0,
+        6,
+        f"{lab['window']}: {window.start} ~ {window.end}    {lab['as_of']}: {agenda.as_of}    "
+        f"{lab['generated']}: {generated_at:%Y-%m-%d %H:%M}",
+        align="C",
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
     pdf.ln(4)
     _heading(pdf, lab["kpis"])
-    _table(pdf, [lab["indicator"], lab["value"], lab["basis"]],
-           [list(row) for row in kpi_rows(report, lab, lang, settings["min_sample_size"])], (34, 18, 48), size=10)
+    _table(
+        pdf,
+        [lab["indicator"], lab["value"], lab["basis"]],
+        [list(row) for row in kpi_rows(report, lab, lang, settings["min_sample_size"])],
+        (34, 18, 48),
+        size=10,
+    )
     _charts(pdf, report, settings, lab, lang)
     _agenda_tables(pdf, agenda, lab, lang)
     return bytes(pdf.output())

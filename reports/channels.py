@@ -11,6 +11,7 @@ A webhook gets one POST of JSON. Its shape follows the robot behind the URL: WeC
 receiver gets both shapes in one body plus "title" and plain "text". A reply that is not 2xx,
 or a JSON reply whose errcode is not 0 (both robots answer HTTP 200 with an errcode), is a failure.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,8 +39,7 @@ class SendError(Exception):
     """A message that did not go out; str() is the reason kept in the delivery log."""
 
 
-def build_email(sender: str, to: str, subject: str, body: str,
-                attachment: tuple[str, bytes] | None = None) -> Message:
+def build_email(sender: str, to: str, subject: str, body: str, attachment: tuple[str, bytes] | None = None) -> Message:
     """The message: a UTF-8 text body (base64), the PDF attachment if any; Chinese subject and sender
     name as RFC 2047 encoded words, a Chinese file name as RFC 2231 filename*.
 
@@ -95,24 +95,33 @@ class EmailSender:
                     self._smtp = self._connect()
                 refused = self._smtp.sendmail(sender, recipients, content)
                 if refused:
-                    raise SendError("refused recipient(s): " + "; ".join(
-                        f"{address} {code} {reason.decode(errors='replace') if isinstance(reason, bytes) else reason}"
-                        for address, (code, reason) in refused.items()))
+                    raise SendError(
+                        "refused recipient(s): "
+                        + "; ".join(
+                            f"{address} {code} {reason.decode(errors='replace') if isinstance(reason, bytes) else reason}"
+                            for address, (code, reason) in refused.items()
+                        )
+                    )
                 return
             except smtplib.SMTPServerDisconnected as error:
                 self._smtp = None  # the server closed an idle connection: open a new one, once
                 if attempt == 2:
                     raise SendError(f"SMTP {self.config.host}:{self.config.port}: {error}") from None
             except smtplib.SMTPResponseException as error:
-                text = error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) \
+                text = (
+                    error.smtp_error.decode(errors="replace")
+                    if isinstance(error.smtp_error, bytes)
                     else str(error.smtp_error)
+                )
                 self.close()
                 raise SendError(f"SMTP {error.smtp_code} {text}".strip()) from None
             except smtplib.SMTPRecipientsRefused as error:
                 raise SendError(f"SMTP refused {', '.join(error.recipients)}") from None
             except (smtplib.SMTPException, OSError) as error:
                 self.close()
-                raise SendError(f"SMTP {self.config.host}:{self.config.port}: {error or type(error).__name__}") from None
+                raise SendError(
+                    f"SMTP {self.config.host}:{self.config.port}: {error or type(error).__name__}"
+                ) from None
 
     def close(self) -> None:
         if self._smtp is not None:
@@ -138,15 +147,20 @@ def webhook_payload(url: str, title: str, markdown: str, text: str) -> dict:
         return {"msgtype": "markdown", "markdown": {"content": markdown}}
     if style == "dingtalk":
         return {"msgtype": "markdown", "markdown": {"title": title, "text": markdown}}
-    return {"msgtype": "markdown", "markdown": {"title": title, "text": markdown, "content": markdown},
-            "title": title, "text": text}
+    return {
+        "msgtype": "markdown",
+        "markdown": {"title": title, "text": markdown, "content": markdown},
+        "title": title,
+        "text": text,
+    }
 
 
 def post_webhook(url: str, payload: dict, timeout: float = DEFAULT_TIMEOUT) -> None:
     """POST the JSON payload; SendError unless the receiver accepted it."""
     data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    request = urllib.request.Request(url, data=data, method="POST",
-                                     headers={"Content-Type": "application/json; charset=utf-8"})
+    request = urllib.request.Request(
+        url, data=data, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
+    )
     where = urlsplit(url).hostname or "webhook"
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:

@@ -26,6 +26,7 @@ Chinese font for the PDF) is reported (the command exits 1) and left due: nothin
 so it goes out at the first run after the setting is fixed. One whose owner removed their email
 address is only noted. The app itself never sends: only this command.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -89,6 +90,7 @@ class RunReport:
 
 # --- schedule ------------------------------------------------------------------------------------
 
+
 def latest_slot(subscription: dict, at: dt.datetime) -> dt.datetime:
     """The subscription's last scheduled moment at or before `at` (each_run: `at`)."""
     at = at.replace(second=0, microsecond=0)
@@ -105,9 +107,10 @@ def latest_slot(subscription: dict, at: dt.datetime) -> dt.datetime:
 def _delivered_slots(conn: Connection, wanted: list[tuple[int, dt.datetime]]) -> set[tuple[int, dt.datetime]]:
     found: set = set()
     for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start:start + CHUNK]
+        chunk = wanted[start : start + CHUNK]
         query = select(Delivery.subscription_id, Delivery.slot).where(
-            Delivery.subscription_id.in_([sid for sid, _ in chunk]), Delivery.slot.in_({slot for _, slot in chunk}))
+            Delivery.subscription_id.in_([sid for sid, _ in chunk]), Delivery.slot.in_({slot for _, slot in chunk})
+        )
         found.update((sid, slot) for sid, slot in conn.execute(query))
     return found
 
@@ -122,6 +125,7 @@ def due_subscriptions(conn: Connection, at: dt.datetime) -> list[tuple[dict, dt.
 
 # --- composing -----------------------------------------------------------------------------------
 
+
 def _told(conn: Connection, subscription_ids: list[int], found: list) -> set[tuple]:
     """(subscription_id, rule, subject, period) already told, for the alerts found in this run."""
     told: set = set()
@@ -133,7 +137,8 @@ def _told(conn: Connection, subscription_ids: list[int], found: list) -> set[tup
         names = sorted(set(names))
         for start in range(0, len(names), CHUNK):
             query = select(DeliveryItem.subscription_id, DeliveryItem.subject, DeliveryItem.period).where(
-                DeliveryItem.rule == rule, DeliveryItem.subject.in_(names[start:start + CHUNK]))
+                DeliveryItem.rule == rule, DeliveryItem.subject.in_(names[start : start + CHUNK])
+            )
             if len(ids) <= CHUNK:
                 query = query.where(DeliveryItem.subscription_id.in_(ids))
             told.update((sid, rule, subject, period) for sid, subject, period in conn.execute(query))
@@ -185,8 +190,11 @@ class Composer:
         """The headline figures of every scope, both windows, read on two connections at once."""
         scopes = [scope for scope in dict.fromkeys(scopes) if scope not in self._figures]
         windows = (self.window, self.window.previous())
-        reads = [lambda conn, scope=scope, window=window: headline.figures(conn, window, self.settings, scope)
-                 for scope in scopes for window in windows]
+        reads = [
+            lambda conn, scope=scope, window=window: headline.figures(conn, window, self.settings, scope)
+            for scope in scopes
+            for window in windows
+        ]
         results = iter(side_by_side(self.engine, reads))
         for scope in scopes:
             now, before = next(results), next(results)
@@ -201,8 +209,9 @@ class Composer:
             return
         url = self.engine.url.render_as_string(hide_password=False)
         self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-        self._pdf_job = self._pool.submit(render_briefs, url, self.window, self.at.date(), self.settings,
-                                          tuple(sorted(langs)))
+        self._pdf_job = self._pool.submit(
+            render_briefs, url, self.window, self.at.date(), self.settings, tuple(sorted(langs))
+        )
 
     def pdf(self, lang: str) -> tuple[str, bytes] | None:
         """The joint meeting brief (reports.brief.render_brief over the report and agenda that
@@ -238,8 +247,11 @@ class Composer:
 
     def alert_message(self, sub: dict, slot: dt.datetime, recipient: str) -> Message | None:
         lang, rules = sub["language"], set(sub["rules"])
-        items = [alert for alert in self.in_scope(sub)
-                 if alert.rule in rules and (sub["id"], alert.rule, alert.subject, alert.period) not in self.told]
+        items = [
+            alert
+            for alert in self.in_scope(sub)
+            if alert.rule in rules and (sub["id"], alert.rule, alert.subject, alert.period) not in self.told
+        ]
         if not items:
             return None
         two_weeks = {alert.subject for alert in items if alert.rule == "attendance_two_weeks"}
@@ -253,8 +265,9 @@ class Composer:
         return Message(sub, slot, recipient, subject, body, markdown, items=items, covered=covered)
 
 
-def render_briefs_with(engine: Engine, window, as_of: dt.date, settings: dict,
-                       langs: tuple[str, ...]) -> dict[str, bytes]:
+def render_briefs_with(
+    engine: Engine, window, as_of: dt.date, settings: dict, langs: tuple[str, ...]
+) -> dict[str, bytes]:
     """The brief's PDF per language: one report (build_report_parallel, equal to build_brief's
     build_report) and one agenda for all of them, rendered by reports.brief.render_brief."""
     from metrics import meeting
@@ -280,8 +293,10 @@ def render_briefs(url: str, window, as_of: dt.date, settings: dict, langs: tuple
 
 
 def brief_scope(sub: dict) -> Scope:
-    return Scope(town=sub["scope_value"] if sub["scope_kind"] == "town" else None,
-                 team=sub["scope_value"] if sub["scope_kind"] == "team" else None)
+    return Scope(
+        town=sub["scope_value"] if sub["scope_kind"] == "town" else None,
+        team=sub["scope_value"] if sub["scope_kind"] == "team" else None,
+    )
 
 
 def fit(markdown: str, limit: int) -> str:
@@ -311,8 +326,17 @@ def _recipient(sub: dict, webhooks: dict[str, str], smtp_ready: bool) -> tuple[s
     return sub["email"], None
 
 
-def plan_messages(engine: Engine, at: dt.datetime, settings: dict, *, dry_run: bool, webhooks: dict[str, str],
-                  smtp_ready: bool, report: RunReport, base_url: str | None) -> tuple[Composer, list]:
+def plan_messages(
+    engine: Engine,
+    at: dt.datetime,
+    settings: dict,
+    *,
+    dry_run: bool,
+    webhooks: dict[str, str],
+    smtp_ready: bool,
+    report: RunReport,
+    base_url: str | None,
+) -> tuple[Composer, list]:
     """The alert messages due (into report.planned); returns the composer and the briefs due,
     (subscription, slot, recipient), whose PDF is being made meanwhile (Composer.start_pdfs)."""
     with engine.connect() as conn:
@@ -358,13 +382,17 @@ def plan_briefs(composer: Composer, briefs: list, report: RunReport) -> list[Mes
 
 # --- storing and sending -------------------------------------------------------------------------
 
+
 def _store_file(conn: Connection, attachment: tuple[str, bytes], known: set[str]) -> str:
     filename, content = attachment
     digest = hashlib.sha256(content).hexdigest()
-    if digest not in known and conn.execute(select(DeliveryFile.sha256).where(DeliveryFile.sha256 == digest)
-                                            ).first() is None:
-        conn.execute(insert(DeliveryFile).values(sha256=digest, filename=filename, content=content,
-                                                 created_at=security.now()))
+    if (
+        digest not in known
+        and conn.execute(select(DeliveryFile.sha256).where(DeliveryFile.sha256 == digest)).first() is None
+    ):
+        conn.execute(
+            insert(DeliveryFile).values(sha256=digest, filename=filename, content=content, created_at=security.now())
+        )
     known.add(digest)
     return digest
 
@@ -374,16 +402,37 @@ def _insert_messages(conn: Connection, messages: list[Message], known_files: set
     rows = []
     for message in messages:
         sub = message.subscription
-        rows.append({
-            "subscription_id": sub["id"], "slot": message.slot, "kind": sub["kind"], "channel": sub["channel"],
-            "recipient": message.recipient, "username": sub["username"], "subject": message.subject[:300],
-            "body": message.body, "markdown": message.markdown, "items": len(message.items),
-            "file_sha256": _store_file(conn, message.attachment, known_files) if message.attachment else None,
-            "status": "sending", "attempts": 1, "created_at": now, "last_attempt_at": now})
+        rows.append(
+            {
+                "subscription_id": sub["id"],
+                "slot": message.slot,
+                "kind": sub["kind"],
+                "channel": sub["channel"],
+                "recipient": message.recipient,
+                "username": sub["username"],
+                "subject": message.subject[:300],
+                "body": message.body,
+                "markdown": message.markdown,
+                "items": len(message.items),
+                "file_sha256": _store_file(conn, message.attachment, known_files) if message.attachment else None,
+                "status": "sending",
+                "attempts": 1,
+                "created_at": now,
+                "last_attempt_at": now,
+            }
+        )
     ids = conn.execute(insert(Delivery).returning(Delivery.id, sort_by_parameter_order=True), rows).scalars().all()
-    items = [{"delivery_id": delivery_id, "subscription_id": message.subscription["id"], "rule": alert.rule,
-              "subject": alert.subject[:120], "period": alert.period}
-             for message, delivery_id in zip(messages, ids) for alert in message.items + message.covered]
+    items = [
+        {
+            "delivery_id": delivery_id,
+            "subscription_id": message.subscription["id"],
+            "rule": alert.rule,
+            "subject": alert.subject[:120],
+            "period": alert.period,
+        }
+        for message, delivery_id in zip(messages, ids)
+        for alert in message.items + message.covered
+    ]
     if items:
         conn.execute(insert(DeliveryItem), items)
     return list(zip(messages, ids))
@@ -411,10 +460,15 @@ def store(engine: Engine, messages: list[Message], known_files: set[str]) -> lis
 def _claim(engine: Engine, delivery: dict) -> bool:
     """Take a delivery for this run (attempts + 1); False when another run took it first."""
     with engine.begin() as conn:
-        result = conn.execute(update(Delivery).where(
-            Delivery.id == delivery["id"], Delivery.attempts == delivery["attempts"],
-            Delivery.status.in_(("pending", "failed", "sending")))
-            .values(status="sending", attempts=Delivery.attempts + 1, last_attempt_at=security.now()))
+        result = conn.execute(
+            update(Delivery)
+            .where(
+                Delivery.id == delivery["id"],
+                Delivery.attempts == delivery["attempts"],
+                Delivery.status.in_(("pending", "failed", "sending")),
+            )
+            .values(status="sending", attempts=Delivery.attempts + 1, last_attempt_at=security.now())
+        )
         return result.rowcount == 1
 
 
@@ -426,8 +480,11 @@ def _finish(engine: Engine, outcomes: list[tuple[int, str | None]], max_attempts
     sent = [delivery_id for delivery_id, error in outcomes if error is None]
     with engine.begin() as conn:
         for start in range(0, len(sent), CHUNK):
-            conn.execute(update(Delivery).where(Delivery.id.in_(sent[start:start + CHUNK]))
-                         .values(status="sent", sent_at=now, error=None))
+            conn.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(sent[start : start + CHUNK]))
+                .values(status="sent", sent_at=now, error=None)
+            )
         statuses.update((delivery_id, "sent") for delivery_id in sent)
         for delivery_id, error in outcomes:
             if error is None:
@@ -441,16 +498,32 @@ def _finish(engine: Engine, outcomes: list[tuple[int, str | None]], max_attempts
     return statuses
 
 
-DELIVERY_FIELDS = (Delivery.id, Delivery.attempts, Delivery.channel, Delivery.recipient, Delivery.subject,
-                   Delivery.body, Delivery.markdown, Delivery.file_sha256, Delivery.status)
+DELIVERY_FIELDS = (
+    Delivery.id,
+    Delivery.attempts,
+    Delivery.channel,
+    Delivery.recipient,
+    Delivery.subject,
+    Delivery.body,
+    Delivery.markdown,
+    Delivery.file_sha256,
+    Delivery.status,
+)
 
 
 def retry_candidates(conn: Connection, max_attempts: int, now: dt.datetime) -> list[dict]:
     stale = now - STALE_SENDING
-    query = select(*DELIVERY_FIELDS).where(
-        Delivery.attempts < max_attempts,
-        or_(Delivery.status.in_(("pending", "failed")),
-            and_(Delivery.status == "sending", Delivery.last_attempt_at < stale))).order_by(Delivery.id)
+    query = (
+        select(*DELIVERY_FIELDS)
+        .where(
+            Delivery.attempts < max_attempts,
+            or_(
+                Delivery.status.in_(("pending", "failed")),
+                and_(Delivery.status == "sending", Delivery.last_attempt_at < stale),
+            ),
+        )
+        .order_by(Delivery.id)
+    )
     return [dict(row) for row in conn.execute(query).mappings()]
 
 
@@ -472,8 +545,9 @@ class Sender:
             return None
         if digest not in self._files:
             with self.engine.connect() as conn:
-                row = conn.execute(select(DeliveryFile.filename, DeliveryFile.content)
-                                   .where(DeliveryFile.sha256 == digest)).one()
+                row = conn.execute(
+                    select(DeliveryFile.filename, DeliveryFile.content).where(DeliveryFile.sha256 == digest)
+                ).one()
             self._files[digest] = (row.filename, bytes(row.content))
         return self._files[digest]
 
@@ -498,8 +572,15 @@ class Sender:
             return
         if self.smtp is None:
             raise SendError("DASHBOARD_SMTP_URL is not set")
-        self._email().send(build_email(self.smtp.sender, delivery["recipient"], delivery["subject"],
-                                       delivery["body"], self.attachment(delivery["file_sha256"])))
+        self._email().send(
+            build_email(
+                self.smtp.sender,
+                delivery["recipient"],
+                delivery["subject"],
+                delivery["body"],
+                self.attachment(delivery["file_sha256"]),
+            )
+        )
 
     def send_all(self, deliveries: list[dict]) -> dict[int, str | None]:
         """delivery id -> None when sent, else the error."""
@@ -539,22 +620,32 @@ def retry(engine: Engine, sender: Sender, delivery: dict, max_attempts: int, rep
     _report(report, [delivery], {delivery["id"]: error}, _finish(engine, [(delivery["id"], error)], max_attempts))
 
 
-def send_new(engine: Engine, sender: Sender, messages: list[Message], max_attempts: int, report: RunReport,
-             known_files: set[str]) -> None:
+def send_new(
+    engine: Engine, sender: Sender, messages: list[Message], max_attempts: int, report: RunReport, known_files: set[str]
+) -> None:
     """Store a batch of new messages, send them, record the outcomes (three transactions a batch)."""
     deliveries = []
     for message, delivery_id in store(engine, messages, known_files):
         if message.attachment:
             sender.keep(message.attachment)
-        deliveries.append({"id": delivery_id, "channel": message.subscription["channel"],
-                           "recipient": message.recipient, "subject": message.subject, "body": message.body,
-                           "markdown": message.markdown, "file_sha256": _digest(message.attachment)})
+        deliveries.append(
+            {
+                "id": delivery_id,
+                "channel": message.subscription["channel"],
+                "recipient": message.recipient,
+                "subject": message.subject,
+                "body": message.body,
+                "markdown": message.markdown,
+                "file_sha256": _digest(message.attachment),
+            }
+        )
     errors = sender.send_all(deliveries)
     _report(report, deliveries, errors, _finish(engine, list(errors.items()), max_attempts))
 
 
-def run(engine: Engine, at: dt.datetime, *, dry_run: bool = False,
-        progress: Callable[[str], None] | None = None) -> RunReport:
+def run(
+    engine: Engine, at: dt.datetime, *, dry_run: bool = False, progress: Callable[[str], None] | None = None
+) -> RunReport:
     """Send (or, dry, list) everything due at `at`; see the module docstring. Alerts go out while the
     brief's PDF is being made; the briefs follow."""
     import time
@@ -568,8 +659,16 @@ def run(engine: Engine, at: dt.datetime, *, dry_run: bool = False,
         max_attempts = int(settings["notify_max_attempts"])
         report.retries = retry_candidates(conn, max_attempts, security.now())
     started = time.perf_counter()
-    composer, briefs = plan_messages(engine, at, settings, dry_run=dry_run, webhooks=webhooks,
-                                     smtp_ready=smtp is not None, report=report, base_url=notify_config.base_url())
+    composer, briefs = plan_messages(
+        engine,
+        at,
+        settings,
+        dry_run=dry_run,
+        webhooks=webhooks,
+        smtp_ready=smtp is not None,
+        report=report,
+        base_url=notify_config.base_url(),
+    )
     try:
         if dry_run:
             plan_briefs(composer, briefs, report)
@@ -587,12 +686,12 @@ def run(engine: Engine, at: dt.datetime, *, dry_run: bool = False,
                 retry(engine, sender, delivery, max_attempts, report)
             alerts = list(report.planned)
             for batch in range(0, len(alerts), BATCH):
-                send_new(engine, sender, alerts[batch:batch + BATCH], max_attempts, report, known_files)
+                send_new(engine, sender, alerts[batch : batch + BATCH], max_attempts, report, known_files)
             waited = time.perf_counter()
             messages = plan_briefs(composer, briefs, report)
             report.timings["brief wait"] = time.perf_counter() - waited
             for batch in range(0, len(messages), BATCH):
-                send_new(engine, sender, messages[batch:batch + BATCH], max_attempts, report, known_files)
+                send_new(engine, sender, messages[batch : batch + BATCH], max_attempts, report, known_files)
         finally:
             sender.close()
         report.timings["send"] = time.perf_counter() - started

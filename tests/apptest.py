@@ -3,6 +3,7 @@
 Every script run checks its session in the database (ui.auth.restore_login), so a test opens one
 the way a login would (data_access.sessions.start_session) and hands its token to the app.
 """
+
 from __future__ import annotations
 
 import os
@@ -74,8 +75,9 @@ def table_with(at: AppTest, column: str):
     raise AssertionError(f"no table with {column!r}")
 
 
-def run_app(url: str, monkeypatch, username: str | None = None, script: str | None = None,
-            session_url: str | None = None) -> AppTest:
+def run_app(
+    url: str, monkeypatch, username: str | None = None, script: str | None = None, session_url: str | None = None
+) -> AppTest:
     """One run of the app on `url`, logged in as `username` (the only place these tests log in).
 
     The session is opened in `session_url` (the writable database behind a read-only `url`); on a

@@ -3,6 +3,7 @@
 Each takes a Connection and returns the new row's id, so a test reads like
 the situation it sets up. Shared by unit, AppTest and browser tests.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -39,36 +40,79 @@ def manager(conn: Connection, employee_no: str, name: str | None = None, team: s
     return _insert(conn, Manager, employee_no=employee_no, name=name or f"经理{employee_no}", team=team, **kw)
 
 
-def customer(conn: Connection, account_no: str, *, voltage_kv: float = 10, capacity_kva: float = 1000,
-             billing_mode: str | None = None, **kw) -> int:
+def customer(
+    conn: Connection,
+    account_no: str,
+    *,
+    voltage_kv: float = 10,
+    capacity_kva: float = 1000,
+    billing_mode: str | None = None,
+    **kw,
+) -> int:
     mode = billing_mode or ("capacity" if capacity_kva >= 315 else "single")
     kw.setdefault("name", f"客户{account_no}")
-    return _insert(conn, Customer, account_no=account_no, voltage_kv=voltage_kv,
-                   capacity_kva=capacity_kva, billing_mode=mode, **kw)
+    return _insert(
+        conn, Customer, account_no=account_no, voltage_kv=voltage_kv, capacity_kva=capacity_kva, billing_mode=mode, **kw
+    )
 
 
-def posting(conn: Connection, manager_id: int, customer_id: int, start: dt.date, end: dt.date | None = None, **kw) -> int:
+def posting(
+    conn: Connection, manager_id: int, customer_id: int, start: dt.date, end: dt.date | None = None, **kw
+) -> int:
     return _insert(conn, Posting, manager_id=manager_id, customer_id=customer_id, start_date=start, end_date=end, **kw)
 
 
-def log(conn: Connection, manager_id: int, customer_id: int, day: dt.date, on_site: bool = True, *,
-        content: str = "巡视配电房", problems: str | None = None, status: str | None = None, **kw) -> int:
+def log(
+    conn: Connection,
+    manager_id: int,
+    customer_id: int,
+    day: dt.date,
+    on_site: bool = True,
+    *,
+    content: str = "巡视配电房",
+    problems: str | None = None,
+    status: str | None = None,
+    **kw,
+) -> int:
     status = status or ("open" if problems and problems.strip() else "done")
-    return _insert(conn, WorkLog, manager_id=manager_id, customer_id=customer_id, date=day, on_site=on_site,
-                   content=content, problems=problems, status=status, **kw)
+    return _insert(
+        conn,
+        WorkLog,
+        manager_id=manager_id,
+        customer_id=customer_id,
+        date=day,
+        on_site=on_site,
+        content=content,
+        problems=problems,
+        status=status,
+        **kw,
+    )
 
 
-def training(conn: Connection, manager_id: int, day: dt.date, hours: float, kind: str = "skill", topic: str = "", **kw) -> int:
+def training(
+    conn: Connection, manager_id: int, day: dt.date, hours: float, kind: str = "skill", topic: str = "", **kw
+) -> int:
     return _insert(conn, Training, manager_id=manager_id, date=day, hours=hours, kind=kind, topic=topic, **kw)
 
 
-def assessment(conn: Connection, manager_id: int, day: dt.date, passed: bool = True, score: float | None = 85, **kw) -> int:
+def assessment(
+    conn: Connection, manager_id: int, day: dt.date, passed: bool = True, score: float | None = 85, **kw
+) -> int:
     return _insert(conn, Assessment, manager_id=manager_id, date=day, passed=passed, score=score, **kw)
 
 
-def plan(conn: Connection, manager_id: int, month: dt.date, submitted_on: dt.date, content: str = "本月计划", **kw) -> int:
-    return _insert(conn, MonthlyPlan, manager_id=manager_id, month=month.replace(day=1),
-                   submitted_on=submitted_on, content=content, **kw)
+def plan(
+    conn: Connection, manager_id: int, month: dt.date, submitted_on: dt.date, content: str = "本月计划", **kw
+) -> int:
+    return _insert(
+        conn,
+        MonthlyPlan,
+        manager_id=manager_id,
+        month=month.replace(day=1),
+        submitted_on=submitted_on,
+        content=content,
+        **kw,
+    )
 
 
 def expert(conn: Connection, expert_no: str, specialty: str, active: bool = True, **kw) -> int:
@@ -76,21 +120,44 @@ def expert(conn: Connection, expert_no: str, specialty: str, active: bool = True
     return _insert(conn, Expert, expert_no=expert_no, specialty=specialty, active=active, **kw)
 
 
-def expert_call(conn: Connection, call_no: str, expert_id: int, requested_at: dt.datetime, *, mode: str = "onsite", **kw) -> int:
+def expert_call(
+    conn: Connection, call_no: str, expert_id: int, requested_at: dt.datetime, *, mode: str = "onsite", **kw
+) -> int:
     return _insert(conn, ExpertCall, call_no=call_no, expert_id=expert_id, requested_at=requested_at, mode=mode, **kw)
 
 
-def application(conn: Connection, app_no: str, customer_id: int, applied_on: dt.date, *,
-                resident_served: bool, energized_on: dt.date | None = None, kind: str = "new",
-                capacity_kva: float = 1000, **kw) -> int:
-    return _insert(conn, Application, app_no=app_no, customer_id=customer_id, applied_on=applied_on,
-                   energized_on=energized_on, resident_served=resident_served, kind=kind,
-                   capacity_kva=capacity_kva, **kw)
+def application(
+    conn: Connection,
+    app_no: str,
+    customer_id: int,
+    applied_on: dt.date,
+    *,
+    resident_served: bool,
+    energized_on: dt.date | None = None,
+    kind: str = "new",
+    capacity_kva: float = 1000,
+    **kw,
+) -> int:
+    return _insert(
+        conn,
+        Application,
+        app_no=app_no,
+        customer_id=customer_id,
+        applied_on=applied_on,
+        energized_on=energized_on,
+        resident_served=resident_served,
+        kind=kind,
+        capacity_kva=capacity_kva,
+        **kw,
+    )
 
 
-def consumption(conn: Connection, customer_id: int, month: dt.date, kwh: float, max_demand_kw: float | None = None) -> int:
-    return _insert(conn, Consumption, customer_id=customer_id, month=month.replace(day=1), kwh=kwh,
-                   max_demand_kw=max_demand_kw)
+def consumption(
+    conn: Connection, customer_id: int, month: dt.date, kwh: float, max_demand_kw: float | None = None
+) -> int:
+    return _insert(
+        conn, Consumption, customer_id=customer_id, month=month.replace(day=1), kwh=kwh, max_demand_kw=max_demand_kw
+    )
 
 
 def calendar_override(conn: Connection, day: dt.date, is_workday: bool, note: str | None = None) -> None:
@@ -112,8 +179,17 @@ def meeting(conn: Connection, held_on: dt.date, title: str, items: list[tuple], 
 
     meeting_id = _insert(conn, Meeting, held_on=held_on, title=title, created_by=created_by)
     for description, owner, due_date, closed_on in items:
-        _insert(conn, ActionItem, meeting_id=meeting_id, description=description, owner=owner, due_date=due_date,
-                status="done" if closed_on else "open", closed_on=closed_on, version=2 if closed_on else 1)
+        _insert(
+            conn,
+            ActionItem,
+            meeting_id=meeting_id,
+            description=description,
+            owner=owner,
+            due_date=due_date,
+            status="done" if closed_on else "open",
+            closed_on=closed_on,
+            version=2 if closed_on else 1,
+        )
     return meeting_id
 
 

@@ -4,6 +4,7 @@
 file and, when TEST_DATABASE_URL names a PostgreSQL server, on a fresh database
 there (a copy of a migrated template database). Without TEST_DATABASE_URL the PostgreSQL runs skip with the reason.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,10 +26,7 @@ from data_access import db  # noqa: E402
 from data_access.db import ensure_schema, make_engine  # noqa: E402
 from tests.seed_small import populate_small  # noqa: E402
 
-PG_SKIP_REASON = (
-    "PostgreSQL tests need TEST_DATABASE_URL, "
-    "e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+PG_SKIP_REASON = "PostgreSQL tests need TEST_DATABASE_URL, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@
 Used by tests/test_import_limits.py (the fuzz test) and bench/import_limits.py (before/after
 figures in docs/performance.md).
 """
+
 from __future__ import annotations
 
 import csv
@@ -33,6 +34,7 @@ CUSTOMER_ROW = ["C9001", "诸城市测试电器有限公司", 10, 800, 2_000_000
 
 
 # ---------------------------------------------------------------- writing .xlsx files
+
 
 def workbook_bytes(sheets: dict[str, list[list]]) -> bytes:
     """A normal .xlsx written by openpyxl (one sheet per entry)."""
@@ -115,8 +117,15 @@ def row_xml(number: int, values: list) -> bytes:
     return f'<row r="{number}">{cells}</row>'.encode()
 
 
-def write_package(path: Path, sheet_body, *, title: str = "customers", strings=None,
-                  workbook: bytes | None = None, sheet_head: bytes = SHEET_HEAD) -> Path:
+def write_package(
+    path: Path,
+    sheet_body,
+    *,
+    title: str = "customers",
+    strings=None,
+    workbook: bytes | None = None,
+    sheet_head: bytes = SHEET_HEAD,
+) -> Path:
     """A hand-made .xlsx: `sheet_body` and `strings` are bytes or iterables of bytes (streamed)."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         archive.writestr("[Content_Types].xml", CONTENT_TYPES)
@@ -146,11 +155,13 @@ def customer_rows(*data_rows: list, start: int = 1) -> bytes:
 def _blank_rows(first: int, count: int, batch: int = 20_000):
     """`count` blank rows (one empty styled cell each) from row `first`, in batches of bytes."""
     for start in range(first, first + count, batch):
-        yield b"".join(b'<row r="%d"><c r="A%d" s="1"/></row>' % (n, n)
-                       for n in range(start, min(start + batch, first + count)))
+        yield b"".join(
+            b'<row r="%d"><c r="A%d" s="1"/></row>' % (n, n) for n in range(start, min(start + batch, first + count))
+        )
 
 
 # ---------------------------------------------------------------- the files
+
 
 def _csv(rows: list[list]) -> bytes:
     buffer = io.StringIO()
@@ -204,8 +215,9 @@ def build_all(folder: Path) -> dict[str, Path]:
             yield huge
         yield b"</t></si>"
 
-    write_package(folder / "huge_shared_cell.xlsx", customer_rows(["C1", ("shared", 0), 10, 800]),
-                  strings=huge_string(300))
+    write_package(
+        folder / "huge_shared_cell.xlsx", customer_rows(["C1", ("shared", 0), 10, 800]), strings=huge_string(300)
+    )
     files["huge_shared_cell.xlsx"] = folder / "huge_shared_cell.xlsx"
 
     def rich_runs(count: int):
@@ -215,8 +227,9 @@ def build_all(folder: Path) -> dict[str, Path]:
             yield run
         yield b"</si>"
 
-    write_package(folder / "rich_text_bomb.xlsx", customer_rows(["C1", ("shared", 0), 10, 800]),
-                  strings=rich_runs(10_000))
+    write_package(
+        folder / "rich_text_bomb.xlsx", customer_rows(["C1", ("shared", 0), 10, 800]), strings=rich_runs(10_000)
+    )
     files["rich_text_bomb.xlsx"] = folder / "rich_text_bomb.xlsx"
 
     def inline_huge():
@@ -228,62 +241,125 @@ def build_all(folder: Path) -> dict[str, Path]:
 
     write_package(folder / "huge_inline_cell.xlsx", inline_huge())
     files["huge_inline_cell.xlsx"] = folder / "huge_inline_cell.xlsx"
-    put("long_text_2001.xlsx", workbook_bytes({"customers": [CUSTOMER_HEADER, ["C1", "名" * 2_001, 10, 800]],
-                                               "work_logs": [["employee_no", "account_no", "date", "on_site", "content"],
-                                                             ["M1", "C1", "2025-01-02", "yes", "巡" * 2_001]]}))
+    put(
+        "long_text_2001.xlsx",
+        workbook_bytes(
+            {
+                "customers": [CUSTOMER_HEADER, ["C1", "名" * 2_001, 10, 800]],
+                "work_logs": [
+                    ["employee_no", "account_no", "date", "on_site", "content"],
+                    ["M1", "C1", "2025-01-02", "yes", "巡" * 2_001],
+                ],
+            }
+        ),
+    )
     # Blank rows
     write_package(folder / "blank_row_bomb.xlsx", [customer_rows(CUSTOMER_ROW), *_blank_rows(3, 3_000_000)])
     files["blank_row_bomb.xlsx"] = folder / "blank_row_bomb.xlsx"
-    write_package(folder / "blank_rows_then_data.xlsx",
-                  [customer_rows(CUSTOMER_ROW), *_blank_rows(3, 20_000), row_xml(20_003, ["C2", "乙", 10, 800])])
+    write_package(
+        folder / "blank_rows_then_data.xlsx",
+        [customer_rows(CUSTOMER_ROW), *_blank_rows(3, 20_000), row_xml(20_003, ["C2", "乙", 10, 800])],
+    )
     files["blank_rows_then_data.xlsx"] = folder / "blank_rows_then_data.xlsx"
-    write_package(folder / "row_number_jump.xlsx", customer_rows(CUSTOMER_ROW) + row_xml(900_000, ["C2", "乙", 10, 800]))
+    write_package(
+        folder / "row_number_jump.xlsx", customer_rows(CUSTOMER_ROW) + row_xml(900_000, ["C2", "乙", 10, 800])
+    )
     files["row_number_jump.xlsx"] = folder / "row_number_jump.xlsx"
-    write_package(folder / "rows_without_numbers.xlsx",
-                  customer_rows(CUSTOMER_ROW).replace(b' r="1"', b"").replace(b' r="2"', b""))
+    write_package(
+        folder / "rows_without_numbers.xlsx",
+        customer_rows(CUSTOMER_ROW).replace(b' r="1"', b"").replace(b' r="2"', b""),
+    )
     files["rows_without_numbers.xlsx"] = folder / "rows_without_numbers.xlsx"
     write_package(folder / "far_column.xlsx", customer_rows(CUSTOMER_ROW + [None] * 120 + ["stray"]))
     files["far_column.xlsx"] = folder / "far_column.xlsx"
     # Formulas
-    write_package(folder / "formulas_without_values.xlsx",
-                  customer_rows(["C1", ("formula", 'HYPERLINK("http://x","y")', None), 10, ("formula", "1+1", None)]))
+    write_package(
+        folder / "formulas_without_values.xlsx",
+        customer_rows(["C1", ("formula", 'HYPERLINK("http://x","y")', None), 10, ("formula", "1+1", None)]),
+    )
     files["formulas_without_values.xlsx"] = folder / "formulas_without_values.xlsx"
-    write_package(folder / "formulas_with_values.xlsx",
-                  customer_rows(["C1", ("formula", "CONCAT(\"甲\",\"乙\")", "甲乙"), 10, ("formula", "400*2", 800)]))
+    write_package(
+        folder / "formulas_with_values.xlsx",
+        customer_rows(["C1", ("formula", 'CONCAT("甲","乙")', "甲乙"), 10, ("formula", "400*2", 800)]),
+    )
     files["formulas_with_values.xlsx"] = folder / "formulas_with_values.xlsx"
-    write_package(folder / "formula_text.xlsx", customer_rows(  # text that looks like a formula: kept as text
-        ["C1", "=cmd|' /C calc'!A0", 10, 800], ["C2", "@SUM(1+1)*cmd|' /C calc'!A0", 10, 800]))
+    write_package(
+        folder / "formula_text.xlsx",
+        customer_rows(  # text that looks like a formula: kept as text
+            ["C1", "=cmd|' /C calc'!A0", 10, 800], ["C2", "@SUM(1+1)*cmd|' /C calc'!A0", 10, 800]
+        ),
+    )
     files["formula_text.xlsx"] = folder / "formula_text.xlsx"
     # Dates, numbers, types
     plan = ["employee_no", "month", "submitted_on"]
-    put("dates_out_of_range.xlsx", workbook_bytes({
-        "managers": [["employee_no", "name"], ["M1", "甲"]],
-        "monthly_plans": [plan, ["M1", "0000-01", "2025-01-03"], ["M1", "2025-02", "0001-01-01"],
-                          ["M1", "2025-03", "1900-01-01"], ["M1", "2025-04", "9999-12-31"],
-                          ["M1", "2101-01", dt.datetime(1999, 12, 31)], ["M1", "2025-05", "2025-02-30"]],
-    }))
-    write_package(folder / "excel_serial_dates.xlsx", b"".join([
-        row_xml(1, ["employee_no", "month", "submitted_on"]),
-        row_xml(2, ["M1", ("date", 1e10), ("date", 45000)]),
-        row_xml(3, ["M2", ("date", 45689), ("date", -5)]),
-    ]), title="monthly_plans")
+    put(
+        "dates_out_of_range.xlsx",
+        workbook_bytes(
+            {
+                "managers": [["employee_no", "name"], ["M1", "甲"]],
+                "monthly_plans": [
+                    plan,
+                    ["M1", "0000-01", "2025-01-03"],
+                    ["M1", "2025-02", "0001-01-01"],
+                    ["M1", "2025-03", "1900-01-01"],
+                    ["M1", "2025-04", "9999-12-31"],
+                    ["M1", "2101-01", dt.datetime(1999, 12, 31)],
+                    ["M1", "2025-05", "2025-02-30"],
+                ],
+            }
+        ),
+    )
+    write_package(
+        folder / "excel_serial_dates.xlsx",
+        b"".join(
+            [
+                row_xml(1, ["employee_no", "month", "submitted_on"]),
+                row_xml(2, ["M1", ("date", 1e10), ("date", 45000)]),
+                row_xml(3, ["M2", ("date", 45689), ("date", -5)]),
+            ]
+        ),
+        title="monthly_plans",
+    )
     files["excel_serial_dates.xlsx"] = folder / "excel_serial_dates.xlsx"
-    put("huge_numbers.xlsx", workbook_bytes({"customers": [
-        CUSTOMER_HEADER, ["C1", "甲", 10, 1e300, 1], ["C2", "乙", 1e6, 800, -1e300],
-        ["C3", "丙", "inf", "nan", "1e309"], ["C4", "丁", 10, 800, 1e12]]}))
-    put("mixed_types.xlsx", workbook_bytes({
-        "customers": [CUSTOMER_HEADER + ["star_rating", "churn_risk"],
-                      ["C1", 12345, True, "八百", 1.5, 2.5, "maybe"],
-                      [dt.datetime(2025, 1, 1), dt.date(2025, 1, 2), dt.datetime(2025, 1, 1), 800, None, "3", "是"],
-                      [1e20, "甲", "10kV", dt.time(9, 30), "1,000", "-1", 0]],
-        "managers": [["employee_no", "name"], [1.0, 2], [True, dt.datetime(2025, 3, 4, 5, 6)]],
-    }))
+    put(
+        "huge_numbers.xlsx",
+        workbook_bytes(
+            {
+                "customers": [
+                    CUSTOMER_HEADER,
+                    ["C1", "甲", 10, 1e300, 1],
+                    ["C2", "乙", 1e6, 800, -1e300],
+                    ["C3", "丙", "inf", "nan", "1e309"],
+                    ["C4", "丁", 10, 800, 1e12],
+                ]
+            }
+        ),
+    )
+    put(
+        "mixed_types.xlsx",
+        workbook_bytes(
+            {
+                "customers": [
+                    CUSTOMER_HEADER + ["star_rating", "churn_risk"],
+                    ["C1", 12345, True, "八百", 1.5, 2.5, "maybe"],
+                    [dt.datetime(2025, 1, 1), dt.date(2025, 1, 2), dt.datetime(2025, 1, 1), 800, None, "3", "是"],
+                    [1e20, "甲", "10kV", dt.time(9, 30), "1,000", "-1", 0],
+                ],
+                "managers": [["employee_no", "name"], [1.0, 2], [True, dt.datetime(2025, 3, 4, 5, 6)]],
+            }
+        ),
+    )
     put("wide_header.xlsx", workbook_bytes({"customers": [[f"col{i}" for i in range(1_000)], list(range(1_000))]}))
-    put("duplicate_sheets.xlsx", workbook_bytes({"managers": [["employee_no", "name"], ["M1", "甲"]],
-                                                 "派驻经理": [["employee_no", "name"], ["M2", "乙"]]}))
+    put(
+        "duplicate_sheets.xlsx",
+        workbook_bytes(
+            {"managers": [["employee_no", "name"], ["M1", "甲"]], "派驻经理": [["employee_no", "name"], ["M2", "乙"]]}
+        ),
+    )
     put("unknown_sheet.xlsx", workbook_bytes({"payroll": [["who", "salary"], ["M1", 1]]}))
     put("empty_workbook.xlsx", workbook_bytes({"Sheet": []}))
     put("header_only.xlsx", workbook_bytes({"customers": [CUSTOMER_HEADER], "managers": [["employee_no", "name"]]}))
+
     # CSV: each case a folder with <sheet>.csv
     def csv_case(case: str, sheet: str, content: bytes) -> Path:
         case_folder = folder / case
@@ -305,8 +381,9 @@ def build_all(folder: Path) -> dict[str, Path]:
     csv_case("csv_gb18030", "客户", "户号,户名,电压等级kV,合同容量kVA\nC1,诸城市纺织厂,10,800\n".encode("gb18030"))
     rows_folder = folder / "csv_too_many_rows"
     rows_folder.mkdir(exist_ok=True)
-    (rows_folder / "managers.csv").write_bytes(_csv([["employee_no", "name"],
-                                                     *([f"M{i}", "甲"] for i in range(1_001))]))
+    (rows_folder / "managers.csv").write_bytes(
+        _csv([["employee_no", "name"], *([f"M{i}", "甲"] for i in range(1_001))])
+    )
     files["csv_too_many_rows"] = rows_folder
     big_folder = folder / "csv_too_big"
     big_folder.mkdir(exist_ok=True)
@@ -376,8 +453,10 @@ def _snapshot(engine) -> dict[str, int]:
     from sqlalchemy import inspect, text
 
     with engine.connect() as conn:
-        return {name: conn.execute(text(f'SELECT COUNT(*) FROM "{name}"')).scalar_one()
-                for name in inspect(conn).get_table_names()}
+        return {
+            name: conn.execute(text(f'SELECT COUNT(*) FROM "{name}"')).scalar_one()
+            for name in inspect(conn).get_table_names()
+        }
 
 
 def work(folder: Path, url: str, names: list[str]) -> None:
@@ -394,13 +473,16 @@ def work(folder: Path, url: str, names: list[str]) -> None:
         started = time.perf_counter()
         try:
             result = import_path(engine, folder / name)
-            outcome = {"committed": result.committed,
-                       "problems": [f"{e.sheet}, {e.row}, {e.column}, {problem_text(e, 'en')}" for e in result.errors]}
+            outcome = {
+                "committed": result.committed,
+                "problems": [f"{e.sheet}, {e.row}, {e.column}, {problem_text(e, 'en')}" for e in result.errors],
+            }
         except BaseException as error:  # noqa: BLE001 - what the test must never see
             outcome = {"exception": f"{type(error).__name__}: {error}"[:500]}
         seconds = time.perf_counter() - started
-        outcome.update(name=name, seconds=round(seconds, 3), peak_mb=round(rss.peak() / MB, 1),
-                       changed=_snapshot(engine) != before)
+        outcome.update(
+            name=name, seconds=round(seconds, 3), peak_mb=round(rss.peak() / MB, 1), changed=_snapshot(engine) != before
+        )
         print(json.dumps(outcome, ensure_ascii=False), flush=True)
     print(json.dumps({"name": "_process", "exact": rss.exact}), flush=True)
 

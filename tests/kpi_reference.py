@@ -67,8 +67,10 @@ class Data:
 
     def posted(self, manager_id: int, day: dt.date) -> bool:
         """A manager is posted on a day when a posting has start ≤ day ≤ end (or no end)."""
-        return any(p["manager_id"] == manager_id and p["start_date"] <= day
-                   and (p["end_date"] is None or day <= p["end_date"]) for p in self.postings)
+        return any(
+            p["manager_id"] == manager_id and p["start_date"] <= day and (p["end_date"] is None or day <= p["end_date"])
+            for p in self.postings
+        )
 
 
 def attendance(data: Data, start: dt.date, end: dt.date, min_onsite_days: int) -> dict:
@@ -90,8 +92,14 @@ def attendance(data: Data, start: dt.date, end: dt.date, min_onsite_days: int) -
             required = min(min_onsite_days, len(posted_workdays))
             if required < 1:
                 continue
-            on_site = {log["date"] for log in data.logs if log["manager_id"] == manager["id"] and log["on_site"]
-                       and log["date"] in week and data.posted(manager["id"], log["date"])}
+            on_site = {
+                log["date"]
+                for log in data.logs
+                if log["manager_id"] == manager["id"]
+                and log["on_site"]
+                and log["date"] in week
+                and data.posted(manager["id"], log["date"])
+            }
             m_due += 1
             m_ok += len(on_site) >= required
         if m_due:
@@ -139,8 +147,12 @@ def training(data: Data, end: dt.date, min_hours: float, min_skill_share: float)
             compliant += 1
         else:
             failing.append(manager["employee_no"])
-    return {"managers": managers, "compliant": compliant, "rate": rate(compliant, managers),
-            "non_compliant": sorted(failing)}
+    return {
+        "managers": managers,
+        "compliant": compliant,
+        "rate": rate(compliant, managers),
+        "non_compliant": sorted(failing),
+    }
 
 
 def monthly_plans(data: Data, start: dt.date, end: dt.date, deadline_day: int) -> dict:
@@ -160,8 +172,12 @@ def monthly_plans(data: Data, start: dt.date, end: dt.date, deadline_day: int) -
             if not any(is_workday(d) and data.posted(manager["id"], d) for d in days(first, last)):
                 continue
             due += 1
-            on_time += any(p["manager_id"] == manager["id"] and p["month"] == first
-                           and p["submitted_on"] <= first.replace(day=deadline_day) for p in data.plans)
+            on_time += any(
+                p["manager_id"] == manager["id"]
+                and p["month"] == first
+                and p["submitted_on"] <= first.replace(day=deadline_day)
+                for p in data.plans
+            )
     return {"due": due, "on_time": on_time, "rate": rate(on_time, due)}
 
 
@@ -172,9 +188,14 @@ def experts(data: Data, start: dt.date, end: dt.date, min_per_specialty: int) ->
     covered = sum(count >= min_per_specialty for count in by_specialty.values())
     calls = [c for c in data.calls if start <= c["requested_at"].date() <= end]
     minutes = [(c["responded_at"] - c["requested_at"]).total_seconds() / 60 for c in calls if c["responded_at"]]
-    return {"by_specialty": by_specialty, "covered": covered, "coverage_rate": covered / len(SPECIALTIES),
-            "calls": len(calls), "closed": sum(c["closed_at"] is not None for c in calls),
-            "median_response_minutes": statistics.median(minutes) if minutes else None}
+    return {
+        "by_specialty": by_specialty,
+        "covered": covered,
+        "coverage_rate": covered / len(SPECIALTIES),
+        "calls": len(calls),
+        "closed": sum(c["closed_at"] is not None for c in calls),
+        "median_response_minutes": statistics.median(minutes) if minutes else None,
+    }
 
 
 def lead_time(data: Data, start: dt.date, end: dt.date) -> dict:
@@ -187,8 +208,11 @@ def lead_time(data: Data, start: dt.date, end: dt.date) -> dict:
     out = {}
     for name, served in (("resident", True), ("other", False)):
         values = groups[served]
-        out[name] = {"count": len(values), "mean": statistics.mean(values) if values else None,
-                     "median": statistics.median(values) if values else None}
+        out[name] = {
+            "count": len(values),
+            "mean": statistics.mean(values) if values else None,
+            "median": statistics.median(values) if values else None,
+        }
     means = (out["resident"]["mean"], out["other"]["mean"])
     out["reduction"] = None if None in means else means[1] - means[0]
     return out

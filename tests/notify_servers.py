@@ -1,6 +1,7 @@
 """Real receivers on 127.0.0.1 for the notification tests: an SMTP server (aiosmtpd) that keeps every
 message it accepts, and an HTTP server that keeps every JSON body posted to it and answers like a
 group-chat robot ({"errcode": 0, "errmsg": "ok"})."""
+
 from __future__ import annotations
 
 import email

@@ -9,6 +9,7 @@ tests: they compare the screen with metrics.report.build_report.
 
     python tests/seed_small.py sqlite:///tmp/small.db    # a ready database for manual runs
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -79,8 +80,7 @@ def _work_logs(conn: Connection, ids: dict[str, int]) -> None:
         if weekday <= 3:
             problems = "变压器油位偏低" if day.day <= 4 and weekday == 0 else None
             status = ("done" if day.month % 2 else "open") if problems else None
-            b.log(conn, ids["M001"], ids["C001"], day, on_site=weekday <= 1, hours=6,
-                  problems=problems, status=status)
+            b.log(conn, ids["M001"], ids["C001"], day, on_site=weekday <= 1, hours=6, problems=problems, status=status)
         if weekday in (0, 2):
             b.log(conn, ids["M002"], ids["C002"], day, on_site=weekday == 0, hours=4)
         if day >= D(2025, 6, 2) and weekday in (1, 3):
@@ -98,8 +98,16 @@ def _plans(conn: Connection, ids: dict[str, int]) -> None:
 
 
 def _experts(conn: Connection, ids: dict[str, int]) -> None:
-    specialties = ["hv_operation", "hv_fault", "lv_fault", "equipment_om", "tariff_billing",
-                   "energy_efficiency", "safety_assessment", "training"]
+    specialties = [
+        "hv_operation",
+        "hv_fault",
+        "lv_fault",
+        "equipment_om",
+        "tariff_billing",
+        "energy_efficiency",
+        "safety_assessment",
+        "training",
+    ]
     experts = []
     for index, specialty in enumerate(specialties):
         per_specialty = 1 if specialty in ("safety_assessment", "training") else 2
@@ -112,24 +120,40 @@ def _experts(conn: Connection, ids: dict[str, int]) -> None:
             call += 1
             requested = dt.datetime(2025, month, 10 + offset, 9, 0)
             b.expert_call(
-                conn, f"K{call:03d}", experts[call % len(experts)], requested,
-                mode="onsite" if offset == 0 else "remote", manager_id=ids["M001" if offset == 0 else "M003"],
+                conn,
+                f"K{call:03d}",
+                experts[call % len(experts)],
+                requested,
+                mode="onsite" if offset == 0 else "remote",
+                manager_id=ids["M001" if offset == 0 else "M003"],
                 customer_id=ids["C001" if offset == 0 else "C003"],
                 responded_at=requested + dt.timedelta(minutes=response_minutes + 10 * offset),
-                closed_at=requested + dt.timedelta(hours=6) if month < 9 else None, hours=2.5,
+                closed_at=requested + dt.timedelta(hours=6) if month < 9 else None,
+                hours=2.5,
             )
 
 
 def _applications(conn: Connection, ids: dict[str, int]) -> None:
     plan = [  # (customer, applied_on, lead days, resident_served)
-        ("C001", D(2025, 2, 1), 60, True), ("C002", D(2025, 3, 10), 52, True),
-        ("C003", D(2025, 5, 1), 55, True), ("C001", D(2025, 6, 1), 58, True),
-        ("C004", D(2025, 2, 15), 80, False), ("C005", D(2025, 4, 1), 74, False),
-        ("C004", D(2025, 5, 20), 77, False), ("C005", D(2025, 6, 15), 71, False),
+        ("C001", D(2025, 2, 1), 60, True),
+        ("C002", D(2025, 3, 10), 52, True),
+        ("C003", D(2025, 5, 1), 55, True),
+        ("C001", D(2025, 6, 1), 58, True),
+        ("C004", D(2025, 2, 15), 80, False),
+        ("C005", D(2025, 4, 1), 74, False),
+        ("C004", D(2025, 5, 20), 77, False),
+        ("C005", D(2025, 6, 15), 71, False),
     ]
     for number, (account, applied, lead, resident) in enumerate(plan, start=1):
-        b.application(conn, f"A{number:03d}", ids[account], applied, resident_served=resident,
-                      energized_on=applied + dt.timedelta(days=lead), surveyed_on=applied + dt.timedelta(days=3))
+        b.application(
+            conn,
+            f"A{number:03d}",
+            ids[account],
+            applied,
+            resident_served=resident,
+            energized_on=applied + dt.timedelta(days=lead),
+            surveyed_on=applied + dt.timedelta(days=3),
+        )
     b.application(conn, "A999", ids["C002"], D(2025, 9, 1), resident_served=True)  # still open
 
 

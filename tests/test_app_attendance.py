@@ -3,6 +3,7 @@ and PostgreSQL), the heat map and tables against the metrics, the town/team filt
 logs, every role, English, projection mode, and no write widgets for the leader. Also the small
 query the screen added, metrics.logs.manager_logs, on both databases.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,6 +31,7 @@ RATE_KPIS = ("attendance", "log_completeness", "problem_closure", "monthly_plans
 
 # --- Fixtures and helpers -----------------------------------------------------------------------
 
+
 def with_conn(url: str, work):
     engine = make_engine(url)
     try:
@@ -56,12 +58,16 @@ def heat_map_cells(at: AppTest) -> list[tuple[str, str, str]]:
     """(manager, week, 'on/required') of the heat map's filled cells."""
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
     assert spec["type"] == "heatmap"
-    return [(manager, week, cell)
-            for manager, row in zip(spec["y"], spec["text"])
-            for week, cell in zip(spec["x"], row) if cell]
+    return [
+        (manager, week, cell)
+        for manager, row in zip(spec["y"], spec["text"])
+        for week, cell in zip(spec["x"], row)
+        if cell
+    ]
 
 
 # --- The cards against the report ---------------------------------------------------------------
+
 
 def test_cards_match_the_report_and_the_previous_window(seeded_url, monkeypatch):
     def reports(conn, settings):
@@ -75,10 +81,16 @@ def test_cards_match_the_report_and_the_previous_window(seeded_url, monkeypatch)
         assert shown.value == rate_text(report[kpi]["rate"]), kpi
         assert shown.delta == pp_text(report[kpi]["rate"] - previous[kpi]["rate"]), kpi
     captions = [c.value for c in at.caption]
-    assert ZH["att_count_weeks"].format(compliant=report["attendance"]["compliant"],
-                                        due=report["attendance"]["due"]) in captions
-    assert ZH["att_count_days"].format(logged=report["log_completeness"]["logged_workdays"],
-                                       posted=report["log_completeness"]["posted_workdays"]) in captions
+    assert (
+        ZH["att_count_weeks"].format(compliant=report["attendance"]["compliant"], due=report["attendance"]["due"])
+        in captions
+    )
+    assert (
+        ZH["att_count_days"].format(
+            logged=report["log_completeness"]["logged_workdays"], posted=report["log_completeness"]["posted_workdays"]
+        )
+        in captions
+    )
 
 
 def test_heat_map_and_missed_list_follow_the_report(small_url, monkeypatch):
@@ -114,20 +126,26 @@ def test_weeks_a_manager_was_not_posted_stay_blank(small_url, monkeypatch):
 
 def test_detail_tables_follow_the_metrics(small_url, monkeypatch):
     def expected(conn, settings):
-        return (logs.completeness(conn, WINDOW, settings), logs.open_problems(conn, WINDOW.end),
-                plans.plan_status(conn, WINDOW, settings), training.compliance(conn, WINDOW, settings))
+        return (
+            logs.completeness(conn, WINDOW, settings),
+            logs.open_problems(conn, WINDOW.end),
+            plans.plan_status(conn, WINDOW, settings),
+            training.compliance(conn, WINDOW, settings),
+        )
 
     completeness, problems, plan_rows, train = with_conn(small_url, expected)
     at = screen(small_url, monkeypatch, SCRIPT)
     per_manager = table_with(at, ZH["att_col_logged_workdays"])
-    assert dict(zip(per_manager[ZH["att_col_employee_no"]], per_manager[ZH["att_col_logged_workdays"]])) == \
-        dict(zip(completeness.by_manager["employee_no"], completeness.by_manager["logged_workdays"]))
+    assert dict(zip(per_manager[ZH["att_col_employee_no"]], per_manager[ZH["att_col_logged_workdays"]])) == dict(
+        zip(completeness.by_manager["employee_no"], completeness.by_manager["logged_workdays"])
+    )
 
     assert not problems.empty, "the seed has open problems"
     oldest = table_with(at, ZH["att_col_age_bucket"])
     assert list(oldest[ZH["att_col_age_days"]]) == sorted(problems["age_days"], reverse=True)
-    assert list(oldest[ZH["att_col_age_bucket"]]) == [ZH["att_age_" + age_bucket(age)]
-                                                      for age in sorted(problems["age_days"], reverse=True)]
+    assert list(oldest[ZH["att_col_age_bucket"]]) == [
+        ZH["att_age_" + age_bucket(age)] for age in sorted(problems["age_days"], reverse=True)
+    ]
 
     plan_table = table_with(at, ZH["att_col_plan_state"])
     assert len(plan_table) == len(plan_rows)
@@ -143,19 +161,30 @@ def test_detail_tables_follow_the_metrics(small_url, monkeypatch):
 
 
 def test_problem_ages_fall_in_the_buckets():
-    assert [age_bucket(days) for days in (0, 7, 8, 30, 31, 90, 91, 400)] == \
-        ["0_7", "0_7", "8_30", "8_30", "31_90", "31_90", "over_90", "over_90"]
+    assert [age_bucket(days) for days in (0, 7, 8, 30, 31, 90, 91, 400)] == [
+        "0_7",
+        "0_7",
+        "8_30",
+        "8_30",
+        "31_90",
+        "31_90",
+        "over_90",
+        "over_90",
+    ]
     assert [label for label, _first, _last in AGE_BUCKETS] == ["0_7", "8_30", "31_90", "over_90"]
 
 
 # --- Filters ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("widget,value,scope", [
-    ("w_team", TEAMS[1], Scope(team=TEAMS[1])),
-    ("w_town", TOWNS[0], Scope(town=TOWNS[0])),
-])
-def test_town_and_team_filters_change_the_numbers_like_the_scoped_metrics(small_url, monkeypatch, widget, value,
-                                                                          scope):
+
+@pytest.mark.parametrize(
+    "widget,value,scope",
+    [
+        ("w_team", TEAMS[1], Scope(team=TEAMS[1])),
+        ("w_town", TOWNS[0], Scope(town=TOWNS[0])),
+    ],
+)
+def test_town_and_team_filters_change_the_numbers_like_the_scoped_metrics(small_url, monkeypatch, widget, value, scope):
     def rates(conn, settings, chosen):
         return {
             "attendance": attendance.compliance(conn, WINDOW, settings, chosen).rate,
@@ -178,6 +207,7 @@ def test_town_and_team_filters_change_the_numbers_like_the_scoped_metrics(small_
 
 
 # --- A manager's logs --------------------------------------------------------------------------
+
 
 def test_picking_a_manager_shows_their_logs_in_the_window(small_url, monkeypatch):
     at = screen(small_url, monkeypatch, SCRIPT)
@@ -212,14 +242,16 @@ def test_manager_logs_query(engine):
         north_only = logs.manager_logs(conn, window, "A1", Scope(town="北镇"))
         nobody = logs.manager_logs(conn, window, "ZZZ")
     assert list(frame.columns) == logs.MANAGER_LOG_COLUMNS
-    assert [(d, a, s, c) for d, a, s, c in zip(frame["date"], frame["account_no"], frame["on_site"], frame["content"])] \
-        == [(dt.date(2025, 7, 1), "N1", True, "巡视配电房"), (dt.date(2025, 7, 2), "S1", False, "电话回访")]
+    assert [
+        (d, a, s, c) for d, a, s, c in zip(frame["date"], frame["account_no"], frame["on_site"], frame["content"])
+    ] == [(dt.date(2025, 7, 1), "N1", True, "巡视配电房"), (dt.date(2025, 7, 2), "S1", False, "电话回访")]
     assert frame["status"].tolist() == ["open", "done"] and frame["problems"].iloc[0] == "漏油"
     assert north_only["account_no"].tolist() == ["N1"]
     assert nobody.empty and list(nobody.columns) == logs.MANAGER_LOG_COLUMNS
 
 
 # --- Roles, definitions, language, projection ------------------------------------------------
+
 
 @pytest.mark.parametrize("username", list(USERS))
 def test_every_role_sees_the_screen_with_definitions(small_url, monkeypatch, username):
@@ -263,4 +295,3 @@ def test_a_window_without_full_weeks_says_so(small_url, monkeypatch):
     at = screen(small_url, monkeypatch, SCRIPT, **{"from": "2025-07-01", "to": "2025-07-03"})
     assert ZH["att_no_weeks"] in [i.value for i in at.info]
     assert card(at, "attendance").value == "—"
-

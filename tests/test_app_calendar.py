@@ -3,6 +3,7 @@ the office's overview and on the meeting agenda, the fallback warning of a windo
 the year is covered, and the calendar screen in zh and en, where a day added shows in the grid and
 the audit trail and is removed again.
 """
+
 from __future__ import annotations
 
 import datetime as dt

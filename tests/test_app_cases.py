@@ -1,6 +1,7 @@
 """The needs cases under AppTest: the office moves a case on the cases screen (and a bad move is
 refused with the field named, nothing written); leadership reads only; a manager's home lists their
 open cases; the value screen's cards match metrics.value; the needs screen shows the conversion."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,10 +32,20 @@ def seed(url: str) -> None:
         populate_small(conn)
         mine = conn.execute(select(User.manager_id).where(User.username == "manager")).scalar()
         my_customer = conn.execute(select(Posting.customer_id).where(Posting.manager_id == mine)).scalars().first()
-        other = conn.execute(select(Posting.customer_id).where(Posting.manager_id != mine,
-                                                               Posting.customer_id != my_customer)).scalars().first()
-    cases.record_findings(engine, CLI_ACTOR, dt.date(2025, 9, 1),
-                          [(my_customer, "capacity_increase"), (other, "direct_trading")], on=dt.date(2025, 10, 1))
+        other = (
+            conn.execute(
+                select(Posting.customer_id).where(Posting.manager_id != mine, Posting.customer_id != my_customer)
+            )
+            .scalars()
+            .first()
+        )
+    cases.record_findings(
+        engine,
+        CLI_ACTOR,
+        dt.date(2025, 9, 1),
+        [(my_customer, "capacity_increase"), (other, "direct_trading")],
+        on=dt.date(2025, 10, 1),
+    )
     engine.dispose()
 
 
@@ -89,8 +100,7 @@ def test_manager_home_lists_their_open_cases(url, monkeypatch):
 
 
 def test_value_screen_matches_the_metrics(url, monkeypatch):
-    at = open_screen(url, monkeypatch, "leader", "views/value.py", **{"from": str(WINDOW.start),
-                                                                       "to": str(WINDOW.end)})
+    at = open_screen(url, monkeypatch, "leader", "views/value.py", **{"from": str(WINDOW.start), "to": str(WINDOW.end)})
     engine = make_engine(url)
     with engine.connect() as conn:
         expected = value.value(conn, WINDOW, load_settings(conn))

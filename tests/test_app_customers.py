@@ -3,6 +3,7 @@ scoped metrics, the customer list (segment filter, search, cap on screen, the fu
 each role, definitions, and no write widgets for the leader. Expected values come from
 metrics/, never from constants.
 """
+
 from __future__ import annotations
 
 import io
@@ -46,6 +47,7 @@ def customer_list(at) -> pd.DataFrame:
 
 
 # --- Against the report --------------------------------------------------------------------------
+
 
 def test_cards_match_the_report(seeded_url, monkeypatch):
     engine = make_engine(seeded_url)
@@ -94,6 +96,7 @@ def test_a_town_filter_changes_the_numbers_as_the_scoped_metrics_do(small_url, m
 
 # --- The customer list ------------------------------------------------------------------------------
 
+
 def test_list_filters_by_segment_and_search_with_badges(small_url, monkeypatch):
     at = screen(small_url, monkeypatch, SCRIPT)
     assert len(customer_list(at)) == scoped(small_url, segments.segment_counts)["total"]
@@ -140,6 +143,7 @@ def test_the_screen_caps_the_list_and_the_download_has_every_row(small_url, monk
 
 
 # --- Roles, language, definitions, projection ---------------------------------------------------------
+
 
 @pytest.mark.parametrize("username", list(USERS))
 def test_every_role_sees_the_screen_and_every_card_has_a_definition(small_url, monkeypatch, username):

@@ -6,6 +6,7 @@ form exposes refuses bad input with its message and writes nothing (row
 counts); the input stays after an error; a stale version says so and keeps
 the input; managers write only their own rows; the leader gets no forms.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -44,10 +45,13 @@ from ui.strings import EN, ZH
 
 APP = str(ROOT / "app.py")
 Q3_WINDOW = Window(*Q3)
-ENTRY_PATHS = {screen.url_path for screen in nav.SCREENS if screen.section in ("nav_section_entry", "nav_section_admin")}
+ENTRY_PATHS = {
+    screen.url_path for screen in nav.SCREENS if screen.section in ("nav_section_entry", "nav_section_admin")
+}
 
 
 # --- Fixtures and helpers -------------------------------------------------------------------
+
 
 @pytest.fixture
 def engine(seeded_url):
@@ -165,8 +169,15 @@ def test_log_rules_refuse_bad_input_and_keep_it(engine, seeded_url, monkeypatch)
     at.number_input(key="el_new_hours").set_value(4)
     at.text_area(key="el_new_content").set_value("巡视")
     # Meanwhile the same log is saved elsewhere (another device): this save must not overwrite it.
-    writes.save_work_log(engine, Actor("office", "office"), employee_no="M001", account_no="C001", date=FRIDAY,
-                         on_site=False, content="办公室代填")
+    writes.save_work_log(
+        engine,
+        Actor("office", "office"),
+        employee_no="M001",
+        account_no="C001",
+        date=FRIDAY,
+        on_site=False,
+        content="办公室代填",
+    )
     submit(at, ZH["fm_save"])
     assert "2025-09-26 在 客户C001 已有日志" in errors(at) and count(engine, WorkLog) == logs_before + 1
     # The stored log is loaded for editing; what was typed can be brought back.
@@ -187,15 +198,17 @@ def test_the_log_form_opens_on_a_missing_day_and_loads_an_existing_log(engine, s
         missing = writes.days_without_log(conn, manager_id(engine, "M001"), dt.date(2025, 9, 13), FRIDAY)
     assert missing and missing[0] == FRIDAY
     assert at.date_input(key="el_day").value == FRIDAY  # the newest day still without a log
-    assert at.get("button_group")[0].options == [f"{day:%m-%d} " + ZH["el_weekdays"].split(",")[day.weekday()]
-                                                 for day in missing]
+    assert at.get("button_group")[0].options == [
+        f"{day:%m-%d} " + ZH["el_weekdays"].split(",")[day.weekday()] for day in missing
+    ]
     at.date_input(key="el_day").set_value(dt.date(2025, 9, 25)).run()  # Thursday has a log: loaded
     no_exception(at)
     with engine.connect() as conn:
         thursday = writes.manager_log_on(conn, manager_id(engine, "M001"), "C001", dt.date(2025, 9, 25))
     assert at.text_area(key="el_new_content").value == thursday["content"]
     assert ZH["el_loaded"].format(day="2025-09-25", customer="客户C001", version=thursday["version"]) in [
-        i.value for i in at.info]
+        i.value for i in at.info
+    ]
     assert [b for b in at.button if b.label == ZH["fm_save_changes"]]
 
 
@@ -203,8 +216,9 @@ def test_manager_writes_only_own_logs(engine, seeded_url, monkeypatch):
     manager = Actor("manager", "manager", manager_id(engine, "M001"))
     logs_before = count(engine, WorkLog)
     with pytest.raises(PermissionDenied):
-        writes.save_work_log(engine, manager, employee_no="M002", account_no="C002", date=FRIDAY,
-                             on_site=True, content="替别人填")
+        writes.save_work_log(
+            engine, manager, employee_no="M002", account_no="C002", date=FRIDAY, on_site=True, content="替别人填"
+        )
     with pytest.raises(PermissionDenied):  # own log, but a customer not posted to
         writes.save_work_log(engine, manager, account_no="C002", date=FRIDAY, on_site=True, content="串户")
     assert count(engine, WorkLog) == logs_before
@@ -222,8 +236,11 @@ def test_manager_writes_only_own_logs(engine, seeded_url, monkeypatch):
 
 def log_id(engine, employee_no: str, day: dt.date) -> int:
     with engine.connect() as conn:
-        return conn.execute(select(WorkLog.id).join(Manager, Manager.id == WorkLog.manager_id)
-                            .where(Manager.employee_no == employee_no, WorkLog.date == day)).scalar_one()
+        return conn.execute(
+            select(WorkLog.id)
+            .join(Manager, Manager.id == WorkLog.manager_id)
+            .where(Manager.employee_no == employee_no, WorkLog.date == day)
+        ).scalar_one()
 
 
 def test_edit_own_log_closes_a_problem_and_stale_edits_are_refused(engine, seeded_url, monkeypatch):
@@ -381,8 +398,10 @@ def test_expert_call_request_response_and_close(engine, seeded_url, monkeypatch)
 
 # --- Bulk editors (office) ------------------------------------------------------------------------
 
-def edit_table(at: AppTest, index: int = 0, *, edited: dict | None = None, added: list | None = None,
-               deleted: list | None = None) -> AppTest:
+
+def edit_table(
+    at: AppTest, index: int = 0, *, edited: dict | None = None, added: list | None = None, deleted: list | None = None
+) -> AppTest:
     """Give the index-th data editor these edits (as the browser sends them) and click its save button."""
     key = at.data_editor[index].key
     at.session_state[key] = {"edited_rows": edited or {}, "added_rows": added or [], "deleted_rows": deleted or []}
@@ -488,8 +507,11 @@ def test_manager_training_assessment_and_roster(engine, seeded_url, monkeypatch)
     trainings = count(engine, Training)
     edit_table(at, editor_index(at, "ema_training"), added=[{"date": "2025-02-25", "hours": 0, "kind": "skill"}])
     assert "新增第 1 行 · 学时：应 > 0，实际为 0" in errors(at) and count(engine, Training) == trainings
-    edit_table(at, editor_index(at, "ema_training"),
-               added=[{"date": "2025-02-25", "hours": 8, "kind": "skill", "topic": "倒闸操作"}])
+    edit_table(
+        at,
+        editor_index(at, "ema_training"),
+        added=[{"date": "2025-02-25", "hours": 8, "kind": "skill", "topic": "倒闸操作"}],
+    )
     edit_table(at, editor_index(at, "ema_assessments"), added=[{"date": "2025-02-27", "score": 90, "passed": True}])
     no_exception(at)
     assert count(engine, Training) == trainings + 1 and count(engine, Assessment, Assessment.score == 90) == 1
@@ -508,16 +530,26 @@ def test_handover_between_managers_moves_the_posted_days(engine, seeded_url, mon
     at.text_input(key="ema_customer").set_value("C002").run()
     index = editor_index(at, "ema_customer_postings")
     assert list(at.data_editor[index].value["employee_no"]) == ["M002"]
-    edit_table(at, index, edited={0: {"end_date": "2025-09-30"}},
-               added=[{"employee_no": "M004", "start_date": "2025-10-01", "handover_note": "交接"}])
+    edit_table(
+        at,
+        index,
+        edited={0: {"end_date": "2025-09-30"}},
+        added=[{"employee_no": "M004", "start_date": "2025-10-01", "handover_note": "交接"}],
+    )
     assert "工号：“M004”在派驻经理中不存在" in errors(at)  # no such manager: nothing is written
     assert metric(engine, logs.completeness, october).posted_workdays == before.posted_workdays
-    edit_table(at, index, edited={0: {"end_date": "2025-09-30"}},
-               added=[{"employee_no": "M001", "start_date": "2025-10-01", "handover_note": "交接"}])
+    edit_table(
+        at,
+        index,
+        edited={0: {"end_date": "2025-09-30"}},
+        added=[{"employee_no": "M001", "start_date": "2025-10-01", "handover_note": "交接"}],
+    )
     no_exception(at)
     after = metric(engine, logs.completeness, october)
+
     def by_manager(result):
         return dict(zip(result.by_manager["employee_no"], result.by_manager["posted_workdays"]))
+
     assert "M002" in by_manager(before) and "M002" not in by_manager(after)
     assert by_manager(after)["M001"] == by_manager(before)["M001"]  # already posted elsewhere: same days
 
@@ -597,8 +629,12 @@ def test_settings_change_the_attendance_kpi_and_stale_settings_are_refused(engin
     # Someone else saves the same setting meanwhile: refused, the typed value stays until reloaded.
     with engine.connect() as conn:
         stored = {row["key"]: row for row in admin.settings_rows(conn)}
-    admin.update_settings(engine, Actor("office2", "office"), {"min_onsite_days": 4},
-                                   {"min_onsite_days": stored["min_onsite_days"]["version"]})
+    admin.update_settings(
+        engine,
+        Actor("office2", "office"),
+        {"min_onsite_days": 4},
+        {"min_onsite_days": stored["min_onsite_days"]["version"]},
+    )
     at.number_input(key="est_min_onsite_days").set_value(5)
     submit(at, ZH["fm_save"])
     assert "已被他人修改" in " ".join(w.value for w in at.warning)
@@ -676,6 +712,7 @@ def test_users_create_role_password_and_deactivate(engine, seeded_url, monkeypat
 
 # --- The leader ------------------------------------------------------------------------------------
 
+
 def test_leader_gets_no_entry_screens(seeded_url, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", seeded_url)
     at = login(AppTest.from_file(APP, default_timeout=120), "leader").run()
@@ -705,8 +742,14 @@ def test_manager_sees_only_own_entry_screens(seeded_url, monkeypatch):
 def test_bulk_edit_of_a_row_changed_meanwhile_is_refused_and_kept(engine, seeded_url, monkeypatch):
     at = screen(seeded_url, monkeypatch, CUSTOMERS, "office")
     stored = customer(engine, "C002")
-    writes.update_row(engine, Actor("office2", "office"), "customers", {"account_no": "C002"},
-                      {"potential_reason": "园区重点项目"}, stored["version"])
+    writes.update_row(
+        engine,
+        Actor("office2", "office"),
+        "customers",
+        {"account_no": "C002"},
+        {"potential_reason": "园区重点项目"},
+        stored["version"],
+    )
     edits = {1: {"star_rating": 5}}
     edit_table(at, edited=edits)
     assert "客户“C002”在您打开后已被他人修改" in " ".join(w.value for w in at.warning)
@@ -738,8 +781,7 @@ def test_find_rows_filters_searches_and_limits_in_sql(engine):
     from data_access import lookups
 
     with engine.connect() as conn:
-        rows, total = lookups.find_rows(conn, "customers", search="c00", search_columns=("account_no", "name"),
-                                        limit=2)
+        rows, total = lookups.find_rows(conn, "customers", search="c00", search_columns=("account_no", "name"), limit=2)
         assert total == 5 and [row["account_no"] for row in rows] == ["C001", "C002"]
         assert {"id", "version"} <= set(rows[0]) and not any(key.startswith("_fk_") for key in rows[0])
         open_apps, _ = lookups.find_rows(conn, "applications", equals={"energized_on": None})

@@ -3,6 +3,7 @@ PostgreSQL), the coverage chart against the setting, calls per expert/specialty/
 times, open and never-called experts against metrics.experts, the town/team filters, every role,
 English, projection mode, and no write widgets for the leader.
 """
+
 from __future__ import annotations
 
 import base64
@@ -30,6 +31,7 @@ WINDOW = Window(*Q3)
 
 
 # --- Fixtures and helpers -----------------------------------------------------------------------
+
 
 def with_conn(url: str, work):
     engine = make_engine(url)
@@ -65,15 +67,20 @@ def minutes_delta(change: float) -> str:
 
 # --- The cards against the report ---------------------------------------------------------------
 
+
 def test_cards_match_the_report_and_the_previous_window(seeded_url, monkeypatch):
     def reports(conn, settings):
-        return build_report(conn, WINDOW, settings)["experts"], build_report(conn, WINDOW.previous(), settings)["experts"]
+        return build_report(conn, WINDOW, settings)["experts"], build_report(conn, WINDOW.previous(), settings)[
+            "experts"
+        ]
 
     now, before = with_conn(seeded_url, reports)
     at = screen(seeded_url, monkeypatch, SCRIPT)
     assert at.title[0].value == ZH["nav_experts"]
     coverage = now["coverage"]
-    assert metric_by_label(at, ZH["kpi_expert_coverage"]).value == f"{coverage['covered']}/{len(coverage['by_specialty'])}"
+    assert (
+        metric_by_label(at, ZH["kpi_expert_coverage"]).value == f"{coverage['covered']}/{len(coverage['by_specialty'])}"
+    )
     calls = metric_by_label(at, ZH["kpi_expert_calls"])
     assert calls.value == f"{now['calls']:,}"
     assert calls.delta == count_delta(now["calls"] - before["calls"])
@@ -83,14 +90,16 @@ def test_cards_match_the_report_and_the_previous_window(seeded_url, monkeypatch)
     assert ZH["exp_closed"].format(closed=now["closed"], count=now["calls"]) in [c.value for c in at.caption]
 
     per_expert = table_with(at, ZH["exp_col_expert_no"])
-    shown = list(zip(per_expert[ZH["exp_col_expert_no"]], per_expert[ZH["exp_col_calls"]],
-                     per_expert[ZH["exp_col_hours"]]))
+    shown = list(
+        zip(per_expert[ZH["exp_col_expert_no"]], per_expert[ZH["exp_col_calls"]], per_expert[ZH["exp_col_hours"]])
+    )
     assert shown == [(row["expert_no"], row["calls"], row["hours"]) for row in now["by_expert"]]
 
 
 def test_coverage_chart_marks_the_thin_specialties_against_the_setting(small_url, monkeypatch):
-    coverage, minimum = with_conn(small_url, lambda conn, settings: (
-        experts.coverage(conn, settings), settings["min_experts_per_specialty"]))
+    coverage, minimum = with_conn(
+        small_url, lambda conn, settings: (experts.coverage(conn, settings), settings["min_experts_per_specialty"])
+    )
     thin = [code for code, count in coverage.by_specialty.items() if count < minimum]
     assert thin, "the seed is short of experts in some specialties"
     at = screen(small_url, monkeypatch, SCRIPT)
@@ -101,8 +110,9 @@ def test_coverage_chart_marks_the_thin_specialties_against_the_setting(small_url
     red = [name for name, colour in zip(bars["x"], bars["marker"]["color"]) if colour == STATUS_COLORS["red"]]
     assert red == [ZH["spec_" + code] for code in thin]
     assert [shape["y0"] for shape in figure["layout"]["shapes"]] == [minimum]
-    assert ZH["exp_thin"].format(specialties=ZH["exp_list_sep"].join(ZH["spec_" + c] for c in thin)) in \
-        [c.value for c in at.caption]
+    assert ZH["exp_thin"].format(specialties=ZH["exp_list_sep"].join(ZH["spec_" + c] for c in thin)) in [
+        c.value for c in at.caption
+    ]
 
 
 def test_a_lower_minimum_in_the_settings_covers_every_specialty(tmp_path_factory, small_template, monkeypatch):
@@ -121,8 +131,11 @@ def test_a_lower_minimum_in_the_settings_covers_every_specialty(tmp_path_factory
 
 def test_calls_by_specialty_mode_and_response_times_follow_the_metrics(small_url, monkeypatch):
     def expected(conn, settings):
-        return (experts.calls(conn, WINDOW, settings), experts.calls_by_specialty(conn, WINDOW, settings),
-                experts.response_minutes(conn, WINDOW, settings))
+        return (
+            experts.calls(conn, WINDOW, settings),
+            experts.calls_by_specialty(conn, WINDOW, settings),
+            experts.response_minutes(conn, WINDOW, settings),
+        )
 
     calls, by_specialty, responses = with_conn(small_url, expected)
     at = screen(small_url, monkeypatch, SCRIPT)
@@ -159,10 +172,14 @@ def test_open_and_never_called_lists_follow_the_metrics(small_url, monkeypatch):
 
 # --- Filters ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("widget,value,scope", [
-    ("w_town", TOWNS[1], Scope(town=TOWNS[1])),
-    ("w_team", TEAMS[0], Scope(team=TEAMS[0])),
-])
+
+@pytest.mark.parametrize(
+    "widget,value,scope",
+    [
+        ("w_town", TOWNS[1], Scope(town=TOWNS[1])),
+        ("w_team", TEAMS[0], Scope(team=TEAMS[0])),
+    ],
+)
 def test_town_and_team_filters_change_the_calls_like_the_scoped_metrics(small_url, monkeypatch, widget, value, scope):
     everything = with_conn(small_url, lambda conn, settings: experts.calls(conn, WINDOW, settings))
     scoped = with_conn(small_url, lambda conn, settings: experts.calls(conn, WINDOW, settings, scope))
@@ -176,11 +193,13 @@ def test_town_and_team_filters_change_the_calls_like_the_scoped_metrics(small_ur
     assert metric_by_label(at, ZH["kpi_expert_response"]).value == ("—" if median is None else f"{median:,.0f} 分钟")
     assert metric_by_label(at, ZH["kpi_expert_coverage"]).value == coverage_before  # the pool is not scoped
     if not scoped.by_expert.empty:
-        assert list(table_with(at, ZH["exp_col_expert_no"])[ZH["exp_col_expert_no"]]) == \
-            list(scoped.by_expert["expert_no"])
+        assert list(table_with(at, ZH["exp_col_expert_no"])[ZH["exp_col_expert_no"]]) == list(
+            scoped.by_expert["expert_no"]
+        )
 
 
 # --- Roles, definitions, language, projection ------------------------------------------------
+
 
 @pytest.mark.parametrize("username", list(USERS))
 def test_every_role_sees_the_screen_with_definitions(small_url, monkeypatch, username):
@@ -196,8 +215,17 @@ def test_every_role_sees_the_screen_with_definitions(small_url, monkeypatch, use
 def test_the_leader_gets_no_write_widgets(small_url, monkeypatch):
     at = screen(small_url, monkeypatch, SCRIPT, "leader")
     assert not at.main.form and not at.main.button and not at.data_editor
-    for kind in ("text_input", "text_area", "number_input", "checkbox", "toggle", "date_input", "radio",
-                 "selectbox", "multiselect"):
+    for kind in (
+        "text_input",
+        "text_area",
+        "number_input",
+        "checkbox",
+        "toggle",
+        "date_input",
+        "radio",
+        "selectbox",
+        "multiselect",
+    ):
         assert not at.main.get(kind), kind
     assert at.download_button
 

@@ -5,6 +5,7 @@ and the database is left as it was. Read-only, locked: a save says what
 happened and what to do, everything typed stays in the form, nothing is
 written, and once the lock is gone the same form saves. SQLite and PostgreSQL.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -55,6 +56,7 @@ def test_database_down_or_damaged_shows_the_database_page(tmp_path, monkeypatch,
 
 # --- Saves that fail: the work-log form ---------------------------------------------------------
 
+
 def log_count(url: str) -> int:
     engine = make_engine(url)
     try:
@@ -96,8 +98,11 @@ def read_only_url(url: str) -> str:
     path = sqlite_path(url)
     if path is not None:
         return f"sqlite:///file:{path}?mode=ro&uri=true"
-    return make_url(url).update_query_dict({"options": "-c default_transaction_read_only=on"}) \
+    return (
+        make_url(url)
+        .update_query_dict({"options": "-c default_transaction_read_only=on"})
         .render_as_string(hide_password=False)
+    )
 
 
 def test_a_save_on_a_read_only_database_keeps_the_input(seeded_url, monkeypatch):

@@ -4,6 +4,7 @@ Import: upload -> preview counts per sheet and every problem -> import only
 when clean (all or nothing). Audit: the writes just made are listed, with
 their changed fields, filterable and downloadable.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -55,9 +56,10 @@ def csv_file(name: str, text: str) -> tuple[str, bytes, str]:
 
 
 GOOD = [
-    csv_file("customers.csv", "account_no,name,voltage_kv,capacity_kva\n"
-                              "C002,客户C002（更名）,10,1000\n"
-                              "C200,新建纺织厂,10,800\n"),
+    csv_file(
+        "customers.csv",
+        "account_no,name,voltage_kv,capacity_kva\nC002,客户C002（更名）,10,1000\nC200,新建纺织厂,10,800\n",
+    ),
     csv_file("月度用电.csv", "户号,月份,用电量kWh\nC200,2025-09,120000\n"),
 ]
 
@@ -94,10 +96,12 @@ def test_import_preview_then_commit(engine, seeded_url, monkeypatch):
 
 
 def test_import_errors_are_listed_and_nothing_is_written(engine, seeded_url, monkeypatch):
-    bad = [csv_file("customers.csv", "account_no,name,voltage_kv,capacity_kva,colour\n"
-                                     "C300,甲厂,abc,800,red\n"
-                                     "C301,,10,-5,\n"),
-           csv_file("consumption.csv", "account_no,month,kwh\nC999,2025-13,5\n")]
+    bad = [
+        csv_file(
+            "customers.csv", "account_no,name,voltage_kv,capacity_kva,colour\nC300,甲厂,abc,800,red\nC301,,10,-5,\n"
+        ),
+        csv_file("consumption.csv", "account_no,month,kwh\nC999,2025-13,5\n"),
+    ]
     customers = count(engine, Customer)
     at = screen(seeded_url, monkeypatch, IMPORT, "office")
     upload(at, bad)
@@ -105,13 +109,16 @@ def test_import_errors_are_listed_and_nothing_is_written(engine, seeded_url, mon
         expected = importer.validate_source(conn, importer.read_uploads({name: data for name, data, _ in bad}))
     problems = error_table(at)
     assert len(problems) == len(expected.errors) >= 5
-    assert list(problems.columns) == [ZH[k] for k in ("imp_col_sheet", "imp_col_row", "imp_col_column",
-                                                       "imp_col_reason")]
+    assert list(problems.columns) == [
+        ZH[k] for k in ("imp_col_sheet", "imp_col_row", "imp_col_column", "imp_col_reason")
+    ]
     shown = set(zip(problems[ZH["imp_col_row"]], problems[ZH["imp_col_reason"]]))
     assert {(p.row, problem_text(p, "zh")) for p in expected.errors} == shown
     assert ZH["imp_errors"].format(count=len(expected.errors)) in [e.value for e in at.error]
-    assert [b.label for b in at.download_button if b.key.startswith("imp_errors")] == \
-        [ZH["tbl_download_csv"], ZH["tbl_download_xlsx"]]
+    assert [b.label for b in at.download_button if b.key.startswith("imp_errors")] == [
+        ZH["tbl_download_csv"],
+        ZH["tbl_download_xlsx"],
+    ]
     assert commit_button(at).disabled
     assert count(engine, Customer) == customers
 
@@ -129,8 +136,7 @@ def test_import_workbook_and_mixed_uploads(engine, seeded_url, monkeypatch):
     book["customers"].append(["C400", "模板导入厂", None, "城关街道", 10, 630])
     filled = io.BytesIO()
     book.save(filled)
-    xlsx = ("template.xlsx", filled.getvalue(),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    xlsx = ("template.xlsx", filled.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     at = screen(seeded_url, monkeypatch, IMPORT, "office")
     upload(at, [xlsx, GOOD[0]])  # a workbook goes alone
     assert "请只上传一个 .xlsx 工作簿" in error_table(at)[ZH["imp_col_reason"]].iloc[0]
@@ -155,6 +161,7 @@ def test_only_the_office_may_import(seeded_url, monkeypatch):
 
 # --- Audit ------------------------------------------------------------------------------------------
 
+
 def test_audit_screen_lists_the_writes_just_made(engine, seeded_url, monkeypatch):
     at = screen(seeded_url, monkeypatch, "views/entry_customers.py", "office")
     key = at.data_editor[0].key
@@ -162,19 +169,25 @@ def test_audit_screen_lists_the_writes_just_made(engine, seeded_url, monkeypatch
     at.run()
     at.button(key=f"{key}_save").click().run()
     no_exception(at)
-    save_row(engine, Actor("cli", "office"), "experts",
-             {"expert_no": "E80", "name": "审计专家", "specialty": "training"})
+    save_row(
+        engine, Actor("cli", "office"), "experts", {"expert_no": "E80", "name": "审计专家", "specialty": "training"}
+    )
     at.switch_page(AUDIT).run()
     no_exception(at)
     table = audit_table(at)
     latest = table.iloc[:2]
     assert set(latest[ZH["aud_col_user"]]) == {"office", "cli"}
     row = table[table[ZH["aud_col_key"]] == "C002"].iloc[0]
-    assert (row[ZH["aud_col_action"]], row[ZH["aud_col_table"]], row[ZH["aud_col_source"]]) == \
-        (ZH["aud_action_update"], "客户", "bulk")
+    assert (row[ZH["aud_col_action"]], row[ZH["aud_col_table"]], row[ZH["aud_col_source"]]) == (
+        ZH["aud_action_update"],
+        "客户",
+        "bulk",
+    )
     assert row[ZH["aud_col_changes"]] == "star_rating: 0 → 4"
-    assert [b.label for b in at.download_button if b.key.startswith("aud_table")] == \
-        [ZH["tbl_download_csv"], ZH["tbl_download_xlsx"]]
+    assert [b.label for b in at.download_button if b.key.startswith("aud_table")] == [
+        ZH["tbl_download_csv"],
+        ZH["tbl_download_xlsx"],
+    ]
     # Filters narrow the list in SQL.
     at.selectbox(key="aud_table").set_value("experts").run()
     assert list(audit_table(at)[ZH["aud_col_key"]]) == ["E80"]
@@ -187,10 +200,10 @@ def test_audit_screen_lists_the_writes_just_made(engine, seeded_url, monkeypatch
     at.selectbox(key="aud_pick").set_value(entry_id).run()
     no_exception(at)
     detail = at.dataframe[-1].value
-    assert detail.to_dict("records") == [{ZH["aud_col_field"]: "star_rating", ZH["aud_col_before"]: "0",
-                                          ZH["aud_col_after"]: "4"},
-                                         {ZH["aud_col_field"]: "version", ZH["aud_col_before"]: "1",
-                                          ZH["aud_col_after"]: "2"}]
+    assert detail.to_dict("records") == [
+        {ZH["aud_col_field"]: "star_rating", ZH["aud_col_before"]: "0", ZH["aud_col_after"]: "4"},
+        {ZH["aud_col_field"]: "version", ZH["aud_col_before"]: "1", ZH["aud_col_after"]: "2"},
+    ]
     assert len(at.json) == 2
 
 
@@ -202,8 +215,9 @@ def audit_table(at: AppTest):
 def test_query_audit_filters_limits_and_counts(engine):
     actor = Actor("cli", "office")
     for number in range(5):
-        save_row(engine, actor, "experts", {"expert_no": f"E9{number}", "name": f"专家{number}",
-                                            "specialty": "training"})
+        save_row(
+            engine, actor, "experts", {"expert_no": f"E9{number}", "name": f"专家{number}", "specialty": "training"}
+        )
     today = dt.date.today()
     with engine.connect() as conn:
         entries, total = audit.query_audit(conn, today, today, table="experts", limit=3)

@@ -1,6 +1,7 @@
 """No English on the Chinese screens: every screen, opened by the office (who sees them all) and by a
 manager, is scanned for words in Latin letters outside an allow list of units, file types, codes
 and data values."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,6 +16,8 @@ from ui import nav
 
 APP = str(ROOT / "app.py")
 WINDOW = {"from": "2025-07-01", "to": "2025-09-30"}
+
+
 def seed(url: str) -> None:
     engine = make_engine(url)
     with engine.begin() as conn:

@@ -6,6 +6,7 @@ The small seed plus two applications of this file: S001, resident-served on dual
 every milestone and a plan reply slower than its limit; S002, still waiting for its plan reply.
 Expected values come from metrics/, never from constants.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -37,12 +38,23 @@ def add_extras(url: str) -> None:
     engine = make_engine(url)
     with engine.begin() as conn:
         ids = small_ids(conn)
-        b.application(conn, "S001", ids["C003"], D(2025, 6, 3), resident_served=True, supply="dual",
-                      surveyed_on=D(2025, 6, 5), plan_replied_on=D(2025, 7, 25), design_reviewed_on=D(2025, 8, 1),
-                      mid_inspected_on=D(2025, 8, 15), completion_inspected_on=D(2025, 9, 1),
-                      energized_on=D(2025, 9, 4))
+        b.application(
+            conn,
+            "S001",
+            ids["C003"],
+            D(2025, 6, 3),
+            resident_served=True,
+            supply="dual",
+            surveyed_on=D(2025, 6, 5),
+            plan_replied_on=D(2025, 7, 25),
+            design_reviewed_on=D(2025, 8, 1),
+            mid_inspected_on=D(2025, 8, 15),
+            completion_inspected_on=D(2025, 9, 1),
+            energized_on=D(2025, 9, 4),
+        )
         b.application(conn, "S002", ids["C005"], D(2025, 7, 1), resident_served=False, surveyed_on=D(2025, 7, 3))
     engine.dispose()
+
 
 @pytest.fixture(scope="module")
 def small_url(tmp_path_factory, small_template) -> str:
@@ -74,6 +86,7 @@ def cards(summary) -> dict[str, str]:
 
 # --- Against the report --------------------------------------------------------------------------
 
+
 def test_cards_match_the_report(seeded_url, monkeypatch):
     add_extras(seeded_url)
     engine = make_engine(seeded_url)
@@ -101,8 +114,12 @@ def test_cards_match_the_report(seeded_url, monkeypatch):
     adjusted = report["adjusted"]
     assert metric_by_label(at, ZH["kpi_lead_time_adjusted"]).value == days(adjusted["reduction_days"])
     captions = [c.value for c in at.caption]
-    assert ZH["lt_adjusted_basis"].format(resident=adjusted["resident_compared"], strata=adjusted["strata_compared"],
-                                          total=2) in captions
+    assert (
+        ZH["lt_adjusted_basis"].format(
+            resident=adjusted["resident_compared"], strata=adjusted["strata_compared"], total=2
+        )
+        in captions
+    )
     if adjusted["ci95"] is None:
         assert ZH["lt_adjusted_no_interval"] in captions
     else:
@@ -140,6 +157,7 @@ def test_a_town_filter_changes_the_numbers_as_the_scoped_metrics_do(small_url, m
 
 # --- Stages, over limit, stalled -----------------------------------------------------------------------
 
+
 def test_over_limit_and_stalled_applications(small_url, monkeypatch):
     at = screen(small_url, monkeypatch, SCRIPT)
     over = computed(small_url, lead_time.over_limit)
@@ -151,12 +169,16 @@ def test_over_limit_and_stalled_applications(small_url, monkeypatch):
     s001 = over.set_index("app_no").loc["S001"]
     row = table.loc[table[ZH["lt_col_app_no"]] == "S001"].iloc[0]
     assert (row[ZH["lt_col_state"]], row[ZH["lt_col_stage"]]) == (ZH["lt_state_over"], ZH["lt_stage_plan_reply"])
-    assert row[ZH["lt_col_workdays"]] == s001["plan_reply_workdays"] > row[ZH["lt_col_limit"]] == s001["plan_reply_limit"]
+    assert (
+        row[ZH["lt_col_workdays"]] == s001["plan_reply_workdays"] > row[ZH["lt_col_limit"]] == s001["plan_reply_limit"]
+    )
     assert row[ZH["lt_col_supply"]] == ZH["lt_supply_dual"]
     stalled = table.loc[table[ZH["lt_col_app_no"]] == "S002"].iloc[0]
     s002 = over.set_index("app_no").loc["S002"]
-    assert (stalled[ZH["lt_col_state"]], stalled[ZH["lt_col_stage"]]) == (ZH["lt_state_stalled"],
-                                                                        ZH["lt_stage_plan_reply"])
+    assert (stalled[ZH["lt_col_state"]], stalled[ZH["lt_col_stage"]]) == (
+        ZH["lt_state_stalled"],
+        ZH["lt_stage_plan_reply"],
+    )
     assert stalled[ZH["lt_col_workdays"]] == s002["current_workdays"]
 
 
@@ -169,11 +191,11 @@ def test_stage_table_follows_the_stage_summary_with_limits(small_url, monkeypatc
     assert list(table[ZH["lt_col_over_limit"]]) == list(summary["over_limit"])
     limits = lead_time.stage_limits({})
     plan_reply = table.loc[table[ZH["lt_col_stage"]] == ZH["lt_stage_plan_reply"], ZH["lt_col_limit"]].iloc[0]
-    assert plan_reply == (f"{limits['stage_limit_plan_reply_single']:g} / "
-                          f"{limits['stage_limit_plan_reply_dual']:g}")
+    assert plan_reply == (f"{limits['stage_limit_plan_reply_single']:g} / {limits['stage_limit_plan_reply_dual']:g}")
 
 
 # --- Roles, language, definitions, projection ---------------------------------------------------------
+
 
 @pytest.mark.parametrize("username", list(USERS))
 def test_every_role_sees_the_screen_and_every_card_has_a_definition(small_url, monkeypatch, username):

@@ -1,5 +1,6 @@
 """The 联席会议 screen under AppTest: the agenda of a small seeded DB, recording a meeting with an
 action item that stays on the agenda until closed, the brief download, and no forms for the leader."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -73,10 +74,13 @@ def shown_tables(at: AppTest) -> list:
 
 def counts(at: AppTest) -> dict[str, int]:
     """Each section's card, named by the figure catalogue on the agenda date."""
-    as_of = dt.date.fromisoformat(at.query_params["as_of"][0] if isinstance(at.query_params["as_of"], list)
-                                  else at.query_params["as_of"])
-    return {key: int(next(m.value for m in at.metric if m.label == meeting.section_name(key, as_of, "zh")))
-            for key in meeting.SECTIONS}
+    as_of = dt.date.fromisoformat(
+        at.query_params["as_of"][0] if isinstance(at.query_params["as_of"], list) else at.query_params["as_of"]
+    )
+    return {
+        key: int(next(m.value for m in at.metric if m.label == meeting.section_name(key, as_of, "zh")))
+        for key in meeting.SECTIONS
+    }
 
 
 def action_rows(at: AppTest) -> list[tuple[str, str]]:
@@ -141,9 +145,16 @@ def test_bad_action_item_is_reported_and_nothing_saved(read_url, monkeypatch):
     at.form_submit_button[0].click().run()
     no_exception(at)
     # Row 1 is blank but row 2 is typed: every problem is reported, by its screen row.
-    assert [e.value for e in at.error] == ["\n".join([ZH["fm_not_saved"], "- 督办事项第 1 行 · 事项：必填，不能为空",
-                                                     "- 督办事项第 1 行 · 责任人：必填，不能为空",
-                                                     "- 督办事项第 2 行 · 责任人：必填，不能为空"])]
+    assert [e.value for e in at.error] == [
+        "\n".join(
+            [
+                ZH["fm_not_saved"],
+                "- 督办事项第 1 行 · 事项：必填，不能为空",
+                "- 督办事项第 1 行 · 责任人：必填，不能为空",
+                "- 督办事项第 2 行 · 责任人：必填，不能为空",
+            ]
+        )
+    ]
     assert counts(at)["action_items"] == len(EXPECTED["action_items"])
     assert at.text_input(key="mt_item_desc_1").value == "没有责任人的事项"  # what was typed stays
 
@@ -162,8 +173,12 @@ def test_english_screen(read_url, monkeypatch):
     assert at.title[0].value == EN["nav_meeting"]
     labels = [m.label for m in at.metric]
     assert meeting.section_name("action_items", AS_OF, "en") in labels
-    owners = [owner for frame in shown_tables(at) if EN["mt_col_owner"] in frame.columns
-              for owner in frame[EN["mt_col_owner"]]]
+    owners = [
+        owner
+        for frame in shown_tables(at)
+        if EN["mt_col_owner"] in frame.columns
+        for owner in frame[EN["mt_col_owner"]]
+    ]
     assert "Resident-manager office" in owners and "Connection team" in owners
 
 

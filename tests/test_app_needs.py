@@ -2,6 +2,7 @@
 rule text, the yearly saving, the settings in the definitions, the town filter against the
 scoped metrics, each role, no write widgets for the leader. Expected values come from metrics/.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -38,6 +39,7 @@ def add_extras(url: str) -> None:
         b.setting(conn, "capacity_price", CAPACITY_PRICE)
     engine.dispose()
 
+
 @pytest.fixture(scope="module")
 def small_url(tmp_path_factory, small_template) -> str:
     """The small data set with this module's additions."""
@@ -56,6 +58,7 @@ def findings(url: str, scope: Scope = Scope()) -> dict:
 
 # --- Against the report --------------------------------------------------------------------------
 
+
 def test_counts_and_saving_match_the_report(seeded_url, monkeypatch):
     add_extras(seeded_url)
     engine = make_engine(seeded_url)
@@ -68,8 +71,9 @@ def test_counts_and_saving_match_the_report(seeded_url, monkeypatch):
         assert metric_by_label(at, ZH[label]).value == f"{len(report[rule]):,}", rule
     charges = findings(seeded_url)["basic_charge_adjustment"]
     assert list(charges["account_no"]) == report["basic_charge_adjustment"]
-    caption = ZH["nd_yearly_saving_caption"].format(customers=len(charges),
-                                                    yuan=f"{charges['annual_saving'].sum():,.0f}")
+    caption = ZH["nd_yearly_saving_caption"].format(
+        customers=len(charges), yuan=f"{charges['annual_saving'].sum():,.0f}"
+    )
     assert caption in [c.value for c in at.caption]
 
 
@@ -115,6 +119,7 @@ def test_a_town_filter_changes_the_numbers_as_the_scoped_metrics_do(small_url, m
 
 
 # --- Roles, definitions ----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("username", list(USERS))
 def test_every_role_sees_the_screen_and_every_card_has_a_definition(small_url, monkeypatch, username):

@@ -6,6 +6,7 @@ the playlist steps to the next screen with the filters kept, and a new cycle rea
 database again (a change written meanwhile shows; a plain rerun shows the cached value).
 The timer itself runs in a real browser: tests/browser/test_playlist.py.
 """
+
 from __future__ import annotations
 
 import re
@@ -42,6 +43,7 @@ TIME = r"\d{2}:\d{2}:\d{2}"
 
 # --- Fixtures and helpers -----------------------------------------------------------------
 
+
 def seed(url: str) -> None:
     engine = make_engine(url)
     with engine.begin() as conn:
@@ -70,8 +72,11 @@ def no_exception(at: AppTest) -> None:
 
 def footer(at: AppTest) -> list[str]:
     """The playlist footer's captions: the window with the refresh time, then the playlist's status."""
-    return [c.value for c in at.main.caption
-            if " · 刷新于 " in c.value or " · refreshed at " in c.value or c.value.startswith(("轮播 ", "Playlist "))]
+    return [
+        c.value
+        for c in at.main.caption
+        if " · 刷新于 " in c.value or " · refreshed at " in c.value or c.value.startswith(("轮播 ", "Playlist "))
+    ]
 
 
 def styles(at: AppTest) -> list[str]:
@@ -85,6 +90,7 @@ def card(at: AppTest, label: str) -> str:
 
 
 # --- Pure pieces ------------------------------------------------------------------------------
+
 
 def test_next_screen_cycles_forward_and_back():
     screens = ("overview", "attendance", "lead_time")
@@ -110,8 +116,9 @@ def test_seconds_from_the_url():
     for bad in ("abc", "", "4.5", str(MIN_SECONDS - 1), str(MAX_SECONDS + 1), "-60"):
         seconds, notice = parse_seconds(bad)
         assert seconds == DEFAULT_SECONDS, bad
-        assert notice == ZH["pl_bad_seconds"].format(value=bad, default=DEFAULT_SECONDS, min=MIN_SECONDS,
-                                                     max=MAX_SECONDS)
+        assert notice == ZH["pl_bad_seconds"].format(
+            value=bad, default=DEFAULT_SECONDS, min=MIN_SECONDS, max=MAX_SECONDS
+        )
 
 
 def test_screens_from_the_url():
@@ -143,6 +150,7 @@ def test_footer_text_shows_the_window_and_the_refresh_time():
 
 # --- The app ------------------------------------------------------------------------------------
 
+
 def test_url_gives_the_controls_their_state_and_the_footer(small_url, monkeypatch):
     at = open_app(small_url, monkeypatch, present="1", rotate="60", screens=THREE, **WINDOW)
     no_exception(at)
@@ -163,8 +171,9 @@ def test_bad_values_get_the_defaults_with_a_message(small_url, monkeypatch):
     at = open_app(small_url, monkeypatch, present="1", rotate="soon", screens="overview,bogus", **WINDOW)
     no_exception(at)
     warnings = [w.value for w in at.sidebar.warning]
-    assert ZH["pl_bad_seconds"].format(value="soon", default=DEFAULT_SECONDS, min=MIN_SECONDS,
-                                       max=MAX_SECONDS) in warnings
+    assert (
+        ZH["pl_bad_seconds"].format(value="soon", default=DEFAULT_SECONDS, min=MIN_SECONDS, max=MAX_SECONDS) in warnings
+    )
     assert ZH["pl_unknown_screens"].format(names="bogus") in warnings
     assert at.sidebar.number_input(key="w_rotate_seconds").value == DEFAULT_SECONDS
     assert at.sidebar.multiselect(key="w_rotate_screens").value == ["overview"]
@@ -276,4 +285,3 @@ def test_a_new_cycle_reads_the_database_again(seeded_url, monkeypatch):
     assert card(at, label) != before
     covered, specialties = (int(n) for n in re.findall(r"\d+", card(at, label)))
     assert covered == specialties  # every specialty is covered now
-

@@ -1,6 +1,7 @@
 """The 经理名册 screen (views/roster.py) under AppTest: states from metrics.lifecycle, the state
 filter, the manager page via ?manager= and via the picker, both languages (no English on the
 Chinese screen), read-only for leadership, hidden from managers."""
+
 from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest

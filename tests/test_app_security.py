@@ -1,6 +1,7 @@
 """The identity screens under AppTest on a seeded SQLite file: the first login's forced password
 change, the lock message, the office's live sessions and unlock, the security events on the audit
 screen, the demo banner, and stored text shown as text."""
+
 from __future__ import annotations
 
 import pytest
@@ -60,8 +61,9 @@ def registered_paths(at: AppTest) -> set[str]:
 
 
 def test_a_first_login_must_choose_a_password_before_anything_else(url, engine, monkeypatch):
-    admin.create_user(engine, CLI_ACTOR, username="newbie", display_name="新人", password="Given-by-office-1",
-                      role="leader")
+    admin.create_user(
+        engine, CLI_ACTOR, username="newbie", display_name="新人", password="Given-by-office-1", role="leader"
+    )
     at = type_login(app(url, monkeypatch).run(), "newbie", "Given-by-office-1")
     no_exception(at)
     assert registered_paths(at) <= {"", "home", "account"} and not at.metric
@@ -161,13 +163,16 @@ def test_a_meeting_title_is_shown_as_text(url, monkeypatch):
     assert "\\[点我\\](http\\://evil.example) \\*\\*粗体\\*\\* :red\\[红\\]" in saved
 
 
-@pytest.mark.parametrize("peer,header,hops,client", [
-    ("10.0.0.5", None, 0, "10.0.0.5"),
-    ("127.0.0.1", "203.0.113.9", 1, "203.0.113.9"),
-    ("127.0.0.1", "1.1.1.1, 203.0.113.9", 1, "203.0.113.9"),  # the client wrote 1.1.1.1 itself
-    ("127.0.0.1", "1.1.1.1, 203.0.113.9, 10.0.0.2", 2, "203.0.113.9"),
-    ("127.0.0.1", None, 1, "127.0.0.1"),
-    ("127.0.0.1", "203.0.113.9", 0, "127.0.0.1"),  # headers are ignored unless proxies are configured
-])
+@pytest.mark.parametrize(
+    "peer,header,hops,client",
+    [
+        ("10.0.0.5", None, 0, "10.0.0.5"),
+        ("127.0.0.1", "203.0.113.9", 1, "203.0.113.9"),
+        ("127.0.0.1", "1.1.1.1, 203.0.113.9", 1, "203.0.113.9"),  # the client wrote 1.1.1.1 itself
+        ("127.0.0.1", "1.1.1.1, 203.0.113.9, 10.0.0.2", 2, "203.0.113.9"),
+        ("127.0.0.1", None, 1, "127.0.0.1"),
+        ("127.0.0.1", "203.0.113.9", 0, "127.0.0.1"),  # headers are ignored unless proxies are configured
+    ],
+)
 def test_the_client_address_behind_trusted_proxies(peer, header, hops, client):
     assert auth.forwarded_client(peer, header, hops) == client

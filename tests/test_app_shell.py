@@ -3,6 +3,7 @@ filters in the URL, language, the overview against the KPI report, and the
 KPI definitions. Runs on a seeded SQLite file; the overview values also on
 PostgreSQL (the db_url fixture).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,13 +35,24 @@ from ui.targets import TARGETS, status
 
 APP = str(ROOT / "app.py")
 CONTRACT_KPIS = {
-    "attendance", "log_completeness", "problem_closure", "training", "monthly_plans", "expert_coverage",
-    "expert_calls", "segments", "lead_time", "needs_capacity_increase", "needs_basic_charge", "needs_surge",
+    "attendance",
+    "log_completeness",
+    "problem_closure",
+    "training",
+    "monthly_plans",
+    "expert_coverage",
+    "expert_calls",
+    "segments",
+    "lead_time",
+    "needs_capacity_increase",
+    "needs_basic_charge",
+    "needs_surge",
     "needs_direct_trading",
 }
 
 
 # --- Fixtures and helpers -----------------------------------------------------
+
 
 def log_out(at: AppTest) -> AppTest:
     """Forget this browser's session, as a new browser without the cookie would."""
@@ -63,6 +75,7 @@ def screen_scripts() -> list[str]:
 
 
 # --- Pure pieces ----------------------------------------------------------------
+
 
 def test_every_contract_kpi_has_a_definition_with_settings_filled():
     assert CONTRACT_KPIS <= set(DEFINITIONS)
@@ -113,6 +126,7 @@ def test_trend_months_end_at_the_window():
 
 
 # --- Login and navigation -------------------------------------------------------------
+
 
 def test_logged_out_shows_only_the_login_form(small_url, monkeypatch):
     at = app(small_url, monkeypatch).run()
@@ -204,8 +218,9 @@ def test_each_role_gets_its_navigation(small_url, monkeypatch, username):
 
 
 def test_a_screen_limited_to_a_role_is_missing_for_the_others(small_url, monkeypatch):
-    office_only = nav.Screen("office_only", "views/needs.py", "nav_needs", ":material/lock:",
-                             roles=nav.OFFICE, section="nav_section_admin")
+    office_only = nav.Screen(
+        "office_only", "views/needs.py", "nav_needs", ":material/lock:", roles=nav.OFFICE, section="nav_section_admin"
+    )
     monkeypatch.setattr(nav, "SCREENS", [*nav.SCREENS, office_only])
     office = login_as(app(small_url, monkeypatch), "office").run()
     leader = login_as(app(small_url, monkeypatch), "leader").run()
@@ -236,6 +251,7 @@ def test_current_actor_comes_from_the_users_table(small_url, monkeypatch):
 
 
 # --- Overview against the report ----------------------------------------------------------
+
 
 def expected_cards(report: dict) -> dict[str, str]:
     lead = report["lead_time"]
@@ -294,9 +310,11 @@ def test_overview_definition_shows_the_current_settings(small_url, monkeypatch):
 
 # --- Filters in the URL, window validation, language ---------------------------------------
 
+
 def test_url_filters_are_restored(small_url, monkeypatch):
-    at = login_as(app(small_url, monkeypatch, **{"from": "2025-04-01", "to": "2025-06-30", "town": TOWNS[0]}),
-                  "leader").run()
+    at = login_as(
+        app(small_url, monkeypatch, **{"from": "2025-04-01", "to": "2025-06-30", "town": TOWNS[0]}), "leader"
+    ).run()
     no_exception(at)
     assert at.sidebar.date_input(key="w_from").value == dt.date(2025, 4, 1)
     assert at.sidebar.date_input(key="w_to").value == dt.date(2025, 6, 30)

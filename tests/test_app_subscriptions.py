@@ -2,6 +2,7 @@
 the weekly brief on 订阅与提醒, and `notify` sends that leader the brief; a manager's alert
 subscription can only be their own; the office sees both subscriptions and the delivery log.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -72,17 +73,21 @@ def test_subscribing_on_the_screens(url, monkeypatch):
     at.switch_page(SUBSCRIPTIONS).run()
     no_exception(at)
     assert at.radio(key="sub_kind").value == "brief"
-    assert at.selectbox(key="sub_scope_kind").options == [ZH["sub_scope_all"], ZH["sub_scope_town"],
-                                                          ZH["sub_scope_team"]]
+    assert at.selectbox(key="sub_scope_kind").options == [
+        ZH["sub_scope_all"],
+        ZH["sub_scope_town"],
+        ZH["sub_scope_team"],
+    ]
     button(at, ZH["sub_save"]).click().run()
     no_exception(at)
     assert not at.error, [e.value for e in at.error]
-    (kind, frequency, weekday, send_time, active), = rows(url, Subscription, "kind", "frequency", "weekday",
-                                                          "send_time", "active")
+    ((kind, frequency, weekday, send_time, active),) = rows(
+        url, Subscription, "kind", "frequency", "weekday", "send_time", "active"
+    )
     assert (kind, frequency, weekday, send_time, active) == ("brief", "weekly", 0, "08:00", True)
 
     # Picked again: the form holds it; a new time is saved, a pause and a resume are kept.
-    (sub_id,), = rows(url, Subscription, "id")
+    ((sub_id,),) = rows(url, Subscription, "id")
     at.selectbox(key="sub_pick").set_value(sub_id).run()
     assert at.text_input(key="sub_send_time").value == "08:00"
     at.text_input(key="sub_send_time").input("7:5")
@@ -106,7 +111,9 @@ def test_subscribing_on_the_screens(url, monkeypatch):
     button(at, ZH["sub_save"]).click().run()
     no_exception(at)
     assert sorted(rows(url, Subscription, "kind", "scope_kind", "frequency", "send_time")) == [
-        ("alerts", "self", "daily", "07:30"), ("brief", "all", "weekly", "07:50")]
+        ("alerts", "self", "daily", "07:30"),
+        ("brief", "all", "weekly", "07:50"),
+    ]
 
     # notify sends the leader the brief (the manager's alerts as the data has them).
     with SmtpSink() as smtp:
@@ -114,7 +121,7 @@ def test_subscribing_on_the_screens(url, monkeypatch):
         monkeypatch.setenv("DASHBOARD_SMTP_FROM", "noreply@example.test")
         report = notify.run(engine, AT)
         assert not report.failed and not report.skipped
-        brief, = smtp.to("leader@example.test")
+        (brief,) = smtp.to("leader@example.test")
         assert [a.get_filename() for a in brief.iter_attachments()] == [f"联席会议材料_{AT:%Y-%m-%d}.pdf"]
         assert "李领导" in brief.get_body(("plain",)).get_content()
     engine.dispose()

@@ -1,5 +1,6 @@
 """Documents: type judged by content (a renamed executable refused), size limit, sanitised names,
 who may see and attach, unit reports, and backup/restore keeping the files (both databases)."""
+
 import datetime as dt
 import hashlib
 import io
@@ -34,8 +35,13 @@ def records(engine):
         log1 = b.log(conn, m1, c1, D(2025, 10, 14))
         log2 = b.log(conn, m2, c1, D(2025, 10, 14))
         meeting = b.meeting(conn, D(2025, 10, 10), "联席会议", [])
-    return {"log1": log1, "log2": log2, "meeting": meeting,
-            "m1": Actor("m1", "manager", manager_id=m1), "m2": Actor("m2", "manager", manager_id=m2)}
+    return {
+        "log1": log1,
+        "log2": log2,
+        "meeting": meeting,
+        "m1": Actor("m1", "manager", manager_id=m1),
+        "m2": Actor("m2", "manager", manager_id=m2),
+    }
 
 
 def test_types_are_read_from_the_content():
@@ -56,8 +62,12 @@ def _codes(excinfo):
 
 
 def test_renamed_executable_unknown_type_and_size_refused(engine, records):
-    for name, content, code in (("report.pdf", EXE, "file_executable"), ("photo.png", b"hello", "file_unknown_type"),
-                                ("empty.pdf", b"", "file_empty"), ("none.pdf", None, "required")):
+    for name, content, code in (
+        ("report.pdf", EXE, "file_executable"),
+        ("photo.png", b"hello", "file_unknown_type"),
+        ("empty.pdf", b"", "file_empty"),
+        ("none.pdf", None, "required"),
+    ):
         with pytest.raises(ValidationFailed) as refused:
             at.attach(engine, OFFICE, "meetings", records["meeting"], name, content, max_mb=20, now=NOW)
         assert _codes(refused) == [("file", code)]
@@ -86,17 +96,25 @@ def test_attach_list_download_and_permissions(engine, records):
         assert conn.execute(select(func.count()).select_from(AttachmentBlob)).scalar() == 1  # stored once
         files = at.list_attachments(conn, LEADER, "work_logs", records["log1"], TODAY)
         assert [(f["filename"], f["file_type"], f["uploaded_by"]) for f in files] == [
-            ("现场.png", "png", "m1"), ("again.png", "png", "office")]
+            ("现场.png", "png", "m1"),
+            ("again.png", "png", "office"),
+        ]
         name, content, mime = at.attachment_file(conn, records["m1"], first, TODAY)
-        assert (name, mime, hashlib.sha256(content).digest()) == ("现场.png", "image/png",
-                                                                   hashlib.sha256(photo).digest())
+        assert (name, mime, hashlib.sha256(content).digest()) == (
+            "现场.png",
+            "image/png",
+            hashlib.sha256(photo).digest(),
+        )
         with pytest.raises(PermissionDenied):  # another manager's log: neither listed nor downloaded
             at.list_attachments(conn, records["m2"], "work_logs", records["log1"], TODAY)
         with pytest.raises(PermissionDenied):
             at.attachment_file(conn, records["m2"], first, TODAY)
         assert at.list_attachments(conn, records["m2"], "meetings", records["meeting"], TODAY) == []
-    for actor, kind, record in ((records["m1"], "work_logs", "log2"), (LEADER, "meetings", "meeting"),
-                                (records["m1"], "meetings", "meeting")):
+    for actor, kind, record in (
+        (records["m1"], "work_logs", "log2"),
+        (LEADER, "meetings", "meeting"),
+        (records["m1"], "meetings", "meeting"),
+    ):
         with pytest.raises(PermissionDenied):
             at.attach(engine, actor, kind, records[record], "a.pdf", sample_files.pdf("x"), max_mb=20, now=NOW)
     with pytest.raises(NotFound):
@@ -105,14 +123,35 @@ def test_attach_list_download_and_permissions(engine, records):
 
 def test_unit_reports(engine):
     with pytest.raises(ValidationFailed) as refused:
-        at.save_unit_report(engine, OFFICE, unit=" ", period_start=D(2025, 10, 1), period_end=D(2025, 9, 1),
-                            summary="", submitted_on=D(2025, 10, 5))
+        at.save_unit_report(
+            engine,
+            OFFICE,
+            unit=" ",
+            period_start=D(2025, 10, 1),
+            period_end=D(2025, 9, 1),
+            summary="",
+            submitted_on=D(2025, 10, 5),
+        )
     assert _codes(refused) == [("unit", "required"), ("summary", "required"), ("period_end", "file_period_order")]
     with pytest.raises(PermissionDenied):
-        at.save_unit_report(engine, LEADER, unit="运检部", period_start=D(2025, 9, 1), period_end=D(2025, 9, 30),
-                            summary="九月巡检", submitted_on=D(2025, 10, 5))
-    report = at.save_unit_report(engine, OFFICE, unit="运检部", period_start=D(2025, 9, 1),
-                                 period_end=D(2025, 9, 30), summary="九月巡检", submitted_on=D(2025, 10, 5))
+        at.save_unit_report(
+            engine,
+            LEADER,
+            unit="运检部",
+            period_start=D(2025, 9, 1),
+            period_end=D(2025, 9, 30),
+            summary="九月巡检",
+            submitted_on=D(2025, 10, 5),
+        )
+    report = at.save_unit_report(
+        engine,
+        OFFICE,
+        unit="运检部",
+        period_start=D(2025, 9, 1),
+        period_end=D(2025, 9, 30),
+        summary="九月巡检",
+        submitted_on=D(2025, 10, 5),
+    )
     at.attach(engine, OFFICE, "unit_reports", report, "巡检报告.docx", sample_files.docx("ok"), max_mb=20, now=NOW)
     with engine.connect() as conn:
         listed = at.list_unit_reports(conn)

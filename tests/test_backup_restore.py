@@ -5,6 +5,7 @@ A backup restored into an empty database gives the same KPI report
 database that holds data of its own unless forced; a backup never
 overwrites a file unless forced, and never the live database.
 """
+
 from __future__ import annotations
 
 import json
@@ -109,8 +110,12 @@ def test_backup_never_overwrites_unless_forced_and_never_the_live_database(db_ur
         db.get_engine(db_url).connect().close()  # the app is running: -wal and -shm exist
         before = {p.name: p.read_bytes() for p in live.parent.iterdir() if p.name.startswith(live.name)}
         assert {live.name + "-wal", live.name + "-shm"} <= set(before)
-        for target in (live, live.with_name(live.name + "-wal"), live.with_name(live.name + "-shm"),
-                       tmp_path / ".." / tmp_path.name / live.name):
+        for target in (
+            live,
+            live.with_name(live.name + "-wal"),
+            live.with_name(live.name + "-shm"),
+            tmp_path / ".." / tmp_path.name / live.name,
+        ):
             for force in ([], ["--force"]):
                 code, _, err = cli(monkeypatch, capsys, db_url, "backup", str(target), *force)
                 assert code == 1 and "is the live database" in one_line(err), (target, force)

@@ -4,6 +4,7 @@ screen cold and warm under AppTest, the naive paths checked against the SQL, the
 with BENCH_SMOKE_BROWSER=1, one screen in Chromium with the server's memory (slow: kept out of the
 default run, which stays well under 30 s on an idle machine).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,14 @@ def small_url(tmp_path_factory, sqlite_template) -> str:
 
 
 def arguments(**changes) -> argparse.Namespace:
-    values = {"screens": ",".join(screens.SCREENS), "repeat": 1, "screen_repeat": 1, "skip_browser": True,
-              "skip_naive": False, "no_check": False}
+    values = {
+        "screens": ",".join(screens.SCREENS),
+        "repeat": 1,
+        "screen_repeat": 1,
+        "skip_browser": True,
+        "skip_naive": False,
+        "no_check": False,
+    }
     return argparse.Namespace(**{**values, **changes})
 
 
@@ -51,8 +58,9 @@ def test_one_scale_end_to_end(small_url, monkeypatch, tmp_path):
     assert entry["naive"]["checked"] and set(naive_times) == set(screens.SCREENS)
     assert all(t["total"] >= t["read"] > 0 for t in naive_times.values())
 
-    section = run.markdown({"county/sqlite": entry, "province/sqlite": {**entry, "scale": "province"}},
-                           "python bench/run.py")
+    section = run.markdown(
+        {"county/sqlite": entry, "province/sqlite": {**entry, "scale": "province"}}, "python bench/run.py"
+    )
     assert section.startswith(run.DOCS_START) and section.endswith(run.DOCS_END)
     assert "| overview |" in section and "Targets at province scale" in section
     assert "reused (its generation was not timed)" in section
@@ -111,8 +119,9 @@ def test_memory_watch_sees_this_process():
     assert browser.cpu_seconds(os.getpid()) > 0
 
 
-@pytest.mark.skipif(not os.environ.get("BENCH_SMOKE_BROWSER"),
-                    reason="a server and Chromium take 15-50 s: set BENCH_SMOKE_BROWSER=1")
+@pytest.mark.skipif(
+    not os.environ.get("BENCH_SMOKE_BROWSER"), reason="a server and Chromium take 15-50 s: set BENCH_SMOKE_BROWSER=1"
+)
 @pytest.mark.skipif(not Path(browser.CHROMIUM).exists(), reason=f"{browser.CHROMIUM} is missing")
 def test_browser_times_a_screen(small_url):
     result = browser.time_browser(small_url, ["experts"], user="leader", password=PASSWORD)

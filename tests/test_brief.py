@@ -1,4 +1,5 @@
 """The joint-meeting brief PDF: opens, renders, carries the Chinese KPI names and the agenda."""
+
 import datetime as dt
 import shutil
 import subprocess
@@ -16,18 +17,21 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 WINDOW = Window(dt.date(2025, 6, 1), dt.date(2025, 9, 7))
 
-needs_poppler = pytest.mark.skipif(not shutil.which("pdftoppm") or not shutil.which("pdftotext"),
-                                   reason="needs poppler-utils (pdftoppm, pdftotext)")
+needs_poppler = pytest.mark.skipif(
+    not shutil.which("pdftoppm") or not shutil.which("pdftotext"), reason="needs poppler-utils (pdftoppm, pdftotext)"
+)
 
 
 def _pdf_text(pdf: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
 
 
 def _render(pdf: Path, page: int, prefix: Path) -> Path:
-    subprocess.run(["pdftoppm", "-r", "80", "-png", "-f", str(page), "-l", str(page), "-singlefile",
-                    str(pdf), str(prefix)], check=True, capture_output=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "80", "-png", "-f", str(page), "-l", str(page), "-singlefile", str(pdf), str(prefix)],
+        check=True,
+        capture_output=True,
+    )
     return prefix.with_suffix(".png")
 
 
@@ -41,10 +45,29 @@ def test_brief_renders_with_chinese_kpis_and_agenda(engine, db_url, tmp_path):
     pdf = tmp_path / "brief.pdf"
     pdf.write_bytes(data)
     text = _pdf_text(pdf)
-    names = [figure_name(key, "zh") for key in ("attendance_rate", "log_completeness_rate", "training_rate",
-                                                  "expert_median_response", "lead_reduction", "lead_adjusted")]
-    for label in ("联席会议材料", *names, "专家配置达标率", "目标 18 天", "2025-06-01 ~ 2025-09-07",
-                  figure_name("open_problems", "zh", date=AS_OF), "配电房漏水", "业扩班", "协调 A1 方案答复", "7/8"):
+    names = [
+        figure_name(key, "zh")
+        for key in (
+            "attendance_rate",
+            "log_completeness_rate",
+            "training_rate",
+            "expert_median_response",
+            "lead_reduction",
+            "lead_adjusted",
+        )
+    ]
+    for label in (
+        "联席会议材料",
+        *names,
+        "专家配置达标率",
+        "目标 18 天",
+        "2025-06-01 ~ 2025-09-07",
+        figure_name("open_problems", "zh", date=AS_OF),
+        "配电房漏水",
+        "业扩班",
+        "协调 A1 方案答复",
+        "7/8",
+    ):
         assert label in text, label
     # A handful of cases behind the rates: marked, as on the screens (the default minimum is 30).
     assert "（样本不足）" in text

@@ -6,6 +6,7 @@ The 2027 arrangement used here is made up for the test (the official notice is n
 a week off, Monday 8 to Sunday 14 February 2027, with make-up workdays on Saturday 6 and
 Sunday 20 February.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -57,18 +58,28 @@ def kpis(engine) -> tuple:
         settings = load_settings(conn)
         att = attendance.compliance(conn, WINDOW, settings)
         comp = logs.completeness(conn, WINDOW, settings)
-        return att.due, att.compliant, comp.posted_workdays, comp.logged_workdays, \
-            fallback_days(conn, WINDOW.start, WINDOW.end)
+        return (
+            att.due,
+            att.compliant,
+            comp.posted_workdays,
+            comp.logged_workdays,
+            fallback_days(conn, WINDOW.start, WINDOW.end),
+        )
 
 
 def calendar_state(engine) -> tuple:
     with engine.connect() as conn:
-        return (conn.execute(select(OfficeCalendarDay.date, OfficeCalendarDay.is_workday)
-                             .order_by(OfficeCalendarDay.date)).all(),
-                conn.execute(select(CalendarDay.date, CalendarDay.is_workday, CalendarDay.fallback)
-                             .where(CalendarDay.date.between(D(2027, 1, 1), D(2027, 12, 31)))
-                             .order_by(CalendarDay.date)).all(),
-                conn.execute(select(func.count()).select_from(AuditLog)).scalar())
+        return (
+            conn.execute(
+                select(OfficeCalendarDay.date, OfficeCalendarDay.is_workday).order_by(OfficeCalendarDay.date)
+            ).all(),
+            conn.execute(
+                select(CalendarDay.date, CalendarDay.is_workday, CalendarDay.fallback)
+                .where(CalendarDay.date.between(D(2027, 1, 1), D(2027, 12, 31)))
+                .order_by(CalendarDay.date)
+            ).all(),
+            conn.execute(select(func.count()).select_from(AuditLog)).scalar(),
+        )
 
 
 def test_imported_2027_arrangement_changes_attendance_and_logs_as_counted_by_hand(engine, tmp_path):
@@ -76,10 +87,15 @@ def test_imported_2027_arrangement_changes_attendance_and_logs_as_counted_by_han
         manager = b.manager(conn, "M1")
         customer = b.customer(conn, "C1")
         b.posting(conn, manager, customer, WINDOW.start, WINDOW.end)
-        for day in (D(2027, 1, 26), D(2027, 1, 28),  # week 1: two on-site weekdays
-                    D(2027, 2, 3), D(2027, 2, 6),  # week 2: a Wednesday and the make-up Saturday
-                    D(2027, 2, 9),  # week 3, the week off: one day on duty
-                    D(2027, 2, 16), D(2027, 2, 20)):  # week 4: a Tuesday and the make-up Sunday
+        for day in (
+            D(2027, 1, 26),
+            D(2027, 1, 28),  # week 1: two on-site weekdays
+            D(2027, 2, 3),
+            D(2027, 2, 6),  # week 2: a Wednesday and the make-up Saturday
+            D(2027, 2, 9),  # week 3, the week off: one day on duty
+            D(2027, 2, 16),
+            D(2027, 2, 20),
+        ):  # week 4: a Tuesday and the make-up Sunday
             b.log(conn, manager, customer, day)
 
     # Before: 2027 is beyond chinese-calendar 1.11, so Monday to Friday. Each week has 5 workdays
@@ -98,8 +114,9 @@ def test_imported_2027_arrangement_changes_attendance_and_logs_as_counted_by_han
     with engine.connect() as conn:
         totals = year_totals(year_days(conn, 2027))
         assert coverage(conn).source(2027) == "office"
-    weekdays_2027 = sum(D.fromordinal(n).weekday() < 5
-                        for n in range(D(2027, 1, 1).toordinal(), D(2027, 12, 31).toordinal() + 1))
+    weekdays_2027 = sum(
+        D.fromordinal(n).weekday() < 5 for n in range(D(2027, 1, 1).toordinal(), D(2027, 12, 31).toordinal() + 1)
+    )
     assert (totals["holidays"], totals["makeup_days"], totals["listed"]) == (5, 2, 9)
     assert totals["workdays"] == weekdays_2027 - 5 + 2
 
@@ -107,7 +124,8 @@ def test_imported_2027_arrangement_changes_attendance_and_logs_as_counted_by_han
     export_workbook(engine, tmp_path / "export.xlsx")
     exported = list(openpyxl.load_workbook(tmp_path / "export.xlsx")["calendar"].iter_rows(min_row=3, values_only=True))
     assert [(day.date(), flag) for day, flag, _ in exported] == [
-        (day, "yes" if flag == "是" else "no") for day, flag, _ in sorted(ARRANGEMENT)]
+        (day, "yes" if flag == "是" else "no") for day, flag, _ in sorted(ARRANGEMENT)
+    ]
 
 
 def test_bad_calendar_rows_are_reported_and_nothing_is_written(engine, tmp_path):
@@ -124,8 +142,12 @@ def test_bad_calendar_rows_are_reported_and_nothing_is_written(engine, tmp_path)
     result = import_path(engine, calendar_workbook(tmp_path / "bad.xlsx", rows))
     assert not result.committed
     assert {(e.sheet, e.row, e.column) for e in result.errors} == {
-        ("calendar", 3, "date"), ("calendar", 4, "is_workday"), ("calendar", 5, "date"),
-        ("calendar", 6, "is_workday"), ("calendar", 7, "date")}
+        ("calendar", 3, "date"),
+        ("calendar", 4, "is_workday"),
+        ("calendar", 5, "date"),
+        ("calendar", 6, "is_workday"),
+        ("calendar", 7, "date"),
+    }
     reasons = {e.row: problem_text(e, "zh") for e in result.errors}
     assert "键重复" in reasons[3] and "第 2 行" in reasons[3]
     assert "2015–2032" in reasons[5] and "必填" in reasons[4]
@@ -158,13 +180,22 @@ def test_override_wins_office_year_wins_over_the_package_and_can_be_removed(engi
     with engine.connect() as conn:
         days = {day["date"]: day for day in year_days(conn, 2026)}
         assert coverage(conn).office == ()
-        audit = conn.execute(select(AuditLog.action, AuditLog.table_name, AuditLog.row_key)
-                             .where(AuditLog.table_name.in_(("calendar", "calendar_overrides")))).all()
+        audit = conn.execute(
+            select(AuditLog.action, AuditLog.table_name, AuditLog.row_key).where(
+                AuditLog.table_name.in_(("calendar", "calendar_overrides"))
+            )
+        ).all()
     assert days[D(2026, 10, 5)]["source"] == "package" and not days[D(2026, 10, 5)]["is_workday"]
     assert days[national_day]["source"] == "override"
-    assert sorted(audit) == sorted([("insert", "calendar", "2026-10-01"), ("insert", "calendar", "2026-10-02"),
-                                    ("insert", "calendar_overrides", "2026-10-01"),
-                                    ("delete", "calendar", "2026-10-01"), ("delete", "calendar", "2026-10-02")])
+    assert sorted(audit) == sorted(
+        [
+            ("insert", "calendar", "2026-10-01"),
+            ("insert", "calendar", "2026-10-02"),
+            ("insert", "calendar_overrides", "2026-10-01"),
+            ("delete", "calendar", "2026-10-01"),
+            ("delete", "calendar", "2026-10-02"),
+        ]
+    )
 
 
 def test_docs_example_file_imports_and_agrees_with_the_package(engine):
@@ -190,8 +221,11 @@ def test_calendar_table_is_rebuilt_when_it_no_longer_matches_its_sources(engine)
 
     with engine.begin() as conn:
         built = table(conn)
-        conn.execute(CalendarDay.__table__.update().where(CalendarDay.date >= D(2026, 10, 1))
-                     .values(is_workday=True, fallback=True))
+        conn.execute(
+            CalendarDay.__table__.update()
+            .where(CalendarDay.date >= D(2026, 10, 1))
+            .values(is_workday=True, fallback=True)
+        )
         assert table(conn) != built
         ensure_calendar(conn)
         assert table(conn) == built
@@ -220,8 +254,14 @@ def test_years_to_load_from_the_first_of_november():
 def manage(url: str, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": url}
     env.pop("DASHBOARD_TODAY", None)
-    return subprocess.run([sys.executable, str(ROOT / "manage.py"), "calendar", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "calendar", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_manage_calendar_status_and_import_exit_codes(tmp_path, sqlite_template):
@@ -238,8 +278,10 @@ def test_manage_calendar_status_and_import_exit_codes(tmp_path, sqlite_template)
     assert refused.returncode == 1 and "calendar, 3, date" in refused.stderr
 
     good = tmp_path / "国务院2027放假安排.csv"  # one CSV file: the calendar sheet whatever its name
-    good.write_text("日期,是否上班,名称\n" + "".join(f"{day},{flag},{name}\n" for day, flag, name in ARRANGEMENT),
-                    encoding="utf-8-sig")
+    good.write_text(
+        "日期,是否上班,名称\n" + "".join(f"{day},{flag},{name}\n" for day, flag, name in ARRANGEMENT),
+        encoding="utf-8-sig",
+    )
     loaded = manage(db_url, "import", str(good))
     assert loaded.returncode == 0, loaded.stderr
     assert "inserted        9" in loaded.stdout and "2027:" in loaded.stdout
@@ -260,6 +302,7 @@ def test_meeting_brief_names_the_missing_year(tmp_path, sqlite_template):
         data = build_brief(conn, Window(D(2026, 7, 1), D(2026, 9, 30)), D(2026, 11, 2), load_settings(conn), "zh")
     engine.dispose()
     (tmp_path / "brief.pdf").write_bytes(data)
-    text = subprocess.run(["pdftotext", str(tmp_path / "brief.pdf"), "-"], check=True, capture_output=True,
-                          text=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "brief.pdf"), "-"], check=True, capture_output=True, text=True
+    ).stdout
     assert "节假日日历未覆盖 2027 年" in text.replace("\n", "")

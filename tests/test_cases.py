@@ -1,5 +1,6 @@
 """Needs cases: opened from a month's findings, joined when found again, moved through their states
 with the fields each needs, refused with codes otherwise; conversion and time in state (both databases)."""
+
 import datetime as dt
 
 import pytest
@@ -36,8 +37,14 @@ def world(engine):
             b.consumption(conn, c2, D(2025, month, 1), 100_000, max_demand_kw=1000)
         b.application(conn, "A1", c1, D(2025, 10, 20), resident_served=True, kind="increase")
         b.application(conn, "A2", c2, D(2025, 10, 20), resident_served=True, kind="increase")
-    return {"m1": m1, "m2": m2, "c1": c1, "c2": c2,
-            "manager": Actor("m1", "manager", manager_id=m1), "other": Actor("m2", "manager", manager_id=m2)}
+    return {
+        "m1": m1,
+        "m2": m2,
+        "c1": c1,
+        "c2": c2,
+        "manager": Actor("m1", "manager", manager_id=m1),
+        "other": Actor("m2", "manager", manager_id=m2),
+    }
 
 
 def _open_month(engine, month):
@@ -48,8 +55,13 @@ def _open_month(engine, month):
 
 def _capacity_case(engine, customer_id):
     with engine.connect() as conn:
-        return conn.execute(select(NeedCase).where(NeedCase.customer_id == customer_id,
-                                                   NeedCase.rule == "capacity_increase")).mappings().one()
+        return (
+            conn.execute(
+                select(NeedCase).where(NeedCase.customer_id == customer_id, NeedCase.rule == "capacity_increase")
+            )
+            .mappings()
+            .one()
+        )
 
 
 def _advance(engine, actor, case_id, to, on, **fields):
@@ -69,8 +81,11 @@ def test_finding_followed_from_new_to_done_with_application(engine, world):
     with engine.connect() as conn:
         done = cases.list_cases(conn, TODAY).set_index("id").loc[case["id"]]
     assert (done["status"], done["app_no"], done["proposal"]) == ("done", "A1", "increase")
-    assert (done["confirmed_on"], done["proposed_on"], done["closed_on"]) == (D(2025, 12, 8), D(2025, 12, 10),
-                                                                              D(2025, 12, 20))
+    assert (done["confirmed_on"], done["proposed_on"], done["closed_on"]) == (
+        D(2025, 12, 8),
+        D(2025, 12, 10),
+        D(2025, 12, 20),
+    )
     assert "现场核实" in done["notes"] and "m1" in done["notes"]
 
 
@@ -87,8 +102,13 @@ def test_recurring_finding_joins_its_open_case(engine, world):
     assert (case["first_month"], case["last_month"]) == (D(2025, 11, 1), D(2025, 12, 1))
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(NeedCase)).scalar() == first["opened"]
-        months = conn.execute(select(NeedCaseMonth.month).where(NeedCaseMonth.case_id == case["id"])
-                              .order_by(NeedCaseMonth.month)).scalars().all()
+        months = (
+            conn.execute(
+                select(NeedCaseMonth.month).where(NeedCaseMonth.case_id == case["id"]).order_by(NeedCaseMonth.month)
+            )
+            .scalars()
+            .all()
+        )
     assert months == [D(2025, 11, 1), D(2025, 12, 1)]
 
 
@@ -122,10 +142,12 @@ def test_bad_moves_refused_with_codes(engine, world):
         _advance(engine, OFFICE, case_id, "proposed", D(2025, 12, 9), proposal="discount")
     assert _codes(refused) == [("proposal", "case_unknown_choice")]
     _advance(engine, OFFICE, case_id, "proposed", D(2025, 12, 9), proposal="increase")
-    for fields, expected in (({}, [("application_no", "required")]),
-                             ({"application_no": "NOPE"}, [("application_no", "case_unknown_application")]),
-                             ({"application_no": "A2"}, [("application_no", "case_other_customer")]),
-                             ({"application_no": "A1", "kwh_traded": -1}, [("kwh_traded", "case_not_positive")])):
+    for fields, expected in (
+        ({}, [("application_no", "required")]),
+        ({"application_no": "NOPE"}, [("application_no", "case_unknown_application")]),
+        ({"application_no": "A2"}, [("application_no", "case_other_customer")]),
+        ({"application_no": "A1", "kwh_traded": -1}, [("kwh_traded", "case_not_positive")]),
+    ):
         with pytest.raises(ValidationFailed) as refused:
             _advance(engine, OFFICE, case_id, "done", D(2025, 12, 20), **fields)
         assert _codes(refused) == expected
@@ -171,13 +193,28 @@ def test_conversion_and_state_days_match_a_hand_count(engine, world):
         conversion = case_metrics.conversion(conn, window)
         days = case_metrics.state_days(conn, window)
         realised = case_metrics.realised(conn, window)
-    assert conversion == {"found": 5, "confirmed": 3, "proposed": 2, "done": 1, "dismissed": 1, "declined": 1,
-                          "open": 2}
+    assert conversion == {
+        "found": 5,
+        "confirmed": 3,
+        "proposed": 2,
+        "done": 1,
+        "dismissed": 1,
+        "declined": 1,
+        "open": 2,
+    }
     # new: X0 2 days, X1 4, X2 1, X3 8 -> 15 / 4; confirmed: X0 4, X2 2 -> 3; proposed: X0 10, X2 6 -> 8.
-    assert days == {"new": {"n": 4, "mean_days": 3.8}, "confirmed": {"n": 2, "mean_days": 3.0},
-                    "proposed": {"n": 2, "mean_days": 8.0}}
-    assert realised == {"done": 1, "yuan_saved_per_year": 0.0, "kwh_traded": 2_000_000.0, "applications": 0,
-                        "with_yuan": 0}
+    assert days == {
+        "new": {"n": 4, "mean_days": 3.8},
+        "confirmed": {"n": 2, "mean_days": 3.0},
+        "proposed": {"n": 2, "mean_days": 8.0},
+    }
+    assert realised == {
+        "done": 1,
+        "yuan_saved_per_year": 0.0,
+        "kwh_traded": 2_000_000.0,
+        "applications": 0,
+        "with_yuan": 0,
+    }
     with engine.connect() as conn:
         assert case_metrics.conversion(conn, Window(D(2026, 1, 1), D(2026, 1, 31)))["found"] == 0
         assert case_metrics.open_count(conn) == 2

@@ -3,6 +3,7 @@
 Most runs call manage.main() in this process (fast); the first test runs the
 real script to check what a terminal sees, --debug included.
 """
+
 from __future__ import annotations
 
 import os
@@ -96,13 +97,16 @@ def test_every_command_says_why_the_database_failed(tmp_path, monkeypatch, capsy
         assert damaged.read_bytes() == b"SQLite? no: a text file " * 100
 
 
-@pytest.mark.parametrize("argv, says", [
-    (["kpis", "--from", "2025-07-01"], "the following arguments are required: --to"),
-    (["demo", "--scale", "planet"], "invalid choice: 'planet'"),
-    (["demo", "--seed", "many"], "invalid int value: 'many'"),
-    (["frobnicate"], "invalid choice: 'frobnicate'"),
-    (["backup"], "the following arguments are required: path"),
-])
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["kpis", "--from", "2025-07-01"], "the following arguments are required: --to"),
+        (["demo", "--scale", "planet"], "invalid choice: 'planet'"),
+        (["demo", "--seed", "many"], "invalid int value: 'many'"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        (["backup"], "the following arguments are required: path"),
+    ],
+)
 def test_bad_arguments_exit_2_with_one_line(tmp_path, monkeypatch, capsys, argv, says):
     code, out, err = run(monkeypatch, capsys, f"sqlite:///{tmp_path / 'x.db'}", argv)
     assert code == 2 and out == ""

@@ -1,4 +1,5 @@
 """Optimistic locking under concurrency: two sessions, separate engines, SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -41,8 +42,7 @@ def load(engine, customer_id):
 
 def updates_audited(engine) -> int:
     with engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(AuditLog)
-                            .where(AuditLog.action == "update")).scalar()
+        return conn.execute(select(func.count()).select_from(AuditLog).where(AuditLog.action == "update")).scalar()
 
 
 def test_second_save_of_the_same_version_is_refused(engine, other_engine, customer):
@@ -100,8 +100,9 @@ def test_threads_racing_the_same_version_exactly_one_wins(engine, other_engine, 
         names = [f"甲{round_no}", f"乙{round_no}"]
 
         def attempt(eng, i, form=form, names=names):
-            return writes.save_row(eng, [OFFICE_A, OFFICE_B][i], "customers",
-                                   {**form, "name": names[i]}, form["version"])
+            return writes.save_row(
+                eng, [OFFICE_A, OFFICE_B][i], "customers", {**form, "name": names[i]}, form["version"]
+            )
 
         outcomes = _race([engine, other_engine], attempt)
         winners = [i for i, o in enumerate(outcomes) if isinstance(o, writes.SavedRow)]
@@ -128,8 +129,9 @@ def test_a_writer_blocked_by_an_open_transaction_then_sees_it_is_stale(engine, o
 
     def writer_b():
         try:
-            result["b"] = writes.save_row(other_engine, OFFICE_B, "customers",
-                                          {**form, "town": "乙改的乡镇"}, form["version"])
+            result["b"] = writes.save_row(
+                other_engine, OFFICE_B, "customers", {**form, "town": "乙改的乡镇"}, form["version"]
+            )
         except Exception as error:  # noqa: BLE001
             result["b"] = error
 
@@ -156,8 +158,9 @@ def test_two_threads_creating_the_same_log_one_wins(engine, other_engine):
     actor = Actor("m1", "manager", manager_id)
 
     def attempt(eng, i):
-        return writes.save_work_log(eng, actor, account_no="C001", date=dt.date(2025, 3, 3),
-                                    on_site=True, content=f"第{i}次提交")
+        return writes.save_work_log(
+            eng, actor, account_no="C001", date=dt.date(2025, 3, 3), on_site=True, content=f"第{i}次提交"
+        )
 
     outcomes = _race([engine, other_engine], attempt)
     saved = [o for o in outcomes if isinstance(o, writes.SavedRow)]
@@ -179,12 +182,14 @@ def test_twenty_expert_requests_in_the_same_minute_all_get_a_number(engine):
     office = Actor("office", "office")
 
     def attempt(eng, i):
-        return writes.request_call(eng, office, expert_no="E01", mode="remote", requested_at=same_minute,
-                                   summary=f"请求{i}")
+        return writes.request_call(
+            eng, office, expert_no="E01", mode="remote", requested_at=same_minute, summary=f"请求{i}"
+        )
 
     outcomes = _race([engine] * 20, attempt)
     assert all(isinstance(o, writes.SavedRow) for o in outcomes), outcomes
     with engine.connect() as conn:
-        numbers = sorted(conn.execute(select(ExpertCall.call_no)
-                                      .where(ExpertCall.requested_at == same_minute)).scalars())
+        numbers = sorted(
+            conn.execute(select(ExpertCall.call_no).where(ExpertCall.requested_at == same_minute)).scalars()
+        )
     assert numbers == [f"EC20250303-{n:03d}" for n in range(8, 28)]

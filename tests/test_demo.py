@@ -4,6 +4,7 @@ Most checks read one county demo per backend (module fixture `demo`); the
 figures are computed here independently with plain SQL / pandas, not with
 the metrics package.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,18 +26,37 @@ from tests.conftest import ROOT, fresh_engine
 
 UNTIL = dt.date(2025, 6, 30)
 WINDOW_START = dt.date(2022, 7, 1)
-DOMAIN_TABLES = ("managers", "customers", "experts", "training", "assessments", "postings",
-                 "monthly_plans", "work_logs", "expert_calls", "applications", "consumption")
+DOMAIN_TABLES = (
+    "managers",
+    "customers",
+    "experts",
+    "training",
+    "assessments",
+    "postings",
+    "monthly_plans",
+    "work_logs",
+    "expert_calls",
+    "applications",
+    "consumption",
+)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def demo(request, tmp_path_factory, sqlite_template, pg_template):
     with fresh_engine(request.param, tmp_path_factory.mktemp("demo"), sqlite_template, pg_template) as engine:
         steps: list[tuple[str, float]] = []
-        counts = generate_demo(engine, "county", seed=2019, until=UNTIL,
-                               progress=lambda step, fraction: steps.append((step, fraction)))
-        yield SimpleNamespace(engine=engine, counts=counts, steps=steps, kind=request.param,
-                              directory=tmp_path_factory.mktemp("again"), template=sqlite_template, pg_template=pg_template)
+        counts = generate_demo(
+            engine, "county", seed=2019, until=UNTIL, progress=lambda step, fraction: steps.append((step, fraction))
+        )
+        yield SimpleNamespace(
+            engine=engine,
+            counts=counts,
+            steps=steps,
+            kind=request.param,
+            directory=tmp_path_factory.mktemp("again"),
+            template=sqlite_template,
+            pg_template=pg_template,
+        )
 
 
 def frame(engine, sql: str) -> pd.DataFrame:
@@ -127,8 +147,14 @@ def test_rows_do_not_depend_on_the_hash_seed(tmp_path, sqlite_template):
         shutil.copy(sqlite_template, path)
         urls.append(f"sqlite:///{path}")
         env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(ROOT)}
-        done = subprocess.run([sys.executable, "-c", GENERATE_SCRIPT, urls[-1]], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [sys.executable, "-c", GENERATE_SCRIPT, urls[-1]],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert done.returncode == 0, done.stderr
     engines = [make_engine(url) for url in urls]
     try:
@@ -151,8 +177,10 @@ def test_rerun_replaces_everything_and_keeps_other_users(engine):
     for table in DOMAIN_TABLES:
         assert scalar(engine, f"SELECT COUNT(*) FROM {table}") == counts[table], table
     assert scalar(engine, "SELECT COUNT(*) FROM managers WHERE employee_no = 'X999'") == 0
-    users = frame(engine, "SELECT u.username, u.active, u.role, m.employee_no FROM users u "
-                          "LEFT JOIN managers m ON m.id = u.manager_id").set_index("username")
+    users = frame(
+        engine,
+        "SELECT u.username, u.active, u.role, m.employee_no FROM users u LEFT JOIN managers m ON m.id = u.manager_id",
+    ).set_index("username")
     assert set(users.index) == {"leader", "office", "manager", "alice", "bob", "carol"}
     assert bool(users.loc["alice", "active"]) and users.loc["alice", "role"] == "office"
     assert bool(users.loc["bob", "active"]) and users.loc["bob", "employee_no"] == "PZ00003"
@@ -161,8 +189,10 @@ def test_rerun_replaces_everything_and_keeps_other_users(engine):
 
 # ---------------------------------------------------------------- realism
 def test_lead_times_centre_on_57_and_75_days(demo):
-    apps = frame(demo.engine, "SELECT resident_served, supply, applied_on, energized_on FROM applications "
-                              "WHERE energized_on IS NOT NULL")
+    apps = frame(
+        demo.engine,
+        "SELECT resident_served, supply, applied_on, energized_on FROM applications WHERE energized_on IS NOT NULL",
+    )
     apps["lead"] = (as_date(apps.energized_on) - as_date(apps.applied_on)).dt.days
     apps["resident_served"] = apps.resident_served.astype(bool)
     single = apps[apps.supply == "single"].groupby("resident_served").lead.agg(["mean", "count"])
@@ -176,11 +206,14 @@ def test_lead_times_centre_on_57_and_75_days(demo):
 
 
 def test_resident_served_means_a_posting_on_the_application_day(demo):
-    mismatched = scalar(demo.engine, """
+    mismatched = scalar(
+        demo.engine,
+        """
         SELECT COUNT(*) FROM applications a
         WHERE a.resident_served <> EXISTS (
             SELECT 1 FROM postings p WHERE p.customer_id = a.customer_id AND p.start_date <= a.applied_on
-              AND (p.end_date IS NULL OR p.end_date >= a.applied_on))""")
+              AND (p.end_date IS NULL OR p.end_date >= a.applied_on))""",
+    )
     assert mismatched == 0
     assert scalar(demo.engine, "SELECT COUNT(*) FROM applications WHERE resident_served") >= 40
 
@@ -213,8 +246,14 @@ def test_stage_dates_in_order_and_mostly_within_limits(demo):
 
 
 def test_experts_cover_all_specialties_with_exactly_one_thin(demo):
-    active = frame(demo.engine, "SELECT specialty, SUM(CASE WHEN active THEN 1 ELSE 0 END) AS n "
-                                "FROM experts GROUP BY specialty").set_index("specialty").n
+    active = (
+        frame(
+            demo.engine,
+            "SELECT specialty, SUM(CASE WHEN active THEN 1 ELSE 0 END) AS n FROM experts GROUP BY specialty",
+        )
+        .set_index("specialty")
+        .n
+    )
     assert set(active.index) == set(SPECIALTIES)
     assert (active < 2).sum() == 1 and (active >= 1).all()
 
@@ -229,23 +268,28 @@ def test_expert_calls_come_from_posted_managers_with_realistic_responses(demo):
     assert set(calls["mode"]) == {"onsite", "remote"}
     open_calls = calls[calls.closed_at.isna()]
     assert 0 < len(open_calls) < 0.1 * len(calls)
-    outside = scalar(demo.engine, """
+    outside = scalar(
+        demo.engine,
+        """
         SELECT COUNT(*) FROM expert_calls c WHERE NOT EXISTS (
-            SELECT 1 FROM postings p WHERE p.manager_id = c.manager_id AND p.customer_id = c.customer_id)""")
+            SELECT 1 FROM postings p WHERE p.manager_id = c.manager_id AND p.customer_id = c.customer_id)""",
+    )
     assert outside == 0
 
 
 def test_every_work_log_is_on_a_posted_day(demo):
-    outside = scalar(demo.engine, """
+    outside = scalar(
+        demo.engine,
+        """
         SELECT COUNT(*) FROM work_logs w WHERE NOT EXISTS (
             SELECT 1 FROM postings p WHERE p.manager_id = w.manager_id AND p.customer_id = w.customer_id
-              AND p.start_date <= w.date AND (p.end_date IS NULL OR p.end_date >= w.date))""")
+              AND p.start_date <= w.date AND (p.end_date IS NULL OR p.end_date >= w.date))""",
+    )
     assert outside == 0
 
 
 def test_postings_have_handovers_overlaps_and_late_starts(demo):
-    postings = frame(demo.engine, "SELECT manager_id, customer_id, start_date, end_date, handover_note "
-                                  "FROM postings")
+    postings = frame(demo.engine, "SELECT manager_id, customer_id, start_date, end_date, handover_note FROM postings")
     postings["start_date"], postings["end_date"] = as_date(postings.start_date), as_date(postings.end_date)
     ended = postings[postings.end_date.notna()]
     assert ended.handover_note.notna().all()
@@ -267,11 +311,21 @@ def test_attendance_logs_and_plans_mostly_compliant_with_some_misses(demo):
     assert 0.35 <= logs.on_site.mean() <= 0.7
     weekend = logs.date.dt.day_of_week >= 5
     assert 0 < weekend.mean() < 0.05
-    posted_days = frame(demo.engine, f"""
+    posted_days = (
+        frame(
+            demo.engine,
+            f"""
         SELECT manager_id, SUM(CAST(julianday(COALESCE(end_date, '{UNTIL}')) - julianday(start_date) AS INTEGER) + 1)
-        AS days FROM postings GROUP BY manager_id""") if demo.kind == "sqlite" else frame(demo.engine, f"""
+        AS days FROM postings GROUP BY manager_id""",
+        )
+        if demo.kind == "sqlite"
+        else frame(
+            demo.engine,
+            f"""
         SELECT manager_id, SUM(COALESCE(end_date, DATE '{UNTIL}') - start_date + 1) AS days
-        FROM postings GROUP BY manager_id""")
+        FROM postings GROUP BY manager_id""",
+        )
+    )
     onsite_days = logs[logs.on_site].groupby("manager_id").date.nunique()
     per_week = (onsite_days / (posted_days.set_index("manager_id").days.astype(float) / 7)).fillna(0)
     assert per_week.median() >= 2.0
@@ -307,14 +361,19 @@ def test_training_mostly_compliant_with_each_kind_of_gap(demo):
     assert 0.75 <= compliant.mean() < 1
     assert short_hours.sum() >= 1 and (low_skill & ~short_hours).sum() >= 1
     assert 1 <= (~passed).sum() <= 2
-    candidates = scalar(demo.engine, "SELECT COUNT(*) FROM managers m WHERE NOT EXISTS "
-                                     "(SELECT 1 FROM postings p WHERE p.manager_id = m.id)")
+    candidates = scalar(
+        demo.engine,
+        "SELECT COUNT(*) FROM managers m WHERE NOT EXISTS (SELECT 1 FROM postings p WHERE p.manager_id = m.id)",
+    )
     assert candidates >= 1
 
 
 def test_customers_mix(demo):
-    customers = frame(demo.engine, "SELECT voltage_kv, capacity_kva, star_rating, potential_reason, churn_risk, "
-                                   "market_status, billing_mode, town FROM customers")
+    customers = frame(
+        demo.engine,
+        "SELECT voltage_kv, capacity_kva, star_rating, potential_reason, churn_risk, "
+        "market_status, billing_mode, town FROM customers",
+    )
     assert 0.2 <= (customers.star_rating >= 2).mean() <= 0.3
     assert customers.potential_reason.notna().sum() > 0 and customers.churn_risk.astype(bool).sum() > 0
     shares = customers.market_status.value_counts(normalize=True)
@@ -326,8 +385,11 @@ def test_customers_mix(demo):
 
 
 def test_consumption_for_two_part_customers_with_signals(demo):
-    rows = frame(demo.engine, "SELECT c.customer_id, c.month, c.kwh, c.max_demand_kw, u.capacity_kva "
-                              "FROM consumption c JOIN customers u ON u.id = c.customer_id")
+    rows = frame(
+        demo.engine,
+        "SELECT c.customer_id, c.month, c.kwh, c.max_demand_kw, u.capacity_kva "
+        "FROM consumption c JOIN customers u ON u.id = c.customer_id",
+    )
     assert (rows.capacity_kva >= 315).all()
     assert (rows.groupby("customer_id").size() == 24).all()
     rows["month"] = as_date(rows.month)
@@ -352,9 +414,13 @@ def test_demo_users_log_in_with_the_demo_password(demo):
         for user in users.values():
             assert user.password_hash.startswith("$2") and check_password(DEMO_PASSWORD, user.password_hash)
         assert users["manager"].role == "manager"
-        posted_now = conn.execute(text(
-            "SELECT COUNT(*) FROM postings WHERE manager_id = :m AND start_date <= :d "
-            "AND (end_date IS NULL OR end_date >= :d)"), {"m": users["manager"].manager_id, "d": UNTIL}).scalar()
+        posted_now = conn.execute(
+            text(
+                "SELECT COUNT(*) FROM postings WHERE manager_id = :m AND start_date <= :d "
+                "AND (end_date IS NULL OR end_date >= :d)"
+            ),
+            {"m": users["manager"].manager_id, "d": UNTIL},
+        ).scalar()
         assert posted_now >= 1
 
 
@@ -365,9 +431,15 @@ def test_sequences_continue_after_the_demo(demo):
             top = conn.execute(select(func.max(Manager.id))).scalar()
             new_id = conn.execute(insert(Manager).values(employee_no="NEW1", name="新经理")).inserted_primary_key[0]
             assert new_id > top
-            customer_id = conn.execute(insert(Customer).values(
-                account_no="NEW1", name="新客户", voltage_kv=10, capacity_kva=800, billing_mode="capacity",
-            )).inserted_primary_key[0]
+            customer_id = conn.execute(
+                insert(Customer).values(
+                    account_no="NEW1",
+                    name="新客户",
+                    voltage_kv=10,
+                    capacity_kva=800,
+                    billing_mode="capacity",
+                )
+            ).inserted_primary_key[0]
             assert customer_id > demo.counts["customers"]
         finally:
             transaction.rollback()
@@ -382,8 +454,14 @@ def test_unknown_scale_and_out_of_range_until_are_refused():
 
 def test_cli_demo_prints_counts(db_url):
     env = {**os.environ, "DATABASE_URL": db_url}
-    done = subprocess.run([sys.executable, "manage.py", "demo", "--scale", "county", "--seed", "7"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "demo", "--scale", "county", "--seed", "7"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     lines = {line.split()[0]: line.split()[1] for line in done.stdout.splitlines() if len(line.split()) == 2}
     assert int(lines["managers"].replace(",", "")) >= 25

@@ -5,6 +5,7 @@ A sheet or column added to the contract without a line in docs/import.md fails h
 report key missing from docs/report.md, a link to a file that is not there, or a page that sends
 the reader outside the repository.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,8 +39,10 @@ def test_import_doc_names_every_sheet_and_column(sheet):
     section = sections[sheet.key]
     heading = section.splitlines()[0]
     assert sheet.zh in heading and sheet.en in heading, heading
-    rows = {match.group(1): match.group(2).strip()
-            for match in re.finditer(r"^\| `([a-z0-9_]+)` \|([^|]+)\|", section, flags=re.MULTILINE)}
+    rows = {
+        match.group(1): match.group(2).strip()
+        for match in re.finditer(r"^\| `([a-z0-9_]+)` \|([^|]+)\|", section, flags=re.MULTILINE)
+    }
     for column in sheet.columns:
         assert column.key in rows, f"{sheet.key}.{column.key} is not in docs/import.md"
         assert rows[column.key] == column.zh, f"{sheet.key}.{column.key}: {rows[column.key]} != {column.zh}"
@@ -50,18 +53,22 @@ def test_import_doc_names_every_sheet_and_column(sheet):
 def test_import_doc_marks_the_required_columns():
     sections = sheet_sections(IMPORT_DOC.read_text(encoding="utf-8"))
     for sheet in SHEETS:
-        marks = {match.group(1): match.group(2).strip() for match in re.finditer(
-            r"^\| `([a-z0-9_]+)` \|[^|]+\|([^|]*)\|", sections[sheet.key], flags=re.MULTILINE)}
+        marks = {
+            match.group(1): match.group(2).strip()
+            for match in re.finditer(r"^\| `([a-z0-9_]+)` \|[^|]+\|([^|]*)\|", sections[sheet.key], flags=re.MULTILINE)
+        }
         for column in sheet.columns:
             assert marks[column.key] == ("*" if column.required else ""), f"{sheet.key}.{column.key}"
 
 
 def test_readme_and_docs_point_only_inside_the_repo():
     pages = [ROOT / "README.md", ROOT / "DEVELOPERS.md", *sorted((ROOT / "docs").rglob("*.md"))]
-    outside = [f"{page.relative_to(ROOT)}:{number}: {line.strip()}"
-               for page in pages
-               for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), start=1)
-               if "shared/" in line]
+    outside = [
+        f"{page.relative_to(ROOT)}:{number}: {line.strip()}"
+        for page in pages
+        for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), start=1)
+        if "shared/" in line
+    ]
     assert not outside, "\n".join(outside)
 
 
@@ -100,7 +107,6 @@ def test_report_doc_shows_the_reports_keys(tmp_path, sqlite_template):
     real = shape(report)
     expected = shape(documented)
     for section in ("attendance", "experts"):  # their lists of records are empty here
-        expected[section] = {key: (None if isinstance(item, list) else item)
-                             for key, item in expected[section].items()}
+        expected[section] = {key: (None if isinstance(item, list) else item) for key, item in expected[section].items()}
     assert list(expected) == list(real)
     assert expected == real

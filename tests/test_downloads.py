@@ -3,6 +3,7 @@ apostrophe in every CSV and Excel file; numbers stay numbers; missing values are
 are percentages. Checked on the files themselves and on the customers screen's downloads under
 AppTest, whose customer names start with formula characters (both databases).
 """
+
 from __future__ import annotations
 
 import csv
@@ -34,14 +35,16 @@ def test_neutralise_and_restore_are_each_others_inverse():
 
 
 def test_files_are_inert_with_numbers_dates_percentages_and_missing_values():
-    frame = pd.DataFrame({
-        "户名": [*RISKY_NAMES, None],  # openpyxl reads a CR as LF: no lone CR here
-        "容量": [1000.0, None, 315.0, 2.5, 1.0, 2.0, 3.0, 4.0],
-        "件数": pd.array([1, None, 3, 4, 5, 6, 7, 8], dtype="Int64"),
-        "覆盖率": [1 / 3, 1.0, None, 0.0, 0.5, 0.25, 0.125, 0.0625],
-        "日期": [dt.date(2025, 7, 1), None, *[dt.date(2025, 7, 2)] * 6],
-        "时间": pd.to_datetime(["2025-07-01 09:30", None, *["2025-07-02 00:00"] * 6]),
-    })
+    frame = pd.DataFrame(
+        {
+            "户名": [*RISKY_NAMES, None],  # openpyxl reads a CR as LF: no lone CR here
+            "容量": [1000.0, None, 315.0, 2.5, 1.0, 2.0, 3.0, 4.0],
+            "件数": pd.array([1, None, 3, 4, 5, 6, 7, 8], dtype="Int64"),
+            "覆盖率": [1 / 3, 1.0, None, 0.0, 0.5, 0.25, 0.125, 0.0625],
+            "日期": [dt.date(2025, 7, 1), None, *[dt.date(2025, 7, 2)] * 6],
+            "时间": pd.to_datetime(["2025-07-01 09:30", None, *["2025-07-02 00:00"] * 6]),
+        }
+    )
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(frame, "客户/清单", percent=["覆盖率"]))).active
     assert sheet.title == "客户_清单"
     rows = list(sheet.iter_rows(min_row=2))
@@ -66,8 +69,16 @@ def seed_risky(url: str) -> None:
     with engine.begin() as conn:
         ids = populate_small(conn)
         for number, name in enumerate(RISKY_NAMES):
-            customer = b.customer(conn, f"R{number:03d}", name=name, town=TOWNS[0], industry="=行业" if number else None,
-                                  churn_risk=True, capacity_kva=800 + number, annual_kwh=1_000_000 * (number + 1))
+            customer = b.customer(
+                conn,
+                f"R{number:03d}",
+                name=name,
+                town=TOWNS[0],
+                industry="=行业" if number else None,
+                churn_risk=True,
+                capacity_kva=800 + number,
+                annual_kwh=1_000_000 * (number + 1),
+            )
             if number == 0:
                 b.posting(conn, ids["M001"], customer, dt.date(2025, 3, 3))
     engine.dispose()

@@ -1,4 +1,5 @@
 """Export in the template's format, the template itself, and export -> import round trips."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,8 +33,9 @@ def all_data(engine) -> dict[str, list[dict]]:
     with engine.connect() as conn:
         for sheet in SHEETS:
             stmt = contract_select(sheet).order_by(*key_expressions(sheet))
-            data[sheet.key] = [{k: v for k, v in row.items() if not k.startswith("_")}
-                               for row in conn.execute(stmt).mappings()]
+            data[sheet.key] = [
+                {k: v for k, v in row.items() if not k.startswith("_")} for row in conn.execute(stmt).mappings()
+            ]
     return data
 
 
@@ -41,21 +43,62 @@ def add_awkward_rows(engine) -> None:
     """Values that could be lost on the way through Excel."""
     with engine.begin() as conn:
         manager = b.manager(conn, "007", name="=SUM(A1)", team=None, phone="0536-1234567")
-        customer = b.customer(conn, "#N/A", name="多行\n备注", capacity_kva=314.5, annual_kwh=12345678.9,
-                              star_rating=5, churn_risk=True, market_status="direct", potential_reason="政府重点项目")
-        b.log(conn, manager, customer, D(2025, 3, 3), on_site=False, hours=0.1 + 0.2,
-              problems="接地电阻偏大", status="in_progress", measures=None)
+        customer = b.customer(
+            conn,
+            "#N/A",
+            name="多行\n备注",
+            capacity_kva=314.5,
+            annual_kwh=12345678.9,
+            star_rating=5,
+            churn_risk=True,
+            market_status="direct",
+            potential_reason="政府重点项目",
+        )
+        b.log(
+            conn,
+            manager,
+            customer,
+            D(2025, 3, 3),
+            on_site=False,
+            hours=0.1 + 0.2,
+            problems="接地电阻偏大",
+            status="in_progress",
+            measures=None,
+        )
         b.training(conn, manager, D(2024, 12, 30), 12, kind="other", topic="")
         expert = b.expert(conn, "E-9", "training", active=False)
-        b.expert_call(conn, "K-9", expert, T(2025, 3, 4, 9, 0, 30), responded_at=T(2025, 3, 4, 9, 1, 59),
-                      closed_at=T(2025, 3, 5, 23, 59), manager_id=manager, customer_id=customer, hours=0)
+        b.expert_call(
+            conn,
+            "K-9",
+            expert,
+            T(2025, 3, 4, 9, 0, 30),
+            responded_at=T(2025, 3, 4, 9, 1, 59),
+            closed_at=T(2025, 3, 5, 23, 59),
+            manager_id=manager,
+            customer_id=customer,
+            hours=0,
+        )
         b.consumption(conn, customer, D(2024, 12, 1), 0)
         b.plan(conn, manager, D(2024, 12, 1), D(2024, 11, 28), content=None)
         # Text a spreadsheet would run as a formula (OWASP's CSV-injection characters), in keys too.
-        risky = b.customer(conn, "@C2", name='=HYPERLINK("http://x","y")', industry="+1", town="-西镇",
-                           potential_reason="=cmd|' /C calc'!A0")
-        b.log(conn, manager, risky, D(2025, 3, 4), content="@SUM(1)", problems="'=already quoted",
-              measures="\t=tab first", status="open")
+        risky = b.customer(
+            conn,
+            "@C2",
+            name='=HYPERLINK("http://x","y")',
+            industry="+1",
+            town="-西镇",
+            potential_reason="=cmd|' /C calc'!A0",
+        )
+        b.log(
+            conn,
+            manager,
+            risky,
+            D(2025, 3, 4),
+            content="@SUM(1)",
+            problems="'=already quoted",
+            measures="\t=tab first",
+            status="open",
+        )
         b.manager(conn, "-M8", name="''+two quotes")
 
 
@@ -90,7 +133,7 @@ def test_export_holds_no_formula_and_reads_back_the_same(engine, second_engine, 
     assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
     texts = [cell.value for cell in cells if isinstance(cell.value, str)]
     assert not [text for text in texts if text.startswith(FORMULA_STARTS)]
-    quoted = {"'=HYPERLINK(\"http://x\",\"y\")", "'@C2", "'-M8", "'" + "''+two quotes", "''=already quoted"}
+    quoted = {'\'=HYPERLINK("http://x","y")', "'@C2", "'-M8", "'" + "''+two quotes", "''=already quoted"}
     assert quoted <= set(texts)
     assert any(isinstance(cell.value, float) and cell.value == 314.5 for cell in cells)  # numbers stay numbers
     original = all_data(engine)
@@ -134,8 +177,11 @@ def test_template_layout(tmp_path):
             comment = worksheet.cell(1, index).comment.text
             assert column.zh in comment and ("必填" in comment) == column.required
         listed = {str(dv.sqref).split(":")[0][:-1] for dv in worksheet.data_validations.dataValidation}
-        letters = {openpyxl.utils.get_column_letter(i) for i, c in enumerate(sheet.columns, start=1)
-                   if c.type in ("enum", "yesno")}
+        letters = {
+            openpyxl.utils.get_column_letter(i)
+            for i, c in enumerate(sheet.columns, start=1)
+            if c.type in ("enum", "yesno")
+        }
         assert listed == letters
     assert workbook["customers"]["A2"].value == "户号*"
     instructions = [row for row in workbook[INSTRUCTIONS_SHEET].iter_rows(values_only=True)]

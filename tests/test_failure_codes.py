@@ -1,4 +1,5 @@
 """data_access.failures.classify on real failures of real databases: the code decides what people read."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -56,8 +57,9 @@ def test_postgresql_failures(db_url, monkeypatch):
     assert classify(failure(missing)) == "missing"
     assert classify(failure(db_url, "SET LOCAL statement_timeout = 1; SELECT pg_sleep(1)")) == "timeout"
     read_only = url.update_query_dict({"options": "-c default_transaction_read_only=on"})
-    assert classify(failure(read_only.render_as_string(hide_password=False),
-                            "CREATE TABLE t (x integer)")) == "read_only"
+    assert (
+        classify(failure(read_only.render_as_string(hide_password=False), "CREATE TABLE t (x integer)")) == "read_only"
+    )
     assert classify(failure(db_url, "SELECT * FROM no_such_table")) == "schema"
 
     monkeypatch.setenv("DASHBOARD_DB_BUSY_TIMEOUT", "0.2")

@@ -8,6 +8,7 @@ screen's counts. On SQLite and PostgreSQL, on the small data set shaped like the
 on an edge-case set (an empty window; a window with one application whose problems are all
 closed). Also: docs/figures.md is the catalogue rendered, and every figure is well formed.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -37,8 +38,9 @@ ONE = Window(D(2025, 10, 1), D(2025, 10, 31))
 
 
 def test_docs_figures_md_is_the_catalogue_rendered():
-    assert DOC.read_text(encoding="utf-8") == render_markdown(DEFAULTS), \
+    assert DOC.read_text(encoding="utf-8") == render_markdown(DEFAULTS), (
         "docs/figures.md is behind metrics/figures.py: run `python -m metrics.figures`"
+    )
 
 
 def test_every_figure_is_well_formed():
@@ -57,6 +59,7 @@ def test_every_figure_is_well_formed():
 
 # --- Data sets --------------------------------------------------------------------------------------
 
+
 def seed_small(url: str) -> None:
     """The small data set and needs cases: two closed done in Q3 with a saving, one dismissed, one open."""
     engine = make_engine(url)
@@ -64,11 +67,21 @@ def seed_small(url: str) -> None:
         populate_small(conn)
         customers = conn.execute(select(Customer.id).order_by(Customer.id)).scalars().all()
         for customer, saving in zip(customers, SAVINGS):
-            b.need_case(conn, customer, "basic_charge_adjustment", D(2025, 7, 3), "done", confirmed_on=D(2025, 7, 10),
-                        proposed_on=D(2025, 7, 20), proposal="tariff_mode", closed_on=D(2025, 8, 30),
-                        yuan_saved_per_year=saving)
-        b.need_case(conn, customers[2], "surge", D(2025, 8, 3), "dismissed", dismissed_on=D(2025, 8, 9),
-                    dismiss_reason="季节性")
+            b.need_case(
+                conn,
+                customer,
+                "basic_charge_adjustment",
+                D(2025, 7, 3),
+                "done",
+                confirmed_on=D(2025, 7, 10),
+                proposed_on=D(2025, 7, 20),
+                proposal="tariff_mode",
+                closed_on=D(2025, 8, 30),
+                yuan_saved_per_year=saving,
+            )
+        b.need_case(
+            conn, customers[2], "surge", D(2025, 8, 3), "dismissed", dismissed_on=D(2025, 8, 9), dismiss_reason="季节性"
+        )
         b.need_case(conn, customers[3], "capacity_increase", D(2025, 9, 3))
     engine.dispose()
 
@@ -88,10 +101,12 @@ def seed_edges(url: str) -> None:
 
 # --- Walking the surfaces -----------------------------------------------------------------------
 
+
 def screen_figures(url: str, monkeypatch, window: Window) -> dict[str, list]:
     """shown_key -> every value shown, over all the screens (the leader sees them all)."""
-    at = login_as(app(url, monkeypatch, **{"from": str(window.start), "to": str(window.end),
-                                           "as_of": str(window.end)}), "leader").run()
+    at = login_as(
+        app(url, monkeypatch, **{"from": str(window.start), "to": str(window.end), "as_of": str(window.end)}), "leader"
+    ).run()
     shown: dict[str, list] = {}
     for view in VIEWS:
         at.switch_page(f"views/{view}.py").run()
@@ -109,8 +124,7 @@ def expected_key(key: str, window: Window) -> str:
 def pdf_text(data: bytes, tmp_path) -> str:
     path = tmp_path / "brief.pdf"
     path.write_bytes(data)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
 def check_window(url: str, monkeypatch, window: Window, tmp_path) -> dict[str, list]:
@@ -139,8 +153,9 @@ def check_window(url: str, monkeypatch, window: Window, tmp_path) -> dict[str, l
     text = " ".join(pdf_text(pdf, tmp_path).split()) if pdf is not None else None
     for section, frame in agenda.sections.items():
         figure = meeting.SECTION_FIGURES[section]
-        assert shown[shown_key(figure, **({"date": str(window.end)} if FIGURES[figure].scope != "standing" else {}))
-                     ][0][1] == len(frame), section
+        assert shown[shown_key(figure, **({"date": str(window.end)} if FIGURES[figure].scope != "standing" else {}))][
+            0
+        ][1] == len(frame), section
         if text is not None:
             heading = f"{meeting.section_name(section, window.end)}（{len(frame):,} 项）"
             assert heading in text, heading
@@ -152,9 +167,15 @@ def test_one_name_one_value_on_every_surface(db_url, monkeypatch, tmp_path):
     shown = check_window(db_url, monkeypatch, Window(*Q3), tmp_path)
     # Shown on two screens or more, so the comparison above compared something.
     across = {key for key, values in shown.items() if len({view for view, _ in values}) > 1}
-    assert {"attendance_rate", "expert_median_response", "lead_reduction", "lead_adjusted",
-            shown_key("open_problems", date=str(Q3[1])), shown_key("open_expert_calls", date=str(Q3[1])),
-            "thin_specialties"} | VALUE_FIGURES <= across  # the value screen and the overview
+    assert {
+        "attendance_rate",
+        "expert_median_response",
+        "lead_reduction",
+        "lead_adjusted",
+        shown_key("open_problems", date=str(Q3[1])),
+        shown_key("open_expert_calls", date=str(Q3[1])),
+        "thin_specialties",
+    } | VALUE_FIGURES <= across  # the value screen and the overview
     assert shown["value_yuan_saved"][0][1] == sum(SAVINGS) and shown["value_needs_converted"][0][1] == 2
     assert shown["cases_found"][0][1] == 4 and shown["cases_done"][0][1] == 2
 

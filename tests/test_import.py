@@ -1,4 +1,5 @@
 """The import template of data contract §1: the row validator, the importer and the CLI."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,12 +39,23 @@ BAD = FIXTURES / "import_zh_bad"
 D, T = dt.date, dt.datetime
 
 FIXTURE_ROWS = {
-    "managers": 3, "training": 5, "assessments": 3, "customers": 3, "postings": 3, "work_logs": 4,
-    "monthly_plans": 2, "experts": 3, "expert_calls": 3, "applications": 3, "consumption": 4, "calendar": 3,
+    "managers": 3,
+    "training": 5,
+    "assessments": 3,
+    "customers": 3,
+    "postings": 3,
+    "work_logs": 4,
+    "monthly_plans": 2,
+    "experts": 3,
+    "expert_calls": 3,
+    "applications": 3,
+    "consumption": 4,
+    "calendar": 3,
 }
 
 
 # ---------------------------------------------------------------- helpers
+
 
 def stored(engine, sheet_key: str) -> dict[tuple, dict]:
     """Stored rows of a sheet in contract form, by key, with their version."""
@@ -55,8 +67,9 @@ def stored(engine, sheet_key: str) -> dict[tuple, dict]:
 
 def table_counts(engine) -> dict[str, int]:
     with engine.connect() as conn:
-        return {s.key: conn.execute(select(func.count()).select_from(Base.metadata.tables[s.key])).scalar()
-                for s in SHEETS}
+        return {
+            s.key: conn.execute(select(func.count()).select_from(Base.metadata.tables[s.key])).scalar() for s in SHEETS
+        }
 
 
 def copy_fixture(tmp_path: Path, source: Path = GOOD) -> Path:
@@ -90,13 +103,18 @@ VALID = {
     "assessments": {"employee_no": "M1", "date": "2025-01-10", "passed": "是"},
     "customers": {"account_no": "C1", "name": "客户", "voltage_kv": "10", "capacity_kva": "800"},
     "postings": {"employee_no": "M1", "account_no": "C1", "start_date": "2025-02-01"},
-    "work_logs": {"employee_no": "M1", "account_no": "C1", "date": "2025-02-03", "on_site": "是",
-                  "content": "巡视"},
+    "work_logs": {"employee_no": "M1", "account_no": "C1", "date": "2025-02-03", "on_site": "是", "content": "巡视"},
     "monthly_plans": {"employee_no": "M1", "month": "2025-02", "submitted_on": "2025-02-03"},
     "experts": {"expert_no": "E1", "name": "专家", "specialty": "hv_fault"},
     "expert_calls": {"call_no": "K1", "expert_no": "E1", "mode": "onsite", "requested_at": "2025-02-10 09:00"},
-    "applications": {"app_no": "A1", "account_no": "C1", "kind": "new", "capacity_kva": "800",
-                     "resident_served": "否", "applied_on": "2025-01-05"},
+    "applications": {
+        "app_no": "A1",
+        "account_no": "C1",
+        "kind": "new",
+        "capacity_kva": "800",
+        "resident_served": "否",
+        "applied_on": "2025-01-05",
+    },
     "consumption": {"account_no": "C1", "month": "2025-01", "kwh": "1000"},
     "calendar": {"date": "2027-02-08", "is_workday": "否", "name": "春节"},
 }
@@ -188,10 +206,16 @@ def test_column_rules_reject(sheet, column, value, code):
 
 def generated_rejections() -> list[tuple]:
     """One bad value per rule each column declares in the contract."""
-    bad_by_type = {"int": ("abc", "not_integer"), "float": ("abc", "not_number"),
-                   "date": ("2025-02-30", "no_such_date"), "datetime": ("2025-02-30 10:00", "no_such_date"),
-                   "month": ("2025-13", "bad_month"), "yesno": ("maybe", "bad_yesno"),
-                   "enum": ("zzz", "bad_choice"), "text": ("a\x07b", "control_chars")}
+    bad_by_type = {
+        "int": ("abc", "not_integer"),
+        "float": ("abc", "not_number"),
+        "date": ("2025-02-30", "no_such_date"),
+        "datetime": ("2025-02-30 10:00", "no_such_date"),
+        "month": ("2025-13", "bad_month"),
+        "yesno": ("maybe", "bad_yesno"),
+        "enum": ("zzz", "bad_choice"),
+        "text": ("a\x07b", "control_chars"),
+    }
     cases = []
     for sheet in SHEETS:
         for column in sheet.columns:
@@ -219,12 +243,22 @@ BEFORE = [
     ("expert_calls", {"responded_at": "2025-02-10 08:59"}, "responded_at", "requested_at"),
     ("expert_calls", {"closed_at": "2025-02-09 10:00"}, "closed_at", "requested_at"),
     ("applications", {"surveyed_on": "2025-01-10", "energized_on": "2025-01-08"}, "energized_on", "surveyed_on"),
-    ("applications", {"plan_replied_on": "2025-03-01", "design_reviewed_on": "2025-02-27"},
-     "design_reviewed_on", "plan_replied_on"),
+    (
+        "applications",
+        {"plan_replied_on": "2025-03-01", "design_reviewed_on": "2025-02-27"},
+        "design_reviewed_on",
+        "plan_replied_on",
+    ),
 ] + [
     ("applications", {stage: "2025-01-04"}, stage, "applied_on")
-    for stage in ("surveyed_on", "plan_replied_on", "design_reviewed_on", "mid_inspected_on",
-                  "completion_inspected_on", "energized_on")
+    for stage in (
+        "surveyed_on",
+        "plan_replied_on",
+        "design_reviewed_on",
+        "mid_inspected_on",
+        "completion_inspected_on",
+        "energized_on",
+    )
 ]
 
 
@@ -234,51 +268,54 @@ def test_dates_never_go_backwards(sheet, changes, column, other):
     assert [(p.column, p.code, p.params["other"]) for p in problems] == [(column, "before", other)]
 
 
-@pytest.mark.parametrize("sheet,changes", [
-    ("postings", {"end_date": "2025-02-01"}),
-    ("expert_calls", {"responded_at": "2025-02-10 09:00", "closed_at": "2025-02-10 09:00"}),
-    ("applications", {"surveyed_on": "2025-01-05", "energized_on": "2025-03-01"}),
-    ("applications", {"energized_on": "2025-03-01", "surveyed_on": None}),
-])
+@pytest.mark.parametrize(
+    "sheet,changes",
+    [
+        ("postings", {"end_date": "2025-02-01"}),
+        ("expert_calls", {"responded_at": "2025-02-10 09:00", "closed_at": "2025-02-10 09:00"}),
+        ("applications", {"surveyed_on": "2025-01-05", "energized_on": "2025-03-01"}),
+        ("applications", {"energized_on": "2025-03-01", "surveyed_on": None}),
+    ],
+)
 def test_equal_or_later_dates_pass(sheet, changes):
     assert check(sheet, **changes)[1] == []
 
 
-ACCEPTED = [
-    ("work_logs", "on_site", value, True) for value in ("yes", "YES", "True", "1", 1, 1.0, True, "是", " 是 ")
-] + [
-    ("work_logs", "on_site", value, False) for value in ("no", "No", "false", "0", 0, False, "否")
-] + [
-    ("training", "kind", "skill", "skill"),
-    ("training", "kind", "SKILL", "skill"),
-    ("training", "kind", "技能操作", "skill"),
-    ("training", "kind", "其他", "other"),
-    ("training", "hours", "8", 8.0),
-    ("training", "hours", 8, 8.0),
-    ("training", "hours", " 4.5 ", 4.5),
-    ("training", "date", "2025-01-06", D(2025, 1, 6)),
-    ("training", "date", "2025-1-6", D(2025, 1, 6)),
-    ("training", "date", T(2025, 1, 6), D(2025, 1, 6)),  # an Excel date
-    ("training", "date", D(2025, 1, 6), D(2025, 1, 6)),
-    ("training", "topic", "   ", ""),
-    ("monthly_plans", "month", "2025-02", D(2025, 2, 1)),
-    ("monthly_plans", "month", T(2025, 2, 1), D(2025, 2, 1)),  # Excel turns 2025-02 into a date
-    ("expert_calls", "requested_at", "2025-02-10 09:00", T(2025, 2, 10, 9, 0)),
-    ("expert_calls", "requested_at", "2025-02-10 09:00:30", T(2025, 2, 10, 9, 0, 30)),
-    ("expert_calls", "requested_at", T(2025, 2, 10, 8, 59, 59, 999500), T(2025, 2, 10, 9, 0)),
-    ("managers", "employee_no", 1001, "1001"),
-    ("managers", "employee_no", 1001.0, "1001"),
-    ("managers", "employee_no", "  M7 ", "M7"),
-    ("managers", "phone", 13800000001, "13800000001"),
-    ("managers", "team", "   ", None),
-    ("customers", "star_rating", "3", 3),
-    ("customers", "star_rating", 3.0, 3),
-    ("customers", "annual_kwh", "1,250,000", 1250000.0),
-    ("customers", "market_status", "售电公司", "retail"),
-    ("experts", "specialty", "电费电价", "tariff_billing"),
-    ("applications", "supply", "双电源", "dual"),
-    ("expert_calls", "mode", "咨询", "remote"),
-]
+ACCEPTED = (
+    [("work_logs", "on_site", value, True) for value in ("yes", "YES", "True", "1", 1, 1.0, True, "是", " 是 ")]
+    + [("work_logs", "on_site", value, False) for value in ("no", "No", "false", "0", 0, False, "否")]
+    + [
+        ("training", "kind", "skill", "skill"),
+        ("training", "kind", "SKILL", "skill"),
+        ("training", "kind", "技能操作", "skill"),
+        ("training", "kind", "其他", "other"),
+        ("training", "hours", "8", 8.0),
+        ("training", "hours", 8, 8.0),
+        ("training", "hours", " 4.5 ", 4.5),
+        ("training", "date", "2025-01-06", D(2025, 1, 6)),
+        ("training", "date", "2025-1-6", D(2025, 1, 6)),
+        ("training", "date", T(2025, 1, 6), D(2025, 1, 6)),  # an Excel date
+        ("training", "date", D(2025, 1, 6), D(2025, 1, 6)),
+        ("training", "topic", "   ", ""),
+        ("monthly_plans", "month", "2025-02", D(2025, 2, 1)),
+        ("monthly_plans", "month", T(2025, 2, 1), D(2025, 2, 1)),  # Excel turns 2025-02 into a date
+        ("expert_calls", "requested_at", "2025-02-10 09:00", T(2025, 2, 10, 9, 0)),
+        ("expert_calls", "requested_at", "2025-02-10 09:00:30", T(2025, 2, 10, 9, 0, 30)),
+        ("expert_calls", "requested_at", T(2025, 2, 10, 8, 59, 59, 999500), T(2025, 2, 10, 9, 0)),
+        ("managers", "employee_no", 1001, "1001"),
+        ("managers", "employee_no", 1001.0, "1001"),
+        ("managers", "employee_no", "  M7 ", "M7"),
+        ("managers", "phone", 13800000001, "13800000001"),
+        ("managers", "team", "   ", None),
+        ("customers", "star_rating", "3", 3),
+        ("customers", "star_rating", 3.0, 3),
+        ("customers", "annual_kwh", "1,250,000", 1250000.0),
+        ("customers", "market_status", "售电公司", "retail"),
+        ("experts", "specialty", "电费电价", "tariff_billing"),
+        ("applications", "supply", "双电源", "dual"),
+        ("expert_calls", "mode", "咨询", "remote"),
+    ]
+)
 
 
 @pytest.mark.parametrize("sheet,column,value,expected", ACCEPTED)
@@ -289,8 +326,9 @@ def test_accepted_spellings(sheet, column, value, expected):
     assert type(clean[column]) is type(expected)
 
 
-@pytest.mark.parametrize("capacity,mode", [("200", "single"), ("314.9", "single"), ("315", "capacity"),
-                                           ("2500", "capacity")])
+@pytest.mark.parametrize(
+    "capacity,mode", [("200", "single"), ("314.9", "single"), ("315", "capacity"), ("2500", "capacity")]
+)
 def test_billing_mode_default_follows_capacity(capacity, mode):
     assert check("customers", capacity_kva=capacity)[0]["billing_mode"] == mode
     assert check("customers", capacity_kva=capacity, billing_mode="demand")[0]["billing_mode"] == "demand"
@@ -319,6 +357,7 @@ def test_problems_speak_chinese_and_english():
 
 
 # ---------------------------------------------------------------- importing
+
 
 def test_fixture_with_chinese_headers_imports_into_a_fresh_db(engine):
     result = import_path(engine, GOOD)
@@ -351,15 +390,21 @@ def test_fixture_with_chinese_headers_imports_into_a_fresh_db(engine):
     assert stored(engine, "monthly_plans")[("M002", D(2025, 2, 1))]["submitted_on"] == D(2025, 2, 7)
 
     experts = stored(engine, "experts")
-    assert [experts[(no,)]["specialty"] for no in ("E01", "E02", "E03")] == ["hv_operation", "hv_fault",
-                                                                          "tariff_billing"]
+    assert [experts[(no,)]["specialty"] for no in ("E01", "E02", "E03")] == [
+        "hv_operation",
+        "hv_fault",
+        "tariff_billing",
+    ]
     assert [experts[(no,)]["active"] for no in ("E01", "E02", "E03")] == [True, True, False]
     calls = stored(engine, "expert_calls")
     assert calls[("K001",)]["closed_at"] == T(2025, 2, 10, 15, 30)
     assert (calls[("K003",)]["employee_no"], calls[("K003",)]["mode"]) == (None, "remote")
     apps = stored(engine, "applications")
-    assert (apps[("A001",)]["kind"], apps[("A001",)]["supply"], apps[("A001",)]["resident_served"]) == \
-        ("increase", "dual", True)
+    assert (apps[("A001",)]["kind"], apps[("A001",)]["supply"], apps[("A001",)]["resident_served"]) == (
+        "increase",
+        "dual",
+        True,
+    )
     assert apps[("A001",)]["energized_on"] == D(2025, 4, 2)
     assert apps[("A002",)]["supply"] == "single"
     assert stored(engine, "consumption")[("C1002", D(2025, 1, 1))]["max_demand_kw"] is None
@@ -367,8 +412,9 @@ def test_fixture_with_chinese_headers_imports_into_a_fresh_db(engine):
 
 def run_cli(db_url: str, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": db_url}
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_cli_reports_every_bad_row_and_writes_nothing(db_url):
@@ -383,14 +429,16 @@ def test_cli_reports_every_bad_row_and_writes_nothing(db_url):
         assert bad.returncode == 1
         lines = bad.stderr.replace("\r", "\n").splitlines()
         start = lines.index("sheet, row, column, reason")
-        reported = [line.split(", ", 3) for line in lines[start + 1:] if line.count(", ") >= 3]
-        assert sorted(tuple(r[:3]) for r in reported) == sorted([
-            ("training", "3", "date"),
-            ("customers", "3", "star_rating"),
-            ("work_logs", "3", "employee_no"),
-            ("work_logs", "4", "hours"),
-            ("applications", "3", "energized_on"),
-        ])
+        reported = [line.split(", ", 3) for line in lines[start + 1 :] if line.count(", ") >= 3]
+        assert sorted(tuple(r[:3]) for r in reported) == sorted(
+            [
+                ("training", "3", "date"),
+                ("customers", "3", "star_rating"),
+                ("work_logs", "3", "employee_no"),
+                ("work_logs", "4", "hours"),
+                ("applications", "3", "energized_on"),
+            ]
+        )
         reasons = {tuple(r[:3]): r[3] for r in reported}
         assert "2025-02-30" in reasons[("training", "3", "date")]
         assert "7" in reasons[("customers", "3", "star_rating")]
@@ -425,8 +473,11 @@ def test_reimport_updates_in_place_and_bumps_version(engine, tmp_path):
     assert table_counts(engine) == FIXTURE_ROWS  # nothing duplicated
 
     managers = stored(engine, "managers")
-    assert (managers[("M003",)]["name"], managers[("M003",)]["team"], managers[("M003",)]["_version"]) == \
-        ("王强强", "三班", 2)
+    assert (managers[("M003",)]["name"], managers[("M003",)]["team"], managers[("M003",)]["_version"]) == (
+        "王强强",
+        "三班",
+        2,
+    )
     assert managers[("M001",)]["_version"] == 1
     assert stored(engine, "customers")[("C1001",)]["star_rating"] == 4
     assert stored(engine, "customers")[("C1001",)]["_version"] == 2
@@ -472,13 +523,21 @@ def test_xlsx_with_chinese_sheet_names_and_excel_values(engine, tmp_path):
     workbook.active.title = "Sheet"  # an empty default sheet is ignored
     sheets = {
         "派驻经理": [("工号", "姓名", "电话"), (1001, "张伟", 13800000001), ("M2", "李娜", None)],
-        "客户": [("户号", "户名", "电压等级kV", "合同容量kVA", "星级", "流失风险"),
-               ("C1", "华源纺织", 10, 2500, 3, True), ("C2", "康华食品", 0.4, 200, None, "否")],
-        "工作日志": [("工号", "户号", "日期", "是否现场", "工时", "服务内容"),
-                 ("1001", "C1", T(2025, 2, 3), True, 6, "巡视"), ("M2", "C2", "2025-02-04", "否", 2.5, "沟通")],
+        "客户": [
+            ("户号", "户名", "电压等级kV", "合同容量kVA", "星级", "流失风险"),
+            ("C1", "华源纺织", 10, 2500, 3, True),
+            ("C2", "康华食品", 0.4, 200, None, "否"),
+        ],
+        "工作日志": [
+            ("工号", "户号", "日期", "是否现场", "工时", "服务内容"),
+            ("1001", "C1", T(2025, 2, 3), True, 6, "巡视"),
+            ("M2", "C2", "2025-02-04", "否", 2.5, "沟通"),
+        ],
         "专家": [("专家编号", "姓名", "专业"), ("E1", "赵刚", "高压操作")],
-        "专家调用": [("调用编号", "专家编号", "方式", "请求时间", "响应时间"),
-                 ("K1", "E1", "现场", T(2025, 2, 10, 9, 0), "2025-02-10 09:30")],
+        "专家调用": [
+            ("调用编号", "专家编号", "方式", "请求时间", "响应时间"),
+            ("K1", "E1", "现场", T(2025, 2, 10, 9, 0), "2025-02-10 09:30"),
+        ],
         "月度用电": [("户号", "月份", "用电量kWh"), ("C1", T(2025, 3, 1), 700000), ("C1", "2025-04", 720000.5)],
     }
     for name, rows in sheets.items():
@@ -490,8 +549,14 @@ def test_xlsx_with_chinese_sheet_names_and_excel_values(engine, tmp_path):
 
     result = import_path(engine, path)
     assert result.errors == []
-    assert result.counts == {"managers": (2, 0), "customers": (2, 0), "work_logs": (2, 0), "experts": (1, 0),
-                             "expert_calls": (1, 0), "consumption": (2, 0)}
+    assert result.counts == {
+        "managers": (2, 0),
+        "customers": (2, 0),
+        "work_logs": (2, 0),
+        "experts": (1, 0),
+        "expert_calls": (1, 0),
+        "consumption": (2, 0),
+    }
     assert stored(engine, "managers")[("1001",)]["phone"] == "13800000001"
     customers = stored(engine, "customers")
     assert (customers[("C1",)]["churn_risk"], customers[("C2",)]["billing_mode"]) == (True, "single")
@@ -510,7 +575,8 @@ def test_empty_template_is_nothing_to_import(engine, tmp_path):
     result = import_path(engine, path)
     assert not result.committed and nothing_to_import(result)
     assert [(e.sheet, e.row, problem_text(e, "en")) for e in result.errors] == [
-        (str(path), 0, "nothing to import: no sheet holds a data row; nothing was written")]
+        (str(path), 0, "nothing to import: no sheet holds a data row; nothing was written")
+    ]
     assert result.rows == {sheet.key: 0 for sheet in SHEETS}
     assert snapshot(engine) == before
 
@@ -525,7 +591,9 @@ def test_filled_template_row_numbers_count_the_label_row(engine, tmp_path):
     workbook.save(path)
 
     result = import_path(engine, path)
-    assert [(e.sheet, e.row, e.column, problem_text(e, "en")) for e in result.errors] == [("managers", 3, "name", "is required")]
+    assert [(e.sheet, e.row, e.column, problem_text(e, "en")) for e in result.errors] == [
+        ("managers", 3, "name", "is required")
+    ]
     assert problem_text(result.errors[0], "zh") == "必填，不能为空"
 
     managers["B3"] = "张伟"
@@ -534,14 +602,17 @@ def test_filled_template_row_numbers_count_the_label_row(engine, tmp_path):
 
 
 def test_structural_problems_are_reported(engine, tmp_path):
-    folder = write_csvs(tmp_path / "in", {
-        "managers.csv": "employee_no,name,nickname\nM1,张伟,小张\nM1,张伟,\n",
-        "experts.csv": "expert_no,specialty\nE1,hv_fault\nE2,lv_fault\n",
-        "customers.csv": "account_no,name,voltage_kv,capacity_kva,\nC1,甲,10,800,stray\n",
-        "foo.csv": "a,b\n1,2\n",
-        "notes.txt": "not a sheet: ignored",
-        "说明.csv": "anything,goes\n1,2\n",
-    })
+    folder = write_csvs(
+        tmp_path / "in",
+        {
+            "managers.csv": "employee_no,name,nickname\nM1,张伟,小张\nM1,张伟,\n",
+            "experts.csv": "expert_no,specialty\nE1,hv_fault\nE2,lv_fault\n",
+            "customers.csv": "account_no,name,voltage_kv,capacity_kva,\nC1,甲,10,800,stray\n",
+            "foo.csv": "a,b\n1,2\n",
+            "notes.txt": "not a sheet: ignored",
+            "说明.csv": "anything,goes\n1,2\n",
+        },
+    )
     result = import_path(engine, folder)
     assert problems_of(result) == {
         ("foo", 0, ""),  # unknown sheet
@@ -559,19 +630,23 @@ def test_references_may_be_in_the_database_or_the_same_import(engine, tmp_path):
     with engine.begin() as conn:
         b.manager(conn, "M1")
         b.customer(conn, "C1")
-    folder = write_csvs(tmp_path / "in", {
-        "managers.csv": "employee_no,name\nM2,新经理\n",
-        "work_logs.csv": "employee_no,account_no,date,on_site,content\n"
-                         "M1,C1,2025-02-03,yes,巡视\nM2,C1,2025-02-03,no,沟通\nM3,C1,2025-02-03,no,x\n",
-        "expert_calls.csv": "call_no,expert_no,mode,requested_at\nK1,E9,onsite,2025-02-10 09:00\n",
-    })
+    folder = write_csvs(
+        tmp_path / "in",
+        {
+            "managers.csv": "employee_no,name\nM2,新经理\n",
+            "work_logs.csv": "employee_no,account_no,date,on_site,content\n"
+            "M1,C1,2025-02-03,yes,巡视\nM2,C1,2025-02-03,no,沟通\nM3,C1,2025-02-03,no,x\n",
+            "expert_calls.csv": "call_no,expert_no,mode,requested_at\nK1,E9,onsite,2025-02-10 09:00\n",
+        },
+    )
     result = import_path(engine, folder)
     assert problems_of(result) == {("work_logs", 4, "employee_no"), ("expert_calls", 2, "expert_no")}
 
     folder.joinpath("expert_calls.csv").unlink()
     folder.joinpath("work_logs.csv").write_text(
         "employee_no,account_no,date,on_site,content\nM1,C1,2025-02-03,yes,巡视\nM2,C1,2025-02-03,no,沟通\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     result = import_path(engine, folder)
     assert result.errors == []
     logs = stored(engine, "work_logs")
@@ -593,8 +668,9 @@ def test_uploads_preview_then_import(engine):
     assert table_counts(engine)["managers"] == 0
 
     steps = []
-    result = import_source(engine, source, actor=Actor("office1", "office"),
-                           progress=lambda step, fraction: steps.append(fraction))
+    result = import_source(
+        engine, source, actor=Actor("office1", "office"), progress=lambda step, fraction: steps.append(fraction)
+    )
     assert result.committed
     assert table_counts(engine)["assessments"] == 3
     assert steps == sorted(steps) and steps[-1] == 1.0

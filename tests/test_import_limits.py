@@ -5,6 +5,7 @@ The fuzz test builds a few dozen files (tests/hostile_files.py) and imports them
 separate process that samples its own memory; the other tests run the CLI and the import screen
 on SQLite and PostgreSQL.
 """
+
 from __future__ import annotations
 
 import io
@@ -84,9 +85,19 @@ def test_hostile_files_end_in_a_problem_or_an_import_in_time_and_memory(hostile,
     database = tmp_path / "fuzz.db"
     shutil.copy(sqlite_template, database)
     folder = next(iter(hostile.values())).parent
-    run = subprocess.run([sys.executable, str(ROOT / "tests" / "hostile_files.py"), str(folder),
-                          f"sqlite:///{database}", str(ROOT), *hostile],
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "tests" / "hostile_files.py"),
+            str(folder),
+            f"sqlite:///{database}",
+            str(ROOT),
+            *hostile,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     results = {line["name"]: line for line in map(json.loads, run.stdout.splitlines())}
     assert set(results) == {*EXPECTED, "_process"} and set(hostile) == set(EXPECTED)
@@ -104,25 +115,43 @@ def test_hostile_files_end_in_a_problem_or_an_import_in_time_and_memory(hostile,
 
 def test_a_workbook_that_expands_too_far_is_refused_unopened(monkeypatch):
     monkeypatch.setattr(xlsx_guard, "MAX_EXPANDED_MB", 1)
-    data = workbook_bytes({"customers": [CUSTOMER_HEADER, CUSTOMER_ROW, *([f"C{i}", "乙" * 100, 10, 800]
-                                                                         for i in range(5_000))]})
+    data = workbook_bytes(
+        {"customers": [CUSTOMER_HEADER, CUSTOMER_ROW, *([f"C{i}", "乙" * 100, 10, 800] for i in range(5_000))]}
+    )
     source = read_uploads({"big.xlsx": data})
     assert [(p.sheet, p.row, problem_text(p, "en")) for p in source.problems] == [
-        ("big.xlsx", 0, "the workbook expands to 2 MB, more than an import may hold")]
+        ("big.xlsx", 0, "the workbook expands to 2 MB, more than an import may hold")
+    ]
     assert source.sheets == []
 
 
 def test_the_template_states_the_limits(tmp_path):
     path = tmp_path / "template.xlsx"
     write_template(path)
-    notes = "\n".join(str(cell) for row in openpyxl.load_workbook(path)["说明 Instructions"].iter_rows(values_only=True)
-                      for cell in row if cell)
-    for stated in ("2000-01-01", "2100-12-31", "1,000,000", "2,000", "50 MB", "10,000", "≤ 10,000,000",
-                   "≤ 1,100", "≤ 100,000,000,000", "nothing to import", "没有可导入的数据"):
+    notes = "\n".join(
+        str(cell)
+        for row in openpyxl.load_workbook(path)["说明 Instructions"].iter_rows(values_only=True)
+        for cell in row
+        if cell
+    )
+    for stated in (
+        "2000-01-01",
+        "2100-12-31",
+        "1,000,000",
+        "2,000",
+        "50 MB",
+        "10,000",
+        "≤ 10,000,000",
+        "≤ 1,100",
+        "≤ 100,000,000,000",
+        "nothing to import",
+        "没有可导入的数据",
+    ):
         assert stated in notes, stated
 
 
 # --- Both databases: the CLI and the import screen ---------------------------------------------
+
 
 def test_cli_nothing_to_import_and_dates_out_of_range_write_nothing(engine, tmp_path, monkeypatch, capsys):
     import manage
@@ -138,8 +167,9 @@ def test_cli_nothing_to_import_and_dates_out_of_range_write_nothing(engine, tmp_
     folder = tmp_path / "plans"
     folder.mkdir()
     (folder / "managers.csv").write_text("employee_no,name\nM1,甲\n", encoding="utf-8")
-    (folder / "monthly_plans.csv").write_text("employee_no,month,submitted_on\nM1,0000-01,9999-12-31\n",
-                                              encoding="utf-8")
+    (folder / "monthly_plans.csv").write_text(
+        "employee_no,month,submitted_on\nM1,0000-01,9999-12-31\n", encoding="utf-8"
+    )
     assert manage.main(["import", str(folder)]) == 1
     _, err = capsys.readouterr()
     assert "monthly_plans, 2, month, must be between 2000-01 and 2100-12, got '0000-01'" in err

@@ -18,8 +18,12 @@ from tests import kpi_reference as ref
 D = dt.date
 YEAR_START = D(2025, 1, 1)
 # Windows cut anywhere: whole quarters, mid-week and mid-month edges, one week.
-WINDOWS = [Window(D(2025, 4, 1), D(2025, 6, 30)), Window(D(2025, 3, 12), D(2025, 8, 20)),
-           Window(D(2025, 9, 29), D(2025, 10, 5)), Window(D(2025, 1, 1), D(2025, 12, 31))]
+WINDOWS = [
+    Window(D(2025, 4, 1), D(2025, 6, 30)),
+    Window(D(2025, 3, 12), D(2025, 8, 20)),
+    Window(D(2025, 9, 29), D(2025, 10, 5)),
+    Window(D(2025, 1, 1), D(2025, 12, 31)),
+]
 
 
 def day_in(rng: random.Random, first: dt.date, last: dt.date) -> dt.date:
@@ -39,8 +43,13 @@ def random_program(conn, seed: int) -> None:
             b.posting(conn, manager, rng.choice(customers), start, end)
             start = (end or start) + dt.timedelta(days=rng.randint(-10, 40))
         for _ in range(rng.randint(0, 4)):
-            b.training(conn, manager, day_in(rng, D(2024, 9, 1), D(2025, 6, 1)), rng.choice([2, 4, 6, 8]),
-                       kind=rng.choice(["skill", "other"]))
+            b.training(
+                conn,
+                manager,
+                day_in(rng, D(2024, 9, 1), D(2025, 6, 1)),
+                rng.choice([2, 4, 6, 8]),
+                kind=rng.choice(["skill", "other"]),
+            )
         if rng.random() < 0.8:
             b.assessment(conn, manager, day_in(rng, D(2024, 10, 1), D(2025, 6, 1)), passed=rng.random() < 0.7)
         logged = set()
@@ -50,8 +59,15 @@ def random_program(conn, seed: int) -> None:
                 continue
             logged.add((day, customer))
             problems = "计量箱锈蚀" if rng.random() < 0.2 else None
-            b.log(conn, manager, customer, day, on_site=rng.random() < 0.7, problems=problems,
-                  status=rng.choice(["open", "in_progress", "done"]) if problems else None)
+            b.log(
+                conn,
+                manager,
+                customer,
+                day,
+                on_site=rng.random() < 0.7,
+                problems=problems,
+                status=rng.choice(["open", "in_progress", "done"]) if problems else None,
+            )
         for month in range(1, 13):
             if rng.random() < 0.7:
                 b.plan(conn, manager, D(2025, month, 1), D(2025, month, rng.randint(1, 12)))
@@ -60,13 +76,27 @@ def random_program(conn, seed: int) -> None:
         requested = dt.datetime(2025, 1, 1, 8) + dt.timedelta(minutes=rng.randrange(365 * 24 * 60))
         responded = requested + dt.timedelta(minutes=rng.randint(5, 600)) if rng.random() < 0.8 else None
         closed = (responded or requested) + dt.timedelta(hours=rng.randint(1, 48)) if rng.random() < 0.6 else None
-        b.expert_call(conn, f"K{n:03d}", rng.choice(experts), requested, responded_at=responded, closed_at=closed,
-                      hours=rng.choice([None, 1.5, 3]))
+        b.expert_call(
+            conn,
+            f"K{n:03d}",
+            rng.choice(experts),
+            requested,
+            responded_at=responded,
+            closed_at=closed,
+            hours=rng.choice([None, 1.5, 3]),
+        )
     for n in range(30):
         applied = day_in(rng, D(2024, 10, 1), D(2025, 10, 1))
         energized = applied + dt.timedelta(days=rng.randint(20, 140)) if rng.random() < 0.8 else None
-        b.application(conn, f"A{n:03d}", rng.choice(customers), applied, resident_served=rng.random() < 0.5,
-                      energized_on=energized, kind=rng.choice(["new", "increase"]))
+        b.application(
+            conn,
+            f"A{n:03d}",
+            rng.choice(customers),
+            applied,
+            resident_served=rng.random() < 0.5,
+            energized_on=energized,
+            kind=rng.choice(["new", "increase"]),
+        )
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -85,8 +115,9 @@ def test_the_sql_kpis_equal_the_reference(engine, seed):
         assert {m["employee_no"]: (m["due"], m["compliant"]) for m in got["by_manager"]} == expected["by_manager"]
         assert report["log_completeness"] == ref.log_completeness(data, start, end), window
         assert report["problem_closure"] == ref.problem_closure(data, start, end), window
-        assert report["training"] == ref.training(data, end, settings["min_training_hours"],
-                                                  settings["min_skill_share"]), window
+        assert report["training"] == ref.training(
+            data, end, settings["min_training_hours"], settings["min_skill_share"]
+        ), window
         assert report["monthly_plans"] == ref.monthly_plans(data, start, end, int(settings["plan_deadline_day"]))
         check_experts(report["experts"], ref.experts(data, start, end, int(settings["min_experts_per_specialty"])))
         check_lead_time(report["lead_time"], ref.lead_time(data, start, end))

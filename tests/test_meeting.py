@@ -1,4 +1,5 @@
 """Joint meetings: recording meetings and action items, and the meeting agenda."""
+
 import datetime as dt
 import json
 
@@ -24,19 +25,29 @@ MANAGER = Actor("m1", "manager", manager_id=1)
 
 
 def _record(engine, held_on=D(2025, 9, 1), items=(NewActionItem("整改配电房漏水", "一班", D(2025, 9, 15)),)):
-    return record_meeting(engine, OFFICE, held_on=held_on, title="第三季度联席会议",
-                          attendees="办公室、营销部、运检部", decisions="加快业扩进度", action_items=list(items))
+    return record_meeting(
+        engine,
+        OFFICE,
+        held_on=held_on,
+        title="第三季度联席会议",
+        attendees="办公室、营销部、运检部",
+        decisions="加快业扩进度",
+        action_items=list(items),
+    )
 
 
 def test_record_meeting_writes_meeting_items_and_audit(engine):
-    meeting_id = _record(engine, items=[NewActionItem(" 整改漏水 ", "一班", D(2025, 9, 15)),
-                                        NewActionItem("补报月度计划", "张三")])
+    meeting_id = _record(
+        engine, items=[NewActionItem(" 整改漏水 ", "一班", D(2025, 9, 15)), NewActionItem("补报月度计划", "张三")]
+    )
     with engine.connect() as conn:
         meeting = conn.execute(select(Meeting).where(Meeting.id == meeting_id)).one()
         assert (meeting.held_on, meeting.title, meeting.created_by) == (D(2025, 9, 1), "第三季度联席会议", "office")
         items = action_items(conn, meeting_id)
         assert items[["description", "owner", "status"]].values.tolist() == [
-            ["整改漏水", "一班", "open"], ["补报月度计划", "张三", "open"]]
+            ["整改漏水", "一班", "open"],
+            ["补报月度计划", "张三", "open"],
+        ]
         assert items["due_date"].tolist()[0] == D(2025, 9, 15)
         audited = conn.execute(select(AuditLog.table_name, AuditLog.username).order_by(AuditLog.id)).all()
         assert audited == [("meetings", "office"), ("action_items", "office"), ("action_items", "office")]
@@ -57,16 +68,31 @@ def test_only_office_may_record_or_close(engine, actor):
         assert conn.execute(select(ActionItem.status)).scalar() == "open"
 
 
-@pytest.mark.parametrize("title, items, en, zh", [
-    ("  ", [], "title: is required", "会议名称：必填，不能为空"),
-    ("会议", [NewActionItem("", "一班")], "row 1 · item: is required", "第 1 行 · 事项：必填，不能为空"),
-    ("会议", [NewActionItem("a", "一班"), NewActionItem("b", " ")], "row 2 · owner: is required",
-     "第 2 行 · 责任人：必填，不能为空"),
-    ("会议", [NewActionItem("a", "一班", D(2025, 8, 1))], "row 1 · due date: before the meeting date 2025-09-01",
-     "第 1 行 · 截止日期：早于会议日期 2025-09-01"),
-    ("会" * 201, [NewActionItem("a", "乙" * 65)], "title: too long: at most 200 characters, got 201",
-     "会议名称：过长：最多 200 个字符，实际 201 个\n第 1 行 · 责任人：过长：最多 64 个字符，实际 65 个"),
-])
+@pytest.mark.parametrize(
+    "title, items, en, zh",
+    [
+        ("  ", [], "title: is required", "会议名称：必填，不能为空"),
+        ("会议", [NewActionItem("", "一班")], "row 1 · item: is required", "第 1 行 · 事项：必填，不能为空"),
+        (
+            "会议",
+            [NewActionItem("a", "一班"), NewActionItem("b", " ")],
+            "row 2 · owner: is required",
+            "第 2 行 · 责任人：必填，不能为空",
+        ),
+        (
+            "会议",
+            [NewActionItem("a", "一班", D(2025, 8, 1))],
+            "row 1 · due date: before the meeting date 2025-09-01",
+            "第 1 行 · 截止日期：早于会议日期 2025-09-01",
+        ),
+        (
+            "会" * 201,
+            [NewActionItem("a", "乙" * 65)],
+            "title: too long: at most 200 characters, got 201",
+            "会议名称：过长：最多 200 个字符，实际 201 个\n第 1 行 · 责任人：过长：最多 64 个字符，实际 65 个",
+        ),
+    ],
+)
 def test_bad_input_names_the_field_and_writes_nothing(engine, title, items, en, zh):
     with pytest.raises(ValidationFailed) as error:
         record_meeting(engine, OFFICE, held_on=D(2025, 9, 1), title=title, action_items=items)
@@ -90,8 +116,7 @@ def test_close_action_item_with_version_and_stale_close_refused(engine):
     with engine.connect() as conn:
         row = conn.execute(select(ActionItem).where(ActionItem.id == item_id)).one()
         assert (row.status, row.closed_on, row.version) == ("done", D(2025, 9, 10), version + 1)
-        before, after = conn.execute(
-            select(AuditLog.before, AuditLog.after).where(AuditLog.action == "update")).one()
+        before, after = conn.execute(select(AuditLog.before, AuditLog.after).where(AuditLog.action == "update")).one()
         assert json.loads(before)["status"] == "open"
         assert json.loads(after) == {"status": "done", "closed_on": "2025-09-10", "version": version + 1}
 
@@ -107,8 +132,10 @@ def test_list_meetings_newest_first_with_item_counts(engine):
     _record(engine, D(2025, 9, 1), items=[])
     with engine.connect() as conn:
         item_id, version = conn.execute(
-            select(ActionItem.id, ActionItem.version).where(ActionItem.meeting_id == first,
-                                                            ActionItem.description == "a")).one()
+            select(ActionItem.id, ActionItem.version).where(
+                ActionItem.meeting_id == first, ActionItem.description == "a"
+            )
+        ).one()
     close_action_item(engine, OFFICE, item_id, version, D(2025, 8, 20))
     with engine.connect() as conn:
         meetings = list_meetings(conn)
@@ -129,18 +156,27 @@ def agenda_items(agenda) -> dict:
     """The agenda reduced to (identifying fields, owner) per item, as in EXPECTED."""
     s = agenda.sections
     return {
-        "open_problems": list(zip(s["open_problems"]["problems"], s["open_problems"]["owner"],
-                                  s["open_problems"]["age_days"])),
+        "open_problems": list(
+            zip(s["open_problems"]["problems"], s["open_problems"]["owner"], s["open_problems"]["age_days"])
+        ),
         "applications": list(zip(s["applications"]["app_no"], s["applications"]["owner"])),
         "expert_calls": list(zip(s["expert_calls"]["call_no"], s["expert_calls"]["owner"])),
         "expert_coverage": list(zip(s["expert_coverage"]["specialty"], s["expert_coverage"]["owner"])),
-        "managers_behind": list(zip(s["managers_behind"]["name"], s["managers_behind"]["issue"],
-                                    s["managers_behind"]["owner"])),
+        "managers_behind": list(
+            zip(s["managers_behind"]["name"], s["managers_behind"]["issue"], s["managers_behind"]["owner"])
+        ),
         "new_needs": sorted(zip(s["new_needs"]["account_no"], s["new_needs"]["kind"], s["new_needs"]["owner"])),
-        "open_cases": list(zip(s["open_cases"]["account_no"], s["open_cases"]["rule"], s["open_cases"]["owner"],
-                               s["open_cases"]["age_days"])),
-        "action_items": list(zip(s["action_items"]["description"], s["action_items"]["owner"],
-                                 s["action_items"]["overdue"])),
+        "open_cases": list(
+            zip(
+                s["open_cases"]["account_no"],
+                s["open_cases"]["rule"],
+                s["open_cases"]["owner"],
+                s["open_cases"]["age_days"],
+            )
+        ),
+        "action_items": list(
+            zip(s["action_items"]["description"], s["action_items"]["owner"], s["action_items"]["overdue"])
+        ),
     }
 
 
@@ -156,7 +192,8 @@ def test_agenda_lists_exactly_the_open_items_with_owners(engine):
     items = agenda_items(agenda)
     assert items["new_needs"] == sorted(EXPECTED["new_needs"])
     assert {k: v for k, v in items.items() if k != "new_needs"} == {
-        k: v for k, v in EXPECTED.items() if k != "new_needs"}
+        k: v for k, v in EXPECTED.items() if k != "new_needs"
+    }
     assert agenda.counts() == {key: len(value) for key, value in EXPECTED.items()}
 
 
@@ -202,8 +239,13 @@ def test_agenda_scope_by_team(engine):
 def test_action_item_stays_on_agenda_until_closed(engine):
     with engine.begin() as conn:
         seed_agenda_db(conn)
-    record_meeting(engine, OFFICE, held_on=AS_OF, title="九月例会",
-                   action_items=[NewActionItem("督办 A2 装表接电", "张三", D(2025, 9, 12))])
+    record_meeting(
+        engine,
+        OFFICE,
+        held_on=AS_OF,
+        title="九月例会",
+        action_items=[NewActionItem("督办 A2 装表接电", "张三", D(2025, 9, 12))],
+    )
     for day in (AS_OF, D(2025, 9, 13), D(2025, 9, 19)):
         with engine.connect() as conn:
             items = meeting.agenda(conn, day, load_settings(conn)).sections["action_items"]

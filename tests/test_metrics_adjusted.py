@@ -7,6 +7,7 @@ The independent side reads the applications row by row (no SQL aggregate), group
 counts must be equal, the interval must bracket the estimate and agree with the independent
 interval to within the Monte Carlo error of 1,000 resamples.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -50,22 +51,37 @@ def random_applications(conn, seed: int) -> None:
                 number += 1
                 applied = D(2025, 1, 1) + dt.timedelta(days=int(rng.integers(0, 150)))
                 days = max(5, int(rng.normal(mean, 15)))
-                b.application(conn, f"A{number:04d}", customers[int(rng.integers(0, 6))], applied,
-                              resident_served=resident, kind=kind, supply=supply,
-                              energized_on=applied + dt.timedelta(days=days))
+                b.application(
+                    conn,
+                    f"A{number:04d}",
+                    customers[int(rng.integers(0, 6))],
+                    applied,
+                    resident_served=resident,
+                    kind=kind,
+                    supply=supply,
+                    energized_on=applied + dt.timedelta(days=days),
+                )
     # Energized outside the window or not at all: never counted.
     b.application(conn, "X1", customers[0], D(2024, 10, 1), resident_served=True, energized_on=D(2025, 1, 5))
     b.application(conn, "X2", customers[0], D(2025, 9, 1), resident_served=False)
 
 
-def independent(conn, window: Window, scope_towns: set[str] | None = None, seed: int = 7,
-                resamples: int = 4000) -> dict:
+def independent(
+    conn, window: Window, scope_towns: set[str] | None = None, seed: int = 7, resamples: int = 4000
+) -> dict:
     """The contract's formula over the applications read one by one, in pandas."""
     from data_access.models import Customer
 
-    rows = conn.execute(select(Application.kind, Application.supply, Application.resident_served,
-                               Application.applied_on, Application.energized_on, Customer.town)
-                        .join(Customer, Customer.id == Application.customer_id)).all()
+    rows = conn.execute(
+        select(
+            Application.kind,
+            Application.supply,
+            Application.resident_served,
+            Application.applied_on,
+            Application.energized_on,
+            Customer.town,
+        ).join(Customer, Customer.id == Application.customer_id)
+    ).all()
     frame = pd.DataFrame(rows, columns=["kind", "supply", "resident", "applied_on", "energized_on", "town"])
     frame = frame[frame["energized_on"].notna()]
     frame = frame[(frame["energized_on"] >= window.start) & (frame["energized_on"] <= window.end)]
@@ -79,8 +95,13 @@ def independent(conn, window: Window, scope_towns: set[str] | None = None, seed:
         if len(resident) and len(other):
             compared.append((resident, other))
     if not compared:
-        return {"reduction_days": None, "resident_compared": 0, "other_compared": 0, "strata_compared": 0,
-                "interval": None}
+        return {
+            "reduction_days": None,
+            "resident_compared": 0,
+            "other_compared": 0,
+            "strata_compared": 0,
+            "interval": None,
+        }
     weights = np.array([len(r) for r, _ in compared], float)
     estimate = sum(len(r) * (o.mean() - r.mean()) for r, o in compared) / weights.sum()
     interval = None
@@ -88,11 +109,17 @@ def independent(conn, window: Window, scope_towns: set[str] | None = None, seed:
         rng = np.random.default_rng(seed)
         draws = np.zeros(resamples)
         for r, o in compared:
-            draws += len(r) * (rng.choice(o, (resamples, len(o))).mean(axis=1)
-                               - rng.choice(r, (resamples, len(r))).mean(axis=1))
+            draws += len(r) * (
+                rng.choice(o, (resamples, len(o))).mean(axis=1) - rng.choice(r, (resamples, len(r))).mean(axis=1)
+            )
         interval = tuple(np.percentile(draws / weights.sum(), [2.5, 97.5]))
-    return {"reduction_days": estimate, "resident_compared": int(weights.sum()),
-            "other_compared": sum(len(o) for _, o in compared), "strata_compared": len(compared), "interval": interval}
+    return {
+        "reduction_days": estimate,
+        "resident_compared": int(weights.sum()),
+        "other_compared": sum(len(o) for _, o in compared),
+        "strata_compared": len(compared),
+        "interval": interval,
+    }
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -145,15 +172,27 @@ def test_no_interval_without_two_in_both_groups_and_nothing_without_a_compared_s
         b.application(conn, "B1", c, D(2025, 5, 1), resident_served=False, energized_on=D(2025, 7, 10))
         b.application(conn, "B2", c, D(2025, 5, 1), resident_served=False, energized_on=D(2025, 7, 20))
         # increase/dual: resident-served only.
-        b.application(conn, "A2", c, D(2025, 5, 1), resident_served=True, kind="increase", supply="dual",
-                      energized_on=D(2025, 7, 1))
+        b.application(
+            conn,
+            "A2",
+            c,
+            D(2025, 5, 1),
+            resident_served=True,
+            kind="increase",
+            supply="dual",
+            energized_on=D(2025, 7, 1),
+        )
     with engine.connect() as conn:
         one = lead_time.adjusted_reduction(conn, WINDOW, {})
         none = lead_time.adjusted_reduction(conn, Window(D(2025, 6, 1), D(2025, 6, 30)), {})
         empty = lead_time.adjusted_reduction(conn, Window(D(2020, 1, 1), D(2020, 1, 31)), {})
     assert (one.reduction_days, one.ci95, one.resident_compared, one.strata_compared) == (25.0, None, 1, 1)
-    assert lead_time.adjusted_section(one) == {"reduction_days": 25.0, "ci95": None, "resident_compared": 1,
-                                                "strata_compared": 1}
+    assert lead_time.adjusted_section(one) == {
+        "reduction_days": 25.0,
+        "ci95": None,
+        "resident_compared": 1,
+        "strata_compared": 1,
+    }
     assert (none.reduction_days, none.ci95, none.resident_compared, none.strata_compared) == (None, None, 0, 0)
     assert empty.strata == ()
 
@@ -161,9 +200,14 @@ def test_no_interval_without_two_in_both_groups_and_nothing_without_a_compared_s
 def test_kpis_json_carries_the_adjusted_reduction_in_the_contract_order(engine, db_url):
     with engine.begin() as conn:
         random_applications(conn, 4)
-    run = subprocess.run([sys.executable, "manage.py", "kpis", "--from", str(WINDOW.start), "--to", str(WINDOW.end),
-                          "--json"], cwd=ROOT, env={**os.environ, "DATABASE_URL": db_url},
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "manage.py", "kpis", "--from", str(WINDOW.start), "--to", str(WINDOW.end), "--json"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": db_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr
     section = json.loads(run.stdout)["lead_time"]
     assert list(section) == ["resident", "other", "reduction_days", "adjusted"]

@@ -2,6 +2,7 @@
 
 March 2025 has no Chinese holidays, so its Monday-Friday are the workdays.
 """
+
 import datetime as dt
 import random
 
@@ -57,9 +58,11 @@ def test_hand_computed_two_weeks(engine):
         section = attendance.section(conn, TWO_WEEKS, settings)
     w3, w10 = D(2025, 3, 3), D(2025, 3, 10)
     assert matrix == {
-        ("M1", w3): (2, 2, True), ("M1", w10): (2, 1, False),
+        ("M1", w3): (2, 2, True),
+        ("M1", w10): (2, 1, False),
         ("M2", w10): (2, 1, False),
-        ("M3", w3): (2, 2, True), ("M3", w10): (2, 1, False),
+        ("M3", w3): (2, 2, True),
+        ("M3", w10): (2, 1, False),
     }
     # due = 2 + 1 + 2 = 5 manager-weeks, compliant = M1 w3 + M3 w3 = 2.
     assert (result.due, result.compliant, result.rate) == (5, 2, 0.4)
@@ -69,7 +72,9 @@ def test_hand_computed_two_weeks(engine):
         {"employee_no": "M3", "name": "经理M3", "team": "二班", "due": 2, "compliant": 1, "rate": 0.5},
     ]
     assert section == {
-        "due": 5, "compliant": 2, "rate": 0.4,
+        "due": 5,
+        "compliant": 2,
+        "rate": 0.4,
         "by_manager": [
             {"employee_no": "M1", "due": 2, "compliant": 1, "rate": 0.5},
             {"employee_no": "M2", "due": 1, "compliant": 0, "rate": 0.0},
@@ -78,7 +83,10 @@ def test_hand_computed_two_weeks(engine):
     }
     # Each missed one week; ties ordered by employee_no.
     assert missed[["employee_no", "missed"]].to_dict("records") == [
-        {"employee_no": "M1", "missed": 1}, {"employee_no": "M2", "missed": 1}, {"employee_no": "M3", "missed": 1}]
+        {"employee_no": "M1", "missed": 1},
+        {"employee_no": "M2", "missed": 1},
+        {"employee_no": "M3", "missed": 1},
+    ]
     assert list(missed["missed_weeks"]) == [[w10], [w10], [w10]]
 
 
@@ -198,8 +206,7 @@ def test_window_not_starting_on_monday_drops_partial_weeks(engine):
         for day in (5, 6, 10, 11, 17, 24, 25):  # week 17 has one on-site day
             b.log(conn, m1, c1, D(2025, 3, day))
     with engine.connect() as conn:
-        assert _matrix(conn, window) == {("M1", D(2025, 3, 10)): (2, 2, True),
-                                         ("M1", D(2025, 3, 17)): (2, 1, False)}
+        assert _matrix(conn, window) == {("M1", D(2025, 3, 10)): (2, 2, True), ("M1", D(2025, 3, 17)): (2, 1, False)}
 
 
 def test_no_whole_week_or_no_posting_gives_null_rate(engine):
@@ -210,15 +217,21 @@ def test_no_whole_week_or_no_posting_gives_null_rate(engine):
         b.log(conn, m1, c1, D(2025, 3, 4))
     with engine.connect() as conn:
         settings = load_settings(conn)
-        for window in (Window(D(2025, 3, 4), D(2025, 3, 9)),  # Tue..Sun: no whole week
-                       Window(D(2025, 4, 7), D(2025, 4, 20))):  # posting over: nothing due
+        for window in (
+            Window(D(2025, 3, 4), D(2025, 3, 9)),  # Tue..Sun: no whole week
+            Window(D(2025, 4, 7), D(2025, 4, 20)),
+        ):  # posting over: nothing due
             result = attendance.compliance(conn, window, settings)
             assert (result.due, result.compliant, result.rate) == (0, 0, None)
             assert result.by_manager.empty
             assert attendance.weekly_matrix(conn, window, settings).empty
             assert attendance.non_compliant(conn, window, settings).empty
-            assert attendance.section(conn, window, settings) == {"due": 0, "compliant": 0, "rate": None,
-                                                                  "by_manager": []}
+            assert attendance.section(conn, window, settings) == {
+                "due": 0,
+                "compliant": 0,
+                "rate": None,
+                "by_manager": [],
+            }
 
 
 def test_rows_outside_the_window_are_ignored(engine):
@@ -272,6 +285,7 @@ def test_team_scope_restricts_managers_and_all_scope_matches_report(engine):
 
 
 # ---- independent check: brute force, day by day, in Python ------------------
+
 
 def _random_dataset(conn, rng):
     """A small random dataset: overlapping and open postings, logs on any day, plans."""
@@ -332,7 +346,9 @@ def _brute_force(managers, postings, logs, plans, window, min_days=2, deadline_d
             completeness[no] = (len(pairs), sum(1 for d in pairs if logged(no, d, False)))
 
     plan_rows = {}
-    month = window.start if window.start.day == 1 else (window.start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    month = (
+        window.start if window.start.day == 1 else (window.start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    )
     while True:
         month_end = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
         if month_end > window.end:
@@ -369,7 +385,8 @@ def test_sql_matches_day_by_day_brute_force(engine, seed):
     assert result.due == len(expected_matrix)
     assert result.compliant == sum(1 for v in expected_matrix.values() if v[2])
     pd.testing.assert_frame_equal(from_matrix, result.by_manager)
-    assert {r.employee_no: (r.posted_workdays, r.logged_workdays) for r in completeness.by_manager.itertuples()} \
-        == expected_completeness
+    assert {
+        r.employee_no: (r.posted_workdays, r.logged_workdays) for r in completeness.by_manager.itertuples()
+    } == expected_completeness
     assert completeness.posted_workdays == sum(v[0] for v in expected_completeness.values())
     assert {(r.employee_no, r.month): r.on_time for r in plan_status.itertuples()} == expected_plans

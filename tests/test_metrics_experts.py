@@ -1,4 +1,5 @@
 """Expert coverage and expert calls (data contract §3), hand-computed cases."""
+
 import datetime as dt
 
 import pytest
@@ -25,9 +26,16 @@ def test_coverage_counts_active_experts_only(engine):
     with engine.connect() as conn:
         result = experts.coverage(conn, load_settings(conn))
     assert list(result.by_specialty) == list(SPECIALTIES)
-    assert result.by_specialty == {"hv_operation": 2, "hv_fault": 1, "lv_fault": 3, "equipment_om": 0,
-                                   "tariff_billing": 0, "energy_efficiency": 0, "safety_assessment": 0,
-                                   "training": 0}
+    assert result.by_specialty == {
+        "hv_operation": 2,
+        "hv_fault": 1,
+        "lv_fault": 3,
+        "equipment_om": 0,
+        "tariff_billing": 0,
+        "energy_efficiency": 0,
+        "safety_assessment": 0,
+        "training": 0,
+    }
     # hv_operation (2) and lv_fault (3) reach the minimum of 2: 2 of 8 specialties.
     assert result.covered == 2
     assert result.rate == 0.25
@@ -51,19 +59,39 @@ def march_calls(engine):
         b.expert(conn, "E4", "training", active=False)
         b.expert(conn, "E5", "safety_assessment")
         # C1: first minute of the window; 30 min response; closed; 2.5 h.
-        b.expert_call(conn, "C1", e1, T(2025, 3, 1, 0, 0), responded_at=T(2025, 3, 1, 0, 30),
-                      closed_at=T(2025, 3, 1, 4, 0), hours=2.5)
+        b.expert_call(
+            conn,
+            "C1",
+            e1,
+            T(2025, 3, 1, 0, 0),
+            responded_at=T(2025, 3, 1, 0, 30),
+            closed_at=T(2025, 3, 1, 4, 0),
+            hours=2.5,
+        )
         # C2: 45 min response, never closed, blank hours (= 0), remote.
-        b.expert_call(conn, "C2", e1, T(2025, 3, 10, 9, 0), mode="remote",
-                      responded_at=T(2025, 3, 10, 9, 45))
+        b.expert_call(conn, "C2", e1, T(2025, 3, 10, 9, 0), mode="remote", responded_at=T(2025, 3, 10, 9, 45))
         # C3: last minutes of the window; response 80 min (crosses midnight); closed in April.
-        b.expert_call(conn, "C3", e2, T(2025, 3, 31, 23, 30), responded_at=T(2025, 4, 1, 0, 50),
-                      closed_at=T(2025, 4, 1, 2, 0), hours=1.0)
+        b.expert_call(
+            conn,
+            "C3",
+            e2,
+            T(2025, 3, 31, 23, 30),
+            responded_at=T(2025, 4, 1, 0, 50),
+            closed_at=T(2025, 4, 1, 2, 0),
+            hours=1.0,
+        )
         # C4: no response recorded (left out of the median); closed; 4 h.
         b.expert_call(conn, "C4", e2, T(2025, 3, 15, 10, 0), closed_at=T(2025, 3, 15, 12, 0), hours=4)
         # C5, C6: just outside the window.
-        b.expert_call(conn, "C5", e3, T(2025, 2, 28, 23, 59), responded_at=T(2025, 3, 1, 0, 4),
-                      closed_at=T(2025, 3, 1, 1, 0), hours=9)
+        b.expert_call(
+            conn,
+            "C5",
+            e3,
+            T(2025, 2, 28, 23, 59),
+            responded_at=T(2025, 3, 1, 0, 4),
+            closed_at=T(2025, 3, 1, 1, 0),
+            hours=9,
+        )
         b.expert_call(conn, "C6", e3, T(2025, 4, 1, 0, 0), responded_at=T(2025, 4, 1, 0, 1))
     return engine
 
@@ -121,8 +149,10 @@ def test_section_matches_the_contract(march_calls):
     assert section["coverage"]["covered"] == 0
     assert section["coverage"]["rate"] == 0.0
     assert section["calls"] == 4
-    assert section["by_expert"] == [{"expert_no": "E1", "calls": 2, "hours": 2.5},
-                                    {"expert_no": "E2", "calls": 2, "hours": 5.0}]
+    assert section["by_expert"] == [
+        {"expert_no": "E1", "calls": 2, "hours": 2.5},
+        {"expert_no": "E2", "calls": 2, "hours": 5.0},
+    ]
     assert isinstance(section["by_expert"][0]["hours"], float)
 
 

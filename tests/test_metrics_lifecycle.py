@@ -1,4 +1,5 @@
 """Lifecycle states (metrics.lifecycle) derived from records, on both databases."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,8 +15,10 @@ DAY = D(2026, 3, 1)
 
 def test_each_state_from_its_records(engine):
     with engine.begin() as conn:
-        ids = {no: b.manager(conn, no, team="一班" if no < "M4" else "二班") for no in
-               ("M1", "M2", "M3", "M4", "M5", "M6", "M7")}
+        ids = {
+            no: b.manager(conn, no, team="一班" if no < "M4" else "二班")
+            for no in ("M1", "M2", "M3", "M4", "M5", "M6", "M7")
+        }
         c1, c2 = b.customer(conn, "C1", town="城关"), b.customer(conn, "C2", town="河口")
         # M1 candidate (nothing). M2 in training.
         b.training(conn, ids["M2"], D(2026, 2, 1), 8)
@@ -37,8 +40,15 @@ def test_each_state_from_its_records(engine):
         settings = load_settings(conn)
         frame = lifecycle.states(conn, DAY, settings)
         got = dict(zip(frame["employee_no"], frame["state"]))
-        assert got == {"M1": "candidate", "M2": "in_training", "M3": "assessed_fail", "M4": "assessed_pass",
-                       "M5": "posted", "M6": "withdrawn", "M7": "candidate"}
+        assert got == {
+            "M1": "candidate",
+            "M2": "in_training",
+            "M3": "assessed_fail",
+            "M4": "assessed_pass",
+            "M5": "posted",
+            "M6": "withdrawn",
+            "M7": "candidate",
+        }
         row = frame.set_index("employee_no").loc["M4"]
         assert row["gate_ok"] and row["total_hours"] == 16 and row["skill_share"] == 0.75
         assert frame.set_index("employee_no").loc["M5", "active_postings"] == 2

@@ -1,4 +1,5 @@
 """Log completeness, problem closure and open problems (data contract §3)."""
+
 import datetime as dt
 
 from data_access.settings import load_settings
@@ -34,10 +35,22 @@ def test_completeness_hand_computed(engine):
     # posted = 5 + 2 = 7, logged = 2 + 1 = 3.
     assert (result.posted_workdays, result.logged_workdays, result.rate) == (7, 3, 3 / 7)
     assert result.by_manager.to_dict("records") == [
-        {"employee_no": "M1", "name": "经理M1", "team": "一班", "posted_workdays": 5, "logged_workdays": 2,
-         "rate": 0.4},
-        {"employee_no": "M2", "name": "经理M2", "team": "一班", "posted_workdays": 2, "logged_workdays": 1,
-         "rate": 0.5},
+        {
+            "employee_no": "M1",
+            "name": "经理M1",
+            "team": "一班",
+            "posted_workdays": 5,
+            "logged_workdays": 2,
+            "rate": 0.4,
+        },
+        {
+            "employee_no": "M2",
+            "name": "经理M2",
+            "team": "一班",
+            "posted_workdays": 2,
+            "logged_workdays": 1,
+            "rate": 0.5,
+        },
     ]
     assert section == {"posted_workdays": 7, "logged_workdays": 3, "rate": 3 / 7}
 
@@ -84,7 +97,10 @@ def test_completeness_empty_cases(engine):
             assert (result.posted_workdays, result.logged_workdays, result.rate) == (0, 0, None)
             assert result.by_manager.empty
             assert logs.completeness_section(conn, window, settings) == {
-                "posted_workdays": 0, "logged_workdays": 0, "rate": None}
+                "posted_workdays": 0,
+                "logged_workdays": 0,
+                "rate": None,
+            }
 
 
 def test_completeness_ignores_logs_outside_the_window(engine):
@@ -139,7 +155,10 @@ def test_problem_closure_empty_window(engine):
     with engine.connect() as conn:
         window = Window(D(2025, 1, 1), D(2025, 1, 31))
         assert logs.closure_section(conn, window, load_settings(conn)) == {
-            "with_problems": 0, "closed": 0, "rate": None}
+            "with_problems": 0,
+            "closed": 0,
+            "rate": None,
+        }
 
 
 def test_open_problems_oldest_first_with_age(engine):
@@ -157,8 +176,17 @@ def test_open_problems_oldest_first_with_age(engine):
         {"employee_no": "M1", "account_no": "C2", "date": D(2025, 3, 5), "status": "in_progress", "age_days": 26},
         {"employee_no": "M2", "account_no": "C2", "date": D(2025, 3, 31), "status": "open", "age_days": 0},
     ]
-    assert list(rows.columns) == ["employee_no", "name", "account_no", "customer", "date", "problems", "measures",
-                                  "status", "age_days"]
+    assert list(rows.columns) == [
+        "employee_no",
+        "name",
+        "account_no",
+        "customer",
+        "date",
+        "problems",
+        "measures",
+        "status",
+        "age_days",
+    ]
     assert rows.loc[1, "customer"] == "客户C1" and rows.loc[1, "problems"] == "电容柜故障"
     assert list(town["date"]) == [D(2025, 3, 4)]  # the town of the log's customer
     assert list(team["date"]) == [D(2025, 2, 10), D(2025, 3, 31)]

@@ -3,6 +3,7 @@
 Defaults: capacity_watch_ratio 0.85, capacity_price 28, demand_price 38, mode_saving_share 0.05,
 surge_ratio 1.3, trading_min_kwh 5,000,000.
 """
+
 import datetime as dt
 
 import pandas as pd
@@ -32,11 +33,14 @@ def kwh_months(conn, customer_id, kwhs: dict):
 
 # --- capacity increase -------------------------------------------------------------------------
 
+
 @pytest.fixture
 def capacity_cases(engine):
     with engine.begin() as conn:
+
         def c(no):
             return b.customer(conn, no, capacity_kva=1000)
+
         demand_months(conn, c("K1"), {JAN: 500, FEB: 1120, MAR: 600})  # over capacity in Feb
         demand_months(conn, c("K2"), {JAN: 500, FEB: 500, MAR: 1000})  # exactly at capacity: not over
         demand_months(conn, c("K3"), {JAN: 850, FEB: 900, MAR: 850})  # all 3 exactly/above 0.85 x 1000
@@ -66,8 +70,10 @@ def test_capacity_increase(capacity_cases):
 
 def test_capacity_watch_uses_the_last_three_months_with_demand(engine):
     with engine.begin() as conn:
+
         def c(no):
             return b.customer(conn, no, capacity_kva=1000)
+
         demand_months(conn, c("L1"), {JAN: 500, FEB: 900, MAR: 880, APR: 860})  # low Jan is not among the last 3
         demand_months(conn, c("L2"), {JAN: 900, FEB: 900, MAR: 900, APR: 500})  # the latest month is low
         # Apr has no max demand, so the last 3 with demand are Jan, Feb, Mar
@@ -87,12 +93,15 @@ def test_capacity_watch_ratio_is_a_setting(capacity_cases):
 
 # --- basic charge ------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def charge_cases(engine):
     """1000 kVA customers over Jan-Mar: by capacity 3 x 1000 x 28 = 84,000 yuan."""
     with engine.begin() as conn:
+
         def c(no, mode):
             return b.customer(conn, no, capacity_kva=1000, billing_mode=mode)
+
         # by demand 3 x 700 x 38 = 79,800: saving 4,200 = exactly 5% of 84,000 -> flagged
         demand_months(conn, c("B1", "capacity"), {JAN: 700, FEB: 700, MAR: 700})
         # by demand 3 x 701 x 38 = 79,914: saving 4,086 = 4.86% -> not flagged
@@ -110,8 +119,9 @@ def charge_cases(engine):
         # saving 84,000 - 68,400 = 15,600 -> flagged
         demand_months(conn, c("B8", "capacity"), {JAN: 300, FEB: 500, MAR: 900})
         # single-part tariff: never screened, however low its demand
-        demand_months(conn, b.customer(conn, "B7", capacity_kva=200, billing_mode="single"),
-                      {JAN: 10, FEB: 10, MAR: 10})
+        demand_months(
+            conn, b.customer(conn, "B7", capacity_kva=200, billing_mode="single"), {JAN: 10, FEB: 10, MAR: 10}
+        )
     return engine
 
 
@@ -126,13 +136,19 @@ def test_basic_charge(charge_cases):
     assert rows.loc["B1", "suggested_mode"] == "demand"
     assert rows.loc["B3", "cost_by_demand"] == 45_600  # the 40% floor, not 3 x 100 x 38
     assert rows.loc["B3", "saving"] == 38_400
-    assert rows.loc["B4", ["billing_mode", "suggested_mode", "current_cost", "saving"]].tolist() \
-        == ["demand", "capacity", 91_200, 7_200]
+    assert rows.loc["B4", ["billing_mode", "suggested_mode", "current_cost", "saving"]].tolist() == [
+        "demand",
+        "capacity",
+        91_200,
+        7_200,
+    ]
     assert rows.loc["B6", ["months", "saving", "annual_saving"]].tolist() == [2, 12_400, 74_400]
     assert finding_text(rows.loc["B1", "finding"], "en") == (
-        "capacity mode 84,000 yuan vs demand mode 79,800 yuan over 3 months: saves 4,200 (5.0%), 16,800 yuan a year")
+        "capacity mode 84,000 yuan vs demand mode 79,800 yuan over 3 months: saves 4,200 (5.0%), 16,800 yuan a year"
+    )
     assert finding_text(rows.loc["B4", "finding"], "zh") == (
-        "3 个月按需量 91,200 元,按容量 84,000 元,可省 7,200 元(7.9%),折合每年 28,800 元")
+        "3 个月按需量 91,200 元,按容量 84,000 元,可省 7,200 元(7.9%),折合每年 28,800 元"
+    )
 
 
 def test_basic_charge_prices_are_settings(charge_cases):
@@ -146,11 +162,14 @@ def test_basic_charge_prices_are_settings(charge_cases):
 
 # --- surge -------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def surge_cases(engine):
     with engine.begin() as conn:
+
         def c(no):
             return b.customer(conn, no)
+
         # Jan = exactly 1.3 x mean(100, 100, 100) -> surge; Feb 120 vs mean(100, 100, 130) = 110: no
         kwh_months(conn, c("U1"), {OCT: 100, NOV: 100, DEC: 100, JAN: 130, FEB: 120})
         # Oct missing: Jan 200 is no surge; Feb 300 vs mean(100, 100, 200) = 133.3 -> surge (2.25x)
@@ -172,7 +191,8 @@ def test_surge(surge_cases):
     assert u1["prior_mean_kwh"] == 100 and u1["ratio"] == pytest.approx(1.3)
     assert u2["prior_mean_kwh"] == pytest.approx(400 / 3)
     assert finding_text(u1["finding"], "en") == (
-        "130 kWh in 2025-01 = 1.30× the mean 100 kWh of the 3 months before (≥ 1.3×)")
+        "130 kWh in 2025-01 = 1.30× the mean 100 kWh of the 3 months before (≥ 1.3×)"
+    )
     assert finding_text(u1["finding"], "zh") == "2025-01 用电 130 kWh,为前 3 个月均值 100 kWh 的 1.30 倍(≥ 1.3 倍)"
 
 
@@ -184,6 +204,7 @@ def test_surge_window_months_start_on_a_first_day(surge_cases):
 
 
 # --- direct trading ----------------------------------------------------------------------------
+
 
 def test_direct_trading(engine):
     with engine.begin() as conn:
@@ -197,11 +218,13 @@ def test_direct_trading(engine):
         frame = needs.direct_trading(conn, load_settings(conn))
     assert list(frame["account_no"]) == ["T1", "T5"]
     assert finding_text(frame.loc[0, "finding"], "en") == (
-        "10 kV ≥ 10 kV, 5,000,000 kWh/year ≥ 5,000,000, agency purchase")
+        "10 kV ≥ 10 kV, 5,000,000 kWh/year ≥ 5,000,000, agency purchase"
+    )
     assert finding_text(frame.loc[0, "finding"], "zh") == "10 kV ≥ 10 kV,年用电 5,000,000 kWh ≥ 5,000,000,代理购电"
 
 
 # --- section -----------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def mixed(engine):
@@ -214,8 +237,9 @@ def mixed(engine):
         b.customer(conn, "X3", voltage_kv=10, annual_kwh=6_000_000, **east)  # direct trading
         b.customer(conn, "X0", voltage_kv=35, annual_kwh=9_000_000)  # direct trading, listed first
         # surge only (single-part tariff, no max demand)
-        kwh_months(conn, b.customer(conn, "X4", capacity_kva=200, **east), {OCT: 100, NOV: 100, DEC: 100, JAN: 200,
-                                                                             FEB: 300})
+        kwh_months(
+            conn, b.customer(conn, "X4", capacity_kva=200, **east), {OCT: 100, NOV: 100, DEC: 100, JAN: 200, FEB: 300}
+        )
     return engine
 
 
@@ -223,16 +247,24 @@ def test_section_matches_the_contract(mixed):
     with mixed.connect() as conn:
         section = needs.section(conn, Q1, load_settings(conn))
     # X4 surges in Jan (2x) and Feb (300 vs 133.3): listed once
-    assert section == {"capacity_increase": ["X1"], "basic_charge_adjustment": ["X2"],
-                       "direct_trading": ["X0", "X3"], "surge": ["X4"]}
+    assert section == {
+        "capacity_increase": ["X1"],
+        "basic_charge_adjustment": ["X2"],
+        "direct_trading": ["X0", "X3"],
+        "surge": ["X4"],
+    }
     assert list(section) == ["capacity_increase", "basic_charge_adjustment", "direct_trading", "surge"]
 
 
 def test_empty_window_lists_only_direct_trading(mixed):
     with mixed.connect() as conn:
         section = needs.section(conn, Window(D(2023, 1, 1), D(2023, 6, 30)), load_settings(conn))
-    assert section == {"capacity_increase": [], "basic_charge_adjustment": [],
-                       "direct_trading": ["X0", "X3"], "surge": []}
+    assert section == {
+        "capacity_increase": [],
+        "basic_charge_adjustment": [],
+        "direct_trading": ["X0", "X3"],
+        "surge": [],
+    }
 
 
 def test_empty_frames_keep_their_columns(engine):
@@ -281,8 +313,12 @@ def test_demand_findings_equal_the_two_rules_alone(capacity_cases, charge_cases,
     # frames, rule texts and empty windows alike, scoped or not.
     with mixed.connect() as conn:
         settings = load_settings(conn)
-        for window, scope in ((Q1, Scope()), (Window(D(2025, 1, 15), D(2025, 4, 30)), Scope()),
-                              (Q1, Scope(town="东镇")), (Window(D(2023, 1, 1), D(2023, 6, 30)), Scope())):
+        for window, scope in (
+            (Q1, Scope()),
+            (Window(D(2025, 1, 15), D(2025, 4, 30)), Scope()),
+            (Q1, Scope(town="东镇")),
+            (Window(D(2023, 1, 1), D(2023, 6, 30)), Scope()),
+        ):
             capacity, charge = needs.demand_findings(conn, window, settings, scope)
             same_rows(capacity, needs.capacity_increase(conn, window, settings, scope))
             same_rows(charge, needs.basic_charge(conn, window, settings, scope))
@@ -294,8 +330,10 @@ def test_section_counts_only_window_months_for_demand(engine):
     # The section reads 3 months before the window for the surge rule (in the same pass on
     # PostgreSQL); those months must not count for capacity increase or basic charge.
     with engine.begin() as conn:
+
         def c(no, mode="capacity"):
             return b.customer(conn, no, capacity_kva=1000, billing_mode=mode)
+
         # over capacity in December only (before the window); the quarter itself is low
         demand_months(conn, c("P1", "single"), {DEC: 1500, JAN: 500, FEB: 500, MAR: 500})
         # 3 high months before the window and 1 in it: fewer than 3 window months with max demand
@@ -309,8 +347,7 @@ def test_section_counts_only_window_months_for_demand(engine):
         section = needs.section(conn, Q1, settings)
         assert needs.capacity_increase(conn, Q1, settings).empty
         assert needs.basic_charge(conn, Q1, settings).empty
-    assert section == {"capacity_increase": [], "basic_charge_adjustment": [], "direct_trading": [],
-                       "surge": ["P4"]}
+    assert section == {"capacity_increase": [], "basic_charge_adjustment": [], "direct_trading": [], "surge": ["P4"]}
 
 
 def test_window_without_a_first_of_month_has_no_window_months(mixed):
@@ -319,8 +356,12 @@ def test_window_without_a_first_of_month_has_no_window_months(mixed):
         window = Window(D(2025, 1, 2), D(2025, 1, 31))  # January 1 is outside: no window month
         section = needs.section(conn, window, settings)
         assert needs.surge(conn, window, settings).empty
-    assert section == {"capacity_increase": [], "basic_charge_adjustment": [],
-                       "direct_trading": ["X0", "X3"], "surge": []}
+    assert section == {
+        "capacity_increase": [],
+        "basic_charge_adjustment": [],
+        "direct_trading": ["X0", "X3"],
+        "surge": [],
+    }
 
 
 def test_surge_reads_fractional_kwh_alike_on_both_databases(engine):

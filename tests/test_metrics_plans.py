@@ -1,4 +1,5 @@
 """Monthly plans on time (data contract §3): hand-computed cases."""
+
 import datetime as dt
 
 from data_access.settings import load_settings
@@ -70,7 +71,10 @@ def test_no_whole_month_gives_null_rate(engine):
         assert plans.plan_status(conn, window, settings).empty
         # Whole months but nobody posted in them.
         assert plans.section(conn, Window(D(2024, 1, 1), D(2024, 3, 31)), settings) == {
-            "due": 0, "on_time": 0, "rate": None}
+            "due": 0,
+            "on_time": 0,
+            "rate": None,
+        }
 
 
 def test_team_scope(engine):

@@ -1,4 +1,5 @@
 """Customer segments (data contract §3), hand-computed cases."""
+
 import datetime as dt
 
 import pandas as pd
@@ -30,8 +31,17 @@ def customers(engine):
         p1 = b.customer(conn, "P1", potential_reason="市重点项目", **a)
         # star 3 + potential + risk (churn, and 35 kV / 20 GWh on agency: all three reasons);
         # posting ends on AS_OF itself -> covered. An older posting by M1 ended earlier.
-        mx = b.customer(conn, "MX", star_rating=3, potential_reason="省重点项目", churn_risk=True,
-                        voltage_kv=35, annual_kwh=2e7, market_status="agency", **a)
+        mx = b.customer(
+            conn,
+            "MX",
+            star_rating=3,
+            potential_reason="省重点项目",
+            churn_risk=True,
+            voltage_kv=35,
+            annual_kwh=2e7,
+            market_status="agency",
+            **a,
+        )
         # risk by churn only; its posting starts after AS_OF -> not covered.
         r1 = b.customer(conn, "R1", churn_risk=True, **w)
         # risk: 10 kV, exactly 5,000,000 kWh, agency purchase.
@@ -119,7 +129,13 @@ def test_combination_table_per_town(customers):
         counts = segments.segment_counts(conn, AS_OF, settings)
     # 东镇: S1 star (covered), S0 none, P1 potential, MX all three (covered)
     east = table.loc["东镇"]
-    assert (east["total"], east["star"], east["potential"], east["star+potential+risk"], east["none"]) == (4, 1, 1, 1, 1)
+    assert (east["total"], east["star"], east["potential"], east["star+potential+risk"], east["none"]) == (
+        4,
+        1,
+        1,
+        1,
+        1,
+    )
     assert (east["star_covered"], east["star+potential+risk_covered"], east["potential_covered"]) == (1, 1, 0)
     # 西镇: R1, R2, R3 risk only; R2B, R2C, R3B, V6 none; nobody covered
     west = table.loc["西镇"]
@@ -136,14 +152,17 @@ def test_parts_by_town_merge_into_the_whole_table(customers, by):
     with customers.connect() as conn:
         settings = load_settings(conn)
         whole = segments.combination_table(conn, AS_OF, settings, by=by)
-        parts = [segments.combination_table(conn, AS_OF, settings, by=by, towns=towns)
-                 for towns in [(None, "东镇"), ("东镇", "西镇"), ("西镇", None)]]
+        parts = [
+            segments.combination_table(conn, AS_OF, settings, by=by, towns=towns)
+            for towns in [(None, "东镇"), ("东镇", "西镇"), ("西镇", None)]
+        ]
     sizes = [int(part["total"].sum()) for part in parts]
     assert sum(sizes) == int(whole["total"].sum()) == 13 and min(sizes) > 0
     merged = segments.merge_parts(parts, by)
     if by == "town":  # ties on total: combination_table's order puts NULL first on SQLite, last on PostgreSQL
-        merged, whole = (frame.sort_values(["total", by], na_position="first", ignore_index=True)
-                         for frame in (merged, whole))
+        merged, whole = (
+            frame.sort_values(["total", by], na_position="first", ignore_index=True) for frame in (merged, whole)
+        )
     assert merged.equals(whole.astype(merged.dtypes.to_dict()))
 
 
@@ -158,9 +177,21 @@ def test_breakdown_by_voltage_and_bad_column(customers):
 def test_customer_list_flags_reasons_and_manager(customers):
     with customers.connect() as conn:
         frame = segments.customer_list(conn, AS_OF, load_settings(conn))
-    assert list(frame.columns) == ["account_no", "name", "town", "industry", "voltage_kv", "capacity_kva",
-                                   "annual_kwh", "star_rating", "is_star", "is_potential", "is_risk",
-                                   "risk_reasons", "manager"]
+    assert list(frame.columns) == [
+        "account_no",
+        "name",
+        "town",
+        "industry",
+        "voltage_kv",
+        "capacity_kva",
+        "annual_kwh",
+        "star_rating",
+        "is_star",
+        "is_potential",
+        "is_risk",
+        "risk_reasons",
+        "manager",
+    ]
     assert list(frame["account_no"]) == sorted(frame["account_no"])
     rows = frame.set_index("account_no")
     assert rows.loc["MX", ["is_star", "is_potential", "is_risk"]].tolist() == [True, True, True]

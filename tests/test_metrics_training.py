@@ -1,4 +1,5 @@
 """Pre-posting training compliance (data contract §3): hand-computed cases."""
+
 import datetime as dt
 
 import pandas as pd
@@ -62,7 +63,9 @@ def test_training_hand_computed(engine):
     assert list(detail["passed"]) == [True, True, False, False]
     assert list(detail["compliant"]) == [True, False, False, False]
     assert list(detail["reasons"]) == [
-        [], ["hours_short"], ["skill_share_short", "no_passed_assessment"],
+        [],
+        ["hours_short"],
+        ["skill_share_short", "no_passed_assessment"],
         ["hours_short", "skill_share_short", "no_passed_assessment"],
     ]
     assert section == {"managers": 4, "compliant": 1, "rate": 0.25, "non_compliant": ["M2", "M3", "M5"]}
@@ -75,10 +78,18 @@ def test_window_end_decides_who_is_counted(engine):
         settings = load_settings(conn)
         # To Feb 28: M1 (first posting Mar 1) is not yet counted -> M2, M3, M5, none compliant.
         assert training.section(conn, Window(D(2025, 1, 1), D(2025, 2, 28)), settings) == {
-            "managers": 3, "compliant": 0, "rate": 0.0, "non_compliant": ["M2", "M3", "M5"]}
+            "managers": 3,
+            "compliant": 0,
+            "rate": 0.0,
+            "non_compliant": ["M2", "M3", "M5"],
+        }
         # Before anyone's first posting: no managers, rate null.
         assert training.section(conn, Window(D(2023, 1, 1), D(2023, 12, 31)), settings) == {
-            "managers": 0, "compliant": 0, "rate": None, "non_compliant": []}
+            "managers": 0,
+            "compliant": 0,
+            "rate": None,
+            "non_compliant": [],
+        }
 
 
 def test_thresholds_are_settings(engine):

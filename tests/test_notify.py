@@ -6,6 +6,7 @@ figures that metrics.alerts finds, nothing is sent twice, and a webhook that is 
 message at a later run. Expected deliveries and figures come from the metrics functions, never
 from hard-coded values.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,8 +44,13 @@ def notify(capsys, *args: str) -> tuple[int, str, str]:
 def demo_manager(engine) -> tuple[str, str]:
     """(employee_no, team) of the demo's manager account."""
     with engine.connect() as conn:
-        return tuple(conn.execute(select(Manager.employee_no, Manager.team).join(User, User.manager_id == Manager.id)
-                                  .where(User.username == "manager")).one())
+        return tuple(
+            conn.execute(
+                select(Manager.employee_no, Manager.team)
+                .join(User, User.manager_id == Manager.id)
+                .where(User.username == "manager")
+            ).one()
+        )
 
 
 def subscribe(engine, team: str, hook_url: str, down_url: str, smtp_url: str, monkeypatch) -> dict[str, int]:
@@ -58,18 +64,54 @@ def subscribe(engine, team: str, hook_url: str, down_url: str, smtp_url: str, mo
     monkeypatch.setenv("DASHBOARD_WEBHOOK_DOWN_GROUP", down_url)
     every = list(ALERT_RULES)
     return {
-        "brief": save_subscription(engine, LEADER, {"kind": "brief", "channel": "email", "frequency": "weekly",
-                                                    "weekday": 0, "send_time": "08:00"}).id,
-        "office": save_subscription(engine, OFFICE, {"kind": "alerts", "channel": "email", "rules": every,
-                                                     "frequency": "daily", "send_time": "07:30"}).id,
-        "manager": save_subscription(engine, OFFICE, {"username": "manager", "kind": "alerts", "channel": "email",
-                                                      "rules": every, "frequency": "daily", "send_time": "07:30",
-                                                      "scope_kind": "self"}).id,
-        "team": save_subscription(engine, OFFICE, {"kind": "alerts", "channel": "webhook", "webhook": "team_group",
-                                                   "rules": every, "frequency": "each_run", "scope_kind": "team",
-                                                   "scope_value": team}).id,
-        "down": save_subscription(engine, OFFICE, {"kind": "brief", "channel": "webhook", "webhook": "down_group",
-                                                   "frequency": "weekly", "weekday": 0, "send_time": "08:00"}).id,
+        "brief": save_subscription(
+            engine,
+            LEADER,
+            {"kind": "brief", "channel": "email", "frequency": "weekly", "weekday": 0, "send_time": "08:00"},
+        ).id,
+        "office": save_subscription(
+            engine,
+            OFFICE,
+            {"kind": "alerts", "channel": "email", "rules": every, "frequency": "daily", "send_time": "07:30"},
+        ).id,
+        "manager": save_subscription(
+            engine,
+            OFFICE,
+            {
+                "username": "manager",
+                "kind": "alerts",
+                "channel": "email",
+                "rules": every,
+                "frequency": "daily",
+                "send_time": "07:30",
+                "scope_kind": "self",
+            },
+        ).id,
+        "team": save_subscription(
+            engine,
+            OFFICE,
+            {
+                "kind": "alerts",
+                "channel": "webhook",
+                "webhook": "team_group",
+                "rules": every,
+                "frequency": "each_run",
+                "scope_kind": "team",
+                "scope_value": team,
+            },
+        ).id,
+        "down": save_subscription(
+            engine,
+            OFFICE,
+            {
+                "kind": "brief",
+                "channel": "webhook",
+                "webhook": "down_group",
+                "frequency": "weekly",
+                "weekday": 0,
+                "send_time": "08:00",
+            },
+        ).id,
     }
 
 
@@ -92,8 +134,12 @@ def pdf_text(content: bytes, tmp_path) -> str:
 def deliveries(engine) -> dict[int, tuple[str, int]]:
     """subscription id -> (status, attempts)."""
     with engine.connect() as conn:
-        return {sid: (status, attempts) for sid, status, attempts in
-                conn.execute(select(Delivery.subscription_id, Delivery.status, Delivery.attempts))}
+        return {
+            sid: (status, attempts)
+            for sid, status, attempts in conn.execute(
+                select(Delivery.subscription_id, Delivery.status, Delivery.attempts)
+            )
+        }
 
 
 def test_notify_on_the_county_demo(db_url, monkeypatch, capsys, tmp_path):
@@ -121,9 +167,13 @@ def test_notify_on_the_county_demo(db_url, monkeypatch, capsys, tmp_path):
         assert code == 0
         listed = [line for line in out.splitlines() if line.startswith("would send")]
         assert len(listed) == 5
-        expected = {"leader@example.test": "brief + PDF", "office@example.test": f"{len(office_items)} alert(s)",
-                    "manager@example.test": f"{len(manager_items)} alert(s)",
-                    "team_group": f"{len(team_items)} alert(s)", "down_group": "brief + PDF"}
+        expected = {
+            "leader@example.test": "brief + PDF",
+            "office@example.test": f"{len(office_items)} alert(s)",
+            "manager@example.test": f"{len(manager_items)} alert(s)",
+            "team_group": f"{len(team_items)} alert(s)",
+            "down_group": "brief + PDF",
+        }
         for recipient, what in expected.items():
             assert any(recipient in line and what in line for line in listed), (recipient, what, listed)
         assert smtp.messages == [] and hook.posts == [] and deliveries(engine) == {}
@@ -132,17 +182,24 @@ def test_notify_on_the_county_demo(db_url, monkeypatch, capsys, tmp_path):
         code, out, err = notify(capsys)
         assert code == 1 and "down_group" in err and "retried at the next run" in err
         assert sorted(r for recipients, _, _ in smtp.messages for r in recipients) == [
-            "leader@example.test", "manager@example.test", "office@example.test"]
-        assert deliveries(engine) == {ids["brief"]: ("sent", 1), ids["office"]: ("sent", 1),
-                                      ids["manager"]: ("sent", 1), ids["team"]: ("sent", 1),
-                                      ids["down"]: ("failed", 1)}
+            "leader@example.test",
+            "manager@example.test",
+            "office@example.test",
+        ]
+        assert deliveries(engine) == {
+            ids["brief"]: ("sent", 1),
+            ids["office"]: ("sent", 1),
+            ids["manager"]: ("sent", 1),
+            ids["team"]: ("sent", 1),
+            ids["down"]: ("failed", 1),
+        }
 
         # The brief: encoded Chinese subject and file name, the PDF with Chinese text, the figures.
-        (_, raw, brief), = [m for m in smtp.messages if "leader@example.test" in m[0]]
+        ((_, raw, brief),) = [m for m in smtp.messages if "leader@example.test" in m[0]]
         head = raw.split(b"\r\n\r\n", 1)[0] if b"\r\n\r\n" in raw else raw.split(b"\n\n", 1)[0]
         assert b"Subject: =?utf-8?" in head and b"filename*" in raw
         assert brief["Subject"] == notify_text.brief_subject(AT, "zh")
-        attachment, = list(brief.iter_attachments())
+        (attachment,) = list(brief.iter_attachments())
         assert attachment.get_filename() == f"联席会议材料_{AT:%Y-%m-%d}.pdf"
         text = pdf_text(attachment.get_content(), tmp_path)
         assert "联席会议材料" in text and f"{attendance_rate * 100:.1f}%" in text
@@ -159,7 +216,7 @@ def test_notify_on_the_county_demo(db_url, monkeypatch, capsys, tmp_path):
             assert alert.facts.get("name", alert.facts.get("managers", [""])[0]) in manager_body
         office_mail = smtp.to("office@example.test")[0]
         assert f"{len(office_items)} 项" in office_mail["Subject"]
-        (path, payload), = hook.posts
+        ((path, payload),) = hook.posts
         assert path == "/robot/send?key=test" and payload["msgtype"] == "markdown"
         markdown = payload["markdown"]["content"]
         assert len(markdown.encode()) <= 4096
@@ -167,8 +224,10 @@ def test_notify_on_the_county_demo(db_url, monkeypatch, capsys, tmp_path):
             assert notify_text.alert_line(alert, "zh", notify_text.md_text) in markdown
         with engine.connect() as conn:
             told = conn.execute(select(func.count()).select_from(DeliveryItem)).scalar()
-        assert told == sum(len(expected_items(found, *scope, shown=False)) for scope in (
-            ("all",), ("self", None, employee_no), ("team", team)))
+        assert told == sum(
+            len(expected_items(found, *scope, shown=False))
+            for scope in (("all",), ("self", None, employee_no), ("team", team))
+        )
 
         # A second run at the same moment sends nothing new; the failed webhook is tried again.
         code, out, err = notify(capsys)
@@ -179,7 +238,7 @@ def test_notify_on_the_county_demo(db_url, monkeypatch, capsys, tmp_path):
         with HttpReceiver(down_port) as late:
             code, out, _ = notify(capsys)
             assert code == 0
-            (_, posted), = late.posts
+            ((_, posted),) = late.posts
         assert "每周简报" in posted["markdown"]["content"] and posted["title"] == notify_text.brief_subject(AT, "zh")
         assert deliveries(engine)[ids["down"]] == ("sent", 3)
         assert len(smtp.messages) == 3 and len(hook.posts) == 1 and len(deliveries(engine)) == 5

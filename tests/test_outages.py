@@ -1,6 +1,7 @@
 """Outage plans (data_access.outages) on both databases: the office and the customer's own manager
 write them, another manager is refused, bad input names the field, edits are version-checked and
 audited; the entry screen (AppTest) saves one and the manager page lists it."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,8 +35,14 @@ def world(engine):
 
 
 def plan(**changes) -> dict:
-    return {"account_no": "C1", "planned_on": D(2026, 3, 10), "hours": 4, "scope": "10kV 一号进线检修",
-            "status": "planned", **changes}
+    return {
+        "account_no": "C1",
+        "planned_on": D(2026, 3, 10),
+        "hours": 4,
+        "scope": "10kV 一号进线检修",
+        "status": "planned",
+        **changes,
+    }
 
 
 def test_the_office_and_the_own_manager_write_others_are_refused(engine, world):
@@ -53,7 +60,9 @@ def test_the_office_and_the_own_manager_write_others_are_refused(engine, world):
     with engine.connect() as conn:
         mine = outages.outage_plans(conn, D(2026, 3, 1), D(2026, 3, 31), manager_id=world["M1"])
         assert [(p["planned_on"], p["status"], p["entered_by"]) for p in mine] == [
-            (D(2026, 3, 10), "planned", "m1"), (D(2026, 3, 20), "agreed", "office1")]
+            (D(2026, 3, 10), "planned", "m1"),
+            (D(2026, 3, 20), "agreed", "office1"),
+        ]
         assert outages.outage_plans(conn, D(2026, 3, 1), D(2026, 3, 31), manager_id=world["M2"]) == []
     # An edit needs the version loaded; it is audited.
     outages.save_outage(engine, own, **plan(status="done"), row_id=saved.id, expected_version=1)
@@ -61,8 +70,11 @@ def test_the_office_and_the_own_manager_write_others_are_refused(engine, world):
         outages.save_outage(engine, own, **plan(status="cancelled"), row_id=saved.id, expected_version=1)
     with engine.connect() as conn:
         assert conn.execute(select(OutagePlan.status).where(OutagePlan.id == saved.id)).scalar() == "done"
-        actions = conn.execute(select(AuditLog.action).where(AuditLog.table_name == "outage_plans")
-                               .order_by(AuditLog.id)).scalars().all()
+        actions = (
+            conn.execute(select(AuditLog.action).where(AuditLog.table_name == "outage_plans").order_by(AuditLog.id))
+            .scalars()
+            .all()
+        )
         assert actions == ["insert", "insert", "update"]
 
 

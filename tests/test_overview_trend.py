@@ -2,6 +2,7 @@
 PostgreSQL. The overview screen reads each manager KPI once for its window, the previous one and the trend
 months (totals_by_window); each window's totals must equal the KPI computed on that window.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -41,16 +42,23 @@ def test_weekly_totals_sum_to_each_months_attendance(seeded):
             weeks = attendance.weekly_totals(conn, SPAN, settings, scope)
             assert weeks["due"].sum() > 0
             for month in trend_months(SPAN, 7):
-                inside = weeks[(weeks["week_start"] >= month.start)
-                               & (weeks["week_start"] <= month.end - dt.timedelta(days=6))]
+                inside = weeks[
+                    (weeks["week_start"] >= month.start) & (weeks["week_start"] <= month.end - dt.timedelta(days=6))
+                ]
                 direct = attendance.compliance(conn, month, settings, scope)
                 assert (int(inside["due"].sum()), int(inside["compliant"].sum())) == (direct.due, direct.compliant)
 
 
 # The screen's windows (a window, the one before it, its trend months) and windows cut anywhere:
 # in mid-week, overlapping, one day long.
-WINDOWS = [SPAN, SPAN.previous(), *trend_months(SPAN, 7), Window(D(2025, 7, 9), D(2025, 8, 13)),
-           Window(D(2025, 7, 16), D(2025, 7, 16)), Window(D(2025, 9, 3), D(2025, 9, 28))]
+WINDOWS = [
+    SPAN,
+    SPAN.previous(),
+    *trend_months(SPAN, 7),
+    Window(D(2025, 7, 9), D(2025, 8, 13)),
+    Window(D(2025, 7, 16), D(2025, 7, 16)),
+    Window(D(2025, 9, 3), D(2025, 9, 28)),
+]
 
 
 def _attendance(conn, window, settings, scope):
@@ -68,8 +76,11 @@ def _training(conn, window, settings, scope):
     return result.managers, result.compliant
 
 
-PER_WINDOW = {attendance.totals_by_window: _attendance, logs.totals_by_window: _log_completeness,
-              training.totals_by_window: _training}
+PER_WINDOW = {
+    attendance.totals_by_window: _attendance,
+    logs.totals_by_window: _log_completeness,
+    training.totals_by_window: _training,
+}
 
 
 @pytest.mark.parametrize("scope", SCOPES, ids=["all", "team", "town"])

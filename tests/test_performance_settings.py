@@ -1,4 +1,5 @@
 """Connection settings the benchmark relies on (docs/performance.md)."""
+
 from __future__ import annotations
 
 from data_access.db import make_engine

@@ -1,6 +1,7 @@
 """The posting gate (data_access.gate) in the write path: forms (writes) and the importer, on both
 databases. A manager needs >= 16 training hours, >= 60 % hands-on and a passed assessment, dated on
 or before the posting's start, unless the office gives a reason (stored and audited)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -55,12 +56,16 @@ def postings(engine) -> dict[tuple[int, dt.date], str | None]:
 
 def gate_audits(engine) -> list[dict]:
     with engine.connect() as conn:
-        rows = conn.execute(select(AuditLog.row_key, AuditLog.after, AuditLog.source)
-                            .where(AuditLog.action == gate.AUDIT_ACTION).order_by(AuditLog.id))
+        rows = conn.execute(
+            select(AuditLog.row_key, AuditLog.after, AuditLog.source)
+            .where(AuditLog.action == gate.AUDIT_ACTION)
+            .order_by(AuditLog.id)
+        )
         return [{"key": key, "after": json.loads(after), "source": source} for key, after, source in rows]
 
 
 # ---------------------------------------------------------------- the rule
+
 
 def test_check_counts_only_records_up_to_the_start(engine, world):
     with engine.connect() as conn:
@@ -73,12 +78,14 @@ def test_check_counts_only_records_up_to_the_start(engine, world):
         late = gate.check(conn, world["M2"], D(2026, 2, 1), settings)
         assert late.reasons == ("hours_short", "no_passed_assessment")
         assert late.skill_share == 1.0
-        many = gate.check_many(conn, [(world["M1"], D(2026, 2, 1)), (world["M2"], D(2026, 2, 1)),
-                                      (world["M1"], D(2025, 12, 1))], settings)
+        many = gate.check_many(
+            conn, [(world["M1"], D(2026, 2, 1)), (world["M2"], D(2026, 2, 1)), (world["M1"], D(2025, 12, 1))], settings
+        )
         assert [many[key].passed for key in sorted(many)] == [False, True, False]
 
 
 # ---------------------------------------------------------------- forms
+
 
 def test_form_refuses_an_ungated_posting_and_names_the_field(engine, world):
     with pytest.raises(ValidationFailed) as refused:
@@ -100,8 +107,9 @@ def test_form_accepts_a_gated_manager_and_history(engine, world):
 
 
 def test_form_accepts_with_an_override_stored_and_audited(engine, world):
-    saved = writes.save_row(engine, OFFICE, "postings",
-                            posting("M2", D(2026, 2, 1), gate_override="抢修保供，经办公室批准"))
+    saved = writes.save_row(
+        engine, OFFICE, "postings", posting("M2", D(2026, 2, 1), gate_override="抢修保供，经办公室批准")
+    )
     assert postings(engine) == {(world["M2"], D(2026, 2, 1)): "抢修保供，经办公室批准"}
     (entry,) = gate_audits(engine)
     assert entry["key"] == "M2|C1|2026-02-01" and entry["source"] == "form"
@@ -127,8 +135,12 @@ def test_bulk_save_names_the_refused_row(engine, world):
 def test_gate_date_is_an_office_setting(engine, world):
     rows = {row["key"]: row for row in admin.settings_rows(engine.connect())}
     assert rows["posting_gate_from"]["kind"] == "date"
-    admin.update_settings(engine, OFFICE, {"posting_gate_from": D(2026, 3, 1)},
-                          {"posting_gate_from": rows["posting_gate_from"]["version"]})
+    admin.update_settings(
+        engine,
+        OFFICE,
+        {"posting_gate_from": D(2026, 3, 1)},
+        {"posting_gate_from": rows["posting_gate_from"]["version"]},
+    )
     writes.save_row(engine, OFFICE, "postings", posting("M2", D(2026, 2, 1)))  # now before the gate
     with pytest.raises(ValidationFailed) as bad:
         admin.update_settings(engine, OFFICE, {"posting_gate_from": "2026-13-01"}, {})
@@ -136,6 +148,7 @@ def test_gate_date_is_an_office_setting(engine, world):
 
 
 # ---------------------------------------------------------------- import
+
 
 def write_folder(folder: Path, files: dict[str, str]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
@@ -149,31 +162,35 @@ def run_import(engine, folder: Path, dry_run: bool = False):
 
 
 def test_import_reports_an_ungated_row_and_writes_nothing(engine, world, tmp_path):
-    folder = write_folder(tmp_path / "f", {"postings.csv": (
-        "employee_no,account_no,start_date\n"
-        "M1,C1,2026-02-01\n"
-        "M2,C2,2026-02-01\n")})
+    folder = write_folder(
+        tmp_path / "f", {"postings.csv": ("employee_no,account_no,start_date\nM1,C1,2026-02-01\nM2,C2,2026-02-01\n")}
+    )
     result = run_import(engine, folder)
     assert [(e.sheet, e.row, e.column, e.code) for e in result.errors] == [
-        ("postings", 3, "gate_override", gate.PROBLEM_CODE)]
+        ("postings", 3, "gate_override", gate.PROBLEM_CODE)
+    ]
     assert "少于 16 学时" in problem_text(result.errors[0], "zh")
     assert postings(engine) == {}
 
 
 def test_import_accepts_with_the_override_column(engine, world, tmp_path):
-    folder = write_folder(tmp_path / "f", {"postings.csv": (
-        "employee_no,account_no,start_date,准入例外说明\n"
-        "M1,C1,2026-02-01,\n"
-        "M2,C2,2026-02-01,迎峰度夏临时派驻\n")})
+    folder = write_folder(
+        tmp_path / "f",
+        {
+            "postings.csv": (
+                "employee_no,account_no,start_date,准入例外说明\nM1,C1,2026-02-01,\nM2,C2,2026-02-01,迎峰度夏临时派驻\n"
+            )
+        },
+    )
     result = run_import(engine, folder)
     assert result.ok, result.errors
     assert postings(engine)[(world["M2"], D(2026, 2, 1))] == "迎峰度夏临时派驻"
     (entry,) = gate_audits(engine)
     assert entry["source"] == "import" and entry["key"] == "M2|C2|2026-02-01"
     # Re-imported from a file without the column: valid, and the stored reason stays.
-    again = write_folder(tmp_path / "g", {"postings.csv": (
-        "employee_no,account_no,start_date,end_date\n"
-        "M2,C2,2026-02-01,2026-08-31\n")})
+    again = write_folder(
+        tmp_path / "g", {"postings.csv": ("employee_no,account_no,start_date,end_date\nM2,C2,2026-02-01,2026-08-31\n")}
+    )
     assert run_import(engine, again).ok
     assert postings(engine)[(world["M2"], D(2026, 2, 1))] == "迎峰度夏临时派驻"
 
@@ -181,9 +198,11 @@ def test_import_accepts_with_the_override_column(engine, world, tmp_path):
 def test_import_counts_training_rows_of_the_same_file(engine, world, tmp_path):
     files = {
         "managers.csv": "employee_no,name\nM3,王五\n",
-        "training.csv": ("employee_no,date,hours,kind,topic\n"
-                         "M3,2026-01-05,10,skill,操作\nM3,2026-01-06,6,other,规章\n"
-                         "M2,2026-01-12,8,skill,补训\n"),
+        "training.csv": (
+            "employee_no,date,hours,kind,topic\n"
+            "M3,2026-01-05,10,skill,操作\nM3,2026-01-06,6,other,规章\n"
+            "M2,2026-01-12,8,skill,补训\n"
+        ),
         "assessments.csv": "employee_no,date,passed\nM3,2026-01-20,是\nM2,2026-01-25,是\n",
         "postings.csv": "employee_no,account_no,start_date\nM3,C1,2026-02-01\nM2,C2,2026-02-01\n",
     }
@@ -194,9 +213,11 @@ def test_import_counts_training_rows_of_the_same_file(engine, world, tmp_path):
     assert run_import(engine, write_folder(tmp_path / "f", files)).ok
     assert len(postings(engine)) == 2 and gate_audits(engine) == []
     # A new manager trained in the file but never assessed falls short.
-    files = {"managers.csv": "employee_no,name\nM4,赵六\n",
-             "training.csv": "employee_no,date,hours,kind,topic\nM4,2026-01-05,10,skill,操作\nM4,2026-01-06,6,skill,实操\n",
-             "postings.csv": "employee_no,account_no,start_date\nM4,C2,2026-03-01\n"}
+    files = {
+        "managers.csv": "employee_no,name\nM4,赵六\n",
+        "training.csv": "employee_no,date,hours,kind,topic\nM4,2026-01-05,10,skill,操作\nM4,2026-01-06,6,skill,实操\n",
+        "postings.csv": "employee_no,account_no,start_date\nM4,C2,2026-03-01\n",
+    }
     refused = run_import(engine, write_folder(tmp_path / "g", files))
     assert [(e.row, e.params.get("reasons", e.code)) for e in refused.errors] == [(2, ["no_passed_assessment"])]
 
@@ -211,8 +232,14 @@ def test_cli_words_the_refusal(db_url, tmp_path):
         b.customer(conn, "C9")
     engine.dispose()
     folder = write_folder(tmp_path / "f", {"postings.csv": "employee_no,account_no,start_date\nM9,C9,2026-05-01\n"})
-    done = subprocess.run([sys.executable, "manage.py", "import", str(folder)], cwd=ROOT, capture_output=True,
-                          text=True, env={**__import__("os").environ, "DATABASE_URL": db_url}, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "import", str(folder)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "DATABASE_URL": db_url},
+        timeout=120,
+    )
     assert done.returncode == 1
     assert "postings, 2, gate_override, does not meet the posting gate" in done.stderr
     assert "0 training hours, fewer than 16" in done.stderr
@@ -247,8 +274,11 @@ def test_managers_screen_refuses_then_accepts_with_a_reason(seeded_url, monkeypa
     assert "准入例外说明：未达派驻准入条件" in errors() and "没有合格的考察" in errors()
     with engine.connect() as conn:
         before = conn.execute(select(func.count()).select_from(Posting)).scalar()
-    edit_table(at, "ema_customer_postings",
-               [{"employee_no": "M002", "start_date": "2025-12-01", "gate_override": "补考前临时顶岗"}])
+    edit_table(
+        at,
+        "ema_customer_postings",
+        [{"employee_no": "M002", "start_date": "2025-12-01", "gate_override": "补考前临时顶岗"}],
+    )
     no_exception(at)
     assert not errors()
     with engine.connect() as conn:

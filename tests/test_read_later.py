@@ -1,4 +1,5 @@
 """ui.data._read_later: a cached loader read in the background, through Streamlit's real cache."""
+
 from __future__ import annotations
 
 import threading
@@ -28,6 +29,7 @@ def test_computes_on_a_worker_thread_once_then_reads_the_cache():
         def run():
             threads.append(threading.current_thread().name)
             return value
+
         return run
 
     first = data._read_later(loader, ("a",), compute({"rows": 1}))

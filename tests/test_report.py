@@ -1,4 +1,5 @@
 """The report JSON of data contract §4, in process and through `manage.py kpis`."""
+
 import datetime as dt
 import json
 import os
@@ -23,8 +24,19 @@ MARCH_WEEKS = Window(D(2025, 3, 3), D(2025, 3, 30))
 # Whole March: weeks of Mar 3, 10, 17, 24 (Mar 31 starts a week ending in April).
 MARCH = Window(D(2025, 3, 1), D(2025, 3, 31))
 
-CONTRACT_KEYS = ["window", "attendance", "log_completeness", "problem_closure", "training", "monthly_plans",
-                 "experts", "segments", "lead_time", "needs", "value"]
+CONTRACT_KEYS = [
+    "window",
+    "attendance",
+    "log_completeness",
+    "problem_closure",
+    "training",
+    "monthly_plans",
+    "experts",
+    "segments",
+    "lead_time",
+    "needs",
+    "value",
+]
 
 
 def _part_b_missing() -> list[str]:
@@ -37,8 +49,9 @@ def _part_b_missing() -> list[str]:
     return missing
 
 
-needs_all_sections = pytest.mark.skipif(bool(_part_b_missing()),
-                                        reason=f"report sections not written yet: {_part_b_missing()}")
+needs_all_sections = pytest.mark.skipif(
+    bool(_part_b_missing()), reason=f"report sections not written yet: {_part_b_missing()}"
+)
 
 
 def _dataset(conn):
@@ -75,10 +88,15 @@ def _dataset(conn):
 # Whole March (MARCH): the manager-side sections, computed by hand.
 EXPECTED_MARCH = {
     # M1: weeks 3, 10, 17, 24 all compliant; M2: weeks 17 and 24, both missed.
-    "attendance": {"due": 6, "compliant": 4, "rate": 4 / 6, "by_manager": [
-        {"employee_no": "M1", "due": 4, "compliant": 4, "rate": 1.0},
-        {"employee_no": "M2", "due": 2, "compliant": 0, "rate": 0.0},
-    ]},
+    "attendance": {
+        "due": 6,
+        "compliant": 4,
+        "rate": 4 / 6,
+        "by_manager": [
+            {"employee_no": "M1", "due": 4, "compliant": 4, "rate": 1.0},
+            {"employee_no": "M2", "due": 2, "compliant": 0, "rate": 0.0},
+        ],
+    },
     # M1: 21 March workdays, 8 logged; M2: Mar 17-31 = 11 workdays, 1 logged.
     "log_completeness": {"posted_workdays": 32, "logged_workdays": 9, "rate": 9 / 32},
     # M2's open problem and M3's done one.
@@ -106,11 +124,18 @@ def test_manager_sections_without_whole_weeks_or_months(engine):
         settings = load_settings(conn)
         window = Window(D(2025, 3, 4), D(2025, 3, 8))  # Tue..Sat
         assert section_function("attendance")(conn, window, settings) == {
-            "due": 0, "compliant": 0, "rate": None, "by_manager": []}
+            "due": 0,
+            "compliant": 0,
+            "rate": None,
+            "by_manager": [],
+        }
         assert section_function("monthly_plans")(conn, window, settings) == {"due": 0, "on_time": 0, "rate": None}
         # Tue-Fri: M1 posted 4 workdays, logged on Tue 4 only.
         assert section_function("log_completeness")(conn, window, settings) == {
-            "posted_workdays": 4, "logged_workdays": 1, "rate": 0.25}
+            "posted_workdays": 4,
+            "logged_workdays": 1,
+            "rate": 0.25,
+        }
 
 
 def _assert_contract_shape(report: dict) -> None:
@@ -162,8 +187,12 @@ def test_full_report_hand_computed(engine):
     assert report["lead_time"]["other"] == {"count": 0, "mean_days": None, "median_days": None}
     assert report["lead_time"]["reduction_days"] is None
     # No other application to compare with: no like-for-like estimate either.
-    assert report["lead_time"]["adjusted"] == {"reduction_days": None, "ci95": None, "resident_compared": 0,
-                                               "strata_compared": 0}
+    assert report["lead_time"]["adjusted"] == {
+        "reduction_days": None,
+        "ci95": None,
+        "resident_compared": 0,
+        "strata_compared": 0,
+    }
 
 
 @needs_all_sections
@@ -211,17 +240,20 @@ def test_format_table_shows_each_manager_kpi():
     assert "驻点考勤合规率 Attendance compliance" in table and "66.7%" in table
     assert "日志填报率 Log completeness" in table and "28.1%" in table
     assert "M2" in table  # behind on attendance and training
-    empty = format_table({"window": report["window"],
-                          "attendance": {"due": 0, "compliant": 0, "rate": None, "by_manager": []}})
+    empty = format_table(
+        {"window": report["window"], "attendance": {"due": 0, "compliant": 0, "rate": None, "by_manager": []}}
+    )
     assert "—" in empty
 
 
 # ---- the CLI -------------------------------------------------------------------
 
+
 def _kpis(db_url: str, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": db_url}
-    return subprocess.run([sys.executable, "manage.py", "kpis", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", "kpis", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 @needs_all_sections
@@ -248,11 +280,14 @@ def test_cli_without_json_prints_a_table(engine, db_url):
     assert not run.stdout.lstrip().startswith("{")
 
 
-@pytest.mark.parametrize("date_from, date_to, message", [
-    ("2025-03-31", "2025-03-01", "after"),
-    ("2025-02-30", "2025-03-31", "--from must be a date"),
-    ("2025-03-01", "next week", "--to must be a date"),
-])
+@pytest.mark.parametrize(
+    "date_from, date_to, message",
+    [
+        ("2025-03-31", "2025-03-01", "after"),
+        ("2025-02-30", "2025-03-31", "--from must be a date"),
+        ("2025-03-01", "next week", "--to must be a date"),
+    ],
+)
 def test_cli_bad_window_exits_2(tmp_path, date_from, date_to, message):
     # The window is checked before the database is opened: no database is created.
     database = tmp_path / "never.db"

@@ -1,4 +1,5 @@
 """The schema: migrations, defaults and database constraints."""
+
 import datetime as dt
 
 import pytest
@@ -55,8 +56,14 @@ def _customer(conn, no="C1", **overrides):
 
 @pytest.mark.parametrize(
     "overrides",
-    [{"voltage_kv": 0}, {"capacity_kva": -1}, {"star_rating": 6}, {"market_status": "spot"},
-     {"billing_mode": "flat"}, {"annual_kwh": -5}],
+    [
+        {"voltage_kv": 0},
+        {"capacity_kva": -1},
+        {"star_rating": 6},
+        {"market_status": "spot"},
+        {"billing_mode": "flat"},
+        {"annual_kwh": -5},
+    ],
 )
 def test_customer_checks(engine, overrides):
     with pytest.raises(IntegrityError), engine.begin() as conn:
@@ -77,18 +84,29 @@ def test_posting_end_before_start_and_unknown_manager_refused(engine):
     with engine.begin() as conn:
         manager_id, customer_id = _manager(conn), _customer(conn)
     with pytest.raises(IntegrityError), engine.begin() as conn:
-        conn.execute(insert(Posting).values(manager_id=manager_id, customer_id=customer_id,
-                                            start_date=dt.date(2025, 2, 1), end_date=dt.date(2025, 1, 1)))
+        conn.execute(
+            insert(Posting).values(
+                manager_id=manager_id,
+                customer_id=customer_id,
+                start_date=dt.date(2025, 2, 1),
+                end_date=dt.date(2025, 1, 1),
+            )
+        )
     with pytest.raises(IntegrityError), engine.begin() as conn:
-        conn.execute(insert(Posting).values(manager_id=9999, customer_id=customer_id,
-                                            start_date=dt.date(2025, 2, 1)))
+        conn.execute(insert(Posting).values(manager_id=9999, customer_id=customer_id, start_date=dt.date(2025, 2, 1)))
 
 
 def test_application_stage_dates_never_go_backwards(engine):
     with engine.begin() as conn:
         customer_id = _customer(conn)
-    base = dict(app_no="A1", customer_id=customer_id, kind="new", capacity_kva=800,
-                resident_served=True, applied_on=dt.date(2025, 3, 1))
+    base = dict(
+        app_no="A1",
+        customer_id=customer_id,
+        kind="new",
+        capacity_kva=800,
+        resident_served=True,
+        applied_on=dt.date(2025, 3, 1),
+    )
     with pytest.raises(IntegrityError), engine.begin() as conn:
         # skipping stages is allowed, but energized before applied is not
         conn.execute(insert(Application).values(**base, energized_on=dt.date(2025, 2, 1)))

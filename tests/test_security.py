@@ -1,6 +1,7 @@
 """Identity controls on a real database (SQLite and PostgreSQL): the password rules, logins and
 their failure handling, server-side sessions and what ends them, the append-only security event
 log, and the `users` command line."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -54,22 +55,27 @@ def at(minutes: float) -> dt.datetime:
 
 # ---------------------------------------------------------------- password rules
 
-@pytest.mark.parametrize("password,codes", [
-    ("Ab1!", ["password_too_short"]),
-    ("        ", ["password_too_short", "password_classes"]),
-    ("alllowercase", ["password_classes"]),
-    ("lower-and-symbols", ["password_classes"]),
-    ("Has-alice-inside-1", ["password_has_username"]),
-    ("P@ssw0rd123", ["password_common"]),
-    ("x" * 60 + "Aa1!" * 2, ["password_too_long"]),
-    ("密码很长很长Aa1!", []),
-    (PASSWORD, []),
-])
+
+@pytest.mark.parametrize(
+    "password,codes",
+    [
+        ("Ab1!", ["password_too_short"]),
+        ("        ", ["password_too_short", "password_classes"]),
+        ("alllowercase", ["password_classes"]),
+        ("lower-and-symbols", ["password_classes"]),
+        ("Has-alice-inside-1", ["password_has_username"]),
+        ("P@ssw0rd123", ["password_common"]),
+        ("x" * 60 + "Aa1!" * 2, ["password_too_long"]),
+        ("密码很长很长Aa1!", []),
+        (PASSWORD, []),
+    ],
+)
 def test_password_rules(password, codes):
     assert [code for code, _ in password_problems(password, "alice")] == codes
 
 
 # ---------------------------------------------------------------- logins and their failures
+
 
 def test_a_login_opens_a_session_that_every_check_accepts(accounts):
     outcome = sessions.login(accounts, " Alice ", PASSWORD, "10.0.0.1", at=at(0))
@@ -151,6 +157,7 @@ def test_a_successful_login_clears_the_count_and_the_office_can_unlock(accounts)
 
 # ---------------------------------------------------------------- what ends a session
 
+
 def test_idle_and_absolute_timeouts_end_sessions(accounts):
     token = sessions.login(accounts, "alice", PASSWORD, None, at=at(0)).token
     assert sessions.check_session(accounts, token, at=at(29)).status == "ok"  # last seen: 29
@@ -202,11 +209,18 @@ def test_logout_password_deactivation_and_role_changes_end_sessions(accounts):
     assert sessions.check_session(accounts, token).reason == "deactivated"
     assert sessions.login(accounts, "bob", PASSWORD, None).status == "failed"
 
-    reasons = [(e["event"], e["username"], e["detail"].get("reason")) for e in events(accounts)
-               if e["event"] in ("logout", "session_end")]
-    assert reasons == [("logout", "alice", "logout"), ("session_end", "alice", "password"),
-                       ("session_end", "alice", "password"), ("session_end", "bob", "role"),
-                       ("session_end", "bob", "deactivated")]
+    reasons = [
+        (e["event"], e["username"], e["detail"].get("reason"))
+        for e in events(accounts)
+        if e["event"] in ("logout", "session_end")
+    ]
+    assert reasons == [
+        ("logout", "alice", "logout"),
+        ("session_end", "alice", "password"),
+        ("session_end", "alice", "password"),
+        ("session_end", "bob", "role"),
+        ("session_end", "bob", "deactivated"),
+    ]
 
 
 def test_an_own_password_change_keeps_this_session_and_ends_the_others(accounts):
@@ -253,12 +267,13 @@ def test_the_session_check_is_one_cheap_read(accounts):
 
 # ---------------------------------------------------------------- the event log
 
+
 def test_every_event_is_recorded_and_the_log_is_append_only(accounts):
-    admin.create_user(accounts, OFFICE, username="carol", display_name="Carol", password="First-pass-1c",
-                      role="leader")
+    admin.create_user(accounts, OFFICE, username="carol", display_name="Carol", password="First-pass-1c", role="leader")
     token = sessions.login(accounts, "carol", "First-pass-1c", "10.0.0.3").token
-    admin.change_own_password(accounts, Actor("carol", "leader", client="10.0.0.3"), "First-pass-1c",
-                              "Second-pass-2c", keep_session=token)
+    admin.change_own_password(
+        accounts, Actor("carol", "leader", client="10.0.0.3"), "First-pass-1c", "Second-pass-2c", keep_session=token
+    )
     for minute in range(5):
         sessions.login(accounts, "carol", "wrong", "10.0.0.3", at=at(minute))
     admin.unlock_user(accounts, OFFICE, "carol")
@@ -281,6 +296,7 @@ def test_every_event_is_recorded_and_the_log_is_append_only(accounts):
 
 # ---------------------------------------------------------------- the command line
 
+
 def run(argv: list[str], db_url: str, monkeypatch, capsys) -> tuple[int, str, str]:
     monkeypatch.setenv("DATABASE_URL", db_url)
     code = manage.main(argv)
@@ -288,18 +304,21 @@ def run(argv: list[str], db_url: str, monkeypatch, capsys) -> tuple[int, str, st
     return code, out, err
 
 
-@pytest.mark.parametrize("argv,reason", [
-    (["users", "add", "weak1", "--password", "a"], "at least 10 characters"),
-    (["users", "add", "weak2", "--password", "aaaaaaaaaaaa"], "must mix at least 3"),
-    (["users", "add", "weak3", "--password", "Weak3-weak3-"], "must not contain the username"),
-    (["users", "add", "weak4", "--password", "Password@123"], "commonest passwords"),
-    (["users", "add", "boss", "--role", "leader", "--password", "Other-pass-12"], "already exists"),
-    (["users", "add", "Bad User<script>", "--password", "Other-pass-12"], "3-32 characters"),
-    (["users", "add", "m1", "--role", "manager", "--password", "Other-pass-12"], "needs an employee no."),
-    (["users", "add", "m2", "--role", "manager", "--employee-no", "NOPE", "--password", "Other-pass-12"], "NOPE"),
-    (["users", "deactivate", "nosuch"], "does not exist"),
-    (["users", "passwd", "boss", "--password", "1"], "at least 10 characters"),
-])
+@pytest.mark.parametrize(
+    "argv,reason",
+    [
+        (["users", "add", "weak1", "--password", "a"], "at least 10 characters"),
+        (["users", "add", "weak2", "--password", "aaaaaaaaaaaa"], "must mix at least 3"),
+        (["users", "add", "weak3", "--password", "Weak3-weak3-"], "must not contain the username"),
+        (["users", "add", "weak4", "--password", "Password@123"], "commonest passwords"),
+        (["users", "add", "boss", "--role", "leader", "--password", "Other-pass-12"], "already exists"),
+        (["users", "add", "Bad User<script>", "--password", "Other-pass-12"], "3-32 characters"),
+        (["users", "add", "m1", "--role", "manager", "--password", "Other-pass-12"], "needs an employee no."),
+        (["users", "add", "m2", "--role", "manager", "--employee-no", "NOPE", "--password", "Other-pass-12"], "NOPE"),
+        (["users", "deactivate", "nosuch"], "does not exist"),
+        (["users", "passwd", "boss", "--password", "1"], "at least 10 characters"),
+    ],
+)
 def test_cli_refuses_weak_or_duplicate_users_in_one_line(accounts, db_url, monkeypatch, capsys, argv, reason):
     with accounts.connect() as conn:
         before = conn.execute(select(User.username, User.role, User.password_hash, User.active)).all()
@@ -311,8 +330,12 @@ def test_cli_refuses_weak_or_duplicate_users_in_one_line(accounts, db_url, monke
 
 
 def test_cli_adds_changes_unlocks_and_logs_out_accounts(accounts, db_url, monkeypatch, capsys):
-    assert run(["users", "add", "Dave", "--password", "Fourth-pass-123", "--role", "office"], db_url, monkeypatch,
-               capsys)[0] == 0
+    assert (
+        run(["users", "add", "Dave", "--password", "Fourth-pass-123", "--role", "office"], db_url, monkeypatch, capsys)[
+            0
+        ]
+        == 0
+    )
     assert sessions.login(accounts, "dave", "Fourth-pass-123", None).status == "ok"
     token = sessions.login(accounts, "alice", PASSWORD, None).token
     assert run(["users", "logout", "alice"], db_url, monkeypatch, capsys)[1] == "ended 1 session(s) of alice\n"
@@ -325,8 +348,9 @@ def test_cli_adds_changes_unlocks_and_logs_out_accounts(accounts, db_url, monkey
     assert sessions.login(accounts, "bob", PASSWORD, None).status == "ok"
     assert run(["users", "passwd", "bob", "--password", "Renewed-pass-1"], db_url, monkeypatch, capsys)[0] == 0
     with accounts.connect() as conn:
-        must_change, created_by = conn.execute(select(User.must_change_password, User.created_by).where(
-            User.username == "dave")).one()
+        must_change, created_by = conn.execute(
+            select(User.must_change_password, User.created_by).where(User.username == "dave")
+        ).one()
         assert conn.execute(select(User.must_change_password).where(User.username == "bob")).scalar()
     assert must_change and created_by == "cli"
     by_cli = [e for e in events(accounts) if e["actor"] == "cli"]
@@ -337,12 +361,20 @@ def test_cli_adds_changes_unlocks_and_logs_out_accounts(accounts, db_url, monkey
 def test_cli_refusal_is_one_line_from_a_whole_process(sqlite_template, tmp_path):
     path = tmp_path / "cli.db"
     path.write_bytes(sqlite_template.read_bytes())
-    done = subprocess.run([sys.executable, "manage.py", "users", "add", "weak", "--password", "short"], cwd=ROOT,
-                          env=dict(os.environ, DATABASE_URL=f"sqlite:///{path}"), capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "users", "add", "weak", "--password", "short"],
+        cwd=ROOT,
+        env=dict(os.environ, DATABASE_URL=f"sqlite:///{path}"),
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 1 and done.stdout == ""
     assert done.stderr.strip().splitlines() == [
-        ("users add: Password: at least 10 characters; Password: must mix at least 3 of: lower-case, upper-case, "
-        "digits, symbols")]
+        (
+            "users add: Password: at least 10 characters; Password: must mix at least 3 of: lower-case, upper-case, "
+            "digits, symbols"
+        )
+    ]
 
 
 def test_demo_accounts_are_listed_until_their_password_changes(accounts):

@@ -4,6 +4,7 @@ Who may subscribe to what is checked in data_access.subscriptions whatever the c
 rules are checked on rows built for each of them, and notify's periods (once per subject and
 period), its each-run schedule and its attempt limit against a local HTTP receiver.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -37,9 +38,12 @@ AT = dt.datetime(2026, 6, 9, 9, 0)  # a Tuesday after the plan deadline (5th); l
 def seed(engine) -> dict[str, int]:
     """M001 (一班, town 城关) behind on everything; M002 (二班, town 舜王) fine."""
     with engine.begin() as conn:
-        ids = {"M001": b.manager(conn, "M001", "张经理", team="一班"), "M002": b.manager(conn, "M002", "刘经理", team="二班"),
-               "C001": b.customer(conn, "C001", name="城关化工", town="城关"),
-               "C002": b.customer(conn, "C002", name="舜王纺织", town="舜王")}
+        ids = {
+            "M001": b.manager(conn, "M001", "张经理", team="一班"),
+            "M002": b.manager(conn, "M002", "刘经理", team="二班"),
+            "C001": b.customer(conn, "C001", name="城关化工", town="城关"),
+            "C002": b.customer(conn, "C002", name="舜王纺织", town="舜王"),
+        }
         b.posting(conn, ids["M001"], ids["C001"], D(2026, 3, 2))
         b.posting(conn, ids["M002"], ids["C002"], D(2026, 3, 2))
         for day in (D(2026, 5, 25), D(2026, 5, 26), D(2026, 6, 1), D(2026, 6, 2)):
@@ -48,13 +52,19 @@ def seed(engine) -> dict[str, int]:
         b.log(conn, ids["M001"], ids["C001"], D(2026, 5, 6), problems="变压器温升偏高")  # open 34 days
         b.plan(conn, ids["M002"], D(2026, 6, 1), D(2026, 6, 3))
         expert = b.expert(conn, "E001", "hv_fault")
-        b.expert_call(conn, "K001", expert, dt.datetime(2026, 6, 9, 7, 30), manager_id=ids["M001"],
-                      customer_id=ids["C001"])  # 90 minutes without a response at 09:00
-        b.expert_call(conn, "K002", expert, dt.datetime(2026, 6, 9, 8, 30), manager_id=ids["M001"],
-                      customer_id=ids["C001"])  # 30 minutes: not yet
+        b.expert_call(
+            conn, "K001", expert, dt.datetime(2026, 6, 9, 7, 30), manager_id=ids["M001"], customer_id=ids["C001"]
+        )  # 90 minutes without a response at 09:00
+        b.expert_call(
+            conn, "K002", expert, dt.datetime(2026, 6, 9, 8, 30), manager_id=ids["M001"], customer_id=ids["C001"]
+        )  # 30 minutes: not yet
         b.application(conn, "A001", ids["C001"], D(2026, 4, 1), resident_served=True)  # no plan reply: stalled
-        users = {"leader": ("李领导", "leader", None), "office": ("王办公室", "office", None),
-                 "manager": ("张经理", "manager", ids["M001"]), "manager2": ("刘经理", "manager", ids["M002"])}
+        users = {
+            "leader": ("李领导", "leader", None),
+            "office": ("王办公室", "office", None),
+            "manager": ("张经理", "manager", ids["M001"]),
+            "manager2": ("刘经理", "manager", ids["M002"]),
+        }
         for username, (name, role, manager_id) in users.items():
             upsert_user(conn, username, name, "subscribe-test-1", role, manager_id)
     for username in ("leader", "office", "manager"):
@@ -69,8 +79,17 @@ def problem_codes(error: ValidationFailed) -> dict[str, str]:
 def test_who_may_subscribe_to_what(engine, monkeypatch):
     seed(engine)
     manager = Actor("manager", "manager", manager_id=1)
-    alerts_of = lambda **kw: {"kind": "alerts", "channel": "email", "rules": ["problem_open"], "frequency": "daily",  # noqa: E731
-                              "send_time": "07:30", **kw}
+
+    def alerts_of(**kw):
+        return {
+            "kind": "alerts",
+            "channel": "email",
+            "rules": ["problem_open"],
+            "frequency": "daily",
+            "send_time": "07:30",
+            **kw,
+        }
+
     own = save_subscription(engine, manager, alerts_of(scope_kind="self"))
     # A manager cannot subscribe to another manager's alerts, nor to a team's.
     with pytest.raises(PermissionDenied):
@@ -113,20 +132,35 @@ def test_who_may_subscribe_to_what(engine, monkeypatch):
         with pytest.raises(ValidationFailed) as failed:
             save_subscription(engine, LEADER, {"channel": "email", "frequency": "weekly", **values})
         assert problem_codes(failed.value) == expected, values
-    brief = save_subscription(engine, LEADER, {"kind": "brief", "channel": "email", "frequency": "weekly",
-                                               "scope_kind": "town", "scope_value": "城关"})
+    brief = save_subscription(
+        engine,
+        LEADER,
+        {"kind": "brief", "channel": "email", "frequency": "weekly", "scope_kind": "town", "scope_value": "城关"},
+    )
     with pytest.raises(ValidationFailed) as failed:
-        save_subscription(engine, LEADER, {"kind": "brief", "channel": "email", "scope_kind": "town",
-                                           "scope_value": "城关", "send_time": "09:00"})
+        save_subscription(
+            engine,
+            LEADER,
+            {"kind": "brief", "channel": "email", "scope_kind": "town", "scope_value": "城关", "send_time": "09:00"},
+        )
     assert problem_codes(failed.value) == {"kind": "duplicate"}
     with pytest.raises(PermissionDenied):
         delete_subscription(engine, LEADER, own.id, own.version)
-    changed = save_subscription(engine, LEADER, {"kind": "brief", "channel": "email", "frequency": "daily",
-                                                 "send_time": "06:45", "scope_kind": "all"},
-                                subscription_id=brief.id, expected_version=brief.version)
+    changed = save_subscription(
+        engine,
+        LEADER,
+        {"kind": "brief", "channel": "email", "frequency": "daily", "send_time": "06:45", "scope_kind": "all"},
+        subscription_id=brief.id,
+        expected_version=brief.version,
+    )
     with pytest.raises(StaleRow):
-        save_subscription(engine, LEADER, {"kind": "brief", "channel": "email"}, subscription_id=brief.id,
-                          expected_version=brief.version)
+        save_subscription(
+            engine,
+            LEADER,
+            {"kind": "brief", "channel": "email"},
+            subscription_id=brief.id,
+            expected_version=brief.version,
+        )
 
     # Group webhooks: the office, and only names configured in the environment.
     hook = {"kind": "alerts", "channel": "webhook", "webhook": "team_a", "rules": ["new_need"], "frequency": "daily"}
@@ -138,11 +172,13 @@ def test_who_may_subscribe_to_what(engine, monkeypatch):
 
     with engine.connect() as conn:
         rows = list_subscriptions(conn, "leader")
-        audited = conn.execute(select(func.count()).select_from(AuditLog)
-                               .where(AuditLog.table_name == "subscriptions")).scalar()
+        audited = conn.execute(
+            select(func.count()).select_from(AuditLog).where(AuditLog.table_name == "subscriptions")
+        ).scalar()
         stored = conn.execute(select(func.count()).select_from(Delivery)).scalar()
     assert [(r["frequency"], r["send_time"], r["scope_kind"], r["version"]) for r in rows] == [
-        ("daily", "06:45", "all", changed.version)]
+        ("daily", "06:45", "all", changed.version)
+    ]
     assert audited == 5 and stored == 0  # 4 created + 1 changed; no webhook URL anywhere in the database
 
 
@@ -158,9 +194,12 @@ def test_alert_rules_periods_and_attempt_limit(engine, monkeypatch):
     assert {a.subject for a in by_rule["attendance_two_weeks"]} == {"M001"}
     assert {a.subject for a in by_rule["plan_missing"]} == {"M001"}
     assert [a.facts["problems"] for a in by_rule["problem_open"]] == ["变压器温升偏高"]
-    assert [(a.subject, a.employee_nos, a.towns) for a in by_rule["call_unanswered"]] == [("K001", ("M001",), ("城关",))]
+    assert [(a.subject, a.employee_nos, a.towns) for a in by_rule["call_unanswered"]] == [
+        ("K001", ("M001",), ("城关",))
+    ]
     assert [(a.subject, a.facts["stalled"], a.employee_nos) for a in by_rule["application_behind"]] == [
-        ("A001", True, ("M001",))]
+        ("A001", True, ("M001",))
+    ]
     assert all(alerts.concerns(a, "town", "城关", None) for a in found if a.rule != "specialty_thin")
     assert not any(alerts.concerns(a, "team", "二班", None) for a in found)
     assert not any(alerts.concerns(a, "self", None, "M002") for a in found)
@@ -171,11 +210,31 @@ def test_alert_rules_periods_and_attempt_limit(engine, monkeypatch):
     with HttpReceiver() as hook:
         monkeypatch.setenv("DASHBOARD_WEBHOOK_TOWN", hook.url())
         monkeypatch.setenv("DASHBOARD_WEBHOOK_DOWN", f"http://127.0.0.1:{down}/x")
-        town = save_subscription(engine, OFFICE, {"kind": "alerts", "channel": "webhook", "webhook": "town",
-                                                  "rules": list(ALERT_RULES), "frequency": "each_run",
-                                                  "scope_kind": "town", "scope_value": "城关", "language": "en"})
-        save_subscription(engine, OFFICE, {"kind": "alerts", "channel": "webhook", "webhook": "down",
-                                           "rules": ["problem_open"], "frequency": "each_run"})
+        town = save_subscription(
+            engine,
+            OFFICE,
+            {
+                "kind": "alerts",
+                "channel": "webhook",
+                "webhook": "town",
+                "rules": list(ALERT_RULES),
+                "frequency": "each_run",
+                "scope_kind": "town",
+                "scope_value": "城关",
+                "language": "en",
+            },
+        )
+        save_subscription(
+            engine,
+            OFFICE,
+            {
+                "kind": "alerts",
+                "channel": "webhook",
+                "webhook": "down",
+                "rules": ["problem_open"],
+                "frequency": "each_run",
+            },
+        )
         first = notify.run(engine, AT)
         assert len(first.sent) == 1 and len(first.failed) == 1
         text = hook.posts[0][1]["markdown"]["content"]
@@ -190,8 +249,9 @@ def test_alert_rules_periods_and_attempt_limit(engine, monkeypatch):
         assert len(later.failed) == 1 and later.abandoned == [first.failed[0][0]]
         with engine.connect() as conn:
             statuses = dict(conn.execute(select(Delivery.id, Delivery.status)).all())
-            freed = conn.execute(select(func.count()).select_from(DeliveryItem)
-                                 .where(DeliveryItem.delivery_id == first.failed[0][0])).scalar()
+            freed = conn.execute(
+                select(func.count()).select_from(DeliveryItem).where(DeliveryItem.delivery_id == first.failed[0][0])
+            ).scalar()
         assert statuses[first.failed[0][0]] == "abandoned" and freed == 0
         # A week on: the weekly periods (attendance, this month's plan stays told) alert again.
         notify.run(engine, AT + dt.timedelta(days=7))
@@ -199,11 +259,18 @@ def test_alert_rules_periods_and_attempt_limit(engine, monkeypatch):
         text = hook.posts[1][1]["markdown"]["content"]
         assert "M001" in text and "K001" not in text and "变压器温升偏高" not in text and "June" not in text
         with engine.connect() as conn:
-            periods = conn.execute(select(DeliveryItem.rule, DeliveryItem.period).where(
-                DeliveryItem.subscription_id == town.id, DeliveryItem.subject == "M001")).all()
-        assert sorted(periods) == [("attendance_two_weeks", "2026-06-01"), ("attendance_two_weeks", "2026-06-08"),
-                                   ("attendance_week", "2026-06-01"), ("attendance_week", "2026-06-08"),
-                                   ("plan_missing", "2026-06")]
+            periods = conn.execute(
+                select(DeliveryItem.rule, DeliveryItem.period).where(
+                    DeliveryItem.subscription_id == town.id, DeliveryItem.subject == "M001"
+                )
+            ).all()
+        assert sorted(periods) == [
+            ("attendance_two_weeks", "2026-06-01"),
+            ("attendance_two_weeks", "2026-06-08"),
+            ("attendance_week", "2026-06-01"),
+            ("attendance_week", "2026-06-08"),
+            ("plan_missing", "2026-06"),
+        ]
 
 
 def test_smtp_settings_and_login():
@@ -214,10 +281,19 @@ def test_smtp_settings_and_login():
 
     config = parse_smtp_url("smtp://mailer%40example.test:p%40ss%3Aword@mail.example.test:587?starttls=1", None)
     assert (config.username, config.password, config.starttls, config.ssl, config.sender) == (
-        "mailer@example.test", "p@ss:word", True, False, "mailer@example.test")
+        "mailer@example.test",
+        "p@ss:word",
+        True,
+        False,
+        "mailer@example.test",
+    )
     assert parse_smtp_url("smtps://mail.example.test", "a@b.test").port == 465
-    for bad, words in (("http://mail.example.test", "smtp://"), ("smtp://mail.example.test:99999", "port"),
-                       ("smtp://mail.example.test?tls=1", "unknown option"), ("smtp://mail.example.test", "SMTP_FROM")):
+    for bad, words in (
+        ("http://mail.example.test", "smtp://"),
+        ("smtp://mail.example.test:99999", "port"),
+        ("smtp://mail.example.test?tls=1", "unknown option"),
+        ("smtp://mail.example.test", "SMTP_FROM"),
+    ):
         with pytest.raises(ConfigError, match=words):
             parse_smtp_url(bad, None)
     with SmtpSink(login=("mailer", "p@ss:word")) as smtp:
@@ -228,5 +304,6 @@ def test_smtp_settings_and_login():
         first = smtp.messages
     with pytest.raises(SendError, match="127.0.0.1"):  # nobody listens there any more
         EmailSender(parse_smtp_url(f"smtp://127.0.0.1:{smtp.port}?starttls=0&timeout=5", "n@example.test")).send(
-            build_email("n@example.test", "x@example.test", "测试", "正文"))
+            build_email("n@example.test", "x@example.test", "测试", "正文")
+        )
     assert [message["Subject"] for _, _, message in first] == ["测试"]

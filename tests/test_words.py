@@ -33,9 +33,11 @@ def test_each_word_is_a_pair_of_texts_with_the_same_placeholders():
 
 
 def test_chinese_texts_are_chinese():
-    latin_only = {key: zh for key, (zh, _en) in collect().items()
-                  if not HAN.search(zh) and re.search(r"[A-Za-z]{4,}", re.sub(r"\{[^}]*\}", "", zh))
-                  and zh not in NO_HAN_OK}
+    latin_only = {
+        key: zh
+        for key, (zh, _en) in collect().items()
+        if not HAN.search(zh) and re.search(r"[A-Za-z]{4,}", re.sub(r"\{[^}]*\}", "", zh)) and zh not in NO_HAN_OK
+    }
     assert latin_only == {}
 
 

@@ -1,4 +1,5 @@
 """The write path for data entry (data_access.writes, data_access.admin) on a real database."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -69,31 +70,70 @@ def audit_entries(engine, table: str | None = None) -> list[dict]:
 
 # One valid row per sheet the forms use, and a change to make to it.
 SAMPLES = {
-    "managers": ({"employee_no": "M900", "name": "王五", "phone": "13800000000", "team": "二班"},
-                 {"team": "三班"}),
-    "training": ({"employee_no": "M001", "date": "2024-12-02", "hours": 8, "kind": "skill", "topic": "倒闸操作"},
-                 {"hours": 6.5}),
-    "assessments": ({"employee_no": "M001", "date": D(2024, 12, 20), "score": 88, "passed": "是"},
-                    {"score": 91}),
-    "customers": ({"account_no": "C900", "name": "新建材厂", "town": "城关镇", "voltage_kv": 10,
-                   "capacity_kva": 1250, "annual_kwh": 6_000_000, "star_rating": 3, "market_status": "代理购电"},
-                  {"churn_risk": True}),
-    "postings": ({"employee_no": "M002", "account_no": "C001", "start_date": "2025-07-01"},
-                 {"end_date": D(2025, 12, 31), "handover_note": "移交给新经理"}),
-    "work_logs": ({"employee_no": "M001", "account_no": "C001", "date": D(2025, 3, 3), "on_site": True,
-                   "hours": 3, "content": "巡视配电房", "problems": "电缆沟积水"},
-                  {"status": "done", "measures": "已抽水"}),
-    "monthly_plans": ({"employee_no": "M001", "month": "2025-03", "submitted_on": D(2025, 3, 3), "content": "计划"},
-                      {"content": "修订后的计划"}),
+    "managers": ({"employee_no": "M900", "name": "王五", "phone": "13800000000", "team": "二班"}, {"team": "三班"}),
+    "training": (
+        {"employee_no": "M001", "date": "2024-12-02", "hours": 8, "kind": "skill", "topic": "倒闸操作"},
+        {"hours": 6.5},
+    ),
+    "assessments": ({"employee_no": "M001", "date": D(2024, 12, 20), "score": 88, "passed": "是"}, {"score": 91}),
+    "customers": (
+        {
+            "account_no": "C900",
+            "name": "新建材厂",
+            "town": "城关镇",
+            "voltage_kv": 10,
+            "capacity_kva": 1250,
+            "annual_kwh": 6_000_000,
+            "star_rating": 3,
+            "market_status": "代理购电",
+        },
+        {"churn_risk": True},
+    ),
+    "postings": (
+        {"employee_no": "M002", "account_no": "C001", "start_date": "2025-07-01"},
+        {"end_date": D(2025, 12, 31), "handover_note": "移交给新经理"},
+    ),
+    "work_logs": (
+        {
+            "employee_no": "M001",
+            "account_no": "C001",
+            "date": D(2025, 3, 3),
+            "on_site": True,
+            "hours": 3,
+            "content": "巡视配电房",
+            "problems": "电缆沟积水",
+        },
+        {"status": "done", "measures": "已抽水"},
+    ),
+    "monthly_plans": (
+        {"employee_no": "M001", "month": "2025-03", "submitted_on": D(2025, 3, 3), "content": "计划"},
+        {"content": "修订后的计划"},
+    ),
     "experts": ({"expert_no": "E900", "name": "赵六", "specialty": "tariff_billing"}, {"active": False}),
-    "expert_calls": ({"call_no": "X-1", "expert_no": "E01", "employee_no": "M001", "account_no": "C001",
-                      "mode": "onsite", "requested_at": "2025-03-03 09:00"},
-                     {"responded_at": dt.datetime(2025, 3, 3, 9, 40)}),
-    "applications": ({"app_no": "A-1", "account_no": "C001", "kind": "new", "capacity_kva": 800,
-                      "resident_served": True, "applied_on": D(2025, 2, 1), "surveyed_on": D(2025, 2, 5)},
-                     {"energized_on": D(2025, 4, 10)}),
-    "consumption": ({"account_no": "C001", "month": "2025-02", "kwh": 120000, "max_demand_kw": 700},
-                    {"kwh": 125000}),
+    "expert_calls": (
+        {
+            "call_no": "X-1",
+            "expert_no": "E01",
+            "employee_no": "M001",
+            "account_no": "C001",
+            "mode": "onsite",
+            "requested_at": "2025-03-03 09:00",
+        },
+        {"responded_at": dt.datetime(2025, 3, 3, 9, 40)},
+    ),
+    "applications": (
+        {
+            "app_no": "A-1",
+            "account_no": "C001",
+            "kind": "new",
+            "capacity_kva": 800,
+            "resident_served": True,
+            "applied_on": D(2025, 2, 1),
+            "surveyed_on": D(2025, 2, 5),
+        },
+        {"energized_on": D(2025, 4, 10)},
+    ),
+    "consumption": ({"account_no": "C001", "month": "2025-02", "kwh": 120000, "max_demand_kw": 700}, {"kwh": 125000}),
 }
 
 
@@ -240,10 +280,12 @@ def test_an_edit_by_id_may_change_the_natural_key_but_not_onto_another_row(engin
 
 # ---------------------------------------------------------------- managers and leaders
 
+
 def test_manager_saves_own_log_for_a_posted_customer(engine, world):
     actor = manager_actor(world)
-    saved = writes.save_work_log(engine, actor, account_no="C001", date=D(2025, 3, 4), on_site=True,
-                                 content="抄表", hours=2)
+    saved = writes.save_work_log(
+        engine, actor, account_no="C001", date=D(2025, 3, 4), on_site=True, content="抄表", hours=2
+    )
     with engine.connect() as conn:
         row = writes.load_row(conn, "work_logs", {"id": saved.id})
         assert writes.manager_postings_on(conn, world["M001"], D(2025, 3, 4)) == [("C001", "客户C001")]
@@ -253,8 +295,16 @@ def test_manager_saves_own_log_for_a_posted_customer(engine, world):
     (entry,) = audit_entries(engine, "work_logs")
     assert entry["username"] == "user_M001"
     # editing the own past log
-    edited = writes.save_work_log(engine, actor, account_no="C001", date=D(2025, 3, 4), on_site=False,
-                                  content="抄表", row_id=saved.id, expected_version=1)
+    edited = writes.save_work_log(
+        engine,
+        actor,
+        account_no="C001",
+        date=D(2025, 3, 4),
+        on_site=False,
+        content="抄表",
+        row_id=saved.id,
+        expected_version=1,
+    )
     assert edited.version == 2
 
 
@@ -297,8 +347,16 @@ def test_manager_cannot_take_over_or_delete_another_managers_log(engine, world):
 
 
 def test_manager_cannot_write_office_sheets(engine, world):
-    for sheet in ["customers", "experts", "managers", "postings", "training", "assessments", "applications",
-                  "consumption"]:
+    for sheet in [
+        "customers",
+        "experts",
+        "managers",
+        "postings",
+        "training",
+        "assessments",
+        "applications",
+        "consumption",
+    ]:
         before = counts(engine, sheet)
         with pytest.raises(PermissionDenied):
             writes.save_row(engine, manager_actor(world), sheet, SAMPLES[sheet][0])
@@ -333,29 +391,34 @@ def test_leader_cannot_delete_or_administer(engine, world):
 
 def test_manager_monthly_plan_is_submitted_today_and_keeps_that_date(engine, world):
     actor = manager_actor(world)
-    first = writes.save_monthly_plan(engine, actor, month="2025-03", content="巡视计划",
-                                     submitted_on=D(2025, 3, 1), today=D(2025, 3, 9))
-    again = writes.save_monthly_plan(engine, actor, month=D(2025, 3, 1), content="修订",
-                                     expected_version=1, today=D(2025, 3, 20))
+    first = writes.save_monthly_plan(
+        engine, actor, month="2025-03", content="巡视计划", submitted_on=D(2025, 3, 1), today=D(2025, 3, 9)
+    )
+    again = writes.save_monthly_plan(
+        engine, actor, month=D(2025, 3, 1), content="修订", expected_version=1, today=D(2025, 3, 20)
+    )
     with engine.connect() as conn:
         plan = writes.load_row(conn, "monthly_plans", {"employee_no": "M001", "month": "2025-03"})
     assert (plan["submitted_on"], plan["content"], plan["version"]) == (D(2025, 3, 9), "修订", 2)
     assert (first.id, again.id) == (plan["id"], plan["id"])
     with pytest.raises(PermissionDenied):
         writes.save_monthly_plan(engine, actor, month="2025-03", content="x", employee_no="M002")
-    office = writes.save_monthly_plan(engine, OFFICE, month="2025-04", content="补录", employee_no="M002",
-                                      submitted_on=D(2025, 4, 2))
+    office = writes.save_monthly_plan(
+        engine, OFFICE, month="2025-04", content="补录", employee_no="M002", submitted_on=D(2025, 4, 2)
+    )
     with engine.connect() as conn:
         assert writes.load_row(conn, "monthly_plans", {"id": office.id})["submitted_on"] == D(2025, 4, 2)
 
 
 # ---------------------------------------------------------------- expert calls
 
+
 def test_expert_call_request_respond_close(engine, world):
     actor = manager_actor(world)
     asked = dt.datetime(2025, 3, 3, 9, 0)
-    first = writes.request_call(engine, actor, expert_no="E01", mode="onsite", account_no="C001",
-                                requested_at=asked, summary="变压器异响")
+    first = writes.request_call(
+        engine, actor, expert_no="E01", mode="onsite", account_no="C001", requested_at=asked, summary="变压器异响"
+    )
     second = writes.request_call(engine, actor, expert_no="E01", mode="remote", requested_at=asked)
     with engine.connect() as conn:
         call = writes.load_row(conn, "expert_calls", {"id": first.id})
@@ -363,25 +426,44 @@ def test_expert_call_request_respond_close(engine, world):
     assert (call["call_no"], call["employee_no"], call["responded_at"]) == ("EC20250303-001", "M001", None)
 
     with pytest.raises(ValidationFailed) as early:
-        writes.respond_call(engine, actor, "EC20250303-001", expected_version=1,
-                            responded_at=dt.datetime(2025, 3, 3, 8, 0))
+        writes.respond_call(
+            engine, actor, "EC20250303-001", expected_version=1, responded_at=dt.datetime(2025, 3, 3, 8, 0)
+        )
     assert [(p.column, p.code) for p in early.value.problems] == [("responded_at", "before")]
-    responded = writes.respond_call(engine, actor, "EC20250303-001", expected_version=1,
-                                    responded_at=dt.datetime(2025, 3, 3, 9, 30))
+    responded = writes.respond_call(
+        engine, actor, "EC20250303-001", expected_version=1, responded_at=dt.datetime(2025, 3, 3, 9, 30)
+    )
     with pytest.raises(ValidationFailed) as twice:
-        writes.respond_call(engine, actor, "EC20250303-001", expected_version=responded.version,
-                            responded_at=dt.datetime(2025, 3, 3, 9, 45))
+        writes.respond_call(
+            engine,
+            actor,
+            "EC20250303-001",
+            expected_version=responded.version,
+            responded_at=dt.datetime(2025, 3, 3, 9, 45),
+        )
     assert twice.value.problems[0].code == "already_set"
     with pytest.raises(StaleRow):
-        writes.close_call(engine, actor, "EC20250303-001", expected_version=1,
-                          closed_at=dt.datetime(2025, 3, 3, 16, 0), hours=3)
-    closed = writes.close_call(engine, actor, "EC20250303-001", expected_version=responded.version,
-                               closed_at=dt.datetime(2025, 3, 3, 16, 0), hours=3, summary="更换轴承")
+        writes.close_call(
+            engine, actor, "EC20250303-001", expected_version=1, closed_at=dt.datetime(2025, 3, 3, 16, 0), hours=3
+        )
+    closed = writes.close_call(
+        engine,
+        actor,
+        "EC20250303-001",
+        expected_version=responded.version,
+        closed_at=dt.datetime(2025, 3, 3, 16, 0),
+        hours=3,
+        summary="更换轴承",
+    )
     with engine.connect() as conn:
         call = writes.load_row(conn, "expert_calls", {"call_no": "EC20250303-001"})
     assert call["responded_at"] == dt.datetime(2025, 3, 3, 9, 30)
     assert (call["closed_at"], call["hours"], call["summary"], call["version"]) == (
-        dt.datetime(2025, 3, 3, 16, 0), 3.0, "更换轴承", closed.version)
+        dt.datetime(2025, 3, 3, 16, 0),
+        3.0,
+        "更换轴承",
+        closed.version,
+    )
     actions = [e["action"] for e in audit_entries(engine, "expert_calls")]
     assert actions == ["insert", "insert", "update", "update"]
 
@@ -392,10 +474,10 @@ def test_expert_call_rules(engine, world):
         writes.request_call(engine, OFFICE, expert_no="E02", mode="onsite", requested_at=asked)
     assert inactive.value.problems[0].code == "inactive_expert"
     with pytest.raises(PermissionDenied):  # a manager requests only for themselves
-        writes.request_call(engine, manager_actor(world), expert_no="E01", mode="onsite",
-                            employee_no="M002", requested_at=asked)
-    saved = writes.request_call(engine, OFFICE, expert_no="E01", mode="onsite", employee_no="M002",
-                                requested_at=asked)
+        writes.request_call(
+            engine, manager_actor(world), expert_no="E01", mode="onsite", employee_no="M002", requested_at=asked
+        )
+    saved = writes.request_call(engine, OFFICE, expert_no="E01", mode="onsite", employee_no="M002", requested_at=asked)
     with pytest.raises(PermissionDenied):  # nor closes another manager's call
         writes.close_call(engine, manager_actor(world), "EC20250303-001", expected_version=saved.version)
     with pytest.raises(NotFound):
@@ -404,6 +486,7 @@ def test_expert_call_rules(engine, world):
 
 
 # ---------------------------------------------------------------- bulk saves and deletes
+
 
 def test_bulk_save_with_one_bad_row_writes_nothing_and_names_the_row(engine, world):
     rows = [
@@ -416,7 +499,9 @@ def test_bulk_save_with_one_bad_row_writes_nothing_and_names_the_row(engine, wor
     with pytest.raises(ValidationFailed) as failed:
         writes.save_rows(engine, OFFICE, "consumption", rows)
     assert [(p.row, p.column, p.code) for p in failed.value.problems] == [
-        (1, "kwh", "below_min"), (2, "account_no", "unknown_reference")]
+        (1, "kwh", "below_min"),
+        (2, "account_no", "unknown_reference"),
+    ]
     assert problem_lines(failed.value, "zh")[0].startswith("第 2 行 · 用电量kWh：")
     assert problem_lines(failed.value, "en")[1].startswith("row 3 · Account no.: 'C999' is not in")
     assert counts(engine, "consumption") == before
@@ -435,7 +520,9 @@ def test_bulk_save_from_a_data_editor_frame(engine, world):
     with engine.connect() as conn:
         rows = writes.load_rows(conn, "consumption", {"account_no": "C001"})
     assert [(r["month"], r["kwh"], r["max_demand_kw"]) for r in rows] == [
-        (D(2025, 1, 1), 1100.0, 400.0), (D(2025, 2, 1), 1200.0, None)]
+        (D(2025, 1, 1), 1100.0, 400.0),
+        (D(2025, 2, 1), 1200.0, None),
+    ]
     assert {e["source"] for e in audit_entries(engine, "consumption")} == {"bulk"}
 
 
@@ -454,8 +541,10 @@ def test_bulk_save_stops_at_a_stale_row_and_rolls_back_earlier_rows(engine, worl
 
 
 def test_bulk_duplicate_new_keys_are_refused(engine, world):
-    rows = [{"account_no": "C002", "month": "2025-01", "kwh": 900},
-            {"account_no": "C002", "month": "2025-01", "kwh": 901}]
+    rows = [
+        {"account_no": "C002", "month": "2025-01", "kwh": 900},
+        {"account_no": "C002", "month": "2025-01", "kwh": 901},
+    ]
     with pytest.raises(ValidationFailed) as failed:
         writes.save_rows(engine, OFFICE, "consumption", rows)
     assert [(p.row, p.code) for p in failed.value.problems] == [(1, "already_exists")]
@@ -466,22 +555,35 @@ def test_bulk_deletes_with_versions(engine, world):
     with engine.begin() as conn:
         b.consumption(conn, world["C001"], D(2025, 1, 1), 1000)
         b.consumption(conn, world["C001"], D(2025, 2, 1), 1000)
-    writes.save_rows(engine, OFFICE, "consumption", [],
-                     deleted=[{"account_no": "C001", "month": "2025-01", "version": 1}])
+    writes.save_rows(
+        engine, OFFICE, "consumption", [], deleted=[{"account_no": "C001", "month": "2025-01", "version": 1}]
+    )
     with engine.connect() as conn:
         assert [r["month"] for r in writes.load_rows(conn, "consumption")] == [D(2025, 2, 1)]
     (entry,) = audit_entries(engine, "consumption")
     assert (entry["action"], entry["after"], entry["before"]["kwh"], entry["source"]) == (
-        "delete", None, 1000.0, "bulk")
+        "delete",
+        None,
+        1000.0,
+        "bulk",
+    )
     # delete a row and enter its key again as a new row, in one save
-    saved = writes.save_rows(engine, OFFICE, "consumption",
-                             [{"account_no": "C001", "month": "2025-02", "kwh": 7}],
-                             deleted=[{"account_no": "C001", "month": "2025-02", "version": 1}])
+    saved = writes.save_rows(
+        engine,
+        OFFICE,
+        "consumption",
+        [{"account_no": "C001", "month": "2025-02", "kwh": 7}],
+        deleted=[{"account_no": "C001", "month": "2025-02", "version": 1}],
+    )
     assert [s.action for s in saved] == ["insert"]
     with pytest.raises(StaleRow) as stale:  # a stale deletion undoes the whole save
-        writes.save_rows(engine, OFFICE, "consumption",
-                         [{"account_no": "C002", "month": "2025-02", "kwh": 7}],
-                         deleted=[{"account_no": "C001", "month": "2025-02", "version": 9}])
+        writes.save_rows(
+            engine,
+            OFFICE,
+            "consumption",
+            [{"account_no": "C002", "month": "2025-02", "kwh": 7}],
+            deleted=[{"account_no": "C001", "month": "2025-02", "version": 9}],
+        )
     assert stale.value.row == 0
     assert counts(engine, "consumption")[0] == 1
 
@@ -511,28 +613,38 @@ def test_several_saves_in_one_unit_of_work_roll_back_together(engine, world):
     with pytest.raises(ValidationFailed):
         with writes.UnitOfWork(engine, OFFICE) as uow:
             writes.save_in(uow, "managers", {"employee_no": "M777", "name": "新人"}, None)
-            writes.save_in(uow, "postings", {"employee_no": "M777", "account_no": "C404",
-                                             "start_date": D(2025, 3, 1)}, None)
+            writes.save_in(
+                uow, "postings", {"employee_no": "M777", "account_no": "C404", "start_date": D(2025, 3, 1)}, None
+            )
     assert counts(engine, "managers") == before
     with writes.UnitOfWork(engine, OFFICE) as uow:
         writes.save_in(uow, "managers", {"employee_no": "M777", "name": "新人"}, None)
-        writes.save_in(uow, "postings", {"employee_no": "M777", "account_no": "C001",
-                                         "start_date": D(2025, 3, 1)}, None)
+        writes.save_in(
+            uow, "postings", {"employee_no": "M777", "account_no": "C001", "start_date": D(2025, 3, 1)}, None
+        )
     with engine.connect() as conn:
-        assert writes.manager_postings_on(conn, writes.load_row(conn, "managers", {"employee_no": "M777"})["id"],
-                                          D(2025, 3, 2)) == [("C001", "客户C001")]
+        assert writes.manager_postings_on(
+            conn, writes.load_row(conn, "managers", {"employee_no": "M777"})["id"], D(2025, 3, 2)
+        ) == [("C001", "客户C001")]
 
 
 # ---------------------------------------------------------------- users
 
+
 def test_office_manages_users_without_hashes_in_the_audit(engine, world):
-    saved = admin.create_user(engine, OFFICE, username=" Zhang.San ", display_name="张三",
-                              password="First-pass-1", role="manager", employee_no="M001")
+    saved = admin.create_user(
+        engine,
+        OFFICE,
+        username=" Zhang.San ",
+        display_name="张三",
+        password="First-pass-1",
+        role="manager",
+        employee_no="M001",
+    )
     with engine.connect() as conn:
         (user,) = admin.list_users(conn)
         stored_hash = conn.execute(select(User.password_hash)).scalar()
-    assert (user["username"], user["role"], user["employee_no"], user["version"]) == (
-        "zhang.san", "manager", "M001", 1)
+    assert (user["username"], user["role"], user["employee_no"], user["version"]) == ("zhang.san", "manager", "M001", 1)
     assert check_password("First-pass-1", stored_hash)
 
     admin.reset_password(engine, OFFICE, "zhang.san", "Second-pass-2")
@@ -565,8 +677,7 @@ BAD_USERS = [
 
 def test_bad_user_input_is_refused(engine, world):
     for fields, column, code in BAD_USERS:
-        values = {"username": "wang", "display_name": "王", "password": "Long-enough-9", "role": "office",
-                  **fields}
+        values = {"username": "wang", "display_name": "王", "password": "Long-enough-9", "role": "office", **fields}
         with pytest.raises(ValidationFailed) as failed:
             admin.create_user(engine, OFFICE, **values)
         assert [(p.column, p.code) for p in failed.value.problems] == [(column, code)]
@@ -575,11 +686,11 @@ def test_bad_user_input_is_refused(engine, world):
 
 
 def test_user_rules_duplicates_self_and_stale(engine, world):
-    admin.create_user(engine, OFFICE, username="office1", display_name="办公室", password="Long-enough-9",
-                      role="office")
+    admin.create_user(
+        engine, OFFICE, username="office1", display_name="办公室", password="Long-enough-9", role="office"
+    )
     with pytest.raises(ValidationFailed) as taken:
-        admin.create_user(engine, OFFICE, username="OFFICE1", display_name="X", password="Long-enough-9",
-                          role="leader")
+        admin.create_user(engine, OFFICE, username="OFFICE1", display_name="X", password="Long-enough-9", role="leader")
     assert taken.value.problems[0].code == "already_exists"
     with pytest.raises(ValidationFailed) as own:
         admin.deactivate_user(engine, OFFICE, "office1", expected_version=1)
@@ -598,6 +709,7 @@ def test_user_rules_duplicates_self_and_stale(engine, world):
 
 
 # ---------------------------------------------------------------- settings and calendar
+
 
 def attendance_rate(engine, week_start: dt.date) -> tuple[int, int]:
     window = Window(week_start, week_start + dt.timedelta(days=6))
@@ -624,8 +736,10 @@ def test_settings_are_validated_and_change_what_metrics_read(engine, world):
         admin.update_settings(engine, OFFICE, {"no_such_setting": 1}, versions)
 
     new_versions = admin.update_settings(engine, OFFICE, {"min_onsite_days": 1, "surge_ratio": 1.5}, versions)
-    assert new_versions == {"min_onsite_days": versions["min_onsite_days"] + 1,
-                            "surge_ratio": versions["surge_ratio"] + 1}
+    assert new_versions == {
+        "min_onsite_days": versions["min_onsite_days"] + 1,
+        "surge_ratio": versions["surge_ratio"] + 1,
+    }
     with engine.connect() as conn:
         settings = load_settings(conn)
     assert (settings["min_onsite_days"], settings["surge_ratio"]) == (1, 1.5)
@@ -634,7 +748,9 @@ def test_settings_are_validated_and_change_what_metrics_read(engine, world):
         admin.update_settings(engine, OFFICE, {"min_onsite_days": 2}, versions)
     entries = audit_entries(engine, "settings")
     assert sorted((e["row_key"], e["before"]["value"], e["after"]["value"]) for e in entries) == [
-        ("min_onsite_days", 2.0, 1.0), ("surge_ratio", 1.3, 1.5)]
+        ("min_onsite_days", 2.0, 1.0),
+        ("surge_ratio", 1.3, 1.5),
+    ]
 
 
 def is_workday(engine, day: dt.date) -> bool:
@@ -666,8 +782,7 @@ def test_calendar_override_rebuilds_the_calendar_metrics_read(engine, world):
     admin.remove_calendar_override(engine, OFFICE, national_day, expected_version=version)
     assert not is_workday(engine, national_day)
     with engine.connect() as conn:
-        assert [o["date"] for o in admin.calendar_overrides(conn)] == [
-            monday + dt.timedelta(days=i) for i in range(5)]
+        assert [o["date"] for o in admin.calendar_overrides(conn)] == [monday + dt.timedelta(days=i) for i in range(5)]
     actions = [e["action"] for e in audit_entries(engine, "calendar_overrides")]
     assert actions == ["insert"] * 6 + ["delete"]
 
@@ -680,8 +795,7 @@ def test_calendar_override_rules(engine):
         admin.set_calendar_override(engine, OFFICE, D(2025, 3, 3), "maybe")
     assert bad.value.problems[0].column == "is_workday"
     version = admin.set_calendar_override(engine, OFFICE, D(2025, 3, 3), "否", "停电")
-    changed = admin.set_calendar_override(engine, OFFICE, D(2025, 3, 3), False, "全厂停电",
-                                          expected_version=version)
+    changed = admin.set_calendar_override(engine, OFFICE, D(2025, 3, 3), False, "全厂停电", expected_version=version)
     assert changed == version + 1
     with pytest.raises(StaleRow):
         admin.set_calendar_override(engine, OFFICE, D(2025, 3, 3), True, expected_version=version)

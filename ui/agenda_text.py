@@ -55,16 +55,28 @@ def owner_name(owner, lang: str):
 def _application_detail(row, lang: str) -> str:
     parts = []
     if row.stalled:
-        parts.append(word("ag_stalled", lang, stage=stage_name(row.current_stage, lang),
-                          days=int(row.current_workdays), limit=f"{row.current_limit:g}"))
+        parts.append(
+            word(
+                "ag_stalled",
+                lang,
+                stage=stage_name(row.current_stage, lang),
+                days=int(row.current_workdays),
+                limit=f"{row.current_limit:g}",
+            )
+        )
     if row.over_stages:
         parts.append(word("ag_over", lang, stages=", ".join(stage_name(s, lang) for s in row.over_stages)))
     return word("ag_separator", lang).join(parts)
 
 
 def _call_detail(row, lang: str) -> str:
-    detail = word("ag_call", lang, specialty=specialty_name(row.specialty, lang), mode=mode_name(row.mode, lang),
-                  at=pd.Timestamp(row.requested_at).strftime("%Y-%m-%d %H:%M"))
+    detail = word(
+        "ag_call",
+        lang,
+        specialty=specialty_name(row.specialty, lang),
+        mode=mode_name(row.mode, lang),
+        at=pd.Timestamp(row.requested_at).strftime("%Y-%m-%d %H:%M"),
+    )
     return detail + (word("ag_responded", lang) if pd.notna(row.responded_at) else "")
 
 
@@ -92,19 +104,34 @@ def _subjects_and_details(key: str, rows: list, lang: str) -> tuple[list, list]:
     if key == "expert_calls":
         return [_join(row.call_no, row.customer_name) for row in rows], [_call_detail(row, lang) for row in rows]
     if key == "expert_coverage":
-        return ([specialty_name(row.specialty, lang) for row in rows],
-                [word("ag_coverage", lang, count=row.active_experts, minimum=row.minimum) for row in rows])
+        return (
+            [specialty_name(row.specialty, lang) for row in rows],
+            [word("ag_coverage", lang, count=row.active_experts, minimum=row.minimum) for row in rows],
+        )
     if key == "managers_behind":
         return [_join(row.name, row.employee_no) for row in rows], [_manager_detail(row, lang) for row in rows]
     if key == "new_needs":
-        return ([_join(row.name, row.account_no) for row in rows],
-                [word("ag_need_detail", lang, need=need_name(row.kind, lang), finding=finding_text(row.finding, lang))
-                 for row in rows])
+        return (
+            [_join(row.name, row.account_no) for row in rows],
+            [
+                word("ag_need_detail", lang, need=need_name(row.kind, lang), finding=finding_text(row.finding, lang))
+                for row in rows
+            ],
+        )
     if key == "open_cases":
-        return ([_join(row.name, row.account_no) for row in rows],
-                [word("ag_case_detail", lang, rule=word(f"cs_rule_{row.rule}", lang),
-                      state=word(f"cs_status_{row.status}", lang), opened=f"{row.opened_on:%Y-%m-%d}")
-                 for row in rows])
+        return (
+            [_join(row.name, row.account_no) for row in rows],
+            [
+                word(
+                    "ag_case_detail",
+                    lang,
+                    rule=word(f"cs_rule_{row.rule}", lang),
+                    state=word(f"cs_status_{row.status}", lang),
+                    opened=f"{row.opened_on:%Y-%m-%d}",
+                )
+                for row in rows
+            ],
+        )
     if key == "action_items":
         return [_join(row.held_on, row.title) for row in rows], [row.description for row in rows]
     raise KeyError(key)
@@ -114,8 +141,10 @@ def display_table(key: str, frame: pd.DataFrame, lang: str = "zh") -> pd.DataFra
     """The section as short lines: subject, detail, owner, age_days (+ due_date, overdue for action items)."""
     subject, detail = _subjects_and_details(key, _rows(frame), lang)
     owners = [owner_name(owner, lang) for owner in frame["owner"]]
-    table = pd.DataFrame({"subject": subject, "detail": detail, "owner": owners, "age_days": list(frame["age_days"])},
-                         columns=DISPLAY_COLUMNS)
+    table = pd.DataFrame(
+        {"subject": subject, "detail": detail, "owner": owners, "age_days": list(frame["age_days"])},
+        columns=DISPLAY_COLUMNS,
+    )
     if key == "action_items":
         table["due_date"] = list(frame["due_date"])
         table["overdue"] = list(frame["overdue"])

@@ -22,6 +22,7 @@ else a random key generated once per installation and kept in data/cookie_key (m
 git-ignored). Behind a reverse proxy, DASHBOARD_PROXY_HOPS=N (the number of proxies in front of
 the app) makes the client address the N-th address from the right of X-Forwarded-For.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -49,11 +50,18 @@ LOGGED_OUT = "_logged_out"  # this browser session ignores the request's cookie 
 NOTICE = "_auth_notice"
 LOGIN_OUTCOME = "_login_outcome"
 STATE_KEYS = ("authentication_status", "username", "name", "roles")
-END_NOTICES = {"idle": "session_end_idle", "expired": "session_end_expired", "password": "session_end_password",
-               "deactivated": "account_inactive", "role": "session_end_role", "admin": "session_end_admin"}
+END_NOTICES = {
+    "idle": "session_end_idle",
+    "expired": "session_end_expired",
+    "password": "session_end_password",
+    "deactivated": "account_inactive",
+    "role": "session_end_role",
+    "admin": "session_end_admin",
+}
 
 
 # ---------------------------------------------------------------- cookie key, client address
+
 
 def _secrets_cookie_key() -> str | None:
     try:
@@ -112,6 +120,7 @@ def _request_cookie() -> str | None:
 
 
 # ---------------------------------------------------------------- the check of every run
+
 
 def is_logged_in() -> bool:
     return bool(st.session_state.get("authentication_status")) and TOKEN in st.session_state
@@ -174,6 +183,7 @@ def password_change_due() -> str | None:
 
 # ---------------------------------------------------------------- the cookie in the browser
 
+
 def _cookie_html(value: str | None, expires: dt.datetime) -> str:
     """A script that writes (or, with value None, removes) the session cookie in this browser."""
     stamp = expires.astimezone(dt.UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
@@ -200,11 +210,11 @@ def keep_cookie(container=None) -> None:
             expires = st.session_state.get(EXPIRES) or dt.datetime.now() + dt.timedelta(hours=12)
             target.html(_cookie_html(value, expires), unsafe_allow_javascript=True)
     elif st.session_state.get(LOGGED_OUT) or _request_cookie() is not None:
-        target.html(_cookie_html(None, dt.datetime(1970, 1, 1, tzinfo=dt.UTC)),
-                    unsafe_allow_javascript=True)
+        target.html(_cookie_html(None, dt.datetime(1970, 1, 1, tzinfo=dt.UTC)), unsafe_allow_javascript=True)
 
 
 # ---------------------------------------------------------------- login and logout
+
 
 def _submit_login() -> None:
     """The login form's callback: check the password, open the session, forget the password."""
@@ -255,8 +265,13 @@ def login_page() -> None:
         with st.form("login", clear_on_submit=False, enter_to_submit=True):
             st.subheader(t("login_form"))
             st.text_input(t("login_username"), key="login_username", autocomplete="username", max_chars=64)
-            st.text_input(t("login_password"), key="login_password", type="password",
-                          autocomplete="current-password", max_chars=128)
+            st.text_input(
+                t("login_password"),
+                key="login_password",
+                type="password",
+                autocomplete="current-password",
+                max_chars=128,
+            )
             st.form_submit_button(t("login_submit"), on_click=_submit_login)
         outcome = st.session_state.pop(LOGIN_OUTCOME, None)
         if outcome is not None:
@@ -279,11 +294,11 @@ def log_out() -> None:
 def logout_button(container=None) -> None:
     """The sidebar's logout button; logs out and shows the login page."""
     target = container or st.sidebar
-    target.button(t("logout"), key="logout_button", on_click=log_out, width="stretch",
-                  icon=":material/logout:")
+    target.button(t("logout"), key="logout_button", on_click=log_out, width="stretch", icon=":material/logout:")
 
 
 # ---------------------------------------------------------------- the acting user
+
 
 def current_user() -> dict | None:
     """The account this run's session check found, or None."""

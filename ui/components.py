@@ -11,6 +11,7 @@
 `kpi` is a key of ui.definitions.DEFINITIONS; every card records its key so
 tests can check that each KPI on screen has a definition (shown_kpis()).
 """
+
 from __future__ import annotations
 
 import re
@@ -31,6 +32,7 @@ _FIGURES_SHOWN = "_figures_shown"
 
 
 # --- Formatting -------------------------------------------------------------
+
 
 def fmt_rate(value: float | None, digits: int = 1) -> str:
     """0.923 -> '92.3%'; None -> '—'."""
@@ -104,6 +106,7 @@ def change(current: float | None, previous: float | None) -> float | None:
 
 # --- KPI cards and definitions ----------------------------------------------
 
+
 def begin_run() -> None:
     """Reset the lists of KPIs and figures shown; app.py calls it at the start of each run."""
     st.session_state[_SHOWN] = []
@@ -153,10 +156,23 @@ def judged(status: str | None, n: int | None) -> str | None:
     return "small" if status is not None and small_sample(n) else status
 
 
-def kpi_card(kpi: str, label: str, value: str, *, basis: str | None = None, n: int | None = None,
-             delta: float | None = None, delta_text: str | None = None, lower_is_better: bool = False,
-             status: str | None = None, chart_data=None, chart_type: str = "line", container=None,
-             figures: dict[str, object] | None = None, date=None):
+def kpi_card(
+    kpi: str,
+    label: str,
+    value: str,
+    *,
+    basis: str | None = None,
+    n: int | None = None,
+    delta: float | None = None,
+    delta_text: str | None = None,
+    lower_is_better: bool = False,
+    status: str | None = None,
+    chart_data=None,
+    chart_type: str = "line",
+    container=None,
+    figures: dict[str, object] | None = None,
+    date=None,
+):
     """A bordered card for KPI `kpi` (a ui.definitions key): the st.metric and, under it, what it
     rests on. Returns the card's container (a caller can add to it later).
 
@@ -177,11 +193,15 @@ def kpi_card(kpi: str, label: str, value: str, *, basis: str | None = None, n: i
     status = "small" if small_sample(n) else status
     flat = delta is not None and abs(delta) < 1e-9 or (delta_text is not None and _rounds_to_zero(delta_text))
     card.metric(
-        status_label(label, status), value, delta=delta_text if delta is not None else None,
+        status_label(label, status),
+        value,
+        delta=delta_text if delta is not None else None,
         delta_color="off" if flat else ("inverse" if lower_is_better else "normal"),
         delta_arrow="off" if flat else "auto",
         delta_description=t("vs_previous") if delta is not None else None,
-        help=_definition_or_warning(kpi), chart_data=chart_data, chart_type=chart_type,
+        help=_definition_or_warning(kpi),
+        chart_data=chart_data,
+        chart_type=chart_type,
     )
     if basis:
         card.caption(basis)
@@ -216,13 +236,17 @@ def target_text(kpi: str) -> str | None:
     target = TARGETS.get(kpi)
     if target is None:
         return None
+
     def show(value: float) -> str:
         if target.unit == "rate":
             return fmt_rate(value)
         return f"{value:g} {t('unit_' + target.unit)}"
+
     sign = "≥" if target.higher_is_better else "≤"
-    return (f"{t('target')}: :green-badge[{sign} {show(target.green)}] "
-            f":orange-badge[{sign} {show(target.amber)}] :red-badge[{t('status_red')}]")
+    return (
+        f"{t('target')}: :green-badge[{sign} {show(target.green)}] "
+        f":orange-badge[{sign} {show(target.amber)}] :red-badge[{t('status_red')}]"
+    )
 
 
 def definition(kpi: str, target_key: str | None = None, container=None) -> None:
@@ -240,6 +264,7 @@ def definition(kpi: str, target_key: str | None = None, container=None) -> None:
 
 
 # --- Tables -----------------------------------------------------------------
+
 
 def translate_codes(codes: pd.Series, prefix: str) -> pd.Series:
     """t(prefix + code) for each code, looked up once per distinct code (t() reads the session's
@@ -300,33 +325,54 @@ def missing_as_dash(frame: pd.DataFrame, column_config: dict | None = None) -> t
         shown[name] = [_cell_text(value, kind, number_format) for value in column.tolist()]
         if kind == "number":
             entry = config.get(name) or {}
-            config[name] = st.column_config.TextColumn(label=entry.get("label"), help=entry.get("help"),
-                                                       width=entry.get("width"), alignment="right")
+            config[name] = st.column_config.TextColumn(
+                label=entry.get("label"), help=entry.get("help"), width=entry.get("width"), alignment="right"
+            )
     return shown, config
 
 
 def percent_columns(column_config: dict | None) -> tuple[str, ...]:
     """The columns a table shows as percentages (a column_config with format "percent"): the
     downloads write them as percentages too."""
-    return tuple(name for name, config in (column_config or {}).items()
-                 if isinstance(config, dict) and (config.get("type_config") or {}).get("format") == "percent")
+    return tuple(
+        name
+        for name, config in (column_config or {}).items()
+        if isinstance(config, dict) and (config.get("type_config") or {}).get("format") == "percent"
+    )
 
 
 def _file_stem(name: str) -> str:
     return re.sub(r"[^\w\u4e00-\u9fff-]+", "_", name).strip("_") or "table"
 
 
-def show_table(frame: pd.DataFrame, name: str, *, column_config: dict | None = None,
-               height: int | str = "auto", key: str | None = None) -> None:
+def show_table(
+    frame: pd.DataFrame,
+    name: str,
+    *,
+    column_config: dict | None = None,
+    height: int | str = "auto",
+    key: str | None = None,
+) -> None:
     """A table with CSV and Excel download buttons; `name` titles the files and the sheet."""
     shown, config = missing_as_dash(frame, column_config)
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config, height=height)
-    download_buttons(lambda: frame, name, key=key, percent=percent_columns(column_config),
-                     note=t("tbl_rows", rows=len(frame)))
+    download_buttons(
+        lambda: frame, name, key=key, percent=percent_columns(column_config), note=t("tbl_rows", rows=len(frame))
+    )
 
 
-def data_table(frame: pd.DataFrame, name: str, key: str, *, headers: str | None = None,
-               column_config: dict | None = None, percent=(), flags=(), decimals=(), blank=()) -> None:
+def data_table(
+    frame: pd.DataFrame,
+    name: str,
+    key: str,
+    *,
+    headers: str | None = None,
+    column_config: dict | None = None,
+    percent=(),
+    flags=(),
+    decimals=(),
+    blank=(),
+) -> None:
     """A screen's table with its downloads (show_table). headers: the prefix of the word keys that
     name the columns (t(headers + column)); percent / flags / decimals / blank name the columns
     shown as 92.3% / ✓ / 1 decimal / empty text when missing (by their names before renaming)."""
@@ -338,19 +384,31 @@ def data_table(frame: pd.DataFrame, name: str, key: str, *, headers: str | None 
     show_table(frame.rename(columns=header), name, key=key, column_config={**config, **(column_config or {})})
 
 
-def download_buttons(rows, name: str, *, key: str | None = None, percent: tuple[str, ...] = (),
-                     note: str | None = None) -> None:
+def download_buttons(
+    rows, name: str, *, key: str | None = None, percent: tuple[str, ...] = (), note: str | None = None
+) -> None:
     """CSV and Excel download buttons for the frame `rows()` gives (called only when a button is
     clicked), both inert (data_access.downloads); `name` titles the files and the sheet."""
     stem = _file_stem(name)
     key = key or stem
     left, right, rest = st.columns([1, 1, 4])
-    left.download_button(t("tbl_download_csv"), data=lambda: csv_bytes(rows(), percent), file_name=f"{stem}.csv",
-                         mime="text/csv", key=f"{key}_csv", on_click="ignore", icon=":material/download:")
+    left.download_button(
+        t("tbl_download_csv"),
+        data=lambda: csv_bytes(rows(), percent),
+        file_name=f"{stem}.csv",
+        mime="text/csv",
+        key=f"{key}_csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
     right.download_button(
-        t("tbl_download_xlsx"), data=lambda: xlsx_bytes(rows(), name, percent), file_name=f"{stem}.xlsx",
+        t("tbl_download_xlsx"),
+        data=lambda: xlsx_bytes(rows(), name, percent),
+        file_name=f"{stem}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key=f"{key}_xlsx", on_click="ignore", icon=":material/table_view:",
+        key=f"{key}_xlsx",
+        on_click="ignore",
+        icon=":material/table_view:",
     )
     if note:
         rest.caption(note)
@@ -358,14 +416,27 @@ def download_buttons(rows, name: str, *, key: str | None = None, percent: tuple[
 
 # --- Charts -----------------------------------------------------------------
 
+
 def plotly(fig, height: int | None = None, key: str | None = None) -> None:
     """Draw a plotly figure styled for the current mode (no mode bar)."""
-    st.plotly_chart(theme.plotly_layout(fig, height), theme=None, key=key,
-                    config={"displayModeBar": False, "locale": "zh-CN" if language() == "zh" else "en"})
+    st.plotly_chart(
+        theme.plotly_layout(fig, height),
+        theme=None,
+        key=key,
+        config={"displayModeBar": False, "locale": "zh-CN" if language() == "zh" else "en"},
+    )
 
 
-def reference_line(fig, *, x: float | None = None, y: float | None = None, dash: str, color: str,
-                   text: str | None = None, position: str = "top right") -> None:
+def reference_line(
+    fig,
+    *,
+    x: float | None = None,
+    y: float | None = None,
+    dash: str,
+    color: str,
+    text: str | None = None,
+    position: str = "top right",
+) -> None:
     """A vertical line at `x` or a horizontal one at `y` across the plot, with an optional label
     at its top left / top right: the shape and annotation fig.add_vline / add_hline make, added
     directly (those helpers cost ~3 ms more a line, working out subplots this app never has)."""
@@ -376,23 +447,45 @@ def reference_line(fig, *, x: float | None = None, y: float | None = None, dash:
         fig.add_annotation(label)
 
 
-def reference_marks(*, x: float | None = None, y: float | None = None, dash: str, color: str,
-                    text: str | None = None, position: str = "top right") -> dict:
+def reference_marks(
+    *,
+    x: float | None = None,
+    y: float | None = None,
+    dash: str,
+    color: str,
+    text: str | None = None,
+    position: str = "top right",
+) -> dict:
     """reference_line's shape and label as layout entries {"shapes": [...], "annotations": [...]},
     for a figure built in one go (see layout_marks)."""
     right = position == "top right"
     if x is not None:
         shape = {"type": "line", "x0": x, "x1": x, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain"}
-        label = {"x": x, "xref": "x", "y": 1, "yref": "y domain", "xanchor": "left" if right else "right",
-                 "yanchor": "top"}
+        label = {
+            "x": x,
+            "xref": "x",
+            "y": 1,
+            "yref": "y domain",
+            "xanchor": "left" if right else "right",
+            "yanchor": "top",
+        }
     else:
         shape = {"type": "line", "x0": 0, "x1": 1, "xref": "x domain", "y0": y, "y1": y, "yref": "y"}
-        label = {"x": 1 if right else 0, "xref": "x domain", "y": y, "yref": "y",
-                 "xanchor": "right" if right else "left", "yanchor": "bottom"}
+        label = {
+            "x": 1 if right else 0,
+            "xref": "x domain",
+            "y": y,
+            "yref": "y",
+            "xanchor": "right" if right else "left",
+            "yanchor": "bottom",
+        }
     backing = "rgba(0,0,0,0.7)" if state.projection() else "rgba(255,255,255,0.85)"
-    return {"shapes": [{**shape, "line": {"color": color, "dash": dash}}],
-            "annotations": [] if text is None else [{**label, "showarrow": False, "text": text,
-                                                     "bgcolor": backing, "font": {"color": color}}]}
+    return {
+        "shapes": [{**shape, "line": {"color": color, "dash": dash}}],
+        "annotations": []
+        if text is None
+        else [{**label, "showarrow": False, "text": text, "bgcolor": backing, "font": {"color": color}}],
+    }
 
 
 def layout_marks(*marks: dict) -> dict:
@@ -400,9 +493,19 @@ def layout_marks(*marks: dict) -> dict:
     return {key: [item for mark in marks for item in mark[key]] for key in ("shapes", "annotations")}
 
 
-def trend_chart(frame: pd.DataFrame, x: str, y: str | list[str], title: str, *,
-                target: float | None = None, percent: bool = False, height: int = 220,
-                names: dict[str, str] | None = None, key: str | None = None, unit: str | None = None) -> None:
+def trend_chart(
+    frame: pd.DataFrame,
+    x: str,
+    y: str | list[str],
+    title: str,
+    *,
+    target: float | None = None,
+    percent: bool = False,
+    height: int = 220,
+    names: dict[str, str] | None = None,
+    key: str | None = None,
+    unit: str | None = None,
+) -> None:
     """A small line chart over months, with an optional dashed target line (labelled at its right
     end, on a backing so a line under it cannot hide it). `unit` titles the y axis (percent
     charts have % on their ticks)."""
@@ -411,15 +514,26 @@ def trend_chart(frame: pd.DataFrame, x: str, y: str | list[str], title: str, *,
     fig = go.Figure()
     for column in [y] if isinstance(y, str) else y:
         values = frame[column].astype(float) * (100 if percent else 1)
-        fig.add_trace(go.Scatter(x=frame[x], y=values, mode="lines+markers",
-                                 name=(names or {}).get(column, column), connectgaps=False))
+        fig.add_trace(
+            go.Scatter(
+                x=frame[x], y=values, mode="lines+markers", name=(names or {}).get(column, column), connectgaps=False
+            )
+        )
     if target is not None:
         shown = target * 100 if percent else target
-        reference_line(fig, y=shown, dash="dash", color=theme.STATUS_COLORS["green"],
-                       text=t("target_line", value=f"{shown:g}{'%' if percent else ' ' + (unit or '')}".rstrip()),
-                       position="top right")
-    fig.update_layout(title=dict(text=title, font=dict(size=15)), showlegend=isinstance(y, list),
-                      legend=dict(orientation="h", y=-0.25))
+        reference_line(
+            fig,
+            y=shown,
+            dash="dash",
+            color=theme.STATUS_COLORS["green"],
+            text=t("target_line", value=f"{shown:g}{'%' if percent else ' ' + (unit or '')}".rstrip()),
+            position="top right",
+        )
+    fig.update_layout(
+        title=dict(text=title, font=dict(size=15)),
+        showlegend=isinstance(y, list),
+        legend=dict(orientation="h", y=-0.25),
+    )
     fig.update_xaxes(tickformat="%Y-%m", dtick="M2")
     if percent:
         fig.update_yaxes(ticksuffix="%", rangemode="tozero")

@@ -20,6 +20,7 @@ Pattern for a new loader (a screen's table, say):
 database URL is one of them so tests with different DATABASE_URLs never
 share a cache entry.)
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -114,6 +115,7 @@ def _read_later(loader: Callable[..., T], args: tuple, compute: Callable[[], T])
 
 # --- Reference data -------------------------------------------------------
 
+
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _settings(url: str) -> dict[str, float]:
     return read(load_settings)
@@ -179,6 +181,7 @@ def calendar_fallback_days(window: Window) -> int:
 
 # --- Holiday calendar (views/holiday_calendar.py and the reminders) ---------
 
+
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _calendar_coverage(url: str):
     from data_access.calendar import coverage
@@ -212,9 +215,11 @@ def calendar_year(year: int) -> list[dict]:
 
 # --- Overview (views/overview.py) ----------------------------------------------
 
+
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def _manager_totals(url: str, kpi: str, start: dt.date, end: dt.date, town: str | None,
-                    team: str | None) -> list[tuple[int, int]]:
+def _manager_totals(
+    url: str, kpi: str, start: dt.date, end: dt.date, town: str | None, team: str | None
+) -> list[tuple[int, int]]:
     return read(screens.manager_totals, kpi, Window(start, end), settings(), Scope(town, team))
 
 
@@ -233,12 +238,13 @@ def overview_calls_and_lead_times(window: Window, scope: Scope) -> dict[str, lis
     return _calls_and_lead_times(database_url(), window.start, window.end, scope.town, scope.team)
 
 
-
 # --- Attendance screen (views/attendance.py) ---------------------------------
 
+
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def _attendance_kpis(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None,
-                     from_matrix: bool) -> dict:
+def _attendance_kpis(
+    url: str, start: dt.date, end: dt.date, town: str | None, team: str | None, from_matrix: bool
+) -> dict:
     matrix = _attendance_matrix(url, start, end, town, team) if from_matrix else None
     return read(screens.attendance_screen_kpis, Window(start, end), settings(), Scope(town, team), matrix)
 
@@ -312,6 +318,7 @@ def employee_no_of(manager_id: int | None) -> str | None:
 
 # --- Experts screen (views/experts.py) ---------------------------------------
 
+
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _expert_coverage(url: str) -> experts.CoverageResult:
     return read(experts.coverage, settings())
@@ -338,8 +345,9 @@ def _expert_details_now(engine: Engine, window: Window, scope: Scope) -> dict:
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def _expert_details(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None,
-                    _source: Callable[[], dict] | None) -> dict:
+def _expert_details(
+    url: str, start: dt.date, end: dt.date, town: str | None, team: str | None, _source: Callable[[], dict] | None
+) -> dict:
     return _from_source(_source)
 
 
@@ -390,13 +398,15 @@ def segment_breakdown(as_of: dt.date, scope: Scope, by: str) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def _customer_page(url: str, as_of: dt.date, town: str | None, team: str | None, segment: str | None,
-                   search: str | None, limit: int) -> pd.DataFrame:
+def _customer_page(
+    url: str, as_of: dt.date, town: str | None, team: str | None, segment: str | None, search: str | None, limit: int
+) -> pd.DataFrame:
     return read(segments.customer_list, as_of, settings(), Scope(town, team), segment, search, limit)
 
 
-def customer_page(as_of: dt.date, scope: Scope, segment: str | None, search: str | None,
-                  limit: int = CUSTOMER_LIST_ROWS) -> pd.DataFrame:
+def customer_page(
+    as_of: dt.date, scope: Scope, segment: str | None, search: str | None, limit: int = CUSTOMER_LIST_ROWS
+) -> pd.DataFrame:
     """The first `limit` customers of metrics.segments.customer_list (by account_no)."""
     return _customer_page(database_url(), as_of, scope.town, scope.team, segment, search, limit)
 
@@ -408,6 +418,7 @@ def customer_list_all(as_of: dt.date, scope: Scope, segment: str | None, search:
 
 
 # --- Lead-time screen (views/lead_time.py) ------------------------------------
+
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _lead_time_head(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> dict:
@@ -423,8 +434,14 @@ def lead_time_head(window: Window, scope: Scope) -> dict:
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def _lead_time_interval(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None,
-                        _source: Callable[[], tuple | None] | None) -> tuple[float, float] | None:
+def _lead_time_interval(
+    url: str,
+    start: dt.date,
+    end: dt.date,
+    town: str | None,
+    team: str | None,
+    _source: Callable[[], tuple | None] | None,
+) -> tuple[float, float] | None:
     return _from_source(_source)
 
 
@@ -440,8 +457,15 @@ def _lead_time_details_now(engine: Engine, window: Window, scope: Scope, current
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def _lead_time_details(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None,
-                       trend_start: dt.date, _source: Callable[[], dict] | None) -> dict:
+def _lead_time_details(
+    url: str,
+    start: dt.date,
+    end: dt.date,
+    town: str | None,
+    team: str | None,
+    trend_start: dt.date,
+    _source: Callable[[], dict] | None,
+) -> dict:
     return _from_source(_source)
 
 
@@ -457,8 +481,9 @@ def lead_time_details_later(window: Window, scope: Scope, months: int = TREND_MO
     first = min(window.start, trend_months(window, months)[0].start).replace(day=1)
     args = (database_url(), window.start, window.end, scope.town, scope.team, first)
     current_engine, current = engine(), settings()
-    return _read_later(_lead_time_details, args,
-                       lambda: _lead_time_details_now(current_engine, window, scope, current, first))
+    return _read_later(
+        _lead_time_details, args, lambda: _lead_time_details_now(current_engine, window, scope, current, first)
+    )
 
 
 # --- Needs screen (views/needs.py) ---------------------------------------------
@@ -486,6 +511,7 @@ def needs_customers(findings: dict[str, pd.DataFrame]) -> dict[str, int]:
 
 # --- Needs cases (views/cases.py, views/needs.py, the manager's home) ---------
 
+
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _case_figures(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> dict:
     return read(case_metrics.figures, Window(start, end), Scope(town, team))
@@ -496,8 +522,7 @@ def case_figures(window: Window, scope: Scope) -> dict:
     return _case_figures(database_url(), window.start, window.end, scope.town, scope.team)
 
 
-def case_list(as_of: dt.date, open_only: bool = False, manager_id: int | None = None,
-              limit: int = 500) -> pd.DataFrame:
+def case_list(as_of: dt.date, open_only: bool = False, manager_id: int | None = None, limit: int = 500) -> pd.DataFrame:
     """Needs cases (data_access.cases.list_cases; not cached: what the office and managers act on)."""
     return read(cases.list_cases, as_of, open_only=open_only, manager_id=manager_id, limit=limit)
 
@@ -508,6 +533,7 @@ def case_row(case_id: int) -> dict | None:
 
 
 # --- Documents (ui/attachments.py, views/reports.py) ------------------------------
+
 
 def attachment_list(actor, kind: str, record_id: int, day: dt.date) -> list[dict]:
     """The files of one record (data_access.attachments.list_attachments; not cached)."""
@@ -531,6 +557,7 @@ def unit_reports() -> list[dict]:
 
 # --- Value (views/value.py, the overview) ---------------------------------------
 
+
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _value_figures(url: str, start: dt.date, end: dt.date, town: str | None, team: str | None) -> dict:
     return read(value.value, Window(start, end), settings(), Scope(town, team))
@@ -542,6 +569,7 @@ def value_figures(window: Window, scope: Scope) -> dict:
 
 
 # --- Records read fresh (not cached) for entry, account and office screens ----
+
 
 def stored_row(sheet: str, key: dict) -> dict | None:
     """One row of a contract sheet in form shape, as stored now (data_access.writes.load_row)."""
@@ -601,6 +629,7 @@ def security_events(start: dt.date, end: dt.date, **filters) -> tuple[list[dict]
 
 # --- Joint meeting (views/meeting.py) -----------------------------------------
 
+
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _agenda(url: str, as_of: dt.date, town: str | None, team: str | None) -> meeting.Agenda:
     return read(meeting.agenda, as_of, settings(), Scope(town, team))
@@ -630,15 +659,23 @@ def brief_pdf(window: Window, as_of: dt.date, lang: str) -> bytes:
 
 # --- Entry screens' reads (ui.forms, views/entry_*; cleared with every other cache after a write) -------------------------------
 
+
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def _entry_rows(url: str, sheet: str, equals: tuple, search: str | None, search_columns: tuple,
-          limit: int) -> tuple[list[dict], int]:
-    return read(lookups.find_rows, sheet, equals=dict(equals), search=search, search_columns=search_columns,
-                limit=limit)
+def _entry_rows(
+    url: str, sheet: str, equals: tuple, search: str | None, search_columns: tuple, limit: int
+) -> tuple[list[dict], int]:
+    return read(
+        lookups.find_rows, sheet, equals=dict(equals), search=search, search_columns=search_columns, limit=limit
+    )
 
 
-def entry_rows(sheet: str, equals: dict | None = None, search: str | None = None,
-         search_columns: tuple[str, ...] = (), limit: int = EDITOR_ROW_LIMIT) -> tuple[list[dict], int]:
+def entry_rows(
+    sheet: str,
+    equals: dict | None = None,
+    search: str | None = None,
+    search_columns: tuple[str, ...] = (),
+    limit: int = EDITOR_ROW_LIMIT,
+) -> tuple[list[dict], int]:
     """(rows, total) of a contract sheet in form shape (data_access.lookups.find_rows)."""
     return _entry_rows(database_url(), sheet, tuple(sorted((equals or {}).items())), search, search_columns, limit)
 
@@ -704,8 +741,7 @@ def manager_ids() -> dict[str, int]:
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _admin_read(url: str, what: str) -> list[dict]:
-    readers = {"users": admin.list_users, "settings": admin.settings_rows,
-               "calendar": admin.calendar_overrides}
+    readers = {"users": admin.list_users, "settings": admin.settings_rows, "calendar": admin.calendar_overrides}
     return read(readers[what])
 
 
@@ -723,9 +759,11 @@ def calendar_overrides() -> list[dict]:
 
 # --- Manager lifecycle: the roster and the manager page -----------------------------------------
 
+
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def _lifecycle_states(url: str, as_of: dt.date, town: str | None, team: str | None, state: str | None,
-                      search: str | None) -> pd.DataFrame:
+def _lifecycle_states(
+    url: str, as_of: dt.date, town: str | None, team: str | None, state: str | None, search: str | None
+) -> pd.DataFrame:
     return read(lifecycle.states, as_of, settings(), Scope(town, team), state, search)
 
 

@@ -6,6 +6,7 @@ settings (data_access.settings: min_onsite_days, ...), so the expander shows the
 force. `definition_text(key, lang, settings)` fills them; `ui.components.definition(key)` draws the
 expander. Every KPI shown on a screen must have an entry (tests/test_app_shell.py checks it).
 """
+
 from __future__ import annotations
 
 from metrics.figures import TOPICS, Topic

@@ -13,6 +13,7 @@ again, so Streamlit shows its own redacted notice (client.showErrorDetails =
 "none" in .streamlit/config.toml: no traceback, no message, no type) and tests
 still see it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -58,8 +59,10 @@ def both_languages(key: str, **values) -> str:
 def database_page(code: str, reference: str) -> None:
     """What a visitor sees when the page cannot be drawn because of the database."""
     st.title(f"{t('app_title', 'zh')} · {t('app_title', 'en')}")
-    st.error(f"**{t('err_title', 'zh')} · {t('err_title', 'en')}**\n\n{both_languages('err_' + code)}",
-             icon=":material/cloud_off:")
+    st.error(
+        f"**{t('err_title', 'zh')} · {t('err_title', 'en')}**\n\n{both_languages('err_' + code)}",
+        icon=":material/cloud_off:",
+    )
     st.caption(f"{t('err_reference', 'zh', ref=reference)} · {t('err_reference', 'en', ref=reference)}")
     st.button(f"{t('err_retry', 'zh')} / {t('err_retry', 'en')}", icon=":material/refresh:", key="_err_retry")
 

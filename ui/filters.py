@@ -12,6 +12,7 @@ of metrics.window.last_full_quarter counted from the day after the newest
 work log (so data up to 30 Sep gives Jul–Sep), or from today when there are
 no logs. Values come from the URL (?from=&to=&town=&team=) and go back to it.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -96,8 +97,9 @@ def current_values() -> tuple[Filters, list[str]]:
     start = _url_date("from", t("filter_from"), default.start, notices)
     end = _url_date("to", t("filter_to"), default.end, notices)
     towns, teams = data.filter_choices()
-    scope = Scope(_url_choice("town", t("filter_town"), towns, notices),
-                  _url_choice("team", t("filter_team"), teams, notices))
+    scope = Scope(
+        _url_choice("town", t("filter_town"), towns, notices), _url_choice("team", t("filter_team"), teams, notices)
+    )
     error = None
     try:
         Window(start, end)
@@ -136,10 +138,22 @@ def sidebar_filters() -> Filters:
     sidebar.date_input(t("filter_from"), key="w_from", on_change=_on_date_change, args=("w_from", "from"), **common)
     sidebar.date_input(t("filter_to"), key="w_to", on_change=_on_date_change, args=("w_to", "to"), **common)
     everything = t("filter_all")
-    sidebar.selectbox(t("filter_town"), ["", *towns], key="w_town", format_func=lambda v: v or everything,
-                      on_change=_on_choice_change, args=("w_town", "town"))
-    sidebar.selectbox(t("filter_team"), ["", *teams], key="w_team", format_func=lambda v: v or everything,
-                      on_change=_on_choice_change, args=("w_team", "team"))
+    sidebar.selectbox(
+        t("filter_town"),
+        ["", *towns],
+        key="w_town",
+        format_func=lambda v: v or everything,
+        on_change=_on_choice_change,
+        args=("w_town", "town"),
+    )
+    sidebar.selectbox(
+        t("filter_team"),
+        ["", *teams],
+        key="w_team",
+        format_func=lambda v: v or everything,
+        on_change=_on_choice_change,
+        args=("w_team", "team"),
+    )
     if filters.error:
         sidebar.error(filters.error)
     st.session_state[_FILTERS] = filters

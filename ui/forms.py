@@ -24,6 +24,7 @@ Bulk edits: sheet_editor(Editor(...), rows) draws st.data_editor over rows of
 a contract sheet (in form shape, see data_access.lookups) and saves the
 edited, added and deleted rows in one transaction with writes.save_rows.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -56,6 +57,7 @@ EDITOR_ROW_LIMIT = data.EDITOR_ROW_LIMIT
 
 # --- Who may use a screen ---------------------------------------------------------------------
 
+
 def require(*roles: str) -> str:
     """The current role when it is one of `roles`; otherwise a notice and the screen stops.
 
@@ -71,6 +73,7 @@ def require(*roles: str) -> str:
 
 # --- Outcome of a save ------------------------------------------------------------------------
 
+
 def _outcome(form: str) -> dict:
     return st.session_state.setdefault(_OUTCOME + form, {})
 
@@ -84,8 +87,12 @@ def has_problems(form: str) -> bool:
     return bool(outcome.get("lines") or outcome.get("error") or outcome.get("stale"))
 
 
-def submit(form: str, action: Callable[[], str | None], row_labels: list[str] | None = None,
-           deleted_labels: list[str] | None = None) -> None:
+def submit(
+    form: str,
+    action: Callable[[], str | None],
+    row_labels: list[str] | None = None,
+    deleted_labels: list[str] | None = None,
+) -> None:
     """Run a save (a submit button's on_click) and remember how it went.
 
     On success: caches cleared, `action`'s text shown as a toast. On a write
@@ -115,8 +122,9 @@ def submit(form: str, action: Callable[[], str | None], row_labels: list[str] | 
             st.session_state[_TOAST] = message
 
 
-def _problem_lines(failed: ValidationFailed, lang: str, row_labels: list[str] | None,
-                   deleted_labels: list[str] | None) -> list[str]:
+def _problem_lines(
+    failed: ValidationFailed, lang: str, row_labels: list[str] | None, deleted_labels: list[str] | None
+) -> list[str]:
     lines = []
     separator = "：" if lang == "zh" else ": "
     for problem in failed.problems:
@@ -134,13 +142,16 @@ def messages(form: str, reload: Callable[[], None] | None = None) -> None:
     if outcome.get("stale"):
         st.warning(plain(outcome["stale"]), icon=":material/sync_problem:")
         if reload is not None:
-            st.button(t("fm_reload"), key=f"{form}_reload", icon=":material/refresh:",
-                      on_click=_reload, args=(form, reload))
+            st.button(
+                t("fm_reload"), key=f"{form}_reload", icon=":material/refresh:", on_click=_reload, args=(form, reload)
+            )
     if outcome.get("error"):
         st.error(plain(outcome["error"]), icon=":material/block:")
     if outcome.get("lines"):
-        st.error("\n".join([plain(t("fm_not_saved")), *(f"- {plain(line)}" for line in outcome["lines"])]),
-                 icon=":material/error:")
+        st.error(
+            "\n".join([plain(t("fm_not_saved")), *(f"- {plain(line)}" for line in outcome["lines"])]),
+            icon=":material/error:",
+        )
     if outcome.get("info"):
         st.info(plain(outcome["info"]))
 
@@ -171,6 +182,7 @@ def note_saved(message: str) -> None:
 
 
 # --- Rows being edited (id and version) -------------------------------------------------------
+
 
 def editing(form: str) -> dict | None:
     """{"id", "version", ...} of the row the form is editing, None for a new row."""
@@ -224,6 +236,7 @@ def values(prefix: str, columns: tuple[str, ...]) -> dict[str, Any]:
 
 # --- Fields driven by the data contract -------------------------------------------------------
 
+
 def label(column: Column) -> str:
     """The column's label in the UI language, with * when it is required."""
     return column.label(language()) + (" *" if column.required else "")
@@ -238,8 +251,18 @@ def choice_label(column: Column) -> Callable[[Any], str]:
 EMPTY = {"text": "", "yesno": False}
 
 
-def field(form: str, sheet: str, column_key: str, key: str, *, default: Any = None, area: bool = False,
-          options: list | None = None, format_func: Callable | None = None, **widget: Any) -> Any:
+def field(
+    form: str,
+    sheet: str,
+    column_key: str,
+    key: str,
+    *,
+    default: Any = None,
+    area: bool = False,
+    options: list | None = None,
+    format_func: Callable | None = None,
+    **widget: Any,
+) -> Any:
     """One input for a contract column (label, type, range and choices from the contract), then its error.
 
     The value lives in st.session_state[key]; `default` is used only when the
@@ -251,9 +274,14 @@ def field(form: str, sheet: str, column_key: str, key: str, *, default: Any = No
     # A pick list offers only valid values: its rules need no tooltip.
     common = dict(key=key, help=widget.pop("help", None if options is not None else field_help(column)), **widget)
     if options is not None or column.type == "enum":
-        value = st.selectbox(label(column), list(options if options is not None else column.codes),
-                             format_func=format_func or choice_label(column), index=None,
-                             placeholder=t("fm_choose"), **common)
+        value = st.selectbox(
+            label(column),
+            list(options if options is not None else column.codes),
+            format_func=format_func or choice_label(column),
+            index=None,
+            placeholder=t("fm_choose"),
+            **common,
+        )
     elif column.type == "yesno":
         value = st.toggle(label(column), **common)
     elif column.type in ("int", "float"):
@@ -261,9 +289,14 @@ def field(form: str, sheet: str, column_key: str, key: str, *, default: Any = No
     elif column.type == "date":
         value = st.date_input(label(column), min_value=MIN_DATE, max_value=MAX_DATE, format="YYYY-MM-DD", **common)
     elif column.type == "datetime":
-        value = st.datetime_input(label(column), min_value=dt.datetime.combine(MIN_DATE, dt.time.min),
-                                  max_value=dt.datetime.combine(MAX_DATE, dt.time.max),
-                                  format="YYYY-MM-DD", step=dt.timedelta(minutes=5), **common)
+        value = st.datetime_input(
+            label(column),
+            min_value=dt.datetime.combine(MIN_DATE, dt.time.min),
+            max_value=dt.datetime.combine(MAX_DATE, dt.time.max),
+            format="YYYY-MM-DD",
+            step=dt.timedelta(minutes=5),
+            **common,
+        )
     elif area:
         value = st.text_area(label(column), height=90, **common)
     else:
@@ -288,14 +321,25 @@ def form_help(column: Column, sheet: Sheet | None = None, lang: str | None = Non
         first, last = column.years
         parts.append(t("fm_rule_years", lang, first=first, last=last))
     if column.not_before and sheet is not None:
-        parts.append(t("fm_rule_not_before", lang,
-                       columns=" / ".join(sheet.column(key).label(lang) for key in column.not_before)))
+        parts.append(
+            t(
+                "fm_rule_not_before",
+                lang,
+                columns=" / ".join(sheet.column(key).label(lang) for key in column.not_before),
+            )
+        )
     if column.default_note:
         parts.append(t("fm_rule_default", lang, value=column.default_note[0 if zh else 1]))
     elif column.default not in (None, ""):
-        shown = column.choice_label(column.default, lang) if column.choices else (
-            t("fm_yes" if column.default else "fm_no", lang) if column.type == "yesno"
-            else format_value(column, column.default))
+        shown = (
+            column.choice_label(column.default, lang)
+            if column.choices
+            else (
+                t("fm_yes" if column.default else "fm_no", lang)
+                if column.type == "yesno"
+                else format_value(column, column.default)
+            )
+        )
         parts.append(t("fm_rule_default", lang, value=shown))
     if column.max_length:
         parts.append(t("fm_rule_length", lang, max=column.max_length))
@@ -321,11 +365,18 @@ def manager_picker(key: str, label_text: str | None = None) -> str | None:
     """The office's pick of a manager (employee_no and name), None until one is chosen."""
     managers, _ = data.entry_rows("managers", limit=10_000)
     names = {row["employee_no"]: row["name"] for row in managers}
-    return st.selectbox(label_text or t("fm_manager"), list(names), index=None, key=key,
-                        format_func=lambda no: f"{no} {names.get(no, '')}", placeholder=t("fm_choose"))
+    return st.selectbox(
+        label_text or t("fm_manager"),
+        list(names),
+        index=None,
+        key=key,
+        format_func=lambda no: f"{no} {names.get(no, '')}",
+        placeholder=t("fm_choose"),
+    )
 
 
 # --- Bulk editors (st.data_editor) ------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Editor:
@@ -345,8 +396,14 @@ class Editor:
     new_row: tuple[tuple[str, Any], ...] = ()
 
 
-_DTYPES = {"int": "Int64", "float": "Float64", "yesno": "boolean", "text": "string", "enum": "string",
-           "month": "string"}
+_DTYPES = {
+    "int": "Int64",
+    "float": "Float64",
+    "yesno": "boolean",
+    "text": "string",
+    "enum": "string",
+    "month": "string",
+}
 
 
 def editor_frame(sheet: Sheet, rows: list[dict]) -> pd.DataFrame:
@@ -359,8 +416,7 @@ def editor_frame(sheet: Sheet, rows: list[dict]) -> pd.DataFrame:
             frame[column.key] = [None if pd.isna(v) else format_value(column, v) for v in values]
         elif column.type == "date":
             # Arrow dates even when every cell is empty: an all-blank column stays editable as dates.
-            frame[column.key] = pd.Series([None if pd.isna(v) else v for v in values],
-                                          dtype=pd.ArrowDtype(pa.date32()))
+            frame[column.key] = pd.Series([None if pd.isna(v) else v for v in values], dtype=pd.ArrowDtype(pa.date32()))
         elif column.type == "datetime":
             frame[column.key] = pd.to_datetime(values)
         if column.type in _DTYPES:
@@ -375,15 +431,21 @@ def column_config(sheet: Sheet, editor: Editor) -> dict[str, Any]:
     config: dict[str, Any] = {}
     for key in editor.columns:
         column = sheet.column(key)
-        common = dict(label=label(column), help=form_help(column, sheet, lang), disabled=key not in editable,
-                      required=column.required)
+        common = dict(
+            label=label(column),
+            help=form_help(column, sheet, lang),
+            disabled=key not in editable,
+            required=column.required,
+        )
         if column.type == "enum":
-            config[key] = st.column_config.SelectboxColumn(options=list(column.codes),
-                                                           format_func=choice_label(column), **common)
+            config[key] = st.column_config.SelectboxColumn(
+                options=list(column.codes), format_func=choice_label(column), **common
+            )
         elif column.type in ("int", "float"):  # no min/max: the grid would clamp a value silently
             integer = column.type == "int"
-            config[key] = st.column_config.NumberColumn(step=1 if integer else None, format="%d" if integer else None,
-                                                        **common)
+            config[key] = st.column_config.NumberColumn(
+                step=1 if integer else None, format="%d" if integer else None, **common
+            )
         elif column.type == "date":
             config[key] = st.column_config.DateColumn(format="YYYY-MM-DD", **common)
         elif column.type == "datetime":
@@ -407,8 +469,9 @@ def reset_editor(name: str) -> None:
     st.session_state[_GENERATION + name] = st.session_state.get(_GENERATION + name, 0) + 1
 
 
-def sheet_editor(editor: Editor, rows: list[dict], *, scope: tuple = (), total: int | None = None,
-                 height: int | str = "auto") -> None:
+def sheet_editor(
+    editor: Editor, rows: list[dict], *, scope: tuple = (), total: int | None = None, height: int | str = "auto"
+) -> None:
     """A bulk editor with its save button and messages. `scope` names the filters that chose
     the rows (edits belong to one set of rows); total > len(rows) says the list was cut."""
     sheet = get_sheet(editor.sheet)
@@ -418,11 +481,26 @@ def sheet_editor(editor: Editor, rows: list[dict], *, scope: tuple = (), total: 
     if total is not None and total > len(rows):
         st.caption(t("fm_rows_cut", shown=len(rows), total=total))
     editable = editor.columns if editor.editable is None else editor.editable
-    st.data_editor(frame, key=key, column_order=list(editor.columns), column_config=column_config(sheet, editor),
-                   num_rows=editor.num_rows, disabled=[c for c in editor.columns if c not in editable],
-                   hide_index=True, width="stretch", height=height, placeholder="—")
-    st.button(t("fm_save_table"), key=f"{key}_save", type="primary", icon=":material/save:",
-              on_click=save_editor, args=(editor, frame, key))
+    st.data_editor(
+        frame,
+        key=key,
+        column_order=list(editor.columns),
+        column_config=column_config(sheet, editor),
+        num_rows=editor.num_rows,
+        disabled=[c for c in editor.columns if c not in editable],
+        hide_index=True,
+        width="stretch",
+        height=height,
+        placeholder="—",
+    )
+    st.button(
+        t("fm_save_table"),
+        key=f"{key}_save",
+        type="primary",
+        icon=":material/save:",
+        on_click=save_editor,
+        args=(editor, frame, key),
+    )
 
 
 _ISO_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2})?(\.\d+)?Z?$")
@@ -440,8 +518,7 @@ def _edited_value(column: Column, value: Any) -> Any:
 
 
 def _typed(sheet: Sheet, cells: dict[str, Any]) -> dict[str, Any]:
-    return {key: _edited_value(sheet.column(key), value) for key, value in cells.items()
-            if key in sheet.column_key_set}
+    return {key: _edited_value(sheet.column(key), value) for key, value in cells.items() if key in sheet.column_key_set}
 
 
 def _frame_row(frame: pd.DataFrame, position: int) -> dict[str, Any]:
@@ -462,7 +539,9 @@ def _row_label(sheet: Sheet, row: dict[str, Any], position: int) -> str:
     return t("fm_row", number=position + 1, row_key=key)
 
 
-def pending_changes(editor: Editor, frame: pd.DataFrame, state: dict) -> tuple[list[dict], list[str], list[dict], list[str]]:
+def pending_changes(
+    editor: Editor, frame: pd.DataFrame, state: dict
+) -> tuple[list[dict], list[str], list[dict], list[str]]:
     """(rows to save, their labels, rows to delete, their labels) from a data_editor's edit state."""
     sheet = get_sheet(editor.sheet)
     rows, labels = [], []
@@ -493,7 +572,6 @@ def save_editor(editor: Editor, frame: pd.DataFrame, key: str) -> None:
         saved = writes.save_rows(data.engine(), auth.current_actor(), editor.sheet, rows, deleted)
         reset_editor(editor.name)
         actions = [row.action for row in saved]
-        return t("fm_saved_rows", added=actions.count("insert"), changed=actions.count("update"),
-                 deleted=len(deleted))
+        return t("fm_saved_rows", added=actions.count("insert"), changed=actions.count("update"), deleted=len(deleted))
 
     submit(editor.name, save, labels, deleted_labels)

@@ -19,5 +19,11 @@ def language_switch(container=None) -> None:
     """中文 / English radio; the choice is kept in the URL (lang=en)."""
     container = container or st
     st.session_state["w_lang"] = state.language()
-    container.radio(t("language"), list(LANGUAGE_NAMES), key="w_lang", horizontal=True,
-                    format_func=LANGUAGE_NAMES.get, on_change=_on_language_change)
+    container.radio(
+        t("language"),
+        list(LANGUAGE_NAMES),
+        key="w_lang",
+        horizontal=True,
+        format_func=LANGUAGE_NAMES.get,
+        on_change=_on_language_change,
+    )

@@ -16,6 +16,7 @@ While logged out, the navigation holds only the hidden login page
 (ui.auth.login_page), so every URL shows the login form; the screen that was
 asked for opens right after login.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -56,40 +57,131 @@ SCREENS: list[Screen] = [
     Screen("roster", "views/roster.py", "nav_roster", ":material/badge:", roles=("leader", "office")),
     Screen("meeting", "views/meeting.py", "nav_meeting", ":material/groups:"),
     Screen("cases", "views/cases.py", "nav_cases", ":material/task_alt:", section="nav_section_followup"),
-    Screen("unit_reports", "views/reports.py", "nav_reports", ":material/folder_shared:",
-           section="nav_section_followup"),
-    Screen("entry_log", "views/entry_log.py", "nav_entry_log", ":material/edit_note:",
-           roles=EDITORS, section="nav_section_entry", home_for=("manager",)),
-    Screen("entry_plan", "views/entry_plan.py", "nav_entry_plan", ":material/calendar_month:",
-           roles=EDITORS, section="nav_section_entry"),
-    Screen("entry_calls", "views/entry_calls.py", "nav_entry_calls", ":material/support_agent:",
-           roles=EDITORS, section="nav_section_entry"),
-    Screen("entry_outages", "views/entry_outages.py", "nav_entry_outages", ":material/power_off:",
-           roles=EDITORS, section="nav_section_entry"),
-    Screen("entry_customers", "views/entry_customers.py", "nav_entry_customers", ":material/domain:",
-           roles=OFFICE, section="nav_section_entry"),
-    Screen("entry_experts", "views/entry_experts.py", "nav_entry_experts", ":material/badge:",
-           roles=OFFICE, section="nav_section_entry"),
-    Screen("entry_managers", "views/entry_managers.py", "nav_entry_managers", ":material/manage_accounts:",
-           roles=OFFICE, section="nav_section_entry"),
-    Screen("entry_applications", "views/entry_applications.py", "nav_entry_applications",
-           ":material/electrical_services:", roles=OFFICE, section="nav_section_entry"),
-    Screen("entry_consumption", "views/entry_consumption.py", "nav_entry_consumption", ":material/monitoring:",
-           roles=OFFICE, section="nav_section_entry"),
-    Screen("import_data", "views/import_data.py", "nav_import_data", ":material/upload_file:",
-           roles=OFFICE, section="nav_section_entry"),
-    Screen("entry_settings", "views/entry_settings.py", "nav_entry_settings", ":material/tune:",
-           roles=OFFICE, section="nav_section_admin"),
-    Screen("holiday_calendar", "views/holiday_calendar.py", "nav_calendar", ":material/calendar_month:",
-           roles=OFFICE, section="nav_section_admin"),
-    Screen("entry_users", "views/entry_users.py", "nav_entry_users", ":material/group:",
-           roles=OFFICE, section="nav_section_admin"),
+    Screen(
+        "unit_reports", "views/reports.py", "nav_reports", ":material/folder_shared:", section="nav_section_followup"
+    ),
+    Screen(
+        "entry_log",
+        "views/entry_log.py",
+        "nav_entry_log",
+        ":material/edit_note:",
+        roles=EDITORS,
+        section="nav_section_entry",
+        home_for=("manager",),
+    ),
+    Screen(
+        "entry_plan",
+        "views/entry_plan.py",
+        "nav_entry_plan",
+        ":material/calendar_month:",
+        roles=EDITORS,
+        section="nav_section_entry",
+    ),
+    Screen(
+        "entry_calls",
+        "views/entry_calls.py",
+        "nav_entry_calls",
+        ":material/support_agent:",
+        roles=EDITORS,
+        section="nav_section_entry",
+    ),
+    Screen(
+        "entry_outages",
+        "views/entry_outages.py",
+        "nav_entry_outages",
+        ":material/power_off:",
+        roles=EDITORS,
+        section="nav_section_entry",
+    ),
+    Screen(
+        "entry_customers",
+        "views/entry_customers.py",
+        "nav_entry_customers",
+        ":material/domain:",
+        roles=OFFICE,
+        section="nav_section_entry",
+    ),
+    Screen(
+        "entry_experts",
+        "views/entry_experts.py",
+        "nav_entry_experts",
+        ":material/badge:",
+        roles=OFFICE,
+        section="nav_section_entry",
+    ),
+    Screen(
+        "entry_managers",
+        "views/entry_managers.py",
+        "nav_entry_managers",
+        ":material/manage_accounts:",
+        roles=OFFICE,
+        section="nav_section_entry",
+    ),
+    Screen(
+        "entry_applications",
+        "views/entry_applications.py",
+        "nav_entry_applications",
+        ":material/electrical_services:",
+        roles=OFFICE,
+        section="nav_section_entry",
+    ),
+    Screen(
+        "entry_consumption",
+        "views/entry_consumption.py",
+        "nav_entry_consumption",
+        ":material/monitoring:",
+        roles=OFFICE,
+        section="nav_section_entry",
+    ),
+    Screen(
+        "import_data",
+        "views/import_data.py",
+        "nav_import_data",
+        ":material/upload_file:",
+        roles=OFFICE,
+        section="nav_section_entry",
+    ),
+    Screen(
+        "entry_settings",
+        "views/entry_settings.py",
+        "nav_entry_settings",
+        ":material/tune:",
+        roles=OFFICE,
+        section="nav_section_admin",
+    ),
+    Screen(
+        "holiday_calendar",
+        "views/holiday_calendar.py",
+        "nav_calendar",
+        ":material/calendar_month:",
+        roles=OFFICE,
+        section="nav_section_admin",
+    ),
+    Screen(
+        "entry_users",
+        "views/entry_users.py",
+        "nav_entry_users",
+        ":material/group:",
+        roles=OFFICE,
+        section="nav_section_admin",
+    ),
     Screen("audit", "views/audit.py", "nav_audit", ":material/history:", roles=OFFICE, section="nav_section_admin"),
-    Screen("deliveries", "views/deliveries.py", "nav_deliveries", ":material/outgoing_mail:", roles=OFFICE,
-           section="nav_section_admin"),
+    Screen(
+        "deliveries",
+        "views/deliveries.py",
+        "nav_deliveries",
+        ":material/outgoing_mail:",
+        roles=OFFICE,
+        section="nav_section_admin",
+    ),
     Screen("account", "views/account.py", "nav_account", ":material/key:", section="nav_section_account"),
-    Screen("subscriptions", "views/subscriptions.py", "nav_subscriptions", ":material/notifications:",
-           section="nav_section_account"),
+    Screen(
+        "subscriptions",
+        "views/subscriptions.py",
+        "nav_subscriptions",
+        ":material/notifications:",
+        section="nav_section_account",
+    ),
 ]
 ACCOUNT = next(screen for screen in SCREENS if screen.url_path == "account")
 
@@ -123,8 +215,7 @@ def role_navigation(role: str) -> st.Page:
     def go_home() -> None:
         st.switch_page(home, query_params=dict(st.query_params))
 
-    root = st.Page(go_home, title=home.title, icon=home.icon, url_path="home", default=True,
-                   visibility="hidden")
+    root = st.Page(go_home, title=home.title, icon=home.icon, url_path="home", default=True, visibility="hidden")
     first_section = next(iter(sections))
     sections[first_section] = [root, *sections[first_section]]
     return st.navigation(sections, position="sidebar", expanded=True)
@@ -184,8 +275,9 @@ def account_navigation() -> st.Page:
     pages = [st.Page(ACCOUNT.script, title=page.title, icon=ACCOUNT.icon, url_path="home", default=True)]
     requested = requested_url_path()
     if requested and requested != "home":
-        pages.append(st.Page(ACCOUNT.script, title=page.title, icon=ACCOUNT.icon, url_path=requested,
-                             visibility="hidden"))
+        pages.append(
+            st.Page(ACCOUNT.script, title=page.title, icon=ACCOUNT.icon, url_path=requested, visibility="hidden")
+        )
     return st.navigation(pages, position="hidden")
 
 

@@ -24,6 +24,7 @@ cycle and st.switch_page()s to the next screen with the shared URL
 parameters: the session, and so the login, stays; begin() then clears
 st.cache_data so the next screen reads the database again.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -66,6 +67,7 @@ class Playlist:
 
 # --- Pure pieces -----------------------------------------------------------------------------
 
+
 def playlist_screens(role: str | None) -> list[nav.Screen]:
     """The screens `role` may put in the playlist: the dashboards of its menu, not the entry forms."""
     return [screen for screen in nav.screens_for(role) if screen.section == "nav_section_screens"]
@@ -87,8 +89,9 @@ def parse_seconds(text: str | None) -> tuple[int | None, str | None]:
     except ValueError:
         seconds = None
     if seconds is None or not MIN_SECONDS <= seconds <= MAX_SECONDS:
-        return DEFAULT_SECONDS, t("pl_bad_seconds", value=text, default=DEFAULT_SECONDS,
-                                  min=MIN_SECONDS, max=MAX_SECONDS)
+        return DEFAULT_SECONDS, t(
+            "pl_bad_seconds", value=text, default=DEFAULT_SECONDS, min=MIN_SECONDS, max=MAX_SECONDS
+        )
     return seconds, None
 
 
@@ -132,6 +135,7 @@ def footer_text(window_start: dt.date, window_end: dt.date, refreshed: dt.dateti
 
 
 # --- State of this session -------------------------------------------------------------------
+
 
 def prepare() -> None:
     """A link with rotate= also turns projection mode on (call before ui.theme.page_config)."""
@@ -224,6 +228,7 @@ def _toggle_pause() -> None:
 
 # --- On the page -----------------------------------------------------------------------------
 
+
 def frame(page: st.Page, filters) -> None:
     """The playlist's footer and timer around the screen `page` (nothing when the playlist is off).
 
@@ -241,13 +246,31 @@ def frame(page: st.Page, filters) -> None:
     with st.container(key="playlist_footer", horizontal=True, vertical_alignment="center", gap="small"):
         st.caption(footer_text(filters.start, filters.end, refreshed_at() or _now()), width="content")
         st.caption(_status_text(here, following, playlist), width="stretch")
-        back = st.button("", key="playlist_prev", icon=":material/skip_previous:", shortcut="Left",
-                         help=t("pl_prev_help"), type="tertiary")
-        st.button("", key="playlist_pause", icon=":material/play_arrow:" if paused() else ":material/pause:",
-                  shortcut="Space", help=t("pl_resume_help" if paused() else "pl_pause_help"),
-                  type="tertiary", on_click=_toggle_pause)
-        forward = st.button("", key="playlist_next", icon=":material/skip_next:", shortcut="Right",
-                            help=t("pl_next_help"), type="tertiary")
+        back = st.button(
+            "",
+            key="playlist_prev",
+            icon=":material/skip_previous:",
+            shortcut="Left",
+            help=t("pl_prev_help"),
+            type="tertiary",
+        )
+        st.button(
+            "",
+            key="playlist_pause",
+            icon=":material/play_arrow:" if paused() else ":material/pause:",
+            shortcut="Space",
+            help=t("pl_resume_help" if paused() else "pl_pause_help"),
+            type="tertiary",
+            on_click=_toggle_pause,
+        )
+        forward = st.button(
+            "",
+            key="playlist_next",
+            icon=":material/skip_next:",
+            shortcut="Right",
+            help=t("pl_next_help"),
+            type="tertiary",
+        )
         if back or forward:
             _go(next_screen(here, playlist.screens, -1 if back else 1))
         st.session_state[_SHOWN_AT] = time.monotonic()
@@ -257,14 +280,18 @@ def frame(page: st.Page, filters) -> None:
 
 def _status_text(here: str, following: str, playlist: Playlist) -> str:
     titles = {screen.url_path: t(screen.title_key) for screen in nav.SCREENS}
-    position = (f"{playlist.screens.index(here) + 1}/{len(playlist.screens)}" if here in playlist.screens
-                else f"–/{len(playlist.screens)}")
+    position = (
+        f"{playlist.screens.index(here) + 1}/{len(playlist.screens)}"
+        if here in playlist.screens
+        else f"–/{len(playlist.screens)}"
+    )
     if paused():
         return t("pl_status_paused", position=position)
     return t("pl_status", position=position, seconds=playlist.seconds, next=titles[following])
 
 
 # --- Sidebar ---------------------------------------------------------------------------------
+
 
 def _on_toggle() -> None:
     if st.session_state.get("w_rotate"):
@@ -299,9 +326,16 @@ def controls(container) -> None:
     container.toggle(t("pl_toggle"), key="w_rotate", help=t("pl_toggle_help"), on_change=_on_toggle)
     if playlist.on or "w_rotate_seconds" not in st.session_state:
         st.session_state["w_rotate_seconds"] = playlist.seconds or DEFAULT_SECONDS
-    container.number_input(t("pl_seconds"), min_value=MIN_SECONDS, max_value=MAX_SECONDS, step=5,
-                           key="w_rotate_seconds", on_change=_on_seconds)
+    container.number_input(
+        t("pl_seconds"),
+        min_value=MIN_SECONDS,
+        max_value=MAX_SECONDS,
+        step=5,
+        key="w_rotate_seconds",
+        on_change=_on_seconds,
+    )
     st.session_state["w_rotate_screens"] = list(playlist.screens)
     titles = {screen.url_path: t(screen.title_key) for screen in nav.SCREENS}
-    container.multiselect(t("pl_screens"), list(playlist.options), key="w_rotate_screens",
-                          format_func=titles.get, on_change=_on_screens)
+    container.multiselect(
+        t("pl_screens"), list(playlist.options), key="w_rotate_screens", format_func=titles.get, on_change=_on_screens
+    )

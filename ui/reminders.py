@@ -1,4 +1,5 @@
 """Reminders more than one screen draws: the holiday calendar running out (overview, meeting)."""
+
 from __future__ import annotations
 
 import streamlit as st

@@ -4,6 +4,7 @@ app.py calls `render()` after st.navigation and before the page runs,
 so every screen has the same sidebar and the filters are ready for
 ui.filters.screen_filters().
 """
+
 from __future__ import annotations
 
 import streamlit as st
@@ -25,8 +26,7 @@ def projection_toggle(container=None) -> None:
     """Projection mode on/off; kept in the URL (present=1)."""
     container = container or st
     st.session_state["w_present"] = state.projection()
-    container.toggle(t("projection"), key="w_present", help=t("projection_help"),
-                     on_change=_on_projection_change)
+    container.toggle(t("projection"), key="w_present", help=t("projection_help"), on_change=_on_projection_change)
 
 
 def _signed_in(sidebar) -> None:

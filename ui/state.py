@@ -22,6 +22,7 @@ widget's session value before drawing it, and call set_value in on_change).
 Screen-specific parameters (e.g. a selected manager) can use st.query_params
 directly; they are not carried across screens.
 """
+
 from __future__ import annotations
 
 import streamlit as st

@@ -6,6 +6,7 @@ text in the current language (`?lang=en` or the sidebar switch), `t(key, name=..
 {placeholders}. KPI names (kpi_*) and definitions (口径说明) come from the figure catalogue,
 metrics/figures.py.
 """
+
 from __future__ import annotations
 
 from metrics.figures import FIGURES
@@ -14,12 +15,20 @@ from ui.words import collect
 
 # kpi_<key> names that are figures of the catalogue: their names come from it.
 KPI_FIGURES = {
-    "attendance": "attendance_rate", "log_completeness": "log_completeness_rate", "training": "training_rate",
-    "expert_coverage": "expert_covered_specialties", "expert_response": "expert_median_response",
-    "lead_time_reduction": "lead_reduction", "lead_time_adjusted": "lead_adjusted",
-    "problem_closure": "problem_closure_rate", "monthly_plans": "monthly_plans_rate", "expert_calls": "expert_calls",
-    "needs_capacity_increase": "needs_capacity_increase", "needs_basic_charge": "needs_basic_charge",
-    "needs_surge": "needs_surge", "needs_direct_trading": "needs_direct_trading",
+    "attendance": "attendance_rate",
+    "log_completeness": "log_completeness_rate",
+    "training": "training_rate",
+    "expert_coverage": "expert_covered_specialties",
+    "expert_response": "expert_median_response",
+    "lead_time_reduction": "lead_reduction",
+    "lead_time_adjusted": "lead_adjusted",
+    "problem_closure": "problem_closure_rate",
+    "monthly_plans": "monthly_plans_rate",
+    "expert_calls": "expert_calls",
+    "needs_capacity_increase": "needs_capacity_increase",
+    "needs_basic_charge": "needs_basic_charge",
+    "needs_surge": "needs_surge",
+    "needs_direct_trading": "needs_direct_trading",
 }
 
 
@@ -28,6 +37,7 @@ def _kpi_names(lang: str) -> dict[str, str]:
 
 
 LANGUAGES = ("zh", "en")
+
 
 def _catalogue(index: int) -> dict[str, str]:
     """key -> text in one language (0: zh, 1: en): the catalogue's words and the KPI names."""

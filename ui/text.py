@@ -7,6 +7,7 @@ could become a link, an image, emphasis, a heading or a directive. plain() escap
 start such markup and leaves ordinary punctuation (dates, decimals, hyphens inside words) alone,
 so the text reads the same on screen.
 """
+
 from __future__ import annotations
 
 import re

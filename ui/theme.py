@@ -13,6 +13,7 @@ hides the sidebar and the header. Charts take their colours from
     plotly_layout(fig)   style a plotly figure for the current mode
     STATUS_COLORS        red / amber / green of ui.targets statuses
 """
+
 from __future__ import annotations
 
 import functools
@@ -180,8 +181,9 @@ PHONE_MAX_WIDTH = 768
 
 def close_menu_on_phone(page_path: str) -> None:
     """Close the sidebar menu after a navigation on a narrow (phone) window."""
-    st.sidebar.html(_CLOSE_MENU_ON_PHONE.format(page=page_path, max_width=PHONE_MAX_WIDTH),
-                    unsafe_allow_javascript=True)
+    st.sidebar.html(
+        _CLOSE_MENU_ON_PHONE.format(page=page_path, max_width=PHONE_MAX_WIDTH), unsafe_allow_javascript=True
+    )
 
 
 @functools.cache

@@ -4,6 +4,7 @@ The office sets a first password for every account it creates; the user must rep
 first login, and again when it is older than [password_max_age_days]. Until then this is the only
 page the user can open (app.py). A change ends the user's other sessions; this one stays open.
 """
+
 from __future__ import annotations
 
 import streamlit as st
@@ -22,8 +23,13 @@ def change_password() -> str:
     typed = forms.values(FORM, ("current_password", "password", "repeat"))
     if (typed["password"] or "") != (typed["repeat"] or ""):
         raise ValidationFailed([WriteProblem("repeat", "passwords_differ", {}, None, "acc_repeat")], "users")
-    admin.change_own_password(data.engine(), auth.current_actor(), typed["current_password"] or "",
-                              typed["password"] or "", keep_session=auth.session_token())
+    admin.change_own_password(
+        data.engine(),
+        auth.current_actor(),
+        typed["current_password"] or "",
+        typed["password"] or "",
+        keep_session=auth.session_token(),
+    )
     forms.forget(FORM, ("current_password", "password", "repeat"))
     return t("acc_password_changed")
 
@@ -31,21 +37,32 @@ def change_password() -> str:
 def password_form() -> None:
     forms.messages(FORM)
     with st.form("acc_password_form", clear_on_submit=False):
-        st.text_input(t("acc_current"), key=f"{FORM}_current_password", type="password",
-                      autocomplete="current-password")
+        st.text_input(
+            t("acc_current"), key=f"{FORM}_current_password", type="password", autocomplete="current-password"
+        )
         forms.field_error(FORM, "current_password")
-        st.text_input(t("acc_new"), key=f"{FORM}_password", type="password", autocomplete="new-password",
-                      help=t("acc_rules", min=passwords.MIN_LENGTH, classes=passwords.MIN_CLASSES))
+        st.text_input(
+            t("acc_new"),
+            key=f"{FORM}_password",
+            type="password",
+            autocomplete="new-password",
+            help=t("acc_rules", min=passwords.MIN_LENGTH, classes=passwords.MIN_CLASSES),
+        )
         forms.field_error(FORM, "password")
         st.text_input(t("acc_repeat"), key=f"{FORM}_repeat", type="password", autocomplete="new-password")
         forms.field_error(FORM, "repeat")
-        st.form_submit_button(t("acc_change"), type="primary", icon=":material/key:",
-                              on_click=forms.submit, args=(FORM, change_password))
+        st.form_submit_button(
+            t("acc_change"), type="primary", icon=":material/key:", on_click=forms.submit, args=(FORM, change_password)
+        )
 
 
 def save_email() -> str:
-    stored = admin.set_email(data.engine(), auth.current_actor(), auth.current_user()["username"],
-                             st.session_state.get(f"{EMAIL_FORM}_email"))
+    stored = admin.set_email(
+        data.engine(),
+        auth.current_actor(),
+        auth.current_user()["username"],
+        st.session_state.get(f"{EMAIL_FORM}_email"),
+    )
     return t("acc_email_saved", email=stored) if stored else t("acc_email_removed")
 
 
@@ -55,11 +72,13 @@ def email_form() -> None:
         st.session_state[f"{EMAIL_FORM}_email"] = (data.account(auth.current_user()["username"]) or {}).get("email")
     forms.messages(EMAIL_FORM)
     with st.form("acc_email_form", clear_on_submit=False):
-        st.text_input(t("acc_email"), key=f"{EMAIL_FORM}_email", help=t("acc_email_help"), autocomplete="email",
-                      max_chars=254)
+        st.text_input(
+            t("acc_email"), key=f"{EMAIL_FORM}_email", help=t("acc_email_help"), autocomplete="email", max_chars=254
+        )
         forms.field_error(EMAIL_FORM, "email")
-        st.form_submit_button(t("acc_email_save"), icon=":material/mail:", on_click=forms.submit,
-                              args=(EMAIL_FORM, save_email))
+        st.form_submit_button(
+            t("acc_email_save"), icon=":material/mail:", on_click=forms.submit, args=(EMAIL_FORM, save_email)
+        )
 
 
 forms.show_toast()

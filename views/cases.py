@@ -6,6 +6,7 @@ new → confirmed or dismissed → proposed → done or declined, with the field
 data_access.cases.advance checks the move, the fields and who may make it, and refuses with the
 field named. Files attached to a case are listed and can be added below (ui.attachments).
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -21,8 +22,25 @@ from ui.text import plain
 
 FORM = "cs_move"
 LIMIT = 500  # rows listed (open ones first, oldest first); the download has the same rows
-SHOWN = ["id", "account_no", "name", "rule", "status", "first_month", "months_found", "opened_on", "confirmed_on",
-         "proposed_on", "proposal", "closed_on", "app_no", "yuan_saved_per_year", "kwh_traded", "managers", "notes"]
+SHOWN = [
+    "id",
+    "account_no",
+    "name",
+    "rule",
+    "status",
+    "first_month",
+    "months_found",
+    "opened_on",
+    "confirmed_on",
+    "proposed_on",
+    "proposal",
+    "closed_on",
+    "app_no",
+    "yuan_saved_per_year",
+    "kwh_traded",
+    "managers",
+    "notes",
+]
 
 
 def shown_cases(frame: pd.DataFrame) -> pd.DataFrame:
@@ -45,10 +63,21 @@ def move(case_id: int) -> str:
     if stored is None:
         raise cases.NotFound("need_cases", str(case_id))
     typed = forms.values(FORM, ("to", "on", "reason", "proposal", "application_no", "yuan", "kwh", "note"))
-    cases.advance(data.engine(), auth.current_actor(), case_id, stored["version"], typed["to"], typed["on"],
-                  reason=typed["reason"], proposal=typed["proposal"], application_no=typed["application_no"],
-                  yuan_saved_per_year=typed["yuan"], kwh_traded=typed["kwh"], note=typed["note"],
-                  today=clock_today())
+    cases.advance(
+        data.engine(),
+        auth.current_actor(),
+        case_id,
+        stored["version"],
+        typed["to"],
+        typed["on"],
+        reason=typed["reason"],
+        proposal=typed["proposal"],
+        application_no=typed["application_no"],
+        yuan_saved_per_year=typed["yuan"],
+        kwh_traded=typed["kwh"],
+        note=typed["note"],
+        today=clock_today(),
+    )
     return t("cs_saved", id=case_id, status=t(f"cs_status_{typed['to']}"))
 
 
@@ -64,26 +93,43 @@ def move_form(frame: pd.DataFrame) -> int | None:
     case_id = st.selectbox(t("cs_pick"), list(labels), format_func=labels.get, key=f"{FORM}_case")
     status = open_cases.set_index("id").loc[case_id, "status"]
     moves = cases.ALLOWED[status]
-    to = st.radio(t("cs_to"), moves, format_func=lambda code: t(f"cs_status_{code}"), key=f"{FORM}_to",
-                  horizontal=True)
+    to = st.radio(t("cs_to"), moves, format_func=lambda code: t(f"cs_status_{code}"), key=f"{FORM}_to", horizontal=True)
     st.date_input(t("cs_on"), value=clock_today(), key=f"{FORM}_on")
     if to == "dismissed":
         st.text_input(t("cs_reason"), key=f"{FORM}_reason")
     if to == "proposed":
-        st.selectbox(t("cs_proposal"), PROPOSALS, format_func=lambda code: t(f"cs_proposal_{code}"),
-                     key=f"{FORM}_proposal")
+        st.selectbox(
+            t("cs_proposal"), PROPOSALS, format_func=lambda code: t(f"cs_proposal_{code}"), key=f"{FORM}_proposal"
+        )
     if to == "done":
         proposal = open_cases.set_index("id").loc[case_id, "proposal"]
         needed = cases.RESULT_OF.get(proposal)
-        st.text_input(t("cs_application_no") + (" *" if needed == "application_no" else ""),
-                      key=f"{FORM}_application_no")
-        st.number_input(t("cs_yuan") + (" *" if needed == "yuan_saved_per_year" else ""), min_value=0.0,
-                        value=None, step=1000.0, key=f"{FORM}_yuan")
-        st.number_input(t("cs_kwh") + (" *" if needed == "kwh_traded" else ""), min_value=0.0, value=None,
-                        step=10000.0, key=f"{FORM}_kwh")
+        st.text_input(
+            t("cs_application_no") + (" *" if needed == "application_no" else ""), key=f"{FORM}_application_no"
+        )
+        st.number_input(
+            t("cs_yuan") + (" *" if needed == "yuan_saved_per_year" else ""),
+            min_value=0.0,
+            value=None,
+            step=1000.0,
+            key=f"{FORM}_yuan",
+        )
+        st.number_input(
+            t("cs_kwh") + (" *" if needed == "kwh_traded" else ""),
+            min_value=0.0,
+            value=None,
+            step=10000.0,
+            key=f"{FORM}_kwh",
+        )
     st.text_area(t("cs_note") + (" *" if to == "declined" else ""), key=f"{FORM}_note", height=80)
-    st.button(t("cs_save"), type="primary", icon=":material/save:", key=f"{FORM}_save",
-              on_click=forms.submit, args=(FORM, lambda: move(case_id)))
+    st.button(
+        t("cs_save"),
+        type="primary",
+        icon=":material/save:",
+        key=f"{FORM}_save",
+        on_click=forms.submit,
+        args=(FORM, lambda: move(case_id)),
+    )
     return case_id
 
 
@@ -94,12 +140,15 @@ st.caption(t("cs_caption"))
 actor = auth.current_actor()
 today = clock_today()
 open_only = st.toggle(t("cs_open_only"), value=True, key="cs_open_only")
-frame = data.case_list(today, open_only=open_only, manager_id=actor.manager_id if role == "manager" else None,
-                       limit=LIMIT)
+frame = data.case_list(
+    today, open_only=open_only, manager_id=actor.manager_id if role == "manager" else None, limit=LIMIT
+)
 if frame.empty:
     st.info(t("cs_none"))
 else:
-    st.caption(t("cs_rows", rows=f"{len(frame):,}") + (t("cs_first_rows", limit=f"{LIMIT:,}") if len(frame) >= LIMIT else ""))
+    st.caption(
+        t("cs_rows", rows=f"{len(frame):,}") + (t("cs_first_rows", limit=f"{LIMIT:,}") if len(frame) >= LIMIT else "")
+    )
     data_table(shown_cases(frame), t("nav_cases"), "cs_table", headers="cs_col_", blank=("notes",))
 if role == "leader":
     st.caption(plain(t("cs_read_only")))

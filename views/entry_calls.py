@@ -3,6 +3,7 @@
 A manager requests for themselves and handles only their own calls; the
 office handles every call (data_access.writes checks this again).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -44,8 +45,9 @@ def save_request(employee_no: str | None) -> str:
 
 
 def request_form(employee_no: str | None, manager_id: int | None) -> None:
-    specialty = st.selectbox(t("ec_specialty"), [c.code for c in SPECIALTY_CHOICES], key="ec_specialty",
-                             format_func=specialty_label)
+    specialty = st.selectbox(
+        t("ec_specialty"), [c.code for c in SPECIALTY_CHOICES], key="ec_specialty", format_func=specialty_label
+    )
     experts, _ = data.entry_rows("experts", equals={"specialty": specialty, "active": True})
     names = {row["expert_no"]: row["name"] for row in experts}
     if not names:
@@ -55,15 +57,32 @@ def request_form(employee_no: str | None, manager_id: int | None) -> None:
     customers = dict(data.postings_on(manager_id, dt.date.today())) if manager_id else {}
     forms.messages(REQUEST)
     with st.form("ec_request_form", clear_on_submit=False):
-        forms.field(REQUEST, "expert_calls", "expert_no", f"{REQUEST}_expert_no", options=list(names),
-                    format_func=lambda no: f"{no} {names.get(no, '')}")
+        forms.field(
+            REQUEST,
+            "expert_calls",
+            "expert_no",
+            f"{REQUEST}_expert_no",
+            options=list(names),
+            format_func=lambda no: f"{no} {names.get(no, '')}",
+        )
         forms.field(REQUEST, "expert_calls", "mode", f"{REQUEST}_mode")
-        forms.field(REQUEST, "expert_calls", "account_no", f"{REQUEST}_account_no", options=list(customers),
-                    format_func=lambda no: f"{no} {customers.get(no, '')}")
+        forms.field(
+            REQUEST,
+            "expert_calls",
+            "account_no",
+            f"{REQUEST}_account_no",
+            options=list(customers),
+            format_func=lambda no: f"{no} {customers.get(no, '')}",
+        )
         forms.field(REQUEST, "expert_calls", "summary", f"{REQUEST}_summary", area=True, help=t("ec_summary_help"))
-        st.form_submit_button(t("ec_request_button"), type="primary", icon=":material/support_agent:",
-                              width="stretch", on_click=forms.submit,
-                              args=(REQUEST, lambda: save_request(employee_no)))
+        st.form_submit_button(
+            t("ec_request_button"),
+            type="primary",
+            icon=":material/support_agent:",
+            width="stretch",
+            on_click=forms.submit,
+            args=(REQUEST, lambda: save_request(employee_no)),
+        )
 
 
 def open_calls(employee_no: str | None, role: str, unanswered: bool) -> dict[str, dict]:
@@ -86,9 +105,16 @@ def pick_call(form: str, calls: dict[str, dict]) -> dict | None:
         return None
     if st.session_state.get(f"{form}_call") not in calls:
         st.session_state[f"{form}_call"] = None
-    call_no = st.selectbox(t("ec_pick_call"), list(calls), index=None, key=f"{form}_call",
-                           format_func=call_label(calls), placeholder=t("fm_choose"),
-                           on_change=start_over, args=(form,))
+    call_no = st.selectbox(
+        t("ec_pick_call"),
+        list(calls),
+        index=None,
+        key=f"{form}_call",
+        format_func=call_label(calls),
+        placeholder=t("fm_choose"),
+        on_change=start_over,
+        args=(form,),
+    )
     return calls.get(call_no)
 
 
@@ -100,8 +126,13 @@ def start_over(form: str) -> None:
 
 def save_response(call: dict) -> str:
     responded_at = st.session_state[f"{RESPOND}_responded_at"]
-    writes.respond_call(data.engine(), auth.current_actor(), call["call_no"], expected_version=call["version"],
-                        responded_at=responded_at)
+    writes.respond_call(
+        data.engine(),
+        auth.current_actor(),
+        call["call_no"],
+        expected_version=call["version"],
+        responded_at=responded_at,
+    )
     forms.forget(RESPOND, ("responded_at", "call"))
     return t("ec_responded", call_no=call["call_no"])
 
@@ -113,14 +144,19 @@ def respond_form(employee_no: str | None, role: str) -> None:
     forms.messages(RESPOND, reload=lambda: None)
     with st.form("ec_respond_form", clear_on_submit=False):
         forms.field(RESPOND, "expert_calls", "responded_at", f"{RESPOND}_responded_at", default=now())
-        st.form_submit_button(t("ec_respond_button"), type="primary", icon=":material/call:",
-                              width="stretch", on_click=forms.submit, args=(RESPOND, lambda: save_response(call)))
+        st.form_submit_button(
+            t("ec_respond_button"),
+            type="primary",
+            icon=":material/call:",
+            width="stretch",
+            on_click=forms.submit,
+            args=(RESPOND, lambda: save_response(call)),
+        )
 
 
 def save_close(call: dict) -> str:
     typed = forms.values(CLOSE, ("closed_at", "hours", "summary"))
-    writes.close_call(data.engine(), auth.current_actor(), call["call_no"], expected_version=call["version"],
-                      **typed)
+    writes.close_call(data.engine(), auth.current_actor(), call["call_no"], expected_version=call["version"], **typed)
     forms.forget(CLOSE, ("closed_at", "hours", "summary", "call"))
     return t("ec_closed", call_no=call["call_no"])
 
@@ -134,8 +170,14 @@ def close_form(employee_no: str | None, role: str) -> None:
         forms.field(CLOSE, "expert_calls", "closed_at", f"{CLOSE}_closed_at", default=now())
         forms.field(CLOSE, "expert_calls", "hours", f"{CLOSE}_hours")
         forms.field(CLOSE, "expert_calls", "summary", f"{CLOSE}_summary", area=True, default=call["summary"])
-        st.form_submit_button(t("ec_close_button"), type="primary", icon=":material/task_alt:",
-                              width="stretch", on_click=forms.submit, args=(CLOSE, lambda: save_close(call)))
+        st.form_submit_button(
+            t("ec_close_button"),
+            type="primary",
+            icon=":material/task_alt:",
+            width="stretch",
+            on_click=forms.submit,
+            args=(CLOSE, lambda: save_close(call)),
+        )
 
 
 role = forms.require("office", "manager")
@@ -145,8 +187,9 @@ st.title(t("nav_entry_calls"))
 st.caption(t("ec_caption"))
 employee_no, manager_id = whose_calls(role)
 steps = {step: t(f"ec_step_{step}") for step in STEPS}
-step = st.radio(t("ec_step"), list(steps), key="ec_step", horizontal=True, format_func=steps.get,
-                label_visibility="collapsed")
+step = st.radio(
+    t("ec_step"), list(steps), key="ec_step", horizontal=True, format_func=steps.get, label_visibility="collapsed"
+)
 if step == "request":
     request_form(employee_no, manager_id)
 elif step == "respond":

@@ -1,4 +1,5 @@
 """月度用电维护 / Monthly consumption (office): one customer's months, or one month's customers, in a table."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,10 +32,12 @@ def by_customer() -> None:
     if not names:
         st.warning(t("ecn_no_customer", search=plain(search)))
         return
-    account_no = st.selectbox(t("ecn_customer"), list(names), key="ecn_account",
-                              format_func=lambda no: f"{no} {names[no]}")
-    editor = forms.Editor("ecn_customer", "consumption", ("month", "kwh", "max_demand_kw"),
-                          new_row=(("account_no", account_no),))
+    account_no = st.selectbox(
+        t("ecn_customer"), list(names), key="ecn_account", format_func=lambda no: f"{no} {names[no]}"
+    )
+    editor = forms.Editor(
+        "ecn_customer", "consumption", ("month", "kwh", "max_demand_kw"), new_row=(("account_no", account_no),)
+    )
     rows, total = data.entry_rows("consumption", equals={"account_no": account_no})
     forms.sheet_editor(editor, rows, scope=(account_no,), total=total)
 
@@ -42,8 +45,9 @@ def by_customer() -> None:
 def by_month() -> None:
     month_text = st.selectbox(t("ecn_month"), recent_months(dt.date.today()), key="ecn_month")
     month = dt.date.fromisoformat(month_text + "-01")
-    editor = forms.Editor("ecn_month", "consumption", ("account_no", "kwh", "max_demand_kw"),
-                          new_row=(("month", month_text),))
+    editor = forms.Editor(
+        "ecn_month", "consumption", ("account_no", "kwh", "max_demand_kw"), new_row=(("month", month_text),)
+    )
     rows, total = data.entry_rows("consumption", equals={"month": month})
     forms.sheet_editor(editor, rows, scope=(month_text,), total=total)
 
@@ -53,8 +57,9 @@ forms.show_toast()
 st.title(t("nav_entry_consumption"))
 st.caption(t("ecn_caption"))
 views = {view: t(f"ecn_view_{view}") for view in ("customer", "month")}
-view = st.radio(t("ecn_view"), list(views), key="ecn_view", horizontal=True, format_func=views.get,
-                label_visibility="collapsed")
+view = st.radio(
+    t("ecn_view"), list(views), key="ecn_view", horizontal=True, format_func=views.get, label_visibility="collapsed"
+)
 if view == "customer":
     by_customer()
 else:

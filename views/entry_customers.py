@@ -4,6 +4,7 @@ The table edits star rating, potential-customer reason, churn risk, power
 purchase and basic-charge mode; one save writes every changed row in one
 transaction (data_access.writes.save_rows), or nothing when a row is bad.
 """
+
 from __future__ import annotations
 
 import streamlit as st
@@ -13,9 +14,19 @@ from ui import auth, data, forms
 from ui.strings import t
 
 EDITOR = forms.Editor(
-    "ecu", "customers",
-    columns=("account_no", "name", "town", "capacity_kva", "star_rating", "potential_reason", "churn_risk",
-             "market_status", "billing_mode"),
+    "ecu",
+    "customers",
+    columns=(
+        "account_no",
+        "name",
+        "town",
+        "capacity_kva",
+        "star_rating",
+        "potential_reason",
+        "churn_risk",
+        "market_status",
+        "billing_mode",
+    ),
     editable=("star_rating", "potential_reason", "churn_risk", "market_status", "billing_mode"),
     num_rows="fixed",
 )
@@ -33,13 +44,21 @@ def save_new() -> str:
 def filters() -> tuple[dict, str]:
     left, middle, right = st.columns(3)
     everything = t("filter_all")
-    town = left.selectbox(t("filter_town"), ["", *data.entry_distinct("customers", "town")], key="ecu_town",
-                          format_func=lambda v: v or everything)
+    town = left.selectbox(
+        t("filter_town"),
+        ["", *data.entry_distinct("customers", "town")],
+        key="ecu_town",
+        format_func=lambda v: v or everything,
+    )
     search = middle.text_input(t("fm_search"), key="ecu_search", placeholder=t("ecu_search_hint"))
     market = SHEET.column("market_status")
     market_label = forms.choice_label(market)
-    status = right.selectbox(forms.label(market), ["", *market.codes], key="ecu_market",
-                             format_func=lambda v: market_label(v) if v else everything)
+    status = right.selectbox(
+        forms.label(market),
+        ["", *market.codes],
+        key="ecu_market",
+        format_func=lambda v: market_label(v) if v else everything,
+    )
     equals = {key: value for key, value in (("town", town), ("market_status", status)) if value}
     return equals, search
 
@@ -57,5 +76,6 @@ with st.expander(t("ecu_add"), icon=":material/add_business:", expanded=forms.ha
     with st.form("ecu_add_form", clear_on_submit=False):
         for column in SHEET.columns:
             forms.field(ADD, "customers", column.key, f"{ADD}_{column.key}")
-        st.form_submit_button(t("fm_save"), type="primary", icon=":material/save:",
-                              on_click=forms.submit, args=(ADD, save_new))
+        st.form_submit_button(
+            t("fm_save"), type="primary", icon=":material/save:", on_click=forms.submit, args=(ADD, save_new)
+        )

@@ -6,6 +6,7 @@ has no log (today when none is missing) and lists the recent days still missing.
 customer and day already have a log, that log is loaded for editing (saved with its version); what
 was typed before stays available. data_access.writes.save_work_log checks everything again.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -54,14 +55,22 @@ def save_new(employee_no: str) -> str:
     row = forms.editing(FORM)
     try:
         if row and (row["account_no"], row["date"]) == (account_no, day):  # the loaded log
-            saved = writes.save_work_log(data.engine(), auth.current_actor(), employee_no=employee_no,
-                                         account_no=account_no, date=day, row_id=row["id"],
-                                         expected_version=row["version"], **typed)
+            saved = writes.save_work_log(
+                data.engine(),
+                auth.current_actor(),
+                employee_no=employee_no,
+                account_no=account_no,
+                date=day,
+                row_id=row["id"],
+                expected_version=row["version"],
+                **typed,
+            )
             forms.saved_version(FORM, saved)
             st.session_state[LOADED] = {"account_no": account_no, "date": day, "values": typed_values()}
             return t("el_updated", day=day, customer=account_no)
-        saved = writes.save_work_log(data.engine(), auth.current_actor(), employee_no=employee_no, date=day,
-                                     account_no=account_no, **typed)
+        saved = writes.save_work_log(
+            data.engine(), auth.current_actor(), employee_no=employee_no, date=day, account_no=account_no, **typed
+        )
     except ValidationFailed as failed:
         if any(problem.code == "log_exists" for problem in failed.problems):
             data.clear_caches()  # someone saved this day meanwhile: the next run loads that log
@@ -85,7 +94,8 @@ def load_stored(log: dict | None, account_no: str, day: dt.date) -> None:
         return
     typed = typed_values()
     if any(value not in (None, "", False) for key, value in typed.items() if key != "on_site") and (
-            not loaded or typed != loaded["values"]):
+        not loaded or typed != loaded["values"]
+    ):
         st.session_state[STASH] = typed
     forms.fill(FORM, log, TYPED)
     forms.start_editing(FORM, log)
@@ -118,8 +128,13 @@ def missing_days(manager_id: int, today: dt.date) -> None:
         st.caption(t("el_none_missing", days=MISSING_DAYS))
         return
     weekday = t("el_weekdays").split(",")
-    st.pills(t("el_missing", count=len(missing), days=MISSING_DAYS), missing, key="el_missing",
-             format_func=lambda day: f"{day:%m-%d} {weekday[day.weekday()]}", on_change=pick_missing_day)
+    st.pills(
+        t("el_missing", count=len(missing), days=MISSING_DAYS),
+        missing,
+        key="el_missing",
+        format_func=lambda day: f"{day:%m-%d} {weekday[day.weekday()]}",
+        on_change=pick_missing_day,
+    )
 
 
 def new_log_form(employee_no: str, manager_id: int) -> None:
@@ -133,8 +148,14 @@ def new_log_form(employee_no: str, manager_id: int) -> None:
         return
     if st.session_state.get(f"{FORM}_account_no") not in customers:  # another day, other postings
         st.session_state[f"{FORM}_account_no"] = next(iter(customers)) if len(customers) == 1 else None
-    account_no = forms.field(FORM, "work_logs", "account_no", f"{FORM}_account_no", options=list(customers),
-                             format_func=customer_label(customers))
+    account_no = forms.field(
+        FORM,
+        "work_logs",
+        "account_no",
+        f"{FORM}_account_no",
+        options=list(customers),
+        format_func=customer_label(customers),
+    )
     loaded = st.session_state.get(LOADED)
     if account_no is not None and (not loaded or (loaded["account_no"], loaded["date"]) != (account_no, day)):
         load_stored(data.log_on(manager_id, account_no, day), account_no, day)
@@ -143,8 +164,15 @@ def new_log_form(employee_no: str, manager_id: int) -> None:
     row = forms.editing(FORM)
     if row is not None:
         found = (st.session_state.get(LOADED) or {}).get("found")
-        st.info(t("el_loaded" if found else "el_editing", day=day, customer=plain(customers.get(account_no, account_no)),
-                  version=row["version"]), icon=":material/edit_note:")
+        st.info(
+            t(
+                "el_loaded" if found else "el_editing",
+                day=day,
+                customer=plain(customers.get(account_no, account_no)),
+                version=row["version"],
+            ),
+            icon=":material/edit_note:",
+        )
         if st.session_state.get(STASH):
             st.button(t("el_restore_typed"), key="el_restore", on_click=restore_typed, icon=":material/undo:")
     forms.messages(FORM)
@@ -152,16 +180,29 @@ def new_log_form(employee_no: str, manager_id: int) -> None:
         forms.field(FORM, "work_logs", "on_site", f"{FORM}_on_site", default=True)
         log_fields(FORM)
         label = t("fm_save_changes") if row is not None else t("fm_save")
-        st.form_submit_button(label, type="primary", icon=":material/save:", width="stretch",
-                              on_click=forms.submit, args=(FORM, lambda: save_new(employee_no)))
+        st.form_submit_button(
+            label,
+            type="primary",
+            icon=":material/save:",
+            width="stretch",
+            on_click=forms.submit,
+            args=(FORM, lambda: save_new(employee_no)),
+        )
 
 
 def save_edit(employee_no: str) -> str:
     row = forms.editing(EDIT)
     typed = forms.values(EDIT, EDIT_FIELDS)
-    saved = writes.save_work_log(data.engine(), auth.current_actor(), employee_no=employee_no,
-                                 account_no=row["account_no"], date=row["date"], row_id=row["id"],
-                                 expected_version=row["version"], **typed)
+    saved = writes.save_work_log(
+        data.engine(),
+        auth.current_actor(),
+        employee_no=employee_no,
+        account_no=row["account_no"],
+        date=row["date"],
+        row_id=row["id"],
+        expected_version=row["version"],
+        **typed,
+    )
     forms.saved_version(EDIT, saved)
     return t("el_updated", day=row["date"], customer=row["account_no"])
 
@@ -206,9 +247,16 @@ def recent_logs(employee_no: str, manager_id: int) -> None:
     shown, config = missing_as_dash(log_table(logs))
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config, key="el_recent_table")
     by_id = {log["id"]: log for log in logs}
-    st.selectbox(t("el_pick"), list(by_id), index=None, key="el_pick", placeholder=t("fm_choose"),
-                 format_func=lambda i: f"{by_id[i]['date']} · {by_id[i]['account_no']} · {by_id[i]['content'][:20]}",
-                 on_change=pick_log, args=(by_id,))
+    st.selectbox(
+        t("el_pick"),
+        list(by_id),
+        index=None,
+        key="el_pick",
+        placeholder=t("fm_choose"),
+        format_func=lambda i: f"{by_id[i]['date']} · {by_id[i]['account_no']} · {by_id[i]['content'][:20]}",
+        on_change=pick_log,
+        args=(by_id,),
+    )
     row = forms.editing(EDIT)
     if row is None or row["id"] not in by_id:
         return
@@ -217,8 +265,14 @@ def recent_logs(employee_no: str, manager_id: int) -> None:
     with st.form("el_edit_form", clear_on_submit=False):
         forms.field(EDIT, "work_logs", "on_site", f"{EDIT}_on_site")
         log_fields(EDIT)
-        st.form_submit_button(t("fm_save_changes"), type="primary", icon=":material/save:", width="stretch",
-                              on_click=forms.submit, args=(EDIT, lambda: save_edit(employee_no)))
+        st.form_submit_button(
+            t("fm_save_changes"),
+            type="primary",
+            icon=":material/save:",
+            width="stretch",
+            on_click=forms.submit,
+            args=(EDIT, lambda: save_edit(employee_no)),
+        )
     attachments.panel("work_logs", int(row["id"]))
 
 
@@ -237,8 +291,11 @@ def my_cases(manager_id: int) -> None:
     if open_cases.empty:
         return
     with st.expander(t("cs_my_open", count=len(open_cases)), icon=":material/task_alt:"):
-        rows = [f"- {plain(row.account_no)} {plain(row.name)} · {t('cs_rule_' + row.rule)} · "
-                f"{t('cs_status_' + row.status)} · {row.opened_on}" for row in open_cases.head(20).itertuples()]
+        rows = [
+            f"- {plain(row.account_no)} {plain(row.name)} · {t('cs_rule_' + row.rule)} · "
+            f"{t('cs_status_' + row.status)} · {row.opened_on}"
+            for row in open_cases.head(20).itertuples()
+        ]
         st.markdown("\n".join(rows))
         st.page_link("views/cases.py", label=t("cs_go"), icon=":material/arrow_forward:")
 
@@ -252,8 +309,9 @@ employee_no, manager_id = whose_logs(role)
 if role == "manager":
     my_cases(manager_id)
 modes = {mode: t(f"el_mode_{mode}") for mode in ("new", "edit")}
-mode = st.radio(t("el_mode"), list(modes), key="el_mode", horizontal=True, format_func=modes.get,
-                label_visibility="collapsed")
+mode = st.radio(
+    t("el_mode"), list(modes), key="el_mode", horizontal=True, format_func=modes.get, label_visibility="collapsed"
+)
 if mode == "new":
     new_log_form(employee_no, manager_id)
 else:

@@ -4,6 +4,7 @@ A handover is two posting rows: the leaving manager's posting gets an end
 date, the successor's posting starts with a handover note; the tab
 "postings of a customer" shows both sides of a customer's handovers.
 """
+
 from __future__ import annotations
 
 import streamlit as st
@@ -22,11 +23,19 @@ def manager_tables(employee_no: str) -> None:
     own = (("employee_no", employee_no),)
     tables = (
         ("ema_tab_training", forms.Editor("ema_training", "training", ("date", "hours", "kind", "topic"), new_row=own)),
-        ("ema_tab_assessments", forms.Editor("ema_assessments", "assessments", ("date", "score", "passed"),
-                                             new_row=own)),
-        ("ema_tab_postings", forms.Editor("ema_postings", "postings",
-                                          ("account_no", "start_date", "end_date", "handover_note", "gate_override"),
-                                          new_row=own)),
+        (
+            "ema_tab_assessments",
+            forms.Editor("ema_assessments", "assessments", ("date", "score", "passed"), new_row=own),
+        ),
+        (
+            "ema_tab_postings",
+            forms.Editor(
+                "ema_postings",
+                "postings",
+                ("account_no", "start_date", "end_date", "handover_note", "gate_override"),
+                new_row=own,
+            ),
+        ),
     )
     for tab, (_title, editor) in zip(st.tabs([t(title) for title, _ in tables]), tables):
         with tab:
@@ -40,9 +49,12 @@ def customer_postings() -> None:
     if not account_no:
         return
     assigning(account_no)
-    editor = forms.Editor("ema_customer_postings", "postings",
-                          ("employee_no", "start_date", "end_date", "handover_note", "gate_override"),
-                          new_row=(("account_no", account_no),))
+    editor = forms.Editor(
+        "ema_customer_postings",
+        "postings",
+        ("employee_no", "start_date", "end_date", "handover_note", "gate_override"),
+        new_row=(("account_no", account_no),),
+    )
     rows, total = data.entry_rows("postings", equals={"account_no": account_no})
     if not rows:
         st.caption(t("ema_no_postings", account_no=plain(account_no)))
@@ -65,17 +77,35 @@ def assigning(account_no: str) -> None:
         st.markdown(f"**{t('lc_assign_customer')}**")
         for column in CUSTOMER_FACTS:
             value = customer.get(column)
-            shown = "—" if value is None else (f"{value:,.0f}" if isinstance(value, float) and value.is_integer()
-                                             else f"{value:,}" if isinstance(value, float) else plain(str(value)))
-            st.caption(f"{t('lc_assign_' + column)}：{shown}" if language() == "zh"
-                       else f"{t('lc_assign_' + column)}: {shown}")
+            shown = (
+                "—"
+                if value is None
+                else (
+                    f"{value:,.0f}"
+                    if isinstance(value, float) and value.is_integer()
+                    else f"{value:,}"
+                    if isinstance(value, float)
+                    else plain(str(value))
+                )
+            )
+            st.caption(
+                f"{t('lc_assign_' + column)}：{shown}" if language() == "zh" else f"{t('lc_assign_' + column)}: {shown}"
+            )
     with right:
         st.markdown(f"**{t('lc_assign_candidates')}**")
         fit = data.lifecycle_states(today(), Scope())
         fit = fit.sort_values(["gate_ok", "active_postings", "employee_no"], ascending=[False, True, True])
         fit = fit[FIT_COLUMNS].assign(state=[t(f"lc_state_{state}") for state in fit["state"]])
-        data_table(fit, t("lc_assign_candidates"), "ema_fit", headers="lc_col_", percent=("skill_share",),
-                   flags=("gate_ok",), decimals=("total_hours",), blank=("team",))
+        data_table(
+            fit,
+            t("lc_assign_candidates"),
+            "ema_fit",
+            headers="lc_col_",
+            percent=("skill_share",),
+            flags=("gate_ok",),
+            decimals=("total_hours",),
+            blank=("team",),
+        )
 
 
 forms.require("office")

@@ -5,6 +5,7 @@ A manager enters plans only for customers they are posted to on the plan's day; 
 customer (data_access.outages checks this again). The list shows last month to next month; picking a
 plan loads it into the form to change it (with its version: a plan changed meanwhile is refused).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -62,8 +63,12 @@ def plan_form(role: str, customers: dict[str, str]) -> None:
     st.markdown(f"**{t('lc_outage_edit' if editing else 'lc_outage_new')}**")
     with st.form("out_form", clear_on_submit=False):
         if role == "manager":
-            st.selectbox(t("lc_field_account_no"), list(customers), key=f"{FORM}_account_no",
-                         format_func=lambda no: f"{no} {customers.get(no, '')}")
+            st.selectbox(
+                t("lc_field_account_no"),
+                list(customers),
+                key=f"{FORM}_account_no",
+                format_func=lambda no: f"{no} {customers.get(no, '')}",
+            )
         else:
             st.text_input(t("lc_field_account_no"), key=f"{FORM}_account_no")
         forms.field_error(FORM, "account_no")
@@ -73,10 +78,15 @@ def plan_form(role: str, customers: dict[str, str]) -> None:
         forms.field_error(FORM, "hours")
         st.text_input(t("lc_field_scope"), key=f"{FORM}_scope", max_chars=outages.MAX_SCOPE)
         forms.field_error(FORM, "scope")
-        st.selectbox(t("lc_field_status"), OUTAGE_STATUSES, key=f"{FORM}_status",
-                     format_func=lambda code: t(f"lc_outage_status_{code}"))
-        st.form_submit_button(t("fm_save"), type="primary", icon=":material/save:", on_click=forms.submit,
-                              args=(FORM, save))
+        st.selectbox(
+            t("lc_field_status"),
+            OUTAGE_STATUSES,
+            key=f"{FORM}_status",
+            format_func=lambda code: t(f"lc_outage_status_{code}"),
+        )
+        st.form_submit_button(
+            t("fm_save"), type="primary", icon=":material/save:", on_click=forms.submit, args=(FORM, save)
+        )
 
 
 def plan_list(plans: list[dict]) -> dict[int, dict]:
@@ -87,8 +97,7 @@ def plan_list(plans: list[dict]) -> dict[int, dict]:
     frame = pd.DataFrame(plans)
     shown = frame[["planned_on", "account_no", "customer", "hours", "scope", "status", "entered_by"]]
     shown = shown.assign(status=[t(f"lc_outage_status_{code}") for code in frame["status"]])
-    data_table(shown, t("nav_entry_outages"), "out_list", headers="lc_col_", decimals=("hours",),
-               blank=("entered_by",))
+    data_table(shown, t("nav_entry_outages"), "out_list", headers="lc_col_", decimals=("hours",), blank=("entered_by",))
     return {plan["id"]: plan for plan in plans}
 
 
@@ -102,8 +111,17 @@ customers = dict(data.postings_on(manager_id, today())) if manager_id else {}
 if role == "manager" and not customers:
     st.info(t("lc_outage_no_customers"))
 plans = plan_list(data.outage_plans(*month_range(today()), manager_id))
-st.selectbox(t("lc_outage_pick"), [None, *plans], key=f"{FORM}_pick", on_change=load_plan, args=(plans,),
-             format_func=lambda pid: t("lc_outage_pick_new") if pid is None else
-             f"{plans[pid]['planned_on']} {plans[pid]['account_no']} {plans[pid]['scope']}")
+st.selectbox(
+    t("lc_outage_pick"),
+    [None, *plans],
+    key=f"{FORM}_pick",
+    on_change=load_plan,
+    args=(plans,),
+    format_func=lambda pid: (
+        t("lc_outage_pick_new")
+        if pid is None
+        else f"{plans[pid]['planned_on']} {plans[pid]['account_no']} {plans[pid]['scope']}"
+    ),
+)
 if role == "office" or customers:
     plan_form(role, customers)

@@ -3,6 +3,7 @@
 The write path sets the submission date of a manager's plan (today, kept
 when the plan is edited later); the office may set it by hand.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -50,9 +51,14 @@ def save(employee_no: str, month: dt.date, role: str) -> str:
     typed = forms.values(FORM, ("content", "submitted_on"))
     row = forms.editing(FORM)
     saved = writes.save_monthly_plan(
-        data.engine(), auth.current_actor(), employee_no=employee_no, month=month, content=typed["content"],
+        data.engine(),
+        auth.current_actor(),
+        employee_no=employee_no,
+        month=month,
+        content=typed["content"],
         submitted_on=typed["submitted_on"] if role == "office" else None,
-        expected_version=row["version"] if row else None)
+        expected_version=row["version"] if row else None,
+    )
     forms.saved_version(FORM, saved)
     return t("ep_saved", month=month.strftime("%Y-%m"))
 
@@ -68,8 +74,9 @@ else:
     if employee_no is None:
         st.info(t("fm_pick_manager"))
         st.stop()
-month = st.selectbox(t("ep_month"), month_choices(dt.date.today()), index=1, key="ep_month",
-                     format_func=lambda m: m.strftime("%Y-%m"))
+month = st.selectbox(
+    t("ep_month"), month_choices(dt.date.today()), index=1, key="ep_month", format_func=lambda m: m.strftime("%Y-%m")
+)
 plan = stored_plan(employee_no, month)
 show_plan(employee_no, month, plan)
 if plan:
@@ -79,5 +86,11 @@ with st.form("ep_form", clear_on_submit=False):
     if role == "office":
         forms.field(FORM, "monthly_plans", "submitted_on", f"{FORM}_submitted_on")
     forms.field(FORM, "monthly_plans", "content", f"{FORM}_content", area=True)
-    st.form_submit_button(t("fm_save"), type="primary", icon=":material/save:", width="stretch",
-                          on_click=forms.submit, args=(FORM, lambda: save(employee_no, month, role)))
+    st.form_submit_button(
+        t("fm_save"),
+        type="primary",
+        icon=":material/save:",
+        width="stretch",
+        on_click=forms.submit,
+        args=(FORM, lambda: save(employee_no, month, role)),
+    )

@@ -5,6 +5,7 @@ whole numbers); only changed values are saved, with the version loaded.
 Holidays, make-up days and single-day overrides are kept on the holiday
 calendar screen (views/holiday_calendar.py); this screen links there.
 """
+
 from __future__ import annotations
 
 import math
@@ -39,8 +40,11 @@ def load_settings(rows: list[dict]) -> None:
 
 def save_settings(rows: list[dict]) -> str:
     stored = {row["key"]: _shown(row) for row in rows}
-    changed = {key: st.session_state[f"{SETTINGS}_{key}"] for key in stored
-               if st.session_state.get(f"{SETTINGS}_{key}") != stored[key]}
+    changed = {
+        key: st.session_state[f"{SETTINGS}_{key}"]
+        for key in stored
+        if st.session_state.get(f"{SETTINGS}_{key}") != stored[key]
+    }
     if not changed:
         return t("est_unchanged")
     admin.update_settings(data.engine(), auth.current_actor(), changed, st.session_state["_est_versions"])
@@ -57,8 +61,13 @@ def number_field(row: dict) -> None:
     value out of range gets a message instead of a red field that silently blocks the save."""
     key = f"{SETTINGS}_{row['key']}"
     if row["kind"] == "date":
-        st.date_input(spec_label(row), key=key, min_value=number_date(row["minimum"]),
-                      max_value=number_date(row["maximum"]), help=t("lc_gate_from_help"))
+        st.date_input(
+            spec_label(row),
+            key=key,
+            min_value=number_date(row["minimum"]),
+            max_value=number_date(row["maximum"]),
+            help=t("lc_gate_from_help"),
+        )
         forms.field_error(SETTINGS, row["key"])
         return
     limits = f"{row['minimum']:g}–{row['maximum']:g}" if row["maximum"] is not None else f"≥ {row['minimum']:g}"
@@ -68,8 +77,9 @@ def number_field(row: dict) -> None:
     else:
         small = row["maximum"] is not None and row["maximum"] <= 2
         digits = "%.2f" if small else ("%.1f" if row["default"] < 1000 else "%.0f")
-        st.number_input(spec_label(row), key=key, step=0.01 if small else _step(row["default"]), format=digits,
-                        help=help_text)
+        st.number_input(
+            spec_label(row), key=key, step=0.01 if small else _step(row["default"]), format=digits, help=help_text
+        )
     forms.field_error(SETTINGS, row["key"])
 
 
@@ -86,8 +96,13 @@ def settings_form() -> None:
     with st.form("est_form", clear_on_submit=False):
         for row in rows:
             number_field(row)
-        st.form_submit_button(t("fm_save"), type="primary", icon=":material/save:",
-                              on_click=forms.submit, args=(SETTINGS, lambda: save_settings(rows)))
+        st.form_submit_button(
+            t("fm_save"),
+            type="primary",
+            icon=":material/save:",
+            on_click=forms.submit,
+            args=(SETTINGS, lambda: save_settings(rows)),
+        )
 
 
 forms.require("office")

@@ -5,6 +5,7 @@ data_access.admin checks every change (office only, own account protected, manag
 to an employee no., the password rules) and audits it without the password hash; a new role, a
 reset password or a deactivation ends the account's sessions at once.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -40,9 +41,15 @@ def manager_choices() -> list[str]:
 
 def create() -> str:
     typed = forms.values(CREATE, ("username", "display_name", "password", "role", "employee_no"))
-    admin.create_user(data.engine(), auth.current_actor(), username=typed["username"] or "",
-                      display_name=typed["display_name"] or "", password=typed["password"] or "",
-                      role=typed["role"], employee_no=typed["employee_no"])
+    admin.create_user(
+        data.engine(),
+        auth.current_actor(),
+        username=typed["username"] or "",
+        display_name=typed["display_name"] or "",
+        password=typed["password"] or "",
+        role=typed["role"],
+        employee_no=typed["employee_no"],
+    )
     forms.forget(CREATE, ("username", "display_name", "password", "employee_no"))
     return t("eus_created", username=passwords.normalized_username(typed["username"]))
 
@@ -54,28 +61,47 @@ def create_form() -> None:
         forms.field_error(CREATE, "username")
         st.text_input(user_label("display_name"), key=f"{CREATE}_display_name")
         forms.field_error(CREATE, "display_name")
-        st.text_input(user_label("password"), key=f"{CREATE}_password", type="password", help=password_help(),
-                      autocomplete="new-password")
+        st.text_input(
+            user_label("password"),
+            key=f"{CREATE}_password",
+            type="password",
+            help=password_help(),
+            autocomplete="new-password",
+        )
         forms.field_error(CREATE, "password")
         st.selectbox(user_label("role"), ROLES, key=f"{CREATE}_role", format_func=role_labels().get)
         forms.field_error(CREATE, "role")
-        st.selectbox(user_label("employee_no"), manager_choices(), index=None, key=f"{CREATE}_employee_no",
-                     placeholder=t("fm_choose"), help=t("eus_employee_help"))
+        st.selectbox(
+            user_label("employee_no"),
+            manager_choices(),
+            index=None,
+            key=f"{CREATE}_employee_no",
+            placeholder=t("fm_choose"),
+            help=t("eus_employee_help"),
+        )
         forms.field_error(CREATE, "employee_no")
-        st.form_submit_button(t("eus_create"), type="primary", icon=":material/person_add:",
-                              on_click=forms.submit, args=(CREATE, create))
+        st.form_submit_button(
+            t("eus_create"), type="primary", icon=":material/person_add:", on_click=forms.submit, args=(CREATE, create)
+        )
 
 
 def change_role(user: dict) -> str:
     role = st.session_state[f"{ROLE}_role"]
-    admin.set_role(data.engine(), auth.current_actor(), user["username"], role,
-                   expected_version=user["version"], employee_no=st.session_state.get(f"{ROLE}_employee_no"))
+    admin.set_role(
+        data.engine(),
+        auth.current_actor(),
+        user["username"],
+        role,
+        expected_version=user["version"],
+        employee_no=st.session_state.get(f"{ROLE}_employee_no"),
+    )
     return t("eus_role_changed", username=user["username"], role=role_labels()[role])
 
 
 def reset(user: dict) -> str:
-    admin.reset_password(data.engine(), auth.current_actor(), user["username"],
-                         st.session_state.get(f"{PASSWORD}_password") or "")
+    admin.reset_password(
+        data.engine(), auth.current_actor(), user["username"], st.session_state.get(f"{PASSWORD}_password") or ""
+    )
     st.session_state.pop(f"{PASSWORD}_password", None)
     return t("eus_password_reset", username=user["username"])
 
@@ -106,8 +132,14 @@ def role_form(user: dict) -> None:
     with st.form("eus_role_form", clear_on_submit=False):
         st.selectbox(user_label("role"), ROLES, key=f"{ROLE}_role", format_func=role_labels().get)
         forms.field_error(ROLE, "role")
-        st.selectbox(user_label("employee_no"), manager_choices(), index=None, key=f"{ROLE}_employee_no",
-                     placeholder=t("fm_choose"), help=t("eus_employee_help"))
+        st.selectbox(
+            user_label("employee_no"),
+            manager_choices(),
+            index=None,
+            key=f"{ROLE}_employee_no",
+            placeholder=t("fm_choose"),
+            help=t("eus_employee_help"),
+        )
         forms.field_error(ROLE, "employee_no")
         forms.field_error(ROLE, "username")
         st.form_submit_button(t("eus_change_role"), on_click=forms.submit, args=(ROLE, lambda: change_role(user)))
@@ -116,8 +148,13 @@ def role_form(user: dict) -> None:
 def password_form(user: dict) -> None:
     forms.messages(PASSWORD)
     with st.form("eus_password_form", clear_on_submit=False):
-        st.text_input(t("eus_new_password"), key=f"{PASSWORD}_password", type="password", help=password_help(),
-                      autocomplete="new-password")
+        st.text_input(
+            t("eus_new_password"),
+            key=f"{PASSWORD}_password",
+            type="password",
+            help=password_help(),
+            autocomplete="new-password",
+        )
         forms.field_error(PASSWORD, "password")
         st.form_submit_button(t("eus_reset_password"), on_click=forms.submit, args=(PASSWORD, lambda: reset(user)))
 
@@ -127,8 +164,9 @@ def email_label() -> str:
 
 
 def save_email(user: dict) -> str:
-    stored = admin.set_email(data.engine(), auth.current_actor(), user["username"],
-                             st.session_state.get(f"{EMAIL}_email"))
+    stored = admin.set_email(
+        data.engine(), auth.current_actor(), user["username"], st.session_state.get(f"{EMAIL}_email")
+    )
     return t("acc_email_saved", email=stored) if stored else t("acc_email_removed")
 
 
@@ -142,16 +180,26 @@ def email_form(user: dict) -> None:
 
 
 def manage(accounts: dict[str, dict], locked: dict) -> None:
-    username = st.selectbox(t("eus_pick"), list(accounts), index=None, key="eus_pick", placeholder=t("fm_choose"),
-                            format_func=lambda u: f"{u} · {accounts[u]['display_name']}")
+    username = st.selectbox(
+        t("eus_pick"),
+        list(accounts),
+        index=None,
+        key="eus_pick",
+        placeholder=t("fm_choose"),
+        format_func=lambda u: f"{u} · {accounts[u]['display_name']}",
+    )
     if username is None:
         return
     user = accounts[username]
     if st.session_state.get("_eus_picked") != (username, user["version"]):
         st.session_state["_eus_picked"] = (username, user["version"])
         picked(user)
-    state = t("eus_state", role=role_labels()[user["role"]], version=user["version"],
-              active=t("eus_active") if user["active"] else t("eus_inactive"))
+    state = t(
+        "eus_state",
+        role=role_labels()[user["role"]],
+        version=user["version"],
+        active=t("eus_active") if user["active"] else t("eus_inactive"),
+    )
     if username in locked:
         state += " · " + t("eus_locked_state", until=locked[username].strftime(TIME))
     st.caption(plain(state))
@@ -162,12 +210,21 @@ def manage(accounts: dict[str, dict], locked: dict) -> None:
         password_form(user)
         email_form(user)
         forms.messages("eus_active", reload=lambda: None)
-        st.button(t("eus_deactivate") if user["active"] else t("eus_activate"), key="eus_switch_active",
-                  icon=":material/person_off:" if user["active"] else ":material/person_check:",
-                  on_click=forms.submit, args=("eus_active", lambda: switch_active(user)))
+        st.button(
+            t("eus_deactivate") if user["active"] else t("eus_activate"),
+            key="eus_switch_active",
+            icon=":material/person_off:" if user["active"] else ":material/person_check:",
+            on_click=forms.submit,
+            args=("eus_active", lambda: switch_active(user)),
+        )
         if username in locked:
-            st.button(t("eus_unlock"), key="eus_unlock", icon=":material/lock_open:",
-                      on_click=forms.submit, args=("eus_active", lambda: unlock(user)))
+            st.button(
+                t("eus_unlock"),
+                key="eus_unlock",
+                icon=":material/lock_open:",
+                on_click=forms.submit,
+                args=("eus_active", lambda: unlock(user)),
+            )
 
 
 def end_session(session: dict) -> str:
@@ -183,30 +240,57 @@ def sessions_section() -> None:
     if not live:
         st.info(t("eus_no_sessions"))
         return
-    table = pd.DataFrame([{user_label("username"): s["username"], user_label("display_name"): s["display_name"],
-                           t("eus_col_client"): s["client"] or "—", t("eus_col_started"): s["created_at"],
-                           t("eus_col_last_seen"): s["last_seen_at"], t("eus_col_expires"): s["expires_at"]}
-                          for s in live])
+    table = pd.DataFrame(
+        [
+            {
+                user_label("username"): s["username"],
+                user_label("display_name"): s["display_name"],
+                t("eus_col_client"): s["client"] or "—",
+                t("eus_col_started"): s["created_at"],
+                t("eus_col_last_seen"): s["last_seen_at"],
+                t("eus_col_expires"): s["expires_at"],
+            }
+            for s in live
+        ]
+    )
     st.dataframe(table, hide_index=True, width="stretch")
     by_id = {s["id"]: s for s in live}
-    chosen = st.selectbox(t("eus_pick_session"), list(by_id), index=None, key="eus_session", placeholder=t("fm_choose"),
-                          format_func=lambda sid: f"{by_id[sid]['username']} · {by_id[sid]['client'] or '—'} · "
-                                                  f"{by_id[sid]['created_at']:%m-%d %H:%M}")
+    chosen = st.selectbox(
+        t("eus_pick_session"),
+        list(by_id),
+        index=None,
+        key="eus_session",
+        placeholder=t("fm_choose"),
+        format_func=lambda sid: (
+            f"{by_id[sid]['username']} · {by_id[sid]['client'] or '—'} · {by_id[sid]['created_at']:%m-%d %H:%M}"
+        ),
+    )
     forms.messages(SESSIONS)
     if chosen is not None:
-        st.button(t("eus_end_session"), key="eus_end_session", icon=":material/logout:",
-                  on_click=forms.submit, args=(SESSIONS, lambda: end_session(by_id[chosen])))
+        st.button(
+            t("eus_end_session"),
+            key="eus_end_session",
+            icon=":material/logout:",
+            on_click=forms.submit,
+            args=(SESSIONS, lambda: end_session(by_id[chosen])),
+        )
 
 
 def accounts_table(accounts: dict[str, dict], locked: dict) -> pd.DataFrame:
-    rows = [{user_label("username"): u["username"], user_label("display_name"): u["display_name"],
-             user_label("role"): role_labels()[u["role"]], user_label("employee_no"): u["employee_no"] or "—",
-             user_label("active"): t("eus_active") if u["active"] else t("eus_inactive"),
-             email_label(): u.get("email") or "—",
-             t("eus_col_locked"): locked[u["username"]].strftime(TIME) if u["username"] in locked else "—",
-             t("eus_col_changed"): u["password_changed_at"].strftime(TIME) if u["password_changed_at"] else "—",
-             t("eus_col_must_change"): "✓" if u["must_change_password"] else ""}
-            for u in accounts.values()]
+    rows = [
+        {
+            user_label("username"): u["username"],
+            user_label("display_name"): u["display_name"],
+            user_label("role"): role_labels()[u["role"]],
+            user_label("employee_no"): u["employee_no"] or "—",
+            user_label("active"): t("eus_active") if u["active"] else t("eus_inactive"),
+            email_label(): u.get("email") or "—",
+            t("eus_col_locked"): locked[u["username"]].strftime(TIME) if u["username"] in locked else "—",
+            t("eus_col_changed"): u["password_changed_at"].strftime(TIME) if u["password_changed_at"] else "—",
+            t("eus_col_must_change"): "✓" if u["must_change_password"] else "",
+        }
+        for u in accounts.values()
+    ]
     return pd.DataFrame(rows)
 
 

@@ -8,6 +8,7 @@ arrangement loaded by mistake; arrangements are loaded with the `calendar` sheet
 or `manage.py calendar import`). Every change is one audited transaction that rebuilds
 calendar_days (data_access.admin); ui.forms.submit then clears every cached KPI.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -37,6 +38,7 @@ GRID_HEIGHT = 13 * 35 + 3  # the header and the 12 months at the default row hei
 
 
 # --- Pieces -------------------------------------------------------------------------------------
+
 
 def pick_year(default: int) -> int:
     """The year shown: ?year= in the link, else `default`."""
@@ -102,8 +104,10 @@ def special_days(days: list[dict], office_year: bool) -> pd.DataFrame:
         if day["kind"] in ("workday", "weekend") and day["source"] != "override" and not day["disagrees"]:
             continue
         row = {
-            t("cal_col_date"): day["date"], t("cal_col_weekday"): weekday_names()[day["date"].weekday()],
-            t("cal_col_workday"): workday_word(day["is_workday"]), t("cal_col_name"): day_name(day),
+            t("cal_col_date"): day["date"],
+            t("cal_col_weekday"): weekday_names()[day["date"].weekday()],
+            t("cal_col_workday"): workday_word(day["is_workday"]),
+            t("cal_col_name"): day_name(day),
             t("cal_col_source"): t(f"cal_src_{day['source']}"),
             t("cal_col_package"): workday_word(day["package_workday"]),
         }
@@ -138,20 +142,25 @@ def totals_row(totals: dict, days: int) -> None:
 
 # --- Writes (each a data_access call in one transaction; forms.submit clears every cache) --------
 
+
 def save_day(overrides: dict[dt.date, dict]) -> str:
     day = st.session_state[f"{DAY_FORM}_date"]
     existing = overrides.get(day)
-    admin.set_calendar_override(data.engine(), auth.current_actor(), day, st.session_state[f"{DAY_FORM}_workday"],
-                                st.session_state.get(f"{DAY_FORM}_note"),
-                                expected_version=existing["version"] if existing else None)
+    admin.set_calendar_override(
+        data.engine(),
+        auth.current_actor(),
+        day,
+        st.session_state[f"{DAY_FORM}_workday"],
+        st.session_state.get(f"{DAY_FORM}_note"),
+        expected_version=existing["version"] if existing else None,
+    )
     forms.forget(DAY_FORM, ("note",))
     return t("cal_day_saved", day=day)
 
 
 def remove_day(overrides: dict[dt.date, dict]) -> str:
     day = st.session_state[f"{REMOVE_FORM}_date"]
-    admin.remove_calendar_override(data.engine(), auth.current_actor(), day,
-                                   expected_version=overrides[day]["version"])
+    admin.remove_calendar_override(data.engine(), auth.current_actor(), day, expected_version=overrides[day]["version"])
     st.session_state.pop(f"{REMOVE_FORM}_date", None)
     return t("cal_day_removed", day=day)
 
@@ -171,15 +180,24 @@ def override_forms(year: int, today: dt.date) -> None:
         forms.messages(DAY_FORM)
         with st.form("cal_day_form", clear_on_submit=False):
             st.session_state.setdefault(f"{DAY_FORM}_date", today if today.year == year else dt.date(year, 1, 1))
-            st.date_input(t("cal_col_date"), key=f"{DAY_FORM}_date", min_value=dt.date(FIRST_YEAR, 1, 1),
-                          max_value=dt.date(LAST_YEAR, 12, 31), format="YYYY-MM-DD")
+            st.date_input(
+                t("cal_col_date"),
+                key=f"{DAY_FORM}_date",
+                min_value=dt.date(FIRST_YEAR, 1, 1),
+                max_value=dt.date(LAST_YEAR, 12, 31),
+                format="YYYY-MM-DD",
+            )
             forms.field_error(DAY_FORM, "date")
             st.toggle(t("cal_workday_toggle"), key=f"{DAY_FORM}_workday", help=t("cal_workday_help"))
             forms.field_error(DAY_FORM, "is_workday")
             st.text_input(t("cal_col_note"), key=f"{DAY_FORM}_note")
             forms.field_error(DAY_FORM, "note")
-            st.form_submit_button(t("cal_day_save"), icon=":material/event:", on_click=forms.submit,
-                                  args=(DAY_FORM, lambda: save_day(overrides)))
+            st.form_submit_button(
+                t("cal_day_save"),
+                icon=":material/event:",
+                on_click=forms.submit,
+                args=(DAY_FORM, lambda: save_day(overrides)),
+            )
     with right:
         if not in_year:
             st.caption(t("cal_no_overrides", year=year))
@@ -187,12 +205,22 @@ def override_forms(year: int, today: dt.date) -> None:
         forms.messages(REMOVE_FORM, reload=lambda: None)
         with st.form("cal_remove_form", clear_on_submit=False):
             kinds = {True: t("cal_yes"), False: t("cal_no")}
-            st.selectbox(t("cal_remove_pick"), in_year, key=f"{REMOVE_FORM}_date",
-                         format_func=lambda day: " · ".join(
-                             part for part in (str(day), kinds[bool(overrides[day]["is_workday"])],
-                                               overrides[day]["note"] or "") if part))
-            st.form_submit_button(t("cal_day_remove"), icon=":material/event_busy:", on_click=forms.submit,
-                                  args=(REMOVE_FORM, lambda: remove_day(overrides)))
+            st.selectbox(
+                t("cal_remove_pick"),
+                in_year,
+                key=f"{REMOVE_FORM}_date",
+                format_func=lambda day: " · ".join(
+                    part
+                    for part in (str(day), kinds[bool(overrides[day]["is_workday"])], overrides[day]["note"] or "")
+                    if part
+                ),
+            )
+            st.form_submit_button(
+                t("cal_day_remove"),
+                icon=":material/event_busy:",
+                on_click=forms.submit,
+                args=(REMOVE_FORM, lambda: remove_day(overrides)),
+            )
 
 
 def template_csv() -> bytes:
@@ -206,16 +234,29 @@ def office_arrangement(year: int, totals: dict) -> None:
     st.caption(t("cal_office_how"))
     links = st.columns([1, 1, 2], vertical_alignment="center")
     links[0].page_link("views/import_data.py", label=t("cal_import_link"), icon=":material/upload_file:")
-    links[1].download_button(t("cal_template_download"), template_csv(), file_name=t("cal_template_file"),
-                             mime="text/csv", key="cal_template", on_click="ignore", icon=":material/download:")
+    links[1].download_button(
+        t("cal_template_download"),
+        template_csv(),
+        file_name=t("cal_template_file"),
+        mime="text/csv",
+        key="cal_template",
+        on_click="ignore",
+        icon=":material/download:",
+    )
     if data.calendar_coverage().source(year) != "office":
         st.caption(t("cal_no_office_year", year=year))
         return
     forms.messages(YEAR_FORM)
     confirmed = st.checkbox(t("cal_remove_confirm", year=year), key=f"{YEAR_FORM}_confirm")
-    st.button(t("cal_remove_year", year=year, count=totals["listed"]), key="cal_remove_year", type="secondary",
-              icon=":material/delete:", disabled=not confirmed, on_click=forms.submit,
-              args=(YEAR_FORM, lambda: remove_year(year)))
+    st.button(
+        t("cal_remove_year", year=year, count=totals["listed"]),
+        key="cal_remove_year",
+        type="secondary",
+        icon=":material/delete:",
+        disabled=not confirmed,
+        on_click=forms.submit,
+        args=(YEAR_FORM, lambda: remove_year(year)),
+    )
 
 
 # --- The screen ---------------------------------------------------------------------------------
@@ -240,8 +281,12 @@ year_source(year, totals, missing)
 totals_row(totals, len(days))
 
 st.subheader(t("cal_grid", year=year))
-st.dataframe(year_grid(days), width="stretch", height=GRID_HEIGHT,
-             column_config={str(number): st.column_config.TextColumn(width=28) for number in range(1, 32)})
+st.dataframe(
+    year_grid(days),
+    width="stretch",
+    height=GRID_HEIGHT,
+    column_config={str(number): st.column_config.TextColumn(width=28) for number in range(1, 32)},
+)
 st.caption(t("cal_legend"))
 
 st.subheader(t("cal_special", year=year))

@@ -5,6 +5,7 @@ Upload -> read and check everything (data_access.importer, nothing written)
 (sheet, row, column, reason, downloadable) -> "import" only when clean: one
 transaction, all or nothing, audited with source "import".
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -37,8 +38,10 @@ def template_bytes() -> bytes:
 
 def progress_reporter(bar):
     """An importer Progress callback drawing on `bar` (st.progress)."""
+
     def report(step: str, fraction: float) -> None:
         bar.progress(min(max(fraction, 0.0), 1.0), text=t("imp_progress", step=step, percent=round(fraction * 100)))
+
     return report
 
 
@@ -84,26 +87,40 @@ def preview_table(result: importer.ImportResult) -> pd.DataFrame:
         if sheet.key not in result.rows:
             continue
         inserted, updated = result.counts.get(sheet.key, (None, None))
-        rows.append({t("imp_col_sheet"): sheet.label(language()), t("imp_col_rows"): result.rows[sheet.key],
-                     t("imp_col_insert"): inserted, t("imp_col_update"): updated,
-                     t("imp_col_unchanged"): result.unchanged.get(sheet.key)})
+        rows.append(
+            {
+                t("imp_col_sheet"): sheet.label(language()),
+                t("imp_col_rows"): result.rows[sheet.key],
+                t("imp_col_insert"): inserted,
+                t("imp_col_update"): updated,
+                t("imp_col_unchanged"): result.unchanged.get(sheet.key),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def error_table(result: importer.ImportResult) -> pd.DataFrame:
     lang = language()
     return pd.DataFrame(
-        [{t("imp_col_sheet"): sheet_label(p.sheet), t("imp_col_row"): p.row,
-          t("imp_col_column"): column_label(p.sheet, p.column), t("imp_col_reason"): problem_text(p, lang)}
-         for p in result.errors],
-        columns=[t("imp_col_sheet"), t("imp_col_row"), t("imp_col_column"), t("imp_col_reason")])
+        [
+            {
+                t("imp_col_sheet"): sheet_label(p.sheet),
+                t("imp_col_row"): p.row,
+                t("imp_col_column"): column_label(p.sheet, p.column),
+                t("imp_col_reason"): problem_text(p, lang),
+            }
+            for p in result.errors
+        ],
+        columns=[t("imp_col_sheet"), t("imp_col_row"), t("imp_col_column"), t("imp_col_reason")],
+    )
 
 
 def commit(source: importer.Source) -> None:
     bar = st.progress(0.0, text=t("imp_writing"))
     try:
-        result = importer.import_source(data.engine(), source, actor=auth.current_actor(),
-                                        progress=progress_reporter(bar))
+        result = importer.import_source(
+            data.engine(), source, actor=auth.current_actor(), progress=progress_reporter(bar)
+        )
     except PermissionDenied as error:
         bar.empty()
         st.error(plain(error_text(error, language())))
@@ -126,13 +143,24 @@ forms.require("office")
 forms.show_toast()
 st.title(t("nav_import_data"))
 st.caption(t("imp_caption"))
-st.download_button(t("imp_template"), data=template_bytes(), file_name=t("imp_template_file") + ".xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                   icon=":material/download:", on_click="ignore", key="imp_template")
+st.download_button(
+    t("imp_template"),
+    data=template_bytes(),
+    file_name=t("imp_template_file") + ".xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    icon=":material/download:",
+    on_click="ignore",
+    key="imp_template",
+)
 if language() == "zh":
     theme.uploader_words(t("imp_upload_button"), t("imp_upload_limit", mb=st.get_option("server.maxUploadSize")))
-uploaded = st.file_uploader(t("imp_upload"), type=["xlsx", "csv"], accept_multiple_files=True,
-                            key=f"imp_files_{st.session_state.get(_UPLOADER, 0)}", help=t("imp_upload_help"))
+uploaded = st.file_uploader(
+    t("imp_upload"),
+    type=["xlsx", "csv"],
+    accept_multiple_files=True,
+    key=f"imp_files_{st.session_state.get(_UPLOADER, 0)}",
+    help=t("imp_upload_help"),
+)
 if not uploaded:
     st.info(t("imp_nothing"))
     st.stop()
@@ -150,6 +178,11 @@ if result.ok:
 else:
     st.error(t("imp_errors", count=len(result.errors)))
     show_table(error_table(result), t("imp_errors_file"), key="imp_errors")
-if st.button(t("imp_commit"), type="primary", icon=":material/upload:", disabled=not result.ok or not result.rows,
-             key="imp_commit"):
+if st.button(
+    t("imp_commit"),
+    type="primary",
+    icon=":material/upload:",
+    disabled=not result.ok or not result.rows,
+    key="imp_commit",
+):
     commit(checked["source"])

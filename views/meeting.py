@@ -4,6 +4,7 @@ Everyone sees the agenda (metrics.meeting) and can download the brief
 (reports.brief). Only the office records meetings and closes action items;
 data_access.meetings enforces that again when writing.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,6 +37,7 @@ RECORD, CLOSE = "mt_record", "mt_close"  # the forms (ui.forms keeps each one's 
 
 # --- Pieces -------------------------------------------------------------------------------------
 
+
 def agenda_date() -> dt.date:
     """The agenda's day: today by default; ?as_of=YYYY-MM-DD keeps a chosen day in the link."""
     try:
@@ -43,8 +45,9 @@ def agenda_date() -> dt.date:
     except ValueError:
         chosen = clock.today()
     chosen = min(max(chosen, MIN_DATE), MAX_DATE)  # the calendar table's years
-    value = st.date_input(t("mt_as_of"), value=chosen, min_value=MIN_DATE, max_value=MAX_DATE,
-                          format="YYYY-MM-DD", key="mt_as_of")
+    value = st.date_input(
+        t("mt_as_of"), value=chosen, min_value=MIN_DATE, max_value=MAX_DATE, format="YYYY-MM-DD", key="mt_as_of"
+    )
     if value.isoformat() != st.query_params.get("as_of"):
         st.query_params["as_of"] = value.isoformat()
     return value
@@ -56,7 +59,7 @@ def section_counts(agenda: meeting.Agenda) -> None:
     counts = agenda.counts()
     keys = list(meeting.SECTIONS)
     show_figures({meeting.SECTION_FIGURES[key]: counts[key] for key in keys}, agenda.as_of)
-    for row_keys in ([keys] if projection() else [keys[:4], keys[4:]]):  # the wall screen: one row
+    for row_keys in [keys] if projection() else [keys[:4], keys[4:]]:  # the wall screen: one row
         for column, key in zip(st.columns(len(keys) if projection() else 4), row_keys):
             label = t(SHORT_LABELS[key]) if projection() else meeting.section_name(key, agenda.as_of, language())
             column.metric(label, f"{counts[key]:,}", border=True)
@@ -66,8 +69,14 @@ def scope_caption(agenda: meeting.Agenda, filters) -> None:
     """What the screen counts: on the agenda date, not over the sidebar's window (which only the
     brief's headline KPIs use), new needs since the last meeting."""
     last = agenda.last_meeting.isoformat() if agenda.last_meeting else t("mt_no_meeting_yet")
-    text = t("mt_scope_caption", as_of=agenda.as_of, start=agenda.needs_window.start, last=last,
-             window_start=filters.window.start, window_end=filters.window.end)
+    text = t(
+        "mt_scope_caption",
+        as_of=agenda.as_of,
+        start=agenda.needs_window.start,
+        last=last,
+        window_start=filters.window.start,
+        window_end=filters.window.end,
+    )
     parts = [part for part in (filters.scope.town, filters.scope.team) if part]
     if parts:
         text += " · " + t("filter_scope_caption", scope=" / ".join(parts))
@@ -82,9 +91,14 @@ def brief_button(window, as_of: dt.date) -> None:
         st.warning(t("mt_brief_unavailable", error=error))
         return
     st.download_button(
-        t("mt_brief_download"), data=lambda: data.brief_pdf(window, as_of, lang),
-        file_name=f"{t('mt_brief_file')}_{as_of}.pdf", mime="application/pdf", key="mt_brief",
-        on_click="ignore", type="primary", icon=":material/picture_as_pdf:",
+        t("mt_brief_download"),
+        data=lambda: data.brief_pdf(window, as_of, lang),
+        file_name=f"{t('mt_brief_file')}_{as_of}.pdf",
+        mime="application/pdf",
+        key="mt_brief",
+        on_click="ignore",
+        type="primary",
+        icon=":material/picture_as_pdf:",
         help=t("mt_brief_help", start=window.start, end=window.end, as_of=as_of),
     )
 
@@ -102,8 +116,14 @@ def section_caption(key: str, agenda: meeting.Agenda) -> str | None:
 
 
 def column_names() -> dict[str, str]:
-    return {"subject": t("mt_col_subject"), "detail": t("mt_col_detail"), "owner": t("mt_col_owner"),
-            "age_days": t("mt_col_age"), "due_date": t("mt_col_due"), "overdue": t("mt_col_overdue")}
+    return {
+        "subject": t("mt_col_subject"),
+        "detail": t("mt_col_detail"),
+        "owner": t("mt_col_owner"),
+        "age_days": t("mt_col_age"),
+        "due_date": t("mt_col_due"),
+        "overdue": t("mt_col_overdue"),
+    }
 
 
 def section_title(number: int, key: str, frame: pd.DataFrame, lang: str, as_of: dt.date) -> str:
@@ -130,15 +150,16 @@ def wall_agenda(agenda: meeting.Agenda) -> None:
     """The agenda on the wall screen (1920×1080, no scrolling): the sections with items, side by
     side, each with as many of its first (oldest) rows as fit; the cards above count them all."""
     lang = language()
-    sections = [(number, key, frame) for number, (key, frame) in enumerate(agenda.sections.items(), start=1)
-                if not frame.empty]
+    sections = [
+        (number, key, frame) for number, (key, frame) in enumerate(agenda.sections.items(), start=1) if not frame.empty
+    ]
     if not sections:
         st.success(t("mt_none"))
         return
     grid_rows = math.ceil(len(sections) / WALL_COLUMNS)
     rows_each = max(1, WALL_LINES // grid_rows - 3)  # a section also shows its title and a header
     for first in range(0, len(sections), WALL_COLUMNS):
-        for column, (number, key, frame) in zip(st.columns(WALL_COLUMNS), sections[first:first + WALL_COLUMNS]):
+        for column, (number, key, frame) in zip(st.columns(WALL_COLUMNS), sections[first : first + WALL_COLUMNS]):
             column.subheader(section_title(number, key, frame, lang, agenda.as_of))
             table = agenda_text.display_table(key, frame.head(rows_each), lang)[[*WALL_TEXT, "age_days"]]
             for name, width in WALL_TEXT.items():
@@ -171,8 +192,13 @@ def coming_outages(agenda: meeting.Agenda) -> None:
         st.success(t("mt_none"))
         return
     shown = frame.assign(status=[t(f"lc_outage_status_{code}") for code in frame["status"]])
-    data_table(shown, t("lc_meeting_outages", month=f"{month.start:%Y-%m}"), "mt_outages", headers="lc_col_",
-               decimals=("hours",))
+    data_table(
+        shown,
+        t("lc_meeting_outages", month=f"{month.start:%Y-%m}"),
+        "mt_outages",
+        headers="lc_col_",
+        decimals=("hours",),
+    )
 
 
 def forget_inputs(prefixes: tuple[str, ...]) -> None:
@@ -188,8 +214,9 @@ def _item_rows(count: int) -> None:
         columns = st.columns([3, 1.4, 1.2])
         columns[0].text_input(t("mt_item_description"), key=f"mt_item_desc_{row}", label_visibility=visibility)
         columns[1].text_input(t("mt_item_owner"), key=f"mt_item_owner_{row}", label_visibility=visibility)
-        columns[2].date_input(t("mt_item_due"), value=None, format="YYYY-MM-DD", key=f"mt_item_due_{row}",
-                              label_visibility=visibility)
+        columns[2].date_input(
+            t("mt_item_due"), value=None, format="YYYY-MM-DD", key=f"mt_item_due_{row}", label_visibility=visibility
+        )
 
 
 def action_items_typed(rows: list[tuple[str, str, dt.date | None]]) -> list[NewActionItem]:
@@ -202,12 +229,21 @@ def action_items_typed(rows: list[tuple[str, str, dt.date | None]]) -> list[NewA
 def save_meeting(count: int) -> str:
     """Record the meeting typed in the form (its first `count` item rows); the form is emptied after."""
     typed = st.session_state
-    rows = [(typed.get(f"mt_item_desc_{row}"), typed.get(f"mt_item_owner_{row}"), typed.get(f"mt_item_due_{row}"))
-            for row in range(count)]
+    rows = [
+        (typed.get(f"mt_item_desc_{row}"), typed.get(f"mt_item_owner_{row}"), typed.get(f"mt_item_due_{row}"))
+        for row in range(count)
+    ]
     items = action_items_typed(rows)
     title = typed.get("mt_title") or ""
-    record_meeting(data.engine(), auth.current_actor(), held_on=typed.get("mt_held_on"), title=title,
-                   attendees=typed.get("mt_attendees"), decisions=typed.get("mt_decisions"), action_items=items)
+    record_meeting(
+        data.engine(),
+        auth.current_actor(),
+        held_on=typed.get("mt_held_on"),
+        title=title,
+        attendees=typed.get("mt_attendees"),
+        decisions=typed.get("mt_decisions"),
+        action_items=items,
+    )
     forget_inputs(("mt_title", "mt_attendees", "mt_decisions", "mt_held_on", "mt_item_"))
     return t("mt_saved", title=title.strip(), items=len(items))
 
@@ -224,8 +260,13 @@ def record_form(as_of: dt.date) -> None:
             st.markdown(f"**{t('mt_items')}**")
             _item_rows(count)
             row_labels = [t("mt_item_row", row=row) for row in range(1, count + 1)]
-            st.form_submit_button(t("mt_save"), type="primary", on_click=forms.submit,
-                                  args=(RECORD, lambda: save_meeting(count)), kwargs={"row_labels": row_labels})
+            st.form_submit_button(
+                t("mt_save"),
+                type="primary",
+                on_click=forms.submit,
+                args=(RECORD, lambda: save_meeting(count)),
+                kwargs={"row_labels": row_labels},
+            )
 
 
 def close_item(labels: dict[int, str], versions: dict[int, int], as_of: dt.date) -> str:
@@ -242,16 +283,21 @@ def close_form(agenda: meeting.Agenda) -> None:
         if items.empty:
             st.info(t("mt_nothing_to_close"))
             return
-        labels = {int(row.id): " · ".join(str(part) for part in (row.description, row.owner, row.due_date)
-                                          if pd.notna(part))
-                  for row in items.itertuples()}
+        labels = {
+            int(row.id): " · ".join(str(part) for part in (row.description, row.owner, row.due_date) if pd.notna(part))
+            for row in items.itertuples()
+        }
         versions = {int(row.id): int(row.version) for row in items.itertuples()}
         forms.messages(CLOSE, reload=data.clear_caches)
         with st.form("mt_close_form"):
             st.selectbox(t("mt_close_pick"), list(labels), format_func=labels.get, key="mt_close_item")
             st.date_input(t("mt_closed_on"), value=agenda.as_of, format="YYYY-MM-DD", key="mt_closed_on")
-            st.form_submit_button(t("mt_close_button"), type="primary", on_click=forms.submit,
-                                  args=(CLOSE, lambda: close_item(labels, versions, agenda.as_of)))
+            st.form_submit_button(
+                t("mt_close_button"),
+                type="primary",
+                on_click=forms.submit,
+                args=(CLOSE, lambda: close_item(labels, versions, agenda.as_of)),
+            )
 
 
 def history() -> None:
@@ -260,8 +306,14 @@ def history() -> None:
         if meetings.empty:
             st.info(t("mt_no_meetings"))
             return
-        names = {"held_on": t("mt_held_on"), "title": t("mt_meeting_title"), "attendees": t("mt_attendees"),
-                 "decisions": t("mt_decisions"), "action_items": t("mt_items"), "open_items": t("mt_open_items")}
+        names = {
+            "held_on": t("mt_held_on"),
+            "title": t("mt_meeting_title"),
+            "attendees": t("mt_attendees"),
+            "decisions": t("mt_decisions"),
+            "action_items": t("mt_items"),
+            "open_items": t("mt_open_items"),
+        }
         show_table(meetings[list(names)].rename(columns=names), t("mt_history_file"), key="mt_history")
         labels = {int(row.id): f"{row.held_on} {row.title}" for row in meetings.itertuples()}
         picked = st.selectbox(t("at_meeting_pick"), list(labels), format_func=labels.get, key="mt_files_pick")

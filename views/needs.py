@@ -4,6 +4,7 @@ Each rule has a tab with one row per finding: the rule in words and the numbers 
 raised it. Every number comes from metrics.needs through the cached loaders in ui.data;
 the card counts match `manage.py kpis` (section "needs") when no town or team is chosen.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -41,11 +42,32 @@ RULE_KPIS = {
     "surge": "needs_surge",
 }
 COLUMNS = {
-    "capacity_increase": ["account_no", "name", "rule", "capacity_kva", "peak_month", "peak_demand_kw", "peak_ratio",
-                          "over_months", "last3_min_ratio"],
-    "basic_charge_adjustment": ["account_no", "name", "rule", "capacity_kva", "billing_mode", "suggested_mode",
-                                "months", "cost_by_capacity", "cost_by_demand", "current_cost", "saving",
-                                "saving_share", "annual_saving"],
+    "capacity_increase": [
+        "account_no",
+        "name",
+        "rule",
+        "capacity_kva",
+        "peak_month",
+        "peak_demand_kw",
+        "peak_ratio",
+        "over_months",
+        "last3_min_ratio",
+    ],
+    "basic_charge_adjustment": [
+        "account_no",
+        "name",
+        "rule",
+        "capacity_kva",
+        "billing_mode",
+        "suggested_mode",
+        "months",
+        "cost_by_capacity",
+        "cost_by_demand",
+        "current_cost",
+        "saving",
+        "saving_share",
+        "annual_saving",
+    ],
     "direct_trading": ["account_no", "name", "rule", "voltage_kv", "annual_kwh", "market_status"],
     "surge": ["account_no", "name", "rule", "month", "kwh", "prior_mean_kwh", "ratio"],
 }
@@ -67,8 +89,10 @@ yearly_saving = float(charges["annual_saving"].sum())
 
 # --- Pieces ------------------------------------------------------------------------------------
 
+
 def wall_text(frame: pd.DataFrame, percent: tuple[str, ...] = ()) -> pd.DataFrame:
     """The rows as text for st.table on the wall screen (st.table has no column formats)."""
+
     def cell(value, as_percent: bool) -> str:
         if value is None or (not isinstance(value, str) and pd.isna(value)):
             return MISSING
@@ -85,8 +109,9 @@ def wall_text(frame: pd.DataFrame, percent: tuple[str, ...] = ()) -> pd.DataFram
     return pd.DataFrame({column: [cell(v, column in percent) for v in frame[column]] for column in frame.columns})
 
 
-def table(frame: pd.DataFrame, name: str, key: str, column_config: dict | None = None,
-          percent: tuple[str, ...] = ()) -> None:
+def table(
+    frame: pd.DataFrame, name: str, key: str, column_config: dict | None = None, percent: tuple[str, ...] = ()
+) -> None:
     """A table with downloads; on the wall screen a plain large-type table of the first rows.
     percent: columns holding fractions, shown as percentages."""
     if state.projection():
@@ -124,8 +149,18 @@ def column_config(columns: list[str]) -> dict:
         label = t("nd_col_" + column)
         if column == "ratio":
             config[label] = number(format="%.2f×")
-        elif column in ("kwh", "prior_mean_kwh", "annual_kwh", "capacity_kva", "peak_demand_kw",
-                        "cost_by_capacity", "cost_by_demand", "current_cost", "saving", "annual_saving"):
+        elif column in (
+            "kwh",
+            "prior_mean_kwh",
+            "annual_kwh",
+            "capacity_kva",
+            "peak_demand_kw",
+            "cost_by_capacity",
+            "cost_by_demand",
+            "current_cost",
+            "saving",
+            "annual_saving",
+        ):
             config[label] = number(format="localized")
         elif column == "rule":
             config[label] = st.column_config.TextColumn(width="large")
@@ -139,8 +174,13 @@ def rule_tab(rule: str) -> None:
         return
     st.caption(t("nd_rows_caption", customers=fmt_number(customers[rule]), rows=fmt_number(len(frame))))
     shown = findings_table(rule)
-    table(shown.rename(columns=lambda c: t("nd_col_" + c)), t("kpi_" + RULE_KPIS[rule]), f"nd_{rule}",
-          column_config(list(shown.columns)), percent=tuple(t("nd_col_" + c) for c in PERCENT if c in shown))
+    table(
+        shown.rename(columns=lambda c: t("nd_col_" + c)),
+        t("kpi_" + RULE_KPIS[rule]),
+        f"nd_{rule}",
+        column_config(list(shown.columns)),
+        percent=tuple(t("nd_col_" + c) for c in PERCENT if c in shown),
+    )
 
 
 # --- KPI cards -----------------------------------------------------------------------------------
@@ -149,12 +189,28 @@ row = st.columns(5)
 for column, rule in zip((row[0], row[1], row[3], row[4]), RULE_KPIS):
     kpi = RULE_KPIS[rule]
     shown = {kpi: customers[rule], **({"needs_surge_months": len(findings[rule])} if rule == "surge" else {})}
-    kpi_card(kpi, t("kpi_" + kpi), fmt_number(customers[rule]), container=column, figures=shown, date=window.end,
-             basis=t("nd_months", months=fmt_number(len(findings[rule]))) if rule == "surge" else None)
+    kpi_card(
+        kpi,
+        t("kpi_" + kpi),
+        fmt_number(customers[rule]),
+        container=column,
+        figures=shown,
+        date=window.end,
+        basis=t("nd_months", months=fmt_number(len(findings[rule]))) if rule == "surge" else None,
+    )
     definition(kpi, container=column)
-kpi_card("needs_basic_charge", t("nd_yearly_saving"), yuan_short(yearly_saving), container=row[2],
-         basis=t("nd_yearly_saving_caption", customers=fmt_number(customers["basic_charge_adjustment"]),
-                 yuan=f"{yearly_saving:,.0f}"), figures={"needs_yearly_saving": round(yearly_saving, 2)})
+kpi_card(
+    "needs_basic_charge",
+    t("nd_yearly_saving"),
+    yuan_short(yearly_saving),
+    container=row[2],
+    basis=t(
+        "nd_yearly_saving_caption",
+        customers=fmt_number(customers["basic_charge_adjustment"]),
+        yuan=f"{yearly_saving:,.0f}",
+    ),
+    figures={"needs_yearly_saving": round(yearly_saving, 2)},
+)
 
 
 # --- One tab per rule ----------------------------------------------------------------------------
@@ -165,11 +221,17 @@ with tabs[0]:
 with tabs[1]:
     if not charges.empty and not state.projection():  # the wall screen: the table only, no scrolling
         top = charges.nlargest(SAVING_CHART_ROWS, "annual_saving").iloc[::-1]
-        fig = go.Figure(go.Bar(
-            y=[f"{no} {name}" for no, name in zip(top["account_no"], top["name"])], x=top["annual_saving"],
-            orientation="h", marker_color=SERIES_COLORS[0], text=[fmt_large(v) for v in top["annual_saving"]],
-            textposition="outside", cliponaxis=False,
-        ))
+        fig = go.Figure(
+            go.Bar(
+                y=[f"{no} {name}" for no, name in zip(top["account_no"], top["name"])],
+                x=top["annual_saving"],
+                orientation="h",
+                marker_color=SERIES_COLORS[0],
+                text=[fmt_large(v) for v in top["annual_saving"]],
+                textposition="outside",
+                cliponaxis=False,
+            )
+        )
         fig.update_layout(title=dict(text=t("nd_saving_chart", shown=len(top)), font=dict(size=15)))
         fig.update_xaxes(title=t("nd_saving_axis"), **large_axis(1.15 * float(top["annual_saving"].max())))
         fig.update_yaxes(type="category")

@@ -3,6 +3,7 @@
 The office enters a report (unit, period, summary; data_access.attachments.save_unit_report) and
 attaches its forms, drawings and reports; everyone can read them and download the files.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -36,8 +37,14 @@ def new_report_form() -> None:
         right.date_input(t("ur_period_end"), value=today, key=f"{FORM}_period_end")
         last.date_input(t("ur_submitted_on"), value=today, key=f"{FORM}_submitted_on")
         st.text_area(t("ur_summary"), key=f"{FORM}_summary", height=100)
-        st.button(t("ur_save"), type="primary", icon=":material/save:", key=f"{FORM}_save",
-                  on_click=forms.submit, args=(FORM, save))
+        st.button(
+            t("ur_save"),
+            type="primary",
+            icon=":material/save:",
+            key=f"{FORM}_save",
+            on_click=forms.submit,
+            args=(FORM, save),
+        )
 
 
 role = auth.current_role()

@@ -5,6 +5,7 @@ webhooks. data_access.subscriptions checks every rule again when saving (a manag
 their own, email needs an address, webhooks are named, not stored). Nothing is sent from here:
 `python manage.py notify`, run by the server's scheduler, sends what is due.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -17,8 +18,18 @@ from ui import auth, data, forms
 from ui.strings import t
 
 FORM = "sub"
-FIELDS = ("channel", "webhook", "frequency", "weekday", "send_time", "scope_kind", "scope_value", "rules",
-          "language", "active")
+FIELDS = (
+    "channel",
+    "webhook",
+    "frequency",
+    "weekday",
+    "send_time",
+    "scope_kind",
+    "scope_value",
+    "rules",
+    "language",
+    "active",
+)
 ALWAYS_DRAWN = ("channel", "frequency", "weekday", "send_time", "language", "active")
 _EDITING = "_sub_editing"  # (subscription id, version) being changed, or None for a new one
 
@@ -44,21 +55,29 @@ def subscriptions_table(rows: list[dict], office: bool) -> None:
     if not rows:
         st.info(t("sub_none"))
         return
-    table = pd.DataFrame([{
-        t("sub_col_id"): row["id"],
-        **({t("sub_col_owner"): f"{row['username']} · {row['display_name']}"} if office else {}),
-        t("sub_col_kind"): t(f"sub_kind_{row['kind']}").split("（")[0].split(" (")[0],
-        t("sub_col_channel"): row["email"] if row["channel"] == "email" else f"{t('sub_channel_webhook')} {row['webhook']}",
-        t("sub_col_scope"): scope_label(row),
-        t("sub_col_schedule"): schedule(row),
-        t("sub_col_rules"): "、".join(t(f"sub_rule_{rule}") for rule in row["rules"]) or "—",
-        t("sub_col_language"): t(f"sub_lang_{row['language']}"),
-        t("sub_col_active"): "✓" if row["active"] else "",
-    } for row in rows])
+    table = pd.DataFrame(
+        [
+            {
+                t("sub_col_id"): row["id"],
+                **({t("sub_col_owner"): f"{row['username']} · {row['display_name']}"} if office else {}),
+                t("sub_col_kind"): t(f"sub_kind_{row['kind']}").split("（")[0].split(" (")[0],
+                t("sub_col_channel"): row["email"]
+                if row["channel"] == "email"
+                else f"{t('sub_channel_webhook')} {row['webhook']}",
+                t("sub_col_scope"): scope_label(row),
+                t("sub_col_schedule"): schedule(row),
+                t("sub_col_rules"): "、".join(t(f"sub_rule_{rule}") for rule in row["rules"]) or "—",
+                t("sub_col_language"): t(f"sub_lang_{row['language']}"),
+                t("sub_col_active"): "✓" if row["active"] else "",
+            }
+            for row in rows
+        ]
+    )
     st.dataframe(table, hide_index=True, width="stretch")
 
 
 # --- the form: new or change -----------------------------------------------------------------------
+
 
 def editing() -> tuple[int, int] | None:
     return st.session_state.get(_EDITING)
@@ -69,9 +88,18 @@ def start(row: dict | None) -> None:
     forms.clear_messages(FORM)
     if row is None:
         st.session_state[_EDITING] = None
-        values = {"channel": "email", "webhook": None, "frequency": "weekly", "weekday": 0, "send_time": "08:00",
-                  "scope_kind": "all", "scope_value": None, "rules": list(subs.ALERT_RULES), "language": "zh",
-                  "active": True}
+        values = {
+            "channel": "email",
+            "webhook": None,
+            "frequency": "weekly",
+            "weekday": 0,
+            "send_time": "08:00",
+            "scope_kind": "all",
+            "scope_value": None,
+            "rules": list(subs.ALERT_RULES),
+            "language": "zh",
+            "active": True,
+        }
     else:
         st.session_state[_EDITING] = (row["id"], row["version"])
         st.session_state[f"{FORM}_kind"] = row["kind"]
@@ -87,9 +115,13 @@ def on_pick(rows_by_id: dict[int, dict]) -> None:
 def save(owner: str) -> str:
     typed = forms.values(FORM, ("kind", *FIELDS))
     current = editing()
-    saved = subs.save_subscription(data.engine(), auth.current_actor(), {"username": owner, **typed},
-                                   subscription_id=current[0] if current else None,
-                                   expected_version=current[1] if current else None)
+    saved = subs.save_subscription(
+        data.engine(),
+        auth.current_actor(),
+        {"username": owner, **typed},
+        subscription_id=current[0] if current else None,
+        expected_version=current[1] if current else None,
+    )
     st.session_state[_EDITING] = (saved.id, saved.version)
     return t("sub_saved", id=saved.id)
 
@@ -104,8 +136,15 @@ def kind_changed() -> None:
 
 def subscription_form(owner: dict, choices: dict[str, list[str]], office: bool) -> None:
     kind = st.session_state.setdefault(f"{FORM}_kind", "brief")
-    st.radio(t("sub_kind"), SUBSCRIPTION_KINDS, key=f"{FORM}_kind", horizontal=True, on_change=kind_changed,
-             format_func=lambda k: t(f"sub_kind_{k}"), disabled=editing() is not None)
+    st.radio(
+        t("sub_kind"),
+        SUBSCRIPTION_KINDS,
+        key=f"{FORM}_kind",
+        horizontal=True,
+        on_change=kind_changed,
+        format_func=lambda k: t(f"sub_kind_{k}"),
+        disabled=editing() is not None,
+    )
     forms.messages(FORM, reload=lambda: start(None))
     webhooks = notify_config.webhook_names()
     manager_alerts = owner["role"] == "manager" and kind == "alerts"
@@ -113,42 +152,69 @@ def subscription_form(owner: dict, choices: dict[str, list[str]], office: bool) 
         left, right = st.columns(2)
         with left:
             channels = ("email", "webhook") if office else ("email",)
-            st.selectbox(t("sub_channel"), channels, key=f"{FORM}_channel",
-                         format_func=lambda c: t(f"sub_channel_{c}"))
+            st.selectbox(t("sub_channel"), channels, key=f"{FORM}_channel", format_func=lambda c: t(f"sub_channel_{c}"))
             forms.field_error(FORM, "channel")
             if office:
-                st.selectbox(t("sub_webhook"), webhooks, index=None, key=f"{FORM}_webhook",
-                             placeholder=t("fm_choose") if webhooks else t("sub_no_webhooks"),
-                             help=t("sub_webhook_help"))
+                st.selectbox(
+                    t("sub_webhook"),
+                    webhooks,
+                    index=None,
+                    key=f"{FORM}_webhook",
+                    placeholder=t("fm_choose") if webhooks else t("sub_no_webhooks"),
+                    help=t("sub_webhook_help"),
+                )
                 forms.field_error(FORM, "webhook")
             frequencies = subs.BRIEF_FREQUENCIES if kind == "brief" else FREQUENCIES
-            st.selectbox(t("sub_frequency"), frequencies, key=f"{FORM}_frequency",
-                         format_func=lambda f: t(f"sub_frequency_{f}"))
+            st.selectbox(
+                t("sub_frequency"), frequencies, key=f"{FORM}_frequency", format_func=lambda f: t(f"sub_frequency_{f}")
+            )
             forms.field_error(FORM, "frequency")
             st.selectbox(t("sub_weekday"), range(7), key=f"{FORM}_weekday", format_func=lambda d: weekdays()[d])
             st.text_input(t("sub_time"), key=f"{FORM}_send_time", max_chars=5)
             forms.field_error(FORM, "send_time")
         with right:
             scopes = ("self",) if manager_alerts else ("all", "town", "team")
-            st.selectbox(t("sub_scope"), scopes, key=f"{FORM}_scope_kind", format_func=lambda s: t(f"sub_scope_{s}"),
-                         help=t("sub_scope_help"))
+            st.selectbox(
+                t("sub_scope"),
+                scopes,
+                key=f"{FORM}_scope_kind",
+                format_func=lambda s: t(f"sub_scope_{s}"),
+                help=t("sub_scope_help"),
+            )
             forms.field_error(FORM, "scope_kind")
             if not manager_alerts:
                 values = [*choices["town"], *choices["team"]]
-                st.selectbox(t("sub_scope_value"), values, index=None, key=f"{FORM}_scope_value",
-                             placeholder=t("fm_choose"),
-                             format_func=lambda v: f"{t('sub_scope_town') if v in choices['town'] else t('sub_scope_team')} {v}")
+                st.selectbox(
+                    t("sub_scope_value"),
+                    values,
+                    index=None,
+                    key=f"{FORM}_scope_value",
+                    placeholder=t("fm_choose"),
+                    format_func=lambda v: f"{t('sub_scope_town') if v in choices['town'] else t('sub_scope_team')} {v}",
+                )
                 forms.field_error(FORM, "scope_value")
             if kind == "alerts":
-                st.multiselect(t("sub_rules"), subs.ALERT_RULES, key=f"{FORM}_rules",
-                               format_func=lambda r: t(f"sub_rule_{r}"), help=t("sub_rules_help"))
+                st.multiselect(
+                    t("sub_rules"),
+                    subs.ALERT_RULES,
+                    key=f"{FORM}_rules",
+                    format_func=lambda r: t(f"sub_rule_{r}"),
+                    help=t("sub_rules_help"),
+                )
                 forms.field_error(FORM, "rules")
-            st.selectbox(t("sub_language"), LANGUAGES, key=f"{FORM}_language", format_func=lambda code: t(f"sub_lang_{code}"))
+            st.selectbox(
+                t("sub_language"), LANGUAGES, key=f"{FORM}_language", format_func=lambda code: t(f"sub_lang_{code}")
+            )
             st.checkbox(t("sub_active"), key=f"{FORM}_active")
         forms.field_error(FORM, "kind")
         forms.field_error(FORM, "username")
-        st.form_submit_button(t("sub_save"), type="primary", icon=":material/notifications_active:",
-                              on_click=forms.submit, args=(FORM, lambda: save(owner["username"])))
+        st.form_submit_button(
+            t("sub_save"),
+            type="primary",
+            icon=":material/notifications_active:",
+            on_click=forms.submit,
+            args=(FORM, lambda: save(owner["username"])),
+        )
 
 
 def keep_scope_consistent(owner: dict) -> None:
@@ -166,6 +232,7 @@ def keep_scope_consistent(owner: dict) -> None:
 
 # --- changing what exists ----------------------------------------------------------------------------
 
+
 def delete(row: dict) -> str:
     subs.delete_subscription(data.engine(), auth.current_actor(), row["id"], row["version"])
     start(None)
@@ -176,8 +243,9 @@ def delete(row: dict) -> str:
 def switch(row: dict) -> str:
     values = {key: row[key] for key in ("kind", *FIELDS)}
     values["active"] = not row["active"]
-    saved = subs.save_subscription(data.engine(), auth.current_actor(), values, subscription_id=row["id"],
-                                   expected_version=row["version"])
+    saved = subs.save_subscription(
+        data.engine(), auth.current_actor(), values, subscription_id=row["id"], expected_version=row["version"]
+    )
     st.session_state[_EDITING] = (saved.id, saved.version)
     return t("sub_resumed" if values["active"] else "sub_paused", id=row["id"])
 
@@ -188,21 +256,39 @@ def existing(rows: list[dict]) -> dict | None:
     options = [None, *by_id]
     if st.session_state.get("sub_pick") not in options:
         st.session_state["sub_pick"] = None
-    st.selectbox(t("sub_pick"), options, key="sub_pick", on_change=on_pick, args=(by_id,),
-                 format_func=lambda i: t("sub_new_mode") if i is None else
-                 f"{i} · {by_id[i]['username']} · {t('sub_kind_' + by_id[i]['kind']).split('（')[0].split(' (')[0]}"
-                 f" · {scope_label(by_id[i])} · {schedule(by_id[i])}")
+    st.selectbox(
+        t("sub_pick"),
+        options,
+        key="sub_pick",
+        on_change=on_pick,
+        args=(by_id,),
+        format_func=lambda i: (
+            t("sub_new_mode")
+            if i is None
+            else f"{i} · {by_id[i]['username']} · {t('sub_kind_' + by_id[i]['kind']).split('（')[0].split(' (')[0]}"
+            f" · {scope_label(by_id[i])} · {schedule(by_id[i])}"
+        ),
+    )
     return by_id.get(st.session_state.get("sub_pick"))
 
 
 def row_actions(row: dict) -> None:
     forms.messages("sub_row")
     left, right = st.columns(2)
-    left.button(t("sub_pause") if row["active"] else t("sub_resume"), key="sub_switch",
-                icon=":material/pause_circle:" if row["active"] else ":material/play_circle:",
-                on_click=forms.submit, args=("sub_row", lambda: switch(row)))
-    right.button(t("sub_delete"), key="sub_delete", icon=":material/delete:",
-                 on_click=forms.submit, args=("sub_row", lambda: delete(row)))
+    left.button(
+        t("sub_pause") if row["active"] else t("sub_resume"),
+        key="sub_switch",
+        icon=":material/pause_circle:" if row["active"] else ":material/play_circle:",
+        on_click=forms.submit,
+        args=("sub_row", lambda: switch(row)),
+    )
+    right.button(
+        t("sub_delete"),
+        key="sub_delete",
+        icon=":material/delete:",
+        on_click=forms.submit,
+        args=("sub_row", lambda: delete(row)),
+    )
 
 
 def bulk_button() -> None:
@@ -211,8 +297,13 @@ def bulk_button() -> None:
         return t("sub_bulk_done", count=count)
 
     forms.messages("sub_bulk")
-    st.button(t("sub_bulk"), key="sub_bulk_button", icon=":material/group_add:",
-              on_click=forms.submit, args=("sub_bulk", subscribe_all))
+    st.button(
+        t("sub_bulk"),
+        key="sub_bulk_button",
+        icon=":material/group_add:",
+        on_click=forms.submit,
+        args=("sub_bulk", subscribe_all),
+    )
 
 
 # --- the screen ---------------------------------------------------------------------------------------
@@ -253,11 +344,20 @@ else:
         names = [a["username"] for a in active]
         if st.session_state.get("sub_owner") not in names:
             st.session_state["sub_owner"] = user["username"]
-        chosen = st.selectbox(t("sub_owner"), names, key="sub_owner",
-                              format_func=lambda u: next(f"{a['display_name']}（{u}）" for a in active
-                                                         if a["username"] == u))
+        chosen = st.selectbox(
+            t("sub_owner"),
+            names,
+            key="sub_owner",
+            format_func=lambda u: next(f"{a['display_name']}（{u}）" for a in active if a["username"] == u),
+        )
         owner = next(a for a in active if a["username"] == chosen)
-        st.text(t("sub_owner_email", name=owner["display_name"], username=owner["username"],
-                  email=owner.get("email") or "—"))
+        st.text(
+            t(
+                "sub_owner_email",
+                name=owner["display_name"],
+                username=owner["username"],
+                email=owner.get("email") or "—",
+            )
+        )
 keep_scope_consistent(owner)
 subscription_form(owner, choices, office)

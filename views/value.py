@@ -5,6 +5,7 @@ saved for customers (yuan per year, from the needs cases closed done), needs con
 applications handled by resident managers (metrics.value, the report's "value" section); below,
 the needs cases' conversion (metrics.cases).
 """
+
 from __future__ import annotations
 
 import streamlit as st

@@ -9,19 +9,20 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-29
 """
+
 from alembic import op
 
-revision = '0003'
-down_revision = '0002'
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('work_logs', schema=None) as batch_op:
-        batch_op.create_index('ix_work_logs_manager_date', ['manager_id', 'date', 'on_site'], unique=False)
+    with op.batch_alter_table("work_logs", schema=None) as batch_op:
+        batch_op.create_index("ix_work_logs_manager_date", ["manager_id", "date", "on_site"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('work_logs', schema=None) as batch_op:
-        batch_op.drop_index('ix_work_logs_manager_date')
+    with op.batch_alter_table("work_logs", schema=None) as batch_op:
+        batch_op.drop_index("ix_work_logs_manager_date")

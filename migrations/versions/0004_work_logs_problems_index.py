@@ -9,22 +9,27 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-29
 """
+
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0004'
-down_revision = '0003'
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('work_logs', schema=None) as batch_op:
-        batch_op.create_index('ix_work_logs_problems', ['date', 'manager_id', 'status'], unique=False,
-                              sqlite_where=sa.text('problems IS NOT NULL'),
-                              postgresql_where=sa.text('problems IS NOT NULL'))
+    with op.batch_alter_table("work_logs", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_work_logs_problems",
+            ["date", "manager_id", "status"],
+            unique=False,
+            sqlite_where=sa.text("problems IS NOT NULL"),
+            postgresql_where=sa.text("problems IS NOT NULL"),
+        )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('work_logs', schema=None) as batch_op:
-        batch_op.drop_index('ix_work_logs_problems')
+    with op.batch_alter_table("work_logs", schema=None) as batch_op:
+        batch_op.drop_index("ix_work_logs_problems")

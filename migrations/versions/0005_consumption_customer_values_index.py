@@ -11,20 +11,22 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-29
 """
+
 from alembic import op
 
-revision = '0005'
-down_revision = '0004'
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('consumption', schema=None) as batch_op:
-        batch_op.create_index('ix_consumption_customer_values',
-                              ['customer_id', 'month', 'kwh', 'max_demand_kw'], unique=False)
+    with op.batch_alter_table("consumption", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_consumption_customer_values", ["customer_id", "month", "kwh", "max_demand_kw"], unique=False
+        )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('consumption', schema=None) as batch_op:
-        batch_op.drop_index('ix_consumption_customer_values')
+    with op.batch_alter_table("consumption", schema=None) as batch_op:
+        batch_op.drop_index("ix_consumption_customer_values")

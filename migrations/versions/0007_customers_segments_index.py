@@ -11,22 +11,31 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-29
 """
+
 from alembic import op
 
-revision = '0007'
-down_revision = '0006'
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
-COLUMNS = ['town', 'star_rating', 'churn_risk', 'voltage_kv', 'annual_kwh', 'market_status', 'industry',
-           'potential_reason']
+COLUMNS = [
+    "town",
+    "star_rating",
+    "churn_risk",
+    "voltage_kv",
+    "annual_kwh",
+    "market_status",
+    "industry",
+    "potential_reason",
+]
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('customers', schema=None) as batch_op:
-        batch_op.create_index('ix_customers_segments', COLUMNS, unique=False)
+    with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.create_index("ix_customers_segments", COLUMNS, unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('customers', schema=None) as batch_op:
-        batch_op.drop_index('ix_customers_segments')
+    with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.drop_index("ix_customers_segments")

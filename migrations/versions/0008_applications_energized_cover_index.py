@@ -11,22 +11,24 @@ Revision ID: 0008
 Revises: 0007
 Create Date: 2026-11-29
 """
+
 from alembic import op
 
-revision = '0008'
-down_revision = '0007'
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('applications', schema=None) as batch_op:
-        batch_op.create_index('ix_applications_energized_cover', ['energized_on', 'resident_served', 'applied_on'],
-                              unique=False)
-        batch_op.drop_index('ix_applications_energized_on')
+    with op.batch_alter_table("applications", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_applications_energized_cover", ["energized_on", "resident_served", "applied_on"], unique=False
+        )
+        batch_op.drop_index("ix_applications_energized_on")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('applications', schema=None) as batch_op:
-        batch_op.create_index('ix_applications_energized_on', ['energized_on'], unique=False)
-        batch_op.drop_index('ix_applications_energized_cover')
+    with op.batch_alter_table("applications", schema=None) as batch_op:
+        batch_op.create_index("ix_applications_energized_on", ["energized_on"], unique=False)
+        batch_op.drop_index("ix_applications_energized_cover")

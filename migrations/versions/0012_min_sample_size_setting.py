@@ -4,11 +4,12 @@ Revision ID: 0012
 Revises: 0010
 Create Date: 2026-12-07
 """
+
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012'
-down_revision = '0010'
+revision = "0012"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -5,18 +5,19 @@ Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-07
 """
+
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0014'
-down_revision = '0013'
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('postings', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('gate_override', sa.Text(), nullable=True))
+    with op.batch_alter_table("postings", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("gate_override", sa.Text(), nullable=True))
 
     # The gate applies from the day it is installed: postings that started earlier are history.
     from data_access.clock import today
@@ -30,5 +31,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DELETE FROM settings WHERE key = 'posting_gate_from'")
-    with op.batch_alter_table('postings', schema=None) as batch_op:
-        batch_op.drop_column('gate_override')
+    with op.batch_alter_table("postings", schema=None) as batch_op:
+        batch_op.drop_column("gate_override")

@@ -16,6 +16,7 @@ Helpers
 
 Never `playwright install`: the browser is the Debian package (apt-get install chromium).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -38,8 +39,14 @@ from tests.seed_small import populate_small  # noqa: E402
 from ui.auth import COOKIE_NAME  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 VIEWPORT = {"width": 1920, "height": 1080}
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
@@ -105,9 +112,23 @@ def running_server(db_url: str, log_dir: Path, cookie_key: str | None = None):
     port = free_port()
     log = log_dir / f"streamlit-{port}.log"
     env = dict(os.environ, DATABASE_URL=db_url, DASHBOARD_COOKIE_KEY=cookie_key or secrets.token_urlsafe(32))
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-               "--server.port", str(port), "--server.address", "127.0.0.1",
-               "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "app.py"),
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
     with open(log, "w") as output:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     url = ServerUrl(f"http://127.0.0.1:{port}")
@@ -200,7 +221,9 @@ def screenshot(page, name: str) -> Path:
 
 def pytest_terminal_summary(terminalreporter):
     """List the screenshots this run saved (the test modules import the helpers separately)."""
-    saved = sorted(p for p in SCREENSHOTS.glob("*.png") if p.stat().st_mtime >= _STARTED) if SCREENSHOTS.exists() else []
+    saved = (
+        sorted(p for p in SCREENSHOTS.glob("*.png") if p.stat().st_mtime >= _STARTED) if SCREENSHOTS.exists() else []
+    )
     if saved:
         terminalreporter.write_sep("-", f"{len(saved)} screenshot(s) in {SCREENSHOTS}")
         for path in saved:

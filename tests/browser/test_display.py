@@ -2,6 +2,7 @@
 1920×1080 show no "None", "nan" or "NaT" and no KPI card cut off (label or value wider than its
 box, or ending in "…"). Screenshots go to test-artifacts/screenshots/display-<screen>-<width>.png.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,6 +1,7 @@
 """Documents in a real browser: the office uploads a PDF to a collaborating unit's report and
 downloads it back byte for byte; a renamed executable is refused with the reason. Own server and
 database (these tests write)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,8 +29,15 @@ def docs_db_url(tmp_path_factory) -> str:
     ensure_schema(engine)
     with engine.begin() as conn:
         populate_small(conn)
-    attachments.save_unit_report(engine, CLI_ACTOR, unit="运检部", period_start=dt.date(2025, 7, 1),
-                                 period_end=dt.date(2025, 9, 30), summary="三季度联合巡视", submitted_on=dt.date(2025, 10, 8))
+    attachments.save_unit_report(
+        engine,
+        CLI_ACTOR,
+        unit="运检部",
+        period_start=dt.date(2025, 7, 1),
+        period_end=dt.date(2025, 9, 30),
+        summary="三季度联合巡视",
+        submitted_on=dt.date(2025, 10, 8),
+    )
     engine.dispose()
     return url
 

@@ -1,6 +1,7 @@
 """The data-entry screens in a real browser: a manager's log of today counted on the attendance
 screen, the office's screens and a bulk edit in st.data_editor, the template download, the leader
 kept out. Runs its own server on its own database (these tests write)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -82,19 +83,27 @@ def manager_numbers(db_url: str, window: Window) -> dict:
         listed = logs.manager_logs(conn, window, employee_no)
     engine.dispose()
     own_week = matrix[matrix["employee_no"] == employee_no]
-    return {"employee_no": employee_no, "weeks": weeks.loc[employee_no] if employee_no in weeks.index else None,
-            "days": days.loc[employee_no] if employee_no in days.index else None,
-            "on_site_days": int(own_week["on_site_days"].sum()), "logs": len(listed)}
+    return {
+        "employee_no": employee_no,
+        "weeks": weeks.loc[employee_no] if employee_no in weeks.index else None,
+        "days": days.loc[employee_no] if employee_no in days.index else None,
+        "on_site_days": int(own_week["on_site_days"].sum()),
+        "logs": len(listed),
+    }
 
 
 def drill_caption(numbers: dict) -> str:
     parts = []
     if numbers["weeks"] is not None:
-        parts.append(ZH["att_drill_weeks"].format(compliant=int(numbers["weeks"]["compliant"]),
-                                                  due=int(numbers["weeks"]["due"])))
+        parts.append(
+            ZH["att_drill_weeks"].format(compliant=int(numbers["weeks"]["compliant"]), due=int(numbers["weeks"]["due"]))
+        )
     if numbers["days"] is not None:
-        parts.append(ZH["att_drill_days"].format(logged=int(numbers["days"]["logged_workdays"]),
-                                                 posted=int(numbers["days"]["posted_workdays"])))
+        parts.append(
+            ZH["att_drill_days"].format(
+                logged=int(numbers["days"]["logged_workdays"]), posted=int(numbers["days"]["posted_workdays"])
+            )
+        )
     return " · ".join(parts)
 
 
@@ -143,9 +152,10 @@ def test_manager_logs_a_day_and_the_attendance_screen_counts_it(page, entry_url,
     engine = make_engine(entry_db_url)
     with engine.connect() as conn:
         saved = conn.execute(
-            select(WorkLog.on_site, WorkLog.hours).join(Manager, Manager.id == WorkLog.manager_id)
-            .where(Manager.employee_no == before["employee_no"], WorkLog.date == day,
-                   WorkLog.content == content)).one()
+            select(WorkLog.on_site, WorkLog.hours)
+            .join(Manager, Manager.id == WorkLog.manager_id)
+            .where(Manager.employee_no == before["employee_no"], WorkLog.date == day, WorkLog.content == content)
+        ).one()
     engine.dispose()
     assert tuple(saved) == (True, 6.0)
 

@@ -1,4 +1,5 @@
 """Failures in a real browser: the app with its database down, and the reverse proxy in deploy/nginx/."""
+
 from __future__ import annotations
 
 import os
@@ -34,7 +35,7 @@ def test_database_down_shows_a_message_and_no_traceback(page, start_server):
             text = page_text(page)
             assert page.locator(EXCEPTION).count() == 0, path
             assert ZH["err_unreachable"] in text and EN["err_unreachable"] in text, text
-            for leak in ("Traceback", "File \"", "psycopg", "sqlalchemy", "127.0.0.1", "SELECT", ".py"):
+            for leak in ("Traceback", 'File "', "psycopg", "sqlalchemy", "127.0.0.1", "SELECT", ".py"):
                 assert leak not in text, (path, leak, text)
             assert page.get_by_text("Page not found").count() == 0
             seen.append(REFERENCE.search(text).group(1))
@@ -51,6 +52,7 @@ def test_database_down_shows_a_message_and_no_traceback(page, start_server):
 
 
 # --- The reverse proxy -------------------------------------------------------------------------
+
 
 def status(url: str) -> tuple[int, str]:
     try:
@@ -70,8 +72,9 @@ def proxy_url(server_url, tmp_path):
     (tmp_path / "nginx.conf").write_text(NGINX_MAIN.format(tmp=tmp_path))
     check = subprocess.run([NGINX, "-t", "-c", str(tmp_path / "nginx.conf")], capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
-    process = subprocess.Popen([NGINX, "-c", str(tmp_path / "nginx.conf")], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [NGINX, "-c", str(tmp_path / "nginx.conf")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -90,9 +93,16 @@ def proxy_url(server_url, tmp_path):
 def test_the_proxy_hides_streamlit_metrics_and_serves_the_app(page, server_url, proxy_url):
     code, body = status(f"{server_url}/_stcore/metrics")  # Streamlit itself: open to anyone
     assert code == 200 and "active_sessions" in body
-    for path in ("/_stcore/metrics", "/_stcore/metrics?families=cache_memory_bytes", "/_stcore/metrics/",
-                 "//_stcore/metrics", "/_stcore/%6Detrics",
-                 "/overview/_stcore/metrics", "/_stcore/agent/openapi.json", "/_stcore/script-health-check"):
+    for path in (
+        "/_stcore/metrics",
+        "/_stcore/metrics?families=cache_memory_bytes",
+        "/_stcore/metrics/",
+        "//_stcore/metrics",
+        "/_stcore/%6Detrics",
+        "/overview/_stcore/metrics",
+        "/_stcore/agent/openapi.json",
+        "/_stcore/script-health-check",
+    ):
         assert status(proxy_url + path)[0] == 404, path
     assert status(f"{proxy_url}/_stcore/health") == (200, "ok")
     # The app works through the proxy, websocket included: the login form is drawn.

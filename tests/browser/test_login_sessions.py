@@ -5,6 +5,7 @@ another user still logs in; an idle session shows the login again.
 
 The database is a PostgreSQL one when TEST_DATABASE_URL is set (as in CI), else a SQLite file.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -69,8 +70,7 @@ def open_login(page, base: str) -> None:
 
 
 def shows_login_only(page) -> bool:
-    return (page.locator(FORM).count() == 1 and page.locator(NAV).count() == 0
-            and page.locator(EXCEPTION).count() == 0)
+    return page.locator(FORM).count() == 1 and page.locator(NAV).count() == 0 and page.locator(EXCEPTION).count() == 0
 
 
 def shows_dashboard(page) -> bool:
@@ -132,8 +132,13 @@ def test_a_password_change_ends_sessions_and_the_old_password(browser, page, two
     login(page, "sec_passwd", PASSWORD)
     saved = page.context.cookies()
     new_password = "Changed-by-cli-7"
-    done = subprocess.run([sys.executable, "manage.py", "users", "passwd", "sec_passwd", "--password", new_password],
-                          cwd=ROOT, env=dict(os.environ, DATABASE_URL=url), capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "users", "passwd", "sec_passwd", "--password", new_password],
+        cwd=ROOT,
+        env=dict(os.environ, DATABASE_URL=url),
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     page.locator(NAV).get_by_text(ZH["nav_attendance"]).click()  # the live session's next step
     page.wait_for_selector(FORM)

@@ -5,6 +5,7 @@ has a log opens that log for editing, and the menu closes after choosing a scree
 The server's clock is set to Friday 2025-09-26 (DASHBOARD_TODAY): in the small seed the manager
 M001 has logged Monday to Thursday of that week, so Friday is the day still missing.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -88,8 +89,10 @@ def test_a_manager_logs_a_day_on_a_phone(phone, phone_url, phone_db):
     assert page.locator("h1").first.inner_text() == ZH["nav_entry_log"]  # the manager's home
     assert not sidebar_open(page)
     assert page.get_by_text("09-26 周五").count() == 1  # Friday is still missing a log
-    assert page.locator('[data-testid="stDateInput"] input').first.input_value() == TODAY.isoformat() or \
-        TODAY.strftime("%Y") in page.locator('[data-testid="stDateInput"]').first.inner_text()
+    assert (
+        page.locator('[data-testid="stDateInput"] input').first.input_value() == TODAY.isoformat()
+        or TODAY.strftime("%Y") in page.locator('[data-testid="stDateInput"]').first.inner_text()
+    )
     hours = page.locator(f'{FORM} [data-testid="stNumberInput"] input').first
     assert hours.get_attribute("type") == "number"  # a phone shows the number keyboard
     page.locator(f"{FORM} textarea").first.fill("手机填报：配电房巡视")
@@ -129,7 +132,9 @@ def test_a_manager_logs_a_day_on_a_phone(phone, phone_url, phone_db):
     page.wait_for_timeout(600)  # the menu slides in
     assert sidebar_open(page)
     page.locator('[data-testid="stSidebarNav"]').get_by_text(ZH["nav_entry_plan"]).click()
-    page.wait_for_function(f"document.querySelector('h1') && document.querySelector('h1').innerText === '{ZH['nav_entry_plan']}'")
+    page.wait_for_function(
+        f"document.querySelector('h1') && document.querySelector('h1').innerText === '{ZH['nav_entry_plan']}'"
+    )
     wait_idle(page)
     page.wait_for_timeout(600)  # the menu slides out
     assert not sidebar_open(page)

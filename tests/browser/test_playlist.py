@@ -5,6 +5,7 @@ pauses and steps with the keyboard; every projected screen fits the window witho
 (the element that scrolls in Streamlit 1.67 is [data-testid=stMain]). Screenshots of each
 projected screen go to test-artifacts/screenshots/ (listed at the end of the run).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -59,8 +60,9 @@ def assert_fits(page, name: str) -> None:
 
 def assert_screen(page, path: str) -> None:
     """The screen `path` is shown whole, without an error and without the login form."""
-    page.wait_for_function("t => document.querySelector('h1') && document.querySelector('h1').innerText === t",
-                           arg=TITLES[path])
+    page.wait_for_function(
+        "t => document.querySelector('h1') && document.querySelector('h1').innerText === t", arg=TITLES[path]
+    )
     wait_idle(page)
     assert path_of(page) == path
     assert page.locator(EXCEPTION).count() == 0, path
@@ -73,10 +75,13 @@ def footer_text(page) -> str:
 
 def wait_for_footer(page, paused: bool) -> None:
     """Wait until the footer says the playlist is paused (or running); it is redrawn on every run."""
-    page.wait_for_function("""([selector, paused]) => {
+    page.wait_for_function(
+        """([selector, paused]) => {
         const footer = document.querySelector(selector);
         return footer !== null && footer.innerText.includes('已暂停') === paused;
-    }""", arg=[FOOTER, paused])
+    }""",
+        arg=[FOOTER, paused],
+    )
 
 
 def open_playlist(page, server_url: str, query: str) -> None:

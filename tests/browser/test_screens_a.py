@@ -1,5 +1,6 @@
 """The 驻点考勤 and 专家智库 screens in a real browser: cards and charts drawn, the heat map's hover,
 the manager drill-down, a phone-width page without sideways scrolling, and projection mode."""
+
 from __future__ import annotations
 
 import pytest
@@ -109,7 +110,8 @@ def test_phone_width_needs_no_sideways_scrolling(browser, server_url, screen):
 def test_projection_mode_has_large_type_and_no_downloads(page, server_url, screen):
     open_screen(page, server_url, screen, "&present=1")
     value_size = page.evaluate(
-        "parseFloat(getComputedStyle(document.querySelector('[data-testid=\"stMetricValue\"]')).fontSize)")
+        "parseFloat(getComputedStyle(document.querySelector('[data-testid=\"stMetricValue\"]')).fontSize)"
+    )
     assert value_size >= 48, value_size
     assert page.locator('[data-testid="stDownloadButton"]').count() == 0
     # The wall version is compact: cards plus a chart, no long tables to scroll.

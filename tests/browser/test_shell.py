@@ -1,4 +1,5 @@
 """The shell in a real browser: login, every screen by its URL, charts, logout, projection."""
+
 from __future__ import annotations
 
 import pytest

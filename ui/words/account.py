@@ -27,7 +27,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "acc_email": ("邮箱（接收订阅的简报和提醒）", "Email (for the briefs and alerts you subscribe to)"),
     "acc_email_save": ("保存邮箱", "Save the email address"),
     "acc_email_saved": ("邮箱已保存：{email}", "Email address saved: {email}"),
-    "acc_email_removed": ("邮箱已删除，邮件订阅将不再发送。", "Email address removed; email subscriptions will not be sent."),
+    "acc_email_removed": (
+        "邮箱已删除，邮件订阅将不再发送。",
+        "Email address removed; email subscriptions will not be sent.",
+    ),
     "acc_email_help": (
         "留空即删除。订阅在“订阅与提醒”页管理。",
         "Leave empty to remove it. Subscriptions are on the Subscriptions screen.",

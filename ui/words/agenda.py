@@ -33,7 +33,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "ag_call": ("{specialty}·{mode}，申请于 {at}", "{specialty}, {mode}, requested {at}"),
     "ag_responded": ("，已响应未关闭", "; responded, not closed"),
     "ag_coverage": ("在岗专家 {count} 人，少于 {minimum} 人", "{count} active experts, fewer than {minimum}"),
-    "ag_attendance": ("{week} 当周驻点 {days} 天，应 {required} 天", "week of {week}: {days} on-site days, {required} required"),
+    "ag_attendance": (
+        "{week} 当周驻点 {days} 天，应 {required} 天",
+        "week of {week}: {days} on-site days, {required} required",
+    ),
     "ag_plan": ("{month} 月度计划未提交（截止 {deadline}）", "no plan for {month} (deadline {deadline})"),
     "ag_separator": ("；", "; "),
     "ag_need_detail": ("{need}: {finding}", "{need}: {finding}"),

@@ -28,9 +28,13 @@ WORDS: dict[str, tuple[str, str]] = {
     "cs_proposal_tariff_mode": ("基本电费方式变更", "basic-charge mode change"),
     "cs_proposal_trading": ("市场化交易安排", "trading arrangement"),
     # the cases screen
-    "cs_caption": ("每条需求筛查发现生成一条跟进线索（办公室每月生成一次）；派驻经理核实、提出方案并登记结果。",
-                   ("Each needs finding becomes a case (the office runs manage.py cases open monthly); the resident "
-                   "manager confirms it, proposes and records the result.")),
+    "cs_caption": (
+        "每条需求筛查发现生成一条跟进线索（办公室每月生成一次）；派驻经理核实、提出方案并登记结果。",
+        (
+            "Each needs finding becomes a case (the office runs manage.py cases open monthly); the resident "
+            "manager confirms it, proposes and records the result."
+        ),
+    ),
     "cs_open_only": ("只看未办结", "Open cases only"),
     "cs_none": ("暂无需求跟进线索。", "No needs cases."),
     "cs_rows": ("共 {rows} 条线索", "{rows} cases"),
@@ -70,14 +74,17 @@ WORDS: dict[str, tuple[str, str]] = {
     "cs_go": ("去办理", "Open the cases screen"),
     # the needs screen's follow-up part
     "cs_follow_up": ("跟进转化", "Follow-up"),
-    "cs_conversion_caption": ("区间内生成的线索：发现 → 核实 → 提出方案 → 办结；各状态平均停留天数。",
-                              "Cases opened in the window: found → confirmed → proposed → done; mean days in each state."),
+    "cs_conversion_caption": (
+        "区间内生成的线索：发现 → 核实 → 提出方案 → 办结；各状态平均停留天数。",
+        "Cases opened in the window: found → confirmed → proposed → done; mean days in each state.",
+    ),
     "cs_of_found": ("占发现 {share}", "{share} of found"),
     "cs_days_n": ("n = {n}", "n = {n}"),
     # value screen
-    "vl_caption": ("派驻经理工作为客户带来的成效：少等的接电天数、节省的电费、办结的需求和服务的报装。",
-                   ("What the program delivered: connection days saved, charges saved, needs converted and "
-                   "applications served.")),
+    "vl_caption": (
+        "派驻经理工作为客户带来的成效：少等的接电天数、节省的电费、办结的需求和服务的报装。",
+        ("What the program delivered: connection days saved, charges saved, needs converted and applications served."),
+    ),
     "vl_days_basis": ("{days} 天 × {n} 件", "{days} days × {n} applications"),
     "vl_yuan_basis": ("{n} 条线索登记节省", "{n} cases with a saving"),
     "vl_converted_basis": ("区间内生成 {found} 条", "{found} opened in the window"),
@@ -97,16 +104,20 @@ WORDS |= {
     "at_meeting_pick": ("查看会议附件", "Files of the meeting"),
     "at_application_pick": ("查看报装附件（表单、图纸）", "Files of an application (forms, drawings)"),
     "at_none": ("暂无附件。", "No files yet."),
-    "at_upload": ("上传附件（PDF、图片、Office 文档，不超过 {max_mb} MB）",
-                  "Add a file (PDF, image, Office document; at most {max_mb} MB)"),
+    "at_upload": (
+        "上传附件（PDF、图片、Office 文档，不超过 {max_mb} MB）",
+        "Add a file (PDF, image, Office document; at most {max_mb} MB)",
+    ),
     "at_save": ("上传", "Upload"),
     "at_saved": ("已上传：{name}", "Uploaded: {name}"),
     "at_pick_file": ("请先选择文件", "Choose a file first"),
     "at_download": ("下载 {name}", "Download {name}"),
     "at_line": ("{name} · {size} · {by} · {at}", "{name} · {size} · {by} · {at}"),
     # unit reports
-    "ur_caption": ("协作单位向派驻经理工作办公室报送的工作报告及其附件（表单、图纸、报告）。",
-                   "Collaborating units' reports to the office, with their files (forms, drawings, reports)."),
+    "ur_caption": (
+        "协作单位向派驻经理工作办公室报送的工作报告及其附件（表单、图纸、报告）。",
+        "Collaborating units' reports to the office, with their files (forms, drawings, reports).",
+    ),
     "ur_new": ("登记报告", "New report"),
     "ur_unit": ("协作单位", "Unit"),
     "ur_period_start": ("开始日期", "From"),
@@ -143,23 +154,34 @@ WORDS |= {
     "lbl_ur_summary": ("报告摘要", "summary"),
     "lbl_ur_submitted_on": ("报送日期", "submitted on"),
     "lbl_ur_file": ("附件", "file"),
-    "pr_case_bad_transition": ("线索当前的状态不能转为所选状态（只能逐步办理：核实或排除 → 提出方案 → 办结或未采纳）",
-                               ("this move is not allowed from the case's state (new → confirmed or dismissed → "
-                               "proposed → done or declined)")),
+    "pr_case_bad_transition": (
+        "线索当前的状态不能转为所选状态（只能逐步办理：核实或排除 → 提出方案 → 办结或未采纳）",
+        ("this move is not allowed from the case's state (new → confirmed or dismissed → proposed → done or declined)"),
+    ),
     "pr_case_unknown_application": ("报装申请“{value}”不存在", "application '{value}' does not exist"),
     "pr_case_other_customer": ("报装申请“{value}”不属于该客户", "application '{value}' is not this customer's"),
     "pr_case_before_previous": ("不能早于上一步日期 {previous}", "before the previous step's date {previous}"),
     "pr_case_after_today": ("不能晚于今天 {today}", "after today {today}"),
     "pr_case_not_positive": ("应大于 0", "must be above 0"),
     "pr_case_unknown_choice": ("不是可选的方案", "not one of the proposals"),
-    "pr_case_not_yours": ("{username} 无权办理该客户的需求线索（只能办理本人派驻客户的线索）",
-                          "{username} may not move this customer's cases (only those of customers you are posted to)"),
+    "pr_case_not_yours": (
+        "{username} 无权办理该客户的需求线索（只能办理本人派驻客户的线索）",
+        "{username} may not move this customer's cases (only those of customers you are posted to)",
+    ),
     "pr_case_open_office_only": ("只有办公室可以生成需求线索", "only the office opens needs cases"),
     "pr_file_empty": ("文件为空", "the file is empty"),
-    "pr_file_too_large": ("文件 {size_mb} MB，超过上限 {max_mb} MB", "the file is {size_mb} MB, above the {max_mb} MB limit"),
-    "pr_file_executable": ("这是可执行程序（不论文件名），不能上传", "this is an executable program (whatever its name); refused"),
-    "pr_file_unknown_type": ("只能上传 PDF、图片（PNG/JPEG/GIF/WebP）或 Office 文档；按文件内容判断，不看扩展名",
-                             "only PDF, images (PNG/JPEG/GIF/WebP) or Office documents; judged by content, not by name"),
+    "pr_file_too_large": (
+        "文件 {size_mb} MB，超过上限 {max_mb} MB",
+        "the file is {size_mb} MB, above the {max_mb} MB limit",
+    ),
+    "pr_file_executable": (
+        "这是可执行程序（不论文件名），不能上传",
+        "this is an executable program (whatever its name); refused",
+    ),
+    "pr_file_unknown_type": (
+        "只能上传 PDF、图片（PNG/JPEG/GIF/WebP）或 Office 文档；按文件内容判断，不看扩展名",
+        "only PDF, images (PNG/JPEG/GIF/WebP) or Office documents; judged by content, not by name",
+    ),
     "pr_file_period_order": ("结束日期早于开始日期", "the period ends before it starts"),
     "pr_file_denied": ("{username} 无权查看或上传该记录的附件", "{username} may not see or add files of this record"),
     "pr_unit_reports_office_only": ("只有办公室可以登记协作单位报告", "only the office enters unit reports"),

@@ -5,14 +5,20 @@ from __future__ import annotations
 WORDS: dict[str, tuple[str, str]] = {
     # App frame
     "app_title": ("派驻经理服务看板", "Resident Manager Dashboard"),
-    "app_subtitle": ("派驻经理驻点服务 · 专家智库 · 接电提速", "On-site resident managers · expert pool · faster connection"),
+    "app_subtitle": (
+        "派驻经理驻点服务 · 专家智库 · 接电提速",
+        "On-site resident managers · expert pool · faster connection",
+    ),
     "loading_db": ("正在准备数据库……", "Preparing the database…"),
     "under_construction": ("此页面正在建设中。", "This screen is under construction."),
     # Roles
     "role_leader": ("领导（只读）", "Leadership (read-only)"),
     "role_office": ("派驻经理工作办公室", "Resident-manager office"),
     "role_manager": ("派驻经理", "Resident manager"),
-    "account_inactive": ("该账号已停用或不存在，已退出登录。", "This account is inactive or gone; you have been logged out."),
+    "account_inactive": (
+        "该账号已停用或不存在，已退出登录。",
+        "This account is inactive or gone; you have been logged out.",
+    ),
     # Sidebar: language, projection
     "language": ("语言 / Language", "语言 / Language"),
     "projection": ("投屏模式", "Projection mode"),

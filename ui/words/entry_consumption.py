@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 WORDS: dict[str, tuple[str, str]] = {
-    "ecn_caption": ("按客户或按月份维护月度用电量和最大需量。", "Monthly consumption and maximum demand, by customer or by month."),
+    "ecn_caption": (
+        "按客户或按月份维护月度用电量和最大需量。",
+        "Monthly consumption and maximum demand, by customer or by month.",
+    ),
     "ecn_view": ("视图", "View"),
     "ecn_view_customer": ("按客户", "By customer"),
     "ecn_view_month": ("按月份", "By month"),

@@ -34,6 +34,9 @@ WORDS: dict[str, tuple[str, str]] = {
         "近 {days} 天还没有填日志的工作日（{count} 天），点选即可补填",
         "Workdays of the last {days} days still without a log ({count}): pick one to fill it in",
     ),
-    "el_none_missing": ("近 {days} 天的派驻工作日都已填写日志。", "Every posted workday of the last {days} days has a log."),
+    "el_none_missing": (
+        "近 {days} 天的派驻工作日都已填写日志。",
+        "Every posted workday of the last {days} days has a log.",
+    ),
     "el_weekdays": ("周一,周二,周三,周四,周五,周六,周日", "Mon,Tue,Wed,Thu,Fri,Sat,Sun"),
 }

@@ -8,7 +8,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "Create accounts, change roles and passwords, deactivate; a manager account is linked to an employee no.",
     ),
     "eus_create": ("新建账号", "New account"),
-    "eus_username_help": ("3–32 个字母、数字或 . _ -（保存为小写）", "3-32 letters, digits or . _ - (stored lower-case)"),
+    "eus_username_help": (
+        "3–32 个字母、数字或 . _ -（保存为小写）",
+        "3-32 letters, digits or . _ - (stored lower-case)",
+    ),
     "eus_password_help": (
         "至少 {min} 个字符，含小写字母、大写字母、数字、符号中的至少 {classes} 类，不含用户名；用户首次登录时须自行修改。",
         "at least {min} characters mixing at least {classes} of lower-case, upper-case, digits and symbols, without the username; the user must change it at the first login.",

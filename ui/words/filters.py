@@ -20,11 +20,11 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "filter_bad_date": (
         "链接中的日期“{value}”（{field}）不是有效日期（格式 YYYY-MM-DD），已改用默认时间范围。",
-        "The link's date \"{value}\" ({field}) is not a valid date (YYYY-MM-DD); the default window is used.",
+        'The link\'s date "{value}" ({field}) is not a valid date (YYYY-MM-DD); the default window is used.',
     ),
     "filter_unknown_choice": (
         "链接中的{field}“{value}”在数据中不存在，已改为“全部”。",
-        "The link's {field} \"{value}\" does not exist in the data; \"All\" is used.",
+        'The link\'s {field} "{value}" does not exist in the data; "All" is used.',
     ),
     "filter_window_caption": ("统计区间 {start} 至 {end}（{days} 天）", "Window {start} to {end} ({days} days)"),
     "filter_scope_caption": ("范围：{scope}", "Scope: {scope}"),

@@ -48,9 +48,15 @@ WORDS: dict[str, tuple[str, str]] = {
         "chinesecalendar covers {year} too and differs from the office's arrangement on {count} day(s) (marked ≠): the office's arrangement counts. If the package is right, remove the office's {year} arrangement below.",
     ),
     "cal_total_workdays": ("工作日", "Workdays"),
-    "cal_total_workdays_help": ("全年上班的天数（含调休上班日）。", "Days of the year that are workdays (make-up workdays included)."),
+    "cal_total_workdays_help": (
+        "全年上班的天数（含调休上班日）。",
+        "Days of the year that are workdays (make-up workdays included).",
+    ),
     "cal_total_days_off": ("休息日", "Days off"),
-    "cal_total_days_off_help": ("全年不上班的天数（周末和节假日）。", "Days of the year that are not workdays (weekends and holidays)."),
+    "cal_total_days_off_help": (
+        "全年不上班的天数（周末和节假日）。",
+        "Days of the year that are not workdays (weekends and holidays).",
+    ),
     "cal_total_holidays": ("工作日放假", "Weekday holidays"),
     "cal_total_holidays_help": ("落在周一至周五的放假天数。", "Days off falling on Monday to Friday."),
     "cal_total_makeup_days": ("调休上班", "Make-up workdays"),
@@ -62,7 +68,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "{days} days in the year. Check against the notice: the weekday holidays and the make-up workdays should match it.",
     ),
     "cal_grid": ("{year} 年一览", "{year} at a glance"),
-    "cal_months": ("1月,2月,3月,4月,5月,6月,7月,8月,9月,10月,11月,12月", "Jan,Feb,Mar,Apr,May,Jun,Jul,Aug,Sep,Oct,Nov,Dec"),
+    "cal_months": (
+        "1月,2月,3月,4月,5月,6月,7月,8月,9月,10月,11月,12月",
+        "Jan,Feb,Mar,Apr,May,Jun,Jul,Aug,Sep,Oct,Nov,Dec",
+    ),
     "cal_weekdays": ("一,二,三,四,五,六,日", "Mo,Tu,We,Th,Fr,Sa,Su"),
     "cal_cell_holiday": ("休", "H"),
     "cal_cell_makeup": ("班", "W"),
@@ -109,11 +118,20 @@ WORDS: dict[str, tuple[str, str]] = {
     "cal_import_link": ("打开数据导入", "Open the import screen"),
     "cal_template_download": ("下载空白表（CSV）", "Blank sheet (CSV)"),
     "cal_template_file": ("节假日安排.csv", "calendar.csv"),
-    "cal_no_office_year": ("办公室没有导入 {year} 年的放假安排。", "The office has not loaded an arrangement for {year}."),
+    "cal_no_office_year": (
+        "办公室没有导入 {year} 年的放假安排。",
+        "The office has not loaded an arrangement for {year}.",
+    ),
     "cal_remove_confirm": (
         "确认删除办公室的 {year} 年安排（该年改按 chinesecalendar 或周一至周五计算）",
         "Yes, remove the office's {year} arrangement ({year} then follows chinesecalendar or Monday to Friday)",
     ),
-    "cal_remove_year": ("删除 {year} 年的办公室安排（{count} 天）", "Remove the office's {year} arrangement ({count} days)"),
-    "cal_year_removed": ("已删除办公室的 {year} 年安排（{count} 天）。", "Removed the office's {year} arrangement ({count} days)."),
+    "cal_remove_year": (
+        "删除 {year} 年的办公室安排（{count} 天）",
+        "Remove the office's {year} arrangement ({count} days)",
+    ),
+    "cal_year_removed": (
+        "已删除办公室的 {year} 年安排（{count} 天）。",
+        "Removed the office's {year} arrangement ({count} days).",
+    ),
 }

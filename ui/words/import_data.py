@@ -41,5 +41,8 @@ WORDS: dict[str, tuple[str, str]] = {
         "未导入：数据已有变化或存在问题，见问题清单。",
         "Not imported: the data changed or there are problems; see the list.",
     ),
-    "imp_done": ("导入完成：新增 {inserted} 行，更新 {updated} 行。", "Imported: {inserted} rows added, {updated} updated."),
+    "imp_done": (
+        "导入完成：新增 {inserted} 行，更新 {updated} 行。",
+        "Imported: {inserted} rows added, {updated} updated.",
+    ),
 }

@@ -17,14 +17,20 @@ WORDS: dict[str, tuple[str, str]] = {
         "派驻服务 {resident} 件，非派驻 {other} 件 · 目标 ≥ {days} 天",
         "{resident} resident-served vs {other} other · target ≥ {days} days",
     ),
-    "lt_reduction_basis_short": ("派驻服务 {resident} 件，非派驻 {other} 件", "{resident} resident-served vs {other} other"),
+    "lt_reduction_basis_short": (
+        "派驻服务 {resident} 件，非派驻 {other} 件",
+        "{resident} resident-served vs {other} other",
+    ),
     "lt_adjusted_basis": (
         "派驻服务 {resident} 件 · {strata}/{total} 类可比",
         "{resident} resident-served · {strata}/{total} strata compared",
     ),
     "lt_adjusted_none": ("没有两组都有的同类报装，无法比较", "no stratum holds both groups: nothing to compare"),
     "lt_adjusted_interval": ("95% 区间 {low}–{high} 天", "95% interval {low}–{high} days"),
-    "lt_adjusted_no_interval": ("95% 区间：每类都不足 2 件，无法估计", "95% interval: fewer than 2 per group in every stratum"),
+    "lt_adjusted_no_interval": (
+        "95% 区间：每类都不足 2 件，无法估计",
+        "95% interval: fewer than 2 per group in every stratum",
+    ),
     "lt_adjusted_note": (
         "同类可比：派驻服务与非派驻客户的报装类型（新装/增容）和供电方式（单/双电源）构成不同，原始差值不全是派驻经理的作用。同类可比只在同一类型、同一供电方式内比较两组的平均接电时长，再按各类派驻服务件数加权；95% 区间由自助法（各组有放回重抽 {resampled} 次）估计，区间越宽越不确定。派驻服务件数少于 {minimum} 件时标记样本不足、不判定达标。",
         "Like for like: resident-served and other customers differ in kind (new / capacity increase) and supply (single / dual), so the raw difference is not all the managers' doing. Like for like compares the two groups' mean lead times only within the same kind and supply, weighted by each stratum's resident-served applications; the 95% interval comes from a bootstrap (each group resampled with replacement {resampled} times): the wider, the less certain. Below {minimum} resident-served applications it is marked as a small sample and not judged against the target.",
@@ -65,8 +71,14 @@ WORDS: dict[str, tuple[str, str]] = {
         "灰色柱：该月派驻服务或非派驻送电少于 {minimum} 件，样本不足，不判定达标。",
         "Grey bars: fewer than {minimum} resident-served or other applications energized that month, a small sample, not judged against the target.",
     ),
-    "lt_stages_title": ("各环节用时（工作日）对照国家电网时限", "Stage durations (working days) against State Grid's limits"),
-    "lt_no_stages": ("统计区间内送电的业扩报装没有记录环节日期。", "The applications energized in the window have no stage dates."),
+    "lt_stages_title": (
+        "各环节用时（工作日）对照国家电网时限",
+        "Stage durations (working days) against State Grid's limits",
+    ),
+    "lt_no_stages": (
+        "统计区间内送电的业扩报装没有记录环节日期。",
+        "The applications energized in the window have no stage dates.",
+    ),
     "lt_stages_chart": ("各环节平均工作日数（红色标线为时限）", "Mean working days per stage (red marks: the limits)"),
     "lt_limit_single": ("时限（单电源）", "Limit (single supply)"),
     "lt_limit_dual": ("时限（双电源）", "Limit (dual supply)"),

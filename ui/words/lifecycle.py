@@ -7,24 +7,40 @@ WORDS: dict[str, tuple[str, str]] = {
     # The posting gate's refusal (code posting_gate; ui.problem_text joins the shortfalls).
     "lc_gate_refused": (
         "未达派驻准入条件（按 {start_date} 及以前的记录）：{reasons}。确需派驻的，请填写准入例外说明",
-        ("does not meet the posting gate (records up to {start_date}): {reasons}. "
-         "To post anyway, give the gate exception reason"),
+        (
+            "does not meet the posting gate (records up to {start_date}): {reasons}. "
+            "To post anyway, give the gate exception reason"
+        ),
     ),
-    "lc_gate_hours_short": ("培训 {total_hours:g} 学时，少于 {min_hours:g} 学时",
-                            "{total_hours:g} training hours, fewer than {min_hours:g}"),
-    "lc_gate_skill_share_short": ("技能操作学时占比 {skill_share:.0%}，低于 {min_share:.0%}",
-                                  "hands-on share {skill_share:.0%}, below {min_share:.0%}"),
+    "lc_gate_hours_short": (
+        "培训 {total_hours:g} 学时，少于 {min_hours:g} 学时",
+        "{total_hours:g} training hours, fewer than {min_hours:g}",
+    ),
+    "lc_gate_skill_share_short": (
+        "技能操作学时占比 {skill_share:.0%}，低于 {min_share:.0%}",
+        "hands-on share {skill_share:.0%}, below {min_share:.0%}",
+    ),
     "lc_gate_no_passed_assessment": ("没有合格的考察", "no passed assessment"),
-    "lc_gate_from_help": (("开始日期在这一天及以后的派驻须满足派驻准入条件（培训学时、技能操作占比、考察合格）；"
-                          "默认为启用准入检查的那一天"),
-                          ("Postings starting on or after this day must meet the posting gate (training hours, "
-                          "hands-on share, a passed assessment); by default the day the check was installed")),
+    "lc_gate_from_help": (
+        (
+            "开始日期在这一天及以后的派驻须满足派驻准入条件（培训学时、技能操作占比、考察合格）；"
+            "默认为启用准入检查的那一天"
+        ),
+        (
+            "Postings starting on or after this day must meet the posting gate (training hours, "
+            "hands-on share, a passed assessment); by default the day the check was installed"
+        ),
+    ),
     "aud_action_gate_override": ("准入例外", "gate exception"),
     # The roster and the manager page (views/roster.py).
     "nav_roster": ("经理名册", "Manager roster"),
-    "lc_roster_caption": ("截至 {as_of} 每位派驻经理所处的阶段，由培训、考察、派驻记录推出，不需手工填写。",
-                          ("Each manager's stage on {as_of}, derived from the training, assessment and posting "
-                          "records (never typed by hand).")),
+    "lc_roster_caption": (
+        "截至 {as_of} 每位派驻经理所处的阶段，由培训、考察、派驻记录推出，不需手工填写。",
+        (
+            "Each manager's stage on {as_of}, derived from the training, assessment and posting "
+            "records (never typed by hand)."
+        ),
+    ),
     "lc_state_candidate": ("候选", "Candidate"),
     "lc_state_in_training": ("培训中", "In training"),
     "lc_state_assessed_fail": ("考察未通过", "Assessment failed"),
@@ -40,10 +56,14 @@ WORDS: dict[str, tuple[str, str]] = {
     "lc_pick_none": ("（选择一位经理）", "(choose a manager)"),
     "lc_no_such_manager": ("没有工号为 {employee_no} 的经理。", "No manager has the employee no. {employee_no}."),
     "lc_page_title": ("{name}（{employee_no}）", "{name} ({employee_no})"),
-    "lc_page_facts": ("班组：{team} · 电话：{phone} · {as_of} 阶段：{state}",
-                      "Team: {team} · Phone: {phone} · Stage on {as_of}: {state}"),
-    "lc_page_training": ("培训 {hours} 学时，技能操作占比 {share}；{gate}",
-                         "{hours} training hours, hands-on share {share}; {gate}"),
+    "lc_page_facts": (
+        "班组：{team} · 电话：{phone} · {as_of} 阶段：{state}",
+        "Team: {team} · Phone: {phone} · Stage on {as_of}: {state}",
+    ),
+    "lc_page_training": (
+        "培训 {hours} 学时，技能操作占比 {share}；{gate}",
+        "{hours} training hours, hands-on share {share}; {gate}",
+    ),
     "lc_gate_met": ("满足派驻准入条件", "meets the posting gate"),
     "lc_gate_not_met": ("未满足派驻准入条件", "does not meet the posting gate"),
     "lc_none_yet": ("暂无记录。", "No records yet."),
@@ -86,21 +106,28 @@ WORDS: dict[str, tuple[str, str]] = {
     "lc_col_closed_at": ("办结时间", "Closed"),
     "lc_col_summary": ("处理情况", "Summary"),
     # Outage plans (data_access.outages, views/entry_outages.py).
-    "pr_outage_not_posted": ("{day} 您未派驻到客户 {account_no}，只能为本人派驻的客户填写停电计划",
-                                     ("you are not posted to customer {account_no} on {day}; "
-                                     "you may plan outages only for your own customers")),
+    "pr_outage_not_posted": (
+        "{day} 您未派驻到客户 {account_no}，只能为本人派驻的客户填写停电计划",
+        ("you are not posted to customer {account_no} on {day}; you may plan outages only for your own customers"),
+    ),
     "nav_entry_outages": ("停电计划", "Outage plans"),
-    "lc_outage_caption": ("与客户协商的每月计划停电：日期、时长、范围和状态。派驻经理只能填写本人派驻的客户。",
-                          ("The monthly planned outages agreed with customers: day, hours, scope and status. "
-                          "A manager enters them for their own customers only.")),
+    "lc_outage_caption": (
+        "与客户协商的每月计划停电：日期、时长、范围和状态。派驻经理只能填写本人派驻的客户。",
+        (
+            "The monthly planned outages agreed with customers: day, hours, scope and status. "
+            "A manager enters them for their own customers only."
+        ),
+    ),
     "lc_outage_new": ("新增停电计划", "New outage plan"),
     "lc_outage_edit": ("修改停电计划", "Change the outage plan"),
     "lc_outage_list": ("停电计划（上月至下月）", "Outage plans (last month to next month)"),
     "lc_outage_pick": ("选择要修改的计划", "Pick a plan to change"),
     "lc_outage_pick_new": ("（新增）", "(new)"),
     "lc_outage_saved": ("已保存停电计划：{account_no} {day}", "Outage plan saved: {account_no} {day}"),
-    "lc_outage_no_customers": ("您今天没有派驻的客户，无法填写停电计划。",
-                               "You are not posted to any customer today: no outage plan to enter."),
+    "lc_outage_no_customers": (
+        "您今天没有派驻的客户，无法填写停电计划。",
+        "You are not posted to any customer today: no outage plan to enter.",
+    ),
     "lc_col_planned_on": ("停电日期", "Outage day"),
     "lc_col_scope": ("停电范围", "Scope"),
     "lc_col_entered_by": ("填报人", "Entered by"),

@@ -30,8 +30,14 @@ WORDS: dict[str, tuple[str, str]] = {
         "会话已因超过 {minutes} 分钟无操作而结束，请重新登录。",
         "Your session ended after {minutes} minutes without activity; please log in again.",
     ),
-    "session_end_expired": ("会话已超过最长有效期，请重新登录。", "Your session reached its maximum lifetime; please log in again."),
-    "session_end_password": ("密码已更改，请用新密码重新登录。", "The password was changed; please log in with the new one."),
+    "session_end_expired": (
+        "会话已超过最长有效期，请重新登录。",
+        "Your session reached its maximum lifetime; please log in again.",
+    ),
+    "session_end_password": (
+        "密码已更改，请用新密码重新登录。",
+        "The password was changed; please log in with the new one.",
+    ),
     "session_end_role": ("您的角色已变更，请重新登录。", "Your role was changed; please log in again."),
     "session_end_admin": ("办公室已结束您的会话，请重新登录。", "The office ended your session; please log in again."),
     "demo_accounts_banner": (

@@ -13,11 +13,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "pl_screens": ("轮播看板", "Playlist screens"),
     "pl_bad_seconds": (
         "链接中的轮播间隔“{value}”无效（应为 {min}–{max} 的整数秒），已改为 {default} 秒。",
-        "The link's playlist interval \"{value}\" is invalid (a whole number of seconds from {min} to {max}); {default} seconds are used.",
+        'The link\'s playlist interval "{value}" is invalid (a whole number of seconds from {min} to {max}); {default} seconds are used.',
     ),
     "pl_no_screens": (
         "链接中的轮播看板“{value}”都不存在或无权查看，已改用默认看板。",
-        "None of the link's playlist screens \"{value}\" exists or may be opened; the default screens are used.",
+        'None of the link\'s playlist screens "{value}" exists or may be opened; the default screens are used.',
     ),
     "pl_unknown_screens": (
         "链接中的轮播看板 {names} 不存在或无权查看，已略去。",

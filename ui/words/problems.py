@@ -12,7 +12,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "pr_not_integer": ("应为整数，实际为“{value}”", "must be a whole number, got '{value}'"),
     "pr_bad_date": ("日期格式应为 YYYY-MM-DD，实际为“{value}”", "must be a date YYYY-MM-DD, got '{value}'"),
     "pr_no_such_date": ("日期不存在：“{value}”", "is not a real date: '{value}'"),
-    "pr_bad_datetime": ("时间格式应为 YYYY-MM-DD HH:MM，实际为“{value}”", "must be a time YYYY-MM-DD HH:MM, got '{value}'"),
+    "pr_bad_datetime": (
+        "时间格式应为 YYYY-MM-DD HH:MM，实际为“{value}”",
+        "must be a time YYYY-MM-DD HH:MM, got '{value}'",
+    ),
     "pr_bad_month": ("月份格式应为 YYYY-MM，实际为“{value}”", "must be a month YYYY-MM, got '{value}'"),
     "pr_bad_yesno": (
         "应为 是/否（yes/no/true/false/1/0），实际为“{value}”",
@@ -37,7 +40,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "a row with {described_en} already exists; pick it to change it",
     ),
     "pr_log_exists": ("{day} 在 {customer} 已有日志", "{customer} already has a log on {day}"),
-    "pr_still_referenced": ("仍有 {count} 条{table}记录引用它，不能删除", "still used by {count} rows of {table}; cannot delete"),
+    "pr_still_referenced": (
+        "仍有 {count} 条{table}记录引用它，不能删除",
+        "still used by {count} rows of {table}; cannot delete",
+    ),
     "pr_rejected": ("数据库拒绝保存：{detail}", "refused by the database: {detail}"),
     "pr_already_set": ("已填写（{value}），不能重复办理", "already set ({value})"),
     "pr_inactive_expert": ("专家“{value}”已不在岗", "expert '{value}' is not active"),
@@ -84,7 +90,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "{table}“{key}”在您打开后已被他人修改，请重新加载后再修改。",
         "Someone else changed {table} '{key}' since you loaded it; reload and try again.",
     ),
-    "pr_not_found": ("{table}“{key}”不存在（可能已被删除），请重新加载。", "{table} '{key}' does not exist (deleted?); reload."),
+    "pr_not_found": (
+        "{table}“{key}”不存在（可能已被删除），请重新加载。",
+        "{table} '{key}' does not exist (deleted?); reload.",
+    ),
     "pr_row_prefix": ("第 {row} 行：", "row {row}: "),
     "pr_row_tag": ("第 {row} 行 · ", "row {row} · "),
     "pr_label_separator": ("：", ": "),
@@ -94,9 +103,15 @@ WORDS: dict[str, tuple[str, str]] = {
         "{username} 在 {day} 未派驻客户 {account_no}，不能填写该客户的日志",
         "{username} is not posted to customer {account_no} on {day}",
     ),
-    "pr_own_subscriptions_only": ("{username} 只能管理本人的订阅", "{username} may only change their own subscriptions"),
+    "pr_own_subscriptions_only": (
+        "{username} 只能管理本人的订阅",
+        "{username} may only change their own subscriptions",
+    ),
     "pr_role_may_not_subscribe": ("当前角色（{role}）不能订阅", "role {role} may not subscribe"),
-    "pr_office_subscribes_others": ("只有办公室可以为他人订阅（当前角色：{role}）", "role {role} may not subscribe others"),
+    "pr_office_subscribes_others": (
+        "只有办公室可以为他人订阅（当前角色：{role}）",
+        "role {role} may not subscribe others",
+    ),
     "pr_own_email_only": ("{username} 只能修改本人的邮箱", "{username} may only change their own email address"),
     "ipr_unknown_column": ("第 {letter} 列的列名未知", "unknown column in column {letter}"),
     "ipr_column_twice": ("列重复", "column given twice"),
@@ -121,7 +136,10 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "ipr_bad_xml": ("工作簿内部的 XML 已损坏（{detail}）", "damaged XML inside the workbook ({detail})"),
     "ipr_bad_csv": ("无法按 CSV 读取（{detail}）", "not readable as CSV ({detail})"),
-    "ipr_missing_part": ("不是 .xlsx 工作簿：缺少组成部分（{detail}）", "not an .xlsx workbook: a part is missing ({detail})"),
+    "ipr_missing_part": (
+        "不是 .xlsx 工作簿：缺少组成部分（{detail}）",
+        "not an .xlsx workbook: a part is missing ({detail})",
+    ),
     "ipr_unreadable": ("无法读取（{kind}：{detail}）", "cannot be read ({kind}: {detail})"),
     "ipr_unknown_sheet": ("未知的工作表", "unknown sheet"),
     "ipr_sheet_twice": ("工作表重复（{name}）", "sheet given twice ({name})"),
@@ -142,8 +160,14 @@ WORDS: dict[str, tuple[str, str]] = {
     "ipr_not_utf8": ("不是 UTF-8（或 GB18030）编码的文本", "not UTF-8 (or GB18030) text"),
     "ipr_no_such_path": ("文件或文件夹不存在", "no such file or folder"),
     "ipr_bad_path": ("应为 .xlsx 文件或 .csv 文件夹", "expected an .xlsx file or a folder of .csv files"),
-    "ipr_upload_mix": ("请只上传一个 .xlsx 工作簿，或只上传 .csv 文件", "upload one .xlsx workbook alone, or only .csv files"),
-    "ipr_duplicate_key": ("键重复（{columns}）：与第 {first_row} 行相同", "duplicate key ({columns}): same as row {first_row}"),
+    "ipr_upload_mix": (
+        "请只上传一个 .xlsx 工作簿，或只上传 .csv 文件",
+        "upload one .xlsx workbook alone, or only .csv files",
+    ),
+    "ipr_duplicate_key": (
+        "键重复（{columns}）：与第 {first_row} 行相同",
+        "duplicate key ({columns}): same as row {first_row}",
+    ),
     "ipr_unknown_reference": (
         "{name}“{value}”不存在：数据库和本次导入的{parent_zh}中都没有",
         "unknown {name} '{value}': neither in {parent} nor in this import",

@@ -20,7 +20,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "sub_edit": ("修改订阅", "Change the subscription"),
     "sub_pick": ("选择一个订阅进行修改、停用或删除", "Pick a subscription to change, pause or delete"),
     "sub_kind": ("类型", "Kind"),
-    "sub_kind_brief": ("每周简报（联席会议材料 PDF + 核心指标）", "Weekly brief (the joint meeting PDF + headline figures)"),
+    "sub_kind_brief": (
+        "每周简报（联席会议材料 PDF + 核心指标）",
+        "Weekly brief (the joint meeting PDF + headline figures)",
+    ),
     "sub_kind_alerts": ("提醒", "Alerts"),
     "sub_channel": ("发送方式", "Channel"),
     "sub_channel_email": ("邮件", "Email"),
