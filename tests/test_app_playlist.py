@@ -37,7 +37,7 @@ from ui.text import plain
 APP = str(ROOT / "app.py")
 WINDOW = {"from": "2025-07-01", "to": "2025-09-30"}
 THREE = "overview,attendance,lead_time"
-LEADER_OPTIONS = ("overview", "attendance", "experts", "customers", "lead_time", "needs", "meeting")
+LEADER_OPTIONS = ("overview", "attendance", "experts", "customers", "lead_time", "needs", "value", "meeting")
 TIME = r"\d{2}:\d{2}:\d{2}"
 
 

@@ -54,9 +54,16 @@ SCREENS: list[Screen] = [
     Screen("lead_time", "views/lead_time.py", "nav_lead_time", ":material/bolt:"),
     Screen("needs", "views/needs.py", "nav_needs", ":material/troubleshoot:"),
     Screen("value", "views/value.py", "nav_value", ":material/workspace_premium:"),
-    Screen("roster", "views/roster.py", "nav_roster", ":material/badge:", roles=("leader", "office")),
     Screen("meeting", "views/meeting.py", "nav_meeting", ":material/groups:"),
     Screen("cases", "views/cases.py", "nav_cases", ":material/task_alt:", section="nav_section_followup"),
+    Screen(
+        "roster",
+        "views/roster.py",
+        "nav_roster",
+        ":material/badge:",
+        roles=("leader", "office"),
+        section="nav_section_followup",
+    ),
     Screen(
         "unit_reports", "views/reports.py", "nav_reports", ":material/folder_shared:", section="nav_section_followup"
     ),

@@ -245,8 +245,8 @@ with tabs[3]:
 
 # --- Follow-up: the needs cases of the window ----------------------------------------------------
 
-st.subheader(t("cs_follow_up"))
-st.caption(t("cs_conversion_caption"))
-conversion_cards(window, scope)
-if not state.projection():
+if not state.projection():  # the wall screen keeps to the findings (1920×1080 without scrolling)
+    st.subheader(t("cs_follow_up"))
+    st.caption(t("cs_conversion_caption"))
+    conversion_cards(window, scope)
     st.page_link("views/cases.py", label=t("cs_go"), icon=":material/task_alt:")

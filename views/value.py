@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import state
 from ui.components import definition
 from ui.filters import screen_filters, window_caption
 from ui.strings import t
@@ -19,11 +20,12 @@ filters = screen_filters()
 window, scope = filters.window, filters.scope
 st.title(t("nav_value"))
 window_caption(filters)
-st.caption(t("vl_caption"))
-top = st.columns(2)
-bottom = st.columns(2)
-value_cards(window, scope, [*top, *bottom])
-definition("value")
+wall = state.projection()  # the wall screen: one row of cards, no notes (1920×1080 without scrolling)
+if not wall:
+    st.caption(t("vl_caption"))
+value_cards(window, scope, st.columns(4) if wall else [*st.columns(2), *st.columns(2)])
+if not wall:
+    definition("value")
 st.subheader(t("cs_follow_up"))
 st.caption(t("cs_conversion_caption"))
 conversion_cards(window, scope)
