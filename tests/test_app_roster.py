@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from data_access.db import make_engine
 from data_access.settings import load_settings
 from metrics import lifecycle
-from tests.apptest import login_as
+from tests.apptest import login_as, screen
 from tests.conftest import ROOT
 from tests.english_check import english_words, texts
 from tests.seed_small import Q3
@@ -101,3 +101,31 @@ def test_assigning_shows_the_customer_beside_the_managers_fit(small_url, monkeyp
     fit = next(table.value for table in at.dataframe if ZH["lc_col_active_postings"] in table.value.columns)
     assert set(fit[ZH["lc_col_employee_no"]]) == set(expected_states(small_url))
     assert not english_words(texts(at))
+
+
+def manager_links(at: AppTest) -> set[str]:
+    """Every manager-page link in the screen's tables."""
+    return {
+        link
+        for frame in at.dataframe
+        if ZH["lc_col_page"] in frame.value.columns
+        for link in frame.value[ZH["lc_col_page"]]
+        if isinstance(link, str)
+    }
+
+
+def test_tables_naming_a_manager_link_to_the_managers_page(small_url, monkeypatch):
+    window = {"from": Q3[0].isoformat(), "to": Q3[1].isoformat()}
+    at = screen(small_url, monkeypatch, "views/attendance.py", "leader", **window)
+    links = manager_links(at)
+    shown = {
+        no
+        for frame in at.dataframe
+        if ZH["att_col_employee_no"] in frame.value.columns
+        for no in frame.value[ZH["att_col_employee_no"]]
+    }
+    assert links and links == {f"roster?manager={no}" for no in shown if no}
+    page = open_roster(small_url, monkeypatch, user="leader", manager=sorted(links)[0].split("=")[1])
+    assert not page.exception
+    # A manager may not open the roster: no links on their screens.
+    assert not manager_links(screen(small_url, monkeypatch, "views/attendance.py", "manager", **window))

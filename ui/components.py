@@ -21,7 +21,7 @@ import streamlit as st
 
 from data_access.downloads import csv_bytes, xlsx_bytes
 from metrics.figures import FIGURES, shown_key
-from ui import state, theme
+from ui import auth, state, theme
 from ui.data import settings
 from ui.definitions import DEFINITIONS, definition_name, definition_text
 from ui.strings import language, t
@@ -361,6 +361,9 @@ def show_table(
     )
 
 
+MANAGER_PAGE_ROLES = ("leader", "office")  # who may open the roster and a manager's page
+
+
 def data_table(
     frame: pd.DataFrame,
     name: str,
@@ -372,12 +375,26 @@ def data_table(
     flags=(),
     decimals=(),
     blank=(),
+    manager_column: str | None = None,
 ) -> None:
     """A screen's table with its downloads (show_table). headers: the prefix of the word keys that
     name the columns (t(headers + column)); percent / flags / decimals / blank name the columns
-    shown as 92.3% / ✓ / 1 decimal / empty text when missing (by their names before renaming)."""
+    shown as 92.3% / ✓ / 1 decimal / empty text when missing (by their names before renaming).
+    manager_column: the column holding an employee no.; for those who may open the roster, each row
+    gets a link to that manager's page (views/roster.py, ?manager=)."""
     frame = frame.fillna({column: "" for column in blank})
-    header = {column: t(headers + column) if headers else column for column in frame.columns}
+    if manager_column and auth.current_role() in MANAGER_PAGE_ROLES:
+        pages = [f"roster?manager={no}" if isinstance(no, str) and no else None for no in frame[manager_column]]
+        frame = frame.assign(manager_page=pages)
+        column_config = {
+            **(column_config or {}),
+            t("lc_col_page"): st.column_config.LinkColumn(display_text=t("lc_open_page")),
+        }
+    header = {
+        column: t(headers + column) if headers else column for column in frame.columns if column != "manager_page"
+    }
+    if "manager_page" in frame.columns:
+        header["manager_page"] = t("lc_col_page")
     config = {header[c]: st.column_config.NumberColumn(format="percent") for c in percent}
     config |= {header[c]: st.column_config.CheckboxColumn() for c in flags}
     config |= {header[c]: st.column_config.NumberColumn(format="%.1f") for c in decimals}

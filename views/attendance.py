@@ -222,7 +222,9 @@ else:
     shown = missed.merge(att.by_manager[["employee_no", "rate"]], on="employee_no", how="left")
     shown["missed_weeks"] = shown["missed_weeks"].map(lambda weeks: ", ".join(str(week) for week in weeks))
     shown = shown[["employee_no", "name", "team", "due", "missed", "rate", "missed_weeks"]]
-    data_table(shown, t("att_missed_title"), "att_missed", headers="att_col_", percent=["rate"])
+    data_table(
+        shown, t("att_missed_title"), "att_missed", headers="att_col_", percent=["rate"], manager_column="employee_no"
+    )
 
 
 # --- One manager's logs ------------------------------------------------------------------------
@@ -282,7 +284,14 @@ if comp.by_manager.empty:
     st.info(t("att_no_posted_days"))
 else:
     per_manager = comp.by_manager.sort_values(["rate", "employee_no"], ignore_index=True)
-    data_table(per_manager, t("att_completeness_title"), "att_completeness", headers="att_col_", percent=["rate"])
+    data_table(
+        per_manager,
+        t("att_completeness_title"),
+        "att_completeness",
+        headers="att_col_",
+        percent=["rate"],
+        manager_column="employee_no",
+    )
 
 
 # --- Open problems by age ----------------------------------------------------------------------
@@ -332,7 +341,14 @@ else:
             "status",
         ]
     ]
-    data_table(oldest, t("att_problems_title"), "att_problems", headers="att_col_", blank=["measures"])
+    data_table(
+        oldest,
+        t("att_problems_title"),
+        "att_problems",
+        headers="att_col_",
+        blank=["measures"],
+        manager_column="employee_no",
+    )
 
 
 # --- Monthly plans -----------------------------------------------------------------------------
@@ -366,7 +382,7 @@ else:
     states = {code: t("att_plan_" + code) for code in PLAN_STATES}
     listed = plan_rows.assign(month=months, state=plan_rows["state"].map(states))
     listed = listed[["employee_no", "name", "month", "due", "submitted_on", "state"]]
-    data_table(listed, t("att_plans_title"), "att_plans_table", headers="att_col_plan_")
+    data_table(listed, t("att_plans_title"), "att_plans_table", headers="att_col_plan_", manager_column="employee_no")
 
 
 # --- Training ------------------------------------------------------------------------------------
@@ -393,4 +409,5 @@ else:
         percent=["skill_share"],
         flags=["passed"],
         decimals=["total_hours", "skill_hours"],
+        manager_column="employee_no",
     )

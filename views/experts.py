@@ -310,6 +310,7 @@ else:
         "exp_open",
         headers="exp_col_",
         blank=["employee_no", "manager_name", "account_no", "customer_name"],
+        manager_column="employee_no",
     )
 
 st.subheader(t("exp_never_title"))
