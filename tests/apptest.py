@@ -46,13 +46,14 @@ def app(url: str, monkeypatch, **query) -> AppTest:
 
 def screen(url: str, monkeypatch, script: str, user: str | None = "leader", **query) -> AppTest:
     """One run of the screen `script` (e.g. "views/attendance.py") on `url`, logged in as `user`
-    with a real session (None: logged out), `query` in the URL."""
+    with a real session (None: logged out), `query` in the URL; it must draw without an exception."""
     at = app(url, monkeypatch, **query)
     if user:
         login_as(at, user, url)
     at.run()
     if script != "views/overview.py":
         at.switch_page(script).run()
+    no_exception(at)
     return at
 
 
