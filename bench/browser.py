@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.screens import COOKIE_KEY, SCREENS
+from deploy.local import streamlit_command
 from ui.auth import COOKIE_NAME
 
 CHROMIUM = "/usr/bin/chromium"
@@ -102,23 +103,7 @@ def streamlit_server(db_url: str, log_dir: Path, root: Path = ROOT):
     port = free_port()
     log = log_dir / f"streamlit-{port}.log"
     env = dict(os.environ, DATABASE_URL=db_url, DASHBOARD_COOKIE_KEY=COOKIE_KEY)
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(root / "app.py"),
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.fileWatcherType",
-        "none",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
+    command = streamlit_command(port, root)
     with open(log, "w") as output:
         process = subprocess.Popen(command, cwd=root, env=env, stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

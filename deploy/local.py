@@ -155,14 +155,15 @@ def app_environment(db_url: str | None, env_file: Path | None) -> dict[str, str]
     return env
 
 
-def _start_app(port: int, env: dict, folder: Path) -> subprocess.Popen:
-    log = folder / f"streamlit-{port}.log"
-    command = [
+def streamlit_command(port: int, root: Path = ROOT) -> list[str]:
+    """`streamlit run app.py` of the checkout at `root` on 127.0.0.1:`port`, headless, no file watcher
+    (the command every local server of the deploy kit, the browser tests and the benches starts)."""
+    return [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        str(ROOT / "app.py"),
+        str(root / "app.py"),
         "--server.headless",
         "true",
         "--server.port",
@@ -174,6 +175,11 @@ def _start_app(port: int, env: dict, folder: Path) -> subprocess.Popen:
         "--browser.gatherUsageStats",
         "false",
     ]
+
+
+def _start_app(port: int, env: dict, folder: Path) -> subprocess.Popen:
+    log = folder / f"streamlit-{port}.log"
+    command = streamlit_command(port)
     with open(log, "w") as output:
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
 

@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from data_access.db import ensure_schema, make_engine  # noqa: E402
+from deploy.local import streamlit_command  # noqa: E402
 from tests.seed_small import populate_small  # noqa: E402
 from ui.auth import COOKIE_NAME  # noqa: E402
 
@@ -112,23 +113,7 @@ def running_server(db_url: str, log_dir: Path, cookie_key: str | None = None):
     port = free_port()
     log = log_dir / f"streamlit-{port}.log"
     env = dict(os.environ, DATABASE_URL=db_url, DASHBOARD_COOKIE_KEY=cookie_key or secrets.token_urlsafe(32))
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(ROOT / "app.py"),
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.fileWatcherType",
-        "none",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
+    command = streamlit_command(port)
     with open(log, "w") as output:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     url = ServerUrl(f"http://127.0.0.1:{port}")
