@@ -26,7 +26,7 @@ from metrics.window import Window, trend_months
 from tests.apptest import app, login_as, metric_by_label, no_exception
 from tests.conftest import ROOT
 from tests.seed_small import INACTIVE_USER, PASSWORD, Q3, TOWNS, USERS
-from ui import nav
+from ui import auth, nav
 from ui.auth import TOKEN, _stored_cookie_key
 from ui.components import csv_bytes, xlsx_bytes
 from ui.definitions import DEFINITIONS, definition_text
@@ -386,3 +386,13 @@ def test_projection_toggle_and_url(small_url, monkeypatch):
     at.sidebar.toggle(key="w_present").set_value(False).run()
     assert "present" not in at.query_params
     assert not any("Projection mode" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("weak", ["CHANGE-ME", "secret", " " * 40])
+def test_a_short_configured_cookie_key_is_refused(monkeypatch, tmp_path, weak):
+    monkeypatch.setattr(auth, "COOKIE_KEY_FILE", tmp_path / "cookie_key")
+    monkeypatch.setenv("DASHBOARD_COOKIE_KEY", weak)
+    with pytest.raises(auth.WeakCookieKey):
+        auth.cookie_key()
+    monkeypatch.delenv("DASHBOARD_COOKIE_KEY")
+    assert auth.cookie_key() == _stored_cookie_key(tmp_path / "cookie_key")  # none set: the generated key

@@ -88,9 +88,26 @@ def _stored_cookie_key(path: Path) -> str:
     return path.read_text().strip()
 
 
+MIN_COOKIE_KEY_CHARS = 32  # a configured key shorter than this (a placeholder, a word) is refused
+
+
+class WeakCookieKey(RuntimeError):
+    """The configured cookie key is too short to be a secret: anyone guessing it could forge logins."""
+
+
 def cookie_key() -> str:
-    """The secret that signs the session cookie; never a constant."""
-    return os.environ.get("DASHBOARD_COOKIE_KEY") or _secrets_cookie_key() or _stored_cookie_key(COOKIE_KEY_FILE)
+    """The secret that signs the session cookie; never a constant. A configured key (environment or
+    secrets.toml) must be a long random value; without one, the installation's generated key."""
+    configured = os.environ.get("DASHBOARD_COOKIE_KEY") or _secrets_cookie_key()
+    if configured is None:
+        return _stored_cookie_key(COOKIE_KEY_FILE)
+    if len(configured.strip()) < MIN_COOKIE_KEY_CHARS:
+        raise WeakCookieKey(
+            f"the cookie key (DASHBOARD_COOKIE_KEY or cookie_key in secrets.toml) has fewer than "
+            f"{MIN_COOKIE_KEY_CHARS} characters: set a random one, e.g. "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    return configured
 
 
 def forwarded_client(peer: str | None, forwarded_for: str | None, hops: int) -> str | None:
