@@ -191,15 +191,11 @@ def section(conn: Connection, window: Window, settings: dict) -> dict:
     return {"due": result.due, "compliant": result.compliant, "rate": result.rate, "by_manager": by_manager}
 
 
-def with_week_states(matrix: pd.DataFrame) -> pd.DataFrame:
+def weekly_states(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
     """weekly_matrix plus `state` of each due manager-week: compliant (enough on-site days),
     partial (some on-site days, too few) or missed (none)."""
+    matrix = weekly_matrix(conn, window, settings, scope)
     state = pd.Series("missed", index=matrix.index)
     state[matrix["on_site_days"] > 0] = "partial"
     state[matrix["compliant"].astype(bool)] = "compliant"
     return matrix.assign(state=state)
-
-
-def weekly_states(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
-    """weekly_matrix with each manager-week's state (with_week_states)."""
-    return with_week_states(weekly_matrix(conn, window, settings, scope))

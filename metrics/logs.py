@@ -253,11 +253,7 @@ def age_bucket(age_days: int) -> str:
     return AGE_BUCKETS[0][0]  # a log dated after as_of cannot be open; keep it visible anyway
 
 
-def with_age_buckets(problems: pd.DataFrame) -> pd.DataFrame:
-    """open_problems plus `age_bucket`."""
-    return problems.assign(age_bucket=problems["age_days"].map(age_bucket))
-
-
 def aged_open_problems(conn: Connection, as_of: dt.date, scope: Scope = Scope()) -> pd.DataFrame:
-    """open_problems with their age band (with_age_buckets)."""
-    return with_age_buckets(open_problems(conn, as_of, scope))
+    """open_problems plus each one's `age_bucket` (age_bucket)."""
+    problems = open_problems(conn, as_of, scope)
+    return problems.assign(age_bucket=problems["age_days"].map(age_bucket))

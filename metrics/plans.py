@@ -89,15 +89,11 @@ def section(conn: Connection, window: Window, settings: dict) -> dict:
     return {"due": result.due, "on_time": result.on_time, "rate": result.rate}
 
 
-def with_states(status: pd.DataFrame) -> pd.DataFrame:
+def plan_states(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
     """plan_status plus `state`: on_time (submitted by the deadline), late (submitted after it) or
     missing (not submitted)."""
+    status = plan_status(conn, window, settings, scope)
     state = pd.Series("late", index=status.index)
     state[status["submitted_on"].isna()] = "missing"
     state[status["on_time"].astype(bool)] = "on_time"
     return status.assign(state=state)
-
-
-def plan_states(conn: Connection, window: Window, settings: dict, scope: Scope = Scope()) -> pd.DataFrame:
-    """plan_status with each manager-month's state (with_states)."""
-    return with_states(plan_status(conn, window, settings, scope))

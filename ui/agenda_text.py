@@ -11,20 +11,16 @@ import pandas as pd
 
 from metrics.meeting import CONNECTION_TEAM_OWNER, OFFICE_OWNER
 from ui.needs_text import finding_text
-from ui.words.agenda import WORDS as AGENDA_WORDS
-from ui.words.cases import WORDS as CASE_WORDS
-from ui.words.specialties import WORDS as SPECIALTY_WORDS
+from ui.words import catalogue, word
 
 DISPLAY_COLUMNS = ["subject", "detail", "owner", "age_days"]
 ACTION_DISPLAY_COLUMNS = [*DISPLAY_COLUMNS, "due_date", "overdue"]
 OWNER_KEYS = {OFFICE_OWNER: "ag_owner_office", CONNECTION_TEAM_OWNER: "ag_owner_connection_team"}
-_WORDS = AGENDA_WORDS | SPECIALTY_WORDS | CASE_WORDS
 
 
-def word(key: str, lang: str, **values) -> str:
-    """The agenda word `key` in `lang` (zh / en), placeholders filled."""
-    text = _WORDS[key][0 if lang == "zh" else 1]
-    return text.format(**values) if values else text
+def _named(key: str, code: str, lang: str) -> str:
+    """The word `key` when the catalogue has it, else the code itself."""
+    return word(key, lang) if key in catalogue() else code
 
 
 def section_title(key: str, lang: str) -> str:
@@ -32,19 +28,19 @@ def section_title(key: str, lang: str) -> str:
 
 
 def stage_name(code: str, lang: str) -> str:
-    return word(f"ag_stage_{code}", lang) if f"ag_stage_{code}" in _WORDS else code
+    return _named(f"ag_stage_{code}", code, lang)
 
 
 def specialty_name(code: str, lang: str) -> str:
-    return word(f"spec_{code}", lang) if f"spec_{code}" in _WORDS else code
+    return _named(f"spec_{code}", code, lang)
 
 
 def mode_name(code: str, lang: str) -> str:
-    return word(f"ag_mode_{code}", lang) if f"ag_mode_{code}" in _WORDS else code
+    return _named(f"ag_mode_{code}", code, lang)
 
 
 def need_name(code: str, lang: str) -> str:
-    return word(f"ag_need_{code}", lang) if f"ag_need_{code}" in _WORDS else code
+    return _named(f"ag_need_{code}", code, lang)
 
 
 def owner_name(owner, lang: str):

@@ -340,10 +340,6 @@ def experts_head(window: Window, scope: Scope) -> dict:
     return _experts_head(database_url(), window.start, window.end, scope.town, scope.team)
 
 
-def _expert_details_now(engine: Engine, window: Window, scope: Scope) -> dict:
-    return screens.expert_details(engine, window, scope)
-
-
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _expert_details(
     url: str, start: dt.date, end: dt.date, town: str | None, team: str | None, _source: Callable[[], dict] | None
@@ -358,7 +354,7 @@ def expert_details_later(window: Window, scope: Scope) -> Callable[[], dict]:
     in the window) and open_calls (calls still open at the window's end, oldest first, with age_days)."""
     args = (database_url(), window.start, window.end, scope.town, scope.team)
     current_engine = engine()
-    return _read_later(_expert_details, args, lambda: _expert_details_now(current_engine, window, scope))
+    return _read_later(_expert_details, args, lambda: screens.expert_details(current_engine, window, scope))
 
 
 # --- Customers screen (views/customers.py) -----------------------------------
@@ -452,10 +448,6 @@ def lead_time_interval_later(window: Window, scope: Scope, strata: pd.DataFrame)
     return _read_later(_lead_time_interval, args, lambda: lead_time.bootstrap_interval(strata))
 
 
-def _lead_time_details_now(engine: Engine, window: Window, scope: Scope, current: dict, trend_start: dt.date) -> dict:
-    return screens.lead_time_details(engine, window, current, scope, trend_start)
-
-
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _lead_time_details(
     url: str,
@@ -482,7 +474,7 @@ def lead_time_details_later(window: Window, scope: Scope, months: int = TREND_MO
     args = (database_url(), window.start, window.end, scope.town, scope.team, first)
     current_engine, current = engine(), settings()
     return _read_later(
-        _lead_time_details, args, lambda: _lead_time_details_now(current_engine, window, scope, current, first)
+        _lead_time_details, args, lambda: screens.lead_time_details(current_engine, window, current, scope, first)
     )
 
 

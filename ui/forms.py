@@ -44,7 +44,7 @@ from data_access.failures import DATABASE_ERRORS
 from data_access.writes import WRITE_ERRORS, StaleRow, ValidationFailed, get_sheet, plain_value
 from ui import auth, data, errors
 from ui.filters import MAX_DATE, MIN_DATE
-from ui.problem_text import column_label, error_text, problem_text
+from ui.problem_text import error_text, field_line, problem_text
 from ui.strings import language, t
 from ui.text import plain
 
@@ -125,10 +125,10 @@ def submit(
 def _problem_lines(
     failed: ValidationFailed, lang: str, row_labels: list[str] | None, deleted_labels: list[str] | None
 ) -> list[str]:
+    """One line per problem, named by the row's label on the screen where the form has row labels."""
     lines = []
-    separator = "：" if lang == "zh" else ": "
     for problem in failed.problems:
-        text = f"{column_label(failed, problem, lang)}{separator}{problem_text(problem, lang)}"
+        text = field_line(failed, problem, lang)
         labels = deleted_labels if problem.code == "still_referenced" else row_labels
         if problem.row is not None and labels and problem.row < len(labels):
             text = f"{labels[problem.row]} · {text}"

@@ -6,12 +6,9 @@ screen does.
 
 from __future__ import annotations
 
-from ui.words.needs_findings import WORDS
-
-LANGUAGES = ("zh", "en")  # the order of each entry's pair
+from ui.words import word
 
 
 def finding_text(finding, lang: str) -> str:
     """The sentence of `finding`, (code, parameters) pairs, in `lang` (zh or en)."""
-    index = LANGUAGES.index(lang)
-    return "; ".join(WORDS["nf_" + code][index].format(**values) for code, values in finding)
+    return "; ".join(word("nf_" + code, lang, **values) for code, values in finding)

@@ -9,9 +9,8 @@ from data_access.gate import PROBLEM_CODE as GATE_CODE
 from data_access.permissions import PermissionDenied
 from data_access.settings import SPECS_BY_KEY
 from data_access.writes import NotFound, StaleRow, ValidationFailed, WriteError
-from ui.words import collect
-
-WORDS = collect()  # the whole catalogue: a label may be any screen's word
+from ui.words import catalogue
+from ui.words import word as catalogue_word
 
 
 def _key(code: str) -> str:
@@ -20,9 +19,8 @@ def _key(code: str) -> str:
     return code if code.startswith(("pr_", "ipr_", "lbl_", "lc_")) else f"pr_{code}"
 
 
-def word(code: str, lang: str, **values) -> str:
-    text = WORDS[_key(code)][0 if lang == "zh" else 1]
-    return text.format(**values) if values else text
+def word(code: str, lang: str, /, **values) -> str:
+    return catalogue_word(_key(code), lang, **values)
 
 
 def table_label(table: str, lang: str = "zh") -> str:
@@ -31,7 +29,7 @@ def table_label(table: str, lang: str = "zh") -> str:
     if sheet is not None:
         return sheet.label(lang)
     key = f"lbl_table_{table}"
-    return word(key, lang) if key in WORDS else table
+    return word(key, lang) if key in catalogue() else table
 
 
 def gate_text(params: dict, lang: str) -> str:
@@ -64,18 +62,23 @@ def column_label(failed: ValidationFailed, problem, lang: str) -> str:
         spec = SPECS_BY_KEY[label.removeprefix("setting:")]
         return spec.label_zh if lang == "zh" else spec.label_en
     if label:
-        return WORDS[label][0 if lang == "zh" else 1]
+        return catalogue_word(label, lang)  # a label may be any screen's word
     sheet = SHEETS_BY_KEY.get(failed.sheet or "")
     if sheet is not None and problem.column in sheet.column_keys:
         return sheet.column(problem.column).label(lang)
     return problem.column
 
 
+def field_line(failed: ValidationFailed, problem, lang: str) -> str:
+    """field: what is wrong ("用电量kWh：应 ≥ 0，实际为 -5")."""
+    return f"{column_label(failed, problem, lang)}{word('pr_label_separator', lang)}{problem_text(problem, lang)}"
+
+
 def problem_lines(failed: ValidationFailed, lang: str) -> list[str]:
     """One line per problem: [row n · ]field: what is wrong (rows counted from 1)."""
     lines = []
     for problem in failed.problems:
-        text = f"{column_label(failed, problem, lang)}{word('pr_label_separator', lang)}{problem_text(problem, lang)}"
+        text = field_line(failed, problem, lang)
         if problem.row is not None:
             text = word("pr_row_tag", lang, row=problem.row + 1) + text
         lines.append(text)

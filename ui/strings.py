@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from metrics.figures import FIGURES
 from ui import state
-from ui.words import collect
+from ui.words import catalogue
 
 # kpi_<key> names that are figures of the catalogue: their names come from it.
 KPI_FIGURES = {
@@ -41,7 +41,7 @@ LANGUAGES = ("zh", "en")
 
 def _catalogue(index: int) -> dict[str, str]:
     """key -> text in one language (0: zh, 1: en): the catalogue's words and the KPI names."""
-    words = {key: pair[index] for key, pair in collect().items()}
+    words = {key: pair[index] for key, pair in catalogue().items()}
     return words | _kpi_names(LANGUAGES[index])
 
 

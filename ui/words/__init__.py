@@ -7,6 +7,7 @@ nothing else. A key defined in two modules is an error at import time (one key, 
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 
@@ -23,3 +24,16 @@ def collect() -> dict[str, tuple[str, str]]:
             words[key] = pair
             owner[key] = module_info.name
     return words
+
+
+@functools.cache
+def catalogue() -> dict[str, tuple[str, str]]:
+    """collect(), once per process: every reader (ui.strings, the renderers of codes) shares it."""
+    return collect()
+
+
+def word(key: str, lang: str, /, **values) -> str:
+    """The text of `key` in `lang` (zh / en), placeholders filled; no Streamlit needed (the CLI, the
+    PDF brief and notify render with it too)."""
+    text = catalogue()[key][0 if lang == "zh" else 1]
+    return text.format(**values) if values else text
