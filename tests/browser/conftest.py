@@ -12,6 +12,7 @@ Fixtures
 Helpers
     wait_idle(page)              until the script run has finished and stays finished
     login(page, user, password)  fill the login form, submit, wait
+    click_screen(page, title)    open a screen from the menu (no page load), wait
     screenshot(page, name)       test-artifacts/screenshots/<name>.png (listed at the end)
 
 Never `playwright install`: the browser is the Debian package (apt-get install chromium).
@@ -51,6 +52,7 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 VIEWPORT = {"width": 1920, "height": 1080}
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+NAV = '[data-testid="stSidebarNav"]'
 _STARTED = time.time()
 
 
@@ -181,9 +183,19 @@ def login(page, user: str, password: str) -> None:
     form.locator("input").nth(0).fill(user)
     form.locator("input").nth(1).fill(password)
     form.locator('[data-testid="stBaseButton-secondaryFormSubmit"]').click()
-    page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=60_000)
+    page.wait_for_selector(NAV, timeout=60_000)
     wait_idle(page)
     wait_for_cookie(page)
+
+
+def click_screen(page, title: str) -> None:
+    """Open the screen titled `title` from the menu (a run of the live session over its websocket:
+    no page load) and wait until its heading is drawn and the run is over."""
+    page.locator(NAV).get_by_text(title, exact=True).click()
+    page.wait_for_function(
+        "title => [...document.querySelectorAll('h1')].some(h => h.innerText.trim() === title)", arg=title
+    )
+    wait_idle(page)
 
 
 def wait_for_cookie(page, present: bool = True, timeout: float = 15) -> None:

@@ -25,7 +25,7 @@ from data_access.db import ensure_schema, make_engine
 from data_access.permissions import CLI_ACTOR
 from data_access.users import upsert_user
 from deploy.local import cluster
-from tests.browser.conftest import VIEWPORT, login, wait_for_cookie, wait_idle
+from tests.browser.conftest import VIEWPORT, click_screen, login, wait_for_cookie, wait_idle
 from tests.conftest import fresh_database
 from tests.seed_small import PASSWORD, populate_small
 from ui.nav import screens_for
@@ -94,15 +94,6 @@ def shows_login_only(page) -> bool:
     return page.locator(FORM).count() == 1 and page.locator(NAV).count() == 0 and page.locator(EXCEPTION).count() == 0
 
 
-def open_screen(page, title_key: str) -> None:
-    """Click the screen in the menu (a run of the live session over its websocket) and wait."""
-    page.locator(NAV).get_by_text(ZH[title_key], exact=True).click()
-    page.wait_for_function(
-        "title => [...document.querySelectorAll('h1')].some(h => h.innerText.trim() === title)", arg=ZH[title_key]
-    )
-    wait_idle(page)
-
-
 def test_a_browser_logs_in_through_the_proxy_and_opens_every_screen(browser, deployment):
     running, _, _ = deployment
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")  # no route cookie: nginx hands one out
@@ -114,7 +105,7 @@ def test_a_browser_logs_in_through_the_proxy_and_opens_every_screen(browser, dep
         login(page, "office", PASSWORD)
         route = next(c["value"] for c in context.cookies() if c["name"] == "rm_route")
         for screen in screens_for("office"):
-            open_screen(page, screen.title_key)
+            click_screen(page, ZH[screen.title_key])
             assert page.locator(EXCEPTION).count() == 0, screen.url_path
         page.reload()  # a new session on the same process, logged in again from the cookie
         wait_idle(page)
@@ -132,7 +123,7 @@ def test_a_write_in_one_process_is_seen_by_the_others_next_run(browser, deployme
     reader, reader_page, reader_route = pinned_page(browser, running, 1)
     try:
         login(reader_page, "office", PASSWORD)
-        open_screen(reader_page, "nav_audit")  # the audit log is read fresh on every run
+        click_screen(reader_page, ZH["nav_audit"])  # the audit log is read fresh on every run
         assert "dep_writer" not in user_choices(reader_page)
 
         login(writer_page, "dep_writer", ACCOUNT_PASSWORD)
@@ -160,7 +151,7 @@ def user_choices(page) -> list[str]:
 
 def save_email(page, email: str) -> None:
     """The account screen's email form: a write through data_access.admin (audited)."""
-    open_screen(page, "nav_account")
+    click_screen(page, ZH["nav_account"])
     form = page.locator(FORM).filter(has=page.get_by_role("button", name=ZH["acc_email_save"]))
     form.locator("input").first.fill(email)
     form.get_by_role("button", name=ZH["acc_email_save"]).click()

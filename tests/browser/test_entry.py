@@ -19,7 +19,7 @@ from data_access.settings import load_settings
 from data_access.writes import days_without_log, load_row
 from metrics import attendance, logs
 from metrics.window import Window
-from tests.browser.conftest import login, running_server, screenshot, wait_idle
+from tests.browser.conftest import click_screen, login, running_server, screenshot, wait_idle
 from tests.seed_small import PASSWORD, populate_small
 from ui.nav import SCREENS
 from ui.strings import ZH
@@ -198,16 +198,13 @@ def test_office_opens_every_entry_screen_and_saves_a_table(page, entry_url, entr
     wait_idle(page)
     login(page, "office", PASSWORD_OF_DATA)
     for screen in ENTRY_SCREENS:
-        page.goto(f"{entry_url}/{screen.url_path}")
-        page.wait_for_selector("h1")
-        wait_idle(page)
+        click_screen(page, ZH[screen.title_key])
         assert page.locator(EXCEPTION).count() == 0, screen.url_path
         assert page.locator("h1").first.inner_text() == ZH[screen.title_key], screen.url_path
         screenshot(page, f"entry-{screen.url_path}")
 
     # The template download is a workbook with one sheet per table.
-    page.goto(f"{entry_url}/import_data")
-    wait_idle(page)
+    click_screen(page, ZH["nav_import_data"])
     button = page.locator('[data-testid="stDownloadButton"] button', has_text=ZH["imp_template"])
     button.wait_for(state="visible")
     with page.expect_download(timeout=60_000) as download:  # the workbook is built on the click
@@ -218,8 +215,7 @@ def test_office_opens_every_entry_screen_and_saves_a_table(page, entry_url, entr
     if os.environ.get("BROWSER_TEST_DATA") == "demo":
         return  # the grid edit below uses the small data set's open application A999
     # A bulk edit in the real grid: the open application gets its energization date.
-    page.goto(f"{entry_url}/entry_applications")
-    wait_idle(page)
+    click_screen(page, ZH["nav_entry_applications"])
     grid = page.locator('[data-testid="stDataFrame"]').first
     energized_column = 12  # app_no is column 0; energized_on is the last stage
     fill_grid_cell(page, grid, 0, energized_column, "2025-09-20")
@@ -233,8 +229,7 @@ def test_office_opens_every_entry_screen_and_saves_a_table(page, entry_url, entr
         assert load_row(conn, "applications", {"app_no": "A999"})["energized_on"] == dt.date(2025, 9, 20)
         stars = load_row(conn, "customers", {"account_no": "C001"})["star_rating"]
     # A star rating of 9 typed into the grid is refused by name, not clamped to 5 by the grid.
-    page.goto(f"{entry_url}/entry_customers")
-    wait_idle(page)
+    click_screen(page, ZH["nav_entry_customers"])
     grid = page.locator('[data-testid="stDataFrame"]').first
     fill_grid_cell(page, grid, 0, 4, "9")  # row C001, column 星级
     page.get_by_role("button", name=ZH["fm_save_table"]).click()

@@ -13,8 +13,6 @@ import re
 import time
 from urllib.parse import parse_qs, urlparse
 
-import pytest
-
 from tests.browser.conftest import login, screenshot, wait_idle
 from tests.seed_small import PASSWORD
 from ui.nav import SCREENS
@@ -152,23 +150,34 @@ def test_keys_pause_resume_and_step(page, server_url):
     assert_screen(page, "overview")
 
 
-@pytest.mark.parametrize("mode", ["projection", "playlist"])
-def test_every_projected_screen_fits_1920x1080(page, server_url, mode):
-    """Projection alone, and with the playlist's footer (a long interval: the screen stays put)."""
+def assert_projected(page, path: str, name: str) -> None:
+    """The projected screen fits 1920×1080, offers no download, uses large table type on black."""
+    page.wait_for_timeout(300)  # charts settle their height
+    assert_fits(page, path)
+    assert page.locator('[data-testid="stDownloadButton"]:visible').count() == 0, path
+    for cell in page.locator('[data-testid="stTable"] td').all()[:3]:  # large table type
+        size = float(cell.evaluate("td => getComputedStyle(td).fontSize").removesuffix("px"))
+        assert size >= 20, (path, size)
+    background = page.evaluate("getComputedStyle(document.querySelector('.stApp')).backgroundColor")
+    assert background == "rgb(0, 0, 0)"
+    screenshot(page, f"{name}-{path}")
+
+
+def test_every_projected_screen_fits_1920x1080(page, server_url):
+    """Every playlist screen with the playlist's footer (a long interval: → steps to the next screen,
+    a run of the same session), then projection alone (no footer) from a fresh load of the first."""
     every = [screen.url_path for screen in playlist_screens("leader")]
-    query = "present=1" if mode == "projection" else f"present=1&rotate=600&screens={','.join(every)}"
     page.goto(f"{server_url}/?{WINDOW}")
     wait_idle(page)
     login(page, "leader", PASSWORD)
-    for path in every:
-        page.goto(f"{server_url}/{path}?{WINDOW}&{query}")
+    page.goto(f"{server_url}/{every[0]}?{WINDOW}&present=1&rotate=600&screens={','.join(every)}")
+    for index, path in enumerate(every):
+        if index:
+            page.keyboard.press("ArrowRight")
+            wait_for_path(page, path, 30)
         assert_screen(page, path)
-        page.wait_for_timeout(300)  # charts settle their height
-        assert_fits(page, path)
-        assert page.locator('[data-testid="stDownloadButton"]:visible').count() == 0, path
-        for cell in page.locator('[data-testid="stTable"] td').all()[:3]:  # large table type
-            size = float(cell.evaluate("td => getComputedStyle(td).fontSize").removesuffix("px"))
-            assert size >= 20, (path, size)
-        background = page.evaluate("getComputedStyle(document.querySelector('.stApp')).backgroundColor")
-        assert background == "rgb(0, 0, 0)"
-        screenshot(page, f"{mode}-{path}")
+        assert_projected(page, path, "playlist")
+    page.goto(f"{server_url}/{every[0]}?{WINDOW}&present=1")
+    assert_screen(page, every[0])
+    assert page.locator(FOOTER).count() == 0
+    assert_projected(page, every[0], "projection")

@@ -1,10 +1,10 @@
-"""The shell in a real browser: login, every screen by its URL, charts, logout, projection."""
+"""The shell in a real browser: login, every screen from the menu and by its URL, charts, logout, projection."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import login, screenshot, wait_for_cookie, wait_idle
+from tests.browser.conftest import click_screen, login, screenshot, wait_for_cookie, wait_idle
 from tests.seed_small import PASSWORD
 from ui.nav import screens_for
 from ui.strings import EN, ZH
@@ -23,25 +23,28 @@ def assert_login_only(page) -> None:
     assert page.locator(EXCEPTION).count() == 0
 
 
-def test_leader_opens_every_screen_by_its_url(page, server_url):
+def test_leader_opens_every_screen_from_the_menu_and_by_its_url(page, server_url):
     page.goto(f"{server_url}/?{WINDOW}")
     wait_idle(page)
     login(page, "leader", PASSWORD)
     for screen in screens_for("leader"):  # the entry screens: tests/browser/test_entry.py
-        # A full load: a new session that logs in again from the cookie.
-        page.goto(f"{server_url}/{screen.url_path}?{WINDOW}")
-        page.wait_for_selector(NAV)
-        wait_idle(page)
+        click_screen(page, ZH[screen.title_key])
         assert page.locator(EXCEPTION).count() == 0, screen.url_path
         assert page.url.startswith(f"{server_url}/{screen.url_path}?"), page.url
-        assert "from=2025-07-01" in page.url
-        title = page.locator("h1").first.inner_text()
-        assert title == ZH[screen.title_key], (screen.url_path, title)
+        assert "from=2025-07-01" in page.url  # the window goes along
         if screen.url_path == "overview":
             page.wait_for_selector(".js-plotly-plot")
             assert page.locator(".js-plotly-plot").count() >= 7
             assert page.locator('[data-testid="stMetric"]').count() >= 7
         screenshot(page, f"screen-{screen.url_path}")
+    # A full load of a screen's URL: a new session that logs in again from the cookie (the other
+    # deep links: test_a_logged_in_deep_link_runs_the_screen_once, test_screens_a.py).
+    for path in ("roster", "meeting"):
+        page.goto(f"{server_url}/{path}?{WINDOW}")
+        page.wait_for_selector(NAV)
+        wait_idle(page)
+        assert page.locator(EXCEPTION).count() == 0, path
+        assert page.url.startswith(f"{server_url}/{path}?") and "from=2025-07-01" in page.url, page.url
 
 
 def test_fresh_server_first_session_logs_in_without_reload(page, start_server):
