@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
+import subprocess
+
 from sqlalchemy import inspect, text
 
 
@@ -17,3 +22,33 @@ def one_line(err: str) -> str:
     assert len(lines) == 1, err
     assert "Traceback" not in err and "[SQL" not in err
     return lines[0]
+
+
+def manage_py(url: str, *argv: str, **env: str | None) -> subprocess.CompletedProcess:
+    """Run manage.py's main() in this process as `DATABASE_URL=url python manage.py ARGV` would run
+    (other environment variables set or, given None, removed for the call): its exit code and what
+    it printed. Starting Python and its imports costs seconds per call; the tests about the whole
+    process (what it imports, one line on stderr) start a real one."""
+    import manage  # the test process has the project root on sys.path (conftest)
+
+    changes = {"DATABASE_URL": url, **env}
+    saved = {name: os.environ.get(name) for name in changes}
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        _set_environment(changes)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = manage.main(list(argv))
+            except SystemExit as exit_:  # argparse refusing the arguments
+                code = exit_.code if isinstance(exit_.code, int) else 1
+    finally:
+        _set_environment(saved)
+    return subprocess.CompletedProcess(["manage.py", *argv], code, out.getvalue(), err.getvalue())
+
+
+def _set_environment(values: dict[str, str | None]) -> None:
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value

@@ -10,10 +10,8 @@ Sunday 20 February.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import chinese_calendar
@@ -42,6 +40,7 @@ from metrics import attendance, logs
 from metrics.window import Window
 from tests import builders as b
 from tests.builders import ARRANGEMENT, calendar_workbook
+from tests.helpers import manage_py
 from ui.problem_text import problem_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -252,16 +251,7 @@ def test_years_to_load_from_the_first_of_november():
 
 
 def manage(url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": url}
-    env.pop("DASHBOARD_TODAY", None)
-    return subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "calendar", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return manage_py(url, "calendar", *args, DASHBOARD_TODAY=None)
 
 
 def test_manage_calendar_status_and_import_exit_codes(tmp_path, sqlite_template):

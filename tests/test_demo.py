@@ -23,6 +23,7 @@ from data_access.demo import DEMO_PASSWORD, generate_demo
 from data_access.models import APPLICATION_STAGES, SPECIALTIES, Customer, Manager, User
 from data_access.users import check_password, upsert_user
 from tests.conftest import ROOT, fresh_engine
+from tests.helpers import manage_py
 
 UNTIL = dt.date(2025, 6, 30)
 WINDOW_START = dt.date(2022, 7, 1)
@@ -453,15 +454,7 @@ def test_unknown_scale_and_out_of_range_until_are_refused():
 
 
 def test_cli_demo_prints_counts(db_url):
-    env = {**os.environ, "DATABASE_URL": db_url}
-    done = subprocess.run(
-        [sys.executable, "manage.py", "demo", "--scale", "county", "--seed", "7"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = manage_py(db_url, "demo", "--scale", "county", "--seed", "7")
     assert done.returncode == 0, done.stderr
     lines = {line.split()[0]: line.split()[1] for line in done.stdout.splitlines() if len(line.split()) == 2}
     assert int(lines["managers"].replace(",", "")) >= 25

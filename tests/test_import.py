@@ -5,10 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
@@ -29,7 +27,7 @@ from data_access.models import AuditLog, Base
 from data_access.permissions import Actor, PermissionDenied
 from data_access.template import write_template
 from tests import builders as b
-from tests.helpers import snapshot
+from tests.helpers import manage_py, snapshot
 from ui.problem_text import problem_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -411,10 +409,7 @@ def test_fixture_with_chinese_headers_imports_into_a_fresh_db(engine):
 
 
 def run_cli(db_url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": db_url}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-    )
+    return manage_py(db_url, *args)
 
 
 def test_cli_reports_every_bad_row_and_writes_nothing(db_url):

@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -27,7 +24,7 @@ from metrics import lead_time
 from metrics.report import build_report
 from metrics.window import Scope, Window
 from tests import builders as b
-from tests.conftest import ROOT
+from tests.helpers import manage_py
 
 D = dt.date
 WINDOW = Window(D(2025, 4, 1), D(2025, 9, 30))
@@ -200,14 +197,7 @@ def test_no_interval_without_two_in_both_groups_and_nothing_without_a_compared_s
 def test_kpis_json_carries_the_adjusted_reduction_in_the_contract_order(engine, db_url):
     with engine.begin() as conn:
         random_applications(conn, 4)
-    run = subprocess.run(
-        [sys.executable, "manage.py", "kpis", "--from", str(WINDOW.start), "--to", str(WINDOW.end), "--json"],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": db_url},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    run = manage_py(db_url, "kpis", "--from", str(WINDOW.start), "--to", str(WINDOW.end), "--json")
     assert run.returncode == 0, run.stderr
     section = json.loads(run.stdout)["lead_time"]
     assert list(section) == ["resident", "other", "reduction_days", "adjusted"]

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +18,7 @@ from data_access.permissions import Actor
 from data_access.settings import date_number, load_settings
 from data_access.writes import ValidationFailed
 from tests import builders as b
+from tests.helpers import manage_py
 from ui.problem_text import problem_text
 
 D = dt.date
@@ -232,14 +231,7 @@ def test_cli_words_the_refusal(db_url, tmp_path):
         b.customer(conn, "C9")
     engine.dispose()
     folder = write_folder(tmp_path / "f", {"postings.csv": "employee_no,account_no,start_date\nM9,C9,2026-05-01\n"})
-    done = subprocess.run(
-        [sys.executable, "manage.py", "import", str(folder)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={**__import__("os").environ, "DATABASE_URL": db_url},
-        timeout=120,
-    )
+    done = manage_py(db_url, "import", str(folder))
     assert done.returncode == 1
     assert "postings, 2, gate_override, does not meet the posting gate" in done.stderr
     assert "0 training hours, fewer than 16" in done.stderr

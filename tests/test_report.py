@@ -2,9 +2,7 @@
 
 import datetime as dt
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ from metrics import value
 from metrics.report import SECTIONS, build_report, build_report_parallel, format_table, section_function
 from metrics.window import Window
 from tests import builders as b
+from tests.helpers import manage_py
 
 ROOT = Path(__file__).resolve().parent.parent
 D = dt.date
@@ -250,10 +249,7 @@ def test_format_table_shows_each_manager_kpi():
 
 
 def _kpis(db_url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": db_url}
-    return subprocess.run(
-        [sys.executable, "manage.py", "kpis", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
+    return manage_py(db_url, "kpis", *args)
 
 
 @needs_all_sections
