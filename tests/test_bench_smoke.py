@@ -15,6 +15,7 @@ import pytest
 
 from bench import browser, naive, run, screens
 from data_access.db import make_engine
+from tests.conftest import fresh_database
 from tests.seed_small import PASSWORD, populate_small
 
 
@@ -129,3 +130,18 @@ def test_browser_times_a_screen(small_url):
     assert visits["first"]["seconds"] > 0 and visits["again"]["seconds"] > 0
     assert visits["first"]["server_cpu"] > 0
     assert result["peak_rss"] > 50 * 2**20  # a streamlit server holds at least this
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="the load test runs on PostgreSQL")
+@pytest.mark.skipif(not Path("/usr/sbin/nginx").exists(), reason="nginx is missing: apt-get install -y nginx")
+def test_protocol_load_runs_through_the_proxy(tmp_path, sqlite_template, pg_small_template):
+    """bench/load_protocol.py: two leader sessions through nginx to one process get their screens,
+    no errors, and the figures it writes are there."""
+    from bench import load_protocol
+
+    with fresh_database("postgresql", tmp_path, sqlite_template, pg_small_template) as url:
+        result = load_protocol.run(url, workers=1, sessions=2, duration=4, pause=0.5)
+    assert result["errors"] == 0, result["error_samples"]
+    assert result["first_chart"]["n"] >= 2 and result["screen"]["n"] == result["first_chart"]["n"]
+    assert 0 < result["first_chart"]["p50"] <= result["screen"]["max"]
+    assert result["rss_idle_mb"] > 0 and result["app_cpu_cores"] > 0
