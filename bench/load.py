@@ -110,8 +110,8 @@ def make_accounts(db_url: str, leaders: int, managers: int) -> tuple[list[str], 
 class Record:
     """What every session measured: seconds per kind of step, and the errors."""
 
-    def __init__(self):
-        self.times: dict[str, list[float]] = {"login": [], "first_chart": [], "saved_log": []}
+    def __init__(self, kinds: tuple[str, ...] = ("login", "first_chart", "saved_log")):
+        self.times: dict[str, list[float]] = {kind: [] for kind in kinds}
         self.errors: list[str] = []
 
 
@@ -328,10 +328,14 @@ def run(db_url: str, workers: int, sessions: int, managers: int | None, duration
     }
 
 
+def p50_p95(figures: dict) -> str:
+    """A table cell of percentiles(): "p50 / p95", or a dash when nothing was measured."""
+    return f"{figures['p50']} / {figures['p95']}" if figures.get("n") else "—"
+
+
 def table_row(scale: str, result: dict) -> str:
     def cell(part: str) -> str:
-        got = result[part]
-        return f"{got['p50']} / {got['p95']}" if got.get("n") else "—"
+        return p50_p95(result[part])
 
     return (
         f"| {scale} | {result['workers']} | {result['sessions']} | {cell('login')} | {cell('first_chart')} "

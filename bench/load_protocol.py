@@ -41,9 +41,10 @@ sys.path.insert(0, str(ROOT))
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.TextInput_pb2 import TextInput
 
 from bench.browser import cpu_seconds
-from bench.load import make_accounts, percentiles, rss_bytes, rss_when_all_open, watch_rss
+from bench.load import Record, make_accounts, p50_p95, percentiles, rss_bytes, rss_when_all_open, watch_rss
 from data_access.db import make_engine
 from data_access.sessions import sign, start_session
 from deploy.local import cluster
@@ -52,13 +53,8 @@ from ui.nav import screens_for
 
 STEP_TIMEOUT = 60  # seconds; a step slower than this counts as an error
 WINDOW = "from=2026-07-01&to=2026-09-30"
+KINDS = ("first_chart", "screen")
 SCREENS = [screen.url_path for screen in screens_for("leader") if screen.url_path not in ("account", "subscriptions")]
-
-
-class Record:
-    def __init__(self):
-        self.times: dict[str, list[float]] = {"first_chart": [], "screen": []}
-        self.errors: list[str] = []
 
 
 async def one_run(ws, page: str) -> tuple[float, float, str | None]:
@@ -80,7 +76,7 @@ async def one_run(ws, page: str) -> tuple[float, float, str | None]:
                 first_chart = time.perf_counter() - started
             elif element == "exception":
                 error = f"{page}: exception shown"
-            elif element == "text_input" and message.delta.new_element.text_input.type == 1:  # a password box
+            elif element == "text_input" and message.delta.new_element.text_input.type == TextInput.PASSWORD:
                 error = f"{page}: the login form came back"
         elif kind == "script_finished":
             ended = time.perf_counter() - started
@@ -112,7 +108,7 @@ async def leader(base: str, cookie: str, until: float, pause: float, record: Rec
 
 
 async def drive(base: str, pids: list[int], cookies: list[str], duration: float, pause: float) -> dict:
-    record = Record()
+    record = Record(KINDS)
     idle = rss_bytes(pids)
     cpu_before, wall_before = sum(cpu_seconds(pid) for pid in pids), time.monotonic()
     until = time.monotonic() + duration
@@ -134,7 +130,7 @@ async def drive(base: str, pids: list[int], cookies: list[str], duration: float,
 async def warm_up(app_urls: list[str], cookie: str) -> None:
     """Each process directly, once: its imports and first run are not in the figures."""
     for url in app_urls:
-        record = Record()
+        record = Record(KINDS)
         await leader(url, cookie, time.monotonic() + 1, 0, record)
         if record.errors:
             raise SystemExit(f"warm-up on {url} failed: {record.errors[0]}")
@@ -171,12 +167,9 @@ def run(db_url: str, workers: int, sessions: int, duration: float, pause: float)
 
 
 def table_row(scale: str, result: dict) -> str:
-    def cell(part: str) -> str:
-        got = result[part]
-        return f"{got['p50']} / {got['p95']}" if got.get("n") else "—"
-
     return (
-        f"| {scale} | {result['workers']} | {result['sessions']} | {cell('first_chart')} | {cell('screen')} "
+        f"| {scale} | {result['workers']} | {result['sessions']} | {p50_p95(result['first_chart'])} "
+        f"| {p50_p95(result['screen'])} "
         f"| {result['first_chart'].get('n', 0)} | {result['errors']} | {result['rss_per_session_mb']} "
         f"| {result['app_cpu_cores']} | {result['load_before'][0]} → {result['load_after'][0]} |"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import subprocess
+from typing import NamedTuple
 
 from sqlalchemy import inspect, text
 
@@ -24,7 +24,15 @@ def one_line(err: str) -> str:
     return lines[0]
 
 
-def manage_py(url: str, *argv: str, **env: str | None) -> subprocess.CompletedProcess:
+class Ran(NamedTuple):
+    """What a manage.py command returned and printed (named as subprocess.CompletedProcess's)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def manage_py(url: str, *argv: str, **env: str | None) -> Ran:
     """Run manage.py's main() in this process as `DATABASE_URL=url python manage.py ARGV` would run
     (other environment variables set or, given None, removed for the call): its exit code and what
     it printed. Starting Python and its imports costs seconds per call; the tests about the whole
@@ -43,7 +51,7 @@ def manage_py(url: str, *argv: str, **env: str | None) -> subprocess.CompletedPr
                 code = exit_.code if isinstance(exit_.code, int) else 1
     finally:
         _set_environment(saved)
-    return subprocess.CompletedProcess(["manage.py", *argv], code, out.getvalue(), err.getvalue())
+    return Ran(code, out.getvalue(), err.getvalue())
 
 
 def _set_environment(values: dict[str, str | None]) -> None:

@@ -1,6 +1,6 @@
 """The holiday calendar: the office's yearly arrangement (the `calendar` sheet) imported from a
 workbook changes the KPIs exactly as counted by hand, bad rows are refused with nothing written,
-the precedence of the sources, the reminder's dates, and `manage.py calendar` as a subprocess.
+the precedence of the sources, the reminder's dates, and `manage.py calendar`'s exit codes and output.
 
 The 2027 arrangement used here is made up for the test (the official notice is not known to us):
 a week off, Monday 8 to Sunday 14 February 2027, with make-up workdays on Saturday 6 and
@@ -40,7 +40,7 @@ from metrics import attendance, logs
 from metrics.window import Window
 from tests import builders as b
 from tests.builders import ARRANGEMENT, calendar_workbook
-from tests.helpers import manage_py
+from tests.helpers import Ran, manage_py
 from ui.problem_text import problem_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -250,7 +250,7 @@ def test_years_to_load_from_the_first_of_november():
     assert years_to_load(package_only, D(2032, 11, 1)) == (2032,)  # 2033 is beyond the table
 
 
-def manage(url: str, *args: str) -> subprocess.CompletedProcess:
+def manage(url: str, *args: str) -> Ran:
     return manage_py(url, "calendar", *args, DASHBOARD_TODAY=None)
 
 

@@ -6,7 +6,6 @@ import datetime as dt
 import io
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import openpyxl
@@ -30,7 +29,6 @@ from tests import builders as b
 from tests.helpers import manage_py, snapshot
 from ui.problem_text import problem_text
 
-ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 GOOD = FIXTURES / "import_zh"
 BAD = FIXTURES / "import_zh_bad"
@@ -408,19 +406,15 @@ def test_fixture_with_chinese_headers_imports_into_a_fresh_db(engine):
     assert stored(engine, "consumption")[("C1002", D(2025, 1, 1))]["max_demand_kw"] is None
 
 
-def run_cli(db_url: str, *args: str) -> subprocess.CompletedProcess:
-    return manage_py(db_url, *args)
-
-
 def test_cli_reports_every_bad_row_and_writes_nothing(db_url):
     engine = make_engine(db_url)
     try:
-        good = run_cli(db_url, "import", str(GOOD))
+        good = manage_py(db_url, "import", str(GOOD))
         assert good.returncode == 0, good.stderr
         assert "import committed." in good.stdout
         before = snapshot(engine)
 
-        bad = run_cli(db_url, "import", str(BAD))
+        bad = manage_py(db_url, "import", str(BAD))
         assert bad.returncode == 1
         lines = bad.stderr.replace("\r", "\n").splitlines()
         start = lines.index("sheet, row, column, reason")

@@ -2,8 +2,6 @@
 
 import datetime as dt
 import json
-import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -15,7 +13,6 @@ from metrics.window import Window
 from tests import builders as b
 from tests.helpers import manage_py
 
-ROOT = Path(__file__).resolve().parent.parent
 D = dt.date
 T = dt.datetime
 # Mon Mar 3 .. Sun Mar 30, 2025: four whole ISO weeks, 20 workdays, no whole month.
@@ -248,15 +245,11 @@ def test_format_table_shows_each_manager_kpi():
 # ---- the CLI -------------------------------------------------------------------
 
 
-def _kpis(db_url: str, *args: str) -> subprocess.CompletedProcess:
-    return manage_py(db_url, "kpis", *args)
-
-
 @needs_all_sections
 def test_cli_prints_the_report_json(engine, db_url):
     with engine.begin() as conn:
         _dataset(conn)
-    run = _kpis(db_url, "--from", "2025-03-01", "--to", "2025-03-31", "--json")
+    run = manage_py(db_url, "kpis", "--from", "2025-03-01", "--to", "2025-03-31", "--json")
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)
     _assert_contract_shape(report)
@@ -270,7 +263,7 @@ def test_cli_prints_the_report_json(engine, db_url):
 def test_cli_without_json_prints_a_table(engine, db_url):
     with engine.begin() as conn:
         _dataset(conn)
-    run = _kpis(db_url, "--from", "2025-03-01", "--to", "2025-03-31")
+    run = manage_py(db_url, "kpis", "--from", "2025-03-01", "--to", "2025-03-31")
     assert run.returncode == 0, run.stderr
     assert "驻点考勤合规率 Attendance compliance" in run.stdout and "66.7%" in run.stdout
     assert not run.stdout.lstrip().startswith("{")
@@ -287,7 +280,7 @@ def test_cli_without_json_prints_a_table(engine, db_url):
 def test_cli_bad_window_exits_2(tmp_path, date_from, date_to, message):
     # The window is checked before the database is opened: no database is created.
     database = tmp_path / "never.db"
-    run = _kpis(f"sqlite:///{database}", "--from", date_from, "--to", date_to, "--json")
+    run = manage_py(f"sqlite:///{database}", "kpis", "--from", date_from, "--to", date_to, "--json")
     assert not database.exists()
     assert run.returncode == 2
     assert run.stdout == ""

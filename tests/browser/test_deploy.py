@@ -25,7 +25,7 @@ from data_access.db import ensure_schema, make_engine
 from data_access.permissions import CLI_ACTOR
 from data_access.users import upsert_user
 from deploy.local import cluster
-from tests.browser.conftest import VIEWPORT, click_screen, login, wait_for_cookie, wait_idle
+from tests.browser.conftest import NAV, VIEWPORT, click_screen, login, wait_for_cookie, wait_idle
 from tests.conftest import fresh_database
 from tests.seed_small import PASSWORD, populate_small
 from ui.nav import screens_for
@@ -37,7 +37,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 FORM = '[data-testid="stForm"]'
-NAV = '[data-testid="stSidebarNav"]'
 EXCEPTION = '[data-testid="stException"]'
 ACCOUNT_PASSWORD = "Deploy-test-1"
 ACCOUNTS = ("dep_logout", "dep_passwd", "dep_writer")

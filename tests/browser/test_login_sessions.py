@@ -22,7 +22,7 @@ from data_access.db import ensure_schema, make_engine
 from data_access.models import User, UserSession
 from data_access.permissions import CLI_ACTOR
 from data_access.users import upsert_user
-from tests.browser.conftest import ROOT, login, wait_for_cookie, wait_idle
+from tests.browser.conftest import NAV, ROOT, login, wait_for_cookie, wait_idle
 from tests.conftest import fresh_database
 from tests.seed_small import populate_small
 from ui.strings import ZH
@@ -30,7 +30,6 @@ from ui.strings import ZH
 PASSWORD = "Browser-test-1"
 ACCOUNTS = ("sec_logout", "sec_passwd", "sec_gone", "sec_lock", "sec_other", "sec_idle")
 FORM = '[data-testid="stForm"]'
-NAV = '[data-testid="stSidebarNav"]'
 EXCEPTION = '[data-testid="stException"]'
 # The login was answered: the form is gone, or the app has emptied its password field.
 ANSWERED = """() => {

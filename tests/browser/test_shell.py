@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import click_screen, login, screenshot, wait_for_cookie, wait_idle
+from tests.browser.conftest import NAV, click_screen, login, screenshot, wait_for_cookie, wait_idle
 from tests.seed_small import PASSWORD
 from ui.nav import screens_for
 from ui.strings import EN, ZH
 
 WINDOW = "from=2025-07-01&to=2025-09-30"
 EXCEPTION = '[data-testid="stException"]'
-NAV = '[data-testid="stSidebarNav"]'
 FORM = '[data-testid="stForm"]'
 
 
