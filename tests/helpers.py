@@ -5,9 +5,13 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import uuid
 from typing import NamedTuple
 
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, make_url, text
+
+from data_access import db
+from data_access.db import make_engine
 
 
 def snapshot(engine) -> dict[str, list[tuple]]:
@@ -60,3 +64,24 @@ def _set_environment(values: dict[str, str | None]) -> None:
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
+
+
+@contextlib.contextmanager
+def empty_database(kind: str, tmp_path):
+    """The URL of a database with nothing in it: a new SQLite path, or a new PostgreSQL database."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'restored' / 'dashboard.db'}"
+        return
+    base = os.environ["TEST_DATABASE_URL"]
+    name = f"r_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        for url in [u for u in db._engines if name in u]:
+            db._engines.pop(url).dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

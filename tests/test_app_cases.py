@@ -17,9 +17,9 @@ from data_access.settings import load_settings
 from metrics import value
 from metrics.figures import figure_name
 from metrics.window import Window
+from tests.apptest import app, login_as, metric_by_label, no_exception
 from tests.conftest import seeded_copy
 from tests.seed_small import Q3, populate_small
-from tests.test_app_shell import app, login_as, metric_by_label, no_exception
 
 TODAY = "2025-10-10"
 WINDOW = Window(*Q3)

@@ -16,7 +16,7 @@ from data_access.models import AttachmentBlob
 from data_access.permissions import Actor, PermissionDenied
 from data_access.writes import NotFound, ValidationFailed
 from tests import builders as b
-from tests.test_backup_restore import cli, empty_database
+from tests.helpers import empty_database, manage_py
 from ui.problem_text import error_text
 
 D = dt.date
@@ -158,7 +158,7 @@ def test_unit_reports(engine):
     assert [(r["unit"], r["files"]) for r in listed] == [("运检部", 1)]
 
 
-def test_backup_and_restore_keep_the_files(db_url, tmp_path, monkeypatch, capsys):
+def test_backup_and_restore_keep_the_files(db_url, tmp_path):
     engine = make_engine(db_url)
     with engine.begin() as conn:
         meeting = b.meeting(conn, D(2025, 10, 10), "联席会议", [])
@@ -167,10 +167,10 @@ def test_backup_and_restore_keep_the_files(db_url, tmp_path, monkeypatch, capsys
     engine.dispose()
     backup = tmp_path / "backups" / "dashboard.backup"
     backup.parent.mkdir()
-    assert cli(monkeypatch, capsys, db_url, "backup", str(backup))[0] == 0
+    assert manage_py(db_url, "backup", str(backup)).returncode == 0
     kind = "sqlite" if db_url.startswith("sqlite") else "postgresql"
     with empty_database(kind, tmp_path) as target:
-        code, out, err = cli(monkeypatch, capsys, target, "restore", str(backup))
+        code, out, err = manage_py(target, "restore", str(backup))
         assert code == 0, err
         restored = make_engine(target)
         with restored.connect() as conn:

@@ -11,39 +11,16 @@ from __future__ import annotations
 import json
 import os
 import stat
-import uuid
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import make_url, text
+from sqlalchemy import text
 
 from data_access import db
 from data_access.db import make_engine, sqlite_path
-from tests.helpers import manage_py, one_line
+from tests.helpers import empty_database, manage_py, one_line
 from tests.seed_small import populate_small
 
 KPIS = ["kpis", "--from", "2025-04-01", "--to", "2025-09-30", "--json"]
-
-
-@contextmanager
-def empty_database(kind: str, tmp_path):
-    """The URL of a database with nothing in it: a new SQLite path, or a new PostgreSQL database."""
-    if kind == "sqlite":
-        yield f"sqlite:///{tmp_path / 'restored' / 'dashboard.db'}"
-        return
-    base = os.environ["TEST_DATABASE_URL"]
-    name = f"r_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        for url in [u for u in db._engines if name in u]:
-            db._engines.pop(url).dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_backup_and_restore_round_trip_with_the_same_kpis(db_url, tmp_path):
