@@ -38,7 +38,7 @@ from data_access.db import ROOT
 from data_access.permissions import Actor
 from ui import data
 from ui.language import language_switch
-from ui.strings import t
+from ui.strings import language, t
 from ui.text import plain
 
 COOKIE_NAME = "rm_dashboard_auth"
@@ -49,6 +49,7 @@ EXPIRES = "_session_expires"
 LOGGED_OUT = "_logged_out"  # this browser session ignores the request's cookie (it was refused or logged out)
 NOTICE = "_auth_notice"
 LOGIN_OUTCOME = "_login_outcome"
+CHART_LIBRARY = "chart_library_loader"  # the container of the login page's hidden chart
 STATE_KEYS = ("authentication_status", "username", "name", "roles")
 END_NOTICES = {
     "idle": "session_end_idle",
@@ -298,6 +299,17 @@ def login_page() -> None:
         else:
             st.caption(t("login_hint"))
     keep_cookie()
+    _load_chart_library()
+
+
+def _load_chart_library() -> None:
+    """An empty chart the page never shows (ui.theme hides its container): the browser fetches
+    and compiles the chart library while the person types, not after 登录 is pressed."""
+    import plotly.graph_objects as go  # here, after the form: the form is on screen first
+
+    with st.container(key=CHART_LIBRARY):
+        locale = "zh-CN" if language() == "zh" else "en"  # the charts' locale file is loaded too
+        st.plotly_chart(go.Figure(), height=10, theme=None, config={"displayModeBar": False, "locale": locale})
 
 
 def log_out() -> None:

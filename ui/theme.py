@@ -98,6 +98,8 @@ BASE_CSS = """
     overflow-wrap: anywhere;
 }
 [data-testid="stMetricValue"] { overflow: visible !important; }
+/* The login page's chart that loads the chart library early (ui.auth) is never shown */
+.st-key-chart_library_loader { display: none; }
 /* This style block itself takes no room in the page */
 [data-testid="stMain"] [data-testid="stElementContainer"]:has(style#dashboard-base) { display: none; }
 </style>

@@ -18,6 +18,7 @@ def assert_login_only(page) -> None:
     assert page.locator(FORM).count() == 1
     assert page.locator(NAV).count() == 0
     assert page.locator('[data-testid="stMetric"]').count() == 0
+    assert page.locator(".js-plotly-plot >> visible=true").count() == 0
     assert page.get_by_text("Page not found").count() == 0
     assert page.locator(EXCEPTION).count() == 0
 
@@ -66,6 +67,9 @@ def test_logged_out_deep_link_shows_only_the_login_then_the_screen(page, server_
     assert_login_only(page)
     assert page.url.startswith(f"{server_url}/attendance?")
     screenshot(page, "login-deep-link")
+    library = page.locator(".js-plotly-plot")  # the chart library is loaded while the person types
+    library.wait_for(state="attached")
+    assert library.count() == 1 and not library.is_visible()
     login(page, "manager", PASSWORD)
     assert page.url.startswith(f"{server_url}/attendance?")
     assert "town=" in page.url
