@@ -15,7 +15,10 @@ Reported per step: `first_chart`, from the request until the first chart of the 
 arrived (screens without a chart: until the run has finished), and `screen`, until the run has
 finished; p50 / p95 / max over every step of every session; errors (a run that shows an
 exception, a refused session, no answer within 60 s); the app processes' RSS before the sessions
-and with all of them open, so RSS per session; their CPU seconds per wall second; the load average.
+(after a warm-up that opened every screen once in each process, so the shared read caches are
+full) and with all of them open, so RSS per session while they work; before that, RSS per idle
+session (K sessions that each open the overview and then stay connected doing nothing); the app
+processes' CPU seconds per wall second; the load average.
 What a person waits is this plus the browser's drawing on their own computer (bench/browser.py
 measures a whole screen in a browser, one user at a time).
 
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -83,18 +87,37 @@ async def one_run(ws, page: str) -> tuple[float, float, str | None]:
             return (first_chart if first_chart is not None else ended), ended, error
 
 
-async def leader(base: str, cookie: str, until: float, pause: float, record: Record) -> None:
-    """One leader: connect with the cookie, then the screens in turn until the time is up."""
+def connect(base: str, cookie: str):
+    """A session's websocket, as a browser opens it, with the leader's signed cookie."""
     stream = base.replace("http://", "ws://") + "/_stcore/stream"
     headers = {"Cookie": f"{COOKIE_NAME}={cookie}", "Origin": base}
+    return websockets.connect(stream, subprotocols=["streamlit"], additional_headers=headers, max_size=None)
+
+
+async def idle_sessions(base: str, pids: list[int], cookies: list[str], settle: float = 10) -> float:
+    """Bytes of RSS one idle session adds: K sessions each open the overview once, one after the
+    other, and stay connected doing nothing; RSS `settle` seconds later minus RSS before, over K."""
+    before = rss_bytes(pids)
+    async with contextlib.AsyncExitStack() as stack:
+        for cookie in cookies:
+            ws = await stack.enter_async_context(connect(base, cookie))
+            *_, error = await one_run(ws, "overview")
+            if error:
+                raise SystemExit(f"idle session: {error}")
+        await asyncio.sleep(settle)
+        after = rss_bytes(pids)
+    return (after - before) / len(cookies)
+
+
+async def leader(base: str, cookie: str, until: float, pause: float, record: Record, steps: int | None = None) -> None:
+    """One leader: connect with the cookie, then the screens in turn until the time is up (or after
+    `steps` screens)."""
     screens = SCREENS[:]
     random.shuffle(screens)  # the sessions do not all ask for the same screen at once
     try:
-        async with websockets.connect(
-            stream, subprotocols=["streamlit"], additional_headers=headers, max_size=None
-        ) as ws:
+        async with connect(base, cookie) as ws:
             step = 0
-            while time.monotonic() < until:
+            while time.monotonic() < until and (steps is None or step < steps):
                 chart, ended, error = await one_run(ws, screens[step % len(screens)])
                 if error:
                     record.errors.append(error)
@@ -128,10 +151,12 @@ async def drive(base: str, pids: list[int], cookies: list[str], duration: float,
 
 
 async def warm_up(app_urls: list[str], cookie: str) -> None:
-    """Each process directly, once: its imports and first run are not in the figures."""
+    """Each process directly, every screen once: its imports, first runs and the read caches every
+    session shares are filled before the figures (and before the RSS the sessions are counted from),
+    so RSS per session is what one more session adds."""
     for url in app_urls:
         record = Record(KINDS)
-        await leader(url, cookie, time.monotonic() + 1, 0, record)
+        await leader(url, cookie, time.monotonic() + STEP_TIMEOUT * len(SCREENS), 0, record, steps=len(SCREENS))
         if record.errors:
             raise SystemExit(f"warm-up on {url} failed: {record.errors[0]}")
 
@@ -145,6 +170,7 @@ def run(db_url: str, workers: int, sessions: int, duration: float, pause: float)
     load_before = os.getloadavg()
     with cluster(workers, db_url, extra_env={"DASHBOARD_COOKIE_KEY": key}) as running:
         asyncio.run(warm_up(running.app_urls, cookies[0]))
+        idle = asyncio.run(idle_sessions(running.url, running.app_pids, cookies))
         outcome = asyncio.run(drive(running.url, running.app_pids, cookies, duration, pause))
     record = outcome["record"]
     return {
@@ -159,6 +185,7 @@ def run(db_url: str, workers: int, sessions: int, duration: float, pause: float)
         "rss_idle_mb": round(outcome["rss_idle"] / 2**20),
         "rss_open_mb": round(outcome["rss_open"] / 2**20),
         "rss_per_session_mb": round((outcome["rss_open"] - outcome["rss_idle"]) / max(sessions, 1) / 2**20, 1),
+        "rss_per_idle_session_mb": round(idle / 2**20, 1),
         "app_cpu_cores": round(outcome["cpu"], 2),
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in os.getloadavg()],
@@ -171,6 +198,7 @@ def table_row(scale: str, result: dict) -> str:
         f"| {scale} | {result['workers']} | {result['sessions']} | {p50_p95(result['first_chart'])} "
         f"| {p50_p95(result['screen'])} "
         f"| {result['first_chart'].get('n', 0)} | {result['errors']} | {result['rss_per_session_mb']} "
+        f"| {result['rss_per_idle_session_mb']} "
         f"| {result['app_cpu_cores']} | {result['load_before'][0]} → {result['load_after'][0]} |"
     )
 

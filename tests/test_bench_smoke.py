@@ -145,3 +145,4 @@ def test_protocol_load_runs_through_the_proxy(tmp_path, sqlite_template, pg_smal
     assert result["first_chart"]["n"] >= 2 and result["screen"]["n"] == result["first_chart"]["n"]
     assert 0 < result["first_chart"]["p50"] <= result["screen"]["max"]
     assert result["rss_idle_mb"] > 0 and result["app_cpu_cores"] > 0
+    assert isinstance(result["rss_per_idle_session_mb"], float)  # the idle sessions opened the overview
