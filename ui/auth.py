@@ -299,12 +299,20 @@ def login_page() -> None:
         else:
             st.caption(t("login_hint"))
     keep_cookie()
-    _load_chart_library()
+    if not _on_a_phone():
+        _load_chart_library()
+
+
+def _on_a_phone() -> bool:
+    """Whether the browser says it is a phone (a "Mobile" user agent)."""
+    return "Mobile" in (st.context.headers.get("User-Agent") or "")
 
 
 def _load_chart_library() -> None:
     """An empty chart the page never shows (ui.theme hides its container): the browser fetches
-    and compiles the chart library while the person types, not after 登录 is pressed."""
+    and compiles the chart library while the person types, not after 登录 is pressed. Not on a
+    phone: there the home screen is a manager's daily log, which has no chart, and a phone at a
+    customer's site should not download a library it may not need."""
     import plotly.graph_objects as go  # here, after the form: the form is on screen first
 
     with st.container(key=CHART_LIBRARY):

@@ -22,6 +22,9 @@ from ui.strings import ZH
 TODAY = dt.date(2025, 9, 26)
 THURSDAY = dt.date(2025, 9, 25)
 PHONE = {"width": 390, "height": 844}
+PHONE_AGENT = (  # what an Android phone's Chrome sends
+    "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36"
+)
 FORM = '[data-testid="stForm"]'
 SIDEBAR = '[data-testid="stSidebar"]'
 
@@ -50,7 +53,9 @@ def phone_url(phone_db, tmp_path_factory):
 
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True, user_agent=PHONE_AGENT
+    )
     page = context.new_page()
     page.set_default_timeout(30_000)
     yield page
@@ -80,13 +85,17 @@ def test_a_manager_logs_a_day_on_a_phone(phone, phone_url, phone_db):
     page = phone
     page.goto(phone_url)
     wait_idle(page)
+    assert page.locator(FORM).count() == 1
+    assert page.locator(".st-key-chart_library_loader").count() == 0  # a phone is not sent the chart library
     form = page.locator(FORM)
     form.locator("input").nth(0).fill("manager")
     form.locator("input").nth(1).fill(PASSWORD)
     form.get_by_role("button", name=ZH["login_submit"]).click()
-    page.wait_for_selector("h1")
+    page.wait_for_function(  # the manager's home
+        "title => document.querySelector('h1') && document.querySelector('h1').innerText.trim() === title",
+        arg=ZH["nav_entry_log"],
+    )
     wait_idle(page, settle_ms=1000)
-    assert page.locator("h1").first.inner_text() == ZH["nav_entry_log"]  # the manager's home
     assert not sidebar_open(page)
     assert page.get_by_text("09-26 周五").count() == 1  # Friday is still missing a log
     assert (
