@@ -4,8 +4,9 @@
 Login: a fresh server (`streamlit run app.py`) against a database with the demo accounts; each
 round opens a new browser context at the root URL (a first visit: nothing cached) and times it to
 the login form (`form`), types the demo leader's name and password as a person would (3 s), and
-times pressing 登录 to the overview's first chart drawn (`login`: the wait a person has). `--app-root` runs another checkout's app.py (for example an
-earlier commit in a `git worktree`), so two versions can be timed in turns on one machine:
+times pressing 登录 to the overview's first chart drawn (`login`: the wait a person has).
+`--app-root` runs another checkout's app.py (for example an earlier commit in a `git worktree`),
+so two versions can be timed in turns on one machine:
 
     python bench/auth.py sqlite:///bench/out/auth_new.db --rounds 5 \
         --compare /tmp/base sqlite:///bench/out/auth_old.db
