@@ -36,9 +36,9 @@ import streamlit as st
 from data_access import sessions
 from data_access.db import ROOT
 from data_access.permissions import Actor
-from ui import data
+from ui import data, theme
 from ui.language import language_switch
-from ui.strings import language, t
+from ui.strings import t
 from ui.text import plain
 
 COOKIE_NAME = "rm_dashboard_auth"
@@ -315,9 +315,8 @@ def _load_chart_library() -> None:
     customer's site should not download a library it may not need."""
     import plotly.graph_objects as go  # here, after the form: the form is on screen first
 
-    with st.container(key=CHART_LIBRARY):
-        locale = "zh-CN" if language() == "zh" else "en"  # the charts' locale file is loaded too
-        st.plotly_chart(go.Figure(), height=10, theme=None, config={"displayModeBar": False, "locale": locale})
+    with st.container(key=CHART_LIBRARY):  # the charts' config: their locale file is loaded too
+        st.plotly_chart(go.Figure(), height=10, theme=None, config=theme.plotly_config())
 
 
 def log_out() -> None:

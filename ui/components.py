@@ -440,7 +440,7 @@ def plotly(fig, height: int | None = None, key: str | None = None) -> None:
         theme.plotly_layout(fig, height),
         theme=None,
         key=key,
-        config={"displayModeBar": False, "locale": "zh-CN" if language() == "zh" else "en"},
+        config=theme.plotly_config(),
     )
 
 

@@ -22,6 +22,7 @@ import streamlit as st
 
 from metrics import figures
 from ui import playlist, state
+from ui.strings import language
 
 # One mapping for every chart (metrics.figures: the PDF brief uses it too).
 STATUS_COLORS = figures.STATUS_COLORS
@@ -219,6 +220,11 @@ def _set_template(fig, template) -> None:
         layout.template = template
     finally:
         layout._validate = validate
+
+
+def plotly_config() -> dict:
+    """The config every chart is drawn with: no mode bar; numbers and dates in the language's locale."""
+    return {"displayModeBar": False, "locale": "zh-CN" if language() == "zh" else "en"}
 
 
 def plotly_layout(fig, height: int | None = None):
