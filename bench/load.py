@@ -333,15 +333,16 @@ def p50_p95(figures: dict) -> str:
     return f"{figures['p50']} / {figures['p95']}" if figures.get("n") else "—"
 
 
-def table_row(scale: str, result: dict) -> str:
-    def cell(part: str) -> str:
-        return p50_p95(result[part])
+def run_row(scale: str, result: dict, *cells) -> str:
+    """A markdown table row of one run: scale, processes, sessions, `cells`, app CPU, load average."""
+    load = f"{result['load_before'][0]} → {result['load_after'][0]}"
+    row = [scale, result["workers"], result["sessions"], *cells, result["app_cpu_cores"], load]
+    return "| " + " | ".join(str(cell) for cell in row) + " |"
 
-    return (
-        f"| {scale} | {result['workers']} | {result['sessions']} | {cell('login')} | {cell('first_chart')} "
-        f"| {cell('saved_log')} | {result['errors']} | {result['rss_per_session_mb']} | "
-        f"{result['app_cpu_cores']} | {result['load_before'][0]} → {result['load_after'][0]} |"
-    )
+
+def table_row(scale: str, result: dict) -> str:
+    timed = [p50_p95(result[part]) for part in ("login", "first_chart", "saved_log")]
+    return run_row(scale, result, *timed, result["errors"], result["rss_per_session_mb"])
 
 
 def main(argv: list[str] | None = None) -> int:

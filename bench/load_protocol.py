@@ -48,7 +48,16 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.TextInput_pb2 import TextInput
 
 from bench.browser import cpu_seconds
-from bench.load import Record, make_accounts, p50_p95, percentiles, rss_bytes, rss_when_all_open, watch_rss
+from bench.load import (
+    Record,
+    make_accounts,
+    p50_p95,
+    percentiles,
+    rss_bytes,
+    rss_when_all_open,
+    run_row,
+    watch_rss,
+)
 from data_access.db import make_engine
 from data_access.sessions import sign, start_session
 from deploy.local import cluster
@@ -194,12 +203,15 @@ def run(db_url: str, workers: int, sessions: int, duration: float, pause: float)
 
 
 def table_row(scale: str, result: dict) -> str:
-    return (
-        f"| {scale} | {result['workers']} | {result['sessions']} | {p50_p95(result['first_chart'])} "
-        f"| {p50_p95(result['screen'])} "
-        f"| {result['first_chart'].get('n', 0)} | {result['errors']} | {result['rss_per_session_mb']} "
-        f"| {result['rss_per_idle_session_mb']} "
-        f"| {result['app_cpu_cores']} | {result['load_before'][0]} → {result['load_after'][0]} |"
+    return run_row(
+        scale,
+        result,
+        p50_p95(result["first_chart"]),
+        p50_p95(result["screen"]),
+        result["first_chart"].get("n", 0),
+        result["errors"],
+        result["rss_per_session_mb"],
+        result["rss_per_idle_session_mb"],
     )
 
 

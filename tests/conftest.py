@@ -17,13 +17,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import make_url, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from data_access import db  # noqa: E402
 from data_access.db import ensure_schema, make_engine  # noqa: E402
+from tests.helpers import scratch_database  # noqa: E402
 from tests.seed_small import populate_small  # noqa: E402
 
 PG_SKIP_REASON = "PostgreSQL tests need TEST_DATABASE_URL, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -45,21 +45,12 @@ def sqlite_template(tmp_path_factory) -> Path:
 def pg_database(prefix: str, fill, template: str | None = None) -> Iterator[str | None]:
     """A PostgreSQL database named prefix_<random> (a copy of `template` when given), filled by
     fill(url) and dropped at the end; None without TEST_DATABASE_URL."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
+    if not os.environ.get("TEST_DATABASE_URL"):
         yield None
         return
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
-    fill(make_url(base).set(database=name).render_as_string(hide_password=False))
-    try:
+    with scratch_database(prefix, template) as (name, url):
+        fill(url)
         yield name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _migrate(url: str) -> None:
@@ -83,19 +74,10 @@ def fresh_database(kind: str, directory: Path, sqlite_template: Path, pg_templat
         shutil.copy(sqlite_template, path)
         yield f"sqlite:///{path}"
         return
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
+    if not os.environ.get("TEST_DATABASE_URL"):
         pytest.skip(PG_SKIP_REASON)
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database("t", pg_template) as (_, url):
+        yield url
 
 
 @contextmanager

@@ -67,21 +67,31 @@ def _set_environment(values: dict[str, str | None]) -> None:
 
 
 @contextlib.contextmanager
+def scratch_database(prefix: str, template: str | None = None):
+    """(name, URL) of a new PostgreSQL database on TEST_DATABASE_URL's server, named prefix_<random>
+    (a copy of `template` when given), dropped afterwards even if connections are still open."""
+    base = os.environ["TEST_DATABASE_URL"]
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+    try:
+        yield name, make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextlib.contextmanager
 def empty_database(kind: str, tmp_path):
     """The URL of a database with nothing in it: a new SQLite path, or a new PostgreSQL database."""
     if kind == "sqlite":
         yield f"sqlite:///{tmp_path / 'restored' / 'dashboard.db'}"
         return
-    base = os.environ["TEST_DATABASE_URL"]
-    name = f"r_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        for url in [u for u in db._engines if name in u]:
-            db._engines.pop(url).dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database("r") as (name, url):
+        try:
+            yield url
+        finally:
+            for cached in [u for u in db._engines if name in u]:
+                db._engines.pop(cached).dispose()
