@@ -91,11 +91,6 @@ def prepare(url: str, scale: str, regenerate: bool, reference_logs: int | None =
             f"  generated {scale}: {counts['work_logs']:,} logs in {time.perf_counter() - started:.0f}s",
             file=sys.stderr,
         )
-        # SQLite: no ANALYZE, like the app's own database. PostgreSQL: what autovacuum
-        # would do shortly after the bulk load anyway.
-        if not url.startswith("sqlite"):
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.exec_driver_sql("VACUUM ANALYZE")
     engine.dispose()
 
 

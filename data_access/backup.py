@@ -29,7 +29,7 @@ from pathlib import Path
 from sqlalchemy import inspect, make_url, select, text
 from sqlalchemy.engine import Connection
 
-from data_access.db import create_private_file, ensure_schema, make_engine, sqlite_path
+from data_access.db import create_private_file, ensure_schema, make_engine, refresh_statistics, sqlite_path
 from data_access.failures import DATABASE_ERRORS, classify
 from data_access.models import Setting
 from data_access.settings import DATE_KEYS, DEFAULTS
@@ -226,6 +226,7 @@ def restore(url: str, source: Path, force: bool = False) -> Outcome:
     engine = make_engine(url)
     try:
         ensure_schema(engine)  # a backup from an older version: migrate it
+        refresh_statistics(engine)
     finally:
         engine.dispose()
     return Outcome(source, source.stat().st_size, counts)

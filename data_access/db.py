@@ -159,6 +159,18 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
     return engine
 
 
+def refresh_statistics(engine: Engine) -> None:
+    """After a bulk load (the demo, a restore): on PostgreSQL, VACUUM (ANALYZE) every table now
+    instead of whenever autovacuum comes by (or never, where it is off). The planner needs the
+    tables' statistics, and the report's queries read the work logs by index only once the
+    visibility map is set. SQLite: nothing; its queries are written for a file without ANALYZE
+    statistics, as the app's own database has."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM (ANALYZE)")
+
+
 def alembic_config(engine: Engine):
     from alembic.config import Config
 

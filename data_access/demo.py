@@ -90,6 +90,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from data_access import demo_followup
 from data_access.calendar import FIRST_YEAR, LAST_YEAR, ensure_calendar, package_workday
+from data_access.db import refresh_statistics
 from data_access.models import (
     SPECIALTIES,
     Application,
@@ -1706,6 +1707,8 @@ def generate_demo(
     plan = _plan(SCALES[scale], seed, start, until, report)
     with engine.begin() as conn:
         counts = _write(conn, plan, report)
+    report("statistics", 0.99)
+    refresh_statistics(engine)
     report("done", 1.0)
     return counts
 

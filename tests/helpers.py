@@ -95,3 +95,15 @@ def empty_database(kind: str, tmp_path):
         finally:
             for cached in [u for u in db._engines if name in u]:
                 db._engines.pop(cached).dispose()
+
+
+def unvacuumed_tables(engine) -> set[str]:
+    """PostgreSQL: the tables holding rows that VACUUM (ANALYZE) has not been run on since
+    (data_access.db.refresh_statistics runs it after a bulk load)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT relname FROM pg_stat_user_tables WHERE n_live_tup > 0 AND (last_vacuum IS NULL OR last_analyze IS NULL)"
+            )
+        )
+        return {row[0] for row in rows}

@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from data_access import db
 from data_access.db import make_engine, sqlite_path
-from tests.helpers import empty_database, manage_py, one_line
+from tests.helpers import empty_database, manage_py, one_line, unvacuumed_tables
 from tests.seed_small import populate_small
 
 KPIS = ["kpis", "--from", "2025-04-01", "--to", "2025-09-30", "--json"]
@@ -48,6 +48,10 @@ def test_backup_and_restore_round_trip_with_the_same_kpis(db_url, tmp_path):
         assert code == 0 and json.loads(report_after) == json.loads(report_before)
         if kind == "sqlite":
             assert stat.S_IMODE(sqlite_path(target).stat().st_mode) == 0o600
+        else:
+            restored = make_engine(target)
+            assert unvacuumed_tables(restored) == set()
+            restored.dispose()
 
         # Now the target holds data: a second restore is refused and changes nothing ...
         with make_engine(target).begin() as conn:
