@@ -170,7 +170,9 @@ async def warm_up(app_urls: list[str], cookie: str) -> None:
             raise SystemExit(f"warm-up on {url} failed: {record.errors[0]}")
 
 
-def run(db_url: str, workers: int, sessions: int, duration: float, pause: float) -> dict:
+def run(db_url: str, workers: int, sessions: int, duration: float, pause: float, settle: float = 10) -> dict:
+    """One load run (see the module's docstring); `settle`: seconds the idle sessions wait before their
+    RSS is read."""
     leaders, _ = make_accounts(db_url, sessions, 0)
     key = secrets.token_urlsafe(32)
     engine = make_engine(db_url)
@@ -179,7 +181,7 @@ def run(db_url: str, workers: int, sessions: int, duration: float, pause: float)
     load_before = os.getloadavg()
     with cluster(workers, db_url, extra_env={"DASHBOARD_COOKIE_KEY": key}) as running:
         asyncio.run(warm_up(running.app_urls, cookies[0]))
-        idle = asyncio.run(idle_sessions(running.url, running.app_pids, cookies))
+        idle = asyncio.run(idle_sessions(running.url, running.app_pids, cookies, settle))
         outcome = asyncio.run(drive(running.url, running.app_pids, cookies, duration, pause))
     record = outcome["record"]
     return {

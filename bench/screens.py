@@ -32,6 +32,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import streamlit.runtime.caching.cache_data_api  # noqa: E402, F401  (its logger, quieted below)
+
+# The app's cached loaders are made when ui.auth is imported (the benches take its cookie name);
+# outside a running app Streamlit warns once for each ("No runtime found"): 40 lines before --help.
+logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
+
 APP = str(ROOT / "app.py")
 SCREENS = ("overview", "attendance", "experts", "customers", "lead_time", "needs", "meeting")
 USER = ("leader", "演示领导", "leader")  # username, display name, role (data_access.demo)

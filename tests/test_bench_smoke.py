@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from bench import browser, naive, run, screens
 from data_access.db import make_engine
-from tests.conftest import fresh_database
+from tests.conftest import ROOT, fresh_database
 from tests.seed_small import PASSWORD, populate_small
 
 
@@ -140,9 +142,19 @@ def test_protocol_load_runs_through_the_proxy(tmp_path, sqlite_template, pg_smal
     from bench import load_protocol
 
     with fresh_database("postgresql", tmp_path, sqlite_template, pg_small_template) as url:
-        result = load_protocol.run(url, workers=1, sessions=2, duration=4, pause=0.5)
+        result = load_protocol.run(url, workers=1, sessions=2, duration=4, pause=0.5, settle=1)
     assert result["errors"] == 0, result["error_samples"]
     assert result["first_chart"]["n"] >= 2 and result["screen"]["n"] == result["first_chart"]["n"]
     assert 0 < result["first_chart"]["p50"] <= result["screen"]["max"]
     assert result["rss_idle_mb"] > 0 and result["app_cpu_cores"] > 0
     assert isinstance(result["rss_per_idle_session_mb"], float)  # the idle sessions opened the overview
+
+
+def test_a_bench_command_prints_its_own_output_only():
+    """Importing the app's modules outside a running app made Streamlit warn once per cached loader
+    (40 lines before a bench's usage text)."""
+    ran = subprocess.run(
+        [sys.executable, "bench/load_protocol.py", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert ran.returncode == 0 and ran.stdout.startswith("usage: load_protocol.py")
+    assert ran.stderr == ""
