@@ -25,7 +25,7 @@ from ui import auth, state, theme
 from ui.data import settings
 from ui.definitions import DEFINITIONS, definition_name, definition_text
 from ui.strings import language, t
-from ui.targets import TARGETS
+from ui.targets import TARGETS, status
 
 _SHOWN = "_kpis_shown"
 _FIGURES_SHOWN = "_figures_shown"
@@ -206,6 +206,36 @@ def kpi_card(
     if basis:
         card.caption(basis)
     return card
+
+
+def adjusted_card(container, adjusted):
+    """The like-for-like reduction's card (metrics.lead_time.adjusted_of) with its n, as the
+    overview and the lead-time screen show it; returns the slot its interval goes in
+    (interval_caption, once the background bootstrap is done)."""
+    if adjusted.reduction_days is None:
+        basis = t("lt_adjusted_none")
+    else:
+        basis = t(
+            "lt_adjusted_basis",
+            resident=fmt_number(adjusted.resident_compared),
+            strata=adjusted.strata_compared,
+            total=len(adjusted.strata),
+        )
+    card = kpi_card(
+        "lead_time_adjusted",
+        t("kpi_lead_time_adjusted"),
+        fmt_days(adjusted.reduction_days),
+        status=status("lead_time_reduction", adjusted.reduction_days),
+        basis=basis,
+        n=adjusted.resident_compared if adjusted.reduction_days is not None else None,
+        container=container,
+        figures={
+            "lead_adjusted": adjusted.reduction_days,
+            "lead_adjusted_compared": adjusted.resident_compared,
+            "lead_adjusted_strata": adjusted.strata_compared,
+        },
+    )
+    return card.empty()
 
 
 def interval_caption(slot, adjusted, interval_later) -> None:

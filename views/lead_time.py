@@ -19,6 +19,7 @@ from metrics.figures import figure_name
 from metrics.lead_time import STAGES
 from ui import data, state
 from ui.components import (
+    adjusted_card,
     change,
     data_table,
     definition,
@@ -167,47 +168,18 @@ def reduction_card(container) -> None:
     )
 
 
-def adjusted_card(container):
-    """The like-for-like reduction with how many it compares; returns the slot its interval goes in."""
-    basis = (
-        t(
-            "lt_adjusted_basis",
-            resident=fmt_number(adjusted.resident_compared),
-            strata=adjusted.strata_compared,
-            total=len(adjusted.strata),
-        )
-        if adjusted.reduction_days is not None
-        else t("lt_adjusted_none")
-    )
-    card = kpi_card(
-        "lead_time_adjusted",
-        t("kpi_lead_time_adjusted"),
-        fmt_days(adjusted.reduction_days),
-        status=status("lead_time_reduction", adjusted.reduction_days),
-        basis=basis,
-        n=adjusted.resident_compared if adjusted.reduction_days is not None else None,
-        container=container,
-        figures={
-            "lead_adjusted": adjusted.reduction_days,
-            "lead_adjusted_compared": adjusted.resident_compared,
-            "lead_adjusted_strata": adjusted.strata_compared,
-        },
-    )
-    return card.empty()
-
-
 adjusted = head["adjusted"]
 interval_later = data.lead_time_interval_later(window, scope, head["strata"])
 if state.projection():  # the wall screen: one row, no notes
     row = st.columns(6)
     group_cards(row[:4])
     reduction_card(row[4])
-    interval_slot = adjusted_card(row[5])
+    interval_slot = adjusted_card(row[5], adjusted)
 else:
     group_cards(st.columns(4))
     left, middle, note = st.columns([1, 1, 2])
     reduction_card(left)
-    interval_slot = adjusted_card(middle)
+    interval_slot = adjusted_card(middle, adjusted)
     note.caption(
         t(
             "lt_adjusted_note",

@@ -11,6 +11,7 @@ from metrics.calendar import rate
 from metrics.screens import BEFORE, MANAGER_KPIS, NOW, TREND, overview_windows
 from ui import auth, data, state
 from ui.components import (
+    adjusted_card,
     change,
     definition,
     fmt_days,
@@ -127,36 +128,6 @@ def measure_card(
     definition(kpi, target_key=target_key, container=container)
 
 
-def adjusted_card(container, adjusted):
-    """The like-for-like reduction (metrics.lead_time.adjusted_of) with its n; returns the slot its
-    interval goes in (ui.components.interval_caption, once the background bootstrap is done)."""
-    if adjusted.reduction_days is None:
-        basis = t("lt_adjusted_none")
-    else:
-        basis = t(
-            "lt_adjusted_basis",
-            resident=fmt_number(adjusted.resident_compared),
-            strata=adjusted.strata_compared,
-            total=len(adjusted.strata),
-        )
-    card = kpi_card(
-        "lead_time_adjusted",
-        t("kpi_lead_time_adjusted"),
-        fmt_days(adjusted.reduction_days),
-        status=status("lead_time_reduction", adjusted.reduction_days),
-        basis=basis,
-        n=adjusted.resident_compared if adjusted.reduction_days is not None else None,
-        container=container,
-        figures={
-            "lead_adjusted": adjusted.reduction_days,
-            "lead_adjusted_compared": adjusted.resident_compared,
-            "lead_adjusted_strata": adjusted.strata_compared,
-        },
-    )
-    definition("lead_time_adjusted", container=container)
-    return card.empty()
-
-
 def days(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}"
 
@@ -271,6 +242,7 @@ measure_card(
     figures={"lead_reduction": reduction[NOW]},
 )
 interval_slot = adjusted_card(more_cards[3], adjusted)
+definition("lead_time_adjusted", container=more_cards[3])
 
 if state.projection():
     with charts[1]:
