@@ -14,6 +14,8 @@ from streamlit.testing.v1 import AppTest
 from data_access.db import make_engine
 from data_access.sessions import start_session
 from ui.auth import TOKEN
+from ui.definitions import DEFINITIONS, definition_name
+from ui.strings import ZH
 
 
 def open_session(url: str, username: str) -> str:
@@ -93,3 +95,25 @@ def run_app(
     if script:
         at.switch_page(script)
     return at.run()
+
+
+# Widgets that take what a person types; on some screens a leader filters with a few of them.
+TYPED_INPUTS = ("text_input", "text_area", "number_input", "checkbox", "toggle", "date_input", "radio")
+
+
+def assert_read_only(at: AppTest, inputs: tuple[str, ...] = ()) -> None:
+    """The screen's main area has nothing to save with (no form, button or data editor) and none of
+    the widget kinds `inputs`."""
+    assert not at.main.form and not at.main.button and not at.form_submit_button and not at.data_editor
+    for kind in inputs:
+        assert not at.main.get(kind), kind
+
+
+def defined_kpis(at: AppTest) -> set[str]:
+    """The KPIs the run showed, each checked to have a definition and its 口径说明 expander."""
+    shown = at.session_state["_kpis_shown"]
+    assert set(shown) <= set(DEFINITIONS)
+    labels = [e.label for e in at.expander]
+    for kpi in shown:
+        assert f"{ZH['definition']} · {definition_name(kpi, 'zh')}" in labels, kpi
+    return set(shown)

@@ -62,10 +62,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def browser_db_url(tmp_path_factory) -> str:
-    """A database made for this run: the small seed, or the county demo with BROWSER_TEST_DATA=demo."""
-    path = tmp_path_factory.mktemp("browser") / "dashboard.db"
+def seeded_database(path: Path) -> str:
+    """URL of a new SQLite file at `path` with the small seed, or the county demo with
+    BROWSER_TEST_DATA=demo."""
     url = f"sqlite:///{path}"
     engine = make_engine(url)
     ensure_schema(engine)
@@ -78,6 +77,12 @@ def browser_db_url(tmp_path_factory) -> str:
             populate_small(conn)
     engine.dispose()
     return url
+
+
+@pytest.fixture(scope="session")
+def browser_db_url(tmp_path_factory) -> str:
+    """The database the session-wide server shows (seeded_database)."""
+    return seeded_database(tmp_path_factory.mktemp("browser") / "dashboard.db")
 
 
 def _wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float = 90) -> None:

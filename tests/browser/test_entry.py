@@ -12,15 +12,15 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from data_access.db import ensure_schema, make_engine
+from data_access.db import make_engine
 from data_access.demo import DEMO_PASSWORD
 from data_access.models import Manager, User, WorkLog
 from data_access.settings import load_settings
 from data_access.writes import days_without_log, load_row
 from metrics import attendance, logs
 from metrics.window import Window
-from tests.browser.conftest import click_screen, login, running_server, screenshot, wait_idle
-from tests.seed_small import PASSWORD, populate_small
+from tests.browser.conftest import click_screen, login, running_server, screenshot, seeded_database, wait_idle
+from tests.seed_small import PASSWORD
 from ui.nav import SCREENS
 from ui.strings import ZH
 
@@ -33,18 +33,7 @@ ENTRY_SCREENS = [screen for screen in SCREENS if screen.section != "nav_section_
 @pytest.fixture(scope="module")
 def entry_db_url(tmp_path_factory) -> str:
     """A database of its own: the writes here must not change what other browser tests see."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('entry') / 'entry.db'}"
-    engine = make_engine(url)
-    ensure_schema(engine)
-    if os.environ.get("BROWSER_TEST_DATA") == "demo":
-        from data_access.demo import generate_demo
-
-        generate_demo(engine, "county", seed=2019)
-    else:
-        with engine.begin() as conn:
-            populate_small(conn)
-    engine.dispose()
-    return url
+    return seeded_database(tmp_path_factory.mktemp("entry") / "entry.db")
 
 
 @pytest.fixture(scope="module")
