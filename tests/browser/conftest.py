@@ -13,6 +13,7 @@ Helpers
     wait_idle(page)              until the script run has finished and stays finished
     login(page, user, password)  fill the login form, submit, wait
     click_screen(page, title)    open a screen from the menu (no page load), wait
+    assert_displayed_well(page, name)  no error, no "None"/"nan"/"NaT", no KPI card cut off
     screenshot(page, name)       test-artifacts/screenshots/<name>.png (listed at the end)
 
 Never `playwright install`: the browser is the Debian package (apt-get install chromium).
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -201,6 +203,23 @@ def click_screen(page, title: str) -> None:
         "title => [...document.querySelectorAll('h1')].some(h => h.innerText.trim() === title)", arg=title
     )
     wait_idle(page)
+
+
+MISSING_WORDS = re.compile(r"\b(None|nan|NaN|NaT)\b")
+# The text boxes of a card (label, value, delta): Streamlit cuts them with "…" (text-overflow) when
+# they do not fit; ui.theme.BASE_CSS lets them wrap instead.
+CUT_CARDS = """() => [...document.querySelectorAll('[data-testid="stMetric"] .stMarkdownEllipsis')]
+    .filter(part => part.scrollWidth > part.clientWidth + 1 || part.innerText.trim().endsWith('…'))
+    .map(part => part.innerText)"""
+
+
+def assert_displayed_well(page, name: str) -> None:
+    """The screen drawn now shows no error box, no "None", "nan" or "NaT", and no KPI card whose
+    label or value is cut off (wider than its box, or ending in "…")."""
+    assert page.locator('[data-testid="stException"]').count() == 0, name
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    assert not MISSING_WORDS.findall(text), (name, MISSING_WORDS.findall(text))
+    assert page.evaluate(CUT_CARDS) == [], name
 
 
 def wait_for_cookie(page, present: bool = True, timeout: float = 15) -> None:

@@ -4,8 +4,9 @@ deploy/nginx/dashboard.conf (deploy/local.py), one PostgreSQL database.
 - Through the proxy a user logs in and opens every screen of the menu; each browser stays with one
   process (the route cookie), the websocket included.
 - A write made in one process is seen by the other process's next page run.
-- A session ended in one process (logout there, a password change through data_access.admin) is
-  refused by the other at its next page run.
+
+Sessions ended in one process (logout, a password change) and refused by the other: the same two
+processes without the proxy, tests/browser/test_login_sessions.py.
 
 Browsers are pinned to a process by giving them a route cookie that nginx sends there (found by
 asking the proxy and reading its access log). Needs TEST_DATABASE_URL (PostgreSQL): SQLite is the
@@ -20,12 +21,10 @@ import urllib.request
 
 import pytest
 
-from data_access import admin
 from data_access.db import ensure_schema, make_engine
-from data_access.permissions import CLI_ACTOR
 from data_access.users import upsert_user
 from deploy.local import cluster
-from tests.browser.conftest import NAV, VIEWPORT, click_screen, login, wait_for_cookie, wait_idle
+from tests.browser.conftest import NAV, VIEWPORT, click_screen, login, wait_idle
 from tests.conftest import fresh_database
 from tests.seed_small import PASSWORD, populate_small
 from ui.nav import screens_for
@@ -39,7 +38,7 @@ pytestmark = pytest.mark.skipif(
 FORM = '[data-testid="stForm"]'
 EXCEPTION = '[data-testid="stException"]'
 ACCOUNT_PASSWORD = "Deploy-test-1"
-ACCOUNTS = ("dep_logout", "dep_passwd", "dep_writer")
+ACCOUNTS = ("dep_writer",)
 
 
 @pytest.fixture(scope="module")
@@ -157,49 +156,3 @@ def save_email(page, email: str) -> None:
     page.wait_for_selector('[data-testid="stToast"]')
     wait_idle(page)
     assert page.locator(EXCEPTION).count() == 0
-
-
-def test_a_logout_in_one_process_ends_the_session_in_the_other(browser, deployment):
-    running, _, _ = deployment
-    first, first_page, _ = pinned_page(browser, running, 0)
-    second, second_page, second_route = pinned_page(browser, running, 1)
-    try:
-        login(first_page, "dep_logout", ACCOUNT_PASSWORD)
-        cookie = [c for c in first.cookies() if c["name"] != "rm_route"]
-        second.add_cookies(cookie)  # the same login in a browser that nginx sends to the other process
-        second_page.reload()
-        wait_idle(second_page)
-        assert second_page.locator(NAV).count() == 1  # one cookie key: the login works there too
-        first_page.locator('[data-testid="stSidebar"] button', has_text=ZH["logout"]).click()
-        first_page.wait_for_selector(FORM)
-        wait_for_cookie(first_page, present=False)
-        open_any(second_page)  # the live session's next run on the other process
-        assert shows_login_only(second_page)
-        assert upstreams(running, second_route) == {running.app_urls[1].removeprefix("http://")}
-    finally:
-        first.close()
-        second.close()
-
-
-def test_a_password_change_ends_the_sessions_in_both_processes(browser, deployment):
-    running, _, engine = deployment
-    pages = [pinned_page(browser, running, index) for index in (0, 1)]
-    try:
-        for _, page, _ in pages:
-            login(page, "dep_passwd", ACCOUNT_PASSWORD)
-        admin.reset_password(engine, CLI_ACTOR, "dep_passwd", "Deploy-test-3-reset")
-        for _, page, _ in pages:
-            open_any(page)
-            assert shows_login_only(page)
-            assert page.get_by_text(ZH["session_end_password"]).count() == 1
-    finally:
-        for context, _, _ in pages:
-            context.close()
-
-
-def open_any(page) -> None:
-    """The next run of a live session: a click on a menu entry (the login form when it has ended)."""
-    links = page.locator(NAV).locator("a")
-    links.nth(links.count() - 1).click()
-    page.wait_for_timeout(300)
-    wait_idle(page)

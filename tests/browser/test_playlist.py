@@ -151,10 +151,15 @@ def test_keys_pause_resume_and_step(page, server_url):
 
 
 def assert_projected(page, path: str, name: str) -> None:
-    """The projected screen fits 1920×1080, offers no download, uses large table type on black."""
+    """The projected screen fits 1920×1080, offers no download and no scrolling table, uses large
+    card and table type on black."""
     page.wait_for_timeout(300)  # charts settle their height
     assert_fits(page, path)
     assert page.locator('[data-testid="stDownloadButton"]:visible').count() == 0, path
+    assert page.locator('[data-testid="stDataFrame"]').count() == 0, path  # compact: no long tables
+    for value in page.locator('[data-testid="stMetricValue"]').all()[:3]:
+        size = float(value.evaluate("v => getComputedStyle(v).fontSize").removesuffix("px"))
+        assert size >= 48, (path, size)
     for cell in page.locator('[data-testid="stTable"] td').all()[:3]:  # large table type
         size = float(cell.evaluate("td => getComputedStyle(td).fontSize").removesuffix("px"))
         assert size >= 20, (path, size)

@@ -1,5 +1,8 @@
-"""The 驻点考勤 and 专家智库 screens in a real browser: cards and charts drawn, the heat map's hover,
-the manager drill-down, a phone-width page without sideways scrolling, and projection mode."""
+"""The 驻点考勤 and 专家智库 screens in a real browser: the attendance cards and charts, the heat
+map's hover, the manager drill-down, and a phone-width page without sideways scrolling.
+
+The experts screen's cards and charts are counted in the leader's tour (tests/browser/test_shell.py);
+projection mode of both in tests/browser/test_playlist.py."""
 
 from __future__ import annotations
 
@@ -72,13 +75,6 @@ def test_attendance_drill_down_and_heat_map_hover(page, server_url):
     assert "M002" in hover.first.text_content()  # the worst manager is the top row
 
 
-def test_experts_charts(page, server_url):
-    open_screen(page, server_url, "experts")
-    assert page.locator(METRIC).count() == 3
-    assert page.locator(PLOT).count() == 5  # coverage, by specialty, mode split, per expert, response times
-    screenshot(page, "experts-leader")
-
-
 @pytest.mark.parametrize("screen", ["attendance", "experts"])
 def test_phone_width_needs_no_sideways_scrolling(browser, server_url, screen):
     context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True)
@@ -104,17 +100,3 @@ def test_phone_width_needs_no_sideways_scrolling(browser, server_url, screen):
         screenshot(page, f"{screen}-phone")
     finally:
         context.close()
-
-
-@pytest.mark.parametrize("screen", ["attendance", "experts"])
-def test_projection_mode_has_large_type_and_no_downloads(page, server_url, screen):
-    open_screen(page, server_url, screen, "&present=1")
-    value_size = page.evaluate(
-        "parseFloat(getComputedStyle(document.querySelector('[data-testid=\"stMetricValue\"]')).fontSize)"
-    )
-    assert value_size >= 48, value_size
-    assert page.locator('[data-testid="stDownloadButton"]').count() == 0
-    # The wall version is compact: cards plus a chart, no long tables to scroll.
-    assert page.locator(".js-plotly-plot").count() >= 1
-    assert page.locator('[data-testid="stDataFrame"]').count() == 0
-    screenshot(page, f"{screen}-projection")

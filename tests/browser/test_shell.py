@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import NAV, click_screen, login, screenshot, wait_for_cookie, wait_idle
+from tests.browser.conftest import (
+    NAV,
+    assert_displayed_well,
+    click_screen,
+    login,
+    screenshot,
+    wait_for_cookie,
+    wait_idle,
+)
 from tests.seed_small import PASSWORD
 from ui.nav import screens_for
 from ui.strings import EN, ZH
@@ -23,20 +31,44 @@ def assert_login_only(page) -> None:
     assert page.locator(EXCEPTION).count() == 0
 
 
+# Cards and charts a screen of the small data set draws: (cards, charts), at least or exactly.
+AT_LEAST = {"overview": (7, 7)}
+EXACTLY = {"experts": (3, 5)}  # coverage, by specialty, mode split, per expert, response times
+LAPTOP = {"width": 1440, "height": 900}
+WALL = {"width": 1920, "height": 1080}
+# Card-heavy screens checked at both widths: the same page made wider flows again, no new load.
+BOTH_WIDTHS = ("overview", "lead_time", "meeting")
+
+
+def cards_and_charts(page) -> tuple[int, int]:
+    return page.locator('[data-testid="stMetric"]').count(), page.locator(".js-plotly-plot").count()
+
+
 def test_leader_opens_every_screen_from_the_menu_and_by_its_url(page, server_url):
+    """Every leader screen from the menu at 1440×900, each shown well (assert_displayed_well); the
+    card-heavy ones again at 1920×1080."""
+    page.set_viewport_size(LAPTOP)
     page.goto(f"{server_url}/?{WINDOW}")
     wait_idle(page)
     login(page, "leader", PASSWORD)
     for screen in screens_for("leader"):  # the entry screens: tests/browser/test_entry.py
+        path = screen.url_path
         click_screen(page, ZH[screen.title_key])
-        assert page.locator(EXCEPTION).count() == 0, screen.url_path
-        assert page.url.startswith(f"{server_url}/{screen.url_path}?"), page.url
+        assert page.url.startswith(f"{server_url}/{path}?"), page.url
         assert "from=2025-07-01" in page.url  # the window goes along
-        if screen.url_path == "overview":
+        if path in AT_LEAST:
             page.wait_for_selector(".js-plotly-plot")
-            assert page.locator(".js-plotly-plot").count() >= 7
-            assert page.locator('[data-testid="stMetric"]').count() >= 7
-        screenshot(page, f"screen-{screen.url_path}")
+            assert all(n >= least for n, least in zip(cards_and_charts(page), AT_LEAST[path])), path
+        if path in EXACTLY:
+            assert cards_and_charts(page) == EXACTLY[path], path
+        assert_displayed_well(page, path)
+        screenshot(page, f"screen-{path}")
+        if path in BOTH_WIDTHS:
+            page.set_viewport_size(WALL)
+            wait_idle(page, settle_ms=800)
+            assert_displayed_well(page, f"{path} at 1920")
+            screenshot(page, f"screen-{path}-1920")
+            page.set_viewport_size(LAPTOP)
     # A full load of a screen's URL: a new session that logs in again from the cookie (the other
     # deep links: test_a_logged_in_deep_link_runs_the_screen_once, test_screens_a.py).
     for path in ("roster", "meeting"):
