@@ -99,6 +99,16 @@ def db_url(request, tmp_path, sqlite_template, pg_template):
         yield url
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_auto_num_workers(config) -> int | None:
+    """`-n auto`: one worker more than the cores this process may use. The browser tests spend part
+    of their time waiting for a server or a timer; a third worker on 2 cores keeps both busy
+    (docs/performance.md, "The test suite"). PYTEST_XDIST_AUTO_NUM_WORKERS still decides when set."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    return len(os.sched_getaffinity(0)) + 1
+
+
 def pytest_generate_tests(metafunc):
     """Run every test that uses a database on both SQLite and PostgreSQL."""
     for name in ("db_url", "seeded_url"):
