@@ -36,17 +36,29 @@ AT_LEAST = {"overview": (7, 7)}
 EXACTLY = {"experts": (3, 5)}  # coverage, by specialty, mode split, per expert, response times
 LAPTOP = {"width": 1440, "height": 900}
 WALL = {"width": 1920, "height": 1080}
-# Card-heavy screens checked at both widths: the same page made wider flows again, no new load.
+# Card-heavy screens checked at both widths; the meeting's agenda again on a day of the small data
+# set (its link keeps the day; from the menu it shows today's).
 BOTH_WIDTHS = ("overview", "lead_time", "meeting")
+AGENDA_DAY = "2025-09-30"
 
 
 def cards_and_charts(page) -> tuple[int, int]:
     return page.locator('[data-testid="stMetric"]').count(), page.locator(".js-plotly-plot").count()
 
 
+def check_at_both_widths(page, path: str) -> None:
+    """The screen shown now, made wider from 1440 to 1920 px: the layout flows again, no new load."""
+    for size, suffix in ((LAPTOP, ""), (WALL, "-1920")):
+        page.set_viewport_size(size)
+        wait_idle(page, settle_ms=800)
+        assert_displayed_well(page, f"{path} at {size['width']}")
+        screenshot(page, f"screen-{path}{suffix}")
+    page.set_viewport_size(LAPTOP)
+
+
 def test_leader_opens_every_screen_from_the_menu_and_by_its_url(page, server_url):
     """Every leader screen from the menu at 1440×900, each shown well (assert_displayed_well); the
-    card-heavy ones again at 1920×1080."""
+    card-heavy ones at 1920×1080 too, the meeting's on a day whose agenda has items."""
     page.set_viewport_size(LAPTOP)
     page.goto(f"{server_url}/?{WINDOW}")
     wait_idle(page)
@@ -61,22 +73,21 @@ def test_leader_opens_every_screen_from_the_menu_and_by_its_url(page, server_url
             assert all(n >= least for n, least in zip(cards_and_charts(page), AT_LEAST[path])), path
         if path in EXACTLY:
             assert cards_and_charts(page) == EXACTLY[path], path
-        assert_displayed_well(page, path)
-        screenshot(page, f"screen-{path}")
         if path in BOTH_WIDTHS:
-            page.set_viewport_size(WALL)
-            wait_idle(page, settle_ms=800)
-            assert_displayed_well(page, f"{path} at 1920")
-            screenshot(page, f"screen-{path}-1920")
-            page.set_viewport_size(LAPTOP)
+            check_at_both_widths(page, path)
+        else:
+            assert_displayed_well(page, path)
+            screenshot(page, f"screen-{path}")
     # A full load of a screen's URL: a new session that logs in again from the cookie (the other
     # deep links: test_a_logged_in_deep_link_runs_the_screen_once, test_screens_a.py).
-    for path in ("roster", "meeting"):
-        page.goto(f"{server_url}/{path}?{WINDOW}")
+    for path, query in (("roster", ""), ("meeting", f"&as_of={AGENDA_DAY}")):
+        page.goto(f"{server_url}/{path}?{WINDOW}{query}")
         page.wait_for_selector(NAV)
         wait_idle(page)
         assert page.locator(EXCEPTION).count() == 0, path
         assert page.url.startswith(f"{server_url}/{path}?") and "from=2025-07-01" in page.url, page.url
+    assert f"as_of={AGENDA_DAY}" in page.url
+    check_at_both_widths(page, "meeting-agenda")
 
 
 def test_fresh_server_first_session_logs_in_without_reload(page, start_server):
