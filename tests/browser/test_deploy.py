@@ -88,10 +88,6 @@ def pinned_page(browser, running, index: int):
     return context, page, route
 
 
-def shows_login_only(page) -> bool:
-    return page.locator(FORM).count() == 1 and page.locator(NAV).count() == 0 and page.locator(EXCEPTION).count() == 0
-
-
 def test_a_browser_logs_in_through_the_proxy_and_opens_every_screen(browser, deployment):
     running, _, _ = deployment
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")  # no route cookie: nginx hands one out

@@ -150,6 +150,14 @@ def test_keys_pause_resume_and_step(page, server_url):
     assert_screen(page, "overview")
 
 
+def font_sizes(page, selector: str) -> list[float]:
+    """The font size in px of the first three elements matching `selector`."""
+    return [
+        float(element.evaluate("e => getComputedStyle(e).fontSize").removesuffix("px"))
+        for element in page.locator(selector).all()[:3]
+    ]
+
+
 def assert_projected(page, path: str, name: str) -> None:
     """The projected screen fits 1920×1080, offers no download and no scrolling table, uses large
     card and table type on black."""
@@ -157,11 +165,9 @@ def assert_projected(page, path: str, name: str) -> None:
     assert_fits(page, path)
     assert page.locator('[data-testid="stDownloadButton"]:visible').count() == 0, path
     assert page.locator('[data-testid="stDataFrame"]').count() == 0, path  # compact: no long tables
-    for value in page.locator('[data-testid="stMetricValue"]').all()[:3]:
-        size = float(value.evaluate("v => getComputedStyle(v).fontSize").removesuffix("px"))
+    for size in font_sizes(page, '[data-testid="stMetricValue"]'):  # large card type
         assert size >= 48, (path, size)
-    for cell in page.locator('[data-testid="stTable"] td').all()[:3]:  # large table type
-        size = float(cell.evaluate("td => getComputedStyle(td).fontSize").removesuffix("px"))
+    for size in font_sizes(page, '[data-testid="stTable"] td'):  # large table type
         assert size >= 20, (path, size)
     background = page.evaluate("getComputedStyle(document.querySelector('.stApp')).backgroundColor")
     assert background == "rgb(0, 0, 0)"

@@ -19,12 +19,12 @@ PLOT = ".js-plotly-plot"
 PHONE = {"width": 390, "height": 844}
 
 
-def open_screen(page, server_url: str, screen: str, query: str = "") -> None:
+def open_screen(page, server_url: str, screen: str) -> None:
     """Log in as the leader, then load the screen by its URL (a full load, re-login from the cookie)."""
     page.goto(f"{server_url}/?{WINDOW}")
     wait_idle(page)
     login(page, "leader", PASSWORD)
-    page.goto(f"{server_url}/{screen}?{WINDOW}{query}")
+    page.goto(f"{server_url}/{screen}?{WINDOW}")
     page.wait_for_selector(PLOT)
     wait_idle(page)
     assert page.locator(EXCEPTION).count() == 0
